@@ -1,0 +1,154 @@
+"""The one diagnostic model shared by every engine, and the one exit policy.
+
+Every validator, the loader and the stylesheets report through :class:`Diagnostic`,
+so a CI log, a SARIF upload and a library caller all see the same rule codes and
+locations. :class:`Report` is the only place that turns findings into an exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How bad a finding is; only errors make a report fail."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class ExitCode:
+    """The documented exit codes of the CLI (and of :class:`TeikitError`)."""
+
+    OK = 0
+    FINDINGS = 1
+    INPUT = 2
+    CANNOT_RUN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One located finding.
+
+    ``rule`` is a stable code with an engine prefix (``rng:``, ``xsd:``, ``sch:<id>``,
+    ``ref:unresolved``, ``xml:malformed``, ``load:…``) so that users can search,
+    suppress and document findings; ``line`` and ``column`` are 1-based, 0 when unknown.
+    """
+
+    severity: Severity
+    rule: str
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    xpath: str = ""
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        return f"{where}: {self.severity.value} [{self.rule}] {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The stable JSON shape of one diagnostic (documented in the README)."""
+        return {
+            "severity": self.severity.value,
+            "rule": self.rule,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "xpath": self.xpath,
+        }
+
+
+def error(rule: str, message: str, **where: object) -> Diagnostic:
+    """Shorthand for the common case of an error-level diagnostic."""
+    return Diagnostic(Severity.ERROR, rule, message, **where)  # type: ignore[arg-type]
+
+
+@dataclass
+class Report:
+    """The findings of one run over one or more files.
+
+    ``files`` lists every file that was checked, clean or not, so that per-file
+    formats (JUnit) can show passing files too.
+    """
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    input_error: bool = False
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.diagnostics)
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing at error level was found."""
+        return not self.errors and not self.input_error
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 findings, 2 input could not be read (the one exit policy)."""
+        if self.input_error:
+            return ExitCode.INPUT
+        return ExitCode.OK if self.ok else ExitCode.FINDINGS
+
+    def add(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def merge(self, other: Report) -> None:
+        """Fold another report (for example one file's) into this one."""
+        self.diagnostics.extend(other.diagnostics)
+        for f in other.files:
+            if f not in self.files:
+                self.files.append(f)
+        self.input_error = self.input_error or other.input_error
+
+    def for_file(self, file: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.file == file]
+
+    def render(self, fmt: str = "text") -> str:
+        """The report as text, json, junit, sarif or github (see :mod:`teikit.render`)."""
+        from teikit.render import render
+
+        return render(self, fmt)
+
+
+class TeikitError(Exception):
+    """teikit could not do what was asked (as opposed to: the document is wrong).
+
+    Carries the exit code the CLI should use and, where there is one, the located
+    diagnostic that explains it.
+    """
+
+    exit_code: int = ExitCode.CANNOT_RUN
+
+    def __init__(self, message: str, diagnostic: Diagnostic | None = None) -> None:
+        super().__init__(message)
+        self.diagnostic = diagnostic
+
+
+class LoadError(TeikitError):
+    """The input is not a document teikit will read: malformed, hostile or missing."""
+
+    exit_code = ExitCode.INPUT
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic), diagnostic)
+
+
+class UsageError(TeikitError):
+    """The caller asked for something that does not exist (an unknown schema, format…)."""
+
+    exit_code = ExitCode.INPUT

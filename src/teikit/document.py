@@ -1,0 +1,82 @@
+"""A loaded TEI document: the tree, where it came from, and what can be done with it.
+
+:class:`Document` is the one obvious entry point for library users: load once, then
+validate and transform the same parsed tree without reading the file again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from teikit.diagnostics import Report
+from teikit.loading import parse_file
+from teikit.locations import NAMESPACES
+
+
+class Document:
+    """A parsed TEI document with XIncludes resolved.
+
+    ``path`` is the file it was read from (``None`` for documents built in memory);
+    ``tree`` is the lxml tree, which callers may read but should not change while a
+    validation or transformation of it is running.
+    """
+
+    def __init__(self, tree: etree._ElementTree, path: Path | None = None) -> None:
+        self.tree = tree
+        self.path = path
+
+    @property
+    def root(self) -> etree._Element:
+        return self.tree.getroot()
+
+    @property
+    def name(self) -> str:
+        """The file's stem: the base name of every output made from it."""
+        return self.path.stem if self.path else "document"
+
+    def xpath(self, expr: str, **variables: Any) -> Any:
+        """Evaluate XPath 1.0 with the ``tei`` and ``xml`` prefixes bound."""
+        return self.tree.xpath(expr, namespaces=NAMESPACES, **variables)
+
+    def validate(self, schemas: list[str] | None = None) -> Report:
+        """Validate against ``schemas`` (names or paths); by default the schemas named by
+        the document's ``xml-model`` processing instructions, else the teikit profile."""
+        from teikit.validation import validate_document
+
+        return validate_document(self, schemas)
+
+    def to_html(self, params: dict[str, str] | None = None) -> str:
+        """The document as one standalone HTML5 page."""
+        from teikit.transform import transform
+
+        return str(transform(self, "html", params=params))
+
+    def to_text(self, width: int = 0, page_markers: bool = False) -> str:
+        """The reading text (corrections applied); ``width`` > 0 wraps lines."""
+        from teikit.transform import transform
+
+        params = {"width": str(width), "page-markers": "true" if page_markers else "false"}
+        return str(transform(self, "text", params=params))
+
+    def to_epub(self, out: str | os.PathLike[str]) -> Path:
+        """Write the document as an EPUB 3 file at ``out`` (atomically) and return its path."""
+        from teikit.epub import write_epub
+
+        return write_epub(self, Path(out))
+
+    def __repr__(self) -> str:
+        return f"<teikit.Document {self.path or '(in memory)'}>"
+
+
+def load(path: str | os.PathLike[str], *, xinclude: bool = True) -> Document:
+    """Read a TEI file safely (see :mod:`teikit.loading`).
+
+    Raises :class:`~teikit.diagnostics.LoadError`, carrying a located diagnostic, when
+    the file is missing, malformed, hostile or not TEI.
+    """
+    p = Path(path)
+    return Document(parse_file(p, xinclude=xinclude), p)

@@ -1,0 +1,242 @@
+"""Reading XML that a stranger wrote, safely.
+
+TEI files arrive from collaborators, corpora and pull requests, and validation runs in
+CI with the repository's secrets nearby, so the parser is locked down:
+
+* no network, no DTD loading, no entity expansion; a document that declares entities
+  or names an external DTD is refused (``load:entity-declared``, ``load:dtd-external``);
+* libxml2's own depth limit (:data:`MAX_DEPTH` levels) and a size limit (:data:`MAX_BYTES`)
+  bound time and memory;
+* XInclude is resolved here, by teikit and not by libxml2, so that every included file
+  is read with this same parser and must lie inside the including document's folder
+  tree (``load:xinclude-outside``); included elements keep their own line numbers and
+  carry ``xml:base``, which is how :mod:`teikit.locations` names their file.
+
+Anything wrong becomes a :class:`~teikit.diagnostics.LoadError` holding one located
+:class:`~teikit.diagnostics.Diagnostic`; a traceback never reaches the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from teikit.diagnostics import LoadError, error
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+XI_NS = "http://www.w3.org/2001/XInclude"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+#: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
+MAX_DEPTH = 256
+#: Files larger than this (bytes) are refused before parsing (override: TEIKIT_MAX_BYTES).
+MAX_BYTES = int(os.environ.get("TEIKIT_MAX_BYTES", 512 * 1024 * 1024))
+#: XInclude chains longer than this are refused (they are almost always cycles).
+MAX_INCLUDE_DEPTH = 32
+
+TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
+
+_DTD_EXTERNAL = re.compile(rb"<!DOCTYPE[^>\[]*\b(SYSTEM|PUBLIC)\b", re.IGNORECASE)
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def _parser() -> etree.XMLParser:
+    """A fresh locked-down parser (parsers are not shared across threads)."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        collect_ids=True,
+    )
+
+
+def _syntax_rule(message: str) -> str:
+    text = message.lower()
+    if "document is empty" in text or "start tag expected" in text and "line 1" in text:
+        return "xml:empty"
+    if "utf-8" in text or "encoding" in text or "not proper" in text or "char 0x" in text:
+        return "xml:encoding"
+    if "excessive depth" in text or "xml_parse_huge" in text and "depth" in text:
+        return "load:too-deep"
+    if "entity" in text and ("amplification" in text or "loop" in text):
+        return "load:entity-declared"
+    return "xml:malformed"
+
+
+def _fix_hint(rule: str) -> str:
+    return {
+        "xml:empty": "The file is empty or has no root element; give it a <TEI> root.",
+        "xml:encoding": "Save the file as UTF-8 (or declare its real encoding).",
+        "load:too-deep": f"Elements are nested deeper than {MAX_DEPTH} levels; flatten the markup.",
+        "xml:malformed": "Fix the markup at this position; the file is not well-formed XML.",
+    }.get(rule, "")
+
+
+def parse_bytes(data: bytes, file: str, *, require_tei: bool = True) -> etree._ElementTree:
+    """Parse ``data`` (read from ``file``) with the locked-down parser.
+
+    Raises :class:`LoadError` for anything that is not a safe, well-formed document.
+    """
+    if not data.strip():
+        raise LoadError(error("xml:empty", "The file is empty; a TEI document needs a root "
+                              "element.", file=file, line=1, column=1))
+    head = data[: data.find(b">", data.find(b"<!DOCTYPE")) + 1] if b"<!DOCTYPE" in data[:65536] \
+        else b""
+    if head and _ENTITY_DECL.search(data[: 65536 * 4]):
+        raise LoadError(error(
+            "load:entity-declared",
+            "The document declares entities in its DOCTYPE; teikit never expands entities "
+            "(they enable XXE and expansion bombs). Replace them with the characters or "
+            "markup they stand for.",
+            file=file, line=_line_of(data, b"<!ENTITY"), column=1))
+    if head and _DTD_EXTERNAL.search(head):
+        raise LoadError(error(
+            "load:dtd-external",
+            "The DOCTYPE names an external DTD; teikit loads no DTDs and reaches no network. "
+            "Remove the DOCTYPE and validate with --schema instead.",
+            file=file, line=_line_of(data, b"<!DOCTYPE"), column=1))
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, _parser(), base_url=file))
+    except etree.XMLSyntaxError as exc:
+        entry = exc.error_log.last_error if exc.error_log else None
+        msg = (entry.message if entry else str(exc)).strip()
+        line = (entry.line if entry else exc.lineno) or 1
+        col = (entry.column if entry else exc.offset) or 1
+        rule = _syntax_rule(msg)
+        hint = _fix_hint(rule)
+        raise LoadError(error(rule, f"{msg}. {hint}".strip(), file=file, line=line,
+                              column=col)) from None
+    except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
+        raise LoadError(error("xml:encoding", f"{exc}. Save the file as UTF-8.", file=file,
+                              line=1, column=1)) from None
+    docinfo = tree.docinfo
+    if docinfo.internalDTD is not None and any(True for _ in docinfo.internalDTD.iterentities()):
+        raise LoadError(error("load:entity-declared", "The document declares entities; "
+                              "teikit never expands entities.", file=file, line=1, column=1))
+    root = tree.getroot()
+    if require_tei and root.tag not in TEI_ROOTS:
+        raise LoadError(error(
+            "load:not-tei",
+            f"The root element is <{etree.QName(root).localname}> in namespace "
+            f"'{etree.QName(root).namespace or ''}'; a TEI document has <TEI> or <teiCorpus> "
+            f"in {TEI_NS}.",
+            file=file, line=root.sourceline or 1, column=1, xpath="/*[1]"))
+    return tree
+
+
+def _line_of(data: bytes, needle: bytes) -> int:
+    pos = data.find(needle)
+    return data.count(b"\n", 0, pos) + 1 if pos >= 0 else 1
+
+
+def read_file(path: Path) -> bytes:
+    """Read ``path`` within the size limit, as a located diagnostic when impossible."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise LoadError(error(
+                "load:too-large", f"The file has {size} bytes, more than the limit of "
+                f"{MAX_BYTES}; raise TEIKIT_MAX_BYTES if you trust it.", file=file))
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(error("load:not-found", "No such file.", file=file)) from None
+    except IsADirectoryError:
+        raise LoadError(error("load:not-found", "This is a folder, not a file.",
+                              file=file)) from None
+    except OSError as exc:
+        raise LoadError(error("load:unreadable", f"Cannot read the file: {exc.strerror}.",
+                              file=file)) from None
+
+
+def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
+               require_tei: bool = True) -> etree._ElementTree:
+    """Read and parse a file, resolving XIncludes inside its folder tree."""
+    p = Path(path)
+    tree = parse_bytes(read_file(p), str(p), require_tei=require_tei)
+    if xinclude:
+        _resolve_xincludes(tree.getroot(), p, p.resolve().parent, depth=0)
+    return tree
+
+
+def _resolve_xincludes(root: etree._Element, file: Path, confine: Path, depth: int) -> None:
+    includes = [el for el in root.iter(f"{{{XI_NS}}}include")]
+    for inc in includes:
+        _include_one(inc, file, confine, depth)
+
+
+def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int) -> None:
+    where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
+    if depth >= MAX_INCLUDE_DEPTH:
+        raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
+                              f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
+    href = inc.get("href", "")
+    parse = inc.get("parse", "xml")
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) and not href.startswith("file:"):
+        raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach the "
+                              "network; teikit includes local files only. Download it next to "
+                              "the document and point href at the copy.", **where))
+    target = (file.parent / href.removeprefix("file:")).resolve() if href else file.resolve()
+    if not target.is_relative_to(confine):
+        raise LoadError(error("load:xinclude-outside", f"XInclude of '{href}' resolves to "
+                              f"{target}, outside the document's folder {confine}; teikit only "
+                              "includes files inside that folder tree.", **where))
+    if not target.is_file():
+        fallback = inc.find(f"{{{XI_NS}}}fallback")
+        if fallback is None:
+            raise LoadError(error("load:xinclude-missing", f"XInclude of '{href}': no such "
+                                  "file, and no xi:fallback.", **where))
+        _replace(inc, list(fallback), fallback.text)
+        return
+    if parse == "text":
+        text = read_file(target).decode(inc.get("encoding") or "utf-8", errors="strict")
+        _replace(inc, [], text)
+        return
+    if target == file.resolve() and not inc.get("xpointer"):
+        raise LoadError(error("load:xinclude-loop", "The document includes itself.", **where))
+    sub = parse_bytes(read_file(target), str(target), require_tei=False).getroot()
+    _resolve_xincludes(sub, target, confine, depth + 1)
+    node = sub
+    pointer = inc.get("xpointer")
+    if pointer:
+        ident = re.sub(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$", r"\1\2",
+                       pointer)
+        found = sub.xpath("//*[@xml:id=$i]", i=ident)
+        if not found:
+            raise LoadError(error("load:xinclude-missing", f"XInclude xpointer '{pointer}' "
+                                  f"finds no element with xml:id '{ident}' in {target}.",
+                                  **where))
+        node = found[0]
+    node.set(XML_BASE, os.path.relpath(target, file.resolve().parent))
+    _replace(inc, [node], None)
+
+
+def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None) -> None:
+    """Put ``text`` and ``nodes`` where ``inc`` stands, keeping the surrounding text."""
+    parent = inc.getparent()
+    if parent is None:
+        raise LoadError(error("load:xinclude-root", "The root element cannot be an "
+                              "xi:include.", file=str(inc.base or ""), line=inc.sourceline or 0))
+    prev = inc.getprevious()
+    lead = (text or "")
+    if prev is not None:
+        prev.tail = (prev.tail or "") + lead
+    else:
+        parent.text = (parent.text or "") + lead
+    index = parent.index(inc)
+    tail = inc.tail
+    for offset, node in enumerate(nodes):
+        parent.insert(index + offset, node)
+    parent.remove(inc)
+    if tail:
+        last = nodes[-1] if nodes else (parent[index - 1] if index > 0 else None)
+        if last is not None:
+            last.tail = (last.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail

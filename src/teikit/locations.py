@@ -1,0 +1,135 @@
+"""The single mapping between an element, its XPath and its file, line and column.
+
+Engines speak different location languages: libxml2 and xmlschema give lines,
+Schematron (run on Saxon) gives XPaths such as ``/Q{ns}TEI[1]/Q{ns}text[1]``, and
+XIncluded elements live in another file. Every engine goes through this module so
+that a diagnostic always carries all of file, line and XPath, the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from teikit.loading import TEI_NS
+
+NAMESPACES = {"tei": TEI_NS, "xml": "http://www.w3.org/XML/1998/namespace"}
+_PREFIXES = {TEI_NS: "tei", "http://www.w3.org/XML/1998/namespace": "xml"}
+
+
+def xpath_of(node: etree._Element) -> str:
+    """A positional XPath for ``node`` with TEI elements prefixed ``tei:``.
+
+    It is the form users paste into an editor's XPath bar, so it uses prefixes
+    rather than Clark or ``Q{}`` notation; other namespaces fall back to ``*:``.
+    """
+    steps: list[str] = []
+    el: etree._Element | None = node
+    while el is not None:
+        if not isinstance(el.tag, str):  # comment or processing instruction
+            parent = el.getparent()
+            kind = "comment()" if isinstance(el, etree._Comment) else "processing-instruction()"
+            same = [s for s in (parent if parent is not None else []) if type(s) is type(el)]
+            steps.append(f"{kind}[{same.index(el) + 1 if el in same else 1}]")
+            el = parent
+            continue
+        qn = etree.QName(el)
+        prefix = _PREFIXES.get(qn.namespace or "")
+        name = f"{prefix}:{qn.localname}" if prefix else (
+            qn.localname if not qn.namespace else f"*:{qn.localname}")
+        parent = el.getparent()
+        if parent is None:
+            position = 1
+        else:
+            position = 1 + sum(1 for s in el.itersiblings(preceding=True) if s.tag == el.tag)
+        steps.append(f"{name}[{position}]")
+        el = parent
+    return "/" + "/".join(reversed(steps))
+
+
+_STEP_Q = re.compile(r"Q\{([^}]*)\}")
+
+
+def element_at(tree: etree._ElementTree | etree._Element, path: str) -> etree._Element | None:
+    """The element a location XPath points at (attribute and text steps are dropped).
+
+    Accepts Saxon's ``Q{uri}local[n]`` steps, ``prefix:local[n]`` with the ``tei`` and
+    ``xml`` prefixes, ``*:local[n]`` and unprefixed steps.
+    """
+    if not path:
+        return None
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    ns: dict[str, str] = dict(NAMESPACES)
+
+    def bind(match: re.Match[str]) -> str:
+        uri = match.group(1)
+        if not uri:
+            return ""
+        prefix = _PREFIXES.get(uri) or next((p for p, u in ns.items() if u == uri), None)
+        if prefix is None:
+            prefix = f"ns{len(ns)}"
+            ns[prefix] = uri
+        return f"{prefix}:"
+
+    expr = _STEP_Q.sub(bind, path)
+    # drop trailing attribute / text / node steps: diagnostics are about elements
+    expr = re.sub(r"(/(@[^/]+|text\(\)(\[\d+\])?|node\(\)(\[\d+\])?|"
+                  r"comment\(\)(\[\d+\])?|processing-instruction\([^)]*\)(\[\d+\])?))+$",
+                  "", expr)
+    if not expr or expr == "/":
+        return root
+    try:
+        found = root.getroottree().xpath(expr, namespaces=ns)
+    except etree.XPathError:
+        return None
+    return found[0] if isinstance(found, list) and found and isinstance(
+        found[0], etree._Element) else None
+
+
+def file_of(node: etree._Element, default: str = "") -> str:
+    """The file ``node`` was read from: its ``xml:base`` chain, as XInclude left it."""
+    base = node.base
+    if not base:
+        return default
+    if base.startswith("file:"):
+        return unquote(urlparse(base).path)
+    return base
+
+
+def display_path(file: str) -> str:
+    """Paths relative to the working folder when below it, so CI annotations match."""
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return file
+
+
+def locate(node: etree._Element, default_file: str = "") -> dict[str, object]:
+    """File, line, column and XPath of ``node``, ready to unpack into a Diagnostic."""
+    return {
+        "file": display_path(file_of(node, default_file)),
+        "line": node.sourceline or 0,
+        "column": 0,
+        "xpath": xpath_of(node),
+    }
+
+
+def element_at_line(tree: etree._ElementTree, line: int, file: str | None = None
+                    ) -> etree._Element | None:
+    """The last element that starts on ``line`` (of ``file`` when given), else before it.
+
+    libxml2 and xmlschema report lines; this gives such a report its XPath.
+    """
+    best: etree._Element | None = None
+    for el in tree.getroot().iter():
+        if not isinstance(el.tag, str) or el.sourceline is None:
+            continue
+        if file is not None and file_of(el) != file:
+            continue
+        if el.sourceline <= line:
+            if best is None or el.sourceline >= (best.sourceline or 0):
+                best = el
+    return best

@@ -1,0 +1,5 @@
+"""XSLT 3.0 on saxonche (being written; see issue 6)."""
+
+
+def transform(doc, fmt, params=None):
+    raise NotImplementedError
