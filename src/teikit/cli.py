@@ -8,8 +8,11 @@ calls :mod:`teikit`, renders what comes back and exits with the report's code
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +20,8 @@ from teikit import __version__
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
+#: Fewer files than this finish before a progress bar would be worth drawing.
+PROGRESS_MIN_FILES = 3
 
 VALIDATE_EXAMPLES = """examples:
   teikit validate tei/                          every *.xml below tei/, schemas from xml-model PIs
@@ -41,6 +46,7 @@ BUILD_EXAMPLES = """examples:
 SCHEMAS_EXAMPLES = """examples:
   teikit schemas list               named schemas, their versions, checksums and state
   teikit schemas fetch tei_all      download and verify tei_all.rng (TEI P5 4.3.0)
+  teikit schemas fetch tei_all --from tei_all.rng   verify and store a local copy
   teikit schemas add mine ./my.rng  register a local schema under a name
 """
 
@@ -62,6 +68,7 @@ class Options:
     action: str = ""
     name: str = ""
     quiet: bool = False
+    source: str | None = None
 
 
 def _params(values: list[str]) -> dict[str, str]:
@@ -122,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=("list", "fetch", "add"))
     s.add_argument("name", nargs="?", default="")
     s.add_argument("paths", nargs="?", metavar="PATH", help="for add: the schema file")
+    s.add_argument("--from", dest="source", metavar="FILE", help="for fetch: verify and store "
+                   "this local copy (the schema or its source archive) instead of downloading")
     return top
 
 
@@ -143,14 +152,62 @@ def options(argv: Sequence[str] | None) -> Options:
         action=raw.get("action", ""),
         name=raw.get("name", ""),
         quiet=raw.get("quiet", False),
+        source=raw.get("source"),
     )
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file beside ``path`` and rename: readers never see half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr, only for people: a TTY and more than a few files.
+
+    Yields the ``on_file(done, total)`` callback for :func:`teikit.validate` (or None),
+    so CI logs and redirected output stay free of control sequences.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
+                        console=Console(stderr=True), transient=True)
+    task: list[int] = []
+
+    def on_file(done: int, total: int) -> None:
+        if total <= PROGRESS_MIN_FILES:
+            return
+        if not task:
+            progress.start()
+            task.append(progress.add_task("validate", total=total))
+        progress.update(task[0], completed=done)
+
+    try:
+        yield on_file
+    finally:
+        if task:
+            progress.stop()
 
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        from teikit.publish import write_atomic
-
-        write_atomic(Path(output), text.encode("utf-8"))
+        try:
+            _write_atomic(Path(output), (text + "\n" if text and not text.endswith("\n")
+                                         else text).encode("utf-8"))
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
     else:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
 
@@ -158,16 +215,19 @@ def _emit(text: str, output: str | None) -> None:
 def run(opts: Options) -> int:
     """Carry out one command; the returned int is the process exit code."""
     if opts.command == "validate":
-        from teikit.progress import progress_bar
+        from teikit.render import render, summary
         from teikit.validation import validate
 
         with progress_bar(enabled=not opts.quiet) as on_file:
             report = validate(opts.paths, schemas=opts.schemas or None, jobs=opts.jobs,
                               embedded_schematron=opts.embedded, on_file=on_file)
         _emit(report.render(opts.format), opts.output)
+        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if opts.format == "github" and step_summary:
+            # GitHub shows ten annotations per step; the job summary lists everything.
+            with open(step_summary, "a", encoding="utf-8") as fh:
+                fh.write(render(report, "markdown") + "\n")
         if not opts.quiet:
-            from teikit.render import summary
-
             print(summary(report), file=sys.stderr)
         return report.exit_code
     if opts.command == "transform":
@@ -194,7 +254,10 @@ def run(opts: Options) -> int:
     if opts.command == "schemas":
         from teikit.validation.schemas import schemas_command
 
-        print(schemas_command(opts.action, opts.name, opts.paths[0] if opts.paths else None))
+        if opts.action == "fetch" and opts.paths and opts.source:
+            raise UsageError("give the file either as PATH or as --from FILE, not both.")
+        print(schemas_command(opts.action, opts.name,
+                              opts.source or (opts.paths[0] if opts.paths else None)))
         return ExitCode.OK
     raise UsageError(f"unknown command {opts.command}")  # argparse prevents this
 

@@ -1,13 +1,173 @@
-"""Validation: every schema kind into one Report (being written; see issue 5)."""
+"""Validation: files, folders and globs in; one :class:`~teikit.diagnostics.Report` out.
+
+This module only walks inputs and fans work out; which engines run is decided by
+:mod:`teikit.validation.schemas`, and each engine turns its own findings into
+diagnostics. With ``jobs > 1`` files are validated in a process pool (spawned, not
+forked, so the Saxon and libxml2 state of the parent is never copied half-way); each
+worker compiles each schema once, through the engines' per-process caches, and the
+report lists files in the order they were given, whatever order workers finish in.
+"""
 
 from __future__ import annotations
 
-from teikit.diagnostics import Report
+import glob
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
+from pathlib import Path
+
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
+from teikit.locations import display_path
+
+__all__ = ["expand_paths", "validate", "validate_document"]
+
+ProgressCallback = Callable[[int, int], None]
 
 
-def validate(paths, schemas=None, *, jobs=1, embedded_schematron=False, on_file=None) -> Report:
-    raise NotImplementedError
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.rule, d.message)
 
 
-def validate_document(doc, schemas=None) -> Report:
-    raise NotImplementedError
+def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
+                      embedded_schematron: bool = False) -> Report:
+    """Validate one loaded :class:`~teikit.document.Document`.
+
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
+    by default the document's ``xml-model`` PIs, else the teikit profile.
+    """
+    from teikit.validation.schemas import resolve
+
+    engines = resolve(list(schemas) if schemas else None, doc,
+                      embedded_schematron=embedded_schematron)
+    path = doc.path  # type: ignore[attr-defined]
+    report = Report(files=[display_path(str(path))] if path else [])
+    found: list[Diagnostic] = []
+    for engine in engines:
+        found.extend(engine.validate(doc))
+    # One engine may reach the same fact through two schemas; say it once.
+    unique = list(dict.fromkeys(found))
+    report.add(sorted(unique, key=_sort_key))
+    return report
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
+    """Files to validate (argument order; folders sorted) and a diagnostic per dud input.
+
+    Folders are searched recursively for ``*.xml``; arguments with ``*``, ``?`` or
+    ``[`` are globs (``**`` recursive). A path that names nothing is an input error.
+    """
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+
+    def take(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for raw in paths:
+        text = os.fspath(raw)
+        p = Path(text)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*.xml") if q.is_file())
+            if not found:
+                problems.append(error("load:not-found", "This folder holds no *.xml files; "
+                                      "name the files or a folder that has some.",
+                                      file=display_path(text)))
+            for q in found:
+                take(q)
+        elif p.is_file():
+            take(p)
+        elif glob.has_magic(text):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
+            xml = [m for m in matches if m.is_file()]
+            if not xml:
+                problems.append(error("load:not-found", f"No file matches the pattern "
+                                      f"'{text}'; check it (quote it so the shell leaves it "
+                                      "to teikit).", file=text))
+            for q in xml:
+                take(q)
+        else:
+            problems.append(error("load:not-found", "No such file or folder; check the path.",
+                                  file=display_path(text)))
+    return files, problems
+
+
+def _validate_path(path: Path, schemas: Sequence[str] | None,
+                   embedded_schematron: bool) -> Report:
+    """One file, start to end; a file teikit will not read is an input error, not a crash."""
+    from teikit.document import load
+
+    shown = display_path(str(path))
+    try:
+        doc = load(path)
+    except LoadError as exc:
+        diag = exc.diagnostic
+        found = [replace(diag, file=display_path(diag.file) if diag.file else shown)] \
+            if diag else []
+        return Report(diagnostics=found, files=[shown], input_error=True)
+    report = validate_document(doc, schemas, embedded_schematron=embedded_schematron)
+    report.files = [shown]
+    return report
+
+
+def _worker(path: str, schemas: Sequence[str] | None,
+            embedded_schematron: bool) -> tuple[Report | None, int, str]:
+    """Run in a pool process; exceptions are flattened so they survive pickling."""
+    try:
+        return _validate_path(Path(path), schemas, embedded_schematron), 0, ""
+    except TeikitError as exc:
+        return None, exc.exit_code, str(exc)
+
+
+def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+             schemas: Sequence[str] | None = None, *, jobs: int = 1,
+             embedded_schematron: bool = False,
+             on_file: ProgressCallback | None = None) -> Report:
+    """Validate files, folders (recursively ``*.xml``) and globs into one report.
+
+    ``on_file(done, total)`` is called after each file, for progress displays.
+    Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
+    :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
+    """
+    from teikit.validation.schemas import check_names
+
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    names = list(schemas) if schemas else None
+    check_names(names or [])
+    files, problems = expand_paths(paths)
+    report = Report(diagnostics=list(problems), input_error=bool(problems))
+    report.files.extend(d.file for d in problems)
+    total = len(files)
+    results: list[Report | None] = [None] * total
+    if jobs <= 1 or total <= 1:
+        for i, path in enumerate(files):
+            results[i] = _validate_path(path, names, embedded_schematron)
+            if on_file:
+                on_file(i + 1, total)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, total), mp_context=context) as pool:
+            futures = {pool.submit(_worker, str(path), names, embedded_schematron): i
+                       for i, path in enumerate(files)}
+            done = 0
+            for future in as_completed(futures):
+                result, code, message = future.result()
+                if result is None:
+                    for other in futures:
+                        other.cancel()
+                    failure = TeikitError(message)
+                    failure.exit_code = code
+                    raise failure
+                results[futures[future]] = result
+                done += 1
+                if on_file:
+                    on_file(done, total)
+    for result in results:
+        if result is not None:
+            report.merge(result)
+    return report

@@ -1,0 +1,251 @@
+"""A :class:`~teikit.diagnostics.Report` in the forms people and CI systems read.
+
+* ``text``: ``file:line:col: error [rule] message``, the form editors jump from;
+* ``json``: a stable, versioned shape (``docs/json-report.md``) for scripts;
+* ``junit``: one ``<testcase>`` per file, so CI test tabs show passing files too;
+* ``sarif``: SARIF 2.1.0 for code-scanning dashboards, with a rule table;
+* ``github``: workflow commands that become annotations on the pull request;
+* ``markdown``: a findings table for ``$GITHUB_STEP_SUMMARY`` (GitHub shows only ten
+  annotations per step, so the summary is where the full list lives).
+
+Rendering is pure: it returns text, and the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from xml.etree import ElementTree as ET
+
+from teikit.diagnostics import Diagnostic, Report, Severity, UsageError
+
+JSON_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+#: Help for every rule code teikit itself defines (engines add ``rng:``, ``sch:`` … codes,
+#: which fall back to :data:`PREFIX_HELP`). SARIF viewers show these texts.
+RULE_HELP: dict[str, str] = {
+    "xml:malformed": "The file is not well-formed XML; fix the markup at the position given.",
+    "xml:empty": "The file is empty or has no root element.",
+    "xml:encoding": "The bytes are not valid in the declared encoding; save the file as UTF-8.",
+    "load:not-found": "A path given to teikit names no file (or a folder with no *.xml).",
+    "load:unreadable": "The file exists but cannot be read (permissions, I/O error).",
+    "load:too-large": "The file is bigger than teikit's size limit (TEIKIT_MAX_BYTES).",
+    "load:too-deep": "Elements are nested deeper than the parser's depth limit.",
+    "load:not-tei": "The root element is not TEI or teiCorpus in the TEI namespace.",
+    "load:entity-declared": "The document declares entities; teikit never expands them "
+    "(XXE, expansion bombs). Write the characters or markup instead.",
+    "load:dtd-external": "The DOCTYPE names an external DTD; teikit loads no DTDs.",
+    "load:xinclude-outside": "An XInclude reaches outside the document's folder tree.",
+    "load:xinclude-remote": "An XInclude names a remote resource; only local files are included.",
+    "load:xinclude-missing": "An XInclude names a file (or xpointer) that does not exist and "
+    "has no xi:fallback.",
+    "load:xinclude-loop": "XIncludes include each other in a cycle (or nest too deep).",
+    "load:xinclude-root": "The root element itself is an xi:include.",
+    "load:xinclude-too-many": "A document pulls in more XIncluded material than the limits allow.",
+    "ref:unresolved": "A pointer (#id or file.xml#id) names an xml:id that does not exist.",
+    "ref:file-missing": "A pointer names a local file that does not exist.",
+    "ref:file-unreadable": "A pointer names a local file that is not safe, well-formed XML.",
+    "ref:bad-prefix": "A prefixed pointer (prefix:value) has no prefixDef, or its value "
+    "matches none of the prefixDef's matchPatterns.",
+    "ref:duplicate-id": "Two elements carry the same xml:id.",
+    "schema:remote": "An xml-model PI names a remote schema; teikit does not fetch schemas, "
+    "pass a local copy with --schema.",
+    "schema:missing": "An xml-model PI names a local schema file that does not exist.",
+    "schema:rnc": "An xml-model PI names a RelaxNG compact-syntax schema; convert it with trang.",
+    "schema:unknown-kind": "An xml-model PI names a schema whose kind teikit cannot tell.",
+}
+
+PREFIX_HELP: dict[str, str] = {
+    "rng": "The document does not match the RelaxNG grammar.",
+    "xsd": "The document does not match the W3C XML Schema.",
+    "sch": "A Schematron assertion failed (or a report fired).",
+    "ref": "A reference does not resolve.",
+    "xml": "The file is not well-formed XML.",
+    "load": "teikit refused to read the input.",
+    "schema": "A schema could not be used.",
+    "xslt": "A stylesheet reported a problem.",
+    "epub": "The EPUB packaging reported a problem.",
+}
+
+
+def rule_help(rule: str) -> str:
+    """The help text for ``rule``: its own, else its engine's."""
+    return RULE_HELP.get(rule) or PREFIX_HELP.get(rule.partition(":")[0],
+                                                  "A teikit finding.")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(report: Report) -> str:
+    """One line for the end of a run: ``120 files: 2 errors, 1 warning in 2 files``."""
+    errors = [d for d in report if d.severity is Severity.ERROR]
+    warnings = [d for d in report if d.severity is Severity.WARNING]
+    files = len(report.files)
+    if not errors and not warnings:
+        return f"{_plural(files, 'file')}: no errors, no warnings"
+    affected = len({d.file for d in errors + warnings})
+    return (f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
+            f"{_plural(len(warnings), 'warning')} in {_plural(affected, 'file')}")
+
+
+def _text(report: Report) -> str:
+    return "\n".join(str(d) for d in report.diagnostics)
+
+
+def _json(report: Report) -> str:
+    from teikit import __version__
+
+    counts = Counter(d.severity.value for d in report)
+    data = {
+        "version": JSON_VERSION,
+        "tool": {"name": "teikit", "version": __version__},
+        "summary": {
+            "files": len(report.files),
+            "files_with_errors": len({d.file for d in report.errors}),
+            "errors": counts.get("error", 0),
+            "warnings": counts.get("warning", 0),
+            "infos": counts.get("info", 0),
+            "ok": report.ok,
+            "exit_code": report.exit_code,
+        },
+        "files": list(report.files),
+        "diagnostics": [d.to_dict() for d in report.diagnostics],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
+    groups: dict[str, list[Diagnostic]] = {f: [] for f in report.files}
+    for d in report.diagnostics:
+        groups.setdefault(d.file or "<input>", []).append(d)
+    return groups
+
+
+def _junit(report: Report) -> str:
+    groups = _by_file(report)
+    failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
+    suites = ET.Element("testsuites", name="teikit", tests=str(len(groups)),
+                        failures=str(failing), errors="0")
+    suite = ET.SubElement(suites, "testsuite", name="teikit validate", tests=str(len(groups)),
+                          failures=str(failing), errors="0", skipped="0")
+    for file, found in groups.items():
+        case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
+                             file=file)
+        errors = [d for d in found if d.severity is Severity.ERROR]
+        if errors:
+            failure = ET.SubElement(case, "failure", type=errors[0].rule,
+                                    message=f"{_plural(len(errors), 'error')}; first: "
+                                    f"[{errors[0].rule}] {errors[0].message}")
+            failure.text = "\n".join(str(d) for d in errors)
+        others = [d for d in found if d.severity is not Severity.ERROR]
+        if others:
+            ET.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _uri(file: str) -> str:
+    return file.replace("\\", "/")
+
+
+def _sarif(report: Report) -> str:
+    from teikit import __version__
+
+    rule_ids = sorted({d.rule for d in report})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    rules = [{
+        "id": rule,
+        "shortDescription": {"text": rule_help(rule)},
+        "fullDescription": {"text": rule_help(rule)},
+        "help": {"text": rule_help(rule)},
+    } for rule in rule_ids]
+    results = []
+    for d in report:
+        location: dict[str, object] = {}
+        if d.file:
+            physical: dict[str, object] = {"artifactLocation": {"uri": _uri(d.file)}}
+            if d.line:
+                physical["region"] = {"startLine": d.line, "startColumn": d.column or 1}
+            location["physicalLocation"] = physical
+        if d.xpath:
+            location["logicalLocations"] = [{"fullyQualifiedName": d.xpath, "kind": "element"}]
+        result: dict[str, object] = {
+            "ruleId": d.rule,
+            "ruleIndex": index[d.rule],
+            "level": _SARIF_LEVEL[d.severity],
+            "message": {"text": d.message},
+        }
+        if location:
+            result["locations"] = [location]
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "teikit", "version": __version__, "rules": rules}},
+            "artifacts": [{"location": {"uri": _uri(f)}} for f in report.files],
+            "results": results,
+        }],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _github(report: Report) -> str:
+    lines = []
+    for d in report:
+        props = []
+        if d.file:
+            props.append(f"file={_escape_property(_uri(d.file))}")
+            if d.line:
+                props.append(f"line={d.line}")
+                props.append(f"col={d.column or 1}")
+        props.append(f"title={_escape_property(d.rule)}")
+        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::"
+                     f"{_escape_data(d.message)}")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _markdown(report: Report) -> str:
+    head = f"## teikit validate\n\n{summary(report)}\n"
+    if not report.diagnostics:
+        return head
+    rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
+    for d in report:
+        rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
+                    f"`{_cell(d.rule)}` | {_cell(d.message)} |")
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+RENDERERS = {"text": _text, "json": _json, "junit": _junit, "sarif": _sarif,
+             "github": _github, "markdown": _markdown}
+
+
+def render(report: Report, fmt: str = "text") -> str:
+    """``report`` in format ``fmt`` (text, json, junit, sarif, github, markdown)."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise UsageError(f"Unknown report format '{fmt}'; choose one of "
+                         f"{', '.join(RENDERERS)}.") from None
+    return renderer(report)

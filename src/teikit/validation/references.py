@@ -1,0 +1,193 @@
+"""Pointers must lead somewhere: the check no grammar can make.
+
+RelaxNG and XSD only see that ``@ref="#stalin"`` is a well-formed URI; they cannot
+see that no element carries ``xml:id="stalin"``. A dangling pointer breaks the
+index of persons, the back-links and every downstream tool, so this engine follows
+every pointer attribute:
+
+* ``#id`` must name an ``xml:id`` in the document (XIncluded parts included);
+* ``prefix:value`` is expanded through the document's ``prefixDef`` declarations
+  (``matchPattern`` / ``replacementPattern``) and the expansion checked in turn;
+* ``other.xml#id`` must be a local file (relative to the element's own file) that
+  holds that ``xml:id``; such files are read with teikit's safe loader, once;
+* absolute URIs (``http:``, ``https:``, ``urn:``, ``mailto:`` …) are not checked: that
+  would need the network.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote
+
+from lxml import etree
+
+from teikit.diagnostics import Diagnostic, LoadError, error
+from teikit.loading import TEI_NS, parse_file
+from teikit.locations import file_of, locate
+
+#: Attributes whose values are whitespace-separated lists of pointers (TEI's
+#: att.pointing, att.canonical @ref, att.global.linking, att.global.responsibility,
+#: att.global.analytic, relation's participants). ``@facs`` points at images and
+#: ``@key`` is an opaque code, so neither is followed.
+POINTER_ATTRIBUTES = ("ref", "target", "corresp", "who", "sameAs", "copyOf", "next", "prev",
+                      "source", "resp", "scheme", "ana", "active", "passive", "mutual")
+
+#: URI schemes that name things teikit cannot (or must not) reach offline.
+ABSOLUTE_SCHEMES = {"http", "https", "urn", "mailto", "ftp", "ftps", "doi", "info", "tag",
+                    "data", "tel", "geo", "ark", "isbn", "issn", "hdl"}
+
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
+
+
+def _ids(root: etree._Element) -> dict[str, etree._Element]:
+    return {v: el for el in root.iter() if isinstance(el.tag, str)
+            for v in [el.get(XML_ID)] if v is not None}
+
+
+def _prefix_defs(root: etree._Element) -> dict[str, list[tuple[str, str]]]:
+    defs: dict[str, list[tuple[str, str]]] = {}
+    for el in root.iter(f"{{{TEI_NS}}}prefixDef"):
+        ident = el.get("ident")
+        if ident:
+            defs.setdefault(ident, []).append((el.get("matchPattern") or "",
+                                               el.get("replacementPattern") or ""))
+    return defs
+
+
+def _expand(value: str, patterns: list[tuple[str, str]]) -> str | None:
+    """The expansion of a private URI, or None when no pattern matches.
+
+    TEI replacement patterns use ``$1`` for groups; a pattern must match the whole
+    value, as the Guidelines' examples assume.
+    """
+    for match_pattern, replacement in patterns:
+        try:
+            m = re.fullmatch(match_pattern, value)
+        except re.error:
+            continue
+        if m:
+            return re.sub(r"\$(\d)", lambda g, m=m: m.group(int(g.group(1))) or "", replacement)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _external_ids(path: Path, mtime_ns: int) -> frozenset[str] | LoadError:
+    """The xml:ids of another local file, read once per process (per version of it)."""
+    try:
+        tree = parse_file(path, require_tei=False)
+    except LoadError as exc:
+        return exc
+    return frozenset(_ids(tree.getroot()))
+
+
+class _Checker:
+    def __init__(self, doc: object) -> None:
+        self.tree: etree._ElementTree = doc.tree  # type: ignore[attr-defined]
+        path = doc.path  # type: ignore[attr-defined]
+        self.default_file = str(path) if path else ""
+        root = self.tree.getroot()
+        self.ids = _ids(root)
+        self.prefixes = _prefix_defs(root)
+        self.found: list[Diagnostic] = []
+
+    def run(self) -> list[Diagnostic]:
+        self._duplicates()
+        for el in self.tree.getroot().iter():
+            if not isinstance(el.tag, str):
+                continue
+            for attr in POINTER_ATTRIBUTES:
+                value = el.get(attr)
+                if value is None:
+                    continue
+                for token in value.split():
+                    self._pointer(el, attr, token, token, depth=0)
+        return self.found
+
+    def _report(self, rule: str, el: etree._Element, message: str) -> None:
+        self.found.append(error(rule, message, **locate(el, self.default_file)))  # type: ignore[arg-type]
+
+    def _duplicates(self) -> None:
+        seen: dict[str, etree._Element] = {}
+        for el in self.tree.getroot().iter():
+            if not isinstance(el.tag, str):
+                continue
+            ident = el.get(XML_ID)
+            if ident is None:
+                continue
+            if ident in seen:
+                first = seen[ident]
+                self._report("ref:duplicate-id", el, f"xml:id '{ident}' is already used on "
+                             f"line {first.sourceline}; every xml:id must be unique, so rename "
+                             "one of them and update the pointers to it.")
+            else:
+                seen[ident] = el
+
+    def _pointer(self, el: etree._Element, attr: str, token: str, original: str,
+                 depth: int) -> None:
+        label = f"@{attr}=\"{original}\"" if token == original else \
+            f"@{attr}=\"{original}\" (expanded to '{token}')"
+        if token.startswith("#"):
+            ident = unquote(token[1:])
+            if "(" in ident:  # an XPointer scheme such as #string-range(...): not an id
+                return
+            if ident not in self.ids:
+                self._report("ref:unresolved", el, f"{label} points to no xml:id in this "
+                             f"document; add xml:id=\"{ident}\" to the element it means, or "
+                             "correct the pointer.")
+            return
+        m = _SCHEME.match(token)
+        if m and len(m.group(1)) > 1:  # one letter is a Windows drive, not a scheme
+            prefix, rest = m.group(1), m.group(2)
+            if prefix in self.prefixes:
+                expanded = _expand(rest, self.prefixes[prefix])
+                if expanded is None:
+                    self._report("ref:bad-prefix", el, f"{label}: no matchPattern of "
+                                 f"<prefixDef ident=\"{prefix}\"> matches '{rest}'; fix the "
+                                 "value or the prefixDef's matchPattern.")
+                elif depth < 4:
+                    self._pointer(el, attr, expanded, original, depth + 1)
+                return
+            if prefix.lower() in ABSOLUTE_SCHEMES:
+                return
+            if prefix.lower() != "file":
+                self._report("ref:bad-prefix", el, f"{label} uses the prefix '{prefix}:', "
+                             f"which no <prefixDef ident=\"{prefix}\"> declares; declare it in "
+                             "encodingDesc/listPrefixDef or write the full URI.")
+                return
+            token = rest.removeprefix("//")
+        self._file_pointer(el, label, token)
+
+    def _file_pointer(self, el: etree._Element, label: str, token: str) -> None:
+        file_part, _, fragment = token.partition("#")
+        own = file_of(el, self.default_file)
+        if not own:
+            return  # a document built in memory: relative pointers have no base
+        target = (Path(own).parent / unquote(file_part)).resolve()
+        if not target.exists():
+            hint = (f" An element here has xml:id=\"{file_part}\": did you mean "
+                    f"'#{file_part}'?" if file_part in self.ids else "")
+            self._report("ref:file-missing", el, f"{label} names the file {file_part}, which "
+                         "does not exist next to this document; add the file or correct the "
+                         f"path.{hint}")
+            return
+        if not fragment or "(" in fragment or not target.is_file():
+            return
+        ids = _external_ids(target, target.stat().st_mtime_ns)
+        if isinstance(ids, LoadError):
+            rule = ids.diagnostic.rule if ids.diagnostic else "xml:malformed"
+            self._report("ref:file-unreadable", el, f"{label}: {file_part} cannot be read "
+                         f"safely ([{rule}] {ids.diagnostic.message if ids.diagnostic else ''})"
+                         "; fix that file first.")
+            return
+        if unquote(fragment) not in ids:
+            self._report("ref:unresolved", el, f"{label}: {file_part} has no element with "
+                         f"xml:id=\"{unquote(fragment)}\"; add it there or correct the "
+                         "pointer.")
+
+
+def check(doc: object) -> list[Diagnostic]:
+    """Every dangling, undeclared or duplicated reference in ``doc``, located."""
+    return _Checker(doc).run()
