@@ -33,9 +33,24 @@ XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 #: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
 MAX_DEPTH = 256
 #: Files larger than this (bytes) are refused before parsing (override: TEIKIT_MAX_BYTES).
-MAX_BYTES = int(os.environ.get("TEIKIT_MAX_BYTES", 512 * 1024 * 1024))
+MAX_BYTES = 512 * 1024 * 1024
 #: XInclude chains longer than this are refused (they are almost always cycles).
 MAX_INCLUDE_DEPTH = 32
+#: At most this many xi:include elements are resolved for one document, so that a few
+#: small files including each other many times over cannot multiply without bound.
+MAX_INCLUDES = 10_000
+
+
+def max_bytes() -> int:
+    """The size limit now: ``TEIKIT_MAX_BYTES`` when it is a positive integer, else
+    :data:`MAX_BYTES`. Read per call so a caller (or a test) can change it at run time,
+    and never fatal: a malformed value must not turn every run into a traceback."""
+    raw = os.environ.get("TEIKIT_MAX_BYTES", "").strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        return MAX_BYTES
+    return value if value > 0 else MAX_BYTES
 
 TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
@@ -58,11 +73,11 @@ def _parser() -> etree.XMLParser:
 
 def _syntax_rule(message: str) -> str:
     text = message.lower()
-    if "document is empty" in text or "start tag expected" in text and "line 1" in text:
+    if "document is empty" in text:
         return "xml:empty"
     if "utf-8" in text or "encoding" in text or "not proper" in text or "char 0x" in text:
         return "xml:encoding"
-    if "excessive depth" in text or "xml_parse_huge" in text and "depth" in text:
+    if "excessive depth" in text or ("xml_parse_huge" in text and "depth" in text):
         return "load:too-deep"
     if "entity" in text and ("amplification" in text or "loop" in text):
         return "load:entity-declared"
@@ -140,10 +155,12 @@ def read_file(path: Path) -> bytes:
     file = str(path)
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
+        limit = max_bytes()
+        if size > limit:
             raise LoadError(error(
                 "load:too-large", f"The file has {size} bytes, more than the limit of "
-                f"{MAX_BYTES}; raise TEIKIT_MAX_BYTES if you trust it.", file=file))
+                f"{limit}; raise TEIKIT_MAX_BYTES if you trust it.", file=file, line=1,
+                column=1))
         return path.read_bytes()
     except FileNotFoundError:
         raise LoadError(error("load:not-found", "No such file.", file=file)) from None
@@ -161,17 +178,32 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
     p = Path(path)
     tree = parse_bytes(read_file(p), str(p), require_tei=require_tei)
     if xinclude:
-        _resolve_xincludes(tree.getroot(), p, p.resolve().parent, depth=0)
+        _resolve_xincludes(tree.getroot(), p, p.resolve().parent, depth=0,
+                           chain=((p.resolve(), None),), budget=[MAX_INCLUDES])
     return tree
 
 
-def _resolve_xincludes(root: etree._Element, file: Path, confine: Path, depth: int) -> None:
+_Chain = tuple[tuple[Path, str | None], ...]
+
+
+def _resolve_xincludes(root: etree._Element, file: Path, confine: Path, depth: int,
+                       chain: _Chain, budget: list[int]) -> None:
+    """Resolve every xi:include below ``root``; ``chain`` is the (file, xpointer) path
+    that led here, so a cycle is named at once instead of after 32 re-reads, and
+    ``budget`` counts the includes left for the whole document."""
     includes = [el for el in root.iter(f"{{{XI_NS}}}include")]
     for inc in includes:
-        _include_one(inc, file, confine, depth)
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise LoadError(error("load:xinclude-too-many", f"More than {MAX_INCLUDES} "
+                                  "XIncludes for one document; teikit stops here so that "
+                                  "repeated includes cannot multiply without bound.",
+                                  file=str(file), line=inc.sourceline or 0, column=1))
+        _include_one(inc, file, confine, depth, chain, budget)
 
 
-def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int) -> None:
+def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int,
+                 chain: _Chain, budget: list[int]) -> None:
     where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
     if depth >= MAX_INCLUDE_DEPTH:
         raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
@@ -195,15 +227,26 @@ def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int) -> 
         _replace(inc, list(fallback), fallback.text)
         return
     if parse == "text":
-        text = read_file(target).decode(inc.get("encoding") or "utf-8", errors="strict")
+        encoding = inc.get("encoding") or "utf-8"
+        try:
+            text = read_file(target).decode(encoding, errors="strict")
+        except (UnicodeDecodeError, LookupError) as exc:
+            why = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            raise LoadError(error("xml:encoding", f"XInclude of '{href}' as text: the file is "
+                                  f"not valid {encoding} ({why}); save it as UTF-8 or give "
+                                  "the right encoding attribute.", **where)) from None
         _replace(inc, [], text)
         return
-    if target == file.resolve() and not inc.get("xpointer"):
-        raise LoadError(error("load:xinclude-loop", "The document includes itself.", **where))
-    sub = parse_bytes(read_file(target), str(target), require_tei=False).getroot()
-    _resolve_xincludes(sub, target, confine, depth + 1)
-    node = sub
     pointer = inc.get("xpointer")
+    link = (target, pointer)
+    if link in chain or (target == file.resolve() and not pointer):
+        names = " -> ".join(os.path.relpath(f, confine) + (f"#{x}" if x else "")
+                            for f, x in (*chain, link))
+        raise LoadError(error("load:xinclude-loop", f"XIncludes form a cycle ({names}); "
+                              "remove the include that closes it.", **where))
+    sub = parse_bytes(read_file(target), str(target), require_tei=False).getroot()
+    _resolve_xincludes(sub, target, confine, depth + 1, (*chain, link), budget)
+    node = sub
     if pointer:
         ident = re.sub(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$", r"\1\2",
                        pointer)

@@ -489,8 +489,12 @@ def _from_models(doc: object, embedded_schematron: bool) -> list[Engine] | None:
             engines.append(Schematron.from_rng(path))
         else:
             engines.extend(_engines_for(kind, path, embedded_schematron))
-    # When every PI is remote, only the warnings remain: teikit will not guess another
-    # schema for a document that named its own (docs/decisions/0004-schema-store.md).
+    # Pointers must resolve whatever the grammar, so a document that names local schemas
+    # gets the reference check too. When every PI is remote, only the warnings remain:
+    # teikit will not guess a schema for a document that named its own
+    # (docs/decisions/0004-schema-store.md).
+    if engines:
+        engines.append(References())
     return [Notice(tuple(notes)), *engines] if notes else engines
 
 

@@ -91,7 +91,16 @@ class XSD:
         path = doc.path  # type: ignore[attr-defined]
         default_file = str(path) if path else ""
         found: list[Diagnostic] = []
-        for exc in self.schema.iter_errors(tree):
+        # The tree was read by teikit's safe loader; wrapping it in a resource that may
+        # open nothing keeps xmlschema from following xsi:schemaLocation or anything else.
+        resource = xmlschema.XMLResource(tree, allow="none", defuse="always")
+        try:
+            errors = list(self.schema.iter_errors(resource, use_location_hints=False))
+        except (xmlschema.XMLSchemaException, RecursionError, ValueError) as exc:
+            raise TeikitError(f"The XML Schema {self.path} could not be applied to "
+                              f"{default_file or 'the document'}: "
+                              f"{' '.join(str(exc).split())[:300]}") from None
+        for exc in errors:
             elem = exc.elem
             if isinstance(elem, etree._Element):
                 where = locate(elem, default_file)
