@@ -67,7 +67,9 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_blank_text=False,
-        collect_ids=True,
+        # libxml2 would stop at a duplicate xml:id as if the file were malformed; the
+        # reference check reports it instead, located, as ref:duplicate-id.
+        collect_ids=False,
     )
 
 
@@ -116,10 +118,15 @@ def parse_bytes(data: bytes, file: str, *, require_tei: bool = True) -> etree._E
             "The DOCTYPE names an external DTD; teikit loads no DTDs and reaches no network. "
             "Remove the DOCTYPE and validate with --schema instead.",
             file=file, line=_line_of(data, b"<!DOCTYPE"), column=1))
+    # lxml keeps a per-thread log of earlier parses; start clean so the first entry
+    # of a failure below is this document's first error.
+    etree.clear_error_log()
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser(), base_url=file))
     except etree.XMLSyntaxError as exc:
-        entry = exc.error_log.last_error if exc.error_log else None
+        # The first error is the cause; later ones are libxml2 recovering from it.
+        entries = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
+        entry = entries[0] if entries else None
         msg = (entry.message if entry else str(exc)).strip()
         line = (entry.line if entry else exc.lineno) or 1
         col = (entry.column if entry else exc.offset) or 1
