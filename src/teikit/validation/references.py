@@ -139,7 +139,8 @@ class _Checker:
                              "correct the pointer.")
             return
         m = _SCHEME.match(token)
-        if m and len(m.group(1)) > 1:  # one letter is a Windows drive, not a scheme
+        # An undeclared single letter is a Windows drive (C:), not a scheme.
+        if m and (m.group(1) in self.prefixes or len(m.group(1)) > 1):
             prefix, rest = m.group(1), m.group(2)
             if prefix in self.prefixes:
                 expanded = _expand(rest, self.prefixes[prefix])
