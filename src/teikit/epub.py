@@ -1,0 +1,232 @@
+"""EPUB 3 packaging: OCF zip, package document (OPF) and nav around the stylesheet's XHTML.
+
+``xslt/epub.xsl`` turns the TEI into a bundle of XHTML documents plus the metadata read
+from the header; this module serialises them and adds what is pure packaging: the
+identifier, the modification date, the manifest and spine, accessibility metadata and
+the zip container.
+
+Rebuilds are byte-identical: the identifier is derived from the document (its ``idno``
+or its content), ``dcterms:modified`` and every zip timestamp come from
+``SOURCE_DATE_EPOCH`` or the document's own dates (never the clock), entries are written
+in a fixed order with fixed permissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import uuid
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from teikit.diagnostics import Diagnostic, TeikitError
+from teikit.resources import stylesheet
+
+if TYPE_CHECKING:
+    from teikit.document import Document
+
+BUNDLE_NS = "urn:x-teikit:bundle"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+OPF_NS = "http://www.idpf.org/2007/opf"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+
+#: Used when neither SOURCE_DATE_EPOCH nor the document gives a date.
+FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+#: The zip format cannot store dates before this.
+_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+
+CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
+<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+  <rootfiles>
+    <rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>
+  </rootfiles>
+</container>
+"""
+
+_WHEN = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _parse_when(value: str) -> dt.datetime | None:
+    m = _WHEN.match(value.strip())
+    if not m or m.group(1).startswith("-"):
+        return None
+    parts = [int(g) if g else d for g, d in zip(m.groups(), (0, 1, 1, 0, 0, 0), strict=True)]
+    try:
+        return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+def modified_date(doc: Document) -> dt.datetime:
+    """The publication's fixed "last modified" moment.
+
+    ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) wins; else the latest
+    ``revisionDesc/change/@when``; else ``publicationStmt/date``; else a fixed date.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    changes = [_parse_when(w) for w in doc.xpath(
+        "//tei:teiHeader/tei:revisionDesc//tei:change/@when")]
+    found = [c for c in changes if c]
+    if found:
+        return max(found)
+    for value in doc.xpath("//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date/@when"
+                           " | //tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date"):
+        when = _parse_when(str(value))
+        if when:
+            return when
+    return FALLBACK_DATE
+
+
+def identifier(doc: Document) -> str:
+    """``urn:uuid:`` derived from the document's idno, else from its content: stable."""
+    idnos = [" ".join(str(s).split()) for s in doc.xpath(
+        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno/text()")]
+    idnos = [i for i in idnos if i]
+    if idnos:
+        seed = "teikit:idno:" + idnos[0]
+    else:
+        seed = "teikit:sha256:" + hashlib.sha256(
+            etree.tostring(doc.tree, method="c14n")).hexdigest()
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def _xhtml(html: etree._Element) -> bytes:
+    """One content document, serialised as XHTML5 with the HTML doctype."""
+    copy = etree.fromstring(etree.tostring(html))
+    etree.cleanup_namespaces(copy, top_nsmap={None: XHTML_NS,
+                                              "epub": "http://www.idpf.org/2007/ops"},
+                             keep_ns_prefixes=["epub"])
+    body = etree.tostring(copy, encoding="utf-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
+
+
+def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
+         modified: dt.datetime) -> bytes:
+    """The package document: Dublin Core, accessibility metadata, manifest and spine."""
+    e = etree.Element
+    package = e(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS}, version="3.0",
+                attrib={"unique-identifier": "uid"})
+    lang = meta.get("lang") or "und"
+    package.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    metadata = etree.SubElement(package, f"{{{OPF_NS}}}metadata", nsmap={"dc": DC_NS})
+
+    def dc(name: str, text: str, **attrs: str) -> etree._Element:
+        el = etree.SubElement(metadata, f"{{{DC_NS}}}{name}", attrib=attrs)
+        el.text = text
+        return el
+
+    def prop(name: str, text: str, **attrs: str) -> etree._Element:
+        el = etree.SubElement(metadata, f"{{{OPF_NS}}}meta", attrib={"property": name,
+                                                                    **attrs})
+        el.text = text
+        return el
+
+    dc("identifier", identifier(doc), id="uid")
+    dc("title", meta.get("title") or doc.name, id="title")
+    dc("language", lang)
+    for i, creator in enumerate(meta.iterfind(f"{{{BUNDLE_NS}}}creator"), start=1):
+        dc("creator", creator.get("name", ""), id=f"creator{i}")
+        prop("file-as", creator.get("file-as", ""), refines=f"#creator{i}")
+        prop("role", "aut", refines=f"#creator{i}", scheme="marc:relators")
+    if meta.get("description"):
+        dc("description", meta.get("description", ""))
+    if meta.get("source"):
+        dc("source", meta.get("source", ""))
+    if meta.get("rights"):
+        dc("rights", meta.get("rights", ""))
+    prop("dcterms:modified", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    has_pages = int(meta.get("pages") or 0) > 0
+    prop("schema:accessMode", "textual")
+    prop("schema:accessModeSufficient", "textual")
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if has_pages:
+        features.append("pageNavigation")
+    if meta.get("index") == "true":
+        features.append("index")
+    for feature in features:
+        prop("schema:accessibilityFeature", feature)
+    prop("schema:accessibilityHazard", "none")
+    summary = ("Text only, with headings, a table of contents and a reading order that "
+               "follows the source.")
+    if has_pages:
+        summary += " Page breaks of the source edition are marked and listed."
+    prop("schema:accessibilitySummary", summary)
+    if has_pages:
+        prop("pageBreakSource", meta.get("source") or meta.get("title") or doc.name)
+    prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+
+    manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
+    spine = etree.SubElement(package, f"{{{OPF_NS}}}spine")
+    for i, d in enumerate(docs):
+        href = d.get("href", "")
+        item_id = "nav" if d.get("kind") == "nav" else f"d{i:03d}"
+        attrs = {"id": item_id, "href": href, "media-type": "application/xhtml+xml"}
+        if d.get("kind") == "nav":
+            attrs["properties"] = "nav"
+        etree.SubElement(manifest, f"{{{OPF_NS}}}item", attrib=attrs)
+        etree.SubElement(spine, f"{{{OPF_NS}}}itemref", idref=item_id)
+    etree.SubElement(manifest, f"{{{OPF_NS}}}item", id="css", href="teikit.css",
+                     attrib={"media-type": "text/css"})
+    return etree.tostring(package, encoding="utf-8", xml_declaration=True,
+                          pretty_print=True)
+
+
+def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
+    """The OCF container: ``mimetype`` first and stored, then the rest in sorted order."""
+    stamp = max(when, _ZIP_EPOCH).timetuple()[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in ["mimetype"] + sorted(n for n in files if n != "mimetype"):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" \
+                else zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name], compresslevel=9 if name != "mimetype" else None)
+    return buffer.getvalue()
+
+
+def epub_bytes(doc: Document, params: dict[str, str] | None = None
+               ) -> tuple[bytes, list[Diagnostic]]:
+    """The EPUB file for ``doc`` as bytes, and the stylesheet's messages."""
+    from teikit.transform import run
+
+    result = run(doc, "epub-bundle", params)
+    try:
+        bundle = etree.fromstring(result.output.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:  # would be a bug in epub.xsl
+        raise TeikitError(f"the EPUB stylesheet produced malformed XML: {exc}") from None
+    meta = bundle.find(f"{{{BUNDLE_NS}}}meta")
+    docs = bundle.findall(f"{{{BUNDLE_NS}}}doc")
+    if meta is None or not docs:
+        raise TeikitError("the EPUB stylesheet produced no documents.")
+    files: dict[str, bytes] = {
+        "mimetype": b"application/epub+zip",
+        "META-INF/container.xml": CONTAINER,
+        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
+    }
+    for d in docs:
+        html = d.find(f"{{{XHTML_NS}}}html")
+        if html is None:
+            raise TeikitError(f"the EPUB stylesheet made no html for {d.get('href')}.")
+        files[f"OEBPS/{d.get('href')}"] = _xhtml(html)
+    when = modified_date(doc)
+    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when)
+    return _zip(files, when), result.diagnostics
+
+
+def write_epub(doc: Document, path: Path) -> Path:
+    """Write ``doc`` as an EPUB 3 file at ``path`` (atomically) and return the path."""
+    from teikit.publish import write_atomic
+
+    data, _ = epub_bytes(doc)
+    return write_atomic(Path(path), data)

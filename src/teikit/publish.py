@@ -1,0 +1,115 @@
+"""Publishing: files in, validated outputs out, never half-written.
+
+Why a module of its own: the library's transformations return strings and bytes; this
+is where they meet the file system, under one rule — an output file is either the
+complete new version or the old one untouched (:func:`write_atomic`), and an invalid
+edition is not published unless the caller insists (``force``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from teikit.diagnostics import Report, UsageError
+from teikit.document import Document, load
+
+#: The edition this repository publishes, relative to the repository's top folder.
+EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
+
+#: Output format -> file suffix in ``build``.
+SUFFIXES = {"html": ".html", "text": ".txt", "epub": ".epub"}
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
+
+    The bytes go to a temporary file in the same folder (same file system, so the final
+    ``os.replace`` is atomic), are flushed to disk, and replace ``path`` in one step. On
+    any failure the temporary file is removed and an existing ``path`` stays as it was.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def _render(doc: Document, fmt: str, params: dict[str, str] | None,
+            report: Report) -> bytes:
+    """The bytes of ``fmt`` for ``doc``; stylesheet messages go into ``report``."""
+    from teikit import transform as tr
+
+    if fmt == "epub":
+        from teikit.epub import epub_bytes
+
+        data, diagnostics = epub_bytes(doc, params)
+        report.add(diagnostics)
+        return data
+    result = tr.run(doc, fmt, params)
+    report.add(result.diagnostics)
+    return result.output.encode("utf-8")
+
+
+def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
+                   out: Path | None = None) -> tuple[Report, str | None]:
+    """Transform one file; returns the report and, when ``out`` is None, the output text.
+
+    HTML and text go to stdout (the returned string) unless ``out`` is given; an EPUB is
+    binary and always goes to a file, by default ``<src stem>.epub`` beside the working
+    folder. A :class:`~teikit.diagnostics.LoadError` propagates (the CLI exits 2).
+    """
+    if fmt not in SUFFIXES:
+        raise UsageError(f"unknown output format '{fmt}'; choose html, text or epub.")
+    doc = load(src)
+    report = Report(files=[str(src)])
+    data = _render(doc, fmt, params, report)
+    if fmt == "epub" and out is None:
+        out = Path(f"{Path(src).stem}.epub")
+    if out is None:
+        return report, data.decode("utf-8")
+    write_atomic(out, data)
+    return report, None
+
+
+def build(src: Path, out_dir: Path, force: bool = False) -> tuple[Report, list[Path]]:
+    """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
+
+    An invalid document is not published (the report holds the validation errors and no
+    file is written) unless ``force``. All three outputs are rendered in memory before
+    the first is written, so a failing stylesheet leaves the previous build untouched.
+    """
+    doc = load(src)
+    report = doc.validate()
+    if not report.ok and not force:
+        return report, []
+    rendered: dict[str, bytes] = {}
+    for fmt in ("html", "text", "epub"):
+        rendered[fmt] = _render(doc, fmt, None, report)
+    written = []
+    for fmt, data in rendered.items():
+        written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))
+    return report, written
+
+
+def default_edition() -> Path:
+    """The edition in ``tei/`` below the current folder (what ``teikit build`` builds)."""
+    if not EDITION.is_file():
+        raise UsageError(f"no input given and the edition {EDITION} is not in the current "
+                         f"folder {Path.cwd()}; run teikit build from the repository's top "
+                         "folder or name a TEI file.")
+    return EDITION

@@ -1,0 +1,215 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit: TEI P5 to the content of an EPUB 3 publication, as one XML bundle.
+
+  The bundle (namespace urn:x-teikit:bundle) holds the publication's metadata as read from
+  the TEI header and one b:doc per XHTML content document: a title page, nav.xhtml (toc,
+  landmarks, page-list), one document per top-level division (the front, each division of
+  the body, runs of undivided body content, the back) and the index of names. teikit.epub
+  serialises each document and writes the OPF, container and zip; keeping the packaging in
+  Python and the content here means each side does what its language is good at.
+
+  Rendering is html.xsl's; this stylesheet overrides where things live (t:file), page
+  breaks (epub:type pagebreak, role doc-pagebreak) and the heading offset.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:t="urn:x-teikit:xslt"
+    xmlns:b="urn:x-teikit:bundle"
+    xmlns:epub="http://www.idpf.org/2007/ops"
+    xmlns:map="http://www.w3.org/2005/xpath-functions/map"
+    xmlns="http://www.w3.org/1999/xhtml"
+    xpath-default-namespace="http://www.tei-c.org/ns/1.0"
+    exclude-result-prefixes="xs tei t map">
+
+  <xsl:import href="html.xsl"/>
+
+  <xsl:output method="xml" encoding="UTF-8" indent="no"/>
+
+  <xsl:variable name="t:epub" as="xs:boolean" select="true()"/>
+  <xsl:variable name="t:heading-offset" as="xs:integer" select="0"/>
+
+  <!-- ===== the reading order: which top-level nodes go into which document ===== -->
+  <xsl:variable name="t:tops" as="element()*"
+      select="for $c in $t:texts/* return if ($c/self::body) then $c/* else $c"/>
+
+  <xsl:variable name="t:units" as="map(*)*">
+    <xsl:for-each-group select="$t:tops" group-adjacent="
+        if (self::front or self::back or (t:is-div(.) and parent::body)) then generate-id(.)
+        else 'run'">
+      <xsl:variable name="first" select="current-group()[1]"/>
+      <xsl:sequence select="map{
+          'file': 'part-' || format-number(position(), '000') || '.xhtml',
+          'nodes': current-group(),
+          'kind': if ($first/self::front) then 'frontmatter'
+                  else if ($first/self::back) then 'backmatter' else 'bodymatter',
+          'title': t:unit-title(current-group(), position())}"/>
+    </xsl:for-each-group>
+  </xsl:variable>
+
+  <xsl:variable name="t:file-of-top" as="map(xs:string, xs:string)"
+      select="map:merge(for $u in $t:units return
+                        for $n in $u('nodes') return map{generate-id($n): $u('file')})"/>
+
+  <xsl:function name="t:unit-title" as="xs:string">
+    <xsl:param name="nodes" as="element()*"/>
+    <xsl:param name="pos" as="xs:integer"/>
+    <xsl:variable name="first" select="$nodes[1]"/>
+    <xsl:sequence select="(
+        t:plain(($nodes/self::*[t:is-div(.)]/head)[1])[. != ''],
+        t:plain($nodes/self::head[1])[. != ''],
+        if ($first/self::front) then t:label('front')
+        else if ($first/self::back) then t:label('back-matter') else (),
+        if ($first/self::*[t:is-div(.)] or $first/parent::body) then
+          t:label('section') || ' ' || $pos else t:label('text'))[1]"/>
+  </xsl:function>
+
+  <xsl:function name="t:file" as="xs:string">
+    <xsl:param name="node" as="node()"/>
+    <xsl:variable name="top" select="($node/ancestor-or-self::* intersect $t:tops)[1]"/>
+    <xsl:sequence select="if ($top) then $t:file-of-top(generate-id($top))
+                          else ($t:units[1]('file'), 'title.xhtml')[1]"/>
+  </xsl:function>
+  <xsl:function name="t:index-file" as="xs:string">
+    <xsl:sequence select="'names.xhtml'"/>
+  </xsl:function>
+
+  <!-- ===== the bundle ===== -->
+  <xsl:template match="/">
+    <xsl:call-template name="t:unresolved-refs"/>
+    <xsl:variable name="pbs" select="$t:texts//pb[ancestor::* intersect $t:tops]"/>
+    <b:bundle>
+      <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
+              description="{$t:description}" pages="{count($pbs)}"
+              index="{$t:show-index}" notes="{count($t:notes)}">
+        <xsl:for-each select="$t:author-elements[t:author-name(.) != '']">
+          <b:creator name="{t:author-name(.)}" file-as="{t:author-file-as(.)}"/>
+        </xsl:for-each>
+      </b:meta>
+      <b:doc href="title.xhtml" title="{$t:title}" kind="titlepage">
+        <xsl:call-template name="t:page">
+          <xsl:with-param name="title" select="$t:title"/>
+          <xsl:with-param name="body" as="element()*">
+            <section class="titlepage" epub:type="titlepage">
+              <xsl:call-template name="t:title-block"/>
+              <xsl:call-template name="t:colophon"/>
+            </section>
+          </xsl:with-param>
+        </xsl:call-template>
+      </b:doc>
+      <b:doc href="nav.xhtml" title="{t:label('contents')}" kind="nav">
+        <xsl:call-template name="t:nav">
+          <xsl:with-param name="pbs" select="$pbs"/>
+        </xsl:call-template>
+      </b:doc>
+      <xsl:for-each select="$t:units">
+        <xsl:variable name="unit" select="."/>
+        <b:doc href="{$unit('file')}" title="{$unit('title')}" kind="{$unit('kind')}">
+          <xsl:call-template name="t:page">
+            <xsl:with-param name="title" select="$unit('title')"/>
+            <xsl:with-param name="body" as="element()*">
+              <section epub:type="{$unit('kind')}">
+                <xsl:apply-templates select="$unit('nodes')"/>
+              </section>
+              <xsl:call-template name="t:notes-section">
+                <xsl:with-param name="notes"
+                                select="$t:notes[t:file(.) = $unit('file')]"/>
+              </xsl:call-template>
+            </xsl:with-param>
+          </xsl:call-template>
+        </b:doc>
+      </xsl:for-each>
+      <xsl:if test="$t:show-index">
+        <b:doc href="names.xhtml" title="{t:label('index')}" kind="index">
+          <xsl:call-template name="t:page">
+            <xsl:with-param name="title" select="t:label('index')"/>
+            <xsl:with-param name="body" as="element()*">
+              <xsl:call-template name="t:index-section"/>
+            </xsl:with-param>
+          </xsl:call-template>
+        </b:doc>
+      </xsl:if>
+    </b:bundle>
+  </xsl:template>
+
+  <xsl:template name="t:page">
+    <xsl:param name="title" as="xs:string"/>
+    <xsl:param name="body" as="element()*"/>
+    <html lang="{$t:lang}" xml:lang="{$t:lang}">
+      <head>
+        <meta charset="utf-8"/>
+        <title><xsl:value-of select="$title"/></title>
+        <link rel="stylesheet" type="text/css" href="teikit.css"/>
+      </head>
+      <body>
+        <xsl:sequence select="$body"/>
+      </body>
+    </html>
+  </xsl:template>
+
+  <!-- ===== navigation document ===== -->
+  <xsl:template name="t:nav">
+    <xsl:param name="pbs" as="element()*"/>
+    <xsl:call-template name="t:page">
+      <xsl:with-param name="title" select="t:label('contents')"/>
+      <xsl:with-param name="body" as="element()*">
+        <nav epub:type="toc" id="toc" role="doc-toc" aria-labelledby="toc-h">
+          <h1 id="toc-h"><xsl:value-of select="t:label('contents')"/></h1>
+          <ol>
+            <li><a href="title.xhtml"><xsl:value-of select="$t:title"/></a></li>
+            <xsl:for-each select="$t:units">
+              <xsl:variable name="unit" select="."/>
+              <xsl:variable name="div" select="$unit('nodes')[t:is-div(.)][1]"/>
+              <xsl:variable name="sub" select="t:toc-items(
+                  if (count($unit('nodes')) = 1) then $unit('nodes') else ())"/>
+              <li>
+                <a href="{$unit('file')}"><xsl:value-of select="$unit('title')"/></a>
+                <xsl:if test="exists($sub)"><ol><xsl:sequence select="$sub"/></ol></xsl:if>
+              </li>
+            </xsl:for-each>
+            <xsl:if test="$t:show-index">
+              <li><a href="names.xhtml"><xsl:value-of select="t:label('index')"/></a></li>
+            </xsl:if>
+          </ol>
+        </nav>
+        <nav epub:type="landmarks" id="landmarks" hidden="hidden" aria-labelledby="lm-h">
+          <h2 id="lm-h"><xsl:value-of select="t:label('landmarks')"/></h2>
+          <ol>
+            <li><a epub:type="titlepage" href="title.xhtml">
+              <xsl:value-of select="$t:title"/></a></li>
+            <li><a epub:type="toc" href="nav.xhtml#toc">
+              <xsl:value-of select="t:label('contents')"/></a></li>
+            <xsl:for-each select="($t:units[?kind = 'bodymatter'], $t:units)[1]">
+              <li><a epub:type="bodymatter" href="{?file}">
+                <xsl:value-of select="t:label('start')"/></a></li>
+            </xsl:for-each>
+            <xsl:if test="$t:show-index">
+              <li><a epub:type="index" href="names.xhtml">
+                <xsl:value-of select="t:label('index')"/></a></li>
+            </xsl:if>
+          </ol>
+        </nav>
+        <xsl:if test="exists($pbs)">
+          <nav epub:type="page-list" id="page-list" hidden="hidden" aria-labelledby="pl-h">
+            <h2 id="pl-h"><xsl:value-of select="t:label('pages')"/></h2>
+            <ol>
+              <xsl:for-each select="$pbs">
+                <li><a href="{t:file(.)}#{t:page-id(.)}">
+                  <xsl:value-of select="t:page-label(.)"/></a></li>
+              </xsl:for-each>
+            </ol>
+          </nav>
+        </xsl:if>
+      </xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- ===== overrides of html.xsl ===== -->
+  <xsl:template match="text//pb">
+    <span class="pb" id="{t:page-id(.)}" epub:type="pagebreak" role="doc-pagebreak"
+          aria-label="{t:page-label(.)}">[<xsl:value-of select="t:page-label(.)"/>]</span>
+  </xsl:template>
+
+</xsl:stylesheet>

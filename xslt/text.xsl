@@ -1,0 +1,257 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  teikit: TEI P5 to the plain reading text (UTF-8).
+
+  Corrections, regularisations and expansions are read; deletions and the original side
+  of a choice are not. Headings and paragraphs are separated by one blank line, verse
+  lines and the lines of a speech by a line break.
+
+  How: templates emit text with two marker characters, U+FDD0 (paragraph break) and
+  U+FDD1 (line break); preserved whitespace (xml:space="preserve") is carried as U+FDD2
+  (space) and U+FDD3 (newline). The root template then normalises all source whitespace
+  to single spaces in one pass and turns the markers into newlines, so no template has to
+  know what comes before or after it. Wrapping (param width) is done by teikit.transform.
+-->
+<xsl:stylesheet version="3.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tei="http://www.tei-c.org/ns/1.0"
+    xmlns:t="urn:x-teikit:xslt"
+    xpath-default-namespace="http://www.tei-c.org/ns/1.0"
+    exclude-result-prefixes="#all">
+
+  <xsl:import href="common.xsl"/>
+
+  <xsl:output method="text" encoding="UTF-8"/>
+
+  <!-- wrap lines at this many columns; 0 = one line per paragraph (applied by teikit) -->
+  <xsl:param name="width" as="xs:string" select="'0'"/>
+  <!-- put [N] where a page of the source begins (true|false) -->
+  <xsl:param name="page-markers" as="xs:string" select="'false'"/>
+  <!-- include the title, subtitle and author lines from the header (true|false) -->
+  <xsl:param name="title-block" as="xs:string" select="'true'"/>
+
+  <xsl:variable name="P" as="xs:string" select="'&#xFDD0;'"/>
+  <xsl:variable name="N" as="xs:string" select="'&#xFDD1;'"/>
+
+  <xsl:variable name="t:texts" select="$t:root//text[not(ancestor::text)]"/>
+
+  <xsl:template match="/">
+    <xsl:variable name="raw" as="xs:string">
+      <xsl:value-of separator="">
+        <xsl:if test="$title-block = 'true'">
+          <xsl:sequence select="$t:title, $P"/>
+          <xsl:sequence select="$t:subtitles ! (., $N)"/>
+          <xsl:sequence select="$P, string-join($t:authors, ', '), $P"/>
+        </xsl:if>
+        <xsl:apply-templates select="$t:texts"/>
+        <xsl:if test="exists($t:texts//note)">
+          <xsl:sequence select="$P, t:label('notes'), $P"/>
+          <xsl:for-each select="$t:texts//note">
+            <xsl:sequence select="'[' || t:note-label(.) || '] '"/>
+            <xsl:apply-templates>
+              <xsl:with-param name="sep" tunnel="yes" select="' '"/>
+            </xsl:apply-templates>
+            <xsl:sequence select="$P"/>
+          </xsl:for-each>
+        </xsl:if>
+      </xsl:value-of>
+    </xsl:variable>
+    <xsl:variable name="flat" select="replace($raw, '\s+', ' ')"/>
+    <xsl:variable name="paras" select="replace($flat, '[ &#xFDD1;]*&#xFDD0;[ &#xFDD0;&#xFDD1;]*',
+                                               '&#xA;&#xA;')"/>
+    <xsl:variable name="lines" select="replace($paras, ' *&#xFDD1;[ &#xFDD1;]*', '&#xA;')"/>
+    <xsl:variable name="kept" select="translate($lines, '&#xFDD2;&#xFDD3;', ' &#xA;')"/>
+    <xsl:value-of select="replace(replace($kept, '^\s+|\s+$', ''), ' +&#xA;', '&#xA;') || '&#xA;'"/>
+  </xsl:template>
+
+  <!-- ===== text nodes ===== -->
+  <xsl:template match="text()">
+    <xsl:choose>
+      <xsl:when test="ancestor::*[@xml:space][1]/@xml:space = 'preserve'">
+        <xsl:value-of select="translate(t:clean(.), ' &#9;&#xA;&#xD;',
+                                        '&#xFDD2;&#xFDD2;&#xFDD3;')"/>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="t:clean(.)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+  <xsl:template match="comment() | processing-instruction()"/>
+  <xsl:template match="teiHeader | facsimile | standOff | sourceDoc"/>
+
+  <!-- ===== blocks ===== -->
+  <xsl:template name="t:block">
+    <xsl:param name="sep" tunnel="yes" as="xs:string" select="$P"/>
+    <xsl:param name="before" as="xs:string" select="''"/>
+    <xsl:param name="after" as="xs:string" select="''"/>
+    <xsl:param name="inner" as="xs:string?" select="()"/>
+    <xsl:value-of select="$sep || $before"/>
+    <xsl:choose>
+      <xsl:when test="exists($inner)">
+        <xsl:apply-templates>
+          <xsl:with-param name="sep" tunnel="yes" select="$inner"/>
+        </xsl:apply-templates>
+      </xsl:when>
+      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+    </xsl:choose>
+    <xsl:value-of select="$after || $sep"/>
+  </xsl:template>
+
+  <!-- Default: blocks stand apart, everything else keeps its content in line. -->
+  <xsl:template match="*">
+    <xsl:choose>
+      <xsl:when test="t:is-flow(.)"><xsl:call-template name="t:block"/></xsl:when>
+      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="text | group | front | body | back | *[t:is-div(.)]">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="sep" tunnel="yes" select="$P"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <xsl:template match="lg">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="sep" tunnel="yes" select="$P"/>
+      <xsl:with-param name="inner" select="$N"/>
+    </xsl:call-template>
+  </xsl:template>
+  <xsl:template match="l">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="sep" tunnel="yes" select="$N"/>
+      <xsl:with-param name="inner" select="' '"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- A speech: the speaker on its own line, then its lines and paragraphs. -->
+  <xsl:template match="sp">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="sep" tunnel="yes" select="$P"/>
+      <xsl:with-param name="inner" select="$N"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <xsl:template match="stage | move | view | camera | sound | tech">
+    <xsl:variable name="s" select="normalize-space(string-join(t:plain(.)))"/>
+    <xsl:variable name="open" select="if (starts-with($s, '(') or starts-with($s, '['))
+                                      then '' else '('"/>
+    <xsl:variable name="close" select="if ($open = '') then '' else ')'"/>
+    <xsl:choose>
+      <xsl:when test="t:is-flow(.)">
+        <xsl:call-template name="t:block">
+          <xsl:with-param name="before" select="$open"/>
+          <xsl:with-param name="after" select="$close"/>
+          <xsl:with-param name="inner" select="' '"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="' ' || $open"/>
+        <xsl:apply-templates/>
+        <xsl:value-of select="$close || ' '"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- Lists keep their numbers: "1. …" from item/@n, counted for ordered lists. -->
+  <xsl:template match="list | castList | castGroup | listBibl">
+    <xsl:param name="sep" tunnel="yes" as="xs:string" select="$P"/>
+    <xsl:value-of select="$sep"/>
+    <xsl:variable name="ordered" select="matches(@type || ' ' || @rend, 'order|number|enum', 'i')"/>
+    <xsl:for-each select="node()">
+      <xsl:choose>
+        <xsl:when test="self::item | self::castItem | self::bibl">
+          <xsl:variable name="n" select="normalize-space(@n)"/>
+          <xsl:value-of select="$N || (
+              if ($n != '') then (if (matches($n, '[.):\]]$')) then $n else $n || '.') || ' '
+              else if ($ordered) then count(preceding-sibling::item) + 1 || '. '
+              else if (self::item) then '– ' else '')"/>
+          <xsl:apply-templates>
+            <xsl:with-param name="sep" tunnel="yes" select="$N"/>
+          </xsl:apply-templates>
+          <xsl:value-of select="$N"/>
+        </xsl:when>
+        <xsl:when test="self::head">
+          <xsl:value-of select="$P"/>
+          <xsl:apply-templates>
+            <xsl:with-param name="sep" tunnel="yes" select="' '"/>
+          </xsl:apply-templates>
+          <xsl:value-of select="$P"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates select=".">
+            <xsl:with-param name="sep" tunnel="yes" select="$N"/>
+          </xsl:apply-templates>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each>
+    <xsl:value-of select="$sep"/>
+  </xsl:template>
+
+  <xsl:template match="table">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="inner" select="$N"/>
+    </xsl:call-template>
+  </xsl:template>
+  <xsl:template match="row">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="sep" tunnel="yes" select="$N"/>
+      <xsl:with-param name="inner" select="' '"/>
+    </xsl:call-template>
+  </xsl:template>
+  <xsl:template match="cell">
+    <xsl:if test="preceding-sibling::cell"><xsl:text> | </xsl:text></xsl:if>
+    <xsl:apply-templates>
+      <xsl:with-param name="sep" tunnel="yes" select="' '"/>
+    </xsl:apply-templates>
+  </xsl:template>
+
+  <xsl:template match="milestone">
+    <xsl:param name="sep" tunnel="yes" as="xs:string" select="$P"/>
+    <xsl:value-of select="$P || '* * *' || $P"/>
+  </xsl:template>
+
+  <!-- ===== phrase level ===== -->
+  <xsl:template match="text//note">
+    <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
+  </xsl:template>
+
+  <xsl:template match="text//pb">
+    <xsl:choose>
+      <xsl:when test="$page-markers = 'true' and local-name(..) = $t:flow-parents">
+        <xsl:value-of select="$P || '[' || t:page-label(.) || ']' || $P"/>
+      </xsl:when>
+      <xsl:when test="$page-markers = 'true'">
+        <xsl:value-of select="if (@break = 'no') then '[' || t:page-label(.) || ']'
+                              else ' [' || t:page-label(.) || '] '"/>
+      </xsl:when>
+      <xsl:when test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:when>
+    </xsl:choose>
+  </xsl:template>
+  <xsl:template match="lb | cb">
+    <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
+
+  <xsl:template match="choice">
+    <xsl:apply-templates select="t:reading(.)"/>
+  </xsl:template>
+  <xsl:template match="app">
+    <xsl:apply-templates select="(lem, rdg)[1]"/>
+  </xsl:template>
+  <xsl:template match="del"/>
+  <xsl:template match="gap"><xsl:text>[…]</xsl:text></xsl:template>
+  <xsl:template match="supplied">
+    <xsl:text>[</xsl:text><xsl:apply-templates/><xsl:text>]</xsl:text>
+  </xsl:template>
+  <xsl:template match="quote[matches(@rend || ' ' || @rendition, 'quot|guillemet|marks', 'i')]
+                       | q[matches(@rend || ' ' || @rendition, 'quot|guillemet|marks', 'i')]">
+    <xsl:value-of select="if ($t:ui = 'ru') then '«' else '“'"/>
+    <xsl:apply-templates/>
+    <xsl:value-of select="if ($t:ui = 'ru') then '»' else '”'"/>
+  </xsl:template>
+  <xsl:template match="graphic | media | index | interp | interpGrp | link | linkGrp | join
+                       | alt | altGrp | spanGrp | certainty | precision | respons"/>
+  <xsl:template match="ptr">
+    <xsl:value-of select="' ' || @target || ' '"/>
+  </xsl:template>
+
+</xsl:stylesheet>
