@@ -195,7 +195,22 @@
       let $sd := $t:header/fileDesc/sourceDesc,
           $b := ($sd//bibl[@type = ('originalSource', 'printSource', 'print')],
                  $sd/(bibl | biblStruct | biblFull | msDesc | p))[1]
-      return t:plain($b)"/>
+      return if ($b/self::biblStruct) then t:bibl-struct($b) else t:plain($b)"/>
+
+  <!-- "Author. Title. Journal, No. 20, 1931" from a biblStruct -->
+  <xsl:function name="t:bibl-struct" as="xs:string">
+    <xsl:param name="b" as="element()"/>
+    <xsl:variable name="a" select="$b/analytic"/>
+    <xsl:variable name="m" select="$b/monogr"/>
+    <xsl:sequence select="string-join((
+        string-join(($a, $m)[1]/author ! t:plain(.), ', ')[. != ''],
+        t:plain(($a/title[not(@type = 'sub')], $a/title)[1])[. != ''],
+        string-join((t:plain(($m/title[not(@type = 'sub')], $m/title)[1])[. != ''],
+                     $m/biblScope ! t:plain(.)[. != ''],
+                     t:plain($m/imprint/pubPlace)[. != ''],
+                     t:plain($m/imprint/date)[. != '']), ', ')[. != '']), '. ')"/>
+  </xsl:function>
+
   <xsl:variable name="t:rights" as="xs:string" select="
       let $a := $t:header/fileDesc/publicationStmt/availability
       return string-join(($a/licence ! (t:plain(.), @target)[. != ''],

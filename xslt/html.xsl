@@ -240,7 +240,7 @@
             <xsl:if test="position() gt 1">, </xsl:if>
             <a href="{t:file(.)}#{t:mention-id(.)}" role="doc-backlink"
                aria-label="{t:label('mention') || ' ' || position()
-                            || (if ($page != '') then ', ' || t:label('page') || ' ' || $page
+                            || (if ($page != '') then ', ' || lower-case(t:label('page')) || ' ' || $page
                                 else '')}">
               <xsl:value-of select="if ($page != '') then $page else position()"/>
             </a>
@@ -643,13 +643,15 @@
   <!-- ===================== phrase level ===================== -->
   <xsl:template match="hi">
     <xsl:variable name="r" select="lower-case(@rend || ' ' || @rendition || ' ' || @style)"/>
+    <xsl:variable name="w" select="tokenize(replace($r, '[#:;,]', ' '))"/>
     <xsl:call-template name="t:inline">
       <xsl:with-param name="tag" select="
-          if (matches($r, 'sup')) then 'sup' else if (matches($r, 'sub')) then 'sub'
-          else if (matches($r, 'bold|\bb\b|strong')) then 'b'
-          else if (matches($r, 'under')) then 'u'
+          if (some $x in $w satisfies starts-with($x, 'sup')) then 'sup'
+          else if (some $x in $w satisfies starts-with($x, 'sub')) then 'sub'
+          else if ($w = ('b', 'bold', 'strong', 'bolder', 'font-weight')) then 'b'
+          else if (some $x in $w satisfies starts-with($x, 'under')) then 'u'
           else if (matches($r, 'small.?caps|spaced|letter|sperr|caps|upper')) then 'span'
-          else if (matches($r, 'ital|\bi\b|slant|oblique')) then 'i'
+          else if ($w = ('i', 'italic', 'italics', 'slanted', 'oblique', 'font-style')) then 'i'
           else 'em'"/>
       <xsl:with-param name="class" select="
           if (matches($r, 'small.?caps')) then 'smallcaps'
@@ -788,8 +790,9 @@
     <xsl:call-template name="t:edit">
       <xsl:with-param name="class" select="'app'"/>
       <xsl:with-param name="title" select="t:label('readings') || ': ' || string-join(
-          (rdg, lem)[not(. is $shown)] ! (string-join((@wit, @source), ' ')[. != ''] ! (. || ': '),
-          t:plain(.))[1] ! (. || ''), '; ')"/>
+          for $r in (rdg, lem)[not(. is $shown)]
+          return string-join((string-join(($r/@wit, $r/@source), ' ')[. != ''], t:plain($r)),
+                             ': '), '; ')"/>
       <xsl:with-param name="content" select="$shown"/>
     </xsl:call-template>
   </xsl:template>

@@ -52,7 +52,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
 def _render(doc: Document, fmt: str, params: dict[str, str] | None,
             report: Report) -> bytes:
     """The bytes of ``fmt`` for ``doc``; stylesheet messages go into ``report``."""
-    from teikit import transform as tr
+    from teikit.transform import run
 
     if fmt == "epub":
         from teikit.epub import epub_bytes
@@ -60,7 +60,7 @@ def _render(doc: Document, fmt: str, params: dict[str, str] | None,
         data, diagnostics = epub_bytes(doc, params)
         report.add(diagnostics)
         return data
-    result = tr.run(doc, fmt, params)
+    result = run(doc, fmt, params)
     report.add(result.diagnostics)
     return result.output.encode("utf-8")
 

@@ -1,0 +1,90 @@
+"""teikit.transform: one Saxon processor, stylesheets compiled once, messages as diagnostics."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA
+
+import teikit
+from teikit import transform as _api  # noqa: F401  (the public function)
+from teikit.diagnostics import Severity, UsageError
+from teikit.loading import parse_bytes
+from teikit.transform import parameters, run, saxon, wrap
+
+OUT = DATA / "outputs"
+
+BROKEN_REF = b"""<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>T</title></titleStmt><publicationStmt><p/></publicationStmt>
+<sourceDesc><p/></sourceDesc></fileDesc></teiHeader>
+<text><body><p>Hello
+<persName ref="#nobody">Nobody</persName>.</p></body></text></TEI>"""
+
+
+def _doc(data: bytes, name: str = "mem.xml") -> teikit.Document:
+    return teikit.Document(parse_bytes(data, name))
+
+
+def test_saxon_processor_is_shared() -> None:
+    assert saxon() is saxon()
+
+
+def test_stylesheet_is_compiled_once_per_process() -> None:
+    from teikit.transform import _executable
+
+    assert _executable("html") is _executable("html")
+
+
+def test_transform_returns_the_output_string() -> None:
+    doc = teikit.load(OUT / "verse.xml")
+    assert "a third begins" in teikit.transform(doc, "text")
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown output format"):
+        run(teikit.load(OUT / "verse.xml"), "pdf")
+
+
+def test_unknown_parameter_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="widht"):
+        run(teikit.load(OUT / "verse.xml"), "text", {"widht": "72"})
+
+
+def test_boolean_parameter_must_be_true_or_false() -> None:
+    with pytest.raises(UsageError, match="page-markers"):
+        run(teikit.load(OUT / "verse.xml"), "text", {"page-markers": "yes"})
+
+
+def test_width_must_be_a_number() -> None:
+    with pytest.raises(UsageError, match="width"):
+        run(teikit.load(OUT / "verse.xml"), "text", {"width": "wide"})
+
+
+def test_parameters_are_read_from_the_stylesheets() -> None:
+    assert {"width", "page-markers", "ui-lang"} <= set(parameters("text"))
+    assert {"toc", "index", "css", "ui-lang"} <= set(parameters("html"))
+
+
+def test_xsl_message_becomes_a_located_diagnostic() -> None:
+    result = run(_doc(BROKEN_REF), "html")
+    [d] = [d for d in result.diagnostics if d.rule == "xslt:unresolved-ref"]
+    assert (d.severity, d.line, d.xpath) == (
+        Severity.WARNING, 5, "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[1]/tei:persName[1]")
+
+
+def test_unresolved_reference_still_renders_the_name() -> None:
+    assert "Nobody" in run(_doc(BROKEN_REF), "html").output
+
+
+def test_ui_language_parameter_changes_labels() -> None:
+    doc = teikit.load(OUT / "editorial.xml")
+    assert "Примечания" in run(doc, "html", {"ui-lang": "ru"}).output
+
+
+def test_wrap_never_splits_a_word() -> None:
+    line = "short " + "x" * 30 + " words here"
+    assert wrap(line, 10).split() == line.split()
+
+
+def test_wrap_zero_leaves_lines_alone() -> None:
+    line = "word " * 50
+    assert wrap(line, 0) == line
