@@ -35,11 +35,28 @@
   <xsl:variable name="t:tops" as="element()*"
       select="for $c in $t:texts/* return if ($c/self::body) then $c/* else $c"/>
 
+  <!-- Page breaks and other markers between units belong to the unit that follows them
+       (the last unit when none follows): no document holds only a page marker. -->
+  <xsl:function name="t:is-marker" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="exists($e/(self::pb | self::cb | self::milestone | self::anchor))"/>
+  </xsl:function>
+  <xsl:function name="t:unit-key" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="next" select="$e/following-sibling::*[not(t:is-marker(.))][1]"/>
+    <xsl:variable name="prev" select="$e/preceding-sibling::*[not(t:is-marker(.))][1]"/>
+    <xsl:sequence select="
+        if ($e/self::front or $e/self::back or (t:is-div($e) and $e/parent::body))
+          then generate-id($e)
+        else if (not(t:is-marker($e))) then 'run'
+        else if ($next) then t:unit-key($next)
+        else if ($prev) then t:unit-key($prev) else 'run'"/>
+  </xsl:function>
+
   <xsl:variable name="t:units" as="map(*)*">
-    <xsl:for-each-group select="$t:tops" group-adjacent="
-        if (self::front or self::back or (t:is-div(.) and parent::body)) then generate-id(.)
-        else 'run'">
-      <xsl:variable name="first" select="current-group()[1]"/>
+    <xsl:for-each-group select="$t:tops" group-adjacent="t:unit-key(.)">
+      <xsl:variable name="first" select="(current-group()[not(t:is-marker(.))],
+                                          current-group())[1]"/>
       <xsl:sequence select="map{
           'file': 'part-' || format-number(position(), '000') || '.xhtml',
           'nodes': current-group(),
@@ -56,7 +73,7 @@
   <xsl:function name="t:unit-title" as="xs:string">
     <xsl:param name="nodes" as="element()*"/>
     <xsl:param name="pos" as="xs:integer"/>
-    <xsl:variable name="first" select="$nodes[1]"/>
+    <xsl:variable name="first" select="($nodes[not(t:is-marker(.))], $nodes)[1]"/>
     <xsl:sequence select="(
         t:plain(($nodes/self::*[t:is-div(.)]/head)[1])[. != ''],
         t:plain($nodes/self::head[1])[. != ''],
@@ -79,7 +96,7 @@
   <!-- ===== the bundle ===== -->
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
-    <xsl:variable name="pbs" select="$t:texts//pb[ancestor::* intersect $t:tops]"/>
+    <xsl:variable name="pbs" select="$t:texts//pb[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
               description="{$t:description}" pages="{count($pbs)}"
@@ -161,9 +178,8 @@
             <li><a href="title.xhtml"><xsl:value-of select="$t:title"/></a></li>
             <xsl:for-each select="$t:units">
               <xsl:variable name="unit" select="."/>
-              <xsl:variable name="div" select="$unit('nodes')[t:is-div(.)][1]"/>
-              <xsl:variable name="sub" select="t:toc-items(
-                  if (count($unit('nodes')) = 1) then $unit('nodes') else ())"/>
+              <xsl:variable name="sub" select="t:toc-items($unit('nodes')
+                  [t:is-div(.) or self::front or self::back])"/>
               <li>
                 <a href="{$unit('file')}"><xsl:value-of select="$unit('title')"/></a>
                 <xsl:if test="exists($sub)"><ol><xsl:sequence select="$sub"/></ol></xsl:if>

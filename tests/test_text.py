@@ -1,0 +1,116 @@
+"""Plain-text output: the reading text, blank-line structure, wrapping and page markers."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from conftest import DATA, EDITION, missing
+
+import teikit
+
+OUT = DATA / "outputs"
+TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
+
+
+@pytest.fixture(scope="module")
+def edition() -> teikit.Document:
+    if not EDITION.is_file():
+        missing(f"the edition {EDITION}")
+    return teikit.load(EDITION)
+
+
+@pytest.fixture(scope="module")
+def text(edition: teikit.Document) -> str:
+    return edition.to_text()
+
+
+def words(s: str) -> list[str]:
+    return re.findall(r"\w+", s)
+
+
+def plain(el: object) -> str:
+    return " ".join("".join(el.itertext()).split())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", ["editorial", "drama", "verse", "prefixed", "xinclude-main"])
+def test_golden_text_with_page_markers(name: str) -> None:
+    expected = (OUT / f"{name}.txt").read_text(encoding="utf-8")
+    assert teikit.load(OUT / f"{name}.xml").to_text(page_markers=True) == expected
+
+
+def test_golden_text_wrapped_at_twenty() -> None:
+    expected = (OUT / "editorial.w20.txt").read_text(encoding="utf-8")
+    assert teikit.load(OUT / "editorial.xml").to_text(width=20) == expected
+
+
+def test_sic_readings_are_not_in_the_text(edition: teikit.Document, text: str) -> None:
+    reading = copy.deepcopy(edition.tree)
+    for sic in reading.xpath("//tei:sic", namespaces=TEI):
+        sic.getparent().remove(sic)
+    allowed = set(words(plain(reading.xpath("//tei:text", namespaces=TEI)[0])))
+    sic_only = {w for s in edition.xpath("//tei:text//tei:choice/tei:sic")
+                for w in words(plain(s))} - allowed
+    assert sic_only and not sic_only & set(words(text))
+
+
+def test_corrections_are_in_the_text(edition: teikit.Document, text: str) -> None:
+    corrs = [plain(c) for c in edition.xpath("//tei:text//tei:choice/tei:corr")]
+    flat = " ".join(text.split())
+    assert corrs and all(c in flat for c in corrs)
+
+
+def test_headings_and_paragraphs_are_separated_by_blank_lines(
+        edition: teikit.Document, text: str) -> None:
+    blocks = text.split("\n\n")
+    heads = [plain(h) for h in edition.xpath("//tei:text//tei:div/tei:head")]
+    assert "\n\n\n" not in text and all(h in blocks for h in heads)
+    assert len(blocks) > len(edition.xpath("//tei:text//tei:p"))
+
+
+def test_paragraphs_are_single_lines_without_width(edition: teikit.Document,
+                                                   text: str) -> None:
+    p = edition.xpath("//tei:body//tei:p[not(.//tei:choice) and not(.//tei:pb)]")[3]
+    assert plain(p) in text.split("\n")
+
+
+def test_numbered_conclusions_keep_their_numbers(edition: teikit.Document,
+                                                 text: str) -> None:
+    numbers = [i.get("n") for i in edition.xpath("//tei:list[@type='ordered']/tei:item")]
+    starts = {line.split(" ", 1)[0] for line in text.split("\n")}
+    assert len(numbers) == 31 and all(f"{n}." in starts for n in numbers)
+
+
+@pytest.mark.parametrize("width", [30, 72])
+def test_wrapping_never_exceeds_width_except_for_long_words(text: str,
+                                                            edition: teikit.Document,
+                                                            width: int) -> None:
+    wrapped = edition.to_text(width=width)
+    too_long = [line for line in wrapped.split("\n") if len(line) > width]
+    assert all(len(line.split()) == 1 for line in too_long)
+    assert wrapped.split() == text.split()
+
+
+def test_page_markers_one_to_twenty_one(edition: teikit.Document) -> None:
+    marked = edition.to_text(page_markers=True)
+    assert re.findall(r"\[(\d+)\]", marked) == [str(n) for n in range(1, 22)]
+
+
+def test_no_page_markers_by_default(text: str) -> None:
+    assert not re.search(r"\[\d+\]", text)
+
+
+def test_output_is_utf8_cyrillic_and_ends_with_newline(text: str) -> None:
+    assert text.startswith("Проблемы развития СССР\n") and text.endswith(".\n")
+
+
+def test_drama_has_speaker_lines_and_bracketed_stage_directions() -> None:
+    text = teikit.load(OUT / "drama.xml").to_text()
+    assert "\n\nМаша.\nГде ты был? (Садится.) Я ждала.\n" in text
+    assert "\n\n(Комната. Вечер.)\n\n" in text
+
+
+def test_deleted_text_is_not_read() -> None:
+    text = teikit.load(OUT / "editorial.xml").to_text()
+    assert "removed" not in text and "inserted" in text
