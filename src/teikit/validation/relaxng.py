@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,8 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import element_at_line, file_of, locate
+from teikit.validation.grammar import Grammar
+from teikit.validation.grammar import index as grammar_index
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -74,6 +77,8 @@ _HINTS: dict[str, str] = {
 
 _lock = threading.Lock()
 _compiled: dict[tuple[str, str], RelaxNG] = {}
+#: Compiled reduced grammars kept per schema (one per element set met, most recent last).
+MEMO_SIZE = 64
 
 
 def _clean(message: str) -> str:
@@ -83,17 +88,34 @@ def _clean(message: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-class RelaxNG:
-    """A compiled RelaxNG schema; compile once per process, validate many documents."""
+def _local(clark: str) -> str:
+    return clark.rpartition("}")[2]
 
-    def __init__(self, path: Path, schema: etree.RelaxNG) -> None:
+
+class RelaxNG:
+    """A RelaxNG schema; compile once per process, validate many documents.
+
+    For a schema :mod:`teikit.validation.grammar` can reduce (tei_all and other
+    single-file grammars), each document is validated against the grammar reduced to
+    the element names it uses, compiled once per element set; when a document is
+    invalid, :meth:`_localise` pins each error to the smallest failing element.
+    Other schemas are compiled whole, once.
+    """
+
+    def __init__(self, path: Path, data: bytes, sha256: str) -> None:
         self.path = path
-        self._schema = schema
+        self.sha256 = sha256
+        self._data = data
+        self._grammar: Grammar = grammar_index(data, sha256, str(path))
+        self._full: etree.RelaxNG | None = None
+        self._memo: OrderedDict[tuple[str, str | None, frozenset[str]], etree.RelaxNG] = (
+            OrderedDict())
+        self._lock = threading.Lock()
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
-        """The compiled schema at ``path``, cached per process by path and content hash
-        (so an edited schema is recompiled, an unchanged one never twice)."""
+        """The schema at ``path``, cached per process by path and content hash (an
+        edited schema is indexed again, an unchanged one never twice)."""
         p = Path(path)
         try:
             data = p.read_bytes()
@@ -103,18 +125,214 @@ class RelaxNG:
         with _lock:
             found = _compiled.get(key)
             if found is None:
-                found = cls(p, _compile_bytes(data, p))
+                try:
+                    found = cls(p, data, key[1])
+                except etree.XMLSyntaxError as exc:
+                    raise TeikitError(f"The RelaxNG schema {p} is not well-formed XML: "
+                                      f"{exc}.") from None
+                if not found._grammar.reducible:
+                    found._full = _compile_bytes(data, p)
                 _compiled[key] = found
             return found
 
+    @property
+    def reducible(self) -> bool:
+        """Whether documents are validated against per-document reduced grammars."""
+        return self._grammar.reducible
+
+    def _validator(self, kind: str, element: str | None, present: frozenset[str]
+                   ) -> etree.RelaxNG:
+        """The compiled grammar of ``kind`` (reduced, standalone, own) for an element set."""
+        if self._full is not None:
+            return self._full
+        key = (kind, element, present)
+        with self._lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                return found
+        g = self._grammar
+        if kind == "reduced":
+            data = g.reduced(present)
+        elif kind == "standalone":
+            data = g.standalone(element or "", present)
+        else:
+            data = g.own_level(element or "", present)
+        compiled = _compile_bytes(data, self.path)
+        with self._lock:
+            self._memo[key] = compiled
+            while len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return compiled
+
+    def _check(self, schema: etree.RelaxNG, target: etree._ElementTree | etree._Element
+               ) -> list[etree._LogEntry] | None:
+        """None when ``target`` is valid, else libxml2's log entries."""
+        with self._lock:  # an lxml validator keeps its error log on the object
+            if schema.validate(target):
+                return None
+            return list(schema.error_log)
+
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid)."""
-        with _lock:  # an lxml validator keeps its error log on the object
-            ok = self._schema.validate(doc.tree)
-            entries = [] if ok else list(self._schema.error_log)
-        if ok:
+        present = frozenset(el.tag for el in doc.root.iter(etree.Element))
+        entries = self._check(self._validator("reduced", None, present), doc.tree)
+        if entries is None:
             return []
+        if self._full is None:
+            found = self._localise(doc, present)
+            if found:
+                return found
         return _diagnostics(entries, doc)
+
+    # -- precision --------------------------------------------------------------------
+
+    def _localise(self, doc: Document, present: frozenset[str]) -> list[Diagnostic]:
+        """Errors pinned to the smallest failing elements, in document order.
+
+        An element's subtree is valid exactly when it matches its define on its own
+        (a TEI element name has one define, so context cannot change that). From the
+        root down, only children whose subtree fails standalone are entered; at each
+        failing element its own level (attributes, the sequence of its children, text)
+        is checked with its children accepted as anything, so what fails there is this
+        element's own fault and libxml2's report of it is specific.
+        """
+        g = self._grammar
+        out: list[Diagnostic] = []
+        stack = [doc.root]
+        while stack:
+            el = stack.pop()
+            own = self._check(self._validator("own", el.tag, present), el)
+            if own is not None:
+                out.extend(self._explain(el, own, doc))
+            allowed = set(g.content_names(el.tag, clark=True))
+            for child in el.iterchildren(etree.Element):
+                if child.tag not in allowed or not g.defines_of(child.tag):
+                    continue  # matched by a wildcard, or unknown: el's own level says so
+                if self._check(self._validator("standalone", child.tag, present),
+                               child) is not None:
+                    stack.append(child)
+        out.sort(key=lambda d: (d.file, d.line, d.column, d.rule))
+        return out
+
+    def _explain(self, el: etree._Element, entries: list[etree._LogEntry], doc: Document
+                 ) -> list[Diagnostic]:
+        """Diagnostics for one element whose own level fails, placed where jing would
+        place them: an unexpected child at its start tag, a missing one at the end tag,
+        attributes at the start tag, stray text at the next tag after it."""
+        default = str(doc.path) if doc.path else ""
+        name = _local(el.tag)
+        may = self._grammar.content_names(el.tag)
+        contains = _listing(may)
+        out: list[Diagnostic] = []
+        specific = [e for e in entries if e.type_name not in _ECHOES] or entries
+        for entry in specific:
+            rule = RULES.get(entry.type_name, GENERIC)
+            where = locate(el, default)
+            text = _clean(entry.message)
+            if rule == "rng:element-not-allowed":
+                child = _child_named(el, _names_in(entry.message), entry.line)
+                if child is not None:
+                    where = locate(child, default)
+                    text = (f"Element <{_local(child.tag)}> is not allowed here in <{name}>. "
+                            f"<{name}> may contain: {contains}.")
+            elif rule == "rng:element-missing":
+                wanted = _names_in(entry.message)
+                where["line"] = _end_line(el)
+                text = (f"Element <{name}> is incomplete: missing required element "
+                        f"{', '.join(f'<{w}>' for w in wanted) or 'content'}.")
+            elif rule == "rng:text-not-allowed":
+                where["line"] = _after_text_line(el)
+                text = (f"Text is not allowed directly in <{name}>. <{name}> may contain: "
+                        f"{contains}.")
+            elif rule == "rng:content-invalid":
+                child = _child_named(el, [], entry.line)
+                where["line"] = _end_line(el) if child is None else where["line"]
+                text = (f"The content of <{name}> does not match its content model. "
+                        f"<{name}> may contain: {contains}.")
+            elif rule in ("rng:attribute-not-allowed", "rng:attribute-invalid",
+                          "rng:value-invalid"):
+                text = f"{text} Attributes of <{name}>: {_attributes(el)}."
+            hint = _HINTS.get(rule)
+            if hint and rule not in ("rng:element-not-allowed", "rng:text-not-allowed",
+                                     "rng:content-invalid"):
+                text = f"{text} {hint}"
+            out.append(error(rule, text, **where))
+        seen: set[tuple[object, ...]] = set()
+        unique = []
+        for d in out:
+            key = (d.line, d.rule, d.message)
+            if key not in seen:
+                seen.add(key)
+                unique.append(d)
+        return unique
+
+
+def _listing(names: list[str], limit: int = 25) -> str:
+    if not names:
+        return "nothing but text or nothing at all"
+    shown = ", ".join(f"<{n}>" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _attributes(el: etree._Element) -> str:
+    items = [f'{_local(k)}="{v}"' for k, v in el.attrib.items()]
+    return " ".join(items) if items else "none"
+
+
+def _names_in(message: str) -> list[str]:
+    """Element names libxml2 mentions, in order (``Expecting element a, got b``)."""
+    names = re.findall(r"(?:\{[^}]*\})?([A-Za-z_][\w.-]*)", re.sub(
+        r"^(Did not expect element|Expecting an element|Expecting element|Element|Extra "
+        r"element)\s+", "", message.strip()))
+    stop = {"there", "got", "nothing", "has", "extra", "content", "in", "interleave", "for",
+            "element", "failed", "to", "validate"}
+    return [n for n in names if n not in stop]
+
+
+def _child_named(el: etree._Element, names: list[str], line: int) -> etree._Element | None:
+    """The child of ``el`` libxml2 is talking about: by name and line, else by line."""
+    kids = list(el.iterchildren(etree.Element))
+    for want in reversed(names):
+        for k in kids:
+            if _local(k.tag) == want and (k.sourceline == line or not line):
+                return k
+        for k in kids:
+            if _local(k.tag) == want:
+                return k
+    for k in kids:
+        if line and k.sourceline == line:
+            return k
+    return None
+
+
+def _newlines(text: str | None) -> int:
+    return text.count("\n") if text else 0
+
+
+def _end_line(node: etree._Element) -> int:
+    """The line of ``node``'s end tag: lxml keeps only start lines (the line of a start
+    tag's ``>``, and of a comment's end), so count the newlines after them."""
+    if not isinstance(node.tag, str):  # comment or PI: sourceline is its last line
+        return node.sourceline or 0
+    children = list(node)
+    if children:
+        last = children[-1]
+        return _end_line(last) + _newlines(last.tail)
+    return (node.sourceline or 0) + _newlines(node.text)
+
+
+def _after_text_line(el: etree._Element) -> int:
+    """The line of the first tag after the first non-blank text directly in ``el``."""
+    if el.text and el.text.strip():
+        first = next(iter(el), None)
+        return first.sourceline or 0 if first is not None else _end_line(el)
+    children = list(el)
+    for i, child in enumerate(children):
+        if child.tail and child.tail.strip():
+            nxt = children[i + 1] if i + 1 < len(children) else None
+            return (nxt.sourceline or 0) if nxt is not None else _end_line(el)
+    return el.sourceline or 0
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
