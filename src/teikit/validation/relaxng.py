@@ -79,6 +79,8 @@ _lock = threading.Lock()
 _compiled: dict[tuple[str, str], RelaxNG] = {}
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
+#: Children probed one by one to find the one an element does not allow.
+MAX_PROBES = 400
 
 
 def _clean(message: str) -> str:
@@ -204,7 +206,7 @@ class RelaxNG:
             el = stack.pop()
             own = self._check(self._validator("own", el.tag, present), el)
             if own is not None:
-                out.extend(self._explain(el, own, doc))
+                out.extend(self._explain(el, own, doc, present))
             allowed = set(g.content_names(el.tag, clark=True))
             for child in el.iterchildren(etree.Element):
                 if child.tag not in allowed or not g.defines_of(child.tag):
@@ -215,8 +217,29 @@ class RelaxNG:
         out.sort(key=lambda d: (d.file, d.line, d.column, d.rule))
         return out
 
-    def _explain(self, el: etree._Element, entries: list[etree._LogEntry], doc: Document
-                 ) -> list[Diagnostic]:
+    def _culprit(self, el: etree._Element, present: frozenset[str]) -> etree._Element | None:
+        """The first child whose removal makes ``el``'s own level valid, if any.
+
+        Probes run on a shallow copy (children with a define become empty stubs, which
+        the own-level grammar accepts), so each costs one small validation.
+        """
+        own = self._validator("own", el.tag, present)
+        kids = [k for k in el if isinstance(k.tag, str)]
+        for i, suspect in enumerate(kids[:MAX_PROBES]):
+            copy = etree.Element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap)
+            copy.text = el.text
+            for j, k in enumerate(kids):
+                if j == i:
+                    continue
+                stub = (etree.SubElement(copy, k.tag) if self._grammar.defines_of(k.tag)
+                        else _append_copy(copy, k))
+                stub.tail = k.tail
+            if self._check(own, copy) is None:
+                return suspect
+        return None
+
+    def _explain(self, el: etree._Element, entries: list[etree._LogEntry], doc: Document,
+                 present: frozenset[str]) -> list[Diagnostic]:
         """Diagnostics for one element whose own level fails, placed where jing would
         place them: an unexpected child at its start tag, a missing one at the end tag,
         attributes at the start tag, stray text at the next tag after it."""
@@ -230,9 +253,18 @@ class RelaxNG:
             rule = RULES.get(entry.type_name, GENERIC)
             where = locate(el, default)
             text = _clean(entry.message)
-            if rule == "rng:element-not-allowed":
-                child = _child_named(el, _names_in(entry.message), entry.line)
-                if child is not None:
+            if rule in ("rng:element-not-allowed", "rng:content-invalid"):
+                # libxml2 often blames the first child of a sequence it could not
+                # finish; the culprit is the child whose removal makes this level pass,
+                # and when there is none, the element is incomplete (at its end tag).
+                child = self._culprit(el, present)
+                if child is None:
+                    rule = "rng:element-missing"
+                    where["line"] = _end_line(el)
+                    text = (f"Element <{name}> is incomplete or its children are out of "
+                            f"order. <{name}> may contain: {contains}.")
+                else:
+                    rule = "rng:element-not-allowed"
                     where = locate(child, default)
                     text = (f"Element <{_local(child.tag)}> is not allowed here in <{name}>. "
                             f"<{name}> may contain: {contains}.")
@@ -245,11 +277,6 @@ class RelaxNG:
                 where["line"] = _after_text_line(el)
                 text = (f"Text is not allowed directly in <{name}>. <{name}> may contain: "
                         f"{contains}.")
-            elif rule == "rng:content-invalid":
-                child = _child_named(el, [], entry.line)
-                where["line"] = _end_line(el) if child is None else where["line"]
-                text = (f"The content of <{name}> does not match its content model. "
-                        f"<{name}> may contain: {contains}.")
             elif rule in ("rng:attribute-not-allowed", "rng:attribute-invalid",
                           "rng:value-invalid"):
                 text = f"{text} Attributes of <{name}>: {_attributes(el)}."
@@ -266,6 +293,14 @@ class RelaxNG:
                 seen.add(key)
                 unique.append(d)
         return unique
+
+
+def _append_copy(parent: etree._Element, node: etree._Element) -> etree._Element:
+    from copy import deepcopy
+
+    clone = deepcopy(node)
+    parent.append(clone)
+    return clone
 
 
 def _listing(names: list[str], limit: int = 25) -> str:
