@@ -1,0 +1,81 @@
+"""The RelaxNG engine: reduced grammars, rule codes and jing-like error locations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from teikit.document import load
+from teikit.validation import grammar
+from teikit.validation.relaxng import RelaxNG
+
+DOC = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>
+<title>t</title></titleStmt><publicationStmt><p>p</p></publicationStmt><sourceDesc>
+<p>s</p></sourceDesc></fileDesc></teiHeader><text><body>
+{body}
+</body></text></TEI>
+"""
+
+
+def _errors(tmp_path: Path, tei_all: Path, body: str) -> list:
+    path = tmp_path / "doc.xml"
+    path.write_text(DOC.format(body=body), encoding="utf-8")
+    return RelaxNG.compile(tei_all).validate(load(path))
+
+
+def test_a_valid_document_has_no_diagnostics(tmp_path: Path, tei_all: Path) -> None:
+    assert _errors(tmp_path, tei_all, "<p>fine</p>") == []
+
+
+def test_an_unknown_element_is_named_on_its_own_line(tmp_path: Path, tei_all: Path) -> None:
+    found = _errors(tmp_path, tei_all, "<p>a</p>\n<p><bogus/></p>")
+    assert [(d.rule, d.line) for d in found] == [("rng:element-not-allowed", 5)]
+    assert "<bogus>" in found[0].message and "<p> may contain" in found[0].message
+
+
+def test_a_missing_child_is_reported_at_the_end_tag(tmp_path: Path, tei_all: Path) -> None:
+    found = _errors(tmp_path, tei_all, "<sp>\n</sp>")
+    assert [(d.rule, d.line) for d in found] == [("rng:element-missing", 5)]
+
+
+def test_a_bad_attribute_value_is_at_the_start_tag(tmp_path: Path, tei_all: Path) -> None:
+    found = _errors(tmp_path, tei_all, '<p>\n<date when="yesterday">x</date></p>')
+    assert [d.line for d in found] == [5]
+    assert found[0].rule.startswith("rng:")
+    assert found[0].xpath.endswith("tei:date[1]")
+
+
+def test_the_same_schema_compiles_once_per_process(tei_all: Path) -> None:
+    assert RelaxNG.compile(tei_all) is RelaxNG.compile(tei_all)
+
+
+def test_tei_all_is_indexed_as_reducible(tei_all: Path) -> None:
+    assert RelaxNG.compile(tei_all).reducible
+
+
+def test_the_indexed_grammar_is_cached_on_disk_by_hash(tmp_path: Path, tei_all: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path))
+    data = tei_all.read_bytes()
+    grammar.index(data, "abc123", str(tei_all))
+    assert [p.name for p in tmp_path.iterdir()] == [
+        f"grammar-v{grammar.CACHE_VERSION}-abc123.marshal"]
+
+
+def test_a_reduced_grammar_leaves_out_absent_elements(tei_all: Path) -> None:
+    g = grammar.index(tei_all.read_bytes(), "t", str(tei_all))
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    reduced = g.reduced(frozenset({f"{tei}TEI"}))
+    assert reduced.count(b"<element name=") == 1  # TEI itself; the full grammar has 593
+
+
+def test_a_schema_with_include_is_compiled_whole(tmp_path: Path) -> None:
+    inner = tmp_path / "inner.rng"
+    inner.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element '
+                     'name="a"><empty/></element></start></grammar>', encoding="utf-8")
+    outer = tmp_path / "outer.rng"
+    outer.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include '
+                     'href="inner.rng"/></grammar>', encoding="utf-8")
+    assert not RelaxNG.compile(outer).reducible
