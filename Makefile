@@ -42,7 +42,7 @@ tools:
 
 test: $(VENV)/.test-installed tools schemas
 	TEIKIT_VNU_JAR=$(CURDIR)/$(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar \
-	  $(BIN)/python -m pytest -q
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check src tests benchmarks
