@@ -60,7 +60,7 @@ def synthetic(size_mb: int, out: Path) -> Path:
     body = tree.find(".//t:body", ns)
     assert body is not None
     i = 0
-    while len(etree.tostring(tree)) < size_mb * 1024 * 1024:
+    while len(etree.tostring(tree, encoding="utf-8")) < size_mb * 1024 * 1024:
         other = etree.parse(str(plays[1 + i % (len(plays) - 1)]))
         for div in other.findall(".//t:body/t:div", ns):
             for el in div.iter():
