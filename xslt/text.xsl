@@ -8,9 +8,11 @@
 
   How: templates emit text with two marker characters, U+FDD0 (paragraph break) and
   U+FDD1 (line break); preserved whitespace (xml:space="preserve") is carried as U+FDD2
-  (space) and U+FDD3 (newline). The root template then normalises all source whitespace
-  to single spaces in one pass and turns the markers into newlines, so no template has to
-  know what comes before or after it. Wrapping (param width) is done by teikit.transform.
+  (space) and U+FDD3 (newline). teikit.transform.finish_text then normalises all source
+  whitespace to single spaces in one pass and turns the markers into newlines, so no
+  template has to know what comes before or after it; it also wraps (param width).
+  (That last pass is in Python because Saxon's regular expressions take seconds over a
+  whole book; Python's take milliseconds.)
 -->
 <xsl:stylesheet version="3.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
@@ -57,12 +59,7 @@
         </xsl:if>
       </xsl:value-of>
     </xsl:variable>
-    <xsl:variable name="flat" select="replace($raw, '\s+', ' ')"/>
-    <xsl:variable name="paras" select="replace($flat, '[ &#xFDD1;]*&#xFDD0;[ &#xFDD0;&#xFDD1;]*',
-                                               '&#xA;&#xA;')"/>
-    <xsl:variable name="lines" select="replace($paras, ' *&#xFDD1;[ &#xFDD1;]*', '&#xA;')"/>
-    <xsl:variable name="kept" select="translate($lines, '&#xFDD2;&#xFDD3;', ' &#xA;')"/>
-    <xsl:value-of select="replace(replace($kept, '^\s+|\s+$', ''), ' +&#xA;', '&#xA;') || '&#xA;'"/>
+    <xsl:value-of select="$raw"/>
   </xsl:template>
 
   <!-- ===== text nodes ===== -->

@@ -197,13 +197,34 @@ def run(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result
     if output is None:
         output = ""
     if fmt == "text":
-        output = wrap(output, int(params.get("width", "0") or 0))
+        output = wrap(finish_text(output), int(params.get("width", "0") or 0))
     return Result(output, diagnostics)
 
 
 def transform(doc: Document, fmt: str, params: dict[str, str] | None = None) -> str:
     """The output of ``fmt`` (``html``, ``text``, ``epub-bundle``) for ``doc``."""
     return run(doc, fmt, params).output
+
+
+_SPACE = re.compile(r"[ \t\r\n]+")
+_PARA = re.compile("[ \ufdd1]*\ufdd0[ \ufdd0\ufdd1]*")
+_LINE = re.compile(" *\ufdd1[ \ufdd1]*")
+_TRAILING = re.compile(r" +\n")
+
+
+def finish_text(raw: str) -> str:
+    """Turn text.xsl's marked-up output into the final text.
+
+    Source whitespace becomes single spaces; U+FDD0 marks a paragraph break (one blank
+    line), U+FDD1 a line break; U+FDD2 and U+FDD3 are preserved spaces and newlines
+    (``xml:space="preserve"``).
+    """
+    text = _SPACE.sub(" ", raw)
+    text = _PARA.sub("\n\n", text)
+    text = _LINE.sub("\n", text)
+    text = text.translate({0xFDD2: " ", 0xFDD3: "\n"})
+    text = _TRAILING.sub("\n", text).strip(" \n")
+    return text + "\n"
 
 
 def wrap(text: str, width: int) -> str:
