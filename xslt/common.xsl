@@ -17,6 +17,7 @@
     xmlns:xs="http://www.w3.org/2001/XMLSchema"
     xmlns:tei="http://www.tei-c.org/ns/1.0"
     xmlns:t="urn:x-teikit:xslt"
+    xmlns:map="http://www.w3.org/2005/xpath-functions/map"
     xpath-default-namespace="http://www.tei-c.org/ns/1.0"
     exclude-result-prefixes="#all">
 
@@ -83,20 +84,32 @@
       'epilogue', 'group', 'text', 'titlePage', 'floatingText', 'argument', 'epigraph',
       'figure', 'item', 'cell', 'note')"/>
 
+  <!-- Element names by how they render; a map, because comparing a name against a long
+       sequence for every element of a play is what made big documents slow. -->
+  <xsl:variable name="t:kinds" as="map(xs:string, xs:string)" select="map:merge((
+      ('note', 'pb', 'lb', 'cb', 'anchor', 'gap', 'ptr', 'index', 'interp', 'interpGrp', 'link',
+       'linkGrp', 'join', 'alt', 'altGrp', 'span', 'spanGrp') ! map{.: 'never'},
+      ('stage', 'milestone', 'label', 'fw', 'lem') ! map{.: 'context'},
+      $t:block-names ! map{.: 'block'}), map{'duplicates': 'use-first'})"/>
+  <xsl:variable name="t:flow-parent-map" as="map(xs:string, xs:boolean)"
+      select="map:merge($t:flow-parents ! map{.: true()})"/>
+
+  <xsl:function name="t:in-flow-parent" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="exists($e/..) and map:contains($t:flow-parent-map, local-name($e/..))"/>
+  </xsl:function>
+
   <!-- True when $e renders as a block (in flow context): a block element, or any element
-       that holds one. Cached: unknown elements would otherwise be asked about repeatedly. -->
+       that holds one. -->
   <xsl:function name="t:is-flow" as="xs:boolean" cache="yes">
     <xsl:param name="e" as="element()"/>
-    <xsl:variable name="n" select="local-name($e)"/>
+    <xsl:variable name="k" select="if (namespace-uri($e) = 'http://www.tei-c.org/ns/1.0')
+                                   then $t:kinds(local-name($e)) else ()"/>
     <xsl:sequence select="
-        if ($n = ('note', 'pb', 'lb', 'cb', 'anchor', 'gap', 'ptr', 'index', 'interp',
-                  'interpGrp', 'link', 'linkGrp', 'join', 'alt', 'altGrp', 'span', 'spanGrp'))
-          then false()
-        else if ($n = ('stage', 'milestone', 'label', 'fw', 'lem'))
-          then (local-name($e/..) = $t:flow-parents and not($e/parent::note))
-               or exists($e/*[t:is-flow(.)])
-        else if ($n = $t:block-names and namespace-uri($e) = 'http://www.tei-c.org/ns/1.0')
-          then true()
+        if ($k = 'never') then false()
+        else if ($k = 'context')
+          then (t:in-flow-parent($e) and not($e/parent::note)) or exists($e/*[t:is-flow(.)])
+        else if ($k = 'block') then true()
         else exists($e/*[t:is-flow(.)])"/>
   </xsl:function>
 

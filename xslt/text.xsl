@@ -214,7 +214,7 @@
 
   <xsl:template match="text//pb">
     <xsl:choose>
-      <xsl:when test="$page-markers = 'true' and local-name(..) = $t:flow-parents">
+      <xsl:when test="$page-markers = 'true' and t:in-flow-parent(.)">
         <xsl:value-of select="$P || '[' || t:page-label(.) || ']' || $P"/>
       </xsl:when>
       <xsl:when test="$page-markers = 'true'">
