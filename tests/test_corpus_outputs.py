@@ -1,12 +1,12 @@
-"""Every RusDraCor play publishes: HTML, text and EPUB build, EPUBs pass epubcheck, and the
-outputs keep the words of the TEI text.
+"""Every RusDraCor play publishes: HTML, text and EPUB build, EPUBs pass epubcheck, HTML
+pages pass the Nu checker, and the outputs keep the words of the TEI text.
 
 "Words kept" is measured per file as the share of the word tokens of the TEI ``text``
 (its string value: everything, including what an edition hides, such as sic readings or
 deleted text; blocks and notes count as word boundaries) that occur in the output,
-counted as multisets; HTML counts its visible text
-and its hover titles. The plays are transformed in a pool of two processes; the EPUBs are
-checked afterwards in one JVM.
+counted as multisets; HTML counts its visible text and its hover titles. The plays are
+transformed in a pool of two processes; the EPUBs are checked afterwards in one JVM, the
+HTML pages in one run of the Nu checker.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lhtml
 from test_epub import epubcheck_many, problems
+from test_html import nu_errors
 
 MIN_SHARE = 0.99
 
@@ -86,8 +87,10 @@ def publish_one(args: tuple[str, str]) -> dict[str, object]:
     data, _ = epub_bytes(doc)
     epub = Path(out_dir) / f"{doc.name}.epub"
     epub.write_bytes(data)
+    (Path(out_dir) / f"{doc.name}.html").write_text(page, encoding="utf-8")
     return {"name": doc.name, "text": share(source, tokens(text)),
-            "html": share(source, html_words(page)), "epub": str(epub)}
+            "html": share(source, html_words(page)), "epub": str(epub),
+            "page": str(Path(out_dir) / f"{doc.name}.html")}
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,8 @@ def test_every_epub_passes_epubcheck(published: list[dict[str, object]]) -> None
     print(f"\nepubcheck: {len(results)} EPUBs, {warnings} warnings")
     errors = {p.name: problems(m, ("FATAL", "ERROR")) for p, m in results.items()}
     assert {n: e for n, e in errors.items() if e} == {}
+
+
+@pytest.mark.slow
+def test_every_html_page_passes_the_nu_checker(published: list[dict[str, object]]) -> None:
+    assert nu_errors([Path(str(r["page"])) for r in published]) == []
