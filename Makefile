@@ -40,7 +40,7 @@ tools:
 	@[ -f $(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar ] || \
 	  npm install --silent --no-audit --no-fund --prefix $(TOOLS) vnu-jar >/dev/null
 
-test: $(VENV)/.test-installed tools schemas
+test: build $(VENV)/.test-installed tools schemas
 	TEIKIT_VNU_JAR=$(CURDIR)/$(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
