@@ -104,3 +104,10 @@ def test_no_web_host_in_the_schema_module() -> None:
     assert "http://" not in source.replace("http://relaxng.org", "").replace(
         "http://www.w3.org", "").replace("http://purl.oclc.org", "").replace(
         "http://www.ascc.net", "") and "https://" not in source
+
+
+def test_fetch_of_a_stored_intact_schema_downloads_nothing(
+        store: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = schemas.fetch("tei_all", tei_all)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # a download attempt would now fail
+    assert schemas.fetch("tei_all") == stored

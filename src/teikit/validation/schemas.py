@@ -218,6 +218,11 @@ def fetch(name: str, source: Path | None = None) -> Path:
         raise UsageError(f"teikit knows no schema called '{name}' to fetch (known: "
                          f"{', '.join(sorted(REGISTRY))}); use 'teikit schemas add {name} PATH' "
                          "for your own schemas.")
+    if source is None:
+        try:  # already stored and intact: fetching again would only repeat the download
+            return stored_schema(name)
+        except TeikitError:
+            pass
     with tempfile.TemporaryDirectory(prefix="teikit-fetch-") as tmp_name:
         tmp = Path(tmp_name)
         if source is not None:
