@@ -116,8 +116,9 @@ class Grammar:
         return "".join(out).encode("utf-8")
 
     def reduced(self, present: frozenset[str]) -> bytes:
-        """The grammar, exact for any document whose element names are in ``present``."""
-        return self._write(self.start, self.start_refs, present)
+        """The grammar, exact for any document whose element names are in ``present``,
+        with ``notAllowed`` simplified away (see :func:`simplify`)."""
+        return simplify(self._write(self.start, self.start_refs, present))
 
     def defines_of(self, element: str) -> tuple[str, ...]:
         """The defines declaring element ``element`` (Clark name), if any."""
@@ -134,7 +135,7 @@ class Grammar:
         """A grammar whose start is the define(s) of ``element``: validating one element
         (with its subtree) against it says whether that subtree is valid on its own."""
         refs = self.defines_of(element)
-        return self._write(self._start_for(refs), refs, present)
+        return simplify(self._write(self._start_for(refs), refs, present))
 
     def own_level(self, element: str, present: frozenset[str]) -> bytes:
         """A grammar that checks one ``element``'s own attributes and the sequence of its
@@ -187,6 +188,171 @@ class Grammar:
 
 
 _REF = re.compile(r'<(?:\w+:)?ref\s+name="([^"]+)"')
+
+# -- simplification -----------------------------------------------------------------
+
+_NAME_CLASSES = {f"{_R}{n}" for n in ("name", "anyName", "nsName")}
+#: Patterns that match nothing when any child matches nothing (RelaxNG 4.20).
+_ALL_NEEDED = {f"{_R}{n}" for n in ("group", "interleave", "oneOrMore", "list", "mixed",
+                                    "define", "start")}
+_NAMED = {f"{_R}element", f"{_R}attribute"}
+_OPTIONAL = {f"{_R}zeroOrMore", f"{_R}optional"}
+_LEAVES = {f"{_R}{n}" for n in ("text", "empty", "value", "param", "name", "anyName",
+                                "nsName")}
+
+
+def _kids(node: etree._Element) -> list[etree._Element]:
+    return [k for k in node if isinstance(k.tag, str)]
+
+
+def _content(node: etree._Element) -> list[etree._Element]:
+    """A pattern's sub-patterns: an element or attribute without ``name=`` starts with
+    its name class, which is not a pattern."""
+    kids = _kids(node)
+    if node.tag in _NAMED and node.get("name") is None:
+        return kids[1:]
+    return kids
+
+
+def simplify(data: bytes) -> bytes:
+    """``data`` (a grammar written by :class:`Grammar`) with ``notAllowed`` removed.
+
+    Why: libxml2 compiles an element's content model into a fast automaton only when
+    it holds no ``notAllowed``; with it, libxml2 falls back to a backtracking validator
+    about 10× slower, and a reduced grammar is full of ``notAllowed``. The rewriting
+    is RelaxNG's own simplification (spec 4.20), made exact also for recursion:
+
+    * a define *matches something* (is productive) when its pattern can be satisfied
+      by a finite tree; this is computed as a least fixpoint, so an element that can
+      only contain itself (``listRelation`` once ``relation`` is absent) is known to
+      match nothing. Defines that match nothing are ``notAllowed``.
+    * ``choice`` drops such branches; ``group``/``interleave``/``oneOrMore``/``list``/
+      ``mixed``/``element``/``attribute`` holding one match nothing; ``zeroOrMore``/
+      ``optional`` of one become ``empty``; an ``except`` of nothing is dropped.
+
+    Then the grammar is normalised around a libxml2 defect found here: an element
+    whose content is an explicit ``group`` followed by attributes, with the element
+    reachable inside that group, makes ``xmlRelaxNGParse`` loop forever; a ``group``
+    inside an element, define or group is therefore spliced into its parent (the same
+    sequence), single-branch choices are unwrapped and redundant ``empty`` dropped.
+    None of these rewritings changes which documents match.
+    """
+    root = etree.fromstring(data)
+    defines = {d.get("name", ""): d for d in root if d.tag == f"{_R}define"}
+    productive: set[str] = set()
+
+    def matches(node: etree._Element) -> bool:
+        tag = node.tag
+        if tag == f"{_R}notAllowed":
+            return False
+        if tag == f"{_R}ref":
+            return node.get("name", "") in productive
+        if tag == f"{_R}choice":
+            kids = _kids(node)
+            if kids and kids[0].tag in _NAME_CLASSES:
+                return True
+            return any(matches(k) for k in kids)
+        if tag in _ALL_NEEDED or tag in _NAMED:
+            return all(matches(k) for k in _content(node))
+        return True  # text, empty, data, value, zeroOrMore, optional
+
+    changed = True
+    while changed:
+        changed = False
+        for name, define in defines.items():
+            if name not in productive and matches(define):
+                productive.add(name)
+                changed = True
+
+    def rewrite(node: etree._Element) -> bool:
+        """Simplify below ``node``; True when ``node`` itself matches nothing."""
+        tag = node.tag
+        if tag == f"{_R}notAllowed":
+            return True
+        if tag == f"{_R}ref":
+            return node.get("name", "") not in productive
+        if tag in _LEAVES:
+            return False
+        kids = _content(node)
+        if tag == f"{_R}choice" and kids and kids[0].tag in _NAME_CLASSES:
+            return False
+        if tag == f"{_R}data":
+            for k in kids:
+                if k.tag == f"{_R}except" and _drop_except(k):
+                    node.remove(k)
+            return False
+        flags = [rewrite(k) for k in kids]
+        if tag == f"{_R}choice":
+            for k, nothing in zip(kids, flags, strict=True):
+                if nothing:
+                    node.remove(k)
+            return all(flags)
+        if tag in _OPTIONAL:
+            if any(flags):
+                empty = etree.Element(f"{_R}empty")
+                empty.tail = node.tail
+                node.getparent().replace(node, empty)
+            return False
+        return any(flags)
+
+    def _drop_except(exc: etree._Element) -> bool:
+        """Simplify an ``except`` of a ``data``; True when nothing is left of it."""
+        flags = [rewrite(k) for k in _kids(exc)]
+        for k, nothing in zip(_kids(exc), flags, strict=True):
+            if nothing:
+                exc.remove(k)
+        return all(flags)
+
+    starts = [s for s in root if s.tag == f"{_R}start"]
+    for holder in [*defines.values(), *starts]:
+        if rewrite(holder):
+            for k in list(holder):
+                holder.remove(k)
+            etree.SubElement(holder, f"{_R}notAllowed")
+    # keep only what start still reaches
+    seen: set[str] = set()
+    todo = [r.get("name", "") for s in starts for r in s.iter(f"{_R}ref")]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in defines:
+            continue
+        seen.add(name)
+        todo.extend(r.get("name", "") for r in defines[name].iter(f"{_R}ref"))
+    for name, define in defines.items():
+        if name not in seen:
+            root.remove(define)
+    _normalise(root)
+    return etree.tostring(root)
+
+
+_SPLICE_INTO = {f"{_R}element", f"{_R}define", f"{_R}group"}
+
+
+def _normalise(root: etree._Element) -> None:
+    """Splice groups into their sequence parents, unwrap one-branch choices, drop
+    redundant ``empty`` (see :func:`simplify` for the libxml2 defect this avoids)."""
+    changed = True
+    while changed:
+        changed = False
+        for node in list(root.iter(f"{_R}group", f"{_R}choice", f"{_R}empty")):
+            parent = node.getparent()
+            if parent is None:
+                continue
+            kids = _kids(node)
+            if node.tag == f"{_R}group" and parent.tag in _SPLICE_INTO:
+                at = parent.index(node)
+                parent.remove(node)
+                for k in reversed(kids):
+                    parent.insert(at, k)
+                changed = True
+            elif (node.tag == f"{_R}choice" and len(kids) == 1
+                  and kids[0].tag not in _NAME_CLASSES and parent.tag != f"{_R}start"):
+                parent.replace(node, kids[0])
+                changed = True
+            elif node.tag == f"{_R}empty" and parent.tag in _SPLICE_INTO:
+                if len(_content(parent)) > 1:
+                    parent.remove(node)
+                    changed = True
 
 
 def index(data: bytes, sha256: str, base_url: str) -> Grammar:

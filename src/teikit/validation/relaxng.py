@@ -79,6 +79,8 @@ _lock = threading.Lock()
 _compiled: dict[tuple[str, str], RelaxNG] = {}
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
+#: Most element names a grammar reduced for several documents at once may keep.
+UNION_LIMIT = 250
 #: Children probed one by one to find the one an element does not allow.
 MAX_PROBES = 400
 
@@ -113,6 +115,7 @@ class RelaxNG:
         self._memo: OrderedDict[tuple[str, str | None, frozenset[str]], etree.RelaxNG] = (
             OrderedDict())
         self._lock = threading.Lock()
+        self._met: frozenset[str] = frozenset()
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
@@ -175,10 +178,32 @@ class RelaxNG:
                 return None
             return list(schema.error_log)
 
+    def _covering(self, present: frozenset[str]) -> etree.RelaxNG:
+        """A compiled reduced grammar exact for a document with elements ``present``.
+
+        Any grammar reduced to a *superset* of ``present`` is exact too (an element a
+        document lacks cannot matter), so one already compiled is reused when it
+        covers ``present``; otherwise the grammar is reduced to ``present`` together
+        with every element this process has met so far (up to :data:`UNION_LIMIT`
+        names). In a corpus run the union stops growing after a few files, and from
+        then on each file costs one validation and no compile.
+        """
+        if self._full is not None:
+            return self._full
+        with self._lock:
+            for (kind, _, names), compiled in reversed(self._memo.items()):
+                if kind == "reduced" and present <= names:
+                    return compiled
+            wider = present | self._met
+            if len(wider) <= UNION_LIMIT:
+                present = wider
+            self._met = wider
+        return self._validator("reduced", None, present)
+
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid)."""
         present = frozenset(el.tag for el in doc.root.iter(etree.Element))
-        entries = self._check(self._validator("reduced", None, present), doc.tree)
+        entries = self._check(self._covering(present), doc.tree)
         if entries is None:
             return []
         if self._full is None:
