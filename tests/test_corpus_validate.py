@@ -15,10 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import require_command
 
 from teikit.diagnostics import Severity
 from teikit.validation import validate
+
+from conftest import require_command
 
 pytestmark = pytest.mark.slow
 

@@ -16,11 +16,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import DATA, EDITION, missing, require_command
 from lxml import etree
 
 import teikit
 from teikit.epub import epub_bytes
+
+from conftest import DATA, EDITION, missing, require_command
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from conftest import DATA, EDITION, ROOT, missing, require_command
 from lxml import etree
 from lxml import html as lhtml
 
 import teikit
+
+from conftest import DATA, EDITION, ROOT, missing, require_command
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]

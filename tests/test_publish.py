@@ -7,11 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, EDITION, ROOT, missing
 
 from teikit.cli import main
 from teikit.diagnostics import LoadError, UsageError
 from teikit.publish import build, default_edition, transform_file, write_atomic
+
+from conftest import DATA, EDITION, ROOT, missing
 
 OUT = DATA / "outputs"
 MALFORMED = b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>open</body></text>'

@@ -14,8 +14,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import EDITION, ROOT, missing, require_command
 from lxml import etree
+
+from conftest import EDITION, ROOT, missing, require_command
 
 SCHEMAS = ROOT / "schemas"
 CASES = ROOT / "tests" / "cases"

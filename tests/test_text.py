@@ -6,9 +6,10 @@ import copy
 import re
 
 import pytest
-from conftest import DATA, EDITION, missing
 
 import teikit
+
+from conftest import DATA, EDITION, missing
 
 OUT = DATA / "outputs"
 TEI = {"tei": "http://www.tei-c.org/ns/1.0"}

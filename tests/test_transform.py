@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
 
 import teikit
 from teikit import transform as _api  # noqa: F401  (the public function)
 from teikit.diagnostics import Severity, UsageError
 from teikit.loading import parse_bytes
 from teikit.transform import parameters, run, saxon, wrap
+
+from conftest import DATA
 
 OUT = DATA / "outputs"
 
