@@ -256,13 +256,19 @@ def simplify(data: bytes) -> bytes:
             return all(matches(k) for k in _content(node))
         return True  # text, empty, data, value, zeroOrMore, optional
 
-    changed = True
-    while changed:
-        changed = False
-        for name, define in defines.items():
-            if name not in productive and matches(define):
-                productive.add(name)
-                changed = True
+    # Least fixpoint by worklist: a define is re-examined only when one it refers to
+    # has just become productive.
+    users: dict[str, list[str]] = {}
+    for name, define in defines.items():
+        for ref in define.iter(f"{_R}ref"):
+            users.setdefault(ref.get("name", ""), []).append(name)
+    todo = list(defines)
+    while todo:
+        name = todo.pop()
+        if name in productive or not matches(defines[name]):
+            continue
+        productive.add(name)
+        todo.extend(u for u in users.get(name, ()) if u not in productive)
 
     def rewrite(node: etree._Element) -> bool:
         """Simplify below ``node``; True when ``node`` itself matches nothing."""

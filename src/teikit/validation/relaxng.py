@@ -77,6 +77,8 @@ _HINTS: dict[str, str] = {
 
 _lock = threading.Lock()
 _compiled: dict[tuple[str, str], RelaxNG] = {}
+#: (resolved path, mtime_ns, size) → the engine compiled from those bytes.
+_by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
@@ -123,10 +125,16 @@ class RelaxNG:
         edited schema is indexed again, an unchanged one never twice)."""
         p = Path(path)
         try:
+            stat = p.stat()
+            seen = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+            with _lock:
+                known = _by_stat.get(seen)
+            if known is not None:  # unchanged on disk: no need to read and hash 1 MB again
+                return known
             data = p.read_bytes()
         except OSError as exc:
             raise TeikitError(f"Cannot read the RelaxNG schema {p}: {exc.strerror}.") from None
-        key = (str(p.resolve()), hashlib.sha256(data).hexdigest())
+        key = (seen[0], hashlib.sha256(data).hexdigest())
         with _lock:
             found = _compiled.get(key)
             if found is None:
@@ -138,6 +146,7 @@ class RelaxNG:
                 if not found._grammar.reducible:
                     found._full = _compile_bytes(data, p)
                 _compiled[key] = found
+            _by_stat[seen] = found
             return found
 
     @property
@@ -178,6 +187,13 @@ class RelaxNG:
                 return None
             return list(schema.error_log)
 
+    def _widest(self) -> tuple[frozenset[str], etree.RelaxNG] | None:
+        """The compiled reduced grammar for the most element names, if any."""
+        with self._lock:
+            best = max(((names, c) for (kind, _, names), c in self._memo.items()
+                        if kind == "reduced"), key=lambda x: len(x[0]), default=None)
+        return best
+
     def _covering(self, present: frozenset[str]) -> etree.RelaxNG:
         """A compiled reduced grammar exact for a document with elements ``present``.
 
@@ -201,9 +217,24 @@ class RelaxNG:
         return self._validator("reduced", None, present)
 
     def validate(self, doc: Document) -> list[Diagnostic]:
-        """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid)."""
+        """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid).
+
+        A reduced grammar matches a subset of what the full one matches (only
+        patterns were turned into ``notAllowed``), so a document valid against the
+        widest grammar compiled so far is valid, full stop: that check needs no walk
+        over the document's elements. Only a failure needs the exact element set, to
+        tell a real error from an element the grammar was not reduced for.
+        """
+        entries: list[etree._LogEntry] | None = None
+        if self._full is None:
+            widest = self._widest()
+            if widest is not None:
+                entries = self._check(widest[1], doc.tree)
+                if entries is None:
+                    return []
         present = frozenset(el.tag for el in doc.root.iter(etree.Element))
-        entries = self._check(self._covering(present), doc.tree)
+        if entries is None or self._full is not None or not present <= widest[0]:
+            entries = self._check(self._covering(present), doc.tree)
         if entries is None:
             return []
         if self._full is None:
