@@ -111,3 +111,44 @@ def test_fetch_of_a_stored_intact_schema_downloads_nothing(
     stored = schemas.fetch("tei_all", tei_all)
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # a download attempt would now fail
     assert schemas.fetch("tei_all") == stored
+
+
+CASE = Path(__file__).resolve().parent / "cases" / "sch_ref-resolves" / "ref-resolves.xml"
+
+
+def _rules(report: object) -> list[str]:
+    return sorted(d.rule for d in report.errors)  # type: ignore[attr-defined]
+
+
+def _with_pis(tmp_path: Path) -> Path:
+    """The dangling-pointer case with xml-model PIs naming teikit's own rng and sch."""
+    from teikit import resources
+
+    pis = "".join(
+        f'<?xml-model href="{resources.schema(name).as_uri()}" schematypens="{ns}"?>\n'
+        for name, ns in (("teikit.rng", "http://relaxng.org/ns/structure/1.0"),
+                         ("teikit.sch", "http://purl.oclc.org/dsdl/schematron")))
+    text = CASE.read_text(encoding="utf-8").replace("?>\n", "?>\n" + pis, 1)
+    path = tmp_path / "with-pis.xml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_profile_reports_a_dangling_pointer_once() -> None:
+    from teikit.validation import validate
+
+    assert _rules(validate([CASE], schemas=["teikit"])) == ["ref:unresolved"] * 2
+
+
+def test_pis_naming_the_profile_report_a_dangling_pointer_once(tmp_path: Path) -> None:
+    from teikit.validation import validate
+
+    assert _rules(validate([_with_pis(tmp_path)])) == ["ref:unresolved"] * 2
+
+
+def test_the_schematron_alone_still_checks_pointers() -> None:
+    from teikit import resources
+    from teikit.validation import validate
+
+    report = validate([CASE], schemas=[str(resources.schema("teikit.sch"))])
+    assert _rules(report) == ["sch:ref-resolves"] * 2

@@ -367,7 +367,22 @@ def _classify(name: str) -> tuple[str, Path | None]:
                      ") or a path ending in .rng, .xsd or .sch.")
 
 
-def _engines_for(kind: str, path: Path, embedded_schematron: bool) -> list[Engine]:
+#: A Schematron phase of this id leaves out the pointer checks that teikit's reference
+#: engine makes. Whenever both run, teikit selects it, so a dangling pointer is reported
+#: once (by the engine that also follows pointers into other files), while the schema
+#: alone, in an editor, still checks everything (schemas/teikit.sch declares it).
+REFERENCE_PHASE = "with-reference-engine"
+
+
+def _schematron(path: Path, beside_references: bool) -> Engine:
+    from teikit.validation.schematron import Schematron
+
+    wanted = beside_references and REFERENCE_PHASE in Schematron.phases(path)
+    return Schematron.compile(path, phase=REFERENCE_PHASE if wanted else "#DEFAULT")
+
+
+def _engines_for(kind: str, path: Path, embedded_schematron: bool,
+                 beside_references: bool = False) -> list[Engine]:
     if kind == "relaxng":
         from teikit.validation.relaxng import RelaxNG
 
@@ -382,9 +397,7 @@ def _engines_for(kind: str, path: Path, embedded_schematron: bool) -> list[Engin
 
         return [XSD.compile(path)]
     if kind == "schematron":
-        from teikit.validation.schematron import Schematron
-
-        return [Schematron.compile(path)]
+        return [_schematron(path, beside_references)]
     raise UsageError(f"unknown schema kind {kind}")  # pragma: no cover - _classify guards
 
 
@@ -395,10 +408,8 @@ def _profile(name: str, embedded_schematron: bool) -> list[Engine]:
         return [References()]
     if name == "teikit-xsd":
         return _engines_for("xsd", resources.schema("teikit.xsd"), False)
-    from teikit.validation.schematron import Schematron
-
     engines = _engines_for("relaxng", resources.schema("teikit.rng"), embedded_schematron)
-    engines.append(Schematron.compile(resources.schema("teikit.sch")))
+    engines.append(_schematron(resources.schema("teikit.sch"), beside_references=True))
     engines.append(References())
     return engines
 
@@ -493,7 +504,8 @@ def _from_models(doc: object, embedded_schematron: bool) -> list[Engine] | None:
 
             engines.append(Schematron.from_rng(path))
         else:
-            engines.extend(_engines_for(kind, path, embedded_schematron))
+            engines.extend(_engines_for(kind, path, embedded_schematron,
+                                        beside_references=True))
     # Pointers must resolve whatever the grammar, so a document that names local schemas
     # gets the reference check too. When every PI is remote, only the warnings remain:
     # teikit will not guess a schema for a document that named its own

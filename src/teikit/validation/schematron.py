@@ -397,6 +397,14 @@ class Schematron:
         """Compile a ``.sch`` file (cached per path, content and phase)."""
         return cls._cached(Path(path), phase, "sch")
 
+    @staticmethod
+    def phases(path: str | Path) -> set[str]:
+        """The ids of the phases a ``.sch`` file declares (read without compiling it)."""
+        from teikit.loading import parse_file
+
+        root = parse_file(path, xinclude=False, require_tei=False).getroot()
+        return {ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase", f"{{{OLD}}}phase")}
+
     @classmethod
     def from_rng(cls, path: str | Path, phase: str = "#ALL") -> Schematron:
         """Compile the Schematron embedded in a RelaxNG schema (ISO or the older
