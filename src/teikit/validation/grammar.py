@@ -36,7 +36,7 @@ from lxml import etree
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 _R = f"{{{RNG_NS}}}"
 #: Bump when the cached structure changes, so old cache files are ignored.
-CACHE_VERSION = 2
+CACHE_VERSION = 4
 #: Names teikit adds to a grammar; a schema is not expected to use this prefix.
 ANY = "__teikit_any"
 STRICT = "__teikit_strict"
@@ -61,6 +61,7 @@ class Define:
     body: str
     refs: tuple[str, ...]
     element: str | None  # Clark name of the element it declares, when that is all it does
+    tree: tuple[Node, ...] = ()  # the body as pattern nodes, for simplification
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Grammar:
     start_refs: tuple[str, ...] = ()
     defines: dict[str, Define] | None = None
     elements: dict[str, tuple[str, ...]] | None = None  # Clark name → define names
+    start_tree: tuple[Node, ...] = ()
 
     # -- writing grammars -------------------------------------------------------------
 
@@ -115,10 +117,112 @@ class Grammar:
         out.append(f"</{self._tag('grammar')}>")
         return "".join(out).encode("utf-8")
 
-    def reduced(self, present: frozenset[str]) -> bytes:
-        """The grammar, exact for any document whose element names are in ``present``,
-        with ``notAllowed`` simplified away (see :func:`simplify`)."""
-        return simplify(self._write(self.start, self.start_refs, present))
+    def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None
+                ) -> bytes:
+        """The grammar, exact for any document whose element names are in ``present``
+        and (unless None) whose attribute names are in ``attrs``.
+
+        Attributes are reduced like elements: ``attribute X {…}`` only matches an
+        attribute named X. Why bother: libxml2 checks every attribute an element may
+        carry (TEI gives each some 40) at every element; dropping the ones a corpus
+        never uses makes validation ~2× faster.
+        """
+        return self._simplified(self.start_tree, present, attrs)
+
+    def _simplified(self, start: tuple[Node, ...], present: frozenset[str],
+                    attrs: frozenset[str] | None = None) -> bytes:
+        """The grammar reachable from ``start`` with absent elements' defines made
+        ``notAllowed`` and then ``notAllowed`` simplified away.
+
+        Why: libxml2 compiles an element's content model into a fast automaton only
+        when it holds no ``notAllowed``; with it, libxml2 falls back to a backtracking
+        validator about 10× slower, and a reduced grammar is full of ``notAllowed``.
+        The rewriting is RelaxNG's own simplification (spec 4.20), exact also for
+        recursion: a define *matches something* (is productive) when some finite tree
+        matches it, computed as a least fixpoint, so an element that could only contain
+        itself (``listRelation`` once ``relation`` is absent) is known to match
+        nothing. ``choice`` drops branches that match nothing; ``group``,
+        ``interleave``, ``oneOrMore``, ``list``, ``mixed``, ``element`` and
+        ``attribute`` holding one match nothing; ``zeroOrMore``/``optional`` of one
+        become ``empty``; an ``except`` of nothing goes.
+
+        Then sequences are normalised around a libxml2 defect found here: an element
+        whose content is an explicit ``group`` followed by attributes, with the element
+        itself reachable inside that group, makes ``xmlRelaxNGParse`` loop forever. A
+        ``group`` inside an element or group is spliced into it (the same sequence),
+        one-branch choices are unwrapped and redundant ``empty`` dropped. None of
+        this changes which documents match.
+        """
+        assert self.defines is not None
+        known: dict[str, object] = {}  # reachable define → its body, None if absent
+        todo = _refs_in(start)
+        while todo:
+            name = todo.pop()
+            if name in known or name not in self.defines:
+                continue
+            d = self.defines[name]
+            if d.element is not None and d.element not in present:
+                known[name] = None
+                continue
+            known[name] = d.tree
+            todo.extend(d.refs)
+        users: dict[str, list[str]] = {}
+        for name, tree in known.items():
+            for ref in (self.defines[name].refs if tree is not None else ()):
+                users.setdefault(ref, []).append(name)
+        productive: set[str] = set()
+        pending = [n for n, t in known.items() if t is not None]
+        while pending:
+            name = pending.pop()
+            tree = known[name]
+            if name in productive or not all(
+                    _matches(k, productive, known, attrs) for k in tree):  # type: ignore[union-attr]
+                continue
+            productive.add(name)
+            pending.extend(u for u in users.get(name, ()) if u not in productive)
+        bodies = {name: _sequence(tuple(_rewrite(k, productive, known, attrs)  # type: ignore
+                                        for k in known[name]))  # type: ignore[union-attr]
+                  for name in productive}
+        # Defines left matching only the empty sequence (attribute lists whose attributes
+        # no document uses) are inlined away: libxml2 compiles an element whose content
+        # still refers to one into a slower validator.
+        empties: set[str] = set()
+        grew = True
+        while grew:
+            grew = False
+            for name, body in bodies.items():
+                if name not in empties and all(
+                        _inline_empty(k, empties)[0] == "empty" for k in body):
+                    empties.add(name)
+                    grew = True
+        out = [self.header]
+        rewritten = [_rewrite(k, productive, known, attrs) for k in start]
+        if any(k is None for k in rewritten):
+            out.append(f"<{self._tag('start')}><{self._tag('notAllowed')}/>"
+                       f"</{self._tag('start')}>")
+            rewritten = []
+        else:
+            rewritten = [_inline_empty(k, empties) for k in rewritten]  # type: ignore
+            out.append(self.start[: self.start.index(">") + 1])  # with its namespaces
+            for k in rewritten:
+                _serialize(k, out)  # type: ignore[arg-type]
+            out.append(f"</{self._tag('start')}>")
+        written: set[str] = set()
+        todo = _refs_in(tuple(rewritten))  # type: ignore[arg-type]
+        while todo:
+            name = todo.pop()
+            if name in written or name not in bodies:
+                continue
+            written.add(name)
+            d = self.defines[name]
+            tree = _sequence(tuple(_inline_empty(k, empties) for k in bodies[name]))
+            out.append(f'<{self._tag("define")} name="{name}"{d.attrs}>')
+            for k in tree:
+                _serialize(k, out)
+            out.append(f"</{self._tag('define')}>")
+            todo.extend(_refs_in(tree))
+        out.append(f"</{self._tag('grammar')}>")
+        return "".join(out).encode("utf-8")
 
     def defines_of(self, element: str) -> tuple[str, ...]:
         """The defines declaring element ``element`` (Clark name), if any."""
@@ -135,7 +239,11 @@ class Grammar:
         """A grammar whose start is the define(s) of ``element``: validating one element
         (with its subtree) against it says whether that subtree is valid on its own."""
         refs = self.defines_of(element)
-        return simplify(self._write(self._start_for(refs), refs, present))
+        ref = self._tag("ref")
+        start = tuple(("ref", ref, f' name="{_escape(r)}"', "", (), r) for r in refs)
+        if len(start) > 1:
+            start = (("choice", self._tag("choice"), "", "", start, ""),)
+        return self._simplified(start, present, None)
 
     def own_level(self, element: str, present: frozenset[str]) -> bytes:
         """A grammar that checks one ``element``'s own attributes and the sequence of its
@@ -191,174 +299,172 @@ _REF = re.compile(r'<(?:\w+:)?ref\s+name="([^"]+)"')
 
 # -- simplification -----------------------------------------------------------------
 
-_NAME_CLASSES = {f"{_R}{n}" for n in ("name", "anyName", "nsName")}
+#: A pattern as plain tuples (marshal-able, cheap to walk): local name, qualified name
+#: as written, serialized attributes (and namespace declarations it adds), escaped
+#: text (kept only where RelaxNG reads it), children, and its ``name`` attribute (for an
+#: ``attribute``, the Clark name it matches).
+Node = tuple[str, str, str, str, tuple["Node", ...], str]
+
+_NAME_CLASSES = {"name", "anyName", "nsName"}
+_TEXT_MATTERS = {"value", "param", "name"}
 #: Patterns that match nothing when any child matches nothing (RelaxNG 4.20).
-_ALL_NEEDED = {f"{_R}{n}" for n in ("group", "interleave", "oneOrMore", "list", "mixed",
-                                    "define", "start")}
-_NAMED = {f"{_R}element", f"{_R}attribute"}
-_OPTIONAL = {f"{_R}zeroOrMore", f"{_R}optional"}
-_LEAVES = {f"{_R}{n}" for n in ("text", "empty", "value", "param", "name", "anyName",
-                                "nsName")}
+_ALL_NEEDED = {"group", "interleave", "oneOrMore", "list", "mixed"}
+_NAMED = {"element", "attribute"}
+_OPTIONAL = {"zeroOrMore", "optional"}
+#: Patterns whose children form a sequence a ``group`` child can be spliced into.
+_SEQUENCES = {"element", "group"}
 
 
-def _kids(node: etree._Element) -> list[etree._Element]:
-    return [k for k in node if isinstance(k.tag, str)]
+def _node(el: etree._Element, outer: dict[str | None, str]) -> Node:
+    """``el`` as a :data:`Node`; foreign attributes (annotations) are dropped, as
+    RelaxNG ignores them."""
+    local = etree.QName(el).localname
+    qname = f"{el.prefix}:{local}" if el.prefix else local
+    attrs = "".join(f' {k}="{_escape(v)}"' for k, v in el.attrib.items() if "}" not in k)
+    attrs += "".join(f' xmlns:{p}="{_escape(u)}"' if p else f' xmlns="{_escape(u)}"'
+                     for p, u in el.nsmap.items() if outer.get(p) != u)
+    text = _escape(el.text or "").replace(">", "&gt;") if local in _TEXT_MATTERS else ""
+    kids = tuple(_node(k, el.nsmap) for k in el if isinstance(k.tag, str))
+    name = el.get("name", "") if local in ("ref", "element") else ""
+    if local == "attribute" and el.get("name"):
+        name = _attribute_clark(el)
+    return (local, qname, attrs, text, kids, name)
 
 
-def _content(node: etree._Element) -> list[etree._Element]:
+def _attribute_clark(el: etree._Element) -> str:
+    """The Clark name an ``<attribute name="…">`` matches: a prefix is looked up, an
+    unprefixed name is in the ``ns`` given on the pattern itself, else in no namespace
+    (RelaxNG 4.8: attributes do not inherit ``ns``)."""
+    raw = el.get("name", "").strip()
+    if ":" in raw:
+        prefix, local = raw.split(":", 1)
+        ns = el.nsmap.get(prefix) or (
+            "http://www.w3.org/XML/1998/namespace" if prefix == "xml" else "")
+    else:
+        local, ns = raw, el.get("ns", "")
+    return f"{{{ns}}}{local}" if ns else local
+
+
+def _content(node: Node) -> tuple[Node, ...]:
     """A pattern's sub-patterns: an element or attribute without ``name=`` starts with
     its name class, which is not a pattern."""
-    kids = _kids(node)
-    if node.tag in _NAMED and node.get("name") is None:
-        return kids[1:]
-    return kids
+    if node[0] in _NAMED and not node[5]:
+        return node[4][1:]
+    return node[4]
 
 
-def simplify(data: bytes) -> bytes:
-    """``data`` (a grammar written by :class:`Grammar`) with ``notAllowed`` removed.
+def _matches(node: Node, productive: set[str], known: dict[str, object],
+             attrs: frozenset[str] | None) -> bool:
+    """Whether ``node`` can match some finite tree, given the productive defines (and,
+    unless ``attrs`` is None, only attributes named in ``attrs``)."""
+    tag = node[0]
+    if tag == "notAllowed":
+        return False
+    if tag == "attribute" and attrs is not None and node[5] and node[5] not in attrs:
+        return False
+    if tag == "ref":
+        return node[5] in productive or node[5] not in known
+    if tag == "choice":
+        kids = node[4]
+        return (bool(kids) and kids[0][0] in _NAME_CLASSES) or any(
+            _matches(k, productive, known, attrs) for k in kids)
+    if tag in _ALL_NEEDED or tag in _NAMED:
+        return all(_matches(k, productive, known, attrs) for k in _content(node))
+    return True  # text, empty, data, value, zeroOrMore, optional
 
-    Why: libxml2 compiles an element's content model into a fast automaton only when
-    it holds no ``notAllowed``; with it, libxml2 falls back to a backtracking validator
-    about 10× slower, and a reduced grammar is full of ``notAllowed``. The rewriting
-    is RelaxNG's own simplification (spec 4.20), made exact also for recursion:
 
-    * a define *matches something* (is productive) when its pattern can be satisfied
-      by a finite tree; this is computed as a least fixpoint, so an element that can
-      only contain itself (``listRelation`` once ``relation`` is absent) is known to
-      match nothing. Defines that match nothing are ``notAllowed``.
-    * ``choice`` drops such branches; ``group``/``interleave``/``oneOrMore``/``list``/
-      ``mixed``/``element``/``attribute`` holding one match nothing; ``zeroOrMore``/
-      ``optional`` of one become ``empty``; an ``except`` of nothing is dropped.
-
-    Then the grammar is normalised around a libxml2 defect found here: an element
-    whose content is an explicit ``group`` followed by attributes, with the element
-    reachable inside that group, makes ``xmlRelaxNGParse`` loop forever; a ``group``
-    inside an element, define or group is therefore spliced into its parent (the same
-    sequence), single-branch choices are unwrapped and redundant ``empty`` dropped.
-    None of these rewritings changes which documents match.
-    """
-    root = etree.fromstring(data)
-    defines = {d.get("name", ""): d for d in root if d.tag == f"{_R}define"}
-    productive: set[str] = set()
-
-    def matches(node: etree._Element) -> bool:
-        tag = node.tag
-        if tag == f"{_R}notAllowed":
-            return False
-        if tag == f"{_R}ref":
-            return node.get("name", "") in productive
-        if tag == f"{_R}choice":
-            kids = _kids(node)
-            if kids and kids[0].tag in _NAME_CLASSES:
-                return True
-            return any(matches(k) for k in kids)
-        if tag in _ALL_NEEDED or tag in _NAMED:
-            return all(matches(k) for k in _content(node))
-        return True  # text, empty, data, value, zeroOrMore, optional
-
-    # Least fixpoint by worklist: a define is re-examined only when one it refers to
-    # has just become productive.
-    users: dict[str, list[str]] = {}
-    for name, define in defines.items():
-        for ref in define.iter(f"{_R}ref"):
-            users.setdefault(ref.get("name", ""), []).append(name)
-    todo = list(defines)
+def _refs_in(nodes: tuple[Node, ...]) -> list[str]:
+    out: list[str] = []
+    todo = list(nodes)
     while todo:
-        name = todo.pop()
-        if name in productive or not matches(defines[name]):
-            continue
-        productive.add(name)
-        todo.extend(u for u in users.get(name, ()) if u not in productive)
-
-    def rewrite(node: etree._Element) -> bool:
-        """Simplify below ``node``; True when ``node`` itself matches nothing."""
-        tag = node.tag
-        if tag == f"{_R}notAllowed":
-            return True
-        if tag == f"{_R}ref":
-            return node.get("name", "") not in productive
-        if tag in _LEAVES:
-            return False
-        kids = _content(node)
-        if tag == f"{_R}choice" and kids and kids[0].tag in _NAME_CLASSES:
-            return False
-        if tag == f"{_R}data":
-            for k in kids:
-                if k.tag == f"{_R}except" and _drop_except(k):
-                    node.remove(k)
-            return False
-        flags = [rewrite(k) for k in kids]
-        if tag == f"{_R}choice":
-            for k, nothing in zip(kids, flags, strict=True):
-                if nothing:
-                    node.remove(k)
-            return all(flags)
-        if tag in _OPTIONAL:
-            if any(flags):
-                empty = etree.Element(f"{_R}empty")
-                empty.tail = node.tail
-                node.getparent().replace(node, empty)
-            return False
-        return any(flags)
-
-    def _drop_except(exc: etree._Element) -> bool:
-        """Simplify an ``except`` of a ``data``; True when nothing is left of it."""
-        flags = [rewrite(k) for k in _kids(exc)]
-        for k, nothing in zip(_kids(exc), flags, strict=True):
-            if nothing:
-                exc.remove(k)
-        return all(flags)
-
-    starts = [s for s in root if s.tag == f"{_R}start"]
-    for holder in [*defines.values(), *starts]:
-        if rewrite(holder):
-            for k in list(holder):
-                holder.remove(k)
-            etree.SubElement(holder, f"{_R}notAllowed")
-    # keep only what start still reaches
-    seen: set[str] = set()
-    todo = [r.get("name", "") for s in starts for r in s.iter(f"{_R}ref")]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in defines:
-            continue
-        seen.add(name)
-        todo.extend(r.get("name", "") for r in defines[name].iter(f"{_R}ref"))
-    for name, define in defines.items():
-        if name not in seen:
-            root.remove(define)
-    _normalise(root)
-    return etree.tostring(root)
+        n = todo.pop()
+        if n[0] == "ref":
+            out.append(n[5])
+        todo.extend(n[4])
+    return out
 
 
-_SPLICE_INTO = {f"{_R}element", f"{_R}define", f"{_R}group"}
+def _rewrite(node: Node, productive: set[str], known: dict[str, object],
+             attrs: frozenset[str] | None) -> Node | None:
+    """``node`` with what matches nothing taken out; None when it matches nothing."""
+    tag = node[0]
+    if tag == "notAllowed":
+        return None
+    if tag == "attribute" and attrs is not None and node[5] and node[5] not in attrs:
+        return None
+    if tag == "ref":
+        return node if node[5] in productive or node[5] not in known else None
+    kids = node[4]
+    if not kids or tag in _NAME_CLASSES or tag in ("value", "param"):
+        return node
+    if tag == "choice" and kids[0][0] in _NAME_CLASSES:
+        return node
+    if tag == "data":
+        keep = []
+        for k in kids:
+            if k[0] == "except":
+                left = tuple(x for x in (_rewrite(y, productive, known, attrs) for y in k[4]) if x)
+                if left:
+                    keep.append((*k[:4], left, k[5]))
+            else:
+                keep.append(k)
+        return (*node[:4], tuple(keep), node[5])
+    lead = node[4][:1] if tag in _NAMED and not node[5] else ()
+    done = [_rewrite(k, productive, known, attrs) for k in _content(node)]
+    if tag == "choice":
+        left = [k for k in done if k is not None]
+        if not left:
+            return None
+        return left[0] if len(left) == 1 else (*node[:4], tuple(left), node[5])
+    if tag in _OPTIONAL and any(k is None for k in done):
+        return ("empty", node[1][: -len(tag)] + "empty", "", "", (), "")
+    if any(k is None for k in done):
+        return None
+    content = tuple(done)  # type: ignore[arg-type]
+    if tag in _SEQUENCES:
+        content = _sequence(content)
+    return (*node[:4], lead + content, node[5])
 
 
-def _normalise(root: etree._Element) -> None:
-    """Splice groups into their sequence parents, unwrap one-branch choices, drop
-    redundant ``empty`` (see :func:`simplify` for the libxml2 defect this avoids)."""
-    changed = True
-    while changed:
-        changed = False
-        for node in list(root.iter(f"{_R}group", f"{_R}choice", f"{_R}empty")):
-            parent = node.getparent()
-            if parent is None:
-                continue
-            kids = _kids(node)
-            if node.tag == f"{_R}group" and parent.tag in _SPLICE_INTO:
-                at = parent.index(node)
-                parent.remove(node)
-                for k in reversed(kids):
-                    parent.insert(at, k)
-                changed = True
-            elif (node.tag == f"{_R}choice" and len(kids) == 1
-                  and kids[0].tag not in _NAME_CLASSES and parent.tag != f"{_R}start"):
-                parent.replace(node, kids[0])
-                changed = True
-            elif node.tag == f"{_R}empty" and parent.tag in _SPLICE_INTO:
-                if len(_content(parent)) > 1:
-                    parent.remove(node)
-                    changed = True
+def _inline_empty(node: Node, empties: set[str]) -> Node:
+    """``node`` with references to defines in ``empties`` (which match only the empty
+    sequence) replaced by ``empty``, and what that leaves empty made ``empty``."""
+    tag = node[0]
+    if tag == "ref":
+        return ("empty", node[1][: -len(tag)] + "empty", "", "", (), "") if (
+            node[5] in empties) else node
+    if not node[4] or tag in _NAME_CLASSES or tag in ("value", "param", "data"):
+        return node
+    if tag == "choice" and node[4][0][0] in _NAME_CLASSES:
+        return node
+    lead = node[4][:1] if tag in _NAMED and not node[5] else ()
+    kids = tuple(_inline_empty(k, empties) for k in _content(node))
+    if tag in _SEQUENCES or tag in _OPTIONAL or tag == "oneOrMore":
+        kids = _sequence(kids)
+        if tag != "element" and all(k[0] == "empty" for k in kids):
+            return ("empty", node[1][: -len(tag)] + "empty", "", "", (), "")
+    return (*node[:4], lead + kids, node[5])
+
+
+def _sequence(kids: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Children of a sequence with ``group`` children spliced in and ``empty`` dropped
+    while something else remains (see :meth:`Grammar._simplified` for why)."""
+    out: list[Node] = []
+    for k in kids:
+        out.extend(_sequence(k[4]) if k[0] == "group" else (k,))
+    rest = [k for k in out if k[0] != "empty"]
+    return tuple(rest) if rest else tuple(out[:1])
+
+
+def _serialize(node: Node, out: list[str]) -> None:
+    local, qname, attrs, text, kids, _ = node
+    if not kids and not text:
+        out.append(f"<{qname}{attrs}/>")
+        return
+    out.append(f"<{qname}{attrs}>{text}")
+    for k in kids:
+        _serialize(k, out)
+    out.append(f"</{qname}>")
 
 
 def index(data: bytes, sha256: str, base_url: str) -> Grammar:
@@ -385,9 +491,9 @@ def _to_plain(g: Grammar) -> dict[str, object]:
     return {
         "v": CACHE_VERSION, "sha256": g.sha256, "reducible": g.reducible, "header": g.header,
         "prefix": g.prefix, "start": g.start, "start_refs": g.start_refs,
-        "defines": {k: (d.attrs, d.body, d.refs, d.element) for k, d in
+        "defines": {k: (d.attrs, d.body, d.refs, d.element, d.tree) for k, d in
                     (g.defines or {}).items()},
-        "elements": g.elements or {},
+        "elements": g.elements or {}, "start_tree": g.start_tree,
     }
 
 
@@ -398,7 +504,8 @@ def _from_plain(raw: dict[str, object]) -> Grammar:
     return Grammar(sha256=raw["sha256"], reducible=raw["reducible"],  # type: ignore[arg-type]
                    header=raw["header"], prefix=raw["prefix"],  # type: ignore[arg-type]
                    start=raw["start"], start_refs=tuple(raw["start_refs"]),  # type: ignore
-                   defines=defines, elements=raw["elements"])  # type: ignore[arg-type]
+                   defines=defines, elements=raw["elements"],  # type: ignore[arg-type]
+                   start_tree=raw["start_tree"])  # type: ignore[arg-type]
 
 
 def _index(data: bytes, sha256: str, base_url: str) -> Grammar:
@@ -450,13 +557,15 @@ def _index(data: bytes, sha256: str, base_url: str) -> Grammar:
                 attrs += f' {key}="{_escape(value)}"'
         refs = tuple(sorted({r.get("name", "") for r in top.iter(f"{_R}ref")}))
         decls, body = _inner(top, root.nsmap)
-        defines[name] = Define(attrs + decls, body, refs, element)
+        defines[name] = Define(attrs + decls, body, refs, element,
+                               tuple(_node(k, top.nsmap) for k in top))
     start = starts[0]
     decls, body = _inner(start, root.nsmap)
     start_xml = f"<{prefix}start{decls}>{body}</{prefix}start>"
     start_refs = tuple(sorted({r.get("name", "") for r in start.iter(f"{_R}ref")}))
     return Grammar(sha256, True, header, prefix, start_xml, start_refs, defines,
-                   {k: tuple(v) for k, v in elements.items()})
+                   {k: tuple(v) for k, v in elements.items()},
+                   tuple(_node(k, start.nsmap) for k in start))
 
 
 def _flatten_div(div: etree._Element) -> list[etree._Element]:

@@ -118,6 +118,9 @@ class RelaxNG:
             OrderedDict())
         self._lock = threading.Lock()
         self._met: frozenset[str] = frozenset()
+        self._met_attrs: frozenset[str] = frozenset()
+        #: (element names, attribute names, compiled) per reduced grammar, newest last.
+        self._reduced: list[tuple[frozenset[str], frozenset[str], etree.RelaxNG]] = []
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
@@ -187,34 +190,37 @@ class RelaxNG:
                 return None
             return list(schema.error_log)
 
-    def _widest(self) -> tuple[frozenset[str], etree.RelaxNG] | None:
-        """The compiled reduced grammar for the most element names, if any."""
+    def _widest(self) -> tuple[frozenset[str], frozenset[str], etree.RelaxNG] | None:
+        """The reduced grammar compiled last: each is reduced to the union of all
+        element and attribute names met before, so it is the widest one."""
         with self._lock:
-            best = max(((names, c) for (kind, _, names), c in self._memo.items()
-                        if kind == "reduced"), key=lambda x: len(x[0]), default=None)
-        return best
+            return self._reduced[-1] if self._reduced else None
 
-    def _covering(self, present: frozenset[str]) -> etree.RelaxNG:
-        """A compiled reduced grammar exact for a document with elements ``present``.
+    def _covering(self, present: frozenset[str], attrs: frozenset[str]) -> etree.RelaxNG:
+        """A compiled reduced grammar exact for a document with elements ``present``
+        and attribute names ``attrs``.
 
-        Any grammar reduced to a *superset* of ``present`` is exact too (an element a
-        document lacks cannot matter), so one already compiled is reused when it
-        covers ``present``; otherwise the grammar is reduced to ``present`` together
-        with every element this process has met so far (up to :data:`UNION_LIMIT`
-        names). In a corpus run the union stops growing after a few files, and from
-        then on each file costs one validation and no compile.
+        Any grammar reduced to *supersets* of these is exact too (a name a document
+        lacks cannot matter), so one already compiled is reused when it covers them;
+        otherwise the grammar is reduced to them together with every name this
+        process has met so far (up to :data:`UNION_LIMIT` element names). In a corpus
+        run the union stops growing after a few files, and from then on each file
+        costs one validation and no compile.
         """
         if self._full is not None:
             return self._full
         with self._lock:
-            for (kind, _, names), compiled in reversed(self._memo.items()):
-                if kind == "reduced" and present <= names:
+            for names, anames, compiled in reversed(self._reduced):
+                if present <= names and attrs <= anames:
                     return compiled
-            wider = present | self._met
-            if len(wider) <= UNION_LIMIT:
-                present = wider
-            self._met = wider
-        return self._validator("reduced", None, present)
+            if len(present | self._met) <= UNION_LIMIT:
+                present, attrs = present | self._met, attrs | self._met_attrs
+            self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
+        compiled = _compile_bytes(self._grammar.reduced(present, attrs), self.path)
+        with self._lock:
+            self._reduced.append((present, attrs, compiled))
+            del self._reduced[:-MEMO_SIZE]
+        return compiled
 
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid).
@@ -222,26 +228,25 @@ class RelaxNG:
         A reduced grammar matches a subset of what the full one matches (only
         patterns were turned into ``notAllowed``), so a document valid against the
         widest grammar compiled so far is valid, full stop: that check needs no walk
-        over the document's elements. Only a failure needs the exact element set, to
-        tell a real error from an element the grammar was not reduced for.
+        over the document's names. Only a failure needs the exact element and
+        attribute names, to tell a real error from a name the grammar was not reduced
+        for.
         """
-        entries: list[etree._LogEntry] | None = None
-        if self._full is None:
-            widest = self._widest()
-            if widest is not None:
-                entries = self._check(widest[1], doc.tree)
-                if entries is None:
-                    return []
-        present = frozenset(el.tag for el in doc.root.iter(etree.Element))
-        if entries is None or self._full is not None or not present <= widest[0]:
-            entries = self._check(self._covering(present), doc.tree)
-        if entries is None:
-            return []
-        if self._full is None:
-            found = self._localise(doc, present)
-            if found:
-                return found
-        return _diagnostics(entries, doc)
+        if self._full is not None:
+            entries = self._check(self._full, doc.tree)
+            return [] if entries is None else _diagnostics(entries, doc)
+        widest = self._widest()
+        if widest is not None:
+            entries = self._check(widest[2], doc.tree)
+            if entries is None:
+                return []
+        present, attrs = _names(doc.root)
+        if widest is None or not (present <= widest[0] and attrs <= widest[1]):
+            entries = self._check(self._covering(present, attrs), doc.tree)
+            if entries is None:
+                return []
+        found = self._localise(doc, present)
+        return found or _diagnostics(entries or [], doc)
 
     # -- precision --------------------------------------------------------------------
 
@@ -349,6 +354,17 @@ class RelaxNG:
                 seen.add(key)
                 unique.append(d)
         return unique
+
+
+def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
+    """The element and attribute names (Clark) used in a document, in one walk."""
+    tags: set[str] = set()
+    attrs: set[str] = set()
+    for el in root.iter(etree.Element):
+        tags.add(el.tag)
+        if el.attrib:
+            attrs.update(el.keys())
+    return frozenset(tags), frozenset(attrs)
 
 
 def _append_copy(parent: etree._Element, node: etree._Element) -> etree._Element:
