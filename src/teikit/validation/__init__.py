@@ -2,10 +2,11 @@
 
 This module only walks inputs and fans work out; which engines run is decided by
 :mod:`teikit.validation.schemas`, and each engine turns its own findings into
-diagnostics. With ``jobs > 1`` files are validated in a process pool (spawned, not
-forked, so the Saxon and libxml2 state of the parent is never copied half-way); each
-worker compiles each schema once, through the engines' per-process caches, and the
-report lists files in the order they were given, whatever order workers finish in.
+diagnostics. With ``jobs > 1`` files are validated by this process and ``jobs - 1``
+pool workers (forked when the parent is single-threaded without Saxon loaded, else
+spawned, so no half-copied runtime state); each process compiles each schema once,
+through the engines' per-process caches, and the report lists files in the order they
+were given, whatever order workers finish in.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import glob
 import multiprocessing
 import os
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -125,6 +128,72 @@ def _worker(paths: list[str], schemas: Sequence[str] | None,
         return None, exc.exit_code, str(exc)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork where that is safe and cheap, else spawn.
+
+    A spawned worker starts a new interpreter and imports teikit again (~0.3 s); a
+    forked one starts at once. Forking is only safe from a single-threaded parent that
+    has no Saxon (a JVM-like runtime) loaded; then the only inherited state is Python
+    objects and libxml2 structures, which a child may use as its own.
+    """
+    if ("fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
+            and threading.active_count() == 1 and "saxonche" not in sys.modules):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _in_parallel(files: list[Path], names: list[str] | None, embedded_schematron: bool,
+                 jobs: int, results: list[Report | None],
+                 on_file: ProgressCallback | None) -> None:
+    """Fill ``results`` (in ``files`` order) using ``jobs`` processes: this one and
+    ``jobs - 1`` pool workers.
+
+    Files go out in chunks, workers taking them from the front. This process, whose
+    engines are already warm, takes chunks from the back for as long as it can cancel
+    them before a worker has started them (work stealing through
+    :meth:`~concurrent.futures.Future.cancel`), then collects the workers' reports.
+    """
+    total = len(files)
+    size = max(1, -(-total // (jobs * CHUNKS_PER_JOB)))
+    chunks = [list(range(i, min(i + size, total))) for i in range(0, total, size)]
+    done = 0
+
+    def store(chunk: list[int], found: list[Report]) -> None:
+        nonlocal done
+        for i, result in zip(chunk, found, strict=True):
+            results[i] = result
+        done += len(found)
+        if on_file:
+            on_file(done, total)
+
+    def collect(future: Future[tuple[list[Report] | None, int, str]], chunk: list[int]
+                ) -> None:
+        found, code, message = future.result()
+        if found is None:
+            failure = TeikitError(message)
+            failure.exit_code = code
+            raise failure
+        store(chunk, found)
+
+    pool = ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), mp_context=_context())
+    try:
+        futures = [pool.submit(_worker, [str(files[i]) for i in chunk], names,
+                               embedded_schematron) for chunk in chunks]
+        pending = dict(zip(futures, chunks, strict=True))
+        for future, chunk in reversed(list(pending.items())):
+            if not future.cancel():
+                break  # the workers have reached this chunk: the rest is theirs
+            del pending[future]
+            store(chunk, [_validate_path(files[i], names, embedded_schematron)
+                          for i in chunk])
+            for ready in [f for f in pending if f.done()]:
+                collect(ready, pending.pop(ready))
+        for future in as_completed(list(pending)):
+            collect(future, pending.pop(future))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 #: Chunks per worker: enough to even out files of unequal size, few enough that each
 #: worker's engines (a RelaxNG grammar reduced to the elements it has met) settle.
 CHUNKS_PER_JOB = 4
@@ -157,27 +226,7 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
             if on_file:
                 on_file(i + 1, total)
     else:
-        context = multiprocessing.get_context("spawn")
-        workers = min(jobs, total)
-        size = max(1, -(-total // (workers * CHUNKS_PER_JOB)))
-        chunks = [list(range(i, min(i + size, total))) for i in range(0, total, size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_worker, [str(files[i]) for i in chunk], names,
-                                   embedded_schematron): chunk for chunk in chunks}
-            done = 0
-            for future in as_completed(futures):
-                found, code, message = future.result()
-                if found is None:
-                    for other in futures:
-                        other.cancel()
-                    failure = TeikitError(message)
-                    failure.exit_code = code
-                    raise failure
-                for i, result in zip(futures[future], found, strict=True):
-                    results[i] = result
-                done += len(found)
-                if on_file:
-                    on_file(done, total)
+        _in_parallel(files, names, embedded_schematron, jobs, results, on_file)
     for result in results:
         if result is not None:
             report.merge(result)

@@ -187,12 +187,12 @@ class Grammar:
         # no document uses) are inlined away: libxml2 compiles an element whose content
         # still refers to one into a slower validator.
         empties: set[str] = set()
+        candidates = {n: b for n, b in bodies.items() if all(map(_only_sequence, b))}
         grew = True
         while grew:
             grew = False
-            for name, body in bodies.items():
-                if name not in empties and all(
-                        _inline_empty(k, empties)[0] == "empty" for k in body):
+            for name, body in candidates.items():
+                if name not in empties and all(_is_empty(k, empties) for k in body):
                     empties.add(name)
                     grew = True
         out = [self.header]
@@ -424,6 +424,22 @@ def _rewrite(node: Node, productive: set[str], known: dict[str, object],
     if tag in _SEQUENCES:
         content = _sequence(content)
     return (*node[:4], lead + content, node[5])
+
+
+_EMPTY_ABLE = {"empty", "ref", "group", "optional", "zeroOrMore", "oneOrMore"}
+
+
+def _only_sequence(node: Node) -> bool:
+    """Whether ``node`` is built of nothing but references, sequences and ``empty``:
+    only such a pattern can turn out to match just the empty sequence."""
+    return node[0] in _EMPTY_ABLE and all(map(_only_sequence, node[4]))
+
+
+def _is_empty(node: Node, empties: set[str]) -> bool:
+    """Whether ``node`` (see :func:`_only_sequence`) matches only the empty sequence."""
+    if node[0] == "ref":
+        return node[5] in empties
+    return all(_is_empty(k, empties) for k in node[4])
 
 
 def _inline_empty(node: Node, empties: set[str]) -> Node:
