@@ -222,6 +222,15 @@ class RelaxNG:
             del self._reduced[:-MEMO_SIZE]
         return compiled
 
+    def expect(self, docs: list[Document]) -> None:
+        """Compile, once, a grammar reduced for all of ``docs`` (and every name met
+        before): a batch that announces its documents saves a compile per new name."""
+        if self._full is not None or not docs:
+            return
+        found = [_names(d.root) for d in docs]
+        self._covering(frozenset().union(*(e for e, _ in found)),
+                       frozenset().union(*(a for _, a in found)))
+
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid).
 
