@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from teikit.document import load
+from teikit.validation import validate
 from teikit.validation.relaxng import RelaxNG
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import mutations  # noqa: E402
+
 from conftest import SHARED, require_command  # noqa: E402
 
 
@@ -25,6 +27,21 @@ def test_rusdracor_verdicts_equal_the_jing_baseline(rusdracor: list[Path], tei_a
     schema = RelaxNG.compile(tei_all)
     mine = {p.name: not schema.validate(load(p, xinclude=False)) for p in rusdracor}
     assert mine == {p.name: baseline[p.name] for p in rusdracor}
+
+
+def test_a_parallel_corpus_run_gives_the_jing_baseline(rusdracor: list[Path], tei_all: Path
+                                                       ) -> None:
+    # Two processes, the sample warm-up, forked workers and chunk stealing: verdicts
+    # and report order must still be those of the baseline.
+    table = SHARED / "corpora" / "rusdracor" / "jing-tei_all-4.3.0.tsv"
+    with table.open(encoding="utf-8") as fh:
+        baseline = {Path(r["file"]).name: r["valid"] == "yes"
+                    for r in csv.DictReader(fh, delimiter="\t") if r["file"].startswith("tei/")}
+    report = validate(rusdracor, schemas=[str(tei_all)], jobs=2)
+    invalid = {Path(d.file).name for d in report}
+    assert [Path(f).name for f in report.files] == [p.name for p in rusdracor]
+    assert {p.name: p.name not in invalid for p in rusdracor} == {
+        p.name: baseline[p.name] for p in rusdracor}
 
 
 @pytest.fixture(scope="module")

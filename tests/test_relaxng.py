@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,63 @@ def test_a_schema_with_include_is_compiled_whole(tmp_path: Path) -> None:
     outer.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include '
                      'href="inner.rng"/></grammar>', encoding="utf-8")
     assert not RelaxNG.compile(outer).reducible
+
+
+RNG_DATA = Path(__file__).resolve().parent / "data" / "relaxng"
+
+
+def test_a_start_with_an_inline_element_and_no_defines_validates() -> None:
+    engine = RelaxNG.compile(RNG_DATA / "inline-start.rng")
+    assert engine.validate(load(RNG_DATA / "inline-start.xml")) == []
+
+
+def test_an_invalid_document_against_an_inline_start_gets_libxml2s_report() -> None:
+    found = RelaxNG.compile(RNG_DATA / "inline-start.rng").validate(
+        load(RNG_DATA / "nested-lists.xml"))
+    assert [d.rule for d in found] == ["rng:element-not-allowed"]
+
+
+def test_a_group_before_attributes_in_a_recursive_element_compiles() -> None:
+    # Plain libxml2 (xmllint, lxml) never returns from compiling this grammar; the
+    # reduced grammar splices the group away. A subprocess turns a hang into a failure.
+    code = ("from teikit.document import load\n"
+            "from teikit.validation.relaxng import RelaxNG\n"
+            f"e = RelaxNG.compile({str(RNG_DATA / 'group-before-attributes.rng')!r})\n"
+            f"print(len(e.validate(load({str(RNG_DATA / 'nested-lists.xml')!r}))))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == "0", done.stderr
+
+
+def test_an_element_that_can_only_contain_itself_matches_nothing() -> None:
+    found = RelaxNG.compile(RNG_DATA / "group-before-attributes.rng").validate(
+        load(RNG_DATA / "loop.xml"))
+    assert [(d.rule, d.line) for d in found] == [("rng:element-missing", 2)]
+
+
+def test_a_grammar_reduced_for_attributes_keeps_only_those(tei_all: Path) -> None:
+    g = grammar.index(tei_all.read_bytes(), "t", str(tei_all))
+    reduced = g.reduced(MINIMAL, frozenset({"n"}))
+    assert b'attribute name="n"' in reduced and b'attribute name="rend"' not in reduced
+
+
+def test_an_attribute_no_earlier_document_used_is_still_checked(tmp_path: Path,
+                                                                tei_all: Path) -> None:
+    assert _errors(tmp_path, tei_all, "<p>plain</p>") == []
+    assert _errors(tmp_path, tei_all, '<p rend="bold">styled</p>') == []
+    found = _errors(tmp_path, tei_all, '<p\n bogus="1">odd</p>')
+    assert [(d.rule, d.line) for d in found] == [("rng:attribute-not-allowed", 5)]
+
+
+def test_announced_documents_cost_one_compile(tmp_path: Path, tei_all: Path) -> None:
+    copy = tmp_path / "tei_all.rng"  # a fresh engine, with nothing compiled yet
+    copy.write_bytes(tei_all.read_bytes())
+    engine = RelaxNG.compile(copy)
+    docs = []
+    for i, body in enumerate(["<p>a</p>", "<lg><l>b</l></lg>", '<div><p n="1">c</p></div>']):
+        path = tmp_path / f"d{i}.xml"
+        path.write_text(DOC.format(body=body), encoding="utf-8")
+        docs.append(load(path))
+    engine.expect(docs)
+    assert [engine.validate(d) for d in docs] == [[], [], []]
+    assert len(engine._reduced) == 1

@@ -271,6 +271,8 @@ class RelaxNG:
         """
         g = self._grammar
         out: list[Diagnostic] = []
+        if not g.defines_of(doc.root.tag):
+            return []  # declared inline (not one define per element): libxml2's report
         stack = [doc.root]
         while stack:
             el = stack.pop()
