@@ -245,17 +245,23 @@ class Grammar:
             start = (("choice", self._tag("choice"), "", "", start, ""),)
         return self._simplified(start, present, None)
 
-    def own_level(self, element: str, present: frozenset[str]) -> bytes:
+    def own_level(self, element: str, present: frozenset[str], attributes: bool = True
+                  ) -> bytes:
         """A grammar that checks one ``element``'s own attributes and the sequence of its
         children strictly, but accepts anything inside those children.
 
         Every element define becomes "this name, any attributes, any content"; the
         start is a strict copy of ``element``'s define(s). An error against it lies at
-        this element's level, not deeper.
+        this element's level, not deeper. With ``attributes`` False the element's own
+        attributes are accepted whatever they are, so only its content is checked:
+        libxml2 often reports a content error beside an attribute error (or blames the
+        attributes for a content error), and this tells which one is real.
         """
         assert self.defines is not None
         lax: dict[str, tuple[str, str]] = {}
-        for name in present:
+        # Every element is lax here, absent ones too: with absent children left
+        # notAllowed, libxml2 blames an element's attributes for a missing child.
+        for name in self.elements or {}:
             for define in self.defines_of(name):
                 ns, _, local = name[1:].partition("}") if name.startswith("{") else (
                     "", "", name)
@@ -269,9 +275,92 @@ class Grammar:
         strict = []
         for i, define in enumerate(self.defines_of(element)):
             original = self.defines[define]
-            lax[f"{STRICT}{i}"] = (original.attrs, original.body)
+            body = original.body
+            if not attributes:
+                body = "".join(self._text(_without_attributes(k, self.prefix, True))
+                               for k in original.tree)
+            lax[f"{STRICT}{i}"] = (original.attrs, body)
             strict.append(f"{STRICT}{i}")
+        if not attributes:  # attribute lists reached from the strict copies: none
+            todo = [r for d in self.defines_of(element) for r in self.defines[d].refs]
+            while todo:
+                name = todo.pop()
+                if name in lax or name not in self.defines:
+                    continue
+                d = self.defines[name]
+                lax[name] = (d.attrs, "".join(self._text(_without_attributes(
+                    k, self.prefix, False)) for k in d.tree))
+                todo.extend(d.refs)
         return self._write(self._start_for(tuple(strict)), tuple(strict), present, lax)
+
+    @staticmethod
+    def _text(node: Node) -> str:
+        out: list[str] = []
+        _serialize(node, out)
+        return "".join(out)
+
+    def _defines_under(self, parent: str) -> set[str]:
+        """The element defines ``parent``'s define(s) may contain directly."""
+        assert self.defines is not None
+        out: set[str] = set()
+        seen: set[str] = set()
+        todo = [r for d in self.defines_of(parent) for r in self.defines[d].refs]
+        while todo:
+            name = todo.pop()
+            d = self.defines.get(name)
+            if name in seen or d is None:
+                continue
+            seen.add(name)
+            if d.element is not None:
+                out.add(name)
+            else:
+                todo.extend(d.refs)
+        return out
+
+    def attribute_names(self, element: str, parent: str | None = None
+                        ) -> tuple[frozenset[str], frozenset[str]]:
+        """(declared, required) attribute names (Clark) of ``element``'s define(s) —
+        of those its ``parent`` may contain, when that narrows them; ``*`` among the
+        declared when a wildcard allows any. Required means not under an
+        ``optional``, ``zeroOrMore`` or ``choice`` on the way from the element, in
+        every define considered."""
+        assert self.defines is not None
+        declared: set[str] = set()
+        required: set[str] | None = None
+        defines = list(self.defines_of(element))
+        if parent is not None:
+            defines = [d for d in defines if d in self._defines_under(parent)] or defines
+        for define in defines:
+            names, must = self._attributes_of(define)
+            declared |= names
+            required = must if required is None else required & must
+        return frozenset(declared), frozenset(required or ())
+
+    def _attributes_of(self, define: str) -> tuple[set[str], set[str]]:
+        assert self.defines is not None
+        declared: set[str] = set()
+        required: set[str] = set()
+        todo: list[tuple[Node, bool]] = []
+        for top in self.defines[define].tree:
+            todo.extend((k, True) for k in top[4])
+        seen: set[str] = set()
+        while todo:
+            node, must = todo.pop()
+            tag = node[0]
+            if tag == "attribute":
+                name = node[5] or "*"
+                declared.add(name)
+                if must and node[5]:
+                    required.add(name)
+            elif tag == "ref":
+                d = self.defines.get(node[5])
+                if d is not None and d.element is None and node[5] not in seen:
+                    seen.add(node[5])  # a shared list reached twice: the first way counts
+                    todo.extend((k, must) for k in d.tree)
+            elif tag != "element" and tag not in _NAME_CLASSES:
+                keep = must and tag not in ("optional", "zeroOrMore", "choice")
+                todo.extend((k, keep) for k in node[4])
+        return declared, required
 
     def content_names(self, element: str, clark: bool = False) -> list[str]:
         """Names of the elements ``element`` may contain directly: local names for
@@ -424,6 +513,22 @@ def _rewrite(node: Node, productive: set[str], known: dict[str, object],
     if tag in _SEQUENCES:
         content = _sequence(content)
     return (*node[:4], lead + content, node[5])
+
+
+def _without_attributes(node: Node, prefix: str, top: bool) -> Node:
+    """``node`` with its attribute patterns made ``empty``; at the ``top`` element, any
+    attributes at all are allowed instead (one ``anyName`` pattern, so no overlap)."""
+    if node[0] == "attribute":
+        return ("empty", f"{prefix}empty", "", "", (), "")
+    if node[0] in _NAME_CLASSES or node[0] in ("value", "param", "data") or (
+            node[0] == "element" and not top):
+        return node
+    kids = tuple(_without_attributes(k, prefix, False) for k in node[4])
+    if top and node[0] == "element":
+        any_name = ("anyName", f"{prefix}anyName", "", "", (), "")
+        kids += (("zeroOrMore", f"{prefix}zeroOrMore", "", "", (
+            ("attribute", f"{prefix}attribute", "", "", (any_name,), ""),), ""),)
+    return (*node[:4], kids, node[5])
 
 
 _EMPTY_ABLE = {"empty", "ref", "group", "optional", "zeroOrMore", "oneOrMore"}

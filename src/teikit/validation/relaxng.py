@@ -62,6 +62,22 @@ RULES: dict[str, str] = {
 }
 GENERIC = "rng:invalid"
 
+#: Types by which libxml2 blames an element's attributes.
+_ATTRIBUTE_TYPES = {"RELAXNG_ERR_ATTRVALID", "RELAXNG_ERR_INVALIDATTR",
+                    "RELAXNG_ERR_ATTRNAME", "RELAXNG_ERR_ATTRNONS",
+                    "RELAXNG_ERR_ATTRWRONGNS", "RELAXNG_ERR_ATTREXTRANS"}
+
+
+class _Failure:
+    """A stand-in log entry: the content failed, libxml2 only blamed attributes."""
+
+    type_name = "RELAXNG_ERR_CONTENTVALID"
+    message = "Element content does not validate."
+    line = 0
+
+
+_CONTENT_FAILED: etree._LogEntry = _Failure()  # type: ignore[assignment]
+
 #: Types that only repeat, at an ancestor, a failure reported more precisely below it.
 _ECHOES = {"RELAXNG_ERR_CONTENTVALID", "RELAXNG_ERR_INTERNODATA", "RELAXNG_ERR_NOSTATE"}
 
@@ -173,6 +189,8 @@ class RelaxNG:
             data = g.reduced(present)
         elif kind == "standalone":
             data = g.standalone(element or "", present)
+        elif kind == "content":
+            data = g.own_level(element or "", present, attributes=False)
         else:
             data = g.own_level(element or "", present)
         compiled = _compile_bytes(data, self.path)
@@ -289,6 +307,38 @@ class RelaxNG:
         out.sort(key=lambda d: (d.file, d.line, d.column, d.rule))
         return out
 
+    def _attribute_problem(self, el: etree._Element, entry: etree._LogEntry, rule: str,
+                           text: str) -> tuple[str, str]:
+        """Rule and message for an attribute error, said the way jing says it.
+
+        libxml2 writes "Invalid attribute X" both for an attribute the element does not
+        declare and for a declared one with a bad value, and "failed to validate
+        attributes" for a missing required one; the grammar tells them apart.
+        """
+        name = _local(el.tag)
+        parent = el.getparent()
+        declared, required = self._grammar.attribute_names(
+            el.tag, parent.tag if parent is not None else None)
+        said = re.search(r"attribute (\S+) for element", entry.message)
+        if said:
+            found = _attribute_named(el, said.group(1))
+            known = "*" in declared or any(_local(d) == said.group(1) for d in declared)
+            if found and known:
+                return ("rng:value-invalid", f'The value of attribute {found[0]}="{found[1]}" '
+                        f"is not allowed on <{name}>. Use one of the values or the form the "
+                        "schema gives for it.")
+            shown = found[0] if found else said.group(1)
+            return ("rng:attribute-not-allowed", f"Attribute {shown} is not allowed on "
+                    f"<{name}>. Remove it or check its name.")
+        missing = sorted(r for r in required if r not in el.attrib)
+        if rule == "rng:attribute-invalid" and missing:
+            shown = ", ".join(("xml:" + _local(m)) if m.startswith(
+                "{http://www.w3.org/XML/1998/") else _local(m) for m in missing)
+            return ("rng:attribute-invalid", f"Element <{name}> is missing required "
+                    f"attribute {shown}. Add it.")
+        return rule, (f"{text} Attributes of <{name}>: {_attributes(el)}. "
+                      f"{_HINTS.get(rule, '')}").strip()
+
     def _culprit(self, el: etree._Element, present: frozenset[str]) -> etree._Element | None:
         """The first child whose removal makes ``el``'s own level valid, if any.
 
@@ -321,6 +371,22 @@ class RelaxNG:
         contains = _listing(may)
         out: list[Diagnostic] = []
         specific = [e for e in entries if e.type_name not in _ECHOES] or entries
+        about_attributes = [e for e in specific if e.type_name in _ATTRIBUTE_TYPES]
+        if about_attributes:
+            # libxml2 reports a content error beside an attribute error, and blames the
+            # attributes ("failed to validate attributes") for a content error; a check
+            # with any attributes accepted tells which is real.
+            if self._check(self._validator("content", el.tag, present), el) is None:
+                specific = [e for e in specific if e.type_name in _ATTRIBUTE_TYPES
+                            or RULES.get(e.type_name) == "rng:value-invalid"]
+                if len(specific) > 1:  # the generic one only repeats a precise one
+                    specific = [e for e in specific
+                                if e.type_name != "RELAXNG_ERR_ATTRVALID"]
+            else:
+                named = [e for e in about_attributes
+                         if e.type_name != "RELAXNG_ERR_ATTRVALID"]
+                content = [e for e in specific if e.type_name not in _ATTRIBUTE_TYPES]
+                specific = named + (content or [_CONTENT_FAILED])
         for entry in specific:
             rule = RULES.get(entry.type_name, GENERIC)
             where = locate(el, default)
@@ -330,7 +396,18 @@ class RelaxNG:
                 # finish; the culprit is the child whose removal makes this level pass,
                 # and when there is none, the element is incomplete (at its end tag).
                 child = self._culprit(el, present)
-                if child is None:
+                early = None if child is not None else _child_named(
+                    el, _names_in(entry.message), entry.line)
+                if child is None and early is not None and entry.type_name in (
+                        "RELAXNG_ERR_ELEMWRONG", "RELAXNG_ERR_ELEMNAME"):
+                    # No child is extra, yet the sequence breaks at this one: something
+                    # required before it is missing (jing: "not allowed yet").
+                    rule = "rng:element-not-allowed"
+                    where = locate(early, default)
+                    text = (f"Element <{_local(early.tag)}> is not allowed here yet in "
+                            f"<{name}>: an element required before it is missing. <{name}> "
+                            f"may contain: {contains}.")
+                elif child is None:
                     rule = "rng:element-missing"
                     where["line"] = _end_line(el)
                     text = (f"Element <{name}> is incomplete or its children are out of "
@@ -351,20 +428,31 @@ class RelaxNG:
                         f"{contains}.")
             elif rule in ("rng:attribute-not-allowed", "rng:attribute-invalid",
                           "rng:value-invalid"):
-                text = f"{text} Attributes of <{name}>: {_attributes(el)}."
+                rule, text = self._attribute_problem(el, entry, rule, text)
             hint = _HINTS.get(rule)
             if hint and rule not in ("rng:element-not-allowed", "rng:text-not-allowed",
-                                     "rng:content-invalid"):
+                                     "rng:content-invalid", "rng:attribute-not-allowed",
+                                     "rng:attribute-invalid", "rng:value-invalid"):
                 text = f"{text} {hint}"
             out.append(error(rule, text, **where))
-        seen: set[tuple[object, ...]] = set()
-        unique = []
+        # One diagnostic per rule and line; of two about a missing child, the one that
+        # names it.
+        chosen: dict[tuple[int, str], Diagnostic] = {}
         for d in out:
-            key = (d.line, d.rule, d.message)
-            if key not in seen:
-                seen.add(key)
-                unique.append(d)
-        return unique
+            key = (d.line, d.rule)
+            if key not in chosen or "missing required element <" in d.message:
+                chosen[key] = d
+        return list(chosen.values())
+
+
+def _attribute_named(el: etree._Element, local: str) -> tuple[str, str] | None:
+    """(name as written, value) of ``el``'s attribute with local name ``local``."""
+    for key, value in el.attrib.items():
+        if _local(key) == local:
+            shown = f"xml:{local}" if key.startswith("{http://www.w3.org/XML/1998/") else (
+                local)
+            return shown, value
+    return None
 
 
 def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
