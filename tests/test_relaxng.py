@@ -157,3 +157,16 @@ def test_announced_documents_cost_one_compile(tmp_path: Path, tei_all: Path) -> 
     engine.expect(docs)
     assert [engine.validate(d) for d in docs] == [[], [], []]
     assert len(engine._reduced) == 1
+
+
+def test_an_empty_list_is_missing_content_at_its_end_tag(tmp_path: Path, tei_all: Path
+                                                         ) -> None:
+    found = _errors(tmp_path, tei_all, '<list type="simple">\n</list>')
+    assert [(d.rule, d.line) for d in found] == [("rng:element-missing", 5)]
+
+
+def test_a_missing_required_attribute_is_named_without_a_content_error(
+        tmp_path: Path, tei_all: Path) -> None:
+    found = _errors(tmp_path, tei_all, "<p>a <figure>\n<graphic/></figure></p>")
+    assert [(d.rule, d.line) for d in found] == [("rng:attribute-invalid", 5)]
+    assert "missing required attribute url" in found[0].message
