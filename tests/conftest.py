@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import teikit
+
 ROOT = Path(__file__).resolve().parent.parent
 EDITION = ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml"
 SHARED = ROOT.parent / "shared"
@@ -63,6 +65,12 @@ def tei_all() -> Path:
     except TeikitError as exc:
         missing(f"tei_all.rng ({exc}); run 'teikit schemas fetch tei_all'")
         raise
+
+
+@pytest.fixture(scope="session")
+def edition() -> teikit.Document:
+    """The edition, loaded once for all the output tests (read-only: do not change it)."""
+    return teikit.load(EDITION)
 
 
 @pytest.fixture(scope="session")

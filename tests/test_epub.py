@@ -21,7 +21,7 @@ from lxml import etree
 import teikit
 from teikit.epub import epub_bytes
 
-from conftest import DATA, EDITION, missing, require_command
+from conftest import DATA, missing, require_command
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
@@ -58,13 +58,6 @@ def epubcheck_many(files: list[Path]) -> dict[Path, list[dict[str, str]]]:
 def problems(messages: list[dict[str, str]], levels: tuple[str, ...]) -> list[str]:
     return [f"{m['severity']} {m['ID']} {m['message']} {m['where']}" for m in messages
             if m["severity"] in levels]
-
-
-@pytest.fixture(scope="module")
-def edition() -> teikit.Document:
-    if not EDITION.is_file():
-        missing(f"the edition {EDITION}")
-    return teikit.load(EDITION)
 
 
 @pytest.fixture(scope="module")

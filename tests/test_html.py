@@ -14,7 +14,7 @@ from lxml import html as lhtml
 
 import teikit
 
-from conftest import DATA, EDITION, ROOT, missing, require_command
+from conftest import DATA, ROOT, missing, require_command
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
@@ -42,13 +42,6 @@ def nu_errors(files: Iterable[Path]) -> list[str]:
 
 def parse(text: str) -> lhtml.HtmlElement:
     return lhtml.document_fromstring(text.encode("utf-8"))
-
-
-@pytest.fixture(scope="module")
-def edition() -> teikit.Document:
-    if not EDITION.is_file():
-        missing(f"the edition {EDITION}")
-    return teikit.load(EDITION)
 
 
 @pytest.fixture(scope="module")

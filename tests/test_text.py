@@ -9,17 +9,10 @@ import pytest
 
 import teikit
 
-from conftest import DATA, EDITION, missing
+from conftest import DATA
 
 OUT = DATA / "outputs"
 TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
-
-
-@pytest.fixture(scope="module")
-def edition() -> teikit.Document:
-    if not EDITION.is_file():
-        missing(f"the edition {EDITION}")
-    return teikit.load(EDITION)
 
 
 @pytest.fixture(scope="module")
