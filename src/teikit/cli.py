@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,19 +155,6 @@ def options(argv: Sequence[str] | None) -> Options:
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file beside ``path`` and rename: readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr, only for people: a TTY and more than a few files.
@@ -203,8 +189,10 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
 
 def _emit(text: str, output: str | None) -> None:
     if output:
+        from teikit.publish import write_atomic
+
         try:
-            _write_atomic(Path(output), (text + "\n" if text and not text.endswith("\n")
+            write_atomic(Path(output), (text + "\n" if text and not text.endswith("\n")
                                          else text).encode("utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror}") from None

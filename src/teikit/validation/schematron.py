@@ -39,6 +39,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
 from teikit.locations import display_path, element_at, locate
+from teikit.transform import saxon  # the one Saxon processor, shared with the stylesheets
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -62,27 +63,6 @@ ROLE_SEVERITY: dict[str, Severity] = {
 }
 
 _RESULT = "urn:teikit:schematron-result"
-
-_processor_lock = threading.Lock()
-_processor: Any = None
-
-
-def saxon() -> Any:
-    """The process-wide ``PySaxonProcessor``: creating one is expensive (a JVM-like
-    runtime starts), so every engine shares one. ``teikit.transform.saxon()`` is the
-    project's owner of it once it exists; until then this module creates its own."""
-    global _processor
-    with _processor_lock:
-        if _processor is None:
-            try:
-                from teikit.transform import saxon as shared  # type: ignore[attr-defined]
-
-                _processor = shared()
-            except (ImportError, AttributeError, NotImplementedError):
-                from saxonche import PySaxonProcessor
-
-                _processor = PySaxonProcessor(license=False)
-        return _processor
 
 
 def _is_sch(el: Any, local: str | None = None) -> bool:
