@@ -170,3 +170,30 @@ def test_a_missing_required_attribute_is_named_without_a_content_error(
     found = _errors(tmp_path, tei_all, "<p>a <figure>\n<graphic/></figure></p>")
     assert [(d.rule, d.line) for d in found] == [("rng:attribute-invalid", 5)]
     assert "missing required attribute url" in found[0].message
+
+
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def test_a_value_outside_a_closed_list_names_the_allowed_values() -> None:
+    from teikit import resources
+
+    doc = load(CASES / "rng_value-invalid" / "div-type-unknown.xml")
+    (found,) = RelaxNG.compile(resources.schema("teikit.rng")).validate(doc)
+    assert found.rule == "rng:value-invalid"
+    assert '"part"' in found.message and '"section"' in found.message
+
+
+def test_a_report_does_not_depend_on_what_the_process_validated_before() -> None:
+    """The engine keeps a widening grammar per process; the wording must not follow it."""
+    from teikit import resources
+
+    engine = RelaxNG.compile(resources.schema("teikit.rng"))
+    case = CASES / "rng_attribute-invalid" / "persName-without-ref.xml"
+    alone = subprocess.run(
+        [sys.executable, "-m", "teikit.cli", "validate", "-q", "--schema", "teikit", str(case)],
+        capture_output=True, text=True).stdout
+    for other in sorted((CASES / "valid").glob("*.xml")):
+        engine.validate(load(other))
+    after = [str(d) for d in engine.validate(load(case))]
+    assert after and all(line in alone for line in after)

@@ -30,6 +30,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import unescape
 
 from lxml import etree
 
@@ -361,6 +362,63 @@ class Grammar:
                 keep = must and tag not in ("optional", "zeroOrMore", "choice")
                 todo.extend((k, keep) for k in node[4])
         return declared, required
+
+    def attribute_values(self, element: str, attribute: str, parent: str | None = None
+                         ) -> tuple[str, ...] | None:
+        """The closed list of values ``attribute`` (Clark) may take on ``element``, or
+        None when some pattern for it accepts free text or a datatype. It lets a report
+        say what jing says: which values would have been allowed."""
+        assert self.defines is not None
+        defines = list(self.defines_of(element))
+        if parent is not None:
+            defines = [d for d in defines if d in self._defines_under(parent)] or defines
+        patterns: list[Node] = []
+        todo = [k for d in defines for top in self.defines[d].tree for k in top[4]]
+        seen: set[str] = set()
+        while todo:
+            node = todo.pop()
+            if node[0] == "attribute":
+                if node[5] == attribute:
+                    patterns.append(node)
+            elif node[0] == "ref":
+                d = self.defines.get(node[5])
+                if d is not None and d.element is None and node[5] not in seen:
+                    seen.add(node[5])
+                    todo.extend(d.tree)
+            elif node[0] != "element":
+                todo.extend(node[4])
+        values: set[str] = set()
+        for pattern in patterns:
+            closed = self._values_in(_content(pattern), set())
+            if closed is None:
+                return None
+            values |= closed
+        return tuple(sorted(values)) if patterns and values else None
+
+    def _values_in(self, nodes: tuple[Node, ...], seen: set[str]) -> set[str] | None:
+        """The values a value pattern allows, None when it is open (data, text, list)."""
+        assert self.defines is not None
+        values: set[str] = set()
+        if not nodes:
+            return None  # <attribute name="x"/> means any text
+        for node in nodes:
+            tag = node[0]
+            if tag == "value":
+                values.add(unescape(node[3]))
+            elif tag in ("choice", "group") or tag == "ref" and node[5] in seen:
+                inner = self._values_in(node[4], seen) if tag != "ref" else set()
+                if inner is None:
+                    return None
+                values |= inner
+            elif tag == "ref" and node[5] in self.defines:
+                seen.add(node[5])
+                inner = self._values_in(self.defines[node[5]].tree, seen)
+                if inner is None:
+                    return None
+                values |= inner
+            elif tag != "empty":
+                return None
+        return values
 
     def content_names(self, element: str, clark: bool = False) -> list[str]:
         """Names of the elements ``element`` may contain directly: local names for

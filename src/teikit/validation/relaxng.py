@@ -274,7 +274,13 @@ class RelaxNG:
             if entries is None:
                 return []
         found = self._localise(doc, present)
-        return found or _diagnostics(entries or [], doc)
+        if found:
+            return found
+        # libxml2's own report, from the grammar reduced to exactly this document's names:
+        # the wider grammars above give the same verdict, but their wording would depend
+        # on which documents this process happened to validate before
+        own = self._check(self._validator("reduced", None, present), doc.tree)
+        return _diagnostics(own or entries or [], doc)
 
     # -- precision --------------------------------------------------------------------
 
@@ -325,9 +331,7 @@ class RelaxNG:
             found = _attribute_named(el, said.group(1))
             known = "*" in declared or any(_local(d) == said.group(1) for d in declared)
             if found and known:
-                return ("rng:value-invalid", f'The value of attribute {found[0]}="{found[1]}" '
-                        f"is not allowed on <{name}>. Use one of the values or the form the "
-                        "schema gives for it.")
+                return "rng:value-invalid", self._bad_value(el, found[0], found[1])
             shown = found[0] if found else said.group(1)
             return ("rng:attribute-not-allowed", f"Attribute {shown} is not allowed on "
                     f"<{name}>. Remove it or check its name.")
@@ -337,8 +341,26 @@ class RelaxNG:
                 "{http://www.w3.org/XML/1998/") else _local(m) for m in missing)
             return ("rng:attribute-invalid", f"Element <{name}> is missing required "
                     f"attribute {shown}. Add it.")
+        for key, value in el.attrib.items():  # a closed list the value is not on
+            allowed = self._grammar.attribute_values(
+                el.tag, key, parent.tag if parent is not None else None)
+            if allowed is not None and value not in allowed:
+                return "rng:value-invalid", self._bad_value(el, _shown(key), value)
         return rule, (f"{text} Attributes of <{name}>: {_attributes(el)}. "
                       f"{_HINTS.get(rule, '')}").strip()
+
+    def _bad_value(self, el: etree._Element, shown: str, value: str) -> str:
+        """The message for a bad attribute value, naming the allowed values when the
+        grammar has a closed list of them (as jing does)."""
+        parent = el.getparent()
+        key = next((k for k in el.attrib if _shown(k) == shown), shown)
+        allowed = self._grammar.attribute_values(
+            el.tag, key, parent.tag if parent is not None else None)
+        said = f'The value of attribute {shown}="{value}" is not allowed on <{_local(el.tag)}>.'
+        if allowed:
+            listed = ", ".join(f'"{v}"' for v in allowed)
+            return f"{said} Use one of: {listed}."
+        return f"{said} Use the form the schema gives for it."
 
     def _culprit(self, el: etree._Element, present: frozenset[str]) -> etree._Element | None:
         """The first child whose removal makes ``el``'s own level valid, if any.
@@ -446,13 +468,17 @@ class RelaxNG:
         return list(chosen.values())
 
 
+def _shown(key: str) -> str:
+    """An attribute's Clark name as users write it (``xml:id``, ``type``)."""
+    local = _local(key)
+    return f"xml:{local}" if key.startswith("{http://www.w3.org/XML/1998/") else local
+
+
 def _attribute_named(el: etree._Element, local: str) -> tuple[str, str] | None:
     """(name as written, value) of ``el``'s attribute with local name ``local``."""
     for key, value in el.attrib.items():
         if _local(key) == local:
-            shown = f"xml:{local}" if key.startswith("{http://www.w3.org/XML/1998/") else (
-                local)
-            return shown, value
+            return _shown(key), value
     return None
 
 
