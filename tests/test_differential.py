@@ -18,12 +18,17 @@ import mutations  # noqa: E402
 from conftest import SHARED, require_command  # noqa: E402
 
 
-def test_rusdracor_verdicts_equal_the_jing_baseline(rusdracor: list[Path], tei_all: Path
-                                                    ) -> None:
+def _jing_baseline() -> dict[str, bool]:
+    """jing's verdict (valid?) for each RusDraCor play, from the corpus's own table."""
     table = SHARED / "corpora" / "rusdracor" / "jing-tei_all-4.3.0.tsv"
     with table.open(encoding="utf-8") as fh:
-        baseline = {Path(r["file"]).name: r["valid"] == "yes"
-                    for r in csv.DictReader(fh, delimiter="\t") if r["file"].startswith("tei/")}
+        return {Path(r["file"]).name: r["valid"] == "yes"
+                for r in csv.DictReader(fh, delimiter="\t") if r["file"].startswith("tei/")}
+
+
+def test_rusdracor_verdicts_equal_the_jing_baseline(rusdracor: list[Path], tei_all: Path
+                                                    ) -> None:
+    baseline = _jing_baseline()
     schema = RelaxNG.compile(tei_all)
     mine = {p.name: not schema.validate(load(p, xinclude=False)) for p in rusdracor}
     assert mine == {p.name: baseline[p.name] for p in rusdracor}
@@ -33,10 +38,7 @@ def test_a_parallel_corpus_run_gives_the_jing_baseline(rusdracor: list[Path], te
                                                        ) -> None:
     # Two processes, the sample warm-up, forked workers and chunk stealing: verdicts
     # and report order must still be those of the baseline.
-    table = SHARED / "corpora" / "rusdracor" / "jing-tei_all-4.3.0.tsv"
-    with table.open(encoding="utf-8") as fh:
-        baseline = {Path(r["file"]).name: r["valid"] == "yes"
-                    for r in csv.DictReader(fh, delimiter="\t") if r["file"].startswith("tei/")}
+    baseline = _jing_baseline()
     report = validate(rusdracor, schemas=[str(tei_all)], jobs=2)
     invalid = {Path(d.file).name for d in report}
     assert [Path(f).name for f in report.files] == [p.name for p in rusdracor]

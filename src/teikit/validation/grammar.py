@@ -28,6 +28,7 @@ import marshal
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import unescape
@@ -318,6 +319,14 @@ class Grammar:
                 todo.extend(d.refs)
         return out
 
+    def _defines_for(self, element: str, parent: str | None) -> list[str]:
+        """``element``'s define(s), narrowed to those ``parent`` may contain when that
+        narrows them."""
+        defines = list(self.defines_of(element))
+        if parent is not None:
+            defines = [d for d in defines if d in self._defines_under(parent)] or defines
+        return defines
+
     def attribute_names(self, element: str, parent: str | None = None
                         ) -> tuple[frozenset[str], frozenset[str]]:
         """(declared, required) attribute names (Clark) of ``element``'s define(s) —
@@ -325,22 +334,23 @@ class Grammar:
         declared when a wildcard allows any. Required means not under an
         ``optional``, ``zeroOrMore`` or ``choice`` on the way from the element, in
         every define considered."""
-        assert self.defines is not None
         declared: set[str] = set()
         required: set[str] | None = None
-        defines = list(self.defines_of(element))
-        if parent is not None:
-            defines = [d for d in defines if d in self._defines_under(parent)] or defines
-        for define in defines:
-            names, must = self._attributes_of(define)
+        for define in self._defines_for(element, parent):
+            names: set[str] = set()
+            must: set[str] = set()
+            for node, needed in self._attribute_patterns(define):
+                names.add(node[5] or "*")
+                if needed and node[5]:
+                    must.add(node[5])
             declared |= names
             required = must if required is None else required & must
         return frozenset(declared), frozenset(required or ())
 
-    def _attributes_of(self, define: str) -> tuple[set[str], set[str]]:
+    def _attribute_patterns(self, define: str) -> Iterator[tuple[Node, bool]]:
+        """The ``attribute`` patterns of an element define, each with whether it is
+        required (reached through no ``optional``, ``zeroOrMore`` or ``choice``)."""
         assert self.defines is not None
-        declared: set[str] = set()
-        required: set[str] = set()
         todo: list[tuple[Node, bool]] = []
         for top in self.defines[define].tree:
             todo.extend((k, True) for k in top[4])
@@ -349,10 +359,7 @@ class Grammar:
             node, must = todo.pop()
             tag = node[0]
             if tag == "attribute":
-                name = node[5] or "*"
-                declared.add(name)
-                if must and node[5]:
-                    required.add(name)
+                yield node, must
             elif tag == "ref":
                 d = self.defines.get(node[5])
                 if d is not None and d.element is None and node[5] not in seen:
@@ -361,32 +368,14 @@ class Grammar:
             elif tag != "element" and tag not in _NAME_CLASSES:
                 keep = must and tag not in ("optional", "zeroOrMore", "choice")
                 todo.extend((k, keep) for k in node[4])
-        return declared, required
 
     def attribute_values(self, element: str, attribute: str, parent: str | None = None
                          ) -> tuple[str, ...] | None:
         """The closed list of values ``attribute`` (Clark) may take on ``element``, or
         None when some pattern for it accepts free text or a datatype. It lets a report
         say what jing says: which values would have been allowed."""
-        assert self.defines is not None
-        defines = list(self.defines_of(element))
-        if parent is not None:
-            defines = [d for d in defines if d in self._defines_under(parent)] or defines
-        patterns: list[Node] = []
-        todo = [k for d in defines for top in self.defines[d].tree for k in top[4]]
-        seen: set[str] = set()
-        while todo:
-            node = todo.pop()
-            if node[0] == "attribute":
-                if node[5] == attribute:
-                    patterns.append(node)
-            elif node[0] == "ref":
-                d = self.defines.get(node[5])
-                if d is not None and d.element is None and node[5] not in seen:
-                    seen.add(node[5])
-                    todo.extend(d.tree)
-            elif node[0] != "element":
-                todo.extend(node[4])
+        patterns = [node for define in self._defines_for(element, parent)
+                    for node, _ in self._attribute_patterns(define) if node[5] == attribute]
         values: set[str] = set()
         for pattern in patterns:
             closed = self._values_in(_content(pattern), set())
