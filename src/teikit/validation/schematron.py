@@ -32,6 +32,7 @@ import hashlib
 import re
 import threading
 from copy import deepcopy
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,15 @@ ROLE_SEVERITY: dict[str, Severity] = {
 }
 
 _RESULT = "urn:teikit:schematron-result"
+
+
+@cache
+def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    from teikit.loading import parse_file
+
+    root = parse_file(path, xinclude=False, require_tei=False).getroot()
+    return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase",
+                                                         f"{{{OLD}}}phase"))
 
 
 def _is_sch(el: Any, local: str | None = None) -> bool:
@@ -378,12 +388,12 @@ class Schematron:
         return cls._cached(Path(path), phase, "sch")
 
     @staticmethod
-    def phases(path: str | Path) -> set[str]:
-        """The ids of the phases a ``.sch`` file declares (read without compiling it)."""
-        from teikit.loading import parse_file
-
-        root = parse_file(path, xinclude=False, require_tei=False).getroot()
-        return {ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase", f"{{{OLD}}}phase")}
+    def phases(path: str | Path) -> frozenset[str]:
+        """The ids of the phases a ``.sch`` file declares (read without compiling it;
+        read once per process and file version, as schema resolution asks per document)."""
+        p = Path(path).resolve()
+        stat = p.stat()
+        return _phases(p, stat.st_mtime_ns, stat.st_size)
 
     @classmethod
     def from_rng(cls, path: str | Path, phase: str = "#ALL") -> Schematron:
