@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from lxml import etree
@@ -157,9 +160,36 @@ def _line_of(data: bytes, needle: bytes) -> int:
     return data.count(b"\n", 0, pos) + 1 if pos >= 0 else 1
 
 
+_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+
+@contextmanager
+def dependencies() -> Iterator[set[Path]]:
+    """Collect every file that work inside the ``with`` block reads or looks for.
+
+    Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    """
+    found: set[Path] = set()
+    token = _dependencies.set(found)
+    try:
+        yield found
+    finally:
+        _dependencies.reset(token)
+
+
+def note_dependency(path: str | os.PathLike[str]) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
+    whether or not it exists."""
+    found = _dependencies.get()
+    if found is not None:
+        found.add(Path(path).resolve())
+
+
 def read_file(path: Path) -> bytes:
     """Read ``path`` within the size limit, as a located diagnostic when impossible."""
     file = str(path)
+    note_dependency(path)
     try:
         size = path.stat().st_size
         limit = max_bytes()
@@ -226,6 +256,7 @@ def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int,
         raise LoadError(error("load:xinclude-outside", f"XInclude of '{href}' resolves to "
                               f"{target}, outside the document's folder {confine}; teikit only "
                               "includes files inside that folder tree.", **where))
+    note_dependency(target)  # its absence decides the result too (the fallback)
     if not target.is_file():
         fallback = inc.find(f"{{{XI_NS}}}fallback")
         if fallback is None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
 from teikit.locations import display_path
+from teikit.validation.cache import ResultCache
 
 __all__ = ["expand_paths", "validate", "validate_document"]
 
@@ -40,10 +41,15 @@ def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
     ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
     by default the document's ``xml-model`` PIs, else the teikit profile.
     """
+    from teikit.loading import note_dependency
     from teikit.validation.schemas import resolve
 
     engines = resolve(list(schemas) if schemas else None, doc,
                       embedded_schematron=embedded_schematron)
+    for engine in engines:  # the schemas decide the result: the cache must know them
+        source = getattr(engine, "path", None) or getattr(engine, "source", None)
+        if source:
+            note_dependency(source)
     path = doc.path  # type: ignore[attr-defined]
     report = Report(files=[display_path(str(path))] if path else [])
     found: list[Diagnostic] = []
@@ -99,12 +105,28 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, problems
 
 
+def cache_options(schemas: Sequence[str] | None, embedded_schematron: bool
+                  ) -> dict[str, object]:
+    """Everything besides the files that decides a result: part of each cache key."""
+    from teikit.loading import max_bytes
+
+    return {"schemas": list(schemas or []), "embedded_schematron": embedded_schematron,
+            "max_bytes": max_bytes()}
+
+
 def _validate_path(path: Path, schemas: Sequence[str] | None,
-                   embedded_schematron: bool) -> Report:
-    """One file, start to end; a file teikit will not read is an input error, not a crash."""
+                   embedded_schematron: bool, cache: ResultCache | None = None) -> Report:
+    """One file, start to end; a file teikit will not read is an input error, not a crash.
+
+    With a ``cache``, the report is stored there (the caller looked it up already).
+    """
+    shown = display_path(str(path))
+    if cache is not None:
+        return cache.record(
+            path, shown, cache_options(schemas, embedded_schematron),
+            lambda: _validate_path(path, schemas, embedded_schematron))
     from teikit.document import load
 
-    shown = display_path(str(path))
     try:
         doc = load(path)
     except LoadError as exc:
@@ -117,13 +139,14 @@ def _validate_path(path: Path, schemas: Sequence[str] | None,
     return report
 
 
-def _worker(paths: list[str], schemas: Sequence[str] | None,
-            embedded_schematron: bool) -> tuple[list[Report] | None, int, str]:
+def _worker(paths: list[str], schemas: Sequence[str] | None, embedded_schematron: bool,
+            cache: ResultCache | None = None) -> tuple[list[Report] | None, int, str]:
     """Validate one chunk of files in a pool process; exceptions are flattened so they
     survive pickling. Only paths go in and small reports come out: documents and
     compiled schemas stay in the worker, which reuses them for its next chunk."""
     try:
-        return [_validate_path(Path(p), schemas, embedded_schematron) for p in paths], 0, ""
+        return [_validate_path(Path(p), schemas, embedded_schematron, cache)
+                for p in paths], 0, ""
     except TeikitError as exc:
         return None, exc.exit_code, str(exc)
 
@@ -173,6 +196,36 @@ def _warm_up(files: list[Path], schemas: list[str] | None, embedded_schematron: 
     return out
 
 
+def _from_cache(files: list[Path], names: list[str] | None, embedded_schematron: bool,
+                cache: ResultCache, results: list[Report | None]) -> None:
+    """Fill ``results`` with every cached report, before any engine is warmed or any
+    worker started: a re-run over an unchanged corpus compiles no schema at all."""
+    options = cache_options(names, embedded_schematron)
+    for i, path in enumerate(files):
+        results[i] = cache.lookup(path, display_path(str(path)), options)
+
+
+def _warm(files: list[Path], names: list[str] | None, embedded_schematron: bool,
+          cache: ResultCache | None, results: list[Report | None]) -> None:
+    """Warm the engines on the files still to do (see :func:`_warm_up`) and keep, and
+    cache, the sample's reports. The sample is loaded and validated together, so each
+    of its entries depends on every file any of them read: more than it needs, never
+    less, and only 8 files."""
+    from teikit.loading import dependencies
+
+    todo = [i for i, r in enumerate(results) if r is None]
+    with dependencies() as deps:
+        warmed = _warm_up([files[i] for i in todo], names, embedded_schematron)
+    options = cache_options(names, embedded_schematron)
+    for j, report in warmed.items():
+        i = todo[j]
+        results[i] = report
+        if cache is not None:
+            key = cache.key(files[i], display_path(str(files[i])), options)
+            if key is not None:
+                cache.put(key, report, deps - {files[i].resolve()})
+
+
 def _context() -> multiprocessing.context.BaseContext:
     """Fork where that is safe and cheap, else spawn.
 
@@ -189,7 +242,7 @@ def _context() -> multiprocessing.context.BaseContext:
 
 def _in_parallel(files: list[Path], names: list[str] | None, embedded_schematron: bool,
                  jobs: int, results: list[Report | None],
-                 on_file: ProgressCallback | None) -> None:
+                 on_file: ProgressCallback | None, cache: ResultCache | None = None) -> None:
     """Fill ``results`` (in ``files`` order) using ``jobs`` processes: this one and
     ``jobs - 1`` pool workers.
 
@@ -226,13 +279,13 @@ def _in_parallel(files: list[Path], names: list[str] | None, embedded_schematron
     pool = ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), mp_context=_context())
     try:
         futures = [pool.submit(_worker, [str(files[i]) for i in chunk], names,
-                               embedded_schematron) for chunk in chunks]
+                               embedded_schematron, cache) for chunk in chunks]
         pending = dict(zip(futures, chunks, strict=True))
         for future, chunk in reversed(list(pending.items())):
             if not future.cancel():
                 break  # the workers have reached this chunk: the rest is theirs
             del pending[future]
-            store(chunk, [_validate_path(files[i], names, embedded_schematron)
+            store(chunk, [_validate_path(files[i], names, embedded_schematron, cache)
                           for i in chunk])
             for ready in [f for f in pending if f.done()]:
                 collect(ready, pending.pop(ready))
@@ -250,10 +303,13 @@ CHUNKS_PER_JOB = 4
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
-             on_file: ProgressCallback | None = None) -> Report:
+             on_file: ProgressCallback | None = None,
+             cache: ResultCache | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
-    ``on_file(done, total)`` is called after each file, for progress displays.
+    ``on_file(done, total)`` is called after each file, for progress displays. With a
+    ``cache`` (:class:`~teikit.validation.cache.ResultCache`), unchanged files are not
+    validated again; the report is the same either way.
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     """
@@ -268,18 +324,19 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     report.files.extend(d.file for d in problems)
     total = len(files)
     results: list[Report | None] = [None] * total
-    for i, warm in _warm_up(files, names, embedded_schematron).items():
-        results[i] = warm
+    if cache is not None:
+        _from_cache(files, names, embedded_schematron, cache, results)
+    _warm(files, names, embedded_schematron, cache, results)
     if jobs <= 1 or total <= 1:
         done = sum(r is not None for r in results)
         for i, path in enumerate(files):
             if results[i] is None:
-                results[i] = _validate_path(path, names, embedded_schematron)
+                results[i] = _validate_path(path, names, embedded_schematron, cache)
                 done += 1
                 if on_file:
                     on_file(done, total)
     else:
-        _in_parallel(files, names, embedded_schematron, jobs, results, on_file)
+        _in_parallel(files, names, embedded_schematron, jobs, results, on_file, cache)
     for result in results:
         if result is not None:
             report.merge(result)
