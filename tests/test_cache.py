@@ -220,3 +220,31 @@ def test_two_runs_sharing_a_cache_at_once_agree(project: Path, rusdracor: list[P
     cache = ResultCache(project / ".c")
     assert validate(sorted(corpus.glob("*.xml")), [str(MINI)], cache=cache).render("json") == plain
     assert cache.stats.hits == 24 and cache.stats.damaged == 0
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    from teikit.cli import main
+
+    code = main(["validate", "-q", "-f", "json", *args])
+    return code, capsys.readouterr().out
+
+
+def test_the_cli_caches_by_default_and_no_cache_bypasses(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEIKIT_NO_CACHE", raising=False)
+    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(project / "c"))
+    uncached = _cli(capsys, "--no-cache", *map(str, _files(project)))
+    assert not _entries_in(project / "c")
+    assert _cli(capsys, *map(str, _files(project))) == uncached
+    assert len(_entries_in(project / "c")) == len(_files(project))
+    assert _cli(capsys, *map(str, _files(project))) == uncached
+    monkeypatch.setenv("TEIKIT_NO_CACHE", "1")
+    for entry in _entries_in(project / "c"):
+        entry.unlink()
+    assert _cli(capsys, *map(str, _files(project))) == uncached
+    assert not _entries_in(project / "c")
+
+
+def _entries_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob("results/v*/*/*.json"))

@@ -47,21 +47,13 @@ ABSENT = ""
 
 
 def default_folder() -> Path:
-    """Where results are cached: ``TEIKIT_CACHE_DIR``, else the user cache folder.
-
-    The environment variable wins so that CI (and tests) can point runs at a folder they
-    keep or throw away; ``[tool.teikit] cache`` is read by the CLI and passed in.
+    """Where results are cached when nobody says: ``results/`` in teikit's cache folder
+    (``$TEIKIT_CACHE_DIR``, else the platform's user cache folder; see
+    :func:`teikit.files.cache_dir`). ``[tool.teikit]`` can name another, read by the CLI.
     """
-    env = os.environ.get("TEIKIT_CACHE_DIR", "").strip()
-    if env:
-        return Path(env).expanduser()
-    try:
-        from teikit.files import cache_dir  # type: ignore[attr-defined, unused-ignore]
+    from teikit.files import cache_dir
 
-        return Path(cache_dir()) / "results"
-    except ImportError:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "teikit" / "results"
+    return cache_dir() / "results"
 
 
 @lru_cache(maxsize=1)
@@ -225,6 +217,8 @@ class ResultCache:
         body = json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         target = self._entry(key)
+        # Not files.write_atomic: its fsync per file would cost more than validating a
+        # small document, and an entry lost or torn by a crash is caught by its checksum.
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
