@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import teikit
+import teikit.version
 from teikit.diagnostics import Report
 from teikit.validation import validate
 from teikit.validation.cache import ResultCache, fingerprint
@@ -151,7 +151,7 @@ def test_another_teikit_version_does_not_read_old_results(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _run(project, ResultCache(project / ".cache"))
     fingerprint.cache_clear()
-    monkeypatch.setattr(teikit, "__version__", "99.0.0")
+    monkeypatch.setattr(teikit.version, "__version__", "99.0.0")
     try:
         cache = ResultCache(project / ".cache")
         _run(project, cache)

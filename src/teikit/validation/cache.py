@@ -64,10 +64,10 @@ def fingerprint() -> str:
     many changes, and a cache that survived a fix would show the bug's old result. An
     installed wheel's modules do not change, so there this is as stable as the version.
     """
-    import teikit
+    from teikit import version
 
-    package = Path(teikit.__file__).resolve().parent
-    digest = hashlib.sha256(teikit.__version__.encode())
+    package = Path(version.__file__).resolve().parent
+    digest = hashlib.sha256(version.__version__.encode())
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
         digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n"
