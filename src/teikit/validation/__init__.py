@@ -20,9 +20,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
 from teikit.locations import display_path
+
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
 
 __all__ = ["expand_paths", "validate", "validate_document"]
 
@@ -33,21 +37,30 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line, d.column, d.rule, d.message)
 
 
-def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
-                      embedded_schematron: bool = False) -> Report:
+def validate_document(doc: object, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
     """Validate one loaded :class:`~teikit.document.Document`.
 
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
-    by default the document's ``xml-model`` PIs, else the teikit profile.
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it.
     """
-    from teikit.validation.schemas import resolve
+    from dataclasses import replace as _replace
 
-    engines = resolve(list(schemas) if schemas else None, doc,
-                      embedded_schematron=embedded_schematron)
+    from teikit.validation.schemas import Settings, plan
+
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = _replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    found_plan = plan(names or None, doc, settings)
     path = doc.path  # type: ignore[attr-defined]
-    report = Report(files=[display_path(str(path))] if path else [])
-    found: list[Diagnostic] = []
-    for engine in engines:
+    shown = display_path(str(path)) if path else ""
+    report = Report(files=[shown] if path else [], input_error=found_plan.unavailable)
+    report.schemas[shown] = list(found_plan.schemas)
+    found: list[Diagnostic] = [replace(d, file=d.file or shown) for d in found_plan.notices]
+    for engine in found_plan.engines:
         found.extend(engine.validate(doc))
     # One engine may reach the same fact through two schemas; say it once.
     unique = list(dict.fromkeys(found))
@@ -248,7 +261,7 @@ CHUNKS_PER_JOB = 4
 
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-             schemas: Sequence[str] | None = None, *, jobs: int = 1,
+             schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
@@ -261,7 +274,7 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    names = list(schemas) if schemas else None
+    names = ([schemas] if isinstance(schemas, str) else list(schemas)) if schemas else None
     check_names(names or [])
     files, problems = expand_paths(paths)
     report = Report(diagnostics=list(problems), input_error=bool(problems))
