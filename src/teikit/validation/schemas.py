@@ -392,6 +392,11 @@ def _from_models(doc: Document, settings: Settings) -> Plan | None:
     out = Plan()
     for model in models:
         out.extend(_from_model(model, doc_path, file, settings))
+    # oXygen's templates name one address twice (grammar and Schematron): say things once.
+    once: dict[tuple[str, str], Diagnostic] = {}
+    for note in out.notices:
+        once.setdefault((note.rule, note.message), note)
+    out.notices = list(once.values())
     # Pointers must resolve whatever the grammar, so a document that names schemas
     # gets the reference check too.
     if out.engines:
