@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from teikit.diagnostics import TeikitError, UsageError
-from teikit.validation import catalogue, commands, fetching, schemas, store
+from teikit.validation import catalogue, fetching, schemas, store
 from teikit.validation.catalogue import SchemaRef
 
 DATA = Path(__file__).resolve().parent / "data" / "validation"
@@ -97,12 +97,6 @@ def test_fetch_from_a_local_copy_of_tei_all(tmp_store: Path, tei_all: Path) -> N
 def test_list_shows_tei_all_missing_in_an_empty_store(tmp_store: Path) -> None:
     assert [(r["name"], r["version"], r["state"]) for r in store.listing()] == [
         ("tei_all", "4.3.0", "missing")]
-
-
-def test_list_command_prints_a_header_and_the_store(tmp_store: Path) -> None:
-    text = commands.schemas_command("list", "", None)
-    assert (text.splitlines()[0].split(), text.splitlines()[-1]) == (
-        ["NAME", "VERSION", "KIND", "SHA-256", "STATE"], f"store: {tmp_store}")
 
 
 def test_add_refuses_compact_syntax(tmp_store: Path, tmp_path: Path) -> None:

@@ -28,12 +28,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from teikit.diagnostics import TeikitError, UsageError
+from teikit.namespaces import RELAXNG, XSD
 from teikit.validation import catalogue, lock, store
 from teikit.validation.catalogue import SchemaRef
 
 TIMEOUT_SECONDS = 60
-_ROOTS = {"relaxng": "http://relaxng.org/ns/structure/1.0",
-          "xsd": "http://www.w3.org/2001/XMLSchema"}
+_ROOTS = {"relaxng": RELAXNG, "xsd": XSD}
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ store (``"tei_all@4.3.0"`` or an address) and holds ``sha256`` and ``source``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from teikit.diagnostics import TeikitError
+from teikit.files import write_atomic
 
 LOCK_FILE = "teikit.lock"
 PYPROJECT = "pyproject.toml"
@@ -78,9 +78,7 @@ def _line(item: Locked) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def record(root: Path, item: Locked) -> Path:

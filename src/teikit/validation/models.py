@@ -15,11 +15,11 @@ from urllib.parse import unquote, urlparse
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, error
+from teikit.files import is_remote
+from teikit.namespaces import RELAXNG as RELAXNG_NS
+from teikit.namespaces import SCHEMATRON_ALL as SCHEMATRON_NS
+from teikit.namespaces import XSD as XSD_NS
 from teikit.validation.store import KINDS
-
-RELAXNG_NS = "http://relaxng.org/ns/structure/1.0"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
-SCHEMATRON_NS = {"http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/xml/schematron"}
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,6 @@ def xml_models(tree: etree._ElementTree) -> list[XmlModel]:
                                   schematypens=node.get("schematypens") or "",
                                   type=node.get("type") or "", line=node.sourceline or 1))
     return found
-
-
-def is_remote(href: str) -> bool:
-    """True for an address with a scheme other than ``file:`` (drive letters excluded)."""
-    scheme = urlparse(href).scheme.lower()
-    return len(scheme) > 1 and scheme != "file"
 
 
 def kind_of(model: XmlModel, name: str) -> str:

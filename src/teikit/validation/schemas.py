@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from teikit.document import Document
 
 __all__ = ["DEFAULT_SCHEMAS", "Engine", "Plan", "References", "Settings", "check_names",
-           "plan", "resolve", "schemas_command", "sha256_of", "store_dir", "stored_schema",
+           "plan", "resolve", "sha256_of", "store_dir", "stored_schema",
            "xml_models", "XmlModel"]
 
 #: What judges a document that names nothing: the whole of TEI, and its pointers.
@@ -146,7 +146,8 @@ def _engines_for(kind: str, path: Path, embedded_schematron: bool,
 
 
 def _profile(name: str, embedded_schematron: bool) -> Plan:
-    from teikit import __version__, resources
+    from teikit import resources
+    from teikit.version import __version__
 
     if name == "references":
         return Plan([References()], schemas=[SchemaUse("references", __version__)])
@@ -433,10 +434,3 @@ def resolve(names: Sequence[str] | None, doc: Document | None, *,
     found = plan(names, doc, Settings(embedded_schematron=embedded_schematron))
     notices: list[Engine] = [Notice(tuple(found.notices))] if found.notices else []
     return notices + found.engines
-
-
-def schemas_command(action: str, name: str, path: str | None) -> str:
-    """What ``teikit schemas ACTION [NAME] [PATH]`` does (kept here for the CLI)."""
-    from teikit.validation.commands import schemas_command as command
-
-    return command(action, name, path)

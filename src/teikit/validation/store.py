@@ -22,12 +22,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from teikit.diagnostics import TeikitError, UsageError
+from teikit.files import user_cache_dir, write_atomic
 from teikit.validation.catalogue import PINNED, SchemaRef, version_key
 
 KINDS = {".rng": "relaxng", ".xsd": "xsd", ".sch": "schematron"}
@@ -60,8 +60,7 @@ def store_dir() -> Path:
     """The schema store: ``$TEIKIT_SCHEMA_STORE``, else the user's cache folder."""
     if os.environ.get("TEIKIT_SCHEMA_STORE"):
         return Path(os.environ["TEIKIT_SCHEMA_STORE"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "teikit" / "schemas"
+    return user_cache_dir() / "schemas"
 
 
 def sha256_of(path: Path) -> str:
@@ -214,23 +213,18 @@ def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str,
                           "does not store it as a schema.")
     folder = (store / "_url" / hashlib.sha256(key.encode()).hexdigest()[:16]
               if key != str(ref) else store / _safe(ref.name) / _safe(ref.version))
+    data = data_path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     with _locked(store):
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / _safe(filename)
-        tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-        shutil.copyfile(data_path, tmp)
-        digest = sha256_of(tmp)
-        os.replace(tmp, target)
+        target = write_atomic(folder / _safe(filename), data)
         entry = Entry(key=key, name=ref.name, version=ref.version, kind=kind,
                       file=target.relative_to(store).as_posix(), sha256=digest, source=source)
         data = _load_json(store / STORE_FILE)
         schemas = data.get("schemas")
         schemas = dict(schemas) if isinstance(schemas, dict) else {}
         schemas[key] = {k: v for k, v in asdict(entry).items() if k != "key"}
-        out = store / f".{STORE_FILE}.{os.getpid()}.tmp"
-        out.write_text(json.dumps({"format": 2, "schemas": schemas}, indent=2,
-                                  sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(out, store / STORE_FILE)
+        text = json.dumps({"format": 2, "schemas": schemas}, indent=2, sort_keys=True)
+        write_atomic(store / STORE_FILE, (text + "\n").encode("utf-8"))
     return entry
 
 
