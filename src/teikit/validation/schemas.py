@@ -384,7 +384,7 @@ def _schematron(path: Path, beside_references: bool) -> Engine:
 def _engines_for(kind: str, path: Path, embedded_schematron: bool,
                  beside_references: bool = False) -> list[Engine]:
     if kind == "relaxng":
-        from teikit.validation.relaxng import RelaxNG
+        from teikit.validation.rng.relaxng import RelaxNG
 
         engines: list[Engine] = [RelaxNG.compile(path)]
         if embedded_schematron:

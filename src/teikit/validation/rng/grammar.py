@@ -14,7 +14,7 @@ compiles in milliseconds. This module owns that rewriting:
   entry (marshal, not pickle: reading a cache file cannot run code).
 * :meth:`Grammar.reduced` writes the grammar for one set of element names.
 * :meth:`Grammar.standalone` and :meth:`Grammar.own_level` write the grammars that
-  :mod:`teikit.validation.relaxng` uses to pin an error to the smallest failing element.
+  :mod:`teikit.validation.rng.relaxng` uses to pin an error to the smallest failing element.
 
 Only schemas this rewriting is provably exact for are indexed as reducible: one
 ``grammar`` root, defines and ``start`` at top level or in ``div``, no ``include``,
