@@ -298,7 +298,8 @@ def test_the_central_committee_is_tagged_and_has_no_wikidata_id() -> None:
     assert mention.text == "Центральным комитетом"
     (org,) = tree.xpath("//tei:standOff//tei:org[@xml:id='vkpb_cc']", namespaces=NS)
     assert not org.xpath("tei:idno", namespaces=NS)
-    assert "not in the authority table" in " ".join(org.xpath("tei:note//text()", namespaces=NS)).lower()
+    note = " ".join(org.xpath("tei:note//text()", namespaces=NS))
+    assert "not in the authority table" in note.lower()
 
 
 def test_indirect_references_point_to_an_entity_of_their_type() -> None:
