@@ -19,9 +19,10 @@ from typing import NamedTuple
 
 from lxml import etree
 
-RNG_NS = "http://relaxng.org/ns/structure/1.0"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-_R = f"{{{RNG_NS}}}"
+from teikit.namespaces import RELAXNG, XML
+
+XML_NS = XML
+_R = f"{{{RELAXNG}}}"
 
 
 class Kind(Enum):
