@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+# Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
+# renderers can use them without importing this module; they are re-exported here.
+from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
-class Severity(StrEnum):
-    """How bad a finding is; only errors make a report fail."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-class ExitCode:
-    """The documented exit codes of the CLI (and of :class:`TeikitError`)."""
-
-    OK = 0
-    FINDINGS = 1
-    INPUT = 2
-    CANNOT_RUN = 3
+__all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
+           "UsageError", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +25,9 @@ class Diagnostic:
     ``rule`` is a stable code with an engine prefix (``rng:``, ``xsd:``, ``sch:<id>``,
     ``ref:unresolved``, ``xml:malformed``, ``load:…``) so that users can search,
     suppress and document findings; ``line`` and ``column`` are 1-based, 0 when unknown.
+    ``expected`` lists, when an engine knows them, what would have been allowed at that
+    point (element names, attribute names or values) in full; the message names only
+    the first few, so a tool reading JSON can offer all of them.
     """
 
     severity: Severity
@@ -45,6 +37,7 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     xpath: str = ""
+    expected: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = self.file or "<input>"
@@ -53,8 +46,9 @@ class Diagnostic:
         return f"{where}: {self.severity.value} [{self.rule}] {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        """The stable JSON shape of one diagnostic (documented in the README)."""
-        return {
+        """The stable JSON shape of one diagnostic (documented in the README);
+        ``expected`` only when the engine said what would have been allowed."""
+        shape: dict[str, object] = {
             "severity": self.severity.value,
             "rule": self.rule,
             "message": self.message,
@@ -63,6 +57,9 @@ class Diagnostic:
             "column": self.column,
             "xpath": self.xpath,
         }
+        if self.expected:
+            shape["expected"] = list(self.expected)
+        return shape
 
 
 def error(rule: str, message: str, **where: object) -> Diagnostic:
@@ -123,32 +120,3 @@ class Report:
         from teikit.render import render
 
         return render(self, fmt)
-
-
-class TeikitError(Exception):
-    """teikit could not do what was asked (as opposed to: the document is wrong).
-
-    Carries the exit code the CLI should use and, where there is one, the located
-    diagnostic that explains it.
-    """
-
-    exit_code: int = ExitCode.CANNOT_RUN
-
-    def __init__(self, message: str, diagnostic: Diagnostic | None = None) -> None:
-        super().__init__(message)
-        self.diagnostic = diagnostic
-
-
-class LoadError(TeikitError):
-    """The input is not a document teikit will read: malformed, hostile or missing."""
-
-    exit_code = ExitCode.INPUT
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic), diagnostic)
-
-
-class UsageError(TeikitError):
-    """The caller asked for something that does not exist (an unknown schema, format…)."""
-
-    exit_code = ExitCode.INPUT

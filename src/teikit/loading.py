@@ -25,10 +25,12 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.diagnostics import LoadError, error
+from teikit.files import is_remote
+from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
-TEI_NS = "http://www.tei-c.org/ns/1.0"
-XI_NS = "http://www.w3.org/2001/XInclude"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+TEI_NS = TEI
+XI_NS = XINCLUDE
+XML_BASE = clark(XML, "base")
 
 #: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
 MAX_DEPTH = 256
@@ -192,7 +194,6 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
 
 
 _Chain = tuple[tuple[Path, str | None], ...]
-_REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _POINTER = re.compile(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$")
 
 
@@ -246,7 +247,7 @@ class _Includer:
             raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
                                   f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
         href = inc.get("href", "")
-        if _REMOTE.match(href) and not href.startswith("file:"):
+        if is_remote(href):
             raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach "
                                   "the network; teikit includes local files only. Download "
                                   "it next to the document and point href at the copy.",
