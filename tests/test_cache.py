@@ -37,7 +37,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     schema by PI, one pointing at a file that does not exist yet."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.xml").write_text(CLEAN, encoding="utf-8")
-    (tmp_path / "b.xml").write_text(CLEAN.replace("Hello.", "<hi>Bad</hi>"),
+    (tmp_path / "b.xml").write_text(CLEAN.replace("Hello.", "<bogus>Bad</bogus>"),
                                     encoding="utf-8")
     (tmp_path / "parts").mkdir()
     (tmp_path / "parts" / "body.xml").write_text(
@@ -94,7 +94,7 @@ def _misses_after(project: Path, change: object, **options: object) -> tuple[int
 
 def test_a_changed_file_is_validated_again(project: Path) -> None:
     misses, report = _misses_after(project, lambda: (project / "a.xml").write_text(
-        CLEAN.replace("Hello.", "<hi>Now bad</hi>"), encoding="utf-8"))
+        CLEAN.replace("Hello.", "<bogus>Now bad</bogus>"), encoding="utf-8"))
     assert misses == 1
     assert report.for_file("a.xml")
 
@@ -102,7 +102,7 @@ def test_a_changed_file_is_validated_again(project: Path) -> None:
 def test_a_changed_xinclude_invalidates_the_including_file(project: Path) -> None:
     misses, report = _misses_after(project, lambda: (project / "parts" / "body.xml")
                                    .write_text('<p xmlns="http://www.tei-c.org/ns/1.0">'
-                                               '<hi>x</hi></p>', encoding="utf-8"))
+                                               '<bogus>x</bogus></p>', encoding="utf-8"))
     assert misses == 1
     assert any(d.file == "parts/body.xml" for d in report)
 

@@ -27,9 +27,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
 from teikit.locations import display_path
+
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
 
 __all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
 
@@ -55,6 +59,8 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: The run's schema settings (network access, project lock, per-file schemas).
+    settings: Settings | None = None
     #: the result cache's folder (:mod:`teikit.validation.cache`); None: no cache.
     cache: str | None = None
 
@@ -62,11 +68,13 @@ class Options:
     def deciding(self) -> dict[str, object]:
         """The options that decide a file's result (part of each cache key): not
         ``jobs`` nor ``cache``, which only decide how the work is done. The size limit
-        is read from the environment and decides ``load:too-large``."""
+        is read from the environment and decides ``load:too-large``; ``settings`` is a
+        frozen dataclass of plain values, so its repr says all of it."""
         from teikit.loading import max_bytes
 
         return {"schemas": list(self.schemas or ()),
-                "embedded_schematron": self.embedded_schematron, "max_bytes": max_bytes()}
+                "embedded_schematron": self.embedded_schematron,
+                "settings": repr(self.settings), "max_bytes": max_bytes()}
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -151,7 +159,8 @@ def _validate_fresh(path: Path, options: Options) -> Report:
             if diag else []
         return Report(diagnostics=found, files=[shown], input_error=True)
     report = validate_document(doc, options.schema_list,
-                               embedded_schematron=options.embedded_schematron)
+                               embedded_schematron=options.embedded_schematron,
+                               settings=options.settings)
     report.files = [shown]
     return report
 
@@ -181,7 +190,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     """
     from teikit.document import load
     from teikit.validation import validate_document
-    from teikit.validation.schemas import resolve
+    from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
@@ -195,9 +204,10 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     if not docs:
         return {}
     names = options.schema_list
+    settings = replace(options.settings or Settings(),
+                       embedded_schematron=options.embedded_schematron)
     try:
-        engines = resolve(names, next(iter(docs.values())),
-                          embedded_schematron=options.embedded_schematron)
+        engines = plan(names, next(iter(docs.values())), settings).engines
     except TeikitError:
         return {}  # raised again, where the run reaches it
     for engine in engines:
@@ -206,7 +216,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
             expect(list(docs.values()))
     out = {}
     for i, doc in docs.items():
-        out[i] = validate_document(doc, names, embedded_schematron=options.embedded_schematron)
+        out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
 

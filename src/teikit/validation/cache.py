@@ -33,8 +33,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from teikit.diagnostics import Diagnostic, Report, Severity
+from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 
 __all__ = ["ResultCache", "CacheStats", "default_folder", "file_digest", "fingerprint"]
 
@@ -107,34 +108,41 @@ def file_digest(path: Path) -> str:
     return found
 
 
+#: The fields of :class:`Report` an entry carries. A field added to ``Report`` must be
+#: added here too: until then :func:`report_to_json` refuses, so a test fails instead of
+#: the cache silently dropping what the new field says.
+REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas")
+
+
 def report_to_json(report: Report) -> dict[str, object]:
-    """Every field of a :class:`Report`, diagnostics as their documented dict shape.
-
-    Generic over the dataclass's fields so that a field added to ``Report`` later is
-    carried too (and a test comparing reports with and without the cache catches one
-    that does not survive JSON).
-    """
-    out: dict[str, object] = {}
-    for f in fields(report):
-        value = getattr(report, f.name)
-        if f.name == "diagnostics":
-            value = [d.to_dict() for d in value]
-        out[f.name] = value
-    return out
-
-
-def report_from_json(data: Mapping[str, object]) -> Report:
-    """The inverse of :func:`report_to_json`; raises on anything unexpected."""
-    values = dict(data)
-    raw = values.pop("diagnostics")
-    if not isinstance(raw, list):
-        raise ValueError("diagnostics is not a list")
+    """A :class:`Report` as plain JSON values, every field, nothing lost."""
+    missing = {f.name for f in fields(report)} - set(REPORT_FIELDS)
+    if missing:
+        raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
     diagnostics = []
-    for item in raw:
+    for d in report.diagnostics:
+        shape = {f.name: getattr(d, f.name) for f in fields(d)}
+        shape["severity"] = d.severity.value
+        shape["expected"] = list(d.expected)
+        diagnostics.append(shape)
+    return {"diagnostics": diagnostics, "files": list(report.files),
+            "input_error": report.input_error,
+            "schemas": {file: [[u.name, u.version] for u in used]
+                        for file, used in report.schemas.items()}}
+
+
+def report_from_json(data: Mapping[str, Any]) -> Report:
+    """The inverse of :func:`report_to_json`; raises on anything unexpected."""
+    diagnostics = []
+    for item in data["diagnostics"]:
         entry = dict(item)
         entry["severity"] = Severity(entry["severity"])
+        entry["expected"] = tuple(entry["expected"])
         diagnostics.append(Diagnostic(**entry))
-    return Report(diagnostics=diagnostics, **values)  # type: ignore[arg-type]
+    schemas = {str(file): [SchemaUse(str(name), str(version)) for name, version in used]
+               for file, used in data["schemas"].items()}
+    return Report(diagnostics=diagnostics, files=[str(f) for f in data["files"]],
+                  input_error=bool(data["input_error"]), schemas=schemas)
 
 
 @dataclass
@@ -195,7 +203,7 @@ class ResultCache:
                 raise ValueError("entry holds another key")
             deps = [(str(p), str(h)) for p, h in entry["deps"]]
             report = report_from_json(entry["report"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self.stats.damaged += 1
             self.stats.misses += 1
             return None
