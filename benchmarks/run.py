@@ -89,7 +89,7 @@ def precision(schema: Path, count: int, out: Path) -> tuple[int, int, int, int]:
     """(verdicts equal, mutants, first lines equal, both invalid) over seeded mutants."""
     sys.path.insert(0, str(ROOT / "src"))
     from teikit.document import load
-    from teikit.validation.relaxng import RelaxNG
+    from teikit.validation.rng.relaxng import RelaxNG
 
     small = sorted(CORPUS.glob("*.xml"), key=lambda p: p.stat().st_size)[:60]
     made = mutations.generate(small, count, out / "mutants")

@@ -10,7 +10,7 @@ import pytest
 
 from teikit.document import load
 from teikit.validation import validate
-from teikit.validation.relaxng import RelaxNG
+from teikit.validation.rng.relaxng import RelaxNG
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import mutations  # noqa: E402

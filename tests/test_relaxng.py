@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from teikit.document import load
-from teikit.validation import grammar
-from teikit.validation.relaxng import RelaxNG
+from teikit.validation.rng import grammar
+from teikit.validation.rng.relaxng import RelaxNG
 
 DOC = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>
 <title>t</title></titleStmt><publicationStmt><p>p</p></publicationStmt><sourceDesc>
@@ -117,7 +117,7 @@ def test_a_group_before_attributes_in_a_recursive_element_compiles() -> None:
     # Plain libxml2 (xmllint, lxml) never returns from compiling this grammar; the
     # reduced grammar splices the group away. A subprocess turns a hang into a failure.
     code = ("from teikit.document import load\n"
-            "from teikit.validation.relaxng import RelaxNG\n"
+            "from teikit.validation.rng.relaxng import RelaxNG\n"
             f"e = RelaxNG.compile({str(RNG_DATA / 'group-before-attributes.rng')!r})\n"
             f"print(len(e.validate(load({str(RNG_DATA / 'nested-lists.xml')!r}))))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

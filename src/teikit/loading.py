@@ -25,10 +25,12 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.diagnostics import LoadError, error
+from teikit.files import is_remote
+from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
-TEI_NS = "http://www.tei-c.org/ns/1.0"
-XI_NS = "http://www.w3.org/2001/XInclude"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+TEI_NS = TEI
+XI_NS = XINCLUDE
+XML_BASE = clark(XML, "base")
 
 #: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
 MAX_DEPTH = 256
@@ -185,86 +187,122 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
     p = Path(path)
     tree = parse_bytes(read_file(p), str(p), require_tei=require_tei)
     if xinclude:
-        _resolve_xincludes(tree.getroot(), p, p.resolve().parent, depth=0,
-                           chain=((p.resolve(), None),), budget=[MAX_INCLUDES])
+        real = p.resolve()
+        _Includer(real.parent).resolve_all(tree.getroot(), p, real, depth=0,
+                                           chain=((real, None),))
     return tree
 
 
 _Chain = tuple[tuple[Path, str | None], ...]
+_POINTER = re.compile(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$")
 
 
-def _resolve_xincludes(root: etree._Element, file: Path, confine: Path, depth: int,
-                       chain: _Chain, budget: list[int]) -> None:
-    """Resolve every xi:include below ``root``; ``chain`` is the (file, xpointer) path
-    that led here, so a cycle is named at once instead of after 32 re-reads, and
-    ``budget`` counts the includes left for the whole document."""
-    includes = [el for el in root.iter(f"{{{XI_NS}}}include")]
-    for inc in includes:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise LoadError(error("load:xinclude-too-many", f"More than {MAX_INCLUDES} "
-                                  "XIncludes for one document; teikit stops here so that "
-                                  "repeated includes cannot multiply without bound.",
-                                  file=str(file), line=inc.sourceline or 0, column=1))
-        _include_one(inc, file, confine, depth, chain, budget)
+class _Includer:
+    """XInclude resolution for one document.
 
+    Why a class: a document may include the same few files thousands of times (that is
+    what :data:`MAX_INCLUDES` bounds), and each include used to resolve its path through
+    the file system three times; here each (folder, href) is resolved once and each
+    target read once, so the cost is one parse per include and nothing more.
+    """
 
-def _include_one(inc: etree._Element, file: Path, confine: Path, depth: int,
-                 chain: _Chain, budget: list[int]) -> None:
-    where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
-    if depth >= MAX_INCLUDE_DEPTH:
-        raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
-                              f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
-    href = inc.get("href", "")
-    parse = inc.get("parse", "xml")
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) and not href.startswith("file:"):
-        raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach the "
-                              "network; teikit includes local files only. Download it next to "
-                              "the document and point href at the copy.", **where))
-    target = (file.parent / href.removeprefix("file:")).resolve() if href else file.resolve()
-    if not target.is_relative_to(confine):
-        raise LoadError(error("load:xinclude-outside", f"XInclude of '{href}' resolves to "
-                              f"{target}, outside the document's folder {confine}; teikit only "
-                              "includes files inside that folder tree.", **where))
-    if not target.is_file():
-        fallback = inc.find(f"{{{XI_NS}}}fallback")
-        if fallback is None:
-            raise LoadError(error("load:xinclude-missing", f"XInclude of '{href}': no such "
-                                  "file, and no xi:fallback.", **where))
-        _replace(inc, list(fallback), fallback.text)
-        return
-    if parse == "text":
-        encoding = inc.get("encoding") or "utf-8"
-        try:
-            text = read_file(target).decode(encoding, errors="strict")
-        except (UnicodeDecodeError, LookupError) as exc:
-            why = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-            raise LoadError(error("xml:encoding", f"XInclude of '{href}' as text: the file is "
-                                  f"not valid {encoding} ({why}); save it as UTF-8 or give "
-                                  "the right encoding attribute.", **where)) from None
-        _replace(inc, [], text)
-        return
-    pointer = inc.get("xpointer")
-    link = (target, pointer)
-    if link in chain or (target == file.resolve() and not pointer):
-        names = " -> ".join(os.path.relpath(f, confine) + (f"#{x}" if x else "")
-                            for f, x in (*chain, link))
-        raise LoadError(error("load:xinclude-loop", f"XIncludes form a cycle ({names}); "
-                              "remove the include that closes it.", **where))
-    sub = parse_bytes(read_file(target), str(target), require_tei=False).getroot()
-    _resolve_xincludes(sub, target, confine, depth + 1, (*chain, link), budget)
-    node = sub
-    if pointer:
-        ident = re.sub(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$", r"\1\2",
-                       pointer)
-        found = sub.xpath("//*[@xml:id=$i]", i=ident)
-        if not found:
-            raise LoadError(error("load:xinclude-missing", f"XInclude xpointer '{pointer}' "
-                                  f"finds no element with xml:id '{ident}' in {target}.",
+    def __init__(self, confine: Path) -> None:
+        self.confine = confine
+        self.budget = MAX_INCLUDES
+        self._targets: dict[tuple[Path, str], Path] = {}
+        self._bytes: dict[Path, bytes | None] = {}
+
+    def resolve_all(self, root: etree._Element, file: Path, real: Path, depth: int,
+                    chain: _Chain) -> None:
+        """Resolve every xi:include below ``root`` (read from ``file``, whose resolved
+        path is ``real``); ``chain`` is the (file, xpointer) path that led here, so a
+        cycle is named at once instead of after 32 re-reads."""
+        for inc in list(root.iter(f"{{{XI_NS}}}include")):
+            self.budget -= 1
+            if self.budget < 0:
+                raise LoadError(error(
+                    "load:xinclude-too-many", f"More than {MAX_INCLUDES} XIncludes for one "
+                    "document; teikit stops here so that repeated includes cannot multiply "
+                    "without bound.", file=str(file), line=inc.sourceline or 0, column=1))
+            self._include_one(inc, file, real, depth, chain)
+
+    def _target(self, real: Path, href: str) -> Path:
+        key = (real.parent, href)
+        found = self._targets.get(key)
+        if found is None:
+            found = (real.parent / href.removeprefix("file:")).resolve() if href else real
+            self._targets[key] = found
+        return found
+
+    def _read(self, target: Path) -> bytes | None:
+        """The target's bytes, or None when it is not a file (read once per document)."""
+        if target not in self._bytes:
+            self._bytes[target] = read_file(target) if target.is_file() else None
+        return self._bytes[target]
+
+    def _include_one(self, inc: etree._Element, file: Path, real: Path, depth: int,
+                     chain: _Chain) -> None:
+        where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
+        if depth >= MAX_INCLUDE_DEPTH:
+            raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
+                                  f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
+        href = inc.get("href", "")
+        if is_remote(href):
+            raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach "
+                                  "the network; teikit includes local files only. Download "
+                                  "it next to the document and point href at the copy.",
                                   **where))
-        node = found[0]
-    node.set(XML_BASE, os.path.relpath(target, file.resolve().parent))
-    _replace(inc, [node], None)
+        target = self._target(real, href)
+        if not target.is_relative_to(self.confine):
+            raise LoadError(error("load:xinclude-outside", f"XInclude of '{href}' resolves "
+                                  f"to {target}, outside the document's folder "
+                                  f"{self.confine}; teikit only includes files inside that "
+                                  "folder tree.", **where))
+        data = self._read(target)
+        if data is None:
+            fallback = inc.find(f"{{{XI_NS}}}fallback")
+            if fallback is None:
+                raise LoadError(error("load:xinclude-missing", f"XInclude of '{href}': no "
+                                      "such file, and no xi:fallback.", **where))
+            _replace(inc, list(fallback), fallback.text)
+            return
+        if inc.get("parse", "xml") == "text":
+            _replace(inc, [], _as_text(data, inc.get("encoding") or "utf-8", href, where))
+            return
+        pointer = inc.get("xpointer")
+        link = (target, pointer)
+        if link in chain or (target == real and not pointer):
+            names = " -> ".join(os.path.relpath(f, self.confine) + (f"#{x}" if x else "")
+                                for f, x in (*chain, link))
+            raise LoadError(error("load:xinclude-loop", f"XIncludes form a cycle ({names}); "
+                                  "remove the include that closes it.", **where))
+        sub = parse_bytes(data, str(target), require_tei=False).getroot()
+        self.resolve_all(sub, target, target, depth + 1, (*chain, link))
+        node = _pointed(sub, pointer, target, where) if pointer else sub
+        node.set(XML_BASE, os.path.relpath(target, real.parent))
+        _replace(inc, [node], None)
+
+
+def _as_text(data: bytes, encoding: str, href: str, where: dict[str, object]) -> str:
+    """An ``parse="text"`` include's content, or a located encoding error."""
+    try:
+        return data.decode(encoding, errors="strict")
+    except (UnicodeDecodeError, LookupError) as exc:
+        why = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise LoadError(error("xml:encoding", f"XInclude of '{href}' as text: the file is "
+                              f"not valid {encoding} ({why}); save it as UTF-8 or give the "
+                              "right encoding attribute.", **where)) from None
+
+
+def _pointed(sub: etree._Element, pointer: str, target: Path,
+             where: dict[str, object]) -> etree._Element:
+    """The element an ``xpointer`` (``id('x')`` or ``element(x)``) names in ``sub``."""
+    ident = _POINTER.sub(r"\1\2", pointer)
+    found = sub.xpath("//*[@xml:id=$i]", i=ident)
+    if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
+        raise LoadError(error("load:xinclude-missing", f"XInclude xpointer '{pointer}' finds "
+                              f"no element with xml:id '{ident}' in {target}.", **where))
+    return found[0]
 
 
 def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None) -> None:

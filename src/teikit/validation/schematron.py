@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
@@ -38,17 +39,26 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
+from teikit.files import is_remote
 from teikit.locations import display_path, element_at, locate
-from teikit.transform import saxon  # the one Saxon processor, shared with the stylesheets
+from teikit.namespaces import (
+    RELAXNG,
+    SCHEMATRON,
+    SCHEMATRON_OLD,
+    TEIKIT_SCHEMATRON_RESULT,
+    XSD,
+    XSLT,
+)
 
 if TYPE_CHECKING:
     from teikit.document import Document
 
-ISO = "http://purl.oclc.org/dsdl/schematron"
-OLD = "http://www.ascc.net/xml/schematron"
-XSL = "http://www.w3.org/1999/XSL/Transform"
-RNG = "http://relaxng.org/ns/structure/1.0"
+ISO = SCHEMATRON
+OLD = SCHEMATRON_OLD
+XSL = XSLT
+RNG = RELAXNG
 SCH_NAMESPACES = (ISO, OLD)
 
 #: Schematron roles (ISO leaves them open) and the severity each one means.
@@ -63,7 +73,7 @@ ROLE_SEVERITY: dict[str, Severity] = {
     "informational": Severity.INFO,
 }
 
-_RESULT = "urn:teikit:schematron-result"
+_RESULT = TEIKIT_SCHEMATRON_RESULT
 
 
 @cache
@@ -73,6 +83,11 @@ def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     root = parse_file(path, xinclude=False, require_tei=False).getroot()
     return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase",
                                                          f"{{{OLD}}}phase"))
+
+
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement that inserts ``value`` as is (no backslash escapes)."""
+    return lambda _match: value
 
 
 def _is_sch(el: Any, local: str | None = None) -> bool:
@@ -121,11 +136,11 @@ class _Compiler:
                     if prefix and prefix not in ("xsl", "xml") and uri not in SCH_NAMESPACES:
                         self.namespaces.setdefault(prefix, uri)
         for ns in self.schema.iter(f"{{{ISO}}}ns", f"{{{OLD}}}ns"):
-            prefix, uri = ns.get("prefix"), ns.get("uri")
-            if not prefix or uri is None:
+            ns_prefix, ns_uri = ns.get("prefix"), ns.get("uri")
+            if not ns_prefix or ns_uri is None:
                 raise self._fail("sch:ns needs both @prefix and @uri.", ns)
-            self.namespaces[prefix] = uri
-        self.namespaces.setdefault("xs", "http://www.w3.org/2001/XMLSchema")
+            self.namespaces[ns_prefix] = ns_uri
+        self.namespaces.setdefault("xs", XSD)
 
     def _expand_abstract_patterns(self) -> None:
         """Instantiate ``<pattern is-a="…">`` from abstract patterns by substituting
@@ -157,7 +172,7 @@ class _Compiler:
                     for name in names:
                         value = params[name]
                         text = re.sub(rf"\${re.escape(name)}(?![\w.-])",
-                                      lambda _m, v=value: v, text)
+                                      _literal(value), text)
                     el.set(attr, text)
             parent = p.getparent()
             if parent is not None:
@@ -337,7 +352,7 @@ class _Compiler:
         from teikit.loading import parse_file
 
         href = inc.get("href", "")
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) and not href.startswith("file:"):
+        if is_remote(href):
             raise self._fail(f"sch:include of '{href}' would reach the network; include "
                              "local files only.", inc)
         target = Path(self.source).parent / href.removeprefix("file:").split("#")[0]
@@ -367,13 +382,11 @@ class Schematron:
         #: the generated XSLT 3.0 text (kept for debugging and for the decision record)
         self.xslt = xslt
         self._codes = codes
-        self._lock = threading.Lock()
         try:
-            compiler = saxon().new_xslt30_processor()
-            self._executable = compiler.compile_stylesheet(stylesheet_text=xslt)
-        except Exception as exc:  # saxonche raises PySaxonApiError; its text is the help
+            self._stylesheet = saxon.compile_text(xslt, source)
+        except saxon.CompileError as exc:
             message = (f"The Schematron schema {source} does not compile as XSLT 3.0: "
-                       f"{str(exc).strip()}. Check the XPath in its @context/@test/@value.")
+                       f"{exc.detail}. Check the XPath in its @context/@test/@value.")
             raise TeikitError(message, error("sch:schema-invalid", message, file=source)
                               ) from None
 
@@ -442,18 +455,14 @@ class Schematron:
 
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every failed assertion and successful report, located in ``doc``."""
-        text = etree.tostring(doc.tree, encoding="unicode")
-        proc = saxon()
-        with self._lock:
-            try:
-                node = proc.parse_xml(xml_text=text)
-                out = self._executable.transform_to_string(xdm_node=node)
-            except Exception as exc:
-                message = (f"Running the Schematron schema {self.source} on "
-                           f"{doc.path or 'the document'} failed: {str(exc).strip()}")
-                raise TeikitError(message, error("sch:run-failed", message,
-                                                 file=str(doc.path or ""))) from None
-        return self._diagnostics(out or "", doc)
+        try:
+            out = self._stylesheet.run(doc.tree).text
+        except saxon.RunError as exc:
+            message = (f"Running the Schematron schema {self.source} on "
+                       f"{doc.path or 'the document'} failed: {exc.detail}")
+            raise TeikitError(message, error("sch:run-failed", message,
+                                             file=str(doc.path or ""))) from None
+        return self._diagnostics(out, doc)
 
     def _diagnostics(self, out: str, doc: Document) -> list[Diagnostic]:
         found: list[Diagnostic] = []

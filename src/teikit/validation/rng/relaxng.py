@@ -20,8 +20,8 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import element_at_line, file_of, locate
-from teikit.validation.grammar import Grammar
-from teikit.validation.grammar import index as grammar_index
+from teikit.validation.rng.grammar import Grammar
+from teikit.validation.rng.grammar import index as grammar_index
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -118,7 +118,7 @@ def _local(clark: str) -> str:
 class RelaxNG:
     """A RelaxNG schema; compile once per process, validate many documents.
 
-    For a schema :mod:`teikit.validation.grammar` can reduce (tei_all and other
+    For a schema :mod:`teikit.validation.rng.grammar` can reduce (tei_all and other
     single-file grammars), each document is validated against the grammar reduced to
     the element names it uses, compiled once per element set; when a document is
     invalid, :meth:`_localise` pins each error to the smallest failing element.
