@@ -1,4 +1,4 @@
-"""Word integrity: find words the outputs fuse or split, measured against the TEI source.
+r"""Word integrity: find words the outputs fuse or split, measured against the TEI source.
 
 This is the tests' own reading of where TEI separates words, written apart from the
 stylesheets (xslt/common.xsl, mode ``t:ws``) so that it can catch them: a word boundary is
