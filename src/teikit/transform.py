@@ -48,21 +48,65 @@ class Result:
 
 
 _processor: Any = None
+_sandbox: Any = None
+
+#: Saxon configuration features (see Saxon's "Configuration features" page).
+_ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
+_EXTERNAL_FUNCTIONS = "http://saxon.sf.net/feature/allow-external-functions"
+_PARSER_PROPERTY = "http://saxon.sf.net/feature/parserProperty?uri="
+
+
+def harden(processor: Any, allowed_protocols: str) -> Any:
+    """Lock ``processor`` down and return it.
+
+    * ``allowedProtocols``: which URI schemes ``doc()``, ``unparsed-text()``,
+      ``collection()``, ``xsl:include`` … may reach ("" = none at all);
+    * ``allow-external-functions=false``: no extension functions or instructions, no
+      ``xsl:result-document`` (refused at compile time), and ``environment-variable()``
+      sees no environment;
+    * the XML parser's limits equal the loader's (:data:`teikit.loading.SAXON_PARSER_LIMITS`),
+      so a document that loads never fails inside Saxon (its defaults are 100 levels,
+      200 attributes).
+    """
+    from urllib.parse import quote
+
+    from teikit.loading import SAXON_PARSER_LIMITS
+
+    processor.set_configuration_property(_ALLOWED_PROTOCOLS, allowed_protocols)
+    processor.set_configuration_property(_EXTERNAL_FUNCTIONS, "false")
+    for name, value in SAXON_PARSER_LIMITS.items():
+        processor.set_configuration_property(_PARSER_PROPERTY + quote(name, safe=""), value)
+    return processor
 
 
 def saxon() -> Any:
-    """The one ``PySaxonProcessor`` of this process (created on first use).
+    """The one ``PySaxonProcessor`` for teikit's own stylesheets (created on first use).
 
     saxonche is imported here, not at module import, so ``teikit validate`` with
-    RelaxNG only never pays for starting Saxon.
+    RelaxNG only never pays for starting Saxon. teikit's stylesheets are trusted code
+    but read their imports and CSS from the installation, so this processor may use
+    ``file:`` URIs; it has no network, no extension functions and no result documents.
     """
     global _processor
     with _LOCK:
         if _processor is None:
             from saxonche import PySaxonProcessor
 
-            _processor = PySaxonProcessor(license=False)
+            _processor = harden(PySaxonProcessor(license=False), "file,jar")
         return _processor
+
+
+def sandbox() -> Any:
+    """The ``PySaxonProcessor`` that runs code teikit did not write (compiled
+    Schematron): it may reach no URI at all, so whatever a schema's XPath asks for,
+    only the document handed to it is readable (see :func:`harden`)."""
+    global _sandbox
+    with _LOCK:
+        if _sandbox is None:
+            from saxonche import PySaxonProcessor
+
+            _sandbox = harden(PySaxonProcessor(license=False), "")
+        return _sandbox
 
 
 @cache
@@ -156,7 +200,9 @@ def _source(doc: Document) -> Any:
     builder = saxon().new_document_builder()
     if doc.path is not None:
         builder.set_base_uri(doc.path.resolve().as_uri())
-    text = etree.tostring(doc.tree, encoding="unicode")
+    from teikit.loading import for_saxon
+
+    text = for_saxon(doc.tree)  # never the DOCTYPE: Saxon must not load a DTD
     return builder.parse_xml(xml_text=text, encoding="UTF-8")
 
 

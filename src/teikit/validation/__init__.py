@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from teikit.diagnostics import Diagnostic, Report
+from teikit.diagnostics import Diagnostic, Report, TeikitError, UsageError
 from teikit.locations import display_path
 
 __all__ = ["expand_paths", "validate", "validate_document"]
@@ -29,21 +30,42 @@ def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
     """Validate one loaded :class:`~teikit.document.Document`.
 
     ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
-    by default the document's ``xml-model`` PIs, else the teikit profile.
+    by default the document's ``xml-model`` PIs, else the teikit profile. A schema that
+    cannot be used (it does not compile, is unsafe, or fails while running) is a located
+    error in this document's report, not the end of a run over many documents; only
+    failures without a location (the schema store is broken) are raised.
     """
     from teikit.validation.schemas import resolve
 
-    engines = resolve(list(schemas) if schemas else None, doc,
-                      embedded_schematron=embedded_schematron)
     path = doc.path  # type: ignore[attr-defined]
     report = Report(files=[display_path(str(path))] if path else [])
-    found: list[Diagnostic] = []
+    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
+                               for d in getattr(doc, "notes", ())]
+    engines: list[object] = []
+    try:
+        engines = list(resolve(list(schemas) if schemas else None, doc,
+                               embedded_schematron=embedded_schematron))
+    except TeikitError as exc:
+        found.append(_isolated(exc, report))
     for engine in engines:
-        found.extend(engine.validate(doc))
+        try:
+            found.extend(engine.validate(doc))  # type: ignore[attr-defined]
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
     # One engine may reach the same fact through two schemas; say it once.
     unique = list(dict.fromkeys(found))
     report.add(sorted(unique, key=_sort_key))
     return report
+
+
+def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
+    """A schema's failure as this document's located error (an input error: exit 2), or
+    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
+    if exc.diagnostic is None or isinstance(exc, UsageError):
+        raise exc
+    report.input_error = True
+    diag = exc.diagnostic
+    return replace(diag, file=display_path(diag.file)) if diag.file else diag
 
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
@@ -57,17 +79,19 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
     """
-    from teikit.validation.batch import Options, expand_paths, run
+    from teikit.validation.batch import Options, expand_paths, project_roots, run
     from teikit.validation.schemas import check_names
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    paths = list(paths)
     names = tuple(schemas) if schemas else None
     check_names(list(names or ()))
     files, problems = expand_paths(paths)
     report = Report(diagnostics=list(problems), input_error=bool(problems))
     report.files.extend(d.file for d in problems)
-    options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs)
+    options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
+                      roots=project_roots(paths, files))
     for result in run(files, options, on_file=on_file):
         report.merge(result)
     return report

@@ -31,7 +31,8 @@ from pathlib import Path
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
 from teikit.locations import display_path
 
-__all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
+__all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
+           "validate_path"]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -55,6 +56,8 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: the folders validated (see :func:`teikit.loading.inside_project`)
+    roots: tuple[str, ...] = ()
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -110,11 +113,21 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, problems
 
 
+def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
+                  ) -> tuple[str, ...]:
+    """The folders a run validates: folder arguments and the folders of the files."""
+    roots = {os.fspath(p) for p in paths if Path(p).is_dir()}
+    roots.update(str(f.parent) for f in files)
+    return tuple(sorted(roots))
+
+
 def validate_path(path: Path, options: Options) -> Report:
     """One file, start to end; a file teikit will not read is an input error, not a crash."""
     from teikit.document import load
+    from teikit.loading import set_project_roots
     from teikit.validation import validate_document
 
+    set_project_roots(tuple(Path(r) for r in options.roots))
     shown = display_path(str(path))
     try:
         doc = load(path)
@@ -153,11 +166,13 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     instead of each growing its own. Engines without ``expect`` are only warmed.
     """
     from teikit.document import load
+    from teikit.loading import set_project_roots
     from teikit.validation import validate_document
     from teikit.validation.schemas import resolve
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
+    set_project_roots(tuple(Path(r) for r in options.roots))
     step = len(files) // WARM_SAMPLE
     docs = {}
     for i in range(0, step * WARM_SAMPLE, step):

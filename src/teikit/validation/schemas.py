@@ -34,6 +34,7 @@ from urllib.parse import unquote, urlparse
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
+from teikit.loading import inside_project
 from teikit.locations import display_path
 
 RELAXNG_NS = "http://relaxng.org/ns/structure/1.0"
@@ -483,6 +484,13 @@ def _from_models(doc: object, embedded_schematron: bool) -> list[Engine] | None:
             else unquote(model.href)
         base = doc_path.parent if doc_path else Path.cwd()
         path = (base / local) if not Path(local).is_absolute() else Path(local)
+        if not inside_project(path, doc_path):
+            notes.append(error("schema:outside-project", f"The xml-model schema {model.href} "
+                               f"is outside the project (the working folder and the folders "
+                               "validated); teikit reads a schema a document names only from "
+                               "there. Run teikit from the project folder, or pass the schema "
+                               "with --schema if you trust it.", **where))
+            continue
         if path.suffix.lower() == ".rnc":
             notes.append(error("schema:rnc", f"The xml-model schema {model.href} is RelaxNG "
                                "compact syntax, which teikit does not read; convert it with "
