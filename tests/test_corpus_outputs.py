@@ -82,8 +82,8 @@ def publish_one(args: tuple[str, str]) -> dict[str, object]:
     doc = teikit.load(src)
     source = tokens(" ".join(words_of(t) for t in
                              doc.xpath("//tei:text[not(ancestor::tei:text)]")))
-    text = doc.to_text()
-    page = doc.to_html()
+    text = doc.to_text().output
+    page = doc.to_html().output
     data, _ = epub_bytes(doc)
     epub = Path(out_dir) / f"{doc.name}.epub"
     epub.write_bytes(data)

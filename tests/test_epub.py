@@ -223,7 +223,7 @@ def test_notes_are_endnotes_with_noterefs() -> None:
 
 def test_to_epub_writes_the_file(tmp_path: Path) -> None:
     out = teikit.load(OUT / "verse.xml").to_epub(tmp_path / "v.epub")
-    assert zipfile.is_zipfile(out)
+    assert zipfile.is_zipfile(out.output)
 
 
 def test_fallback_date_is_fixed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,7 +46,7 @@ def parse(text: str) -> lhtml.HtmlElement:
 
 @pytest.fixture(scope="module")
 def page(edition: teikit.Document) -> str:
-    return edition.to_html()
+    return edition.to_html().output
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def tree(page: str) -> lhtml.HtmlElement:
 
 
 def fixture_html(name: str) -> lhtml.HtmlElement:
-    return parse(teikit.load(OUT / f"{name}.xml").to_html())
+    return parse(teikit.load(OUT / f"{name}.xml").to_html().output)
 
 
 def ids(tree: lhtml.HtmlElement) -> set[str]:
@@ -67,7 +67,7 @@ def test_nu_checker_finds_no_errors(page: str, output_dir: Path) -> None:
     files[0].write_text(page, encoding="utf-8")
     for name in FIXTURES:
         files.append(output_dir / f"{name}.html")
-        files[-1].write_text(teikit.load(OUT / f"{name}.xml").to_html(), encoding="utf-8")
+        files[-1].write_text(teikit.load(OUT / f"{name}.xml").to_html().output, encoding="utf-8")
     assert nu_errors(files) == []
 
 
@@ -225,7 +225,7 @@ def test_xincluded_content_is_rendered() -> None:
 def test_document_without_language_is_und() -> None:
     doc = teikit.Document(etree.ElementTree(etree.fromstring(
         b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>x</p></body></text></TEI>')))
-    assert parse(doc.to_html()).get("lang") == "und"
+    assert parse(doc.to_html().output).get("lang") == "und"
 
 
 def test_chromium_follows_contents_and_name_links(page: str, output_dir: Path) -> None:

@@ -122,18 +122,18 @@ SETTINGS = settings(max_examples=60, deadline=None,
 @given(st.lists(blocks(2), min_size=1, max_size=3))
 def test_text_keeps_every_word(body: list[etree._Element]) -> None:
     doc = document(body)
-    assert missing_words(expected(doc), tokens(doc.to_text())) == {}
+    assert missing_words(expected(doc), tokens(doc.to_text().output)) == {}
 
 
 @SETTINGS
 @given(st.lists(blocks(2), min_size=1, max_size=3))
 def test_html_keeps_every_word(body: list[etree._Element]) -> None:
     doc = document(body)
-    assert missing_words(expected(doc), html_tokens(doc.to_html())) == {}
+    assert missing_words(expected(doc), html_tokens(doc.to_html().output)) == {}
 
 
 @SETTINGS
 @given(st.lists(blocks(1), min_size=1, max_size=2), st.integers(0, 40))
 def test_wrapping_keeps_the_words_in_order(body: list[etree._Element], width: int) -> None:
     doc = document(body)
-    assert doc.to_text(width=width).split() == doc.to_text().split()
+    assert doc.to_text(width=width).output.split() == doc.to_text().output.split()

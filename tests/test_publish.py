@@ -1,8 +1,7 @@
-"""Publishing: atomic writes, transform_file, build (validate first) and the CLI branches."""
+"""Publishing: transform_file, build (validate first) and the CLI branches."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,25 +9,12 @@ import pytest
 
 from teikit.cli import main
 from teikit.diagnostics import LoadError, UsageError
-from teikit.publish import build, default_edition, transform_file, write_atomic
+from teikit.publish import build, default_edition, transform_file
 
 from conftest import DATA, EDITION, ROOT, missing
 
 OUT = DATA / "outputs"
 MALFORMED = b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>open</body></text>'
-
-
-def test_write_atomic_writes_the_bytes(tmp_path: Path) -> None:
-    target = write_atomic(tmp_path / "sub" / "a.txt", b"data")
-    assert target.read_bytes() == b"data"
-
-
-def test_write_atomic_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
-    target = tmp_path / "a.txt"
-    target.write_bytes(b"good")
-    with pytest.raises(TypeError):
-        write_atomic(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"good" and os.listdir(tmp_path) == ["a.txt"]
 
 
 def test_transform_file_returns_html_without_out() -> None:

@@ -64,12 +64,6 @@ def test_list_shows_tei_all_missing_in_an_empty_store(store: Path) -> None:
     assert [(r["name"], r["state"]) for r in schemas.listing()] == [("tei_all", "missing")]
 
 
-def test_list_command_prints_a_header_and_the_store(store: Path) -> None:
-    text = schemas.schemas_command("list", "", None)
-    assert (text.splitlines()[0].split(), text.splitlines()[-1]) == (
-        ["NAME", "VERSION", "KIND", "SHA-256", "STATE"], f"store: {store}")
-
-
 def test_add_refuses_compact_syntax(store: Path, tmp_path: Path) -> None:
     rnc = tmp_path / "g.rnc"
     rnc.write_text("start = empty\n")

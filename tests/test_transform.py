@@ -8,7 +8,7 @@ import teikit
 from teikit import transform as _api  # noqa: F401  (the public function)
 from teikit.diagnostics import Severity, UsageError
 from teikit.loading import parse_bytes
-from teikit.transform import parameters, run, saxon, wrap
+from teikit.transform import STYLESHEETS, epub_bundle, parameters, run, wrap
 
 from conftest import DATA
 
@@ -25,19 +25,28 @@ def _doc(data: bytes, name: str = "mem.xml") -> teikit.Document:
     return teikit.Document(parse_bytes(data, name))
 
 
-def test_saxon_processor_is_shared() -> None:
-    assert saxon() is saxon()
-
-
-def test_stylesheet_is_compiled_once_per_process() -> None:
-    from teikit.transform import _executable
-
-    assert _executable("html") is _executable("html")
-
-
 def test_transform_returns_the_output_string() -> None:
     doc = teikit.load(OUT / "verse.xml")
-    assert "a third begins" in teikit.transform(doc, "text")
+    assert "a third begins" in teikit.transform(doc, "text").output
+
+
+def test_transform_returns_the_stylesheet_messages() -> None:
+    result = teikit.transform(_doc(BROKEN_REF), "html")
+    assert [d.rule for d in result.diagnostics] == ["xslt:unresolved-ref"]
+
+
+def test_document_facade_keeps_the_stylesheet_messages() -> None:
+    assert [d.rule for d in _doc(BROKEN_REF).to_html().diagnostics] == ["xslt:unresolved-ref"]
+
+
+def test_epub_bundle_is_not_a_public_format() -> None:
+    assert "epub-bundle" not in STYLESHEETS
+    with pytest.raises(UsageError, match="unknown output format"):
+        run(teikit.load(OUT / "verse.xml"), "epub-bundle")
+
+
+def test_epub_bundle_is_made_for_the_packager() -> None:
+    assert "urn:x-teikit:bundle" in epub_bundle(teikit.load(OUT / "verse.xml")).output
 
 
 def test_unknown_format_is_a_usage_error() -> None:

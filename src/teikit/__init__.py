@@ -19,8 +19,7 @@ from teikit.diagnostics import (
 from teikit.document import Document, load
 from teikit.transform import transform
 from teikit.validation import validate
-
-__version__ = "0.1.0"
+from teikit.version import __version__
 
 __all__ = [
     "Diagnostic",

@@ -1,76 +1,66 @@
 """The ``teikit`` command: flags in, one library call, the report decides the exit code.
 
-Nothing here validates or transforms; it parses arguments into an options object,
-calls :mod:`teikit`, renders what comes back and exits with the report's code
-(0 clean, 1 findings, 2 usage or input error, 3 could not run).
+Nothing here validates or transforms. Each command is one click function that turns its
+flags into one library call, renders what comes back (report formats, the ``schemas
+list`` table, ``wrote …`` lines: all output formatting lives here, not in the library)
+and ends with the report's exit code (0 clean, 1 findings, 2 usage or input error,
+3 could not run).
+
+Adding a flag is a small edit: options used by more than one command are defined once
+below (:data:`quiet_option`, :data:`output_option` …) and stacked as decorators; a
+command's own option is one ``@click.option`` line plus one keyword argument passed on
+to the library. Errors never reach the user as tracebacks: :func:`_finish` maps every
+:class:`TeikitError` to its documented exit code in one place.
 """
 
 from __future__ import annotations
 
-import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
-from teikit import __version__
+import click
+
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
+from teikit.render import RENDERERS
+from teikit.version import __version__
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
 #: Fewer files than this finish before a progress bar would be worth drawing.
 PROGRESS_MIN_FILES = 3
+#: Report formats of ``validate --format``: every renderer teikit has.
+FORMATS = tuple(RENDERERS)
+#: Output formats of ``transform --to``.
+TRANSFORM_FORMATS = ("html", "text", "epub")
 
-VALIDATE_EXAMPLES = """examples:
-  teikit validate tei/                          every *.xml below tei/, schemas from xml-model PIs
-  teikit validate --schema tei_all corpus/*.xml the TEI Consortium's tei_all.rng
-  teikit validate --schema teikit --schema extra.sch edition.xml
-  teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning
-  teikit validate --jobs 2 --format github corpus/      GitHub Actions annotations
-"""
-
-TRANSFORM_EXAMPLES = """examples:
-  teikit transform edition.xml --to html -o edition.html
-  teikit transform edition.xml --to text --param width=72 --param page-markers=true
-  teikit transform edition.xml --to epub -o edition.epub
-"""
-
-BUILD_EXAMPLES = """examples:
-  teikit build                      the edition in tei/ into dist/
-  teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
-  teikit build my.xml --force       publish even though validation found errors
-"""
-
-SCHEMAS_EXAMPLES = """examples:
-  teikit schemas list               named schemas, their versions, checksums and state
-  teikit schemas fetch tei_all      download and verify tei_all.rng (TEI P5 4.3.0)
-  teikit schemas fetch tei_all --from tei_all.rng   verify and store a local copy
-  teikit schemas add mine ./my.rng  register a local schema under a name
-"""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@dataclass
-class Options:
-    """Everything the command line asked for, in one place."""
+class Finished(click.exceptions.Exit):
+    """A command ran to its end with this exit code.
 
-    command: str
-    paths: list[str] = field(default_factory=list)
-    schemas: list[str] = field(default_factory=list)
-    format: str = "text"
-    output: str | None = None
-    jobs: int = 1
-    to: str = "html"
-    params: dict[str, str] = field(default_factory=dict)
-    force: bool = False
-    embedded: bool = False
-    action: str = ""
-    name: str = ""
-    quiet: bool = False
-    source: str | None = None
+    An ``Exit`` so click (and ``CliRunner``) exit with the code; a class of its own so
+    :func:`main` can tell it from the ``Exit`` that ``--help`` and ``--version`` raise.
+    """
 
 
-def _params(values: list[str]) -> dict[str, str]:
+# --------------------------------------------------------------------------- shared options
+
+def _examples(text: str) -> str:
+    r"""An epilog click prints as written (``\b`` stops it from rewrapping the lines)."""
+    return "\b\nexamples:\n" + text.strip("\n")
+
+
+def parse_params(values: Sequence[str]) -> dict[str, str]:
+    """``-p KEY=VALUE`` (repeatable) as a dict; a malformed one is a usage error (exit 2).
+
+    Parsed in the command body, not as a click callback, so the error is teikit's own
+    ``UsageError`` with its usual message and exit code.
+    """
     params: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -80,80 +70,68 @@ def _params(values: list[str]) -> dict[str, str]:
     return params
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="teikit",
-        description="Validate TEI P5 documents and publish them as HTML, text and EPUB 3.",
-        epilog="Run 'teikit COMMAND --help' for a command's options and examples. Exit codes: "
-        "0 clean, 1 findings, 2 usage or input error, 3 could not run.",
-    )
-    top.add_argument("--version", action="version", version=f"teikit {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    raw = argparse.RawDescriptionHelpFormatter
-
-    v = sub.add_parser("validate", help="validate TEI files against schemas",
-                       epilog=VALIDATE_EXAMPLES, formatter_class=raw,
-                       description="Validate files, folders (recursively, *.xml) and globs.")
-    v.add_argument("paths", nargs="+", metavar="PATH")
-    v.add_argument("-s", "--schema", dest="schemas", action="append", default=[],
-                   metavar="SCHEMA", help="teikit, tei_all, a stored name, or a .rng/.xsd/.sch "
-                   "path (repeatable); default: the document's xml-model PIs, else teikit")
-    v.add_argument("-f", "--format", choices=FORMATS, default="text")
-    v.add_argument("-o", "--output", metavar="FILE", help="write the report here, not stdout")
-    v.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="validate files in N parallel processes")
-    v.add_argument("--embedded-schematron", dest="embedded", action="store_true",
-                   help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
-                   "generates them)")
-    v.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-
-    t = sub.add_parser("transform", help="turn one TEI file into HTML, text or EPUB",
-                       epilog=TRANSFORM_EXAMPLES, formatter_class=raw)
-    t.add_argument("paths", nargs=1, metavar="IN")
-    t.add_argument("--to", choices=("html", "text", "epub"), required=True)
-    t.add_argument("-o", "--output", metavar="OUT", help="default: stdout (html, text), "
-                   "IN's name with .epub (epub)")
-    t.add_argument("-p", "--param", dest="params", action="append", default=[],
-                   metavar="KEY=VALUE", help="stylesheet parameter (repeatable)")
-
-    b = sub.add_parser("build", help="validate, then write HTML, text and EPUB",
-                       epilog=BUILD_EXAMPLES, formatter_class=raw)
-    b.add_argument("paths", nargs="?", metavar="IN", help="default: the edition in tei/")
-    b.add_argument("-o", "--output", default="dist", metavar="DIR")
-    b.add_argument("--force", action="store_true", help="publish even if validation fails")
-    b.add_argument("-q", "--quiet", action="store_true")
-
-    s = sub.add_parser("schemas", help="list, fetch or add named schemas in the local store",
-                       epilog=SCHEMAS_EXAMPLES, formatter_class=raw)
-    s.add_argument("action", choices=("list", "fetch", "add"))
-    s.add_argument("name", nargs="?", default="")
-    s.add_argument("paths", nargs="?", metavar="PATH", help="for add: the schema file")
-    s.add_argument("--from", dest="source", metavar="FILE", help="for fetch: verify and store "
-                   "this local copy (the schema or its source archive) instead of downloading")
-    return top
+quiet_option = click.option("-q", "--quiet", is_flag=True,
+                            help="no progress bar, summary or 'wrote' lines")
+param_option = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+                            help="stylesheet parameter (repeatable)")
+schema_option = click.option(
+    "-s", "--schema", "schemas", multiple=True, metavar="SCHEMA",
+    help="teikit, tei_all, a stored name, or a .rng/.xsd/.sch path (repeatable); default: "
+    "the document's xml-model PIs, else teikit")
 
 
-def options(argv: Sequence[str] | None) -> Options:
-    ns = parser().parse_args(argv)
-    raw = vars(ns)
-    paths = raw.get("paths") or []
-    return Options(
-        command=ns.command,
-        paths=[paths] if isinstance(paths, str) else list(paths),
-        schemas=raw.get("schemas", []),
-        format=raw.get("format", "text"),
-        output=raw.get("output"),
-        jobs=max(1, raw.get("jobs", 1)),
-        to=raw.get("to", "html"),
-        params=_params(raw.get("params", [])),
-        force=raw.get("force", False),
-        embedded=raw.get("embedded", False),
-        action=raw.get("action", ""),
-        name=raw.get("name", ""),
-        quiet=raw.get("quiet", False),
-        source=raw.get("source"),
-    )
+def output_option(help: str, default: str | None = None, metavar: str = "FILE"
+                  ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """``-o/--output``: every command writes somewhere, each with its own default."""
+    return click.option("-o", "--output", default=default, metavar=metavar, help=help,
+                        show_default=default is not None)
 
+
+def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
+            ) -> Callable[[Callable[P, int]], Callable[P, NoReturn]]:
+    """Run a command body and end with its exit code; errors become their exit codes.
+
+    ``render_format`` picks the report format a :class:`LoadError`'s diagnostic is shown
+    in (``validate --format json`` shows it as JSON too).
+    """
+
+    def decorate(body: Callable[P, int]) -> Callable[P, NoReturn]:
+        @functools.wraps(body)
+        def run(*args: P.args, **kwargs: P.kwargs) -> NoReturn:
+            try:
+                code = body(*args, **kwargs)
+            except LoadError as exc:
+                report = Report(diagnostics=[exc.diagnostic] if exc.diagnostic else [],
+                                input_error=True)
+                click.echo(report.render(render_format(kwargs)), err=True)
+                code = exc.exit_code
+            except TeikitError as exc:
+                click.echo(f"teikit: {exc}", err=True)
+                code = exc.exit_code
+            except KeyboardInterrupt:
+                click.echo("teikit: interrupted", err=True)
+                code = 130
+            sys.stdout.flush()
+            raise Finished(code)
+
+        return run
+
+    return decorate
+
+
+# --------------------------------------------------------------------------- the group
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Run 'teikit COMMAND --help' for a command's options and examples. Exit codes: "
+    "0 clean, 1 findings, 2 usage or input error, 3 could not run.")
+@click.version_option(__version__, "--version", prog_name="teikit",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """Validate TEI P5 documents and publish them as HTML, text and EPUB 3."""
+
+
+# --------------------------------------------------------------------------- validate
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
@@ -170,7 +148,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
 
     progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
                         console=Console(stderr=True), transient=True)
-    task: list[int] = []
+    task: list[Any] = []
 
     def on_file(done: int, total: int) -> None:
         if total <= PROGRESS_MIN_FILES:
@@ -188,91 +166,202 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
 
 
 def _emit(text: str, output: str | None) -> None:
-    if output:
-        from teikit.publish import write_atomic
+    """``text`` to the file ``output`` (atomically) or to stdout, ending in one newline."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if not output:
+        sys.stdout.write(text)
+        return
+    from teikit.files import write_atomic
 
-        try:
-            write_atomic(Path(output), (text + "\n" if text and not text.endswith("\n")
-                                         else text).encode("utf-8"))
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    try:
+        write_atomic(Path(output), text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
 
 
-def run(opts: Options) -> int:
-    """Carry out one command; the returned int is the process exit code."""
-    if opts.command == "validate":
-        from teikit.render import render, summary
-        from teikit.validation import validate
+@cli.command(epilog=_examples("""
+  teikit validate tei/                          every *.xml below tei/, schemas from xml-model PIs
+  teikit validate --schema tei_all corpus/*.xml the TEI Consortium's tei_all.rng
+  teikit validate --schema teikit --schema extra.sch edition.xml
+  teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning
+  teikit validate --jobs 2 --format github corpus/      GitHub Actions annotations
+"""))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@schema_option
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="report format")
+@output_option("write the report here, not stdout")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
+              help="validate files in N parallel processes")
+@click.option("--embedded-schematron", "embedded", is_flag=True,
+              help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
+              "generates them)")
+@quiet_option
+@_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
+def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
+             jobs: int, embedded: bool, quiet: bool) -> int:
+    """Validate files, folders (recursively, *.xml) and globs."""
+    from teikit.render import render, summary
+    from teikit.validation import validate as run_validation
 
-        with progress_bar(enabled=not opts.quiet) as on_file:
-            report = validate(opts.paths, schemas=opts.schemas or None, jobs=opts.jobs,
-                              embedded_schematron=opts.embedded, on_file=on_file)
-        _emit(report.render(opts.format), opts.output)
-        step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-        if opts.format == "github" and step_summary:
-            # GitHub shows ten annotations per step; the job summary lists everything.
-            with open(step_summary, "a", encoding="utf-8") as fh:
-                fh.write(render(report, "markdown") + "\n")
-        if not opts.quiet:
-            print(summary(report), file=sys.stderr)
-        return report.exit_code
-    if opts.command == "transform":
-        from teikit.publish import transform_file
+    with progress_bar(enabled=not quiet) as on_file:
+        report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
+                                embedded_schematron=embedded, on_file=on_file)
+    _emit(render(report, fmt), output)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and step_summary:
+        # GitHub shows ten annotations per step; the job summary lists everything.
+        with open(step_summary, "a", encoding="utf-8") as fh:
+            fh.write(render(report, "markdown") + "\n")
+    if not quiet:
+        click.echo(summary(report), err=True)
+    return report.exit_code
 
-        report, data = transform_file(Path(opts.paths[0]), opts.to, opts.params,
-                                      Path(opts.output) if opts.output else None)
-        if data is not None:
-            sys.stdout.write(data)
-        for d in report:
-            print(d, file=sys.stderr)
-        return report.exit_code
-    if opts.command == "build":
-        from teikit.publish import build, default_edition
 
-        source = Path(opts.paths[0]) if opts.paths else default_edition()
-        report, written = build(source, Path(opts.output), force=opts.force)
-        for d in report:
-            print(d, file=sys.stderr)
-        if not opts.quiet:
-            for path in written:
-                print(f"wrote {path}", file=sys.stderr)
-        return report.exit_code
-    if opts.command == "schemas":
-        from teikit.validation.schemas import schemas_command
+# --------------------------------------------------------------------------- transform
 
-        if opts.action == "fetch" and opts.paths and opts.source:
-            raise UsageError("give the file either as PATH or as --from FILE, not both.")
-        print(schemas_command(opts.action, opts.name,
-                              opts.source or (opts.paths[0] if opts.paths else None)))
-        return ExitCode.OK
-    raise UsageError(f"unknown command {opts.command}")  # argparse prevents this
+@cli.command(epilog=_examples("""
+  teikit transform edition.xml --to html -o edition.html
+  teikit transform edition.xml --to text --param width=72 --param page-markers=true
+  teikit transform edition.xml --to epub -o edition.epub
+"""))
+@click.argument("source", metavar="IN")
+@click.option("--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True,
+              help="output format")
+@output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
+@param_option
+@_finish()
+def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]) -> int:
+    """Turn one TEI file into HTML, text or EPUB."""
+    from teikit.publish import transform_file
 
+    report, data = transform_file(Path(source), fmt, parse_params(params),
+                                  Path(output) if output else None)
+    if data is not None:
+        sys.stdout.write(data)
+    for d in report:
+        click.echo(str(d), err=True)
+    return report.exit_code
+
+
+# --------------------------------------------------------------------------- build
+
+@cli.command(epilog=_examples("""
+  teikit build                      the edition in tei/ into dist/
+  teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
+  teikit build my.xml --force       publish even though validation found errors
+"""))
+@click.argument("source", required=False, metavar="[IN]")
+@output_option("the folder to write into", default="dist", metavar="DIR")
+@click.option("--force", is_flag=True, help="publish even if validation fails")
+@quiet_option
+@_finish()
+def build(source: str | None, output: str, force: bool, quiet: bool) -> int:
+    """Validate, then write HTML, text and EPUB.
+
+    IN defaults to the edition in tei/; nothing is written when validation fails.
+    """
+    from teikit.publish import build as run_build
+    from teikit.publish import default_edition
+
+    report, written = run_build(Path(source) if source else default_edition(), Path(output),
+                                force=force)
+    for d in report:
+        click.echo(str(d), err=True)
+    if not quiet:
+        for path in written:
+            click.echo(f"wrote {path}", err=True)
+    return report.exit_code
+
+
+# --------------------------------------------------------------------------- schemas
+
+@cli.group(epilog=_examples("""
+  teikit schemas list               named schemas, their versions, checksums and state
+  teikit schemas fetch tei_all      download and verify tei_all.rng (TEI P5 4.3.0)
+  teikit schemas fetch tei_all --from tei_all.rng   verify and store a local copy
+  teikit schemas add mine ./my.rng  register a local schema under a name
+"""))
+def schemas() -> None:
+    """List, fetch or add named schemas in the local store."""
+
+
+def table(rows: Sequence[dict[str, str]], header: dict[str, str]) -> str:
+    """Rows as left-aligned columns under ``header`` (its keys pick and order the columns)."""
+    cols = list(header)
+    widths = {c: max([len(header[c]), *(len(r.get(c, "")) for r in rows)]) for c in cols}
+    return "\n".join("  ".join(row.get(c, "").ljust(widths[c]) for c in cols).rstrip()
+                     for row in [header, *rows])
+
+
+@schemas.command(name="list")
+@_finish()
+def schemas_list() -> int:
+    """Named schemas, their versions, checksums and state."""
+    from teikit.validation.schemas import listing, store_dir
+
+    click.echo(table(listing(), {"name": "NAME", "version": "VERSION", "kind": "KIND",
+                                 "sha256": "SHA-256", "state": "STATE"}))
+    click.echo(f"store: {store_dir()}")
+    return ExitCode.OK
+
+
+@schemas.command(name="fetch")
+@click.argument("name", metavar="NAME")
+@click.argument("path", required=False, metavar="[PATH]")
+@click.option("--from", "source", metavar="FILE", help="verify and store this local copy (the "
+              "schema or its source archive) instead of downloading")
+@_finish()
+def schemas_fetch(name: str, path: str | None, source: str | None) -> int:
+    """Download a known schema (or take a local copy) and verify its SHA-256."""
+    from teikit.validation.schemas import REGISTRY, fetch
+
+    if path and source:
+        raise UsageError("give the file either as PATH or as --from FILE, not both.")
+    given = source or path
+    stored = fetch(name, Path(given) if given else None)
+    click.echo(f"{name} ({REGISTRY[name].version}) stored at {stored}, SHA-256 verified")
+    return ExitCode.OK
+
+
+@schemas.command(name="add")
+@click.argument("name", metavar="NAME")
+@click.argument("path", metavar="PATH")
+@_finish()
+def schemas_add(name: str, path: str) -> int:
+    """Register a local .rng, .xsd or .sch schema under NAME (copied, with its SHA-256)."""
+    from teikit.validation.schemas import add, sha256_of
+
+    stored = add(name, Path(path))
+    click.echo(f"{name} stored at {stored} (SHA-256 {sha256_of(stored)[:12]}…)")
+    return ExitCode.OK
+
+
+# --------------------------------------------------------------------------- entry point
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; never lets a traceback reach the user."""
+    """Entry point of the console script; returns the exit code, never a traceback.
+
+    Like the command line itself, ``--help``, ``--version`` and malformed usage end in
+    ``SystemExit`` (0, 0 and 2, the message on stderr); a command that ran returns its
+    exit code, so tests and wrappers can call ``main([...])`` directly.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        opts = options(argv)
-    except UsageError as exc:
-        print(f"teikit: {exc}", file=sys.stderr)
-        return ExitCode.INPUT
-    try:
-        code = run(opts)
-    except LoadError as exc:
-        report = Report(diagnostics=[exc.diagnostic] if exc.diagnostic else [],
-                        input_error=True)
-        print(report.render("text") if opts.command != "validate"
-              else report.render(opts.format), file=sys.stderr)
-        code = exc.exit_code
-    except TeikitError as exc:
-        print(f"teikit: {exc}", file=sys.stderr)
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        print("teikit: interrupted", file=sys.stderr)
-        code = 130
-    sys.stdout.flush()
-    return code
+        with cli.make_context("teikit", args) as ctx:
+            cli.invoke(ctx)
+    except Finished as done:
+        return done.exit_code
+    except click.exceptions.Exit as stop:
+        raise SystemExit(stop.exit_code) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        click.echo("teikit: interrupted", err=True)
+        return 130
+    return ExitCode.OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+# Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
+# renderers can use them without importing this module; they are re-exported here.
+from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
-class Severity(StrEnum):
-    """How bad a finding is; only errors make a report fail."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-class ExitCode:
-    """The documented exit codes of the CLI (and of :class:`TeikitError`)."""
-
-    OK = 0
-    FINDINGS = 1
-    INPUT = 2
-    CANNOT_RUN = 3
+__all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
+           "UsageError", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,32 +112,3 @@ class Report:
         from teikit.render import render
 
         return render(self, fmt)
-
-
-class TeikitError(Exception):
-    """teikit could not do what was asked (as opposed to: the document is wrong).
-
-    Carries the exit code the CLI should use and, where there is one, the located
-    diagnostic that explains it.
-    """
-
-    exit_code: int = ExitCode.CANNOT_RUN
-
-    def __init__(self, message: str, diagnostic: Diagnostic | None = None) -> None:
-        super().__init__(message)
-        self.diagnostic = diagnostic
-
-
-class LoadError(TeikitError):
-    """The input is not a document teikit will read: malformed, hostile or missing."""
-
-    exit_code = ExitCode.INPUT
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic), diagnostic)
-
-
-class UsageError(TeikitError):
-    """The caller asked for something that does not exist (an unknown schema, format…)."""
-
-    exit_code = ExitCode.INPUT

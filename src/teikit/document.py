@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Report
 from teikit.loading import parse_file
-from teikit.locations import NAMESPACES
+from teikit.namespaces import XPATH_PREFIXES
+
+if TYPE_CHECKING:
+    from teikit.transform import Result
 
 
 class Document:
@@ -44,7 +47,7 @@ class Document:
 
     def xpath(self, expr: str, **variables: Any) -> Any:
         """Evaluate XPath 1.0 with the ``tei`` and ``xml`` prefixes bound."""
-        return self.tree.xpath(expr, namespaces=NAMESPACES, **variables)
+        return self.tree.xpath(expr, namespaces=XPATH_PREFIXES, **variables)
 
     def validate(self, schemas: list[str] | None = None) -> Report:
         """Validate against ``schemas`` (names or paths); by default the schemas named by
@@ -53,21 +56,28 @@ class Document:
 
         return validate_document(self, schemas)
 
-    def to_html(self, params: dict[str, str] | None = None) -> str:
-        """The document as one standalone HTML5 page."""
+    # The facade methods import the output layer when called: it sits above this module
+    # (it imports Document), and a plain `teikit.load(...).validate()` never pays for it.
+    # This is the one documented exception to "a module imports only from below".
+
+    def to_html(self, params: dict[str, str] | None = None) -> Result[str]:
+        """The document as one standalone HTML5 page (``.output``) with the stylesheet's
+        messages (``.diagnostics``); ``str()`` of the result is the page."""
         from teikit.transform import transform
 
-        return str(transform(self, "html", params=params))
+        return transform(self, "html", params=params)
 
-    def to_text(self, width: int = 0, page_markers: bool = False) -> str:
-        """The reading text (corrections applied); ``width`` > 0 wraps lines."""
+    def to_text(self, width: int = 0, page_markers: bool = False) -> Result[str]:
+        """The reading text (corrections applied), ``width`` > 0 wraps lines; with the
+        stylesheet's messages, like :meth:`to_html`."""
         from teikit.transform import transform
 
         params = {"width": str(width), "page-markers": "true" if page_markers else "false"}
-        return str(transform(self, "text", params=params))
+        return transform(self, "text", params=params)
 
-    def to_epub(self, out: str | os.PathLike[str]) -> Path:
-        """Write the document as an EPUB 3 file at ``out`` (atomically) and return its path."""
+    def to_epub(self, out: str | os.PathLike[str]) -> Result[Path]:
+        """Write the document as an EPUB 3 file at ``out`` (atomically); ``.output`` is
+        its path, ``.diagnostics`` the stylesheet's messages."""
         from teikit.epub import write_epub
 
         return write_epub(self, Path(out))

@@ -26,28 +26,30 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError
+from teikit.files import write_atomic
+from teikit.namespaces import DC as DC_NS
+from teikit.namespaces import EPUB_OPS, OCF_CONTAINER, XML
+from teikit.namespaces import OPF as OPF_NS
+from teikit.namespaces import TEIKIT_BUNDLE as BUNDLE_NS
+from teikit.namespaces import XHTML as XHTML_NS
 from teikit.resources import stylesheet
+from teikit.transform import Result, epub_bundle
 
 if TYPE_CHECKING:
     from teikit.document import Document
-
-BUNDLE_NS = "urn:x-teikit:bundle"
-XHTML_NS = "http://www.w3.org/1999/xhtml"
-OPF_NS = "http://www.idpf.org/2007/opf"
-DC_NS = "http://purl.org/dc/elements/1.1/"
 
 #: Used when neither SOURCE_DATE_EPOCH nor the document gives a date.
 FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 #: The zip format cannot store dates before this.
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 
-CONTAINER = b"""<?xml version="1.0" encoding="UTF-8"?>
-<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
+CONTAINER = f"""<?xml version="1.0" encoding="UTF-8"?>
+<container version="1.0" xmlns="{OCF_CONTAINER}">
   <rootfiles>
     <rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>
   </rootfiles>
 </container>
-"""
+""".encode()
 
 _WHEN = re.compile(r"^(-?\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -56,9 +58,10 @@ def _parse_when(value: str) -> dt.datetime | None:
     m = _WHEN.match(value.strip())
     if not m or m.group(1).startswith("-"):
         return None
-    parts = [int(g) if g else d for g, d in zip(m.groups(), (0, 1, 1, 0, 0, 0), strict=True)]
+    year, month, day, hour, minute, second = (
+        int(g) if g else d for g, d in zip(m.groups(), (0, 1, 1, 0, 0, 0), strict=True))
     try:
-        return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except ValueError:
         return None
 
@@ -101,8 +104,7 @@ def identifier(doc: Document) -> str:
 def _xhtml(html: etree._Element) -> bytes:
     """One content document, serialised as XHTML5 with the HTML doctype."""
     copy = etree.fromstring(etree.tostring(html))
-    etree.cleanup_namespaces(copy, top_nsmap={None: XHTML_NS,
-                                              "epub": "http://www.idpf.org/2007/ops"},
+    etree.cleanup_namespaces(copy, top_nsmap={None: XHTML_NS, "epub": EPUB_OPS},
                              keep_ns_prefixes=["epub"])
     body = etree.tostring(copy, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
@@ -115,7 +117,7 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
     package = e(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS}, version="3.0",
                 attrib={"unique-identifier": "uid"})
     lang = meta.get("lang") or "und"
-    package.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    package.set(f"{{{XML}}}lang", lang)
     metadata = etree.SubElement(package, f"{{{OPF_NS}}}metadata", nsmap={"dc": DC_NS})
 
     def dc(name: str, text: str, **attrs: str) -> etree._Element:
@@ -124,8 +126,8 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         return el
 
     def prop(name: str, text: str, **attrs: str) -> etree._Element:
-        el = etree.SubElement(metadata, f"{{{OPF_NS}}}meta", attrib={"property": name,
-                                                                    **attrs})
+        attrib: dict[str, str] = {"property": name, **attrs}
+        el = etree.SubElement(metadata, f"{{{OPF_NS}}}meta", attrib=attrib)
         el.text = text
         return el
 
@@ -198,9 +200,7 @@ def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
 def epub_bytes(doc: Document, params: dict[str, str] | None = None
                ) -> tuple[bytes, list[Diagnostic]]:
     """The EPUB file for ``doc`` as bytes, and the stylesheet's messages."""
-    from teikit.transform import run
-
-    result = run(doc, "epub-bundle", params)
+    result = epub_bundle(doc, params)
     try:
         bundle = etree.fromstring(result.output.encode("utf-8"))
     except etree.XMLSyntaxError as exc:  # would be a bug in epub.xsl
@@ -224,9 +224,8 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
     return _zip(files, when), result.diagnostics
 
 
-def write_epub(doc: Document, path: Path) -> Path:
-    """Write ``doc`` as an EPUB 3 file at ``path`` (atomically) and return the path."""
-    from teikit.publish import write_atomic
-
-    data, _ = epub_bytes(doc)
-    return write_atomic(Path(path), data)
+def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None
+               ) -> Result[Path]:
+    """Write ``doc`` as an EPUB 3 file at ``path`` (atomically): the path and the messages."""
+    data, diagnostics = epub_bytes(doc, params)
+    return Result(write_atomic(Path(path), data), diagnostics)

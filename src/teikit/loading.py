@@ -26,14 +26,17 @@ from typing import Any
 
 from lxml import etree
 
+from teikit import saxon
 from teikit.diagnostics import Diagnostic, LoadError, Severity, error
+from teikit.files import is_remote
+from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
-TEI_NS = "http://www.tei-c.org/ns/1.0"
-XI_NS = "http://www.w3.org/2001/XInclude"
-XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+TEI_NS = TEI
+XI_NS = XINCLUDE
+XML_BASE = clark(XML, "base")
 
 #: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
-MAX_DEPTH = 256
+MAX_DEPTH = saxon.MAX_DEPTH
 #: Files larger than this (bytes) are refused before parsing (override: TEIKIT_MAX_BYTES).
 MAX_BYTES = 512 * 1024 * 1024
 #: XInclude chains longer than this are refused (they are almost always cycles).
@@ -56,22 +59,9 @@ def max_bytes() -> int:
 
 TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
-#: At most this many attributes and namespace declarations on one element. libxml2 has
-#: no such limit; Saxon's parser (JAXP) has one, so teikit sets both to this number
-#: (see :data:`SAXON_PARSER_LIMITS`) and a document that loads also loads in Saxon.
-MAX_ATTRIBUTES = 10_000
-#: libxml2's longest name without XML_PARSE_HUGE; Saxon is given the same limit.
-MAX_NAME_LENGTH = 50_000
-
-#: JAXP parser properties for Saxon, so that its parser accepts exactly what this
-#: loader accepts (its defaults are 100 levels, 200 attributes, 1000-character names).
-#: ``0`` is "no limit": the loader's own check of attributes is the bound, because
-#: libxml2 does not show redundant namespace re-declarations, which JAXP would count.
-SAXON_PARSER_LIMITS = {
-    "http://www.oracle.com/xml/jaxp/properties/maxElementDepth": str(MAX_DEPTH),
-    "http://www.oracle.com/xml/jaxp/properties/elementAttributeLimit": "0",
-    "http://www.oracle.com/xml/jaxp/properties/maxXMLNameLimit": str(MAX_NAME_LENGTH),
-}
+#: The limits Saxon's parser is given too (one parser's limits, see :mod:`teikit.saxon`).
+MAX_ATTRIBUTES = saxon.MAX_ATTRIBUTES
+MAX_NAME_LENGTH = saxon.MAX_NAME_LENGTH
 
 
 class _NothingResolver(etree.Resolver):
@@ -287,7 +277,6 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
 
 
 _Chain = tuple[tuple[Path, str | None], ...]
-_REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _POINTER = re.compile(r"^(?:xpointer\(id\(['\"](.+)['\"]\)\)|element\((.+)\))$")
 
 
@@ -342,7 +331,7 @@ class _Includer:
             raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
                                   f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
         href = inc.get("href", "")
-        if _REMOTE.match(href) and not href.startswith("file:"):
+        if is_remote(href):
             raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach "
                                   "the network; teikit includes local files only. Download "
                                   "it next to the document and point href at the copy.",
@@ -423,20 +412,6 @@ def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None)
             last.tail = (last.tail or "") + tail
         else:
             parent.text = (parent.text or "") + tail
-
-
-def for_saxon(tree: etree._ElementTree) -> str:
-    """The document as text for Saxon: the root and its sibling comments and processing
-    instructions, never the DOCTYPE.
-
-    Why: Saxon's own parser would try to load a DTD the DOCTYPE names (and fail, or
-    read a file); the loader already decided the document stands without it.
-    """
-    root = tree.getroot()
-    before = list(root.itersiblings(preceding=True))[::-1]
-    after = list(root.itersiblings())
-    return "".join(etree.tostring(node, encoding="unicode", with_tail=False) + "\n"
-                   for node in (*before, root, *after))
 
 
 #: Folders a run validates (the folder arguments, the folders of file arguments): with

@@ -14,10 +14,10 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from teikit.loading import TEI_NS
+from teikit.namespaces import TEI, XML, XPATH_PREFIXES
 
-NAMESPACES = {"tei": TEI_NS, "xml": "http://www.w3.org/XML/1998/namespace"}
-_PREFIXES = {TEI_NS: "tei", "http://www.w3.org/XML/1998/namespace": "xml"}
+NAMESPACES = XPATH_PREFIXES
+_PREFIXES = {TEI: "tei", XML: "xml"}
 
 
 def xpath_of(node: etree._Element) -> str:

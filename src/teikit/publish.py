@@ -2,18 +2,19 @@
 
 Why a module of its own: the library's transformations return strings and bytes; this
 is where they meet the file system, under one rule — an output file is either the
-complete new version or the old one untouched (:func:`write_atomic`), and an invalid
-edition is not published unless the caller insists (``force``).
+complete new version or the old one untouched (:func:`teikit.files.write_atomic`), and an
+invalid edition is not published unless the caller insists (``force``).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
+from teikit.epub import epub_bytes
+from teikit.files import write_atomic
+from teikit.transform import run
 
 #: The edition this repository publishes, relative to the repository's top folder.
 EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
@@ -22,41 +23,10 @@ EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
 SUFFIXES = {"html": ".html", "text": ".txt", "epub": ".epub"}
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a mix.
-
-    The bytes go to a temporary file in the same folder (same file system, so the final
-    ``os.replace`` is atomic), are flushed to disk, and replace ``path`` in one step. On
-    any failure the temporary file is removed and an existing ``path`` stays as it was.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
 def _render(doc: Document, fmt: str, params: dict[str, str] | None,
             report: Report) -> bytes:
     """The bytes of ``fmt`` for ``doc``; stylesheet messages go into ``report``."""
-    from teikit.transform import run
-
     if fmt == "epub":
-        from teikit.epub import epub_bytes
-
         data, diagnostics = epub_bytes(doc, params)
         report.add(diagnostics)
         return data

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from teikit.diagnostics import Diagnostic, Report, Severity, UsageError
+from teikit.codes import Severity, UsageError
+from teikit.version import __version__
+
+if TYPE_CHECKING:
+    from teikit.diagnostics import Diagnostic, Report
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -96,8 +101,6 @@ def _text(report: Report) -> str:
 
 
 def _json(report: Report) -> str:
-    from teikit import __version__
-
     counts = Counter(d.severity.value for d in report)
     data = {
         "version": JSON_VERSION,
@@ -155,8 +158,6 @@ def _uri(file: str) -> str:
 
 
 def _sarif(report: Report) -> str:
-    from teikit import __version__
-
     rule_ids = sorted({d.rule for d in report})
     index = {rule: i for i, rule in enumerate(rule_ids)}
     rules = [{

@@ -1,141 +1,81 @@
-"""XSLT 3.0 on saxonche: one processor, each stylesheet compiled once, messages as diagnostics.
+"""XSLT 3.0 stylesheets with parameters: a TEI document in, HTML or text out, with messages.
 
-Why a process-wide processor: starting SaxonC and compiling a stylesheet cost far more
-than running it, and ``teikit build`` runs three stylesheets over the same document;
-the Schematron engine reuses :func:`saxon` for the same reason.
+The stylesheets in ``xslt/`` run on the process's one Saxon processor (:mod:`teikit.saxon`),
+each compiled once. The document is handed over as the serialised lxml tree (XIncludes
+already resolved by :mod:`teikit.loading`, so Saxon never opens a file or the network)
+with its base URI, so ``base-uri()`` and relative ``unparsed-text()`` behave as for the
+file itself.
 
-The document is handed over as the serialised lxml tree (XIncludes already resolved by
-:mod:`teikit.loading`, so Saxon never opens a file or the network) with its base URI, so
-``base-uri()`` and relative ``unparsed-text()`` behave as for the file itself.
+Why :func:`transform` returns a :class:`Result` rather than a string: stylesheets say
+things (an unresolved ``@ref``, an unknown element rendered as its content) through
+``xsl:message``; returning only the output dropped them. ``terminate="yes"`` and dynamic
+errors raise :class:`TeikitError` carrying a located diagnostic: never a traceback.
 
-Stylesheets report through ``<xsl:message>`` in the form
-``teikit|SEVERITY|CODE|XPATH|TEXT``; each becomes a :class:`Diagnostic` with rule
-``xslt:CODE`` located through :mod:`teikit.locations`. ``terminate="yes"`` and dynamic
-errors raise :class:`TeikitError` carrying such a diagnostic: never a traceback.
+The EPUB stylesheet's output, a bundle of XHTML documents that :mod:`teikit.epub`
+packages, is not a format: only :func:`epub_bundle` produces it.
 """
 
 from __future__ import annotations
 
 import re
 import textwrap
-import threading
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lxml import etree
 
+from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
-from teikit.locations import element_at, locate
+from teikit.namespaces import XSLT
 from teikit.resources import stylesheet
 
 if TYPE_CHECKING:
     from teikit.document import Document
 
-#: Output format -> stylesheet file in ``xslt/``.
-STYLESHEETS = {"html": "html.xsl", "text": "text.xsl", "epub-bundle": "epub.xsl"}
+#: Public output format -> stylesheet file in ``xslt/``.
+STYLESHEETS = {"html": "html.xsl", "text": "text.xsl"}
+#: The EPUB stylesheet: its parameters are ``--param``s of ``--to epub``.
+_EPUB = "epub"
+_SHEETS = {**STYLESHEETS, _EPUB: "epub.xsl"}
 
-_XSL_NS = "http://www.w3.org/1999/XSL/Transform"
-_LOCK = threading.RLock()
+T = TypeVar("T")
 
 
 @dataclass
-class Result:
-    """What one transformation produced: the serialised output and the messages."""
+class Result(Generic[T]):
+    """What one transformation produced: the output and what the stylesheet said.
 
-    output: str
+    ``output`` is the HTML or text (a ``str``), EPUB bytes, or a written file's path;
+    ``diagnostics`` holds every ``xsl:message`` as a located diagnostic.
+    """
+
+    output: T
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-
-_processor: Any = None
-_sandbox: Any = None
-
-#: Saxon configuration features (see Saxon's "Configuration features" page).
-_ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
-_EXTERNAL_FUNCTIONS = "http://saxon.sf.net/feature/allow-external-functions"
-_PARSER_PROPERTY = "http://saxon.sf.net/feature/parserProperty?uri="
+    def __str__(self) -> str:
+        return str(self.output)
 
 
-def harden(processor: Any, allowed_protocols: str) -> Any:
-    """Lock ``processor`` down and return it.
-
-    * ``allowedProtocols``: which URI schemes ``doc()``, ``unparsed-text()``,
-      ``collection()``, ``xsl:include`` … may reach ("" = none at all);
-    * ``allow-external-functions=false``: no extension functions or instructions, no
-      ``xsl:result-document`` (refused at compile time), and ``environment-variable()``
-      sees no environment;
-    * the XML parser's limits equal the loader's (:data:`teikit.loading.SAXON_PARSER_LIMITS`),
-      so a document that loads never fails inside Saxon (its defaults are 100 levels,
-      200 attributes).
-    """
-    from urllib.parse import quote
-
-    from teikit.loading import SAXON_PARSER_LIMITS
-
-    processor.set_configuration_property(_ALLOWED_PROTOCOLS, allowed_protocols)
-    processor.set_configuration_property(_EXTERNAL_FUNCTIONS, "false")
-    for name, value in SAXON_PARSER_LIMITS.items():
-        processor.set_configuration_property(_PARSER_PROPERTY + quote(name, safe=""), value)
-    return processor
-
-
-def saxon() -> Any:
-    """The one ``PySaxonProcessor`` for teikit's own stylesheets (created on first use).
-
-    saxonche is imported here, not at module import, so ``teikit validate`` with
-    RelaxNG only never pays for starting Saxon. teikit's stylesheets are trusted code
-    but read their imports and CSS from the installation, so this processor may use
-    ``file:`` URIs; it has no network, no extension functions and no result documents.
-    """
-    global _processor
-    with _LOCK:
-        if _processor is None:
-            from saxonche import PySaxonProcessor
-
-            _processor = harden(PySaxonProcessor(license=False), "file,jar")
-        return _processor
-
-
-def sandbox() -> Any:
-    """The ``PySaxonProcessor`` that runs code teikit did not write (compiled
-    Schematron): it may reach no URI at all, so whatever a schema's XPath asks for,
-    only the document handed to it is readable (see :func:`harden`)."""
-    global _sandbox
-    with _LOCK:
-        if _sandbox is None:
-            from saxonche import PySaxonProcessor
-
-            _sandbox = harden(PySaxonProcessor(license=False), "")
-        return _sandbox
-
-
-@cache
-def _executable(fmt: str) -> Any:
-    """The compiled stylesheet for ``fmt`` (compiled once per process)."""
-    from saxonche import PySaxonApiError
-
-    path = stylesheet(STYLESHEETS[fmt])
-    compiler = saxon().new_xslt30_processor()
+def _compiled(fmt: str) -> saxon.Stylesheet:
+    """The compiled stylesheet for ``fmt`` (once per process, see :mod:`teikit.saxon`)."""
+    path = stylesheet(_SHEETS[fmt])
     try:
-        executable = compiler.compile_stylesheet(stylesheet_file=str(path))
-    except PySaxonApiError as exc:
-        raise TeikitError(f"teikit's stylesheet {path.name} does not compile: {exc}; the "
-                          "installation is broken, reinstall teikit.") from None
-    if executable is None:  # saxonche reports some compile errors only this way
-        raise TeikitError(f"teikit's stylesheet {path.name} does not compile.")
-    executable.set_save_xsl_message(True)
-    return executable
+        return saxon.compile_file(path)
+    except saxon.CompileError as exc:
+        raise TeikitError(f"teikit's stylesheet {path.name} does not compile: {exc.detail}; "
+                          "the installation is broken, reinstall teikit.") from None
 
 
 @cache
 def parameters(fmt: str) -> dict[str, str]:
-    """The parameters a format accepts, with their defaults (from the stylesheets).
+    """The parameters a format (``html``, ``text``, ``epub``) accepts, with defaults.
 
     Read from the ``xsl:param`` declarations of the stylesheet and its imports, so the
     CLI can refuse a misspelt ``--param`` instead of silently ignoring it.
     """
     found: dict[str, str] = {}
-    todo = [stylesheet(STYLESHEETS[fmt])]
+    todo = [stylesheet(_SHEETS[fmt])]
     seen: set[str] = set()
     while todo:
         path = todo.pop()
@@ -143,18 +83,18 @@ def parameters(fmt: str) -> dict[str, str]:
             continue
         seen.add(str(path))
         root = etree.parse(str(path)).getroot()
-        for p in root.findall(f"{{{_XSL_NS}}}param"):
+        for p in root.findall(f"{{{XSLT}}}param"):
             name = p.get("name", "")
             default = p.get("select", "")
             found.setdefault(name, default.strip("'"))
-        for imp in root.findall(f"{{{_XSL_NS}}}import") + root.findall(f"{{{_XSL_NS}}}include"):
+        for imp in root.findall(f"{{{XSLT}}}import") + root.findall(f"{{{XSLT}}}include"):
             todo.append(path.parent / imp.get("href", ""))
     return found
 
 
 def _check_params(fmt: str, params: dict[str, str]) -> None:
     known = parameters(fmt)
-    extra = [name for name in (params or {}) if name not in known]
+    extra = [name for name in params if name not in known]
     if extra:
         raise UsageError(f"unknown parameter(s) for {fmt}: {', '.join(sorted(extra))}; "
                          f"known: {', '.join(sorted(known)) or 'none'}.")
@@ -168,88 +108,52 @@ def _check_params(fmt: str, params: dict[str, str]) -> None:
             raise UsageError(f"--param {name} expects true or false, got '{value}'.")
 
 
-_SEVERITIES = {s.value: s for s in Severity}
-
-
-def _message_diagnostic(text: str, doc: Document) -> Diagnostic:
-    """One ``xsl:message`` as a located diagnostic (unstructured messages become info)."""
-    parts = text.split("|", 4)
+def _apply(doc: Document, fmt: str, params: dict[str, str] | None) -> Result[str]:
+    """Run the stylesheet of ``fmt`` (checked parameters) and locate its messages."""
+    params = dict(params or {})
+    _check_params(fmt, params)
     file = str(doc.path) if doc.path else ""
-    if len(parts) == 5 and parts[0] == "teikit":
-        _, severity, code, xpath, message = parts
-        where: dict[str, Any] = {"file": file}
-        node = element_at(doc.tree, xpath) if xpath else None
-        if node is not None:
-            where = locate(node, file)
-        return Diagnostic(_SEVERITIES.get(severity, Severity.WARNING), f"xslt:{code}",
-                          message, **where)
-    return Diagnostic(Severity.INFO, "xslt:message", text.strip(), file=file)
+    base = doc.path.resolve().as_uri() if doc.path is not None else None
+    try:
+        out = _compiled(fmt).run(doc.tree, params, base_uri=base)
+    except saxon.RunError as exc:
+        found = saxon.message_diagnostics(exc.messages, doc.tree, file)
+        stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
+        if stop is None:
+            stop = error("xslt:error", f"The {fmt} stylesheet failed: {exc.detail}",
+                         file=file)
+        raise TeikitError(str(stop), stop) from None
+    return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
 
 
-def _messages(executable: Any, doc: Document) -> list[Diagnostic]:
-    values = executable.get_xsl_messages()
-    executable.clear_xsl_messages()
-    if values is None:
-        return []
-    return [_message_diagnostic(values.item_at(i).string_value, doc)
-            for i in range(values.size)]
-
-
-def _source(doc: Document) -> Any:
-    """The document as a Saxon node, parsed from the lxml tree with the file's base URI."""
-    builder = saxon().new_document_builder()
-    if doc.path is not None:
-        builder.set_base_uri(doc.path.resolve().as_uri())
-    from teikit.loading import for_saxon
-
-    text = for_saxon(doc.tree)  # never the DOCTYPE: Saxon must not load a DTD
-    return builder.parse_xml(xml_text=text, encoding="UTF-8")
-
-
-_SAXON_LINE = re.compile(r"line (\d+)")
-
-
-def run(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result:
-    """Transform ``doc`` to ``fmt`` and return the output with the stylesheet's messages.
+def run(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result[str]:
+    """Transform ``doc`` to ``fmt`` (``html`` or ``text``) with the stylesheet's messages.
 
     Raises :class:`UsageError` for an unknown format or parameter and
     :class:`TeikitError` (with a located diagnostic) when the stylesheet stops.
     """
-    from saxonche import PySaxonApiError
-
     if fmt not in STYLESHEETS:
         raise UsageError(f"unknown output format '{fmt}'; choose one of "
                          f"{', '.join(sorted(STYLESHEETS))}.")
-    params = dict(params or {})
-    _check_params(fmt, params)
-    proc = saxon()
-    with _LOCK:
-        executable = _executable(fmt)
-        node = _source(doc)
-        executable.clear_parameters()
-        for name, value in params.items():
-            executable.set_parameter(name, proc.make_string_value(value))
-        executable.clear_xsl_messages()
-        try:
-            output = executable.transform_to_string(xdm_node=node)
-        except PySaxonApiError as exc:
-            found = _messages(executable, doc)
-            stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
-            if stop is None:
-                stop = error("xslt:error", f"The {fmt} stylesheet failed: {str(exc).strip()}",
-                             file=str(doc.path or ""))
-            raise TeikitError(str(stop), stop) from None
-        diagnostics = _messages(executable, doc)
-    if output is None:
-        output = ""
+    result = _apply(doc, fmt, params)
     if fmt == "text":
-        output = wrap(finish_text(output), int(params.get("width", "0") or 0))
-    return Result(output, diagnostics)
+        width = int((params or {}).get("width", "0") or 0)
+        result.output = wrap(finish_text(result.output), width)
+    return result
 
 
-def transform(doc: Document, fmt: str, params: dict[str, str] | None = None) -> str:
-    """The output of ``fmt`` (``html``, ``text``, ``epub-bundle``) for ``doc``."""
-    return run(doc, fmt, params).output
+def transform(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result[str]:
+    """``doc`` as ``html`` or ``text``: ``.output`` is the string, ``.diagnostics`` what
+    the stylesheet reported (``str(result)`` is the output too)."""
+    return run(doc, fmt, params)
+
+
+def epub_bundle(doc: Document, params: dict[str, str] | None = None) -> Result[str]:
+    """The EPUB stylesheet's bundle (XHTML documents plus header metadata) for ``doc``.
+
+    Not an output format: :mod:`teikit.epub` is its only reader, and packages it.
+    """
+    return _apply(doc, _EPUB, params)
 
 
 _SPACE = re.compile(r"[ \t\r\n]+")
@@ -286,7 +190,7 @@ def wrap(text: str, width: int) -> str:
         if len(line) <= width:
             out.append(line)
             continue
-        indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+        indent = line[:len(line) - len(line.lstrip())]
         label = re.match(r"\s*(\S{1,6}[.)]) ", line)
         hanging = " " * len(label.group(0)) if label and len(label.group(0)) < width // 2 \
             else indent

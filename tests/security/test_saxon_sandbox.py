@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from teikit.transform import sandbox
+from teikit.saxon import sandbox
 from tests.security.conftest import Attack
 
 

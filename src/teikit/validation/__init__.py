@@ -1,72 +1,21 @@
 """Validation: files, folders and globs in; one :class:`~teikit.diagnostics.Report` out.
 
-This module is the public face: :func:`validate_document` runs the engines that
-:mod:`teikit.validation.schemas` resolves for one loaded document, and :func:`validate`
-reads its arguments and hands the files to :mod:`teikit.validation.batch`, which owns
-workers, warm-up and ordering.
+This module is the public face: :func:`validate` reads its arguments and hands the
+files to :mod:`teikit.validation.batch`, which owns workers, warm-up, ordering and
+:func:`validate_document` (the engines that :mod:`teikit.validation.schemas` resolves,
+run on one loaded document).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from teikit.diagnostics import Diagnostic, Report, TeikitError, UsageError
-from teikit.locations import display_path
+from teikit.diagnostics import Diagnostic, Report
+from teikit.validation.batch import ProgressCallback, validate_document
 
 __all__ = ["expand_paths", "validate", "validate_document"]
-
-ProgressCallback = Callable[[int, int], None]
-
-
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
-    return (d.file, d.line, d.column, d.rule, d.message)
-
-
-def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
-                      embedded_schematron: bool = False) -> Report:
-    """Validate one loaded :class:`~teikit.document.Document`.
-
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
-    by default the document's ``xml-model`` PIs, else the teikit profile. A schema that
-    cannot be used (it does not compile, is unsafe, or fails while running) is a located
-    error in this document's report, not the end of a run over many documents; only
-    failures without a location (the schema store is broken) are raised.
-    """
-    from teikit.validation.schemas import resolve
-
-    path = doc.path  # type: ignore[attr-defined]
-    report = Report(files=[display_path(str(path))] if path else [])
-    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
-                               for d in getattr(doc, "notes", ())]
-    engines: list[object] = []
-    try:
-        engines = list(resolve(list(schemas) if schemas else None, doc,
-                               embedded_schematron=embedded_schematron))
-    except TeikitError as exc:
-        found.append(_isolated(exc, report))
-    for engine in engines:
-        try:
-            found.extend(engine.validate(doc))  # type: ignore[attr-defined]
-        except TeikitError as exc:
-            found.append(_isolated(exc, report))
-    # One engine may reach the same fact through two schemas; say it once.
-    unique = list(dict.fromkeys(found))
-    report.add(sorted(unique, key=_sort_key))
-    return report
-
-
-def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
-    """A schema's failure as this document's located error (an input error: exit 2), or
-    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
-    if exc.diagnostic is None or isinstance(exc, UsageError):
-        raise exc
-    report.input_error = True
-    diag = exc.diagnostic
-    return replace(diag, file=display_path(diag.file)) if diag.file else diag
-
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | None = None, *, jobs: int = 1,

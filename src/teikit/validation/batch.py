@@ -23,16 +23,16 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 
 __all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
-           "validate_path"]
+           "validate_document", "validate_path"]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -67,6 +67,53 @@ class Options:
 
 #: The per-file seam: validate one path under the run's options.
 ValidateOne = Callable[[Path, Options], Report]
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.rule, d.message)
+
+
+def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
+                      embedded_schematron: bool = False) -> Report:
+    """Validate one loaded :class:`~teikit.document.Document`.
+
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
+    by default the document's ``xml-model`` PIs, else the teikit profile. A schema that
+    cannot be used (it does not compile, is unsafe, or fails while running) is a located
+    error in this document's report, not the end of a run over many documents; only
+    failures without a location (the schema store is broken) are raised.
+    """
+    from teikit.validation.schemas import resolve
+
+    path = doc.path  # type: ignore[attr-defined]
+    report = Report(files=[display_path(str(path))] if path else [])
+    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
+                               for d in getattr(doc, "notes", ())]
+    engines: list[object] = []
+    try:
+        engines = list(resolve(list(schemas) if schemas else None, doc,
+                               embedded_schematron=embedded_schematron))
+    except TeikitError as exc:
+        found.append(_isolated(exc, report))
+    for engine in engines:
+        try:
+            found.extend(engine.validate(doc))  # type: ignore[attr-defined]
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
+    # One engine may reach the same fact through two schemas; say it once.
+    unique = list(dict.fromkeys(found))
+    report.add(sorted(unique, key=_sort_key))
+    return report
+
+
+def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
+    """A schema's failure as this document's located error (an input error: exit 2), or
+    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
+    if exc.diagnostic is None or isinstance(exc, UsageError):
+        raise exc
+    report.input_error = True
+    diag = exc.diagnostic
+    return replace(diag, file=display_path(diag.file)) if diag.file else diag
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
@@ -125,7 +172,6 @@ def validate_path(path: Path, options: Options) -> Report:
     """One file, start to end; a file teikit will not read is an input error, not a crash."""
     from teikit.document import load
     from teikit.loading import set_project_roots
-    from teikit.validation import validate_document
 
     set_project_roots(tuple(Path(r) for r in options.roots))
     shown = display_path(str(path))
@@ -167,7 +213,6 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
-    from teikit.validation import validate_document
     from teikit.validation.schemas import resolve
 
     if len(files) < 2 * WARM_SAMPLE:

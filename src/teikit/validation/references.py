@@ -26,6 +26,7 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, LoadError, error
 from teikit.loading import TEI_NS, parse_file
 from teikit.locations import file_of, locate
+from teikit.namespaces import XML, clark
 
 #: Attributes whose values are whitespace-separated lists of pointers (TEI's
 #: att.pointing, att.canonical @ref, att.global.linking, att.global.responsibility,
@@ -38,7 +39,7 @@ POINTER_ATTRIBUTES = ("ref", "target", "corresp", "who", "sameAs", "copyOf", "ne
 ABSOLUTE_SCHEMES = {"http", "https", "urn", "mailto", "ftp", "ftps", "doi", "info", "tag",
                     "data", "tel", "geo", "ark", "isbn", "issn", "hdl"}
 
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+XML_ID = clark(XML, "id")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
 
 

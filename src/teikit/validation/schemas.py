@@ -28,18 +28,23 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
+from teikit.files import is_remote, user_cache_dir, write_atomic
 from teikit.loading import inside_project
 from teikit.locations import display_path
+from teikit.namespaces import RELAXNG, SCHEMATRON_ALL, XSD
 
-RELAXNG_NS = "http://relaxng.org/ns/structure/1.0"
-XSD_NS = "http://www.w3.org/2001/XMLSchema"
-SCHEMATRON_NS = {"http://purl.oclc.org/dsdl/schematron", "http://www.ascc.net/xml/schematron"}
+if TYPE_CHECKING:
+    from teikit.document import Document
+
+RELAXNG_NS = RELAXNG
+XSD_NS = XSD
+SCHEMATRON_NS = SCHEMATRON_ALL
 
 PROFILES = ("teikit", "teikit-xsd", "references")
 KINDS = {".rng": "relaxng", ".xsd": "xsd", ".sch": "schematron"}
@@ -48,7 +53,7 @@ KINDS = {".rng": "relaxng", ".xsd": "xsd", ".sch": "schematron"}
 class Engine(Protocol):
     """What every validation engine offers: one compiled schema, many documents."""
 
-    def validate(self, doc: object) -> list[Diagnostic]: ...  # pragma: no cover
+    def validate(self, doc: Document) -> list[Diagnostic]: ...  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -61,17 +66,17 @@ class Notice:
 
     diagnostics: tuple[Diagnostic, ...]
 
-    def validate(self, doc: object) -> list[Diagnostic]:
+    def validate(self, doc: Document) -> list[Diagnostic]:
         return list(self.diagnostics)
 
 
 class References:
     """The reference check as an engine, so profiles can list it beside grammars."""
 
-    def validate(self, doc: object) -> list[Diagnostic]:
+    def validate(self, doc: Document) -> list[Diagnostic]:
         from teikit.validation.references import check
 
-        return check(doc)  # type: ignore[arg-type]
+        return check(doc)
 
 
 # --------------------------------------------------------------------------- the store
@@ -110,8 +115,7 @@ def store_dir() -> Path:
     """The schema store: ``$TEIKIT_SCHEMA_STORE``, else the user's cache folder."""
     if os.environ.get("TEIKIT_SCHEMA_STORE"):
         return Path(os.environ["TEIKIT_SCHEMA_STORE"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache).expanduser() / "teikit" / "schemas"
+    return user_cache_dir() / "schemas"
 
 
 def sha256_of(path: Path) -> str:
@@ -134,10 +138,8 @@ def _read_index(store: Path) -> dict[str, dict[str, str]]:
 
 
 def _write_index(store: Path, index: dict[str, dict[str, str]]) -> None:
-    store.mkdir(parents=True, exist_ok=True)
-    tmp = store / f".{INDEX}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, store / INDEX)
+    text = json.dumps(index, indent=2, sort_keys=True) + "\n"
+    write_atomic(store / INDEX, text.encode("utf-8"))
 
 
 _VERIFIED: dict[tuple[str, int, int], str] = {}
@@ -176,12 +178,9 @@ def _store_file(name: str, data_path: Path, version: str, kind: str, filename: s
                 source: str) -> Path:
     store = store_dir()
     target_dir = store / name / re.sub(r"[^A-Za-z0-9._-]+", "_", version)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / filename
-    tmp = target_dir / f".{filename}.{os.getpid()}.tmp"
-    shutil.copyfile(data_path, tmp)
-    digest = sha256_of(tmp)
-    os.replace(tmp, target)
+    data = data_path.read_bytes()
+    target = write_atomic(target_dir / filename, data)
+    digest = hashlib.sha256(data).hexdigest()
     index = _read_index(store)
     index[name] = {"version": version, "kind": kind, "file": target.relative_to(store).as_posix(),
                    "sha256": digest, "source": source}
@@ -303,38 +302,7 @@ def listing() -> list[dict[str, str]]:
     return rows
 
 
-def schemas_command(action: str, name: str, path: str | None) -> str:
-    """What ``teikit schemas ACTION [NAME] [PATH]`` does, as the text to show."""
-    if action == "list":
-        rows = listing()
-        header = {"name": "NAME", "version": "VERSION", "kind": "KIND",
-                  "sha256": "SHA-256", "state": "STATE"}
-        cols = list(header)
-        widths = {c: max(len(header[c]), *(len(r[c]) for r in rows)) for c in cols}
-        lines = ["  ".join(header[c].ljust(widths[c]) for c in cols).rstrip()]
-        lines += ["  ".join(r[c].ljust(widths[c]) for c in cols).rstrip() for r in rows]
-        lines.append(f"store: {store_dir()}")
-        return "\n".join(lines)
-    if action == "fetch":
-        if not name:
-            raise UsageError("teikit schemas fetch NAME [--from FILE]: which schema? "
-                             f"(known: {', '.join(sorted(REGISTRY))})")
-        stored = fetch(name, Path(path) if path else None)
-        return f"{name} ({REGISTRY[name].version}) stored at {stored}, SHA-256 verified"
-    if action == "add":
-        if not name or not path:
-            raise UsageError("teikit schemas add NAME PATH: both a name and a file are needed.")
-        stored = add(name, Path(path))
-        return f"{name} stored at {stored} (SHA-256 {sha256_of(stored)[:12]}…)"
-    raise UsageError(f"unknown schemas action '{action}' (list, fetch, add)")
-
-
 # --------------------------------------------------------------------------- resolution
-
-
-def _is_remote(href: str) -> bool:
-    scheme = urlparse(href).scheme.lower()
-    return len(scheme) > 1 and scheme != "file"
 
 
 def check_names(names: Sequence[str]) -> None:
@@ -473,7 +441,7 @@ def _from_models(doc: object, embedded_schematron: bool) -> list[Engine] | None:
             notes.append(error("schema:missing", "This xml-model processing instruction has "
                                "no href; add one or remove the instruction.", **where))
             continue
-        if _is_remote(model.href):
+        if is_remote(model.href):
             notes.append(Diagnostic(
                 Severity.WARNING, "schema:remote",
                 f"The xml-model schema {model.href} is remote and teikit does not fetch "

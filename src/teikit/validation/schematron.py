@@ -37,16 +37,26 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
 from teikit.locations import display_path, element_at, locate
-from teikit.transform import sandbox  # Saxon with no protocols, no environment
-from teikit.validation.schematron_compiler import ISO, OLD, Compiler, is_sch
+from teikit.namespaces import (
+    RELAXNG,
+    SCHEMATRON,
+    SCHEMATRON_OLD,
+    TEIKIT_SCHEMATRON_RESULT,
+    XSLT,
+)
+from teikit.validation.schematron_compiler import Compiler, is_sch
 
 if TYPE_CHECKING:
     from teikit.document import Document
 
-XSL = "http://www.w3.org/1999/XSL/Transform"
-RNG = "http://relaxng.org/ns/structure/1.0"
+ISO = SCHEMATRON
+OLD = SCHEMATRON_OLD
+XSL = XSLT
+RNG = RELAXNG
+SCH_NAMESPACES = (ISO, OLD)
 
 #: Schematron roles (ISO leaves them open) and the severity each one means.
 ROLE_SEVERITY: dict[str, Severity] = {
@@ -60,6 +70,7 @@ ROLE_SEVERITY: dict[str, Severity] = {
     "informational": Severity.INFO,
 }
 
+_RESULT = TEIKIT_SCHEMATRON_RESULT
 
 
 @cache
@@ -88,13 +99,11 @@ class Schematron:
         #: the generated XSLT 3.0 text (kept for debugging and for the decision record)
         self.xslt = xslt
         self._codes = codes
-        self._lock = threading.Lock()
         try:
-            compiler = sandbox().new_xslt30_processor()
-            self._executable = compiler.compile_stylesheet(stylesheet_text=xslt)
-        except Exception as exc:  # saxonche raises PySaxonApiError; its text is the help
+            self._stylesheet = saxon.compile_text(xslt, source, untrusted=True)
+        except saxon.CompileError as exc:
             message = (f"The Schematron schema {source} does not compile as XSLT 3.0: "
-                       f"{str(exc).strip()}. Check the XPath in its @context/@test/@value.")
+                       f"{exc.detail}. Check the XPath in its @context/@test/@value.")
             raise TeikitError(message, error("sch:schema-invalid", message, file=source)
                               ) from None
 
@@ -163,20 +172,14 @@ class Schematron:
 
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every failed assertion and successful report, located in ``doc``."""
-        from teikit.loading import for_saxon
-
-        text = for_saxon(doc.tree)
-        proc = sandbox()
-        with self._lock:
-            try:
-                node = proc.parse_xml(xml_text=text)
-                out = self._executable.transform_to_string(xdm_node=node)
-            except Exception as exc:
-                message = (f"Running the Schematron schema {self.source} on "
-                           f"{doc.path or 'the document'} failed: {str(exc).strip()}")
-                raise TeikitError(message, error("sch:run-failed", message,
-                                                 file=str(doc.path or ""))) from None
-        return self._diagnostics(out or "", doc)
+        try:
+            out = self._stylesheet.run(doc.tree).text
+        except saxon.RunError as exc:
+            message = (f"Running the Schematron schema {self.source} on "
+                       f"{doc.path or 'the document'} failed: {exc.detail}")
+            raise TeikitError(message, error("sch:run-failed", message,
+                                             file=str(doc.path or ""))) from None
+        return self._diagnostics(out, doc)
 
     def _diagnostics(self, out: str, doc: Document) -> list[Diagnostic]:
         found: list[Diagnostic] = []

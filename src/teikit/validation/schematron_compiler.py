@@ -11,6 +11,7 @@ and abstract patterns are expanded and before any XSLT is generated.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,22 @@ from typing import Any
 from lxml import etree
 
 from teikit.diagnostics import TeikitError, error
+from teikit.files import is_remote
+from teikit.namespaces import SCHEMATRON, SCHEMATRON_OLD, TEIKIT_SCHEMATRON_RESULT, XSD, XSLT
 from teikit.validation.schematron_safety import Checker, inside, own_functions
 
-ISO = "http://purl.oclc.org/dsdl/schematron"
-OLD = "http://www.ascc.net/xml/schematron"
-XSL = "http://www.w3.org/1999/XSL/Transform"
+ISO = SCHEMATRON
+OLD = SCHEMATRON_OLD
+XSL = XSLT
 SCH_NAMESPACES = (ISO, OLD)
-RESULT = "urn:teikit:schematron-result"
+RESULT = TEIKIT_SCHEMATRON_RESULT
 #: sch:include elements expanded at most (a cycle of includes would never end).
 MAX_INCLUDES = 256
+
+
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement that inserts ``value`` as is (no backslash escapes)."""
+    return lambda _match: value
 
 
 def is_sch(el: Any, local: str | None = None) -> bool:
@@ -42,6 +50,7 @@ def _local(el: etree._Element) -> str:
 
 def _children(el: etree._Element, local: str) -> list[etree._Element]:
     return [c for c in el if is_sch(c, local)]
+
 
 
 class Compiler:
@@ -76,11 +85,11 @@ class Compiler:
                     if prefix and prefix not in ("xsl", "xml") and uri not in SCH_NAMESPACES:
                         self.namespaces.setdefault(prefix, uri)
         for ns in self.schema.iter(f"{{{ISO}}}ns", f"{{{OLD}}}ns"):
-            prefix, uri = ns.get("prefix"), ns.get("uri")
-            if not prefix or uri is None:
+            ns_prefix, ns_uri = ns.get("prefix"), ns.get("uri")
+            if not ns_prefix or ns_uri is None:
                 raise self._fail("sch:ns needs both @prefix and @uri.", ns)
-            self.namespaces[prefix] = uri
-        self.namespaces.setdefault("xs", "http://www.w3.org/2001/XMLSchema")
+            self.namespaces[ns_prefix] = ns_uri
+        self.namespaces.setdefault("xs", XSD)
 
     def _expand_abstract_patterns(self) -> None:
         """Instantiate ``<pattern is-a="…">`` from abstract patterns by substituting
@@ -112,7 +121,7 @@ class Compiler:
                     for name in names:
                         value = params[name]
                         text = re.sub(rf"\${re.escape(name)}(?![\w.-])",
-                                      lambda _m, v=value: v, text)
+                                      _literal(value), text)
                     el.set(attr, text)
             parent = p.getparent()
             if parent is not None:
@@ -295,7 +304,7 @@ class Compiler:
         a schema named by a stranger's document must not pull in anything else."""
         href = el.get("href", "")
         folder = Path(self.source).parent
-        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href) and not href.startswith("file:"):
+        if is_remote(href):
             raise self.checker.refuse(f"{what} of '{href}' would reach the network", el)
         target = folder / href.removeprefix("file:").split("#")[0]
         if not inside(target, folder):

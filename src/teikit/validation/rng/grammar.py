@@ -25,17 +25,17 @@ whole (slow, but exact).
 from __future__ import annotations
 
 import marshal
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import unescape
 
 from lxml import etree
 
-RNG_NS = "http://relaxng.org/ns/structure/1.0"
+from teikit.files import cache_dir, write_atomic
+from teikit.namespaces import RELAXNG
+
+RNG_NS = RELAXNG
 _R = f"{{{RNG_NS}}}"
 #: Bump when the cached structure changes, so old cache files are ignored.
 CACHE_VERSION = 4
@@ -44,15 +44,6 @@ ANY = "__teikit_any"
 STRICT = "__teikit_strict"
 
 _NOT_REDUCIBLE = {f"{_R}{n}" for n in ("include", "externalRef", "parentRef")}
-
-
-def cache_dir() -> Path:
-    """Where indexed grammars are kept: $TEIKIT_CACHE_DIR, else the XDG cache folder."""
-    env = os.environ.get("TEIKIT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "teikit"
 
 
 @dataclass(frozen=True)
@@ -645,11 +636,7 @@ def index(data: bytes, sha256: str, base_url: str) -> Grammar:
         pass
     grammar = _index(data, sha256, base_url)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grammar-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(marshal.dumps(_to_plain(grammar)))
-        os.replace(tmp, path)
+        write_atomic(path, marshal.dumps(_to_plain(grammar)))
     except OSError:
         pass  # a read-only home folder only costs speed
     return grammar

@@ -1,0 +1,175 @@
+"""Where teikit keeps files and how it writes them: one atomic writer, one set of folders.
+
+Why one module: outputs (``build``), the schema store and the engines' caches all write
+files that another process may be reading, and a run may be killed half-way. Each used to
+carry its own temporary-file-and-rename dance and its own idea of the cache folder; now
+:func:`write_atomic` is the only writer and :func:`cache_dir`/:func:`data_dir` the only
+folders, resolved through ``platformdirs`` so they follow each platform's convention
+(``$XDG_CACHE_HOME/teikit`` on Linux, ``~/Library/Caches/teikit`` on macOS …).
+
+A killed run leaves its temporary file behind. Temporaries carry the writing process's id
+in their name, so the first write into a folder in each process removes those whose
+writer is gone (:func:`remove_stale_temporaries`) instead of letting them pile up.
+
+:func:`is_remote` is here too: it decides, for every href teikit meets (XInclude,
+``sch:include``, ``xml-model``), whether following it would leave the file system.
+
+Imports nothing from teikit: the lowest floor.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import platformdirs
+
+#: The application name the platform folders are made for.
+APP = "teikit"
+#: Every temporary made by :func:`write_atomic` has this in its name, after the target's.
+_TEMP_MARK = ".teikit-"
+_TEMP_SUFFIX = ".tmp"
+_TEMP_NAME = re.compile(r"^\..+\.teikit-(\d+)-[^.]*\.tmp$")
+#: A temporary older than this is stale even if its process id is alive again (pid reuse).
+STALE_AFTER_SECONDS = 24 * 3600
+#: A URI scheme of two or more characters; a single letter is a Windows drive (``C:``).
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+_swept: set[str] = set()
+_swept_lock = threading.Lock()
+
+
+def is_remote(href: str) -> bool:
+    """True when ``href`` names something outside the file system (``http:``, ``urn:`` …).
+
+    ``file:`` URIs, relative and absolute paths and Windows drive letters are local. The
+    loader, the Schematron compiler and schema resolution all refuse remote hrefs, so
+    they share this one test: three slightly different regexes used to disagree on
+    ``C:\\schemas\\x.rng``.
+    """
+    return bool(_SCHEME.match(href)) and not href[:5].lower() == "file:"
+
+
+def user_cache_dir() -> Path:
+    """The platform's cache folder for teikit, ignoring ``$TEIKIT_CACHE_DIR``.
+
+    The schema store lives below it (``schemas/``) so that pointing the rebuildable
+    engine caches elsewhere does not hide the schemas a user fetched.
+    """
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """Where rebuildable caches go: ``$TEIKIT_CACHE_DIR``, else :func:`user_cache_dir`.
+
+    Everything below it may be deleted at any time; teikit only gets slower.
+    """
+    env = os.environ.get("TEIKIT_CACHE_DIR", "").strip()
+    return Path(env).expanduser() if env else user_cache_dir()
+
+
+def data_dir() -> Path:
+    """Where data a user chose to keep goes: ``$TEIKIT_DATA_DIR``, else the platform's
+    data folder (``$XDG_DATA_HOME/teikit`` on Linux). Unlike the cache, not rebuildable."""
+    env = os.environ.get("TEIKIT_DATA_DIR", "").strip()
+    return Path(env).expanduser() if env else Path(
+        platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> Path:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never a mix.
+
+    The bytes go to a temporary file in the same folder (same file system, so the final
+    ``os.replace`` is atomic), are flushed to disk and replace ``path`` in one step. On
+    any failure the temporary is removed and an existing ``path`` stays as it was. Missing
+    parent folders are created. Returns ``path``.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    _sweep_once(folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TEMP_MARK}{os.getpid()}-",
+                               suffix=_TEMP_SUFFIX, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def is_temporary(path: Path) -> bool:
+    """True for a name :func:`write_atomic` gives its temporaries."""
+    return bool(_TEMP_NAME.match(path.name))
+
+
+def remove_stale_temporaries(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Delete the temporaries in ``folder`` whose writing process is gone; return them.
+
+    A temporary of a live process is kept (it is being written right now) unless it is
+    older than :data:`STALE_AFTER_SECONDS`, which covers a recycled process id. Files
+    that are not teikit temporaries are never touched.
+    """
+    removed: list[Path] = []
+    clock = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = clock - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if _process_alive(int(match.group(1))) and age < STALE_AFTER_SECONDS:
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _sweep_once(folder: Path) -> None:
+    """Sweep ``folder`` for stale temporaries the first time this process writes there.
+
+    Once per folder and process: a cache folder may hold thousands of entries, and
+    listing it on every write would make writing N files cost N².
+    """
+    key = str(folder.resolve())
+    with _swept_lock:
+        if key in _swept:
+            return
+        _swept.add(key)
+    remove_stale_temporaries(folder)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with id ``pid`` exists (signal 0 checks without signalling)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate it there: rely on the age alone
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists but belongs to someone else, or we cannot tell: keep it
+    return True
