@@ -18,6 +18,7 @@ Anything wrong becomes a :class:`~teikit.diagnostics.LoadError` holding one loca
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from contextvars import ContextVar
@@ -426,13 +427,24 @@ def set_project_roots(roots: tuple[Path, ...]) -> None:
 
 def inside_project(path: Path, document: Path | None = None) -> bool:
     """Whether ``path`` lies in the project tree: the working folder, a folder this run
-    validates, or the folder of ``document`` itself.
+    validates, or the repository (the nearest folder with ``.git``) of ``document``,
+    else ``document``'s own folder.
 
     Why: a document's ``xml-model`` PI is written by whoever wrote the document; it must
-    not make teikit read ``/home/runner/.ssh/…`` or another checkout on the machine.
+    not make teikit read ``/home/runner/.ssh/…`` or another checkout on the machine,
+    but a document may name the schemas of its own repository from anywhere.
     """
     real = path.resolve()
     roots = [Path.cwd().resolve(), *_project_roots.get()]
     if document is not None:
-        roots.append(document.resolve().parent)
+        roots.append(_repository_of(document.resolve().parent))
     return any(real.is_relative_to(root) for root in roots)
+
+
+@functools.lru_cache(maxsize=256)
+def _repository_of(folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` that holds ``.git``, else ``folder``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder

@@ -24,8 +24,9 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.diagnostics import TeikitError, error
+from teikit.namespaces import XSD, XSLT
 
-XSL = "http://www.w3.org/1999/XSL/Transform"
+XSL = XSLT
 FN = "http://www.w3.org/2005/xpath-functions"
 
 #: Standard functions that read something other than the document, or that run code
@@ -39,7 +40,7 @@ UNSAFE_FUNCTIONS = frozenset({
 
 #: Function namespaces whose every function is pure (constructors, maths, maps, arrays).
 SAFE_NAMESPACES = frozenset({
-    "http://www.w3.org/2001/XMLSchema",
+    XSD,
     "http://www.w3.org/2005/xpath-functions/math",
     "http://www.w3.org/2005/xpath-functions/map",
     "http://www.w3.org/2005/xpath-functions/array",
