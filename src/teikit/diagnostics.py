@@ -25,6 +25,9 @@ class Diagnostic:
     ``rule`` is a stable code with an engine prefix (``rng:``, ``xsd:``, ``sch:<id>``,
     ``ref:unresolved``, ``xml:malformed``, ``load:…``) so that users can search,
     suppress and document findings; ``line`` and ``column`` are 1-based, 0 when unknown.
+    ``expected`` lists, when an engine knows them, what would have been allowed at that
+    point (element names, attribute names or values) in full; the message names only
+    the first few, so a tool reading JSON can offer all of them.
     """
 
     severity: Severity
@@ -34,6 +37,7 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     xpath: str = ""
+    expected: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = self.file or "<input>"
@@ -42,8 +46,9 @@ class Diagnostic:
         return f"{where}: {self.severity.value} [{self.rule}] {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        """The stable JSON shape of one diagnostic (documented in the README)."""
-        return {
+        """The stable JSON shape of one diagnostic (documented in the README);
+        ``expected`` only when the engine said what would have been allowed."""
+        shape: dict[str, object] = {
             "severity": self.severity.value,
             "rule": self.rule,
             "message": self.message,
@@ -52,6 +57,28 @@ class Diagnostic:
             "column": self.column,
             "xpath": self.xpath,
         }
+        if self.expected:
+            shape["expected"] = list(self.expected)
+        return shape
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SchemaUse:
+    """A schema that judged a file, by name and version (``tei_all`` ``4.3.0``).
+
+    Reports carry these per file so a CI log says what a green or red verdict was
+    measured against; a local file's "version" is the start of its SHA-256.
+    """
+
+    name: str
+    version: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON shape (docs/json-report.md): ``{"name": …, "version": …}``."""
+        return {"name": self.name, "version": self.version}
 
 
 def error(rule: str, message: str, **where: object) -> Diagnostic:
@@ -64,12 +91,14 @@ class Report:
     """The findings of one run over one or more files.
 
     ``files`` lists every file that was checked, clean or not, so that per-file
-    formats (JUnit) can show passing files too.
+    formats (JUnit) can show passing files too; ``schemas`` says, per file, which
+    schemas judged it.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     input_error: bool = False
+    schemas: dict[str, list[SchemaUse]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.diagnostics)
@@ -103,6 +132,16 @@ class Report:
             if f not in self.files:
                 self.files.append(f)
         self.input_error = self.input_error or other.input_error
+        for file, used in other.schemas.items():
+            mine = self.schemas.setdefault(file, [])
+            mine.extend(u for u in used if u not in mine)
+
+    def schemas_used(self) -> list[SchemaUse]:
+        """Every schema that judged some file in this report, each once, in first use order."""
+        seen: list[SchemaUse] = []
+        for used in self.schemas.values():
+            seen.extend(u for u in used if u not in seen)
+        return seen
 
     def for_file(self, file: str) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.file == file]

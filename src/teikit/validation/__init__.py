@@ -11,16 +11,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
 from teikit.validation.batch import ProgressCallback, validate_document
 
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
+
 __all__ = ["expand_paths", "validate", "validate_document"]
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-             schemas: Sequence[str] | None = None, *, jobs: int = 1,
+             schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
-             on_file: ProgressCallback | None = None) -> Report:
+             on_file: ProgressCallback | None = None,
+             settings: Settings | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
     ``on_file(done, total)`` is called after each file, for progress displays.
@@ -34,13 +39,13 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     paths = list(paths)
-    names = tuple(schemas) if schemas else None
-    check_names(list(names or ()))
+    names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
+    check_names(list(names or ()), settings)
     files, problems = expand_paths(paths)
     report = Report(diagnostics=list(problems), input_error=bool(problems))
     report.files.extend(d.file for d in problems)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
-                      roots=project_roots(paths, files))
+                      roots=project_roots(paths, files), settings=settings)
     for result in run(files, options, on_file=on_file):
         report.merge(result)
     return report

@@ -27,9 +27,14 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
 from teikit.locations import display_path
+
+if TYPE_CHECKING:
+    from teikit.document import Document
+    from teikit.validation.schemas import Settings
 
 __all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
            "validate_document", "validate_path"]
@@ -58,6 +63,8 @@ class Options:
     jobs: int = 1
     #: the folders validated (see :func:`teikit.loading.inside_project`)
     roots: tuple[str, ...] = ()
+    #: The run's schema settings (network access, project lock, per-file schemas).
+    settings: Settings | None = None
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -73,31 +80,40 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line, d.column, d.rule, d.message)
 
 
-def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
-                      embedded_schematron: bool = False) -> Report:
+def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
     """Validate one loaded :class:`~teikit.document.Document`.
 
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
-    by default the document's ``xml-model`` PIs, else the teikit profile. A schema that
-    cannot be used (it does not compile, is unsafe, or fails while running) is a located
-    error in this document's report, not the end of a run over many documents; only
-    failures without a location (the schema store is broken) are raised.
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it. A schema that cannot
+    be used (it does not compile, is unsafe, or fails while running) is a located error
+    in this document's report, not the end of a run over many documents; only failures
+    without a location (a broken schema store) are raised: teikit itself cannot run.
     """
-    from teikit.validation.schemas import resolve
+    from teikit.validation.schemas import Settings, plan
 
-    path = doc.path  # type: ignore[attr-defined]
-    report = Report(files=[display_path(str(path))] if path else [])
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    shown = display_path(str(doc.path)) if doc.path else ""
+    report = Report(files=[shown] if doc.path else [])
     found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
-                               for d in getattr(doc, "notes", ())]
-    engines: list[object] = []
+                               for d in doc.notes]
     try:
-        engines = list(resolve(list(schemas) if schemas else None, doc,
-                               embedded_schematron=embedded_schematron))
+        found_plan = plan(names or None, doc, settings)
     except TeikitError as exc:
         found.append(_isolated(exc, report))
-    for engine in engines:
+        report.add(found)
+        return report
+    report.input_error = found_plan.unavailable
+    report.schemas[shown] = list(found_plan.schemas)
+    found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    for engine in found_plan.engines:
         try:
-            found.extend(engine.validate(doc))  # type: ignore[attr-defined]
+            found.extend(engine.validate(doc))
         except TeikitError as exc:
             found.append(_isolated(exc, report))
     # One engine may reach the same fact through two schemas; say it once.
@@ -183,7 +199,8 @@ def validate_path(path: Path, options: Options) -> Report:
             if diag else []
         return Report(diagnostics=found, files=[shown], input_error=True)
     report = validate_document(doc, options.schema_list,
-                               embedded_schematron=options.embedded_schematron)
+                               embedded_schematron=options.embedded_schematron,
+                               settings=options.settings)
     report.files = [shown]
     return report
 
@@ -213,7 +230,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
-    from teikit.validation.schemas import resolve
+    from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
@@ -228,9 +245,10 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     if not docs:
         return {}
     names = options.schema_list
+    settings = replace(options.settings or Settings(),
+                       embedded_schematron=options.embedded_schematron)
     try:
-        engines = resolve(names, next(iter(docs.values())),
-                          embedded_schematron=options.embedded_schematron)
+        engines = plan(names, next(iter(docs.values())), settings).engines
     except TeikitError:
         return {}  # raised again, where the run reaches it
     for engine in engines:
@@ -239,7 +257,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
             expect(list(docs.values()))
     out = {}
     for i, doc in docs.items():
-        out[i] = validate_document(doc, names, embedded_schematron=options.embedded_schematron)
+        out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
 

@@ -151,7 +151,7 @@ class Compiler:
     # -- generation --------------------------------------------------------------------
 
     def _x(self, parent: etree._Element, local: str, **attrs: str) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{XSL}}}{local}")
+        el: etree._Element = etree.SubElement(parent, f"{{{XSL}}}{local}")
         for key, value in attrs.items():
             el.set(key.rstrip("_").replace("_", "-"), value)
         return el
