@@ -18,8 +18,8 @@ import pytest
 from teikit.diagnostics import Report, Severity
 from teikit.validation import validate
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "cases"
+from conftest import CASES, ROOT
+
 SOURCES = ROOT / "src" / "teikit"
 
 #: Rule codes with no golden folder, and why (each is tested where the reason allows).

@@ -10,7 +10,10 @@ import pytest
 from teikit.diagnostics import TeikitError, UsageError
 from teikit.validation import schemas
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import CASES
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "validation"
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def test_fetch_of_a_stored_intact_schema_downloads_nothing(
     assert schemas.fetch("tei_all") == stored
 
 
-CASE = Path(__file__).resolve().parent / "cases" / "sch_ref-resolves" / "ref-resolves.xml"
+CASE = CASES / "sch_ref-resolves" / "ref-resolves.xml"
 
 
 def _rules(report: object) -> list[str]:
