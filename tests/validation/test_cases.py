@@ -24,9 +24,9 @@ SOURCES = ROOT / "src" / "teikit"
 
 #: Rule codes with no golden folder, and why (each is tested where the reason allows).
 NO_GOLDEN = {
-    "load:not-found": "a golden case is a file that exists; tests/test_cli_validate.py",
+    "load:not-found": "a golden case is a file that exists; tests/cli/test_cli_validate.py",
     "load:unreadable": "needs an unreadable file, which git cannot store; not tested",
-    "load:too-large": "needs TEIKIT_MAX_BYTES in a subprocess; tests/test_hostile.py",
+    "load:too-large": "needs TEIKIT_MAX_BYTES in a subprocess; tests/security/test_hostile.py",
 }
 
 
