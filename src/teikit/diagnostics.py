@@ -25,6 +25,9 @@ class Diagnostic:
     ``rule`` is a stable code with an engine prefix (``rng:``, ``xsd:``, ``sch:<id>``,
     ``ref:unresolved``, ``xml:malformed``, ``load:…``) so that users can search,
     suppress and document findings; ``line`` and ``column`` are 1-based, 0 when unknown.
+    ``expected`` lists, when an engine knows them, what would have been allowed at that
+    point (element names, attribute names or values) in full; the message names only
+    the first few, so a tool reading JSON can offer all of them.
     """
 
     severity: Severity
@@ -34,6 +37,7 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     xpath: str = ""
+    expected: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = self.file or "<input>"
@@ -42,8 +46,9 @@ class Diagnostic:
         return f"{where}: {self.severity.value} [{self.rule}] {self.message}"
 
     def to_dict(self) -> dict[str, object]:
-        """The stable JSON shape of one diagnostic (documented in the README)."""
-        return {
+        """The stable JSON shape of one diagnostic (documented in the README);
+        ``expected`` only when the engine said what would have been allowed."""
+        shape: dict[str, object] = {
             "severity": self.severity.value,
             "rule": self.rule,
             "message": self.message,
@@ -52,6 +57,9 @@ class Diagnostic:
             "column": self.column,
             "xpath": self.xpath,
         }
+        if self.expected:
+            shape["expected"] = list(self.expected)
+        return shape
 
 
 def error(rule: str, message: str, **where: object) -> Diagnostic:

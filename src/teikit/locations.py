@@ -96,6 +96,8 @@ def file_of(node: etree._Element, default: str = "") -> str:
         return default
     if base.startswith("file:"):
         return unquote(urlparse(base).path)
+    if "://" in base:  # a document's own xml:base naming its web home, not a file read
+        return default
     return base
 
 

@@ -13,6 +13,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,78 @@ BLOCKS = {
 #: The standOff entity that each kind of name must point to.
 NAME_TARGET = {"persName": "person", "placeName": "place", "orgName": "org", "title": "bibl"}
 
+#: Every form in which the source names each entity, written from a reading of the source and
+#: independent of the encoding: the mention tests count these in the source and compare the
+#: count with the names tagged in the edition. Keys ending in "*" are families whose members
+#: the editor tells apart per occurrence (documented in the editorialDecl): Russia as the
+#: Russian Empire or period-neutral, the International Left Opposition or the Soviet one.
+#: Adjectives (сталинский, ленинский, марксистский …) are not names, so the patterns stop at
+#: a capital letter or at the case endings of the name itself.
+MENTION_FORMS = {
+    "stalin": r"Сталин\w{0,2}",
+    "lenin": r"Ленин\w{0,2}",
+    "marx": r"Маркс\w{0,2}",
+    "trotsky": r"(?:Л\. )?Троцкий",
+    "kautsky": r"Каутск\w+",
+    "kerensky": r"Керенск\w+",
+    "rykov": r"Рыков\w*",
+    "bukharin": r"Бухарин\w*",
+    "zinoviev": r"Зиновьев\w*",
+    "pyatakov": r"Пятаков\w*",
+    "radek": r"Радек\w*",
+    "groman": r"Громан\w*",
+    "sukhanov": r"Суханов\w*",
+    "ramzin": r"Рамзин\w*",
+    "osadchy": r"Осадч\w+",
+    "tukhachevsky": r"Тухачевск\w+",
+    "blyukher": r"Блюхер\w*",
+    "budyonny": r"Буд[её]нн\w+",
+    "besedovsky": r"Беседовск\w+",
+    "blumkin": r"Блюмкин\w*",
+    "agabekov": r"Агабеков\w*",
+    "syrtsov": r"Сырцов\w*",
+    "riazanov": r"Рязанов\w*",
+    "menzhinsky": r"Менжинск\w+",
+    "yagoda": r"Ягод\w+",
+    "urbahns": r"Урбанс\w*",
+    "purcell": r"Персел\w+",
+    "chiang": r"Чан-Кай-Ши",
+    "lafollette": r"Ляфолет\w*",
+    "radic": r"Радич\w*",
+    "ussr": r"СССР|[Сс]оветск\w+ Союз\w*|Советск\w+ республик\w*",
+    "russia*": r"Росси\w+",
+    "rsfsr": r"РСФСР",
+    "germany": r"Германи\w+",
+    "england": r"Англи\w+",
+    "france": r"Франци\w+",
+    "china": r"Кита\w+",
+    "usa": r"Соединенн\w+ Штат\w+",
+    "czechoslovakia": r"Чехословаки\w+",
+    "comintern": r"Коминтерн\w*|Коммунистическ\w+ Интернационал\w*",
+    "vkpb": r"ВКП(?:\(б\))?",
+    "vkpb_cc": r"Центральн\w+ комитет\w*",
+    "ogpu": r"ГПУ",
+    "sovnarkom_rsfsr": r"Совнарком\w* РСФСР",
+    "red_army": r"Красн\w+ арми\w+",
+    "krestintern": r"Крестинтерн\w*|крестьянского «Интернационала»",
+    "league_against_imperialism": r"Антиимпериалистическ\w+ Лиг\w+",
+    "opposition*": r"(?:[Ии]нтернациональн\w+ |[Мм]еждународн\w+ )?[Лл]ев\w+ оппозици\w+"
+    r"|(?:Всесоюзн\w+ )?[Фф]ракци\w+ большевиков-ленинцев"
+    r"|(?<!\()большевик(?:ов|и|ами)-ленинц\w+"  # not the Bulletin's "(большевиков-ленинцев)"
+    r"|оппозиции СССР|русской оппозиции|(?<=критики )оппозиции",
+    "mensheviks": r"[Мм]еньшевик\w*",
+    "sr_party": r"эсер(?:ы|ов|ами|ам)",
+    "bolsheviks": r"большевик(?:ов|и|ам|ами)(?!-)",  # "большевиков-ленинцев" is the Opposition
+    "bulletin_opposition": r"Бюллетень оппозиции \(большевиков-ленинцев\)",
+}
+#: Family keys of MENTION_FORMS and the entities that belong to them.
+FAMILIES = {"russia": "russia*", "russia_country": "russia*",
+            "ilo": "opposition*", "left_opposition": "opposition*"}
+#: Entities the edition adds to the authority table's (see the editorialDecl), with why.
+EDITORIAL_ENTITIES = {
+    "vkpb_cc": "«Центральным комитетом» (p-26): the Central Committee of the VKP(b)",
+}
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -76,6 +149,30 @@ def source_pages() -> list[list[str]]:
 
 def edition() -> etree._ElementTree:
     return etree.parse(str(EDITION))
+
+
+def source_text() -> str:
+    """The source as one line: whitespace runs are one space, line-end hyphens join."""
+    raw = SOURCE.read_text(encoding="utf-8")
+    return re.sub(r"\s+", " ", re.sub(r"-\s+", "-", raw))
+
+
+def mention_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{MENTION_FORMS[key]})(?!\w)")
+
+
+def tagged_mentions(tree: etree._ElementTree) -> list[tuple[str, str]]:
+    """(family key, text) of every name in <text> that points to an entity (rs excluded)."""
+    names = tree.xpath(
+        "//tei:text//*[@ref][self::tei:persName or self::tei:placeName or self::tei:orgName"
+        " or self::tei:title]",
+        namespaces=NS,
+    )
+    result = []
+    for name in names:
+        key = name.get("ref")[1:]
+        result.append((FAMILIES.get(key, key), " ".join("".join(name.itertext()).split())))
+    return result
 
 
 def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
@@ -174,6 +271,48 @@ def test_each_page_break_stands_at_its_source_page_boundary() -> None:
         assert before == expected, f"pb n={n}: " + first_difference(before, expected)
 
 
+def test_every_name_the_source_uses_is_tagged_once_for_each_occurrence() -> None:
+    """Per entity: the forms counted in the source = the names tagged in the edition."""
+    text = source_text()
+    expected = {key: len(mention_pattern(key).findall(text)) for key in MENTION_FORMS}
+    tagged = Counter(key for key, _ in tagged_mentions(edition()))
+    wrong = {key: (expected[key], tagged.get(key, 0)) for key in MENTION_FORMS
+             if expected[key] != tagged.get(key, 0)}
+    strangers = set(tagged) - set(MENTION_FORMS)
+    print(f"\nname mentions: {sum(expected.values())} in the source, {sum(tagged.values())} tagged")
+    assert not wrong, f"(source count, tagged count) per entity: {wrong}"
+    assert not strangers, f"tagged names without expected forms: {strangers}"
+
+
+def test_every_tagged_name_is_a_form_the_source_uses_for_that_entity() -> None:
+    text = source_text()
+    forms = {key: {m.group() for m in mention_pattern(key).finditer(text)} for key in MENTION_FORMS}
+    odd = [(key, name) for key, name in tagged_mentions(edition())
+           if name not in forms.get(key, set())]
+    assert not odd
+
+
+def test_the_central_committee_is_tagged_and_has_no_wikidata_id() -> None:
+    tree = edition()
+    (mention,) = tree.xpath("//tei:p[@xml:id='p-26']//tei:orgName[@ref='#vkpb_cc']",
+                            namespaces=NS)
+    assert mention.text == "Центральным комитетом"
+    (org,) = tree.xpath("//tei:standOff//tei:org[@xml:id='vkpb_cc']", namespaces=NS)
+    assert not org.xpath("tei:idno", namespaces=NS)
+    note = " ".join(org.xpath("tei:note//text()", namespaces=NS))
+    assert "not in the authority table" in note.lower()
+
+
+def test_indirect_references_point_to_an_entity_of_their_type() -> None:
+    tree = edition()
+    ids = {element.get(XML_ID): element for element in tree.iter() if element.get(XML_ID)}
+    references = tree.xpath("//tei:text//tei:rs", namespaces=NS)
+    assert references, "the editorialDecl names at least one indirect reference"
+    for rs in references:
+        target = ids[rs.get("ref")[1:]]
+        assert local(target) == rs.get("type"), rs.text
+
+
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
     tree = edition()
     ids = {element.get(XML_ID): element for element in tree.iter() if element.get(XML_ID)}
@@ -194,10 +333,19 @@ def test_every_standoff_entity_is_referenced_from_the_text() -> None:
     assert not unused, f"entities never named in the text: {unused}"
 
 
-def test_every_standoff_entity_is_a_key_of_the_authority_table() -> None:
-    keys = set(authority())
+def test_every_standoff_entity_is_a_key_of_the_authority_table_or_a_declared_addition() -> None:
+    keys = set(authority()) | set(EDITORIAL_ENTITIES)
     strangers = [e.get(XML_ID) for e in standoff_entities(edition()) if e.get(XML_ID) not in keys]
     assert not strangers
+
+
+def test_an_editorial_addition_says_so_and_has_no_wikidata_id() -> None:
+    tree = edition()
+    for key in EDITORIAL_ENTITIES:
+        (entity,) = tree.xpath(f"//tei:standOff//*[@xml:id='{key}']", namespaces=NS)
+        note = " ".join(entity.xpath("tei:note[@type='editorial']//text()", namespaces=NS))
+        assert "not in the authority table" in note.lower(), key
+        assert not entity.xpath("tei:idno[@type='wikidata']", namespaces=NS), key
 
 
 def test_every_wikidata_idno_is_the_authority_tables_id() -> None:
@@ -215,7 +363,8 @@ def test_an_entity_has_a_wikidata_idno_exactly_when_the_table_has_an_id() -> Non
     mismatched = [
         entity.get(XML_ID)
         for entity in standoff_entities(edition())
-        if bool(entity.xpath("tei:idno[@type='wikidata']", namespaces=NS))
+        if entity.get(XML_ID) in table
+        and bool(entity.xpath("tei:idno[@type='wikidata']", namespaces=NS))
         != bool(table[entity.get(XML_ID)]["wikidata"])
     ]
     assert not mismatched

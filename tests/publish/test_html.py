@@ -81,7 +81,8 @@ def test_every_name_links_to_an_index_entry_that_links_back(tree: lhtml.HtmlElem
                                                            edition: teikit.Document) -> None:
     mentions = tree.xpath("//main//*[contains(concat(' ', @class, ' '), ' name ')]")
     assert len(mentions) == len(edition.xpath("//tei:text//*[@ref][self::tei:persName or "
-                                              "self::tei:placeName or self::tei:orgName]"))
+                                              "self::tei:placeName or self::tei:orgName "
+                                              "or self::tei:rs]"))
     for a in (m for m in mentions if m.tag == "a"):
         [entry] = tree.xpath("//li[@id=$i]", i=a.get("href")[1:])
         assert "#" + a.get("id") in entry.xpath(".//span[@class='backlinks']/a/@href")

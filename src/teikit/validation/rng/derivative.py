@@ -1,0 +1,341 @@
+"""The derivatives of RelaxNG patterns (James Clark, "An algorithm for RELAX NG
+validation"), memoised per pattern, with the recovering variants jing uses.
+
+Why derivatives: a pattern's derivative with respect to an event (a start tag, an
+attribute, text, an end tag) is the pattern the rest of the document must match. That
+answers, at every point, the questions an editor needs: did this event fit, which
+names would have fitted, what is still required. libxml2 answers only yes or no.
+
+Every function here is pure over :class:`~.patterns.Pattern` nodes; results are kept in
+memo tables keyed by the (hash-consed) pattern, so a schema's common states are
+derived once per process however many documents pass through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from teikit.validation.rng.datatypes import Context, allows, equal
+from teikit.validation.rng.patterns import Builder, Kind, Pattern, QName
+
+Transform = Callable[[Pattern], Pattern]
+
+
+class Derivatives:
+    """The derivative functions of one schema, sharing that schema's :class:`Builder`
+    and memo tables."""
+
+    def __init__(self, builder: Builder) -> None:
+        self.b = builder
+        self._open: dict[tuple[Pattern, QName, bool], Pattern] = {}
+        self._att: dict[tuple[Pattern, QName], Pattern] = {}
+        self._close: dict[tuple[Pattern, bool], Pattern] = {}
+        self._end: dict[Pattern, Pattern] = {}
+        self._mixed: dict[Pattern, Pattern] = {}
+        self._found: dict[QName, Pattern] = {}
+        self._kinds: dict[Pattern, tuple[bool, bool]] = {}
+
+    # -- helpers -------------------------------------------------------------------
+
+    def apply_after(self, f: Transform, p: Pattern) -> Pattern:
+        """``p`` (a choice of ``after`` patterns) with ``f`` applied to what follows."""
+        if p.kind is Kind.AFTER:
+            assert p.left is not None and p.right is not None
+            return self.b.after(p.left, f(p.right))
+        if p.kind is Kind.CHOICE:
+            out = self.b.not_allowed
+            for alt in p.alternatives:
+                out = self.b.choice(out, self.apply_after(f, alt))
+            return out
+        return self.b.not_allowed
+
+    def _each(self, p: Pattern, f: Transform) -> Pattern:
+        out = self.b.not_allowed
+        for alt in p.alternatives:
+            out = self.b.choice(out, f(alt))
+        return out
+
+    # -- start tags ----------------------------------------------------------------
+
+    def start_tag_open(self, p: Pattern, name: QName, recover: bool = False) -> Pattern:
+        """The derivative for the start of an element ``name``. With ``recover``, a
+        required pattern of a group may be skipped (jing's "not allowed yet")."""
+        key = (p, name, recover)
+        found = self._open.get(key)
+        if found is None:
+            found = self._start_tag_open(p, name, recover)
+            self._open[key] = found
+        return found
+
+    def _start_tag_open(self, p: Pattern, name: QName, recover: bool) -> Pattern:
+        b = self.b
+        kind = p.kind
+        if kind is Kind.CHOICE:
+            return self._each(p, lambda x: self.start_tag_open(x, name, recover))
+        if kind is Kind.ELEMENT:
+            assert p.names is not None
+            if p.names.contains(name):
+                return b.after(b.content(p), b.empty)
+            return b.not_allowed
+        left, right = p.left, p.right
+        if kind is Kind.GROUP:
+            assert left is not None and right is not None
+            out = self.apply_after(lambda x: b.group(x, right),
+                                   self.start_tag_open(left, name, recover))
+            if left.nullable or recover:
+                out = b.choice(out, self.start_tag_open(right, name, recover))
+            return out
+        if kind is Kind.INTERLEAVE:
+            assert left is not None and right is not None
+            return b.choice(
+                self.apply_after(lambda x: b.interleave(x, right),
+                                 self.start_tag_open(left, name, recover)),
+                self.apply_after(lambda x: b.interleave(left, x),
+                                 self.start_tag_open(right, name, recover)))
+        if kind is Kind.ONE_OR_MORE:
+            assert left is not None
+            return self.apply_after(lambda x: b.group(x, b.optional(p)),
+                                    self.start_tag_open(left, name, recover))
+        if kind is Kind.AFTER:
+            assert left is not None and right is not None
+            return self.apply_after(lambda x: b.after(x, right),
+                                    self.start_tag_open(left, name, recover))
+        return b.not_allowed
+
+    def find_element(self, name: QName) -> Pattern:
+        """The content of every element pattern for ``name`` anywhere in the schema:
+        where jing goes on when an element is out of its context."""
+        found = self._found.get(name)
+        if found is None:
+            found = self.b.not_allowed
+            for el in self.b.element_patterns():
+                assert el.names is not None
+                if el.names.contains(name):
+                    found = self.b.choice(found, self.b.content(el))
+            self._found[name] = found
+        return found
+
+    # -- attributes ----------------------------------------------------------------
+
+    def start_attribute(self, p: Pattern, name: QName) -> Pattern:
+        """The derivative for an attribute's name: ``after(value pattern, rest)``."""
+        key = (p, name)
+        found = self._att.get(key)
+        if found is None:
+            found = self._start_attribute(p, name)
+            self._att[key] = found
+        return found
+
+    def _start_attribute(self, p: Pattern, name: QName) -> Pattern:
+        b = self.b
+        kind = p.kind
+        if kind is Kind.CHOICE:
+            return self._each(p, lambda x: self.start_attribute(x, name))
+        if kind is Kind.ATTRIBUTE:
+            assert p.names is not None and p.left is not None
+            return b.after(p.left, b.empty) if p.names.contains(name) else b.not_allowed
+        left, right = p.left, p.right
+        if kind in (Kind.GROUP, Kind.INTERLEAVE):
+            assert left is not None and right is not None
+            make = b.group if kind is Kind.GROUP else b.interleave
+            return b.choice(
+                self.apply_after(lambda x: make(x, right), self.start_attribute(left, name)),
+                self.apply_after(lambda x: make(left, x), self.start_attribute(right, name)))
+        if kind is Kind.ONE_OR_MORE:
+            assert left is not None
+            return self.apply_after(lambda x: b.group(x, b.optional(p)),
+                                    self.start_attribute(left, name))
+        if kind is Kind.AFTER:
+            assert left is not None and right is not None
+            return self.apply_after(lambda x: b.after(x, right),
+                                    self.start_attribute(left, name))
+        return b.not_allowed
+
+    def start_tag_close(self, p: Pattern, forgive: bool = False) -> Pattern:
+        """The derivative for the end of a start tag: attributes still required are
+        missing (``notAllowed``), or with ``forgive`` taken as given (jing's recovery)."""
+        key = (p, forgive)
+        found = self._close.get(key)
+        if found is None:
+            found = self._start_tag_close(p, forgive)
+            self._close[key] = found
+        return found
+
+    def _start_tag_close(self, p: Pattern, forgive: bool) -> Pattern:
+        b = self.b
+        kind = p.kind
+        if kind is Kind.CHOICE:
+            return self._each(p, lambda x: self.start_tag_close(x, forgive))
+        if kind is Kind.ATTRIBUTE:
+            return b.empty if forgive else b.not_allowed
+        left, right = p.left, p.right
+        if kind in (Kind.GROUP, Kind.INTERLEAVE, Kind.AFTER):
+            assert left is not None and right is not None
+            make = {Kind.GROUP: b.group, Kind.INTERLEAVE: b.interleave,
+                    Kind.AFTER: b.after}[kind]
+            second = right if kind is Kind.AFTER else self.start_tag_close(right, forgive)
+            return make(self.start_tag_close(left, forgive), second)
+        if kind is Kind.ONE_OR_MORE:
+            assert left is not None
+            return b.one_or_more(self.start_tag_close(left, forgive))
+        return p
+
+    # -- text and values -----------------------------------------------------------
+
+    def mixed_text(self, p: Pattern) -> Pattern:
+        """The derivative for non-blank text among elements: only ``text`` takes it."""
+        found = self._mixed.get(p)
+        if found is None:
+            found = self._text(p, None, None)
+            self._mixed[p] = found
+        return found
+
+    def text(self, p: Pattern, value: str, cx: Context) -> Pattern:
+        """The derivative for a string matched as data (attribute values, elements
+        whose content is a datatype)."""
+        return self._text(p, value, cx)
+
+    def _text(self, p: Pattern, value: str | None, cx: Context | None) -> Pattern:
+        b = self.b
+        kind = p.kind
+        if kind is Kind.TEXT:
+            return p
+        if kind is Kind.CHOICE:
+            return self._each(p, lambda x: self._text(x, value, cx))
+        left, right = p.left, p.right
+        if kind is Kind.GROUP:
+            assert left is not None and right is not None
+            out = b.group(self._text(left, value, cx), right)
+            return b.choice(out, self._text(right, value, cx)) if left.nullable else out
+        if kind is Kind.INTERLEAVE:
+            assert left is not None and right is not None
+            return b.choice(b.interleave(self._text(left, value, cx), right),
+                            b.interleave(left, self._text(right, value, cx)))
+        if kind is Kind.ONE_OR_MORE:
+            assert left is not None
+            return b.group(self._text(left, value, cx), b.optional(p))
+        if kind is Kind.AFTER:
+            assert left is not None and right is not None
+            return b.after(self._text(left, value, cx), right)
+        if value is None or cx is None:
+            return b.not_allowed  # data, value and list take no mixed text
+        return b.empty if self.data_matches(p, value, cx) else b.not_allowed
+
+    def data_matches(self, p: Pattern, value: str, cx: Context) -> bool:
+        """Whether a ``data``, ``value`` or ``list`` pattern accepts ``value``."""
+        if p.kind is Kind.VALUE:
+            assert p.datatype is not None
+            return equal(p.datatype, p.value, value, cx)
+        if p.kind is Kind.DATA:
+            assert p.datatype is not None
+            if not allows(p.datatype, value, cx):
+                return False
+            return p.left is None or not self.value_matches(p.left, value, cx)
+        if p.kind is Kind.LIST:
+            assert p.left is not None
+            q = p.left
+            for token in value.split():
+                q = self._text(q, token, cx)
+            return q.nullable
+        return False
+
+    def value_matches(self, p: Pattern, value: str, cx: Context) -> bool:
+        """RelaxNG's ``valueMatch``: an attribute value or typed content fits ``p``."""
+        return (p.nullable and not value.strip()) or self._text(p, value, cx).nullable
+
+    def after_value(self, p: Pattern, value: str, cx: Context) -> Pattern:
+        """After an attribute's name (``after(value pattern, rest)``), its value: the
+        rest when the value fits, else ``notAllowed``."""
+        b = self.b
+        if p.kind is Kind.CHOICE:
+            return self._each(p, lambda x: self.after_value(x, value, cx))
+        if p.kind is Kind.AFTER:
+            assert p.left is not None and p.right is not None
+            return p.right if self.value_matches(p.left, value, cx) else b.not_allowed
+        return b.not_allowed
+
+    def text_only(self, p: Pattern) -> Pattern:
+        """``p`` with elements removed: typed content is checked as data alone."""
+        b = self.b
+        if p.kind is Kind.ELEMENT:
+            return b.not_allowed
+        if p.kind is Kind.CHOICE:
+            return self._each(p, self.text_only)
+        if p.left is None:
+            return p
+        left = self.text_only(p.left)
+        if p.kind is Kind.AFTER:
+            assert p.right is not None
+            return b.after(left, p.right)
+        if p.kind in (Kind.GROUP, Kind.INTERLEAVE):
+            assert p.right is not None
+            make = b.group if p.kind is Kind.GROUP else b.interleave
+            return make(left, self.text_only(p.right))
+        if p.kind is Kind.ONE_OR_MORE:
+            return b.one_or_more(left)
+        return p
+
+    # -- end tags ------------------------------------------------------------------
+
+    def end_tag(self, p: Pattern) -> Pattern:
+        """The derivative for an end tag: what follows, if the content is complete."""
+        found = self._end.get(p)
+        if found is None:
+            if p.kind is Kind.CHOICE:
+                found = self._each(p, self.end_tag)
+            elif p.kind is Kind.AFTER:
+                assert p.left is not None and p.right is not None
+                found = p.right if p.left.nullable else self.b.not_allowed
+            else:
+                found = self.b.not_allowed
+            self._end[p] = found
+        return found
+
+    def recover_after(self, p: Pattern) -> Pattern:
+        """What follows the current element whatever its content: jing's way on after
+        an incomplete element or a bad value."""
+        if p.kind is Kind.AFTER:
+            assert p.right is not None
+            return p.right
+        if p.kind is Kind.CHOICE:
+            return self._each(p, self.recover_after)
+        return self.b.not_allowed
+
+    def empty_after(self, p: Pattern) -> Pattern:
+        """``p`` with what follows the current element made ``empty``: tells an error
+        of this element from one only inherited from its parent's state."""
+        if p.kind is Kind.AFTER:
+            assert p.left is not None
+            return self.b.after(p.left, self.b.empty)
+        if p.kind is Kind.CHOICE:
+            return self._each(p, self.empty_after)
+        return p
+
+    def typed(self, state: Pattern) -> bool:
+        """Whether the content now starting is a datatype (no element, no ``text``
+        can come first): jing then checks all of its text as one value."""
+        data, other = self._content_kind(state)
+        return data and not other
+
+    def _content_kind(self, p: Pattern) -> tuple[bool, bool]:
+        """(some data/value/list, some element or text) in what ``p`` expects now."""
+        found = self._kinds.get(p)
+        if found is not None:
+            return found
+        if p.kind in (Kind.DATA, Kind.VALUE, Kind.LIST):
+            found = (True, False)
+        elif p.kind in (Kind.ELEMENT, Kind.TEXT):
+            found = (False, True)
+        else:
+            parts: tuple[Pattern | None, ...] = p.alternatives if p.kind is Kind.CHOICE else (
+                (p.left,) if p.kind is Kind.AFTER or p.right is None else (p.left, p.right))
+            kinds = [self._content_kind(q) for q in parts
+                     if q is not None and p.kind is not Kind.ATTRIBUTE]
+            found = (any(k[0] for k in kinds), any(k[1] for k in kinds))
+        self._kinds[p] = found
+        return found
+
+    def size(self) -> int:
+        """How many derivatives are memoised: a long-running process starts afresh
+        past a bound rather than grow without one."""
+        return len(self._open) + len(self._att) + len(self._close) + len(self._end)

@@ -1,0 +1,329 @@
+"""Findings of the derivative walk, worded for the person who fixes the file.
+
+Why here and not in the walk: what went wrong is the walk's business (jing's rules);
+how to say it is this module's: name what is missing and where it goes, what may stand
+where a wrong element stands (shortest names first; the full list travels in the
+diagnostic's ``expected`` for JSON), the near miss an unknown name probably is, a
+datatype in words with an example. Names keep the document's prefixes.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from teikit.diagnostics import Diagnostic, error
+from teikit.locations import locate
+from teikit.validation.rng.datatypes import describe
+from teikit.validation.rng.derivative import Derivatives
+from teikit.validation.rng.patterns import XML_NS, Kind, Pattern, QName
+from teikit.validation.rng.positions import Positions
+from teikit.validation.rng.validator import Finding
+
+#: Names shown in a message; the diagnostic's ``expected`` has them all.
+SHOWN = 8
+
+
+def shown_element(name: QName, el: etree._Element) -> str:
+    """``name`` as the document writes element names: unprefixed in the default
+    namespace, else with the document's prefix for its namespace."""
+    if name.ns == (el.nsmap.get(None) or ""):
+        return name.local
+    return _prefixed(name, el)
+
+
+def shown_attribute(name: QName, el: etree._Element) -> str:
+    """``name`` as written on an attribute: ``xml:id``, ``rend``, ``xlink:href``."""
+    return name.local if not name.ns else _prefixed(name, el)
+
+
+def _prefixed(name: QName, el: etree._Element) -> str:
+    if name.ns == XML_NS:
+        return f"xml:{name.local}"
+    prefix = next((p for p, u in el.nsmap.items() if u == name.ns and p), None)
+    return f"{prefix}:{name.local}" if prefix else f"{{{name.ns}}}{name.local}"
+
+
+def distance(a: str, b: str) -> int:
+    """Edit distance (insert, delete, substitute, swap two neighbours); a change of
+    case alone costs nothing, as it is the commonest slip (``persname``)."""
+    a, b = a.lower(), b.lower()
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, prev2[j - 2] + 1)
+            row.append(cost)
+        prev2, prev = prev, row
+    return prev[-1]
+
+
+def suggestion(wrong: str, candidates: list[str]) -> str | None:
+    """The candidate ``wrong`` is probably a slip for: the nearest within a small
+    edit distance (1 for short names, 2 from six letters), else None."""
+    limit = 1 if len(wrong) < 6 else 2
+    scored = sorted((distance(wrong, c), len(c), c) for c in candidates
+                    if c != wrong and abs(len(c) - len(wrong)) <= limit)
+    if scored and scored[0][0] <= limit:
+        return scored[0][2]
+    return None
+
+
+def _listing(names: list[str], wrap: str) -> str:
+    """Names shortest first, up to :data:`SHOWN`, the rest counted."""
+    ordered = sorted(set(names), key=lambda n: (len(n), n))
+    shown = ", ".join(wrap.format(n) for n in ordered[:SHOWN])
+    more = len(ordered) - SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _article(names: list[str]) -> str:
+    """"a " or "an " before one element name (``<encodingDesc>``), nothing before
+    several."""
+    if len(names) != 1:
+        return ""
+    return "an " if names[0].lstrip("<@").lower()[:1] in "aeiou" else "a "
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class Explainer:
+    """Turns one document's findings into diagnostics."""
+
+    def __init__(self, d: Derivatives, positions: Positions | None, default: str) -> None:
+        self.d = d
+        self.positions = positions
+        self.default = default
+        self._schema_names: list[str] | None = None
+
+    def diagnostics(self, findings: list[Finding]) -> list[Diagnostic]:
+        out: list[Diagnostic] = []
+        seen: set[tuple[int, int, str, str]] = set()
+        for f in findings:
+            message, expected = self._message(f)
+            where = self._where(f.element, f.at)
+            key = (int(str(where["line"])), int(str(where["column"])), f.code, message)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(error(f.code, message, expected=tuple(expected), **where))
+        return out
+
+    def _where(self, el: etree._Element, at: str) -> dict[str, object]:
+        where: dict[str, object] = dict(locate(el, self.default))
+        pos = None
+        if self.positions is not None:
+            pos = {"start": self.positions.start, "end": self.positions.end,
+                   "before-start": self.positions.before_start,
+                   "before-end": self.positions.before_end}[at](el)
+        if pos is not None:
+            where["line"], where["column"] = pos
+        elif at in ("end", "before-end"):
+            where["line"], where["column"] = _end_line(el), 0
+        return where
+
+    def _message(self, f: Finding) -> tuple[str, list[str]]:
+        el = f.element
+        if f.kind in ("unknown", "elsewhere", "not-yet", "incomplete", "text"):
+            return self._content(f)
+        if f.kind == "attribute" and f.code == "rng:attribute-missing":
+            names = [f"@{shown_attribute(n, el)}" for n in f.missing]
+            tag = shown_element(f.name or QName("", ""), el)
+            if not names:
+                return f"<{tag}> lacks a required attribute.", []
+            plural = "attribute" if len(names) == 1 else "attributes"
+            return f"<{tag}> needs the {plural} {_and(names)}.", names
+        if f.kind == "attribute":
+            return self._attribute(f)
+        if f.kind in ("value", "content"):
+            return self._value(f)
+        return self._ids(f)
+
+    # -- content -------------------------------------------------------------------
+
+    def _content(self, f: Finding) -> tuple[str, list[str]]:
+        el = f.element
+        parent = f.other if f.kind == "text" else (
+            el if f.kind == "incomplete" else el.getparent())
+        ptag = shown_element(QName(*_split(parent.tag)), parent) if parent is not None else ""
+        expected = [shown_element(n, el) for n in f.expected]
+        may = _listing(expected, "<{}>") if expected else ""
+        tag = shown_element(f.name, el) if f.name is not None else ""
+        if f.kind == "incomplete":
+            if f.missing:
+                names = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (f"<{ptag}> needs {_article(names)}{_and(names)} before </{ptag}>.",
+                        expected)
+            return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
+        if f.kind == "text":
+            text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
+            hint = f"; wrap it in an element allowed here, such as {may}" if may else ""
+            return f'Text "{text}" is not allowed directly in <{ptag}>{hint}.', expected
+        if f.kind == "not-yet":
+            if f.missing:
+                names = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (f"<{ptag}> needs {_article(names)}{_and(names)} before this <{tag}>.",
+                        expected)
+            return (f"<{tag}> is not allowed here yet in <{ptag}>: something required comes "
+                    f"first; here <{ptag}> may contain {may or 'nothing more'}.", expected)
+        earlier = self._earlier_place(f, parent)
+        if earlier:
+            return earlier, expected
+        near = suggestion(tag, expected) or (suggestion(tag, self._all_names())
+                                             if f.kind == "unknown" else None)
+        if near is not None:
+            return f"<{tag}> is not allowed here: did you mean <{near}>?", expected
+        what = "not a known element" if f.kind == "unknown" else "not allowed here"
+        if not expected:
+            return f"<{tag}> is {what}; <{ptag}> may contain nothing more here.", expected
+        return f"<{tag}> is {what}; here <{ptag}> may contain {may}.", expected
+
+    def _earlier_place(self, f: Finding, parent: etree._Element | None) -> str:
+        """"<head> must come before the first <p> of this <div>", when the element
+        would have been allowed before an earlier sibling."""
+        if parent is None or f.name is None or f.kind != "elsewhere":
+            return ""
+        siblings = [k for k in parent if isinstance(k.tag, str)]
+        if f.element not in siblings:
+            return ""
+        names = {QName(*_split(k.tag)) for k in siblings[: siblings.index(f.element)]}
+        allowed_before = self._allowed_before(parent, f.name, f.element)
+        if allowed_before is None or allowed_before.tag == f.element.tag or QName(
+                *_split(allowed_before.tag)) not in names:
+            return ""
+        el = f.element
+        return (f"<{shown_element(f.name, el)}> must come before the first "
+                f"<{shown_element(QName(*_split(allowed_before.tag)), el)}> of this "
+                f"<{shown_element(QName(*_split(parent.tag)), el)}>.")
+
+    def _allowed_before(self, parent: etree._Element, name: QName, el: etree._Element
+                        ) -> etree._Element | None:
+        """The first sibling before which an element ``name`` would have been
+        allowed, replaying ``parent``'s children from its own definition."""
+        d = self.d
+        state = d.start_tag_close(d.find_element(QName(*_split(parent.tag))), forgive=True)
+        for kid in parent:
+            if kid is el:
+                return None
+            if not isinstance(kid.tag, str):
+                continue
+            if d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED:
+                return kid
+            nxt = d.start_tag_open(state, QName(*_split(kid.tag)))
+            if nxt.kind is Kind.NOT_ALLOWED:
+                return None
+            state = d.recover_after(nxt)  # the child taken as complete, whatever it holds
+        return None
+
+    def _all_names(self) -> list[str]:
+        if self._schema_names is None:
+            self._schema_names = sorted({n.local for p in self.d.b.element_patterns()
+                                         if p.names is not None for n in p.names.names()})
+        return self._schema_names
+
+    # -- attributes and values -----------------------------------------------------
+
+    def _attribute(self, f: Finding) -> tuple[str, list[str]]:
+        el = f.element
+        tag = shown_element(QName(*_split(el.tag)), el)
+        name = shown_attribute(f.name or QName("", ""), el)
+        allowed = [shown_attribute(n, el) for n in f.expected]
+        near = suggestion(name, allowed)
+        if near is not None:
+            return f"@{name} is not allowed on <{tag}>: did you mean @{near}?", allowed
+        if not allowed:
+            return f"@{name} is not allowed on <{tag}>, which takes no attributes.", allowed
+        return (f"@{name} is not allowed on <{tag}>; it may have "
+                f"{_listing(allowed, '@{}')}.", allowed)
+
+    def _value(self, f: Finding) -> tuple[str, list[str]]:
+        el = f.element
+        tag = shown_element(QName(*_split(el.tag)), el)
+        values, kinds = _value_forms(f.state)
+        value = f.value if len(f.value) <= 40 else f.value[:37] + "…"
+        if f.kind == "content":
+            said = f'The content "{value}" of <{tag}> is not valid'
+        else:
+            said = f'@{shown_attribute(f.name or QName("", ""), el)}="{value}" on <{tag}> ' \
+                "is not valid"
+        forms = [f'"{v}"' for v in sorted(values)]
+        if forms and not kinds:
+            near = suggestion(f.value, sorted(values))
+            if near is not None:
+                return f'{said}: did you mean "{near}"?', sorted(values)
+            return f"{said}: use one of {_listing(forms, '{}')}.", sorted(values)
+        words = " or ".join(sorted(set(kinds)) + ([f"one of {', '.join(forms)}"]
+                                                   if forms else []))
+        return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
+
+    def _ids(self, f: Finding) -> tuple[str, list[str]]:
+        el = f.element
+        name = shown_attribute(f.name or QName("", ""), el)
+        other = f.other
+        line = other.sourceline if other is not None else 0
+        if f.kind == "duplicate":
+            return (f'{name}="{f.value}" is already used at line {line}: every ID must '
+                    "be unique; rename one of them.", [])
+        if f.kind == "first":
+            return (f'{name}="{f.value}" is used again at line {line}: every ID must be '
+                    "unique; rename one of them.", [])
+        return f'@{name}="{f.value}" points to no element with that ID.', []
+
+
+def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
+    """The closed values and the datatype descriptions of the value patterns a
+    state expected (the left sides of its ``after`` patterns)."""
+    values: set[str] = set()
+    kinds: list[str] = []
+    todo: list[Pattern | None] = [state]
+    seen: set[int] = set()
+    while todo:
+        p = todo.pop()
+        if p is None or id(p) in seen:
+            continue
+        seen.add(id(p))
+        if p.kind is Kind.VALUE:
+            values.add(p.value)
+        elif p.kind is Kind.DATA and p.datatype is not None:
+            kinds.append(describe(p.datatype))
+        elif p.kind is Kind.LIST:
+            kinds.append("a list of values separated by spaces")
+        elif p.kind is Kind.TEXT:
+            kinds.append("any text")
+        elif p.kind is Kind.CHOICE:
+            todo.extend(p.alternatives)
+        elif p.kind is Kind.AFTER:
+            todo.append(p.left)
+        elif p.kind in (Kind.GROUP, Kind.INTERLEAVE, Kind.ONE_OR_MORE):
+            todo.extend((p.left, p.right))
+    return values, kinds
+
+
+def _split(clark: object) -> tuple[str, str]:
+    text = str(clark)
+    if text.startswith("{"):
+        ns, _, local = text[1:].partition("}")
+        return ns, local
+    return "", text
+
+
+def _end_line(node: etree._Element) -> int:
+    """The line of ``node``'s end tag when no positions are known: lxml keeps start
+    lines only, so count the newlines after the last one."""
+    children: list[etree._Element] = list(node)
+    if children:
+        last = children[-1]
+        base = _end_line(last) if isinstance(last.tag, str) else _line(last)
+        return base + (last.tail or "").count("\n")
+    return _line(node) + (node.text or "").count("\n")
+
+
+def _line(node: etree._Element) -> int:
+    line = node.sourceline
+    return line if isinstance(line, int) else 0
+
+

@@ -1,0 +1,318 @@
+"""A document walked through the derivatives, with jing's recovery after each error.
+
+Why jing's recovery: an editor fixes a file from the whole list of its errors, so the
+list must hold every real error once, and no echo of an earlier one. jing's rules
+(``PatternMatcher``) are the reference users know: after an element that is not
+allowed, go on inside it with its own definition from elsewhere in the schema (or skip
+it when the schema has none) and continue after it as if it were absent; an element
+that would fit once something required is skipped is "not allowed yet"; a missing
+attribute is taken as given; an incomplete element is closed anyway. Once the state is
+``notAllowed`` after an error, further errors are only its consequences and are not
+reported.
+
+The result is a list of :class:`Finding` (what went wrong, at which element, with the
+names that would have fitted); :mod:`.explain` words them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from teikit.validation.rng.datatypes import Context, is_id_type
+from teikit.validation.rng.derivative import Derivatives
+from teikit.validation.rng.patterns import Kind, Pattern, QName
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One error as the walk saw it.
+
+    ``code`` is the rule code; ``element`` the element it is located at and ``at``
+    which of its tags (``start`` or ``end``); ``name`` the offending element or
+    attribute; ``expected`` the element (or attribute) names that would have fitted
+    there; ``missing`` the required names that are absent; ``value`` an offending
+    value; ``state`` the pattern at that point, for explanations that need more.
+    """
+
+    code: str
+    element: etree._Element
+    at: str
+    kind: str
+    name: QName | None = None
+    expected: tuple[QName, ...] = ()
+    missing: tuple[QName, ...] = ()
+    value: str = ""
+    state: Pattern | None = None
+    other: etree._Element | None = None
+
+
+def qname(clark: str) -> QName:
+    """A Clark name (``{ns}local``) as a :class:`QName`."""
+    if clark.startswith("{"):
+        ns, _, local = clark[1:].partition("}")
+        return QName(ns, local)
+    return QName("", clark)
+
+
+@dataclass
+class Walk:
+    """The state of one walk over one document (see the module's docstring)."""
+
+    d: Derivatives
+    findings: list[Finding] = field(default_factory=list)
+    had_error: bool = False
+    ids: dict[str, etree._Element] = field(default_factory=dict)
+    refs: list[tuple[etree._Element, str, QName]] = field(default_factory=list)
+    reported_first: set[str] = field(default_factory=set)
+
+    def _ignored(self, state: Pattern) -> bool:
+        return self.had_error and state.kind is Kind.NOT_ALLOWED
+
+    def _report(self, state: Pattern, finding: Finding) -> None:
+        if self._ignored(state):
+            return
+        self.had_error = True
+        self.findings.append(finding)
+
+    # -- the walk ------------------------------------------------------------------
+
+    def run(self, root: etree._Element) -> list[Finding]:
+        """Every finding for the document rooted at ``root``, in document order of
+        the events (IDREFs without an ID last, as jing)."""
+        state = self.d.b.start
+        self.element(root, state)
+        for el, value, name in self.refs:
+            if value not in self.ids:
+                self.findings.append(Finding("rng:idref-unresolved", el, "start",
+                                             "idref", name, value=value))
+        return self.findings
+
+    def element(self, el: etree._Element, state: Pattern) -> Pattern:
+        """Walk ``el`` from ``state``; the state after its end tag."""
+        name = qname(el.tag)
+        opened = self.start_tag_open(el, name, state)
+        if opened is None:
+            return state  # an element the schema does not know: skipped, as if absent
+        state = opened
+        cx = Context(el.nsmap)
+        for key, value in el.attrib.items():
+            state = self.attribute(el, qname(str(key)), str(value), state, cx)
+        state = self.start_tag_close(el, name, state)
+        typed = self.d.typed(state)
+        text: list[str] = [el.text or ""]
+        for child in el:
+            if not isinstance(child.tag, str):  # comments and PIs do not split text
+                text.append(child.tail or "")
+                continue
+            state = self.text(el, "".join(text), state, before=child)
+            text = [child.tail or ""]
+            state = self.element(child, state)
+            typed = False
+        content = "".join(text)
+        if typed:
+            return self.typed_text(el, name, content, state, cx)
+        state = self.text(el, content, state, before=None)
+        return self.end_tag(el, name, state)
+
+    def start_tag_open(self, el: etree._Element, name: QName, state: Pattern
+                       ) -> Pattern | None:
+        """The state inside ``el``; None for an element the schema does not know
+        anywhere, which is reported and then skipped with its content."""
+        d = self.d
+        nxt = d.start_tag_open(state, name)
+        if nxt.kind is not Kind.NOT_ALLOWED:
+            return nxt
+        recovered = d.start_tag_open(state, name, recover=True)
+        expected = _start_names(state)
+        if recovered.kind is not Kind.NOT_ALLOWED:
+            # required before this element: what the state needs that the state after
+            # it (recovered, the element taken as given) no longer needs
+            after = _required(d.recover_after(recovered), Kind.ELEMENT)
+            missing = tuple(n for n in _required_elements(state)
+                            if n not in after and n != name)
+            self._report(state, Finding(
+                "rng:element-missing" if missing else "rng:element-not-allowed", el,
+                "start", "not-yet", name, expected, missing, state=state))
+            return recovered
+        found = d.find_element(name)
+        self._report(state, Finding(
+            "rng:element-not-allowed", el, "start",
+            "unknown" if found.kind is Kind.NOT_ALLOWED else "elsewhere", name, expected,
+            state=state))
+        if found.kind is Kind.NOT_ALLOWED:
+            return None
+        return d.b.after(found, state)
+
+    def attribute(self, el: etree._Element, name: QName, value: str, state: Pattern,
+                  cx: Context) -> Pattern:
+        d = self.d
+        nxt = d.start_attribute(state, name)
+        if nxt.kind is Kind.NOT_ALLOWED:
+            self._report(state, Finding("rng:attribute-not-allowed", el, "start",
+                                        "attribute", name, _attribute_names(state),
+                                        state=state))
+            return state
+        self._ids(el, name, value, nxt)
+        after = d.after_value(nxt, value, cx)
+        if after.kind is not Kind.NOT_ALLOWED:
+            return after
+        self._report(state, Finding("rng:value-invalid", el, "start", "value", name,
+                                    value=value, state=nxt))
+        return d.recover_after(nxt)
+
+    def start_tag_close(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
+        d = self.d
+        nxt = d.start_tag_close(state)
+        if nxt.kind is not Kind.NOT_ALLOWED:
+            return nxt
+        self._report(state, Finding("rng:attribute-missing", el, "start", "attribute",
+                                    name, missing=_required_attributes(state),
+                                    state=state))
+        return d.start_tag_close(state, forgive=True)
+
+    def text(self, el: etree._Element, text: str, state: Pattern,
+             before: etree._Element | None) -> Pattern:
+        if not text.strip():
+            return state
+        nxt = self.d.mixed_text(state)
+        if nxt.kind is not Kind.NOT_ALLOWED:
+            return nxt
+        at, where = (before, "before-start") if before is not None else (el, "before-end")
+        self._report(state, Finding("rng:text-not-allowed", at, where, "text", qname(
+            el.tag), _start_names(state), value=text.strip(), state=state, other=el))
+        return state
+
+    def typed_text(self, el: etree._Element, name: QName, text: str, state: Pattern,
+                   cx: Context) -> Pattern:
+        """Content that is a datatype (``<when>1843</when>``), checked as one value,
+        end tag included (jing's ``setDataDeriv``)."""
+        d = self.d
+        only = d.text_only(state)
+        nxt = d.after_value(only, text, cx)
+        if nxt.kind is not Kind.NOT_ALLOWED:
+            return nxt
+        recovered = d.recover_after(state)
+        if not self._ignored(state) and (
+                recovered.kind is not Kind.NOT_ALLOWED
+                or d.after_value(d.empty_after(only), text, cx).kind is Kind.NOT_ALLOWED):
+            self._report(state, Finding("rng:value-invalid", el, "end", "content", name,
+                                        value=text, state=only))
+        return recovered
+
+    def end_tag(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
+        d = self.d
+        nxt = d.end_tag(state)
+        if nxt.kind is not Kind.NOT_ALLOWED:
+            return nxt
+        recovered = d.recover_after(state)
+        if not self._ignored(state) and (
+                recovered.kind is not Kind.NOT_ALLOWED
+                or d.end_tag(d.empty_after(state)).kind is Kind.NOT_ALLOWED):
+            self._report(state, Finding("rng:element-missing", el, "end", "incomplete", name,
+                                        _start_names(state), _required_elements(state),
+                                        state=state))
+        return recovered
+
+    # -- IDs -----------------------------------------------------------------------
+
+    def _ids(self, el: etree._Element, name: QName, value: str, after: Pattern) -> None:
+        """ID semantics (XSD ``ID``/``IDREF``/``IDREFS``) for the attribute just named:
+        a duplicate is reported at both places, as jing does."""
+        kind = _id_kind(after)
+        if kind == "ID":
+            key = value.strip()
+            first = self.ids.get(key)
+            if first is None:
+                self.ids[key] = el
+                return
+            self.had_error = True
+            self.findings.append(Finding("rng:duplicate-id", el, "start", "duplicate",
+                                         name, value=key, other=first))
+            if key not in self.reported_first:
+                self.reported_first.add(key)
+                self.findings.append(Finding("rng:duplicate-id", first, "start", "first",
+                                             name, value=key, other=el))
+        elif kind in ("IDREF", "IDREFS"):
+            self.refs.extend((el, v, name) for v in value.split())
+
+
+def _id_kind(after: Pattern) -> str:
+    """``ID``/``IDREF``/``IDREFS`` when the attribute value patterns now expected
+    (the left sides of ``after``) are of that type."""
+    for alt in (after.alternatives if after.kind is Kind.CHOICE else (after,)):
+        p = alt.left if alt.kind is Kind.AFTER else None
+        if p is not None and p.kind is Kind.DATA and p.datatype is not None:
+            kind = is_id_type(p.datatype)
+            if kind:
+                return kind
+    return ""
+
+
+def _names(p: Pattern, kind: Kind, out: dict[QName, None], seen: set[int]) -> None:
+    """Names of ``kind`` patterns (element or attribute) that could come first."""
+    if id(p) in seen:
+        return
+    seen.add(id(p))
+    if p.kind is kind:
+        assert p.names is not None
+        out.update(dict.fromkeys(p.names.names()))
+    elif p.kind is Kind.CHOICE:
+        for alt in p.alternatives:
+            _names(alt, kind, out, seen)
+    elif p.kind is Kind.AFTER:
+        assert p.left is not None
+        _names(p.left, kind, out, seen)
+    elif p.kind in (Kind.GROUP, Kind.INTERLEAVE):
+        assert p.left is not None and p.right is not None
+        _names(p.left, kind, out, seen)
+        if p.kind is Kind.INTERLEAVE or p.left.nullable or kind is Kind.ATTRIBUTE:
+            _names(p.right, kind, out, seen)
+    elif p.kind is Kind.ONE_OR_MORE:
+        assert p.left is not None
+        _names(p.left, kind, out, seen)
+
+
+def _start_names(p: Pattern) -> tuple[QName, ...]:
+    out: dict[QName, None] = {}
+    _names(p, Kind.ELEMENT, out, set())
+    return tuple(out)
+
+
+def _attribute_names(p: Pattern) -> tuple[QName, ...]:
+    out: dict[QName, None] = {}
+    _names(p, Kind.ATTRIBUTE, out, set())
+    return tuple(out)
+
+
+def _required(p: Pattern, kind: Kind) -> frozenset[QName]:
+    """Names of ``kind`` patterns every way through ``p`` still needs (jing's
+    ``RequiredElementsFunction``/``RequiredAttributesFunction``)."""
+    if p.kind is kind:
+        assert p.names is not None
+        names = p.names.names()
+        return frozenset(names) if len(names) == 1 else frozenset()
+    if p.kind is Kind.CHOICE:
+        sets = [_required(alt, kind) for alt in p.alternatives]
+        return frozenset.intersection(*sets) if sets else frozenset()
+    if p.kind in (Kind.GROUP, Kind.INTERLEAVE):
+        assert p.left is not None and p.right is not None
+        return _required(p.left, kind) | _required(p.right, kind)
+    if p.kind in (Kind.ONE_OR_MORE, Kind.AFTER):
+        assert p.left is not None
+        return _required(p.left, kind)
+    return frozenset()
+
+
+def _required_elements(p: Pattern) -> tuple[QName, ...]:
+    return tuple(sorted(_required(p, Kind.ELEMENT)))
+
+
+def _required_attributes(p: Pattern) -> tuple[QName, ...]:
+    return tuple(sorted(_required(p, Kind.ATTRIBUTE)))
+
+
+def walk(d: Derivatives, root: etree._Element) -> list[Finding]:
+    """Every finding for the document rooted at ``root`` (see :class:`Walk`)."""
+    return Walk(d).run(root)
