@@ -12,10 +12,13 @@ from teikit.document import load
 from teikit.validation import validate
 from teikit.validation.rng.relaxng import RelaxNG
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from conftest import ROOT, SHARED, require_command
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
 import mutations  # noqa: E402
 
-from conftest import SHARED, require_command  # noqa: E402
+#: Corpus-wide and live-jing comparisons: minutes of JVM and tei_all work, not the quick loop.
+pytestmark = pytest.mark.slow
 
 
 def _jing_baseline() -> dict[str, bool]:
