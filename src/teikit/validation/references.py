@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, LoadError, error
-from teikit.loading import TEI_NS, parse_file
+from teikit.loading import TEI_NS, note_dependency, parse_file
 from teikit.locations import file_of, locate
 from teikit.namespaces import XML, clark
 
@@ -178,6 +178,7 @@ class _Checker:
         if not own:
             return  # a document built in memory: relative pointers have no base
         target = (Path(own).parent / unquote(file_part)).resolve()
+        note_dependency(target)  # read once per process below: the cache must still know
         if not target.exists():
             hint = (f" An element here has xml:id=\"{file_part}\": did you mean "
                     f"'#{file_part}'?" if file_part in self.ids else "")
