@@ -18,6 +18,7 @@ from functools import cache
 from typing import NamedTuple
 
 from elementpath.regex import translate_pattern
+from lxml import etree
 
 from teikit.validation.rng.patterns import Datatype
 
@@ -34,9 +35,14 @@ _TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?|24:00:00(\.0+)?"
 
 
 class Context(NamedTuple):
-    """What a value is read in: the element's in-scope namespaces (for QName)."""
+    """What a value is read in: the element, whose in-scope namespaces a QName
+    value needs (looked up only then: lxml builds the map on each request)."""
 
-    namespaces: Mapping[str | None, str]
+    element: etree._Element | None = None
+
+    @property
+    def namespaces(self) -> Mapping[str | None, str]:
+        return self.element.nsmap if self.element is not None else {}
 
 
 class Kind(NamedTuple):

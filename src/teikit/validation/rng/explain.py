@@ -9,6 +9,8 @@ datatype in words with an example. Names keep the document's prefixes.
 
 from __future__ import annotations
 
+from functools import cache
+
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, error
@@ -61,9 +63,15 @@ def distance(a: str, b: str) -> int:
 
 
 def suggestion(wrong: str, candidates: list[str]) -> str | None:
+    """See :func:`_suggestion` (cached: a misspelling repeats through a file)."""
+    return _suggestion(wrong, tuple(candidates))
+
+
+@cache
+def _suggestion(wrong: str, candidates: tuple[str, ...]) -> str | None:
     """The candidate ``wrong`` is probably a slip for: the nearest within a small
-    edit distance (1 for short names, 2 from six letters), else None."""
-    limit = 1 if len(wrong) < 6 else 2
+    edit distance (none but case below three letters, 1 below six, else 2), else None."""
+    limit = 0 if len(wrong) < 3 else 1 if len(wrong) < 6 else 2
     scored = sorted((distance(wrong, c), len(c), c) for c in candidates
                     if c != wrong and abs(len(c) - len(wrong)) <= limit)
     if scored and scored[0][0] <= limit:
@@ -128,6 +136,11 @@ class Explainer:
 
     def _message(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
+        if f.kind == "in-unknown":
+            parent = f.other if f.other is not None else el
+            return (f"<{shown_element(f.name or QName('', ''), el)}> cannot stand here: it "
+                    f"is inside <{shown_element(QName(*_split(parent.tag)), parent)}>, which "
+                    "is not an element of this schema.", [])
         if f.kind in ("unknown", "elsewhere", "not-yet", "incomplete", "text"):
             return self._content(f)
         if f.kind == "attribute" and f.code == "rng:attribute-missing":
