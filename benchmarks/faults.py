@@ -267,3 +267,32 @@ def compare(jing: dict[str, list[tuple[int, int, str]]],
                 level += 1
                 columns += col > 0
     return Scores(jl, ol, matched, named, level, columns, tuple(missed), tuple(extra))
+
+
+def dictionary_with_errors(source: Path, errors: int, out: Path, seed: int = 1000) -> Path:
+    """``source`` (a FreeDict dictionary) with ``errors`` faults spread evenly over its
+    entries, one per entry, kinds in turn: a misspelt element, a misspelt attribute,
+    children out of order, stray text, an unknown element."""
+    rng = random.Random(seed)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.parse(str(source), parser).getroot()
+    entries = [e for e in root.iter(f"{{{TEI}}}entry") if len(e) > 1]
+    step = max(1, len(entries) // errors)
+    for i, entry in enumerate(entries[::step][:errors]):
+        inner = [e for e in entry.iter(etree.Element) if e is not entry]
+        kind = i % 5
+        if kind == 0:
+            victim = rng.choice(inner)
+            qn = etree.QName(victim)
+            victim.tag = f"{{{qn.namespace}}}{_misspell(qn.localname, rng)}"
+        elif kind == 1:
+            victim = rng.choice(inner)
+            victim.set(_misspell(next(iter(victim.attrib), "type"), rng), "x")
+        elif kind == 2:
+            entry[0].addprevious(entry[1])
+        elif kind == 3:
+            entry[0].tail = "stray words" + (entry[0].tail or "")
+        else:
+            entry.insert(1, etree.Element(f"{{{TEI}}}unknownElement"))
+    out.write_bytes(etree.tostring(root, encoding="UTF-8", xml_declaration=True))
+    return out
