@@ -24,6 +24,19 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line, d.column, d.rule, d.message)
 
 
+#: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
+#: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
+_SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
+
+
+def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` without the diagnostics that only repeat another engine's finding on
+    the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
+    said = {(d.file, d.line, d.rule) for d in found}
+    return [d for d in found if d.rule not in _SAME_FACT
+            or (d.file, d.line, _SAME_FACT[d.rule]) not in said]
+
+
 def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
                       embedded_schematron: bool = False) -> Report:
     """Validate one loaded :class:`~teikit.document.Document`.
@@ -41,7 +54,7 @@ def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
     for engine in engines:
         found.extend(engine.validate(doc))
     # One engine may reach the same fact through two schemas; say it once.
-    unique = list(dict.fromkeys(found))
+    unique = _one_report_per_fact(list(dict.fromkeys(found)))
     report.add(sorted(unique, key=_sort_key))
     return report
 
