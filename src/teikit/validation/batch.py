@@ -23,15 +23,21 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 
-__all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
+if TYPE_CHECKING:
+    from teikit.document import Document
+    from teikit.validation.schemas import Settings
+
+__all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
+           "validate_document", "validate_path"]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -55,6 +61,10 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: the folders validated (see :func:`teikit.loading.inside_project`)
+    roots: tuple[str, ...] = ()
+    #: The run's schema settings (network access, project lock, per-file schemas).
+    settings: Settings | None = None
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -64,6 +74,75 @@ class Options:
 
 #: The per-file seam: validate one path under the run's options.
 ValidateOne = Callable[[Path, Options], Report]
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.rule, d.message)
+
+
+def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
+    """Validate one loaded :class:`~teikit.document.Document`.
+
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it. A schema that cannot
+    be used (it does not compile, is unsafe, or fails while running) is a located error
+    in this document's report, not the end of a run over many documents; only failures
+    without a location (a broken schema store) are raised: teikit itself cannot run.
+    """
+    from teikit.validation.schemas import Settings, plan
+
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    shown = display_path(str(doc.path)) if doc.path else ""
+    report = Report(files=[shown] if doc.path else [])
+    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
+                               for d in doc.notes]
+    try:
+        found_plan = plan(names or None, doc, settings)
+    except TeikitError as exc:
+        found.append(_isolated(exc, report))
+        report.add(found)
+        return report
+    report.input_error = found_plan.unavailable
+    report.schemas[shown] = list(found_plan.schemas)
+    found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    for engine in found_plan.engines:
+        try:
+            found.extend(engine.validate(doc))
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
+    # One engine may reach the same fact through two schemas; say it once.
+    unique = _one_report_per_fact(list(dict.fromkeys(found)))
+    report.add(sorted(unique, key=_sort_key))
+    return report
+
+
+#: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
+#: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
+_SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
+
+
+def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` without the diagnostics that only repeat another engine's finding on
+    the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
+    said = {(d.file, d.line, d.rule) for d in found}
+    return [d for d in found if d.rule not in _SAME_FACT
+            or (d.file, d.line, _SAME_FACT[d.rule]) not in said]
+
+
+def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
+    """A schema's failure as this document's located error (an input error: exit 2), or
+    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
+    if exc.diagnostic is None or isinstance(exc, UsageError):
+        raise exc
+    report.input_error = True
+    diag = exc.diagnostic
+    return replace(diag, file=display_path(diag.file)) if diag.file else diag
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
@@ -110,11 +189,20 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, problems
 
 
+def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
+                  ) -> tuple[str, ...]:
+    """The folders a run validates: folder arguments and the folders of the files."""
+    roots = {os.fspath(p) for p in paths if Path(p).is_dir()}
+    roots.update(str(f.parent) for f in files)
+    return tuple(sorted(roots))
+
+
 def validate_path(path: Path, options: Options) -> Report:
     """One file, start to end; a file teikit will not read is an input error, not a crash."""
     from teikit.document import load
-    from teikit.validation import validate_document
+    from teikit.loading import set_project_roots
 
+    set_project_roots(tuple(Path(r) for r in options.roots))
     shown = display_path(str(path))
     try:
         doc = load(path)
@@ -124,7 +212,8 @@ def validate_path(path: Path, options: Options) -> Report:
             if diag else []
         return Report(diagnostics=found, files=[shown], input_error=True)
     report = validate_document(doc, options.schema_list,
-                               embedded_schematron=options.embedded_schematron)
+                               embedded_schematron=options.embedded_schematron,
+                               settings=options.settings)
     report.files = [shown]
     return report
 
@@ -153,11 +242,12 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     instead of each growing its own. Engines without ``expect`` are only warmed.
     """
     from teikit.document import load
-    from teikit.validation import validate_document
-    from teikit.validation.schemas import resolve
+    from teikit.loading import set_project_roots
+    from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
+    set_project_roots(tuple(Path(r) for r in options.roots))
     step = len(files) // WARM_SAMPLE
     docs = {}
     for i in range(0, step * WARM_SAMPLE, step):
@@ -168,9 +258,10 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     if not docs:
         return {}
     names = options.schema_list
+    settings = replace(options.settings or Settings(),
+                       embedded_schematron=options.embedded_schematron)
     try:
-        engines = resolve(names, next(iter(docs.values())),
-                          embedded_schematron=options.embedded_schematron)
+        engines = plan(names, next(iter(docs.values())), settings).engines
     except TeikitError:
         return {}  # raised again, where the run reaches it
     for engine in engines:
@@ -179,7 +270,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
             expect(list(docs.values()))
     out = {}
     for i, doc in docs.items():
-        out[i] = validate_document(doc, names, embedded_schematron=options.embedded_schematron)
+        out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
 

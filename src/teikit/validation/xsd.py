@@ -71,7 +71,9 @@ class XSD:
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise TeikitError(f"Cannot read the XML Schema {path}: {exc.strerror}.") from None
+            message = f"Cannot read the XML Schema {path}: {exc.strerror}."
+            raise TeikitError(message, error("xsd:schema-invalid", message, file=str(path))
+                              ) from None
         key = (str(p), hashlib.sha256(data).hexdigest())
         cached = _CACHE.get(key)
         if cached is not None:
@@ -80,7 +82,9 @@ class XSD:
             schema = xmlschema.XMLSchema(str(p), allow="sandbox", defuse="always")
         except (xmlschema.XMLSchemaException, etree.LxmlError, OSError, ValueError) as exc:
             first = " ".join(str(exc).split())[:300]
-            raise TeikitError(f"The XML Schema {path} cannot be compiled: {first}") from None
+            message = f"The XML Schema {path} cannot be compiled: {first}"
+            raise TeikitError(message, error("xsd:schema-invalid", message, file=str(path))
+                              ) from None
         compiled = cls(schema, p)
         _CACHE[key] = compiled
         return compiled
