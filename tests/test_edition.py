@@ -46,6 +46,7 @@ BLOCKS = {
     "p",
     "list",
     "item",
+    "label",
     "titlePage",
     "docTitle",
     "titlePart",
@@ -177,8 +178,10 @@ def tagged_mentions(tree: etree._ElementTree) -> list[tuple[str, str]]:
 def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
     """The diplomatic reading of <text> and the character offset of every pb in it.
 
-    sic is read and corr dropped; an item's @n comes back as "N." before its text and a
-    milestone's @rend as its text, as the source has them. Block boundaries separate words.
+    sic is read and corr dropped, editorial notes are dropped (they are not in the source), a
+    milestone's @rend is read as its text (the source prints «* * *»). Nothing else is added:
+    thesis numbers and letters are read from their label elements, item/@n is not read.
+    Block boundaries separate words.
     """
     pieces: list[str] = []
     breaks: list[tuple[str, int]] = []
@@ -187,7 +190,7 @@ def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
         if not isinstance(element.tag, str):  # comment or processing instruction
             return
         name = local(element)
-        if name == "corr":
+        if name == "corr" or (name == "note" and element.get("type") == "editorial"):
             return
         block = name in BLOCKS
         if block:
@@ -196,8 +199,6 @@ def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
             breaks.append((element.get("n", ""), len("".join(pieces))))
         if name == "milestone":
             pieces.append(element.get("rend", ""))
-        if name == "item" and element.get("n"):
-            pieces.append(f"{element.get('n')}. ")
         pieces.append(element.text or "")
         for child in element:
             walk(child)
@@ -310,6 +311,26 @@ def test_indirect_references_point_to_an_entity_of_their_type() -> None:
     for rs in references:
         target = ids[rs.get("ref")[1:]]
         assert local(target) == rs.get("type"), rs.text
+
+
+def test_the_31_thesis_numbers_are_labels_before_their_items() -> None:
+    tree = edition()
+    labels = tree.xpath("//tei:div[@xml:id='part-5']/tei:list/tei:label", namespaces=NS)
+    assert [label.text for label in labels] == [f"{n}." for n in range(1, 32)]
+    for label in labels:
+        item = label.getnext()
+        while local(item) == "pb":
+            item = item.getnext()
+        assert local(item) == "item" and f"{item.get('n')}." == label.text
+
+
+def test_the_lettered_points_of_part_one_are_one_list() -> None:
+    tree = edition()
+    (points,) = tree.xpath("//tei:p[@xml:id='p-7']/following-sibling::*[1][self::tei:list]",
+                           namespaces=NS)
+    assert [label.text for label in points.xpath("tei:label", namespaces=NS)] == [
+        "а)", "б)", "в)"]
+    assert points.xpath("tei:item/@xml:id", namespaces=NS) == ["p-8", "p-9", "p-10"]
 
 
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
