@@ -333,6 +333,36 @@ def test_the_lettered_points_of_part_one_are_one_list() -> None:
     assert points.xpath("tei:item/@xml:id", namespaces=NS) == ["p-8", "p-9", "p-10"]
 
 
+#: Doubtful readings (paragraph, the printed word the note follows): kept, each with a note.
+DOUBTFUL = [("p-16", "тон"), ("p-64", "проницательных"), ("p-68", "годы")]
+
+
+@pytest.mark.parametrize(("paragraph", "word"), DOUBTFUL)
+def test_a_doubtful_reading_is_kept_and_followed_by_an_editorial_note(paragraph: str,
+                                                                      word: str) -> None:
+    tree = edition()
+    notes = tree.xpath(f"//tei:p[@xml:id='{paragraph}']//tei:note[@type='editorial']",
+                       namespaces=NS)
+    before = [n for n in notes if (n.getprevious() is not None and n.getprevious().tail
+                                   or n.getparent().text or "").rstrip().endswith(word)]
+    assert len(before) == 1, f"{paragraph}: no editorial note right after «{word}»"
+    (note,) = before
+    assert "".join(note.itertext()).startswith(f"«{word}" if word != "годы" else "«в четыре годы")
+    assert not tree.xpath(f"//tei:p[@xml:id='{paragraph}']//tei:sic", namespaces=NS)
+
+
+def test_every_correction_is_certain_and_every_doubt_is_declared() -> None:
+    tree = edition()
+    corrections = tree.xpath("//tei:text//tei:corr", namespaces=NS)
+    assert corrections and all(c.get("cert") == "high" for c in corrections)
+    declaration = " ".join(" ".join(tree.xpath("//tei:editorialDecl/tei:correction//text()",
+                                               namespaces=NS)).split())
+    for phrase in ("миллионов тон", "проницательных", "пятилетки в четыре годы"):
+        assert phrase in declaration
+    for sic in tree.xpath("//tei:text//tei:sic", namespaces=NS):
+        assert sic.text in declaration
+
+
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
     tree = edition()
     ids = {element.get(XML_ID): element for element in tree.iter() if element.get(XML_ID)}
