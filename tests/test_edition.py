@@ -363,6 +363,88 @@ def test_every_correction_is_certain_and_every_doubt_is_declared() -> None:
         assert sic.text in declaration
 
 
+#: The only fields the print source description may have, with the words the seed states.
+SOURCE_FIELDS = {
+    "analytic/author/persName": "Л. Троцкий",
+    "analytic/title[a main]": "Проблемы развития СССР",
+    "analytic/title[a sub]":
+        "Проект платформы Интернациональной левой оппозиции по русскому вопросу",
+    "monogr/title[j]": "Бюллетень оппозиции (большевиков-ленинцев)",
+    "monogr/imprint/date": "1931",
+    "monogr/biblScope[issue]": "№ 20",
+}
+
+
+def _source_fields(bibl: etree._Element) -> dict[str, str]:
+    """Each leaf element of a biblStruct (its note aside) as path[level type unit] -> text."""
+    fields = {}
+    for element in bibl.iter():
+        if not isinstance(element.tag, str) or len(element) or element.xpath(
+                "ancestor-or-self::tei:note", namespaces=NS):
+            continue
+        steps = []
+        for node in [*reversed(list(element.iterancestors())), element]:
+            if node is bibl or bibl not in node.iterancestors():
+                continue
+            keys = " ".join(v for v in (node.get("level"), node.get("type"), node.get("unit")) if v)
+            steps.append(local(node) + (f"[{keys}]" if keys else ""))
+        fields["/".join(steps)] = " ".join((element.text or "").split())
+    return fields
+
+
+def test_the_print_source_description_states_only_what_the_seed_states() -> None:
+    (bibl,) = edition().xpath("//tei:sourceDesc/tei:biblStruct", namespaces=NS)
+    assert _source_fields(bibl) == SOURCE_FIELDS
+    seed = " ".join(SOURCE.read_text(encoding="utf-8").split())
+    assert all(value in seed for value in SOURCE_FIELDS.values())
+    assert bibl.xpath("string(.//tei:imprint/tei:date/@when)", namespaces=NS) == "1931"
+    assert bibl.xpath("string(.//tei:biblScope/@n)", namespaces=NS) == "20"
+
+
+def test_the_source_description_says_what_is_unknown() -> None:
+    (note,) = edition().xpath("//tei:sourceDesc/tei:biblStruct/tei:note", namespaces=NS)
+    said = " ".join("".join(note.itertext()).split())
+    for unknown in ("place of publication", "month", "pages", "unknown"):
+        assert unknown in said
+
+
+def test_page_breaks_count_pages_of_the_transcription() -> None:
+    tree = edition()
+    (transcription,) = tree.xpath("//tei:sourceDesc/tei:bibl[@xml:id='transcription']",
+                                  namespaces=NS)
+    assert transcription.get("type") == "digital"
+    assert "not the pages of the printed Bulletin" in " ".join(transcription.itertext())
+    breaks = tree.xpath("//tei:text//tei:pb", namespaces=NS)
+    assert breaks and all(pb.get("edRef") == "#transcription" for pb in breaks)
+
+
+def test_the_last_page_break_stands_at_an_empty_page_and_nothing_follows_it() -> None:
+    tree = edition()
+    assert source_pages()[-1] == [], "the transcription's page 21 has no text"
+    last = tree.xpath("//tei:text//tei:pb", namespaces=NS)[-1]
+    assert last.get("n") == "21"
+    assert not tree.xpath("(//tei:text//tei:pb)[last()]/following::node()"
+                          "[self::* or normalize-space()]", namespaces=NS)
+
+
+def test_the_text_is_public_domain_apart_from_the_encodings_licence() -> None:
+    (availability,) = edition().xpath("//tei:publicationStmt/tei:availability", namespaces=NS)
+    licences = availability.xpath("tei:licence", namespaces=NS)
+    assert {lic.get("{http://www.w3.org/XML/1998/namespace}lang") for lic in licences} == {
+        "ru", "en"}
+    assert all("publicdomain/zero" in lic.get("target") for lic in licences)
+    statement = " ".join(availability.xpath("tei:p[@xml:lang='en']//text()", namespaces=NS))
+    assert "1940" in statement and "public domain" in statement
+
+
+def test_every_change_has_a_date_and_a_status() -> None:
+    changes = edition().xpath("//tei:revisionDesc/tei:change", namespaces=NS)
+    assert len(changes) >= 2
+    assert all(c.get("when") and c.get("status") for c in changes)
+    dates = [c.get("when") for c in changes]
+    assert dates == sorted(dates, reverse=True), "newest change first"
+
+
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
     tree = edition()
     ids = {element.get(XML_ID): element for element in tree.iter() if element.get(XML_ID)}
