@@ -16,7 +16,7 @@ def sample() -> Report:
         diagnostics=[
             error("ref:unresolved", "@ref=\"#x\" points nowhere, fix it", file="tei/a.xml",
                   line=3, column=5, xpath="/tei:TEI[1]/tei:text[1]"),
-            Diagnostic(Severity.WARNING, "schema:remote", "remote: 100%\nsee docs",
+            Diagnostic(Severity.WARNING, "schema:version", "remote: 100%\nsee docs",
                        file="tei/b.xml", line=1, column=1),
         ],
         files=["tei/a.xml", "tei/b.xml", "tei/c.xml"],

@@ -299,7 +299,7 @@ def table(rows: Sequence[dict[str, str]], header: dict[str, str]) -> str:
 @_finish()
 def schemas_list() -> int:
     """Named schemas, their versions, checksums and state."""
-    from teikit.validation.schemas import listing, store_dir
+    from teikit.validation.store import listing, store_dir
 
     click.echo(table(listing(), {"name": "NAME", "version": "VERSION", "kind": "KIND",
                                  "sha256": "SHA-256", "state": "STATE"}))
@@ -308,20 +308,31 @@ def schemas_list() -> int:
 
 
 @schemas.command(name="fetch")
-@click.argument("name", metavar="NAME")
+@click.argument("name", metavar="NAME[@VERSION]")
 @click.argument("path", required=False, metavar="[PATH]")
 @click.option("--from", "source", metavar="FILE", help="verify and store this local copy (the "
               "schema or its source archive) instead of downloading")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="also fetch from this host (a mirror; plain HTTP only for loopback)")
 @_finish()
-def schemas_fetch(name: str, path: str | None, source: str | None) -> int:
-    """Download a known schema (or take a local copy) and verify its SHA-256."""
-    from teikit.validation.schemas import REGISTRY, fetch
+def schemas_fetch(name: str, path: str | None, source: str | None,
+                  allow_hosts: tuple[str, ...]) -> int:
+    """Download a catalogue schema (TEI Vault, EpiDoc) or take a local copy, verify its
+    SHA-256 and record it in the project's lock."""
+    from teikit.config import load
+    from teikit.validation.fetching import fetch
+    from teikit.validation.store import store_dir
 
     if path and source:
         raise UsageError("give the file either as PATH or as --from FILE, not both.")
     given = source or path
-    stored = fetch(name, Path(given) if given else None)
-    click.echo(f"{name} ({REGISTRY[name].version}) stored at {stored}, SHA-256 verified")
+    config = load()
+    settings = config.settings(fetch=True, allow_hosts=allow_hosts)
+    entry = fetch(name, source=Path(given) if given else None, access=settings.access,
+                  lock_root=config.root)
+    locked = f"; locked in {config.root}" if config.root else ""
+    click.echo(f"{entry.key} stored at {store_dir() / entry.file}, SHA-256 "
+               f"{entry.sha256[:12]}… verified{locked}")
     return ExitCode.OK
 
 
@@ -331,7 +342,7 @@ def schemas_fetch(name: str, path: str | None, source: str | None) -> int:
 @_finish()
 def schemas_add(name: str, path: str) -> int:
     """Register a local .rng, .xsd or .sch schema under NAME (copied, with its SHA-256)."""
-    from teikit.validation.schemas import add, sha256_of
+    from teikit.validation.store import add, sha256_of
 
     stored = add(name, Path(path))
     click.echo(f"{name} stored at {stored} (SHA-256 {sha256_of(stored)[:12]}…)")

@@ -62,6 +62,25 @@ class Diagnostic:
         return shape
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class SchemaUse:
+    """A schema that judged a file, by name and version (``tei_all`` ``4.3.0``).
+
+    Reports carry these per file so a CI log says what a green or red verdict was
+    measured against; a local file's "version" is the start of its SHA-256.
+    """
+
+    name: str
+    version: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON shape (docs/json-report.md): ``{"name": …, "version": …}``."""
+        return {"name": self.name, "version": self.version}
+
+
 def error(rule: str, message: str, **where: object) -> Diagnostic:
     """Shorthand for the common case of an error-level diagnostic."""
     return Diagnostic(Severity.ERROR, rule, message, **where)  # type: ignore[arg-type]
@@ -72,12 +91,14 @@ class Report:
     """The findings of one run over one or more files.
 
     ``files`` lists every file that was checked, clean or not, so that per-file
-    formats (JUnit) can show passing files too.
+    formats (JUnit) can show passing files too; ``schemas`` says, per file, which
+    schemas judged it.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     input_error: bool = False
+    schemas: dict[str, list[SchemaUse]] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.diagnostics)
@@ -111,6 +132,16 @@ class Report:
             if f not in self.files:
                 self.files.append(f)
         self.input_error = self.input_error or other.input_error
+        for file, used in other.schemas.items():
+            mine = self.schemas.setdefault(file, [])
+            mine.extend(u for u in used if u not in mine)
+
+    def schemas_used(self) -> list[SchemaUse]:
+        """Every schema that judged some file in this report, each once, in first use order."""
+        seen: list[SchemaUse] = []
+        for used in self.schemas.values():
+            seen.extend(u for u in used if u not in seen)
+        return seen
 
     def for_file(self, file: str) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.file == file]

@@ -54,8 +54,11 @@ RULE_HELP: dict[str, str] = {
     "ref:bad-prefix": "A prefixed pointer (prefix:value) has no prefixDef, or its value "
     "matches none of the prefixDef's matchPatterns.",
     "ref:duplicate-id": "Two elements carry the same xml:id.",
-    "schema:remote": "An xml-model PI names a remote schema; teikit does not fetch schemas, "
-    "pass a local copy with --schema.",
+    "schema:unavailable": "A schema named by a PI, the configuration or the defaults cannot "
+    "be had (not stored, fetching not allowed): run the command the message names "
+    "(teikit schemas fetch …) or pass --fetch.",
+    "schema:version": "A PI names the newest TEI/EpiDoc release; teikit says which stored "
+    "version stands in for it.",
     "schema:missing": "An xml-model PI names a local schema file that does not exist.",
     "schema:rnc": "An xml-model PI names a RelaxNG compact-syntax schema; convert it with trang.",
     "schema:unknown-kind": "An xml-model PI names a schema whose kind teikit cannot tell.",
@@ -90,10 +93,28 @@ def summary(report: Report) -> str:
     warnings = [d for d in report if d.severity is Severity.WARNING]
     files = len(report.files)
     if not errors and not warnings:
-        return f"{_plural(files, 'file')}: no errors, no warnings"
+        return _with_schemas(f"{_plural(files, 'file')}: no errors, no warnings", report)
     affected = len({d.file for d in errors + warnings})
-    return (f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
-            f"{_plural(len(warnings), 'warning')} in {_plural(affected, 'file')}")
+    return _with_schemas(f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
+                         f"{_plural(len(warnings), 'warning')} in "
+                         f"{_plural(affected, 'file')}", report)
+
+
+def schemas_line(report: Report) -> str:
+    """``schemas: tei_all@4.3.0 (2 files), teikit@0.1.0 (1 file)``: what judged the run
+    ('' when no file was judged), so no verdict is shown without its measure."""
+    counts: Counter[str] = Counter()
+    for used in report.schemas.values():
+        counts.update(list(dict.fromkeys(str(u) for u in used)))
+    if not counts:
+        return ""
+    return "schemas: " + ", ".join(f"{name} ({_plural(n, 'file')})"
+                                   for name, n in counts.items())
+
+
+def _with_schemas(line: str, report: Report) -> str:
+    used = schemas_line(report)
+    return f"{line}; {used}" if used else line
 
 
 def _text(report: Report) -> str:
@@ -115,9 +136,14 @@ def _json(report: Report) -> str:
             "exit_code": report.exit_code,
         },
         "files": list(report.files),
+        "schemas": _schemas_by_file(report),
         "diagnostics": [d.to_dict() for d in report.diagnostics],
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _schemas_by_file(report: Report) -> dict[str, list[dict[str, str]]]:
+    return {file: [u.to_dict() for u in used] for file, used in report.schemas.items()}
 
 
 def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
@@ -137,6 +163,10 @@ def _junit(report: Report) -> str:
     for file, found in groups.items():
         case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
                              file=file)
+        if report.schemas.get(file):
+            props = ET.SubElement(case, "properties")
+            for used in report.schemas[file]:
+                ET.SubElement(props, "property", name="schema", value=str(used))
         errors = [d for d in found if d.severity is Severity.ERROR]
         if errors:
             failure = ET.SubElement(case, "failure", type=errors[0].rule,
@@ -191,6 +221,7 @@ def _sarif(report: Report) -> str:
         "runs": [{
             "tool": {"driver": {"name": "teikit", "version": __version__, "rules": rules}},
             "artifacts": [{"location": {"uri": _uri(f)}} for f in report.files],
+            "properties": {"schemas": _schemas_by_file(report)},
             "results": results,
         }],
     }

@@ -11,9 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
 from teikit.locations import display_path
+
+if TYPE_CHECKING:
+    from teikit.document import Document
+    from teikit.validation.schemas import Settings
 
 __all__ = ["expand_paths", "validate", "validate_document"]
 
@@ -24,21 +29,29 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line, d.column, d.rule, d.message)
 
 
-def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
-                      embedded_schematron: bool = False) -> Report:
+def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
     """Validate one loaded :class:`~teikit.document.Document`.
 
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.resolve`);
-    by default the document's ``xml-model`` PIs, else the teikit profile.
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it.
     """
-    from teikit.validation.schemas import resolve
+    from dataclasses import replace
 
-    engines = resolve(list(schemas) if schemas else None, doc,
-                      embedded_schematron=embedded_schematron)
-    path = doc.path  # type: ignore[attr-defined]
-    report = Report(files=[display_path(str(path))] if path else [])
-    found: list[Diagnostic] = []
-    for engine in engines:
+    from teikit.validation.schemas import Settings, plan
+
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    found_plan = plan(names or None, doc, settings)
+    shown = display_path(str(doc.path)) if doc.path else ""
+    report = Report(files=[shown] if doc.path else [], input_error=found_plan.unavailable)
+    report.schemas[shown] = list(found_plan.schemas)
+    found: list[Diagnostic] = [replace(d, file=d.file or shown) for d in found_plan.notices]
+    for engine in found_plan.engines:
         found.extend(engine.validate(doc))
     # One engine may reach the same fact through two schemas; say it once.
     unique = list(dict.fromkeys(found))
@@ -47,9 +60,10 @@ def validate_document(doc: object, schemas: Sequence[str] | None = None, *,
 
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-             schemas: Sequence[str] | None = None, *, jobs: int = 1,
+             schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
-             on_file: ProgressCallback | None = None) -> Report:
+             on_file: ProgressCallback | None = None,
+             settings: Settings | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
     ``on_file(done, total)`` is called after each file, for progress displays.
@@ -62,12 +76,13 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
-    names = tuple(schemas) if schemas else None
-    check_names(list(names or ()))
+    names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
+    check_names(list(names or ()), settings)
     files, problems = expand_paths(paths)
     report = Report(diagnostics=list(problems), input_error=bool(problems))
     report.files.extend(d.file for d in problems)
-    options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs)
+    options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
+                      settings=settings)
     for result in run(files, options, on_file=on_file):
         report.merge(result)
     return report

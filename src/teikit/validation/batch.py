@@ -27,9 +27,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
 from teikit.locations import display_path
+
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
 
 __all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
 
@@ -55,6 +59,8 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: The run's schema settings (network access, project lock, per-file schemas).
+    settings: Settings | None = None
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -124,7 +130,8 @@ def validate_path(path: Path, options: Options) -> Report:
             if diag else []
         return Report(diagnostics=found, files=[shown], input_error=True)
     report = validate_document(doc, options.schema_list,
-                               embedded_schematron=options.embedded_schematron)
+                               embedded_schematron=options.embedded_schematron,
+                               settings=options.settings)
     report.files = [shown]
     return report
 
@@ -154,7 +161,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     """
     from teikit.document import load
     from teikit.validation import validate_document
-    from teikit.validation.schemas import resolve
+    from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
@@ -168,9 +175,10 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     if not docs:
         return {}
     names = options.schema_list
+    settings = replace(options.settings or Settings(),
+                       embedded_schematron=options.embedded_schematron)
     try:
-        engines = resolve(names, next(iter(docs.values())),
-                          embedded_schematron=options.embedded_schematron)
+        engines = plan(names, next(iter(docs.values())), settings).engines
     except TeikitError:
         return {}  # raised again, where the run reaches it
     for engine in engines:
@@ -179,7 +187,7 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
             expect(list(docs.values()))
     out = {}
     for i, doc in docs.items():
-        out[i] = validate_document(doc, names, embedded_schematron=options.embedded_schematron)
+        out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
 

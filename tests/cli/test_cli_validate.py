@@ -13,7 +13,10 @@ import pytest
 from teikit.cli import main
 from teikit.validation import validate
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import CASES
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "validation"
 CLEAN = str(DATA / "clean.xml")
 BROKEN = str(DATA / "broken.xml")
 
@@ -95,7 +98,8 @@ def test_output_file_is_written_and_stdout_stays_empty(
 
 def test_the_summary_line_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, "-s", "references", BROKEN, CLEAN)
-    assert err.strip() == "2 files: 1 error, 0 warnings in 1 file"
+    assert err.strip() == ("2 files: 1 error, 0 warnings in 1 file; "
+                           "schemas: references@0.1.0 (2 files)")
 
 
 def test_quiet_prints_no_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,10 +115,11 @@ def test_github_format_writes_the_step_summary(
     assert "`ref:unresolved`" in summary.read_text()
 
 
-def test_remote_xml_model_only_warns(capsys: pytest.CaptureFixture[str]) -> None:
-    remote = Path(__file__).resolve().parent / "cases" / "schema_remote" / "remote.xml"
+def test_an_unknown_remote_xml_model_is_an_input_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    remote = CASES / "schema_unavailable" / "remote-unknown.xml"
     code, out, _ = run(capsys, "-q", str(remote))
-    assert (code, "warning [schema:remote]" in out) == (0, True)
+    assert (code, "error [schema:unavailable]" in out) == (2, True)
 
 
 def test_xml_model_pi_names_the_schema(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,199 @@
+"""Which files a run validates: arguments, folders and globs in; documents out.
+
+A TEI project's folders hold more than TEI: SVG figures, XSLT, Maven poms, and parts
+that other files XInclude. Validating those as standalone TEI documents produces
+errors that are not errors, so:
+
+* folders are searched for ``*.xml`` and ``*.tei`` (configurable ``include``);
+* ``exclude`` globs (relative to the project root, ``**`` for any depth) drop files;
+* XML found in a folder or by a glob whose root is not ``TEI``/``teiCorpus`` in the TEI
+  namespace is skipped with an info (``load:skipped-not-tei``); named explicitly it is
+  validated, and the loader's ``load:not-tei`` error says why it fails;
+* a file that another file of the run XIncludes is validated as part of its parent
+  only, with an info (``load:xinclude-part``) saying which parent.
+
+Files that cannot be parsed are never skipped: the loader reports them.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lxml import etree
+
+from teikit.diagnostics import Diagnostic, Severity, error
+from teikit.files import is_remote
+from teikit.locations import display_path
+from teikit.namespaces import TEI, XINCLUDE
+
+TEI_NS = TEI
+XI_NS = XINCLUDE
+DEFAULT_INCLUDE = ("*.xml", "*.tei")
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A path glob as a regex: ``**/`` any folders, ``*`` and ``?`` within one part."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + "(?:/.*)?")
+
+
+def matches(pattern: str, path: Path, root: Path | None) -> bool:
+    """True when ``path`` (relative to ``root`` when inside it) matches the glob; a
+    pattern without ``/`` also matches any single file or folder name."""
+    absolute = path.resolve()
+    try:
+        rel = absolute.relative_to(root.resolve()).as_posix() if root else path.as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    if _glob_regex(pattern.strip("/")).fullmatch(rel):
+        return True
+    return "/" not in pattern and any(fnmatchcase(part, pattern) for part in Path(rel).parts)
+
+
+def root_name(path: Path) -> tuple[str, str] | None:
+    """(namespace, local name) of the root element, reading no further than its start
+    tag; None when the file cannot be parsed (the loader will say why)."""
+    try:
+        for _, element in etree.iterparse(str(path), events=("start",), load_dtd=False,
+                                          no_network=True, resolve_entities=False,
+                                          huge_tree=False):
+            qname = etree.QName(element)
+            return qname.namespace or "", qname.localname
+    except (etree.XMLSyntaxError, OSError, ValueError):
+        return None
+    return None
+
+
+def is_tei(path: Path) -> bool | None:
+    """True for a TEI or teiCorpus root, False for other XML, None when unparseable."""
+    name = root_name(path)
+    if name is None:
+        return None
+    return name[0] == TEI_NS and name[1] in {"TEI", "teiCorpus"}
+
+
+def xincluded(path: Path) -> list[Path]:
+    """The local files ``path`` XIncludes (hrefs resolved against the file), cheaply:
+    files that never mention the XInclude namespace are not parsed at all."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if XI_NS.encode() not in data:
+        return []
+    parser = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False)
+    try:
+        tree = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return []
+    found = []
+    for node in tree.iter(f"{{{XI_NS}}}include"):
+        href = node.get("href") or ""
+        if href and not is_remote(href):
+            found.append((path.parent / unquote(urlparse(href).path)).resolve())
+    return found
+
+
+class _Collector:
+    """Accumulates files in argument order, each once, with the reasons for skips."""
+
+    def __init__(self, include: Sequence[str], exclude: Sequence[str], root: Path | None,
+                 skip_non_tei: bool) -> None:
+        self.include, self.exclude, self.root = include, exclude, root
+        self.skip_non_tei = skip_non_tei
+        self.files: list[Path] = []
+        self.problems: list[Diagnostic] = []
+        self.seen: set[Path] = set()
+
+    def excluded(self, path: Path) -> bool:
+        return any(matches(p, path, self.root) for p in self.exclude)
+
+    def take(self, path: Path, found: bool) -> None:
+        key = path.resolve()
+        if key in self.seen or self.excluded(path):
+            return
+        self.seen.add(key)
+        if (found or self.skip_non_tei) and is_tei(path) is False:
+            self.problems.append(Diagnostic(
+                Severity.INFO, "load:skipped-not-tei", "Skipped: this XML is not TEI (its "
+                "root is not TEI or teiCorpus in the TEI namespace); name it explicitly to "
+                "validate it anyway, or exclude it.", file=display_path(str(path))))
+            return
+        self.files.append(path)
+
+    def folder(self, folder: Path, text: str) -> None:
+        found = sorted(q for q in folder.rglob("*") if q.is_file()
+                       and any(fnmatchcase(q.name, p) for p in self.include))
+        if not found:
+            self.problems.append(error(
+                "load:not-found", f"This folder holds no {' or '.join(self.include)} files; "
+                "name the files or a folder that has some.", file=display_path(text)))
+        for q in found:
+            self.take(q, found=True)
+
+    def pattern(self, text: str) -> None:
+        matches_ = sorted(Path(m) for m in glob.glob(text, recursive=True))
+        hits = [m for m in matches_ if m.is_file()]
+        if not hits:
+            self.problems.append(error(
+                "load:not-found", f"No file matches the pattern '{text}'; check it (quote it "
+                "so the shell leaves it to teikit).", file=text))
+        for q in hits:
+            self.take(q, found=True)
+
+
+def _drop_parts(files: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """Files that another file of the run XIncludes are validated inside their parent."""
+    wanted = {f.resolve(): f for f in files}
+    parent_of: dict[Path, Path] = {}
+    for f in files:
+        for target in xincluded(f):
+            if target in wanted and target != f.resolve():
+                parent_of.setdefault(target, f)
+    notes = [Diagnostic(Severity.INFO, "load:xinclude-part",
+                        f"Validated as part of {display_path(str(parent))}, which XIncludes "
+                        "it, not as a standalone document.", file=display_path(str(
+                            wanted[part]))) for part, parent in parent_of.items()]
+    return [f for f in files if f.resolve() not in parent_of], notes
+
+
+def discover(paths: Iterable[str | os.PathLike[str]], *,
+             include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = (),
+             root: Path | None = None, skip_non_tei: bool = False
+             ) -> tuple[list[Path], list[Diagnostic]]:
+    """Files to validate (argument order; folders sorted) and diagnostics for the rest:
+    errors for arguments that name nothing, infos for files skipped on purpose."""
+    run = _Collector(include, exclude, root, skip_non_tei)
+    for raw in paths:
+        text = os.fspath(raw)
+        p = Path(text)
+        if p.is_dir():
+            run.folder(p, text)
+        elif p.is_file():
+            run.take(p, found=False)
+        elif glob.has_magic(text):
+            run.pattern(text)
+        else:
+            run.problems.append(error("load:not-found", "No such file or folder; check the "
+                                      "path.", file=display_path(text)))
+    files, notes = _drop_parts(run.files)
+    return files, run.problems + notes

@@ -1,0 +1,231 @@
+"""Fetching schemas: only when asked, only from allowed hosts, once, hashed and locked.
+
+Every network test talks to a loopback server (tests/loopback.py) that stops itself;
+catalogue addresses reach it through a ``mirrors`` setting whose host is allowed on
+purpose, the way a user would point teikit at a mirror.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from loopback import listener, serve
+
+from teikit.diagnostics import TeikitError, UsageError
+from teikit.validation import fetching, lock, store, validate
+from teikit.validation.fetching import Access
+from teikit.validation.schemas import Settings
+
+DATA = Path(__file__).resolve().parent / "data" / "validation"
+MINI = DATA / "mini.rng"
+VAULT_PATH = "Vault/P5/{version}/xml/tei/custom/schema/relaxng/{name}.rng"
+
+#: TEI-valid, but not valid against mini.rng (which allows text only in <p>): a run that
+#: reports rng errors for it has really used the fetched schema.
+DOC = """<?xml version="1.0" encoding="UTF-8"?>
+<?xml-model href="{href}" type="application/xml" schematypens="http://relaxng.org/ns/structure/1.0"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt><title>T</title>
+</titleStmt><publicationStmt><p>P</p></publicationStmt><sourceDesc><p>S</p></sourceDesc>
+</fileDesc></teiHeader><text><body><p>A <hi>word</hi>.</p></body></text></TEI>
+"""
+
+
+@pytest.fixture(autouse=True)
+def tmp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(tmp_path / "store"))
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project configured in pyproject.toml, so the lock goes there."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.teikit]\npaths = ["."]\n')
+    return root
+
+
+def _doc(folder: Path, href: str) -> Path:
+    path = folder / "doc.xml"
+    path.write_text(DOC.format(href=href), encoding="utf-8")
+    return path
+
+
+def _vault(tmp_path: Path, name: str, version: str, source: Path = MINI) -> Path:
+    root = tmp_path / "www"
+    target = root / VAULT_PATH.format(version=version, name=name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return root
+
+
+def test_an_unknown_remote_pi_is_unavailable_and_nothing_connects(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(root=project))
+    assert (report.exit_code, [d.rule for d in report], server.connections) == (
+        2, ["schema:unavailable"], 0)
+
+
+def test_an_allowed_host_without_fetch_still_makes_no_connection(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        access = Access(fetch=False, allow_hosts=(server.authority,))
+        report = validate([doc], settings=Settings(access=access, root=project))
+    assert (report.exit_code, server.connections) == (2, 0)
+
+
+def test_fetch_without_the_host_allowed_makes_no_connection(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(access=Access(fetch=True), root=project))
+    assert (report.exit_code, server.connections) == (2, 0)
+
+
+def test_the_unavailable_message_names_the_fix(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(root=project))
+    assert f"--fetch --allow-host {server.authority}" in report.diagnostics[0].message
+
+
+def test_unavailable_can_be_downgraded_to_a_warning_on_purpose(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(root=project, unavailable="warning"))
+    assert (report.exit_code, [d.severity.value for d in report]) == (0, ["warning"])
+
+
+def test_an_allowed_fetch_happens_once_is_hashed_locked_and_used(
+        tmp_path: Path, project: Path) -> None:
+    folder = tmp_path / "www"
+    folder.mkdir()
+    shutil.copyfile(MINI, folder / "schema.rng")
+    with serve(folder) as server:
+        url = f"{server.base}/schema.rng"
+        doc = _doc(project, url)
+        settings = Settings(access=Access(fetch=True, allow_hosts=(server.authority,)),
+                            root=project)
+        first = validate([doc], settings=settings)
+        second = validate([doc], settings=settings)
+    locked = lock.read(project)[url]
+    assert (server.requests, locked.sha256) == (["/schema.rng"], store.sha256_of(MINI))
+    assert {d.rule.partition(":")[0] for d in first.errors} == {"rng"}
+    assert [d.rule for d in first.errors] == [d.rule for d in second.errors]
+    assert [str(u) for u in first.schemas_used()][0] == f"{url}@{locked.sha256[:12]}"
+
+
+def test_the_lock_goes_into_pyproject_under_tool_teikit_schemas(
+        tmp_path: Path, project: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "4.9.0")
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
+    table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["teikit"]
+    assert (table["paths"], table["schemas"]["tei_lite@4.9.0"]["sha256"]) == (
+        ["."], store.sha256_of(MINI))
+
+
+def test_a_project_without_pyproject_settings_gets_a_teikit_lock(tmp_path: Path) -> None:
+    root = _vault(tmp_path, "tei_bare", "4.9.0")
+    project = tmp_path / "p"
+    project.mkdir()
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        fetching.fetch("tei_bare@4.9.0", access=access, lock_root=project)
+    assert tomllib.loads((project / "teikit.lock").read_text())["schemas"][
+        "tei_bare@4.9.0"]["sha256"] == store.sha256_of(MINI)
+
+
+def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "4.9.0")
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        entry = fetching.fetch("tei_lite@4.9.0", access=access)
+    assert (entry.key, server.requests) == (
+        "tei_lite@4.9.0", ["/Vault/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng"])
+
+
+def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
+    source = tmp_path / "stated.rng"
+    source.write_text(MINI.read_text().replace(
+        "<!-- A tiny", "<!--\nTEI Edition: Version 4.9.1. Last updated\n-->\n<!-- A tiny"))
+    root = _vault(tmp_path, "tei_lite", "current", source)
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        entry = fetching.fetch("tei_lite", access=access)
+    assert entry.key == "tei_lite@4.9.1"
+
+
+def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "4.9.0")
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        fetching.fetch("tei_lite@4.9.0", access=access)
+        fetching.fetch("tei_lite@4.9.0", access=access)
+    assert len(server.requests) == 1
+
+
+def test_a_mirror_whose_host_is_not_allowed_is_refused(tmp_path: Path) -> None:
+    with listener() as server:
+        access = Access(fetch=True, mirrors=(("https://www.tei-c.org/Vault/P5/",
+                                              f"{server.base}/Vault/P5/"),))
+        with pytest.raises(UsageError, match="not a host teikit fetches"):
+            fetching.fetch("tei_lite@4.9.0", access=access)
+    assert server.connections == 0
+
+
+def test_bytes_that_differ_from_the_lock_are_refused(tmp_path: Path, project: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "4.9.0")
+    lock.record(project, lock.Locked("tei_lite@4.9.0", "0" * 64, "elsewhere"))
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        with pytest.raises(TeikitError, match="the project lock says"):
+            fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
+    assert store.lookup(store.SchemaRef("tei_lite", "4.9.0")) is None
+
+
+def test_an_html_error_page_is_not_stored_as_a_schema(tmp_path: Path) -> None:
+    page = tmp_path / "page.rng"
+    page.write_text("<html><body>Not found</body></html>")
+    root = _vault(tmp_path, "tei_lite", "4.9.0", page)
+    with serve(root) as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        with pytest.raises(TeikitError, match="not a relaxng schema"):
+            fetching.fetch("tei_lite@4.9.0", access=access)
+
+
+def test_a_redirect_to_a_host_that_is_not_allowed_is_not_followed(tmp_path: Path) -> None:
+    with listener() as elsewhere:
+        redirects = {"/schema.rng": f"{elsewhere.base}/schema.rng"}
+        with serve(tmp_path, redirects) as server:
+            access = Access(fetch=True, allow_hosts=(server.authority,))
+            with pytest.raises(UsageError, match="not a host teikit fetches"):
+                fetching.download(f"{server.base}/schema.rng", access)
+    assert elsewhere.connections == 0
+
+
+@pytest.mark.parametrize("url", [
+    "http://example.org/schema.rng",          # plain HTTP across a network, even if allowed
+    "http://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+    "file:///etc/passwd",
+    "https://example.org/schema.rng",         # not in the catalogue, not allowed
+])
+def test_addresses_teikit_will_not_fetch(url: str) -> None:
+    with pytest.raises(UsageError):
+        fetching.check_url(url, Access(fetch=True, allow_hosts=("example.org:80",)))
+
+
+def test_https_to_an_allowed_host_is_accepted() -> None:
+    fetching.check_url("https://schemas.example.org/a.rng",
+                       Access(fetch=True, allow_hosts=("schemas.example.org",)))
