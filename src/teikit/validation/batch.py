@@ -23,19 +23,21 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, error
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
+    from teikit.document import Document
     from teikit.validation.schemas import Settings
 
-__all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
+__all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
+           "validate_document", "validate_path"]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -59,6 +61,8 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: the folders validated (see :func:`teikit.loading.inside_project`)
+    roots: tuple[str, ...] = ()
     #: The run's schema settings (network access, project lock, per-file schemas).
     settings: Settings | None = None
 
@@ -70,6 +74,62 @@ class Options:
 
 #: The per-file seam: validate one path under the run's options.
 ValidateOne = Callable[[Path, Options], Report]
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.rule, d.message)
+
+
+def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
+    """Validate one loaded :class:`~teikit.document.Document`.
+
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it. A schema that cannot
+    be used (it does not compile, is unsafe, or fails while running) is a located error
+    in this document's report, not the end of a run over many documents; only failures
+    without a location (a broken schema store) are raised: teikit itself cannot run.
+    """
+    from teikit.validation.schemas import Settings, plan
+
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    shown = display_path(str(doc.path)) if doc.path else ""
+    report = Report(files=[shown] if doc.path else [])
+    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
+                               for d in doc.notes]
+    try:
+        found_plan = plan(names or None, doc, settings)
+    except TeikitError as exc:
+        found.append(_isolated(exc, report))
+        report.add(found)
+        return report
+    report.input_error = found_plan.unavailable
+    report.schemas[shown] = list(found_plan.schemas)
+    found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    for engine in found_plan.engines:
+        try:
+            found.extend(engine.validate(doc))
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
+    # One engine may reach the same fact through two schemas; say it once.
+    unique = list(dict.fromkeys(found))
+    report.add(sorted(unique, key=_sort_key))
+    return report
+
+
+def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
+    """A schema's failure as this document's located error (an input error: exit 2), or
+    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
+    if exc.diagnostic is None or isinstance(exc, UsageError):
+        raise exc
+    report.input_error = True
+    diag = exc.diagnostic
+    return replace(diag, file=display_path(diag.file)) if diag.file else diag
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
@@ -116,11 +176,20 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, problems
 
 
+def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
+                  ) -> tuple[str, ...]:
+    """The folders a run validates: folder arguments and the folders of the files."""
+    roots = {os.fspath(p) for p in paths if Path(p).is_dir()}
+    roots.update(str(f.parent) for f in files)
+    return tuple(sorted(roots))
+
+
 def validate_path(path: Path, options: Options) -> Report:
     """One file, start to end; a file teikit will not read is an input error, not a crash."""
     from teikit.document import load
-    from teikit.validation import validate_document
+    from teikit.loading import set_project_roots
 
+    set_project_roots(tuple(Path(r) for r in options.roots))
     shown = display_path(str(path))
     try:
         doc = load(path)
@@ -160,11 +229,12 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     instead of each growing its own. Engines without ``expect`` are only warmed.
     """
     from teikit.document import load
-    from teikit.validation import validate_document
+    from teikit.loading import set_project_roots
     from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
+    set_project_roots(tuple(Path(r) for r in options.roots))
     step = len(files) // WARM_SAMPLE
     docs = {}
     for i in range(0, step * WARM_SAMPLE, step):
