@@ -263,22 +263,33 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
   teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
   teikit build my.xml --force       publish even though validation found errors
   teikit build --check              then run the Nu checker and epubcheck on the outputs
+  teikit build corpus/ -o site/     every document below corpus/, mirrored, plus site/index.html
+  teikit build corpus/ -o site/ --dask local --jobs 4   the same on a local Dask cluster
 """))
 @click.argument("source", required=False, metavar="[IN]")
 @output_option("the folder to write into", default="dist", metavar="DIR")
 @click.option("--force", is_flag=True, help="publish even if validation fails")
 @click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
               "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
+              help="a folder: build documents in N processes (or N local Dask workers)")
+@click.option("--dask", "dask", metavar="ADDRESS",
+              help="a folder: build on a Dask cluster ('local' or the scheduler's address)")
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, check: bool, quiet: bool) -> int:
+def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
+          dask: str | None, quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
-    IN defaults to the edition in tei/; nothing is written when validation fails.
+    IN defaults to the edition in tei/; nothing is written when validation fails. When IN
+    is a folder, every *.xml below it is built into the same layout below the output
+    folder, documents whose outputs are current are skipped, and an index.html lists them.
     """
     from teikit.publish import build as run_build
     from teikit.publish import default_edition
 
+    if source and Path(source).is_dir():
+        return _build_folder(Path(source), Path(output), force, jobs, dask, quiet)
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
                                 force=force, check=check)
     for d in report:
@@ -287,6 +298,22 @@ def build(source: str | None, output: str, force: bool, check: bool, quiet: bool
         for path in written:
             click.echo(f"wrote {path}", err=True)
     return report.exit_code
+
+
+def _build_folder(source: Path, output: Path, force: bool, jobs: int, dask: str | None,
+                  quiet: bool) -> int:
+    """``build`` over a folder (:func:`teikit.collection.build_collection`)."""
+    from teikit.collection import build_collection
+
+    with progress_bar(enabled=not quiet) as on_file:
+        result = build_collection(source, output, force=force, jobs=jobs, dask=dask,
+                                  on_file=on_file)
+    for d in result.report:
+        click.echo(str(d), err=True)
+    if not quiet:
+        click.echo(f"built {len(result.built)}, up to date {len(result.skipped)}, index "
+                   f"{result.index}", err=True)
+    return result.report.exit_code
 
 
 # --------------------------------------------------------------------------- schemas
