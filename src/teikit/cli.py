@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -183,6 +183,30 @@ def _emit(text: str, output: str | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from None
 
 
+def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
+    """:func:`_emit` for a report rendered in pieces (:func:`teikit.render.stream`): a
+    large report goes to stdout or, atomically, to ``output`` without being one string."""
+    from teikit.files import write_atomic_stream
+
+    def lines() -> Iterator[str]:
+        last = ""
+        for piece in pieces:
+            if piece:
+                last = piece
+                yield piece
+        if last and not last.endswith("\n"):
+            yield "\n"
+
+    if not output:
+        for piece in lines():
+            sys.stdout.write(piece)
+        return
+    try:
+        write_atomic_stream(Path(output), (p.encode("utf-8") for p in lines()))
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+
+
 @cli.command(epilog=_examples("""
   teikit validate tei/                          every *.xml below tei/, schemas from xml-model PIs
   teikit validate --schema tei_all corpus/*.xml the TEI Consortium's tei_all.rng
@@ -211,7 +235,7 @@ def _emit(text: str, output: str | None) -> None:
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
              jobs: int, embedded: bool, no_cache: bool, dask: str | None, quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml) and globs."""
-    from teikit.render import render, summary
+    from teikit.render import render, stream, summary
     from teikit.validation import validate as run_validation
     from teikit.validation.cache import ResultCache
 
@@ -219,7 +243,7 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
         report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
                                 embedded_schematron=embedded, on_file=on_file,
                                 cache=None if no_cache else ResultCache(), dask=dask)
-    _emit(render(report, fmt), output)
+    _emit_stream(stream(report, fmt), output)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary:
         # GitHub shows ten annotations per step; the job summary lists everything.

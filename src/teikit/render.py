@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
@@ -124,6 +125,11 @@ def _text(report: Report) -> str:
 
 
 def _json(report: Report) -> str:
+    return json.dumps(_json_data(report, [d.to_dict() for d in report.diagnostics]),
+                      ensure_ascii=False, indent=2)
+
+
+def _json_data(report: Report, diagnostics: list[object]) -> dict[str, object]:
     counts = Counter(d.severity.value for d in report)
     data = {
         "version": JSON_VERSION,
@@ -139,9 +145,9 @@ def _json(report: Report) -> str:
         },
         "files": list(report.files),
         "schemas": _schemas_by_file(report),
-        "diagnostics": [d.to_dict() for d in report.diagnostics],
+        "diagnostics": diagnostics,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return data
 
 
 def _schemas_by_file(report: Report) -> dict[str, list[dict[str, str]]]:
@@ -156,30 +162,41 @@ def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
 
 
 def _junit(report: Report) -> str:
+    suites, suite, groups = _junit_frame(report)
+    for file, found in groups.items():
+        _junit_case(suite, report, file, found)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def _junit_frame(report: Report) -> tuple[ET.Element, ET.Element, dict[str, list[Diagnostic]]]:
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
     suites = ET.Element("testsuites", name="teikit", tests=str(len(groups)),
                         failures=str(failing), errors="0")
     suite = ET.SubElement(suites, "testsuite", name="teikit validate", tests=str(len(groups)),
                           failures=str(failing), errors="0", skipped="0")
-    for file, found in groups.items():
-        case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
-                             file=file)
-        if report.schemas.get(file):
-            props = ET.SubElement(case, "properties")
-            for used in report.schemas[file]:
-                ET.SubElement(props, "property", name="schema", value=str(used))
-        errors = [d for d in found if d.severity is Severity.ERROR]
-        if errors:
-            failure = ET.SubElement(case, "failure", type=errors[0].rule,
-                                    message=f"{_plural(len(errors), 'error')}; first: "
-                                    f"[{errors[0].rule}] {errors[0].message}")
-            failure.text = "\n".join(str(d) for d in errors)
-        others = [d for d in found if d.severity is not Severity.ERROR]
-        if others:
-            ET.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+    return suites, suite, groups
+
+
+def _junit_case(suite: ET.Element, report: Report, file: str, found: list[Diagnostic]
+                ) -> ET.Element:
+    case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
+                         file=file)
+    if report.schemas.get(file):
+        props = ET.SubElement(case, "properties")
+        for used in report.schemas[file]:
+            ET.SubElement(props, "property", name="schema", value=str(used))
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    if errors:
+        failure = ET.SubElement(case, "failure", type=errors[0].rule,
+                                message=f"{_plural(len(errors), 'error')}; first: "
+                                f"[{errors[0].rule}] {errors[0].message}")
+        failure.text = "\n".join(str(d) for d in errors)
+    others = [d for d in found if d.severity is not Severity.ERROR]
+    if others:
+        ET.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
+    return case
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -189,35 +206,46 @@ def _uri(file: str) -> str:
     return file.replace("\\", "/")
 
 
-def _sarif(report: Report) -> str:
-    rule_ids = sorted({d.rule for d in report})
-    index = {rule: i for i, rule in enumerate(rule_ids)}
-    rules = [{
+def _sarif_rules(rule_ids: list[str]) -> list[dict[str, object]]:
+    return [{
         "id": rule,
         "shortDescription": {"text": rule_help(rule)},
         "fullDescription": {"text": rule_help(rule)},
         "help": {"text": rule_help(rule)},
     } for rule in rule_ids]
-    results = []
-    for d in report:
-        location: dict[str, object] = {}
-        if d.file:
-            physical: dict[str, object] = {"artifactLocation": {"uri": _uri(d.file)}}
-            if d.line:
-                physical["region"] = {"startLine": d.line, "startColumn": d.column or 1}
-            location["physicalLocation"] = physical
-        if d.xpath:
-            location["logicalLocations"] = [{"fullyQualifiedName": d.xpath, "kind": "element"}]
-        result: dict[str, object] = {
-            "ruleId": d.rule,
-            "ruleIndex": index[d.rule],
-            "level": _SARIF_LEVEL[d.severity],
-            "message": {"text": d.message},
-        }
-        if location:
-            result["locations"] = [location]
-        results.append(result)
-    log = {
+
+
+def _sarif(report: Report) -> str:
+    rule_ids = sorted({d.rule for d in report})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    log = _sarif_log(report, _sarif_rules(rule_ids),
+                     [_sarif_result(d, index) for d in report])
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
+def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, object]:
+    location: dict[str, object] = {}
+    if d.file:
+        physical: dict[str, object] = {"artifactLocation": {"uri": _uri(d.file)}}
+        if d.line:
+            physical["region"] = {"startLine": d.line, "startColumn": d.column or 1}
+        location["physicalLocation"] = physical
+    if d.xpath:
+        location["logicalLocations"] = [{"fullyQualifiedName": d.xpath, "kind": "element"}]
+    result: dict[str, object] = {
+        "ruleId": d.rule,
+        "ruleIndex": index[d.rule],
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": d.message},
+    }
+    if location:
+        result["locations"] = [location]
+    return result
+
+
+def _sarif_log(report: Report, rules: list[dict[str, object]], results: list[object]
+               ) -> dict[str, object]:
+    return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -227,7 +255,6 @@ def _sarif(report: Report) -> str:
             "results": results,
         }],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2)
 
 
 def _escape_data(text: str) -> str:
@@ -242,18 +269,18 @@ _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 
 def _github(report: Report) -> str:
-    lines = []
-    for d in report:
-        props = []
-        if d.file:
-            props.append(f"file={_escape_property(_uri(d.file))}")
-            if d.line:
-                props.append(f"line={d.line}")
-                props.append(f"col={d.column or 1}")
-        props.append(f"title={_escape_property(d.rule)}")
-        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::"
-                     f"{_escape_data(d.message)}")
-    return "\n".join(lines)
+    return "\n".join(_github_line(d) for d in report)
+
+
+def _github_line(d: Diagnostic) -> str:
+    props = []
+    if d.file:
+        props.append(f"file={_escape_property(_uri(d.file))}")
+        if d.line:
+            props.append(f"line={d.line}")
+            props.append(f"col={d.column or 1}")
+    props.append(f"title={_escape_property(d.rule)}")
+    return f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}"
 
 
 def _cell(text: str) -> str:
@@ -283,3 +310,67 @@ def render(report: Report, fmt: str = "text") -> str:
         raise UsageError(f"Unknown report format '{fmt}'; choose one of "
                          f"{', '.join(RENDERERS)}.") from None
     return renderer(report)
+
+
+# ---------------------------------------------------------------- streaming (large reports)
+
+class _Lazy(list):  # type: ignore[type-arg]
+    """A list whose items exist one at a time: json's pure-Python encoder (the one used
+    whenever ``indent`` is set) walks it, so a million findings are never all turned into
+    dicts at once, nor the whole text held as one string."""
+
+    def __init__(self, count: int, items: Callable[[], Iterator[object]]) -> None:
+        super().__init__()
+        self._count, self._items = count, items
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[object]:
+        return self._items()
+
+
+def _stream_json(data: dict[str, object]) -> Iterator[str]:
+    return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
+
+
+def _stream_junit(report: Report) -> Iterator[str]:
+    suites, suite, groups = _junit_frame(report)
+    if not groups:
+        yield _junit(report)
+        return
+    marker = "\x01cases\x01"
+    suite.text = marker
+    head, _, tail = ET.tostring(suites, encoding="unicode").partition(marker)
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n' + head.replace("><testsuite ",
+                                                                   ">\n  <testsuite ")
+    for file, found in groups.items():
+        case = _junit_case(ET.Element("testsuite"), report, file, found)
+        ET.indent(case, level=2)
+        case.tail = None
+        yield "\n    " + ET.tostring(case, encoding="unicode")
+    yield "\n  " + tail.replace("</testsuite></testsuites>", "</testsuite>\n</testsuites>")
+
+
+def stream(report: Report, fmt: str = "text") -> Iterator[str]:
+    """:func:`render` in pieces whose concatenation is exactly the same text, so that a
+    report of millions of findings goes to disk without ever being one string."""
+    if fmt not in RENDERERS:
+        render(report, fmt)  # raises the usage error
+    if fmt == "json":
+        return _stream_json(_json_data(report, _Lazy(
+            len(report.diagnostics), lambda: (d.to_dict() for d in report.diagnostics))))
+    if fmt == "sarif":
+        rule_ids = sorted({d.rule for d in report})
+        index = {rule: i for i, rule in enumerate(rule_ids)}
+        return _stream_json(_sarif_log(report, _sarif_rules(rule_ids), _Lazy(
+            len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report))))
+    if fmt == "junit":
+        return _stream_junit(report)
+    if fmt in ("text", "github"):
+        line = str if fmt == "text" else _github_line
+        return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
+    return iter([render(report, fmt)])
