@@ -25,10 +25,12 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
-             settings: Settings | None = None) -> Report:
+             settings: Settings | None = None, timeout: float | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
     ``on_file(done, total)`` is called after each file, for progress displays.
+    ``timeout`` (seconds) validates each file in a worker process that is stopped when
+    it overruns: that file gets a ``load:timeout`` error and the others are validated.
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
@@ -45,7 +47,8 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     report = Report(diagnostics=list(problems), input_error=bool(problems))
     report.files.extend(d.file for d in problems)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
-                      roots=project_roots(paths, files), settings=settings)
+                      roots=project_roots(paths, files), settings=settings,
+                      timeout=timeout)
     for result in run(files, options, on_file=on_file):
         report.merge(result)
     return report
