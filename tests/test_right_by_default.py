@@ -17,9 +17,8 @@ import pytest
 from teikit.cli import main
 from teikit.validation import fetching
 
-from conftest import require_command
+from conftest import DATA, require_command
 
-DATA = Path(__file__).resolve().parent / "data"
 KINDS = sorted((DATA / "tei-kinds").glob("*.xml"))
 RELEASE = "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng"
 #: The two lines oXygen's TEI templates put before the root element.

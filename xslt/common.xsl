@@ -23,7 +23,8 @@
 
   <!-- ===== parameters shared by all formats ===== -->
   <!-- language of the interface labels ("Contents", "Notes"…); default: the document's -->
-  <xsl:param name="ui-lang" as="xs:string" select="''"/>
+  <!-- (t:values lists what teikit accepts; anything else is a usage error, exit 2) -->
+  <xsl:param name="ui-lang" as="xs:string" select="''" t:values="en ru de fr"/>
 
   <!-- ===== keys ===== -->
   <xsl:key name="t:id" match="*[@xml:id]" use="string(@xml:id)"/>
@@ -206,12 +207,48 @@
   <!-- ===== document facts ===== -->
   <xsl:variable name="t:root" select="$t:doc/*" as="element()"/>
   <xsl:variable name="t:header" select="($t:root/teiHeader, $t:root//teiHeader)[1]"/>
+  <!-- ISO 639-2/3 codes with an ISO 639-1 equivalent: BCP 47 (and so HTML and EPUB) wants
+       the two-letter code where one exists. -->
+  <xsl:variable name="t:iso639-1" as="map(xs:string, xs:string)" select="map{
+      'deu': 'de', 'ger': 'de', 'fra': 'fr', 'fre': 'fr', 'rus': 'ru', 'eng': 'en',
+      'lat': 'la', 'ita': 'it', 'spa': 'es', 'por': 'pt', 'pol': 'pl', 'ces': 'cs',
+      'cze': 'cs', 'slk': 'sk', 'slo': 'sk', 'hun': 'hu', 'fin': 'fi', 'swe': 'sv',
+      'nor': 'no', 'nob': 'nb', 'nno': 'nn', 'dan': 'da', 'nld': 'nl', 'dut': 'nl',
+      'ell': 'el', 'gre': 'el', 'heb': 'he', 'ara': 'ar', 'tur': 'tr', 'ukr': 'uk',
+      'bel': 'be', 'bul': 'bg', 'srp': 'sr', 'hrv': 'hr', 'slv': 'sl', 'lit': 'lt',
+      'lav': 'lv', 'est': 'et', 'ron': 'ro', 'rum': 'ro', 'cat': 'ca', 'oci': 'oc',
+      'gle': 'ga', 'cym': 'cy', 'wel': 'cy', 'afr': 'af', 'swa': 'sw', 'wol': 'wo',
+      'san': 'sa', 'zho': 'zh', 'chi': 'zh', 'jpn': 'ja', 'kor': 'ko', 'hin': 'hi',
+      'yid': 'yi', 'eus': 'eu', 'baq': 'eu', 'glg': 'gl', 'isl': 'is', 'ice': 'is',
+      'mkd': 'mk', 'mac': 'mk', 'sqi': 'sq', 'alb': 'sq', 'hye': 'hy', 'arm': 'hy',
+      'kat': 'ka', 'geo': 'ka', 'fas': 'fa', 'per': 'fa', 'urd': 'ur', 'ben': 'bn',
+      'vie': 'vi', 'tha': 'th', 'ind': 'id', 'msa': 'ms', 'may': 'ms', 'epo': 'eo',
+      'ltz': 'lb', 'bre': 'br', 'gla': 'gd', 'fao': 'fo', 'kaz': 'kk', 'uzb': 'uz',
+      'aze': 'az', 'tat': 'tt', 'gsw': 'gsw', 'swh': 'sw', 'nds': 'nds'}"/>
+
+  <!-- A language tag as BCP 47: the primary subtag lower-cased and two-letter where ISO
+       639-1 has it, the rest kept; '' when the value is no language tag at all. -->
+  <xsl:function name="t:bcp47" as="xs:string">
+    <xsl:param name="tag" as="xs:string?"/>
+    <xsl:variable name="t" select="normalize-space($tag)"/>
+    <xsl:variable name="parts" select="tokenize($t, '[-_]')"/>
+    <xsl:variable name="primary" select="lower-case($parts[1])"/>
+    <xsl:sequence select="
+        if (not(matches($t, '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$'))) then ''
+        else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
+  </xsl:function>
+
   <xsl:variable name="t:lang" as="xs:string"
-      select="(normalize-space($t:root/@xml:lang)[. != ''],
-               normalize-space(($t:root//text)[1]/@xml:lang)[. != ''], 'und')[1]"/>
-  <xsl:variable name="t:ui" as="xs:string"
-      select="if ($ui-lang != '') then $ui-lang
-              else if (starts-with($t:lang, 'ru')) then 'ru' else 'en'"/>
+      select="(t:bcp47($t:root/@xml:lang)[. != ''],
+               t:bcp47(($t:root//text)[1]/@xml:lang)[. != ''],
+               t:bcp47(($t:header/profileDesc/langUsage/language)[1]/@ident)[. != ''],
+               'und')[1]"/>
+  <!-- Interface labels: the ui-lang parameter, else the document's language when teikit
+       has labels for it, else English. -->
+  <xsl:variable name="t:ui" as="xs:string" select="
+      let $doc := substring-before($t:lang || '-', '-')
+      return if ($ui-lang != '' and map:contains($t:labels, $ui-lang)) then $ui-lang
+             else if (map:contains($t:labels, $doc)) then $doc else 'en'"/>
 
   <xsl:variable name="t:labels" as="map(xs:string, map(xs:string, xs:string))" select="map{
       'en': map{'contents': 'Contents', 'notes': 'Notes', 'index': 'Index of names',
@@ -240,11 +277,39 @@
                 'generated': 'Создано teikit из TEI-источника.', 'author': 'Автор',
                 'deleted': 'удалено', 'added': 'добавлено', 'unclear': 'неразборчиво',
                 'supplied': 'восстановлено', 'cast': 'Действующие лица',
-                'others': 'Прочие имена', 'start': 'Начало текста'}}"/>
+                'others': 'Прочие имена', 'start': 'Начало текста'},
+      'de': map{'contents': 'Inhalt', 'notes': 'Anmerkungen', 'index': 'Namensregister',
+                'persons': 'Personen', 'places': 'Orte', 'orgs': 'Organisationen',
+                'page': 'Seite', 'note': 'Anmerkung', 'back': 'Zurück zum Text',
+                'mention': 'Erwähnung', 'original': 'im Original',
+                'editorial': 'Ergänzung der Herausgeber', 'abbr': 'Abkürzung',
+                'readings': 'andere Lesarten', 'gap': 'Auslassung', 'source': 'Quelle',
+                'licence': 'Lizenz', 'front': 'Vorspann', 'back-matter': 'Anhang',
+                'text': 'Text', 'section': 'Abschnitt', 'untitled': 'Ohne Titel',
+                'landmarks': 'Orientierungspunkte', 'pages': 'Seiten',
+                'mentions': 'Erwähnungen', 'wikidata': 'Wikidata',
+                'generated': 'Von teikit aus der TEI-Quelle erzeugt.', 'author': 'Autor',
+                'deleted': 'gestrichen', 'added': 'hinzugefügt', 'unclear': 'unsicher',
+                'supplied': 'ergänzt', 'cast': 'Personen', 'others': 'Weitere Namen',
+                'start': 'Zum Text'},
+      'fr': map{'contents': 'Sommaire', 'notes': 'Notes', 'index': 'Index des noms',
+                'persons': 'Personnes', 'places': 'Lieux', 'orgs': 'Organisations',
+                'page': 'Page', 'note': 'Note', 'back': 'Retour au texte',
+                'mention': 'mention', 'original': 'original',
+                'editorial': 'ajout de l’éditeur', 'abbr': 'abréviation',
+                'readings': 'autres leçons', 'gap': 'lacune', 'source': 'Source',
+                'licence': 'Licence', 'front': 'Liminaire', 'back-matter': 'Annexes',
+                'text': 'Texte', 'section': 'Section', 'untitled': 'Sans titre',
+                'landmarks': 'Repères', 'pages': 'Pages', 'mentions': 'mentions',
+                'wikidata': 'Wikidata', 'generated': 'Produit par teikit à partir de la source TEI.',
+                'author': 'Auteur', 'deleted': 'supprimé', 'added': 'ajouté',
+                'unclear': 'incertain', 'supplied': 'restitué', 'cast': 'Personnages',
+                'others': 'Autres noms', 'start': 'Début du texte'}}"/>
 
   <xsl:function name="t:label" as="xs:string">
     <xsl:param name="key" as="xs:string"/>
-    <xsl:sequence select="($t:labels($t:ui)($key), $t:labels('en')($key), $key)[1]"/>
+    <xsl:sequence select="(map:get(($t:labels($t:ui), map{})[1], $key),
+                           $t:labels('en')($key), $key)[1]"/>
   </xsl:function>
 
   <!-- The reading text of any nodes, whitespace normalised. -->
@@ -260,11 +325,18 @@
 
   <!-- Main title: untyped or type=main, in the document's language if there is one. -->
   <xsl:variable name="t:title" as="xs:string" select="
-      let $main := $t:titleStmt/title[not(@type) or @type = ('main', 'full')],
-          $all := ($main, $t:titleStmt/title),
+      let $own := $t:titleStmt/title[not(@level = ('s', 'j', 'm') and ../title[@level = 'a'])]
+                                    [not(@level = 's')][not(@type = ('iso-date', 'sub',
+                                     'subtitle', 'alt', 'short', 'desc'))],
+          $main := $own[not(@type) or @type = ('main', 'full')],
+          $all := ($main, $own, $t:titleStmt/title),
           $pick := ($all[not(@xml:lang) or @xml:lang = $t:lang])[1]
       return (t:plain(($pick, $all[1])[1])[. != ''], t:plain($t:root//text//head[1])[. != ''],
               t:label('untitled'))[1]"/>
+
+  <!-- The series a document belongs to (title level="s"): shown apart, never as the title. -->
+  <xsl:variable name="t:series" as="xs:string*" select="
+      $t:titleStmt/title[@level = 's'] ! t:plain(.)[. != '']"/>
 
   <xsl:variable name="t:subtitles" as="xs:string*" select="
       for $s in $t:titleStmt/title[@type = ('sub', 'subtitle')]

@@ -68,11 +68,12 @@
         <header class="titlepage">
           <xsl:call-template name="t:title-block"/>
         </header>
-        <xsl:if test="$toc = 'true'">
+        <xsl:variable name="toc-items" select="t:toc-items($t:texts)"/>
+        <xsl:if test="$toc = 'true' and exists($toc-items)">
           <nav id="tk-toc" class="toc" role="doc-toc" aria-labelledby="tk-toc-h">
             <h2 id="tk-toc-h"><xsl:value-of select="t:label('contents')"/></h2>
             <ol>
-              <xsl:sequence select="t:toc-items($t:texts)"/>
+              <xsl:sequence select="$toc-items"/>
               <xsl:if test="exists($t:notes)">
                 <li><a href="#tk-notes"><xsl:value-of select="t:label('notes')"/></a></li>
               </xsl:if>
@@ -254,9 +255,10 @@
 
   <!-- lang (from xml:lang) and the xml:space class -->
   <xsl:template name="t:lang-attrs">
-    <xsl:if test="@xml:lang">
-      <xsl:attribute name="lang" select="@xml:lang"/>
-      <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="@xml:lang"/></xsl:if>
+    <xsl:variable name="lang" select="t:bcp47(@xml:lang)"/>
+    <xsl:if test="$lang != ''">
+      <xsl:attribute name="lang" select="$lang"/>
+      <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="$lang"/></xsl:if>
     </xsl:if>
   </xsl:template>
 
@@ -471,7 +473,9 @@
               <xsl:for-each-group select="$rest" group-ending-with="node()[. intersect $items]">
                 <xsl:variable name="item" select="current-group()[. intersect $items]"/>
                 <li>
-                  <xsl:for-each select="$item">
+                  <!-- the li stands for an item; any other member (bibl…) renders itself
+                       inside it, with its own id: ids stay unique -->
+                  <xsl:for-each select="$item[self::item or self::castItem]">
                     <xsl:call-template name="t:attrs"/>
                   </xsl:for-each>
                   <xsl:if test="empty($item)">

@@ -200,20 +200,26 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="stop validating a file after SECONDS (default 60; 0: no deadline); "
               "the file gets a load:timeout error and the run goes on")
+@click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
+              help="validate every file again, ignoring (and not filling) the result cache "
+              "[env TEIKIT_NO_CACHE=1]")
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, timeout: float | None, quiet: bool) -> int:
+             jobs: int, embedded: bool, timeout: float | None, no_cache: bool,
+             quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml) and globs."""
     from teikit.render import render, summary
     from teikit.validation import validate as run_validation
     from teikit.validation.batch import DEFAULT_TIMEOUT
+    from teikit.validation.cache import ResultCache
 
     seconds = DEFAULT_TIMEOUT if timeout is None else timeout
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
                                 embedded_schematron=embedded, on_file=on_file,
-                                timeout=seconds or None)
+                                timeout=seconds or None,
+                                cache=None if no_cache else ResultCache())
     _emit(render(report, fmt), output)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary:
@@ -257,13 +263,16 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
   teikit build                      the edition in tei/ into dist/
   teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
   teikit build my.xml --force       publish even though validation found errors
+  teikit build --check              then run the Nu checker and epubcheck on the outputs
 """))
 @click.argument("source", required=False, metavar="[IN]")
 @output_option("the folder to write into", default="dist", metavar="DIR")
 @click.option("--force", is_flag=True, help="publish even if validation fails")
+@click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
+              "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, quiet: bool) -> int:
+def build(source: str | None, output: str, force: bool, check: bool, quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
     IN defaults to the edition in tei/; nothing is written when validation fails.
@@ -272,7 +281,7 @@ def build(source: str | None, output: str, force: bool, quiet: bool) -> int:
     from teikit.publish import default_edition
 
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
-                                force=force)
+                                force=force, check=check)
     for d in report:
         click.echo(str(d), err=True)
     if not quiet:

@@ -40,8 +40,10 @@ if TYPE_CHECKING:
 
 #: Used when neither SOURCE_DATE_EPOCH nor the document gives a date.
 FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-#: The zip format cannot store dates before this.
+#: The zip format cannot store dates before this…
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+#: …nor after this (a seven-bit year counted from 1980; two-second resolution).
+_ZIP_END = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
 
 CONTAINER = f"""<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="{OCF_CONTAINER}">
@@ -88,11 +90,33 @@ def modified_date(doc: Document) -> dt.datetime:
     return FALLBACK_DATE
 
 
+#: idno values that hold a place rather than identify: "XXXX", "TODO", "0000", "n/a"…
+_PLACEHOLDER = re.compile(r"^(?:(.)\1*|todo|tbd|tba|none|null|n/?a|unknown|\?+|-+)$",
+                          re.IGNORECASE)
+#: idno types that name a collection many documents share, not the document itself.
+_SHARED_TYPES = {"series", "project", "corpus", "collection", "edition", "repository"}
+
+
+def real_idno(value: str, idno_type: str | None) -> bool:
+    """Whether an ``idno`` identifies this document: not a placeholder such as "XXXX"
+    (which a whole corpus may share), not typed as the identifier of a collection, and
+    long enough to be unique (four letters or digits at least)."""
+    core = re.sub(r"\W", "", value)
+    return (len(core) >= 4 and not _PLACEHOLDER.match(value.strip())
+            and not _PLACEHOLDER.match(core)
+            and (idno_type or "").lower() not in _SHARED_TYPES)
+
+
 def identifier(doc: Document) -> str:
-    """``urn:uuid:`` derived from the document's idno, else from its content: stable."""
-    idnos = [" ".join(str(s).split()) for s in doc.xpath(
-        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno/text()")]
-    idnos = [i for i in idnos if i]
+    """``urn:uuid:`` derived from the document's real idno, else from its content.
+
+    Why UUIDv5: stable on rebuild, and unique per document even when the idno is a URL or
+    a shelf mark; placeholders ("XXXX", shared by 26 Schnitzler letters) are skipped, so
+    two documents never share an identifier because of them.
+    """
+    idnos = [" ".join(str(i.text or "").split()) for i in doc.xpath(
+        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno")
+        if real_idno(str(i.text or ""), i.get("type"))]
     if idnos:
         seed = "teikit:idno:" + idnos[0]
     else:
@@ -184,7 +208,7 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
 
 def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
     """The OCF container: ``mimetype`` first and stored, then the rest in sorted order."""
-    stamp = max(when, _ZIP_EPOCH).timetuple()[:6]
+    stamp = min(max(when, _ZIP_EPOCH), _ZIP_END).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for name in ["mimetype"] + sorted(n for n in files if n != "mimetype"):

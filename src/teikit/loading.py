@@ -21,6 +21,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -239,9 +241,36 @@ def parse_bytes(data: bytes, file: str, *, require_tei: bool = True,
     return tree
 
 
+_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+
+@contextmanager
+def dependencies() -> Iterator[set[Path]]:
+    """Collect every file that work inside the ``with`` block reads or looks for.
+
+    Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    """
+    found: set[Path] = set()
+    token = _dependencies.set(found)
+    try:
+        yield found
+    finally:
+        _dependencies.reset(token)
+
+
+def note_dependency(path: str | os.PathLike[str]) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
+    whether or not it exists."""
+    found = _dependencies.get()
+    if found is not None:
+        found.add(Path(path).resolve())
+
+
 def read_file(path: Path) -> bytes:
     """Read ``path`` within the size limit, as a located diagnostic when impossible."""
     file = str(path)
+    note_dependency(path)
     try:
         size = path.stat().st_size
         limit = max_bytes()
@@ -322,6 +351,7 @@ class _Includer:
     def _read(self, target: Path) -> bytes | None:
         """The target's bytes, or None when it is not a file (read once per document)."""
         if target not in self._bytes:
+            note_dependency(target)  # its absence decides the result too (the fallback)
             self._bytes[target] = read_file(target) if target.is_file() else None
         return self._bytes[target]
 

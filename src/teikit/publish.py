@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from teikit.checkers import check_outputs
 from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
 from teikit.epub import epub_bytes
@@ -56,12 +57,15 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
     return report, None
 
 
-def build(src: Path, out_dir: Path, force: bool = False) -> tuple[Report, list[Path]]:
+def build(src: Path, out_dir: Path, force: bool = False, check: bool = False
+          ) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
 
     An invalid document is not published (the report holds the validation errors and no
     file is written) unless ``force``. All three outputs are rendered in memory before
     the first is written, so a failing stylesheet leaves the previous build untouched.
+    With ``check``, the written HTML and EPUB then go through the Nu checker and epubcheck
+    (:mod:`teikit.checkers`), whose findings join the report.
     """
     doc = load(src)
     report = doc.validate()
@@ -73,6 +77,8 @@ def build(src: Path, out_dir: Path, force: bool = False) -> tuple[Report, list[P
     written = []
     for fmt, data in rendered.items():
         written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))
+    if check:
+        report.add(check_outputs(written))
     return report, written
 
 

@@ -47,6 +47,7 @@ def meta(opf: etree._Element, prop: str) -> list[str]:
     return opf.xpath("//opf:meta[@property=$p]/text()", namespaces=NS, p=prop)
 
 
+@pytest.mark.slow
 def test_epubcheck_edition_no_errors_no_warnings(book: bytes, output_dir: Path) -> None:
     paths = [output_dir / "edition.epub"]
     paths[0].write_bytes(book)

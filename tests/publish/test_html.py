@@ -40,6 +40,7 @@ def ids(tree: lhtml.HtmlElement) -> set[str]:
     return set(tree.xpath("//@id"))
 
 
+@pytest.mark.slow
 def test_nu_checker_finds_no_errors(page: str, output_dir: Path) -> None:
     files = [output_dir / "edition.html"]
     files[0].write_text(page, encoding="utf-8")
@@ -207,6 +208,7 @@ def test_document_without_language_is_und() -> None:
     assert parse(doc.to_html().output).get("lang") == "und"
 
 
+@pytest.mark.slow
 def test_chromium_follows_contents_and_name_links(page: str, output_dir: Path) -> None:
     """Open the page in headless Chromium (no network), follow a contents link and a
     name link and its back-link, and keep a screenshot for a human to look at."""

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
+from teikit.locations import display_path
 from teikit.validation.batch import ProgressCallback, validate_document
+from teikit.validation.cache import ResultCache
 
 if TYPE_CHECKING:
     from teikit.validation.schemas import Settings
@@ -25,10 +27,14 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
-             settings: Settings | None = None, timeout: float | None = None) -> Report:
+             settings: Settings | None = None,
+             cache: ResultCache | None = None, timeout: float | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
-    ``on_file(done, total)`` is called after each file, for progress displays.
+    ``on_file(done, total)`` is called after each file, for progress displays. With a
+    ``cache`` (:class:`~teikit.validation.cache.ResultCache`), files whose result is
+    there are not validated again (looked up before any engine is warmed, so a re-run
+    over an unchanged corpus compiles no schema); the report is the same either way.
     ``timeout`` (seconds) validates each file in a worker process that is stopped when
     it overruns: that file gets a ``load:timeout`` error and the others are validated.
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
@@ -48,9 +54,26 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     report.files.extend(d.file for d in problems)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
                       roots=project_roots(paths, files), settings=settings,
+                      cache=str(cache.folder) if cache is not None else None,
                       timeout=timeout)
-    for result in run(files, options, on_file=on_file):
-        report.merge(result)
+    results: list[Report | None] = [None] * len(files)
+    if cache is not None:
+        deciding = options.deciding
+        for i, path in enumerate(files):
+            results[i] = cache.lookup(path, display_path(str(path)), deciding)
+    todo = [i for i, r in enumerate(results) if r is None]
+    hits = len(files) - len(todo)
+
+    def progress(done: int, total: int) -> None:
+        if on_file:
+            on_file(hits + done, hits + total)
+
+    for i, result in zip(todo, run([files[i] for i in todo], options, on_file=progress),
+                         strict=True):
+        results[i] = result
+    for result in results:
+        if result is not None:
+            report.merge(result)
     return report
 
 

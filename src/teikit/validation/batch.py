@@ -9,16 +9,18 @@ reads its arguments:
 * :func:`run` maps a per-file function (by default :func:`validate_path`) over a list of
   files and returns their reports in the order the files were given: a warm-up sample
   first, then this process alone (no deadline, one job) or worker processes that are
-  stopped at a per-document deadline.
+  stopped at a per-document deadline (:mod:`teikit.validation.workers`).
 
-Workers (:mod:`teikit.validation.workers`) are forked when the parent is
-single-threaded without Saxon loaded, else spawned, so no half-copied runtime state;
-each process compiles each schema once, through the engines' per-process caches.
+Workers are forked when the parent is single-threaded without Saxon loaded, else
+spawned, so no half-copied runtime state; each process compiles each schema once,
+through the engines' per-process caches.
 """
 
 from __future__ import annotations
 
+import functools
 import glob
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -56,12 +58,29 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
-    #: seconds each document may take (None: no deadline, validate in this process)
-    timeout: float | None = None
     #: the folders validated (see :func:`teikit.loading.inside_project`)
     roots: tuple[str, ...] = ()
     #: The run's schema settings (network access, project lock, per-file schemas).
     settings: Settings | None = None
+    #: the result cache's folder (:mod:`teikit.validation.cache`); None: no cache.
+    cache: str | None = None
+    #: seconds each document may take (None: no deadline, validate in this process)
+    timeout: float | None = None
+
+    @functools.cached_property
+    def deciding(self) -> dict[str, object]:
+        """The options that decide a file's result (part of each cache key): not
+        ``jobs``, ``cache`` nor ``timeout``, which only decide how the work is done
+        (a timed-out file is never cached: its report is made by the parent). The size limit
+        is read from the environment and decides ``load:too-large``; ``settings`` is a
+        frozen dataclass of plain values, so its repr says all of it; the project roots
+        decide which schemas a document may name (hashed: a run may have thousands)."""
+        from teikit.loading import max_bytes
+
+        roots = hashlib.sha256("\n".join(self.roots).encode()).hexdigest()
+        return {"schemas": list(self.schemas or ()),
+                "embedded_schematron": self.embedded_schematron, "roots": roots,
+                "settings": repr(self.settings), "max_bytes": max_bytes()}
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -89,6 +108,7 @@ def validate_document(doc: Document, schemas: Sequence[str] | str | None = None,
     in this document's report, not the end of a run over many documents; only failures
     without a location (a broken schema store) are raised: teikit itself cannot run.
     """
+    from teikit.loading import note_dependency
     from teikit.validation.schemas import Settings, plan
 
     settings = settings or Settings()
@@ -108,6 +128,10 @@ def validate_document(doc: Document, schemas: Sequence[str] | str | None = None,
     report.input_error = found_plan.unavailable
     report.schemas[shown] = list(found_plan.schemas)
     found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    for engine in found_plan.engines:  # the schemas decide the result: the cache must know
+        source = getattr(engine, "path", None) or getattr(engine, "source", None)
+        if source:
+            note_dependency(source)
     for engine in found_plan.engines:
         try:
             found.extend(engine.validate(doc))
@@ -182,7 +206,22 @@ def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
 
 
 def validate_path(path: Path, options: Options) -> Report:
-    """One file, start to end; a file teikit will not read is an input error, not a crash."""
+    """One file, start to end; a file teikit will not read is an input error, not a crash.
+
+    With ``options.cache``, the report is also stored in the result cache, with the files
+    it was computed from (the caller looked the file up there already).
+    """
+    if options.cache is not None:
+        from teikit.validation.cache import ResultCache
+
+        return ResultCache(options.cache).record(
+            path, display_path(str(path)), options.deciding,
+            lambda: _validate_fresh(path, options))
+    return _validate_fresh(path, options)
+
+
+def _validate_fresh(path: Path, options: Options) -> Report:
+    """:func:`validate_path` without the cache."""
     from teikit.document import load
     from teikit.loading import set_project_roots
 
@@ -249,6 +288,27 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     return out
 
 
+def _warm(files: list[Path], options: Options, results: list[Report | None], *,
+          validate: bool) -> None:
+    """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
+
+    The sample is loaded and validated together, so each of its cache entries depends on
+    every file any of them read: more than it needs, never less, and only for 8 files.
+    """
+    from teikit.loading import dependencies
+    from teikit.validation.cache import ResultCache
+
+    with dependencies() as deps:
+        warmed = _warm_up(files, options, validate=validate)
+    cache = ResultCache(options.cache) if options.cache is not None else None
+    for i, report in warmed.items():
+        results[i] = report
+        if cache is not None:
+            key = cache.key(files[i], display_path(str(files[i])), options.deciding)
+            if key is not None:
+                cache.put(key, report, deps - {files[i].resolve()})
+
+
 def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None = None,
         one: ValidateOne = validate_path) -> list[Report]:
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
@@ -267,8 +327,7 @@ def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None
     results: list[Report | None] = [None] * total
     pooled = options.timeout is not None or (options.jobs > 1 and total > 1)
     if one is validate_path:
-        for i, warm in _warm_up(files, options, validate=not pooled).items():
-            results[i] = warm
+        _warm(files, options, results, validate=not pooled)
     done = sum(r is not None for r in results)
 
     def store(i: int, report: Report) -> None:

@@ -28,8 +28,6 @@ Abstract rules (``extends``), abstract patterns (``is-a`` with ``sch:param``),
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
@@ -47,6 +45,7 @@ from teikit.namespaces import (
     TEIKIT_SCHEMATRON_RESULT,
     XSLT,
 )
+from teikit.validation.compiled import compiled
 from teikit.validation.schematron_compiler import Compiler, is_sch
 
 if TYPE_CHECKING:
@@ -80,10 +79,6 @@ def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     root = parse_file(path, xinclude=False, require_tei=False).getroot()
     return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase",
                                                          f"{{{OLD}}}phase"))
-
-
-_cache: dict[tuple[str, str, str, str], Schematron] = {}
-_cache_lock = threading.Lock()
 
 
 class Schematron:
@@ -135,14 +130,9 @@ class Schematron:
     def _cached(cls, path: Path, phase: str, kind: str) -> Schematron:
         from teikit.loading import read_file
 
-        data = read_file(path)
-        key = (str(path.resolve()), hashlib.sha256(data).hexdigest(), phase, kind)
-        with _cache_lock:
-            found = _cache.get(key)
-            if found is None:
-                found = cls._build(path, data, phase, kind)
-                _cache[key] = found
-            return found
+        return compiled(f"schematron-{kind}", path,
+                        lambda data: cls._build(path, data, phase, kind), phase,
+                        read=read_file)
 
     @classmethod
     def _build(cls, path: Path, data: bytes, phase: str, kind: str) -> Schematron:

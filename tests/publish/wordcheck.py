@@ -98,7 +98,7 @@ def source_words(root: etree._Element) -> list[str]:
     texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
     raw = "".join(piece for t in texts for piece in _pieces(t))
     raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
-    return WORD.findall(raw.replace("\x00", " "))
+    return WORD.findall(_editorial(raw.replace("\x00", " ")))
 
 
 @dataclass
@@ -149,11 +149,13 @@ def html_reading(page: str) -> str:
     for el in tree.xpath("//*[@id='tk-index'] | //script | //style"
                          " | //*[contains(concat(' ', @class, ' '), ' apparatus ')]"):
         el.drop_tree()
-    for el in tree.xpath("//del"):  # shown struck through; not part of the reading
-        el.drop_tree()
+    # deletions are shown struck through, not read; clear() keeps the tail and, unlike
+    # drop_tree(), costs no copying of the surrounding text
+    for el in tree.xpath("//del"):
+        el.clear(keep_tail=True)
     for el in tree.xpath("//*[@class]"):
         if set(el.get("class", "").split()) & set(_GENERATED):
-            el.drop_tree()
+            el.clear(keep_tail=True)
     for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
         el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
     main = tree.find(".//main")
