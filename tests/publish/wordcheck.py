@@ -37,7 +37,8 @@ listOrg person place org
 #: Containers whose children are separate units whatever they are (letterhead lines,
 #: the parts of a dictionary entry, a quotation and its source).
 CONTAINERS = frozenset({"opener", "closer", "address", "entry", "form", "sense", "gramGrp",
-                        "cit", "listBibl", "entryFree", "superEntry"})
+                        "cit", "listBibl", "entryFree", "superEntry", "biblStruct",
+                        "analytic", "monogr", "imprint"})
 #: What no output shows as reading text.
 SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
 
