@@ -233,19 +233,25 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
   teikit transform edition.xml --to html -o edition.html
   teikit transform edition.xml --to text --param width=72 --param page-markers=true
   teikit transform edition.xml --to epub -o edition.epub
+  teikit transform letter.xml --to html --css house.css --xslt names.xsl
 """))
 @click.argument("source", metavar="IN")
 @click.option("--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True,
               help="output format")
 @output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
 @param_option
+@click.option("--css", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="CSS appended to the page's (html) or book's (epub) stylesheet")
+@click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="XSLT whose templates replace teikit's for the elements they match")
 @_finish()
-def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]) -> int:
+def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
+              css: Path | None, xslt: Path | None) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
-    from teikit.publish import transform_file
+    from teikit.publish import Customisation, transform_file
 
     report, data = transform_file(Path(source), fmt, parse_params(params),
-                                  Path(output) if output else None)
+                                  Path(output) if output else None, Customisation(css, xslt))
     if data is not None:
         sys.stdout.write(data)
     for d in report:
