@@ -94,6 +94,8 @@ def _run(case: Path, label: str | None) -> tuple[Diagnostic, ...]:
 def _line(d: Diagnostic) -> str:
     message = " ".join(d.message.replace(str(CASES), "<cases>").replace(
         str(ROOT), "<root>").split())
+    # Saxon names the folder it ran in (the working directory), which varies
+    message = re.sub(r"file://[^\s:]*", "<file>", message)
     return f"{d.line}:{d.column}\t{d.severity.value}\t{d.rule}\t{message}"
 
 
