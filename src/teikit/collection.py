@@ -28,6 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from teikit import namespaces
 from teikit.diagnostics import Report
 from teikit.files import write_atomic
 from teikit.locations import display_path
@@ -36,7 +37,7 @@ __all__ = ["CollectionResult", "build_collection"]
 
 MANIFEST = ".teikit-build.json"
 INDEX = "index.html"
-TEI = "{http://www.tei-c.org/ns/1.0}"
+TEI = "{" + namespaces.TEI + "}"
 
 
 @dataclass(frozen=True)
