@@ -26,6 +26,7 @@ from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.explain import Explainer
 from teikit.validation.rng.grammar import Grammar
 from teikit.validation.rng.grammar import index as grammar_index
+from teikit.validation.rng.hazards import loop_shape
 from teikit.validation.rng.patterns import Builder, SchemaError
 from teikit.validation.rng.validator import walk
 
@@ -138,6 +139,7 @@ class RelaxNG:
                     raise TeikitError(f"The RelaxNG schema {p} is not well-formed XML: "
                                       f"{exc}.") from None
                 if not found._grammar.reducible:
+                    _refuse_loops(p, data)
                     found._full = _compile_bytes(data, p)
                 _compiled[key] = found
             _by_stat[seen] = found
@@ -320,6 +322,22 @@ def _size(root: etree._Element) -> int:
 
 def _namespace(clark: str) -> str:
     return clark[1:].partition("}")[0] if clark.startswith("{") else ""
+
+
+def _refuse_loops(path: Path, data: bytes) -> None:
+    """Raise when the schema has the shape that makes libxml2 loop forever (see
+    :mod:`.hazards`): a schema compiled whole reaches libxml2 as written."""
+    try:
+        element = loop_shape(path, data)
+    except etree.XMLSyntaxError:
+        return  # libxml2 reports the syntax error itself
+    if element is not None:
+        message = (f"The RelaxNG schema {path} is refused: <{element}> has an explicit "
+                   "<group> followed by attributes and can occur inside that group, a "
+                   "shape on which libxml2 never finishes compiling. Put the attributes "
+                   "before the group, or drop the <group> wrapper (a group inside an "
+                   "element is the same sequence without it).")
+        raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
