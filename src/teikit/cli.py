@@ -200,6 +200,9 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--embedded-schematron", "embedded", is_flag=True,
               help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
               "generates them)")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="stop validating a file after SECONDS (default 60; 0: no deadline); "
+              "the file gets a load:timeout error and the run goes on")
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
@@ -209,15 +212,19 @@ def _emit(text: str, output: str | None) -> None:
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, no_cache: bool, dask: str | None, quiet: bool) -> int:
+             jobs: int, embedded: bool, timeout: float | None, no_cache: bool,
+             dask: str | None, quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml) and globs."""
     from teikit.render import render, summary
     from teikit.validation import validate as run_validation
+    from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
                                 embedded_schematron=embedded, on_file=on_file,
+                                timeout=seconds or None,
                                 cache=None if no_cache else ResultCache(), dask=dask)
     _emit(render(report, fmt), output)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
