@@ -32,6 +32,7 @@ from lxml import etree
 from teikit import saxon
 from teikit.diagnostics import Diagnostic, LoadError, Severity, error
 from teikit.files import is_remote
+from teikit.locations import record_files
 from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
 TEI_NS = TEI
@@ -299,10 +300,13 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
     if notes is None:
         notes = []
     tree = parse_bytes(read_file(p), str(p), require_tei=require_tei, notes=notes)
+    read = [p]
     if xinclude:
         real = p.resolve()
-        _Includer(real.parent, notes).resolve_all(tree.getroot(), p, real, depth=0,
-                                           chain=((real, None),))
+        includer = _Includer(real.parent, notes)
+        includer.resolve_all(tree.getroot(), p, real, depth=0, chain=((real, None),))
+        read.extend(includer.files_read())
+    record_files(str(p), read)
     return tree
 
 
@@ -339,6 +343,10 @@ class _Includer:
                     "document; teikit stops here so that repeated includes cannot multiply "
                     "without bound.", file=str(file), line=inc.sourceline or 0, column=1))
             self._include_one(inc, file, real, depth, chain)
+
+    def files_read(self) -> list[Path]:
+        """Every file this document included (that exists)."""
+        return [path for path, data in self._bytes.items() if data is not None]
 
     def _target(self, real: Path, href: str) -> Path:
         key = (real.parent, href)
