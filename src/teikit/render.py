@@ -292,6 +292,14 @@ def _cell(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
+def _code(text: str) -> str:
+    """``text`` as a code span in a table cell: its content is shown literally, so only
+    a backtick (which would end the span), a pipe (which would end the cell) and line
+    breaks need care."""
+    flat = re.sub("[\x00-\x1f\x7f\u2028\u2029]", " ", text).replace("`", "'")
+    return "`" + flat.replace("|", "\\|") + "`"
+
+
 def _markdown(report: Report) -> str:
     head = f"## teikit validate\n\n{summary(report)}\n"
     if not report.diagnostics:
@@ -299,7 +307,7 @@ def _markdown(report: Report) -> str:
     rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
     for d in report:
         rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
-                    f"{_cell(d.rule)} | {_cell(d.message)} |")
+                    f"{_code(d.rule)} | {_cell(d.message)} |")
     return head + "\n" + "\n".join(rows) + "\n"
 
 
