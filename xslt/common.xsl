@@ -273,9 +273,10 @@
                 'deleted': 'deleted', 'added': 'added', 'unclear': 'unclear',
                 'supplied': 'supplied', 'cast': 'Cast', 'others': 'Other names',
                 'start': 'Start of text', 'apparatus': 'Apparatus', 'sent': 'From',
-                'received': 'To', 'series': 'Series', 'pages-of': 'Pages of',
+                'received': 'To', 'series': 'Series', 'pages-of': 'pages of',
                 'speeches': 'speeches', 'variants': 'also',
-                'facsimile': 'Facsimile'},
+                'facsimile': 'Facsimile', 'page-numbers': 'Page numbers',
+                'pages-transcription': 'pages of the transcription'},
       'ru': map{'contents': 'Содержание', 'notes': 'Примечания', 'index': 'Указатель имён',
                 'persons': 'Лица', 'places': 'Места', 'orgs': 'Организации',
                 'page': 'Страница', 'note': 'Примечание', 'back': 'Назад к тексту',
@@ -291,9 +292,10 @@
                 'supplied': 'восстановлено', 'cast': 'Действующие лица',
                 'others': 'Прочие имена', 'start': 'Начало текста',
                 'apparatus': 'Критический аппарат', 'sent': 'Отправитель',
-                'received': 'Получатель', 'series': 'Серия', 'pages-of': 'Страницы',
+                'received': 'Получатель', 'series': 'Серия', 'pages-of': 'страницы издания',
                 'speeches': 'реплики', 'variants': 'также',
-                'facsimile': 'Факсимиле'},
+                'facsimile': 'Факсимиле', 'page-numbers': 'Номера страниц',
+                'pages-transcription': 'страницы транскрипции'},
       'de': map{'contents': 'Inhalt', 'notes': 'Anmerkungen', 'index': 'Namensregister',
                 'persons': 'Personen', 'places': 'Orte', 'orgs': 'Organisationen',
                 'page': 'Seite', 'note': 'Anmerkung', 'back': 'Zurück zum Text',
@@ -308,9 +310,10 @@
                 'deleted': 'gestrichen', 'added': 'hinzugefügt', 'unclear': 'unsicher',
                 'supplied': 'ergänzt', 'cast': 'Personen', 'others': 'Weitere Namen',
                 'start': 'Zum Text', 'apparatus': 'Apparat', 'sent': 'Von',
-                'received': 'An', 'series': 'Reihe', 'pages-of': 'Seiten',
+                'received': 'An', 'series': 'Reihe', 'pages-of': 'Seiten von',
                 'speeches': 'Repliken', 'variants': 'auch',
-                'facsimile': 'Faksimile'},
+                'facsimile': 'Faksimile', 'page-numbers': 'Seitenzahlen',
+                'pages-transcription': 'Seiten der Transkription'},
       'fr': map{'contents': 'Sommaire', 'notes': 'Notes', 'index': 'Index des noms',
                 'persons': 'Personnes', 'places': 'Lieux', 'orgs': 'Organisations',
                 'page': 'Page', 'note': 'Note', 'back': 'Retour au texte',
@@ -325,9 +328,10 @@
                 'unclear': 'incertain', 'supplied': 'restitué', 'cast': 'Personnages',
                 'others': 'Autres noms', 'start': 'Début du texte',
                 'apparatus': 'Apparat critique', 'sent': 'De', 'received': 'À',
-                'series': 'Collection', 'pages-of': 'Pages de',
+                'series': 'Collection', 'pages-of': 'pages de',
                 'speeches': 'répliques', 'variants': 'aussi',
-                'facsimile': 'Fac-similé'}}"/>
+                'facsimile': 'Fac-similé', 'page-numbers': 'Numéros de page',
+                'pages-transcription': 'pages de la transcription'}}"/>
 
   <xsl:function name="t:label" as="xs:string">
     <xsl:param name="key" as="xs:string"/>
@@ -356,6 +360,12 @@
           $pick := ($all[not(@xml:lang) or @xml:lang = $t:lang])[1]
       return (t:plain(($pick, $all[1])[1])[. != ''], t:plain($t:root//text//head[1])[. != ''],
               t:label('untitled'))[1]"/>
+
+  <!-- The text's own title page (front/titlePage): when there is one, it is the title
+       block of every output and the block made from the header is left out: one title
+       block, not two. -->
+  <xsl:variable name="t:title-page" as="element()?"
+      select="($t:root//text[not(ancestor::text)]/front/titlePage)[1]"/>
 
   <!-- The series a document belongs to (title level="s"): shown apart, never as the title. -->
   <xsl:variable name="t:series" as="xs:string*" select="
@@ -706,6 +716,36 @@
     <xsl:sequence select="(normalize-space($pb/@n)[. != ''],
                            string($pb/accumulator-before('t:pb')))[1]"/>
   </xsl:function>
+
+  <!-- A page with no text: nothing but whitespace between this pb and the next (or the
+       end). Outputs show no marker for it: "[21]" after a colophon is a page of nothing. -->
+  <xsl:function name="t:empty-page" as="xs:boolean">
+    <xsl:param name="pb" as="element()"/>
+    <xsl:variable name="next-text" select="($pb/following::text()[normalize-space()]
+                                             [ancestor::text][not(ancestor::note)])[1]"/>
+    <xsl:variable name="next-pb" select="$pb/following::pb[1]"/>
+    <xsl:sequence select="empty($next-text) or (exists($next-pb) and $next-pb &lt;&lt; $next-text)"/>
+  </xsl:function>
+  <!-- The page breaks the outputs mark (and the EPUB lists). -->
+  <xsl:function name="t:shown-pbs" as="element()*">
+    <xsl:param name="scope" as="element()*"/>
+    <xsl:sequence select="$scope//pb[not(t:empty-page(.))]"/>
+  </xsl:function>
+
+  <!-- What the page numbers count: the bibl that every pb's @edRef names (the pages of a
+       transcription, say), else the source. -->
+  <xsl:variable name="t:page-bibl" as="element()?" select="
+      let $refs := distinct-values($t:root//text//pb/@edRef ! normalize-space(.))
+      return if (count($refs) = 1 and starts-with($refs, '#'))
+             then key('t:id', substring($refs, 2), $t:doc)[1] else ()"/>
+  <xsl:variable name="t:page-source" as="xs:string" select="
+      if ($t:page-bibl) then
+        let $title := (t:plain($t:page-bibl/title[1])[. != ''], t:plain($t:page-bibl))[1],
+            $q := ($t:quote-pairs(substring-before($t:ui || '-', '-')), $t:quote-pairs('en'))
+        return t:label(if ($t:page-bibl/@type = ('digital', 'transcription'))
+                       then 'pages-transcription' else 'pages-of') || ' ' || $q[1] || $title
+               || $q[2]
+      else $t:source"/>
 
   <!-- The file an element lands in; one page for HTML, overridden for EPUB. -->
   <xsl:function name="t:file" as="xs:string">

@@ -96,9 +96,10 @@
   <!-- ===== the bundle ===== -->
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
-    <xsl:variable name="pbs" select="$t:texts//pb[ancestor-or-self::* intersect $t:tops]"/>
+    <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
+              page-source="{$t:page-source}"
               description="{$t:description}" pages="{count($pbs)}"
               index="{$t:show-index}" notes="{count($t:notes)}">
         <xsl:for-each select="$t:author-elements[t:author-name(.) != '']">
@@ -113,7 +114,12 @@
           <xsl:with-param name="title" select="$t:title"/>
           <xsl:with-param name="body" as="element()*">
             <section class="titlepage" epub:type="titlepage">
-              <xsl:call-template name="t:title-block"/>
+              <xsl:if test="empty($t:title-page)">
+                <xsl:call-template name="t:title-block"/>
+              </xsl:if>
+              <xsl:if test="exists($t:title-page)">
+                <h1 class="colophon-title"><xsl:value-of select="$t:title"/></h1>
+              </xsl:if>
               <xsl:call-template name="t:colophon"/>
             </section>
           </xsl:with-param>
@@ -249,6 +255,7 @@
   </xsl:function>
 
   <!-- ===== overrides of html.xsl ===== -->
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2"/>
   <xsl:template match="text//pb">
     <span class="pb" id="{t:page-id(.)}" epub:type="pagebreak" role="doc-pagebreak"
           aria-label="{t:page-label(.)}">[<xsl:value-of select="t:page-label(.)"/>]</span>

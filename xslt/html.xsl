@@ -66,9 +66,11 @@
       </head>
       <body>
         <a class="skip" href="#tk-main"><xsl:value-of select="t:label('start')"/></a>
-        <header class="titlepage">
-          <xsl:call-template name="t:title-block"/>
-        </header>
+        <xsl:if test="empty($t:title-page)">
+          <header class="titlepage">
+            <xsl:call-template name="t:title-block"/>
+          </header>
+        </xsl:if>
         <xsl:variable name="toc-items" select="t:toc-items($t:texts)"/>
         <xsl:if test="$toc = 'true' and exists($toc-items)">
           <nav id="tk-toc" class="toc" role="doc-toc" aria-labelledby="tk-toc-h">
@@ -121,12 +123,26 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- The main title of the text's own title page is the page's h1. -->
+  <xsl:template match="docTitle/titlePart[. is $t:title-page/docTitle/(titlePart[@type = 'main'],
+                                          titlePart)[1]]" priority="2">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:call-template name="t:box">
+      <xsl:with-param name="tag" select="if ($phrasing) then 'span' else 'h1'"/>
+      <xsl:with-param name="class" select="'title'"/>
+    </xsl:call-template>
+  </xsl:template>
+
   <xsl:template name="t:colophon">
     <xsl:if test="$t:source != ''">
       <p><xsl:value-of select="t:label('source') || ': ' || $t:source"/></p>
     </xsl:if>
     <xsl:if test="$t:rights != ''">
       <p><xsl:value-of select="t:label('licence') || ': ' || $t:rights"/></p>
+    </xsl:if>
+    <xsl:if test="$t:page-bibl">
+      <p class="page-source">
+        <xsl:value-of select="t:label('page-numbers') || ': ' || $t:page-source"/></p>
     </xsl:if>
     <p class="generator"><xsl:value-of select="t:label('generated')"/></p>
   </xsl:template>
@@ -436,6 +452,7 @@
   </xsl:template>
 
   <!-- ===================== page breaks and separators ===================== -->
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2"/>
   <xsl:template match="text//pb">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="label" select="t:page-label(.)"/>
@@ -568,6 +585,42 @@
 
   <!-- A gloss list (label + item pairs, or a numbered list whose numbers are labels): a
        dl, each label printed once as its term. -->
+  <!-- A numbered list whose numbers are labels ("1." + item): the label printed once as
+       the item's number. -->
+  <xsl:template match="list[label][count(label) = count(item)]
+                       [every $l in label satisfies $l/following-sibling::*[1][self::item]]
+                       [every $l in label satisfies matches(normalize-space($l),
+                        '^[\p{L}\p{N}]{1,5}[.):]?$')][not(@type = 'gloss')]" priority="3">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:choose>
+      <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
+      <xsl:otherwise>
+        <div>
+          <xsl:call-template name="t:attrs"/>
+          <xsl:apply-templates select="head"/>
+          <ul class="labelled">
+            <xsl:for-each select="label">
+              <xsl:variable name="item" select="following-sibling::*[1]"/>
+              <li>
+                <xsl:for-each select="$item"><xsl:call-template name="t:attrs"/></xsl:for-each>
+                <span class="item-n"><xsl:call-template name="t:attrs"/>
+                  <xsl:apply-templates>
+                    <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
+                  </xsl:apply-templates>
+                </span>
+                <xsl:text> </xsl:text>
+                <xsl:apply-templates select="$item/node()">
+                  <xsl:with-param name="phrasing" tunnel="yes" select="false()"/>
+                </xsl:apply-templates>
+              </li>
+            </xsl:for-each>
+          </ul>
+          <xsl:apply-templates select="* except (head | label | item)"/>
+        </div>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <xsl:template match="list[label][count(label) = count(item)]
                        [every $l in label satisfies $l/following-sibling::*[1][self::item]]"
                 priority="2">

@@ -41,10 +41,12 @@
   <xsl:template match="/">
     <xsl:variable name="raw" as="xs:string">
       <xsl:value-of separator="">
-        <xsl:if test="$title-block = 'true'">
+        <xsl:if test="$title-block = 'true' and empty($t:title-page)">
           <xsl:sequence select="$t:title, $P"/>
           <xsl:sequence select="$t:subtitles ! (., $N)"/>
           <xsl:sequence select="$P, string-join($t:authors, ', '), $P"/>
+        </xsl:if>
+        <xsl:if test="$title-block = 'true'">
           <xsl:sequence select="$t:series ! (t:label('series') || ': ' || ., $N), $P"/>
           <xsl:sequence select="$t:corresp ! (., $N), $P"/>
         </xsl:if>
@@ -130,6 +132,19 @@
       </xsl:for-each>
       <xsl:value-of select="$P"/>
     </xsl:if>
+  </xsl:template>
+
+  <!-- Headings of divisions: a part (top level) underlined with "=", a section (second
+       level) with "-", so the two look different in plain text (as in setext). -->
+  <xsl:template match="head[t:is-div(..)][. is ../head[1]]">
+    <xsl:variable name="depth" select="count(ancestor::*[t:is-div(.)])"/>
+    <xsl:variable name="len" select="string-length(t:plain(.))"/>
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="after" select="
+          if ($depth le 2 and $len gt 0)
+          then $N || string-join((1 to min(($len, 72))) ! (if ($depth = 1) then '=' else '-'))
+          else ''"/>
+    </xsl:call-template>
   </xsl:template>
 
   <xsl:template match="lg">
@@ -246,6 +261,9 @@
     <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
   </xsl:template>
 
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2">
+    <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
   <xsl:template match="text//pb">
     <xsl:choose>
       <xsl:when test="$page-markers = 'true' and t:in-flow-parent(.)">

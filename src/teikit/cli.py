@@ -203,10 +203,13 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
+@click.option("--dask", "dask", metavar="ADDRESS",
+              help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
+              "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])")
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, no_cache: bool, quiet: bool) -> int:
+             jobs: int, embedded: bool, no_cache: bool, dask: str | None, quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml) and globs."""
     from teikit.render import render, summary
     from teikit.validation import validate as run_validation
@@ -215,7 +218,7 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
                                 embedded_schematron=embedded, on_file=on_file,
-                                cache=None if no_cache else ResultCache())
+                                cache=None if no_cache else ResultCache(), dask=dask)
     _emit(render(report, fmt), output)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and step_summary:

@@ -227,7 +227,8 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         summary += " Page breaks of the source edition are marked and listed."
     prop("schema:accessibilitySummary", summary)
     if has_pages:
-        prop("pageBreakSource", meta.get("source") or meta.get("title") or doc.name)
+        prop("pageBreakSource", meta.get("page-source") or meta.get("source")
+             or meta.get("title") or doc.name)
     prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
 
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")

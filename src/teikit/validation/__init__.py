@@ -28,13 +28,16 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
              settings: Settings | None = None,
-             cache: ResultCache | None = None) -> Report:
+             cache: ResultCache | None = None, dask: str | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
     ``on_file(done, total)`` is called after each file, for progress displays. With a
     ``cache`` (:class:`~teikit.validation.cache.ResultCache`), files whose result is
     there are not validated again (looked up before any engine is warmed, so a re-run
     over an unchanged corpus compiles no schema); the report is the same either way.
+    With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
+    are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
+    has ``jobs`` workers when ``jobs > 1``).
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
@@ -65,8 +68,15 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         if on_file:
             on_file(hits + done, hits + total)
 
-    for i, result in zip(todo, run([files[i] for i in todo], options, on_file=progress),
-                         strict=True):
+    missing = [files[i] for i in todo]
+    if dask:
+        from teikit.validation import cluster
+
+        found = cluster.run(missing, options, dask, on_file=progress,
+                            workers=jobs if jobs > 1 else None)
+    else:
+        found = run(missing, options, on_file=progress)
+    for i, result in zip(todo, found, strict=True):
         results[i] = result
     for result in results:
         if result is not None:

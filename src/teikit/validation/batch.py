@@ -140,9 +140,22 @@ def validate_document(doc: Document, schemas: Sequence[str] | str | None = None,
         except TeikitError as exc:
             found.append(_isolated(exc, report))
     # One engine may reach the same fact through two schemas; say it once.
-    unique = list(dict.fromkeys(found))
+    unique = _one_report_per_fact(list(dict.fromkeys(found)))
     report.add(sorted(unique, key=_sort_key))
     return report
+
+
+#: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
+#: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
+_SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
+
+
+def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` without the diagnostics that only repeat another engine's finding on
+    the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
+    said = {(d.file, d.line, d.rule) for d in found}
+    return [d for d in found if d.rule not in _SAME_FACT
+            or (d.file, d.line, _SAME_FACT[d.rule]) not in said]
 
 
 def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
