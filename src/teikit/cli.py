@@ -200,6 +200,9 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--embedded-schematron", "embedded", is_flag=True,
               help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
               "generates them)")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="stop validating a file after SECONDS (default 60; 0: no deadline); "
+              "the file gets a load:timeout error and the run goes on")
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
@@ -209,15 +212,19 @@ def _emit(text: str, output: str | None) -> None:
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, no_cache: bool, dask: str | None, quiet: bool) -> int:
+             jobs: int, embedded: bool, timeout: float | None, no_cache: bool,
+             dask: str | None, quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml) and globs."""
     from teikit.render import render, summary
     from teikit.validation import validate as run_validation
+    from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
                                 embedded_schematron=embedded, on_file=on_file,
+                                timeout=seconds or None,
                                 cache=None if no_cache else ResultCache(), dask=dask)
     _emit(render(report, fmt), output)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -236,19 +243,25 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
   teikit transform edition.xml --to html -o edition.html
   teikit transform edition.xml --to text --param width=72 --param page-markers=true
   teikit transform edition.xml --to epub -o edition.epub
+  teikit transform letter.xml --to html --css house.css --xslt names.xsl
 """))
 @click.argument("source", metavar="IN")
 @click.option("--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True,
               help="output format")
 @output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
 @param_option
+@click.option("--css", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="CSS appended to the page's (html) or book's (epub) stylesheet")
+@click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="XSLT whose templates replace teikit's for the elements they match")
 @_finish()
-def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]) -> int:
+def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
+              css: Path | None, xslt: Path | None) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
-    from teikit.publish import transform_file
+    from teikit.publish import Customisation, transform_file
 
     report, data = transform_file(Path(source), fmt, parse_params(params),
-                                  Path(output) if output else None)
+                                  Path(output) if output else None, Customisation(css, xslt))
     if data is not None:
         sys.stdout.write(data)
     for d in report:

@@ -265,10 +265,14 @@ def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
     return buffer.getvalue()
 
 
-def epub_bytes(doc: Document, params: dict[str, str] | None = None
-               ) -> tuple[bytes, list[Diagnostic]]:
-    """The EPUB file for ``doc`` as bytes, and the stylesheet's messages."""
-    result = epub_bundle(doc, params)
+def epub_bytes(doc: Document, params: dict[str, str] | None = None, *,
+               xslt: Path | None = None) -> tuple[bytes, list[Diagnostic]]:
+    """The EPUB file for ``doc`` as bytes, and the stylesheet's messages.
+
+    ``params["css"]`` (``--css``) is appended to the publication's stylesheet; ``xslt``
+    overrides teikit's templates as for HTML.
+    """
+    result = epub_bundle(doc, params, xslt=xslt)
     try:
         bundle = etree.fromstring(result.output.encode("utf-8"))
     except etree.XMLSyntaxError as exc:  # would be a bug in epub.xsl
@@ -280,7 +284,8 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
     files: dict[str, bytes] = {
         "mimetype": b"application/epub+zip",
         "META-INF/container.xml": CONTAINER,
-        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
+        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes()
+        + (params or {}).get("css", "").encode("utf-8"),
     }
     images, found = _images(doc, bundle, docs)
     files.update(images)
@@ -295,8 +300,8 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
     return _zip(files, when), result.diagnostics + found
 
 
-def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None
-               ) -> Result[Path]:
+def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None, *,
+               xslt: Path | None = None) -> Result[Path]:
     """Write ``doc`` as an EPUB 3 file at ``path`` (atomically): the path and the messages."""
-    data, diagnostics = epub_bytes(doc, params)
+    data, diagnostics = epub_bytes(doc, params, xslt=xslt)
     return Result(write_atomic(Path(path), data), diagnostics)

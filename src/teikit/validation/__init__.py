@@ -28,13 +28,16 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
              settings: Settings | None = None,
-             cache: ResultCache | None = None, dask: str | None = None) -> Report:
+             cache: ResultCache | None = None, dask: str | None = None,
+             timeout: float | None = None) -> Report:
     """Validate files, folders (recursively ``*.xml``) and globs into one report.
 
     ``on_file(done, total)`` is called after each file, for progress displays. With a
     ``cache`` (:class:`~teikit.validation.cache.ResultCache`), files whose result is
     there are not validated again (looked up before any engine is warmed, so a re-run
     over an unchanged corpus compiles no schema); the report is the same either way.
+    ``timeout`` (seconds) validates each file in a worker process that is stopped when
+    it overruns: that file gets a ``load:timeout`` error and the others are validated.
     With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
     are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
     has ``jobs`` workers when ``jobs > 1``).
@@ -55,7 +58,8 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     report.files.extend(d.file for d in problems)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
                       roots=project_roots(paths, files), settings=settings,
-                      cache=str(cache.folder) if cache is not None else None)
+                      cache=str(cache.folder) if cache is not None else None,
+                      timeout=timeout)
     results: list[Report | None] = [None] * len(files)
     if cache is not None:
         deciding = options.deciding
