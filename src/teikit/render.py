@@ -14,9 +14,11 @@ Rendering is pure: it returns text, and the CLI decides where it goes.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from teikit.codes import Severity, UsageError
@@ -161,49 +163,61 @@ def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
     return groups
 
 
+#: Characters XML 1.0 cannot carry at all (a file name may hold them): shown as escapes.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def _junit(report: Report) -> str:
-    suites, suite, groups = _junit_frame(report)
-    for file, found in groups.items():
-        _junit_case(suite, report, file, found)
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+    """The Ant JUnit shape most CI systems read, valid against its schema
+    (``JUnit.xsd``): one suite, one ``testcase`` per file (a ``failure`` when it has
+    errors), the schemas per file as suite properties, warnings in ``system-out``."""
+    from datetime import UTC, datetime
 
-
-def _junit_frame(report: Report) -> tuple[ET.Element, ET.Element, dict[str, list[Diagnostic]]]:
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
-    suites = ET.Element("testsuites", name="teikit", tests=str(len(groups)),
-                        failures=str(failing), errors="0")
-    suite = ET.SubElement(suites, "testsuite", name="teikit validate", tests=str(len(groups)),
-                          failures=str(failing), errors="0", skipped="0")
-    return suites, suite, groups
-
-
-def _junit_case(suite: ET.Element, report: Report, file: str, found: list[Diagnostic]
-                ) -> ET.Element:
-    case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
-                         file=file)
-    if report.schemas.get(file):
-        props = ET.SubElement(case, "properties")
-        for used in report.schemas[file]:
-            ET.SubElement(props, "property", name="schema", value=str(used))
-    errors = [d for d in found if d.severity is Severity.ERROR]
-    if errors:
-        failure = ET.SubElement(case, "failure", type=errors[0].rule,
-                                message=f"{_plural(len(errors), 'error')}; first: "
-                                f"[{errors[0].rule}] {errors[0].message}")
-        failure.text = "\n".join(str(d) for d in errors)
-    others = [d for d in found if d.severity is not Severity.ERROR]
-    if others:
-        ET.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
-    return case
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(suites, "testsuite", package="teikit", id="0",
+                          name="teikit validate",
+                          timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                          hostname="localhost", tests=str(len(groups)),
+                          failures=str(failing), errors="0", skipped="0", time="0")
+    props = ET.SubElement(suite, "properties")
+    for file, used in report.schemas.items():
+        for schema in used:
+            ET.SubElement(props, "property", name="schema",
+                          value=_xml_text(f"{file}: {schema}"))
+    others: list[str] = []
+    for file, found in groups.items():
+        case = ET.SubElement(suite, "testcase", classname="teikit.validate",
+                             name=_xml_text(file) or "<input>", time="0")
+        errors = [d for d in found if d.severity is Severity.ERROR]
+        if errors:
+            failure = ET.SubElement(case, "failure", type=_xml_text(errors[0].rule),
+                                    message=_xml_text(f"{_plural(len(errors), 'error')}; "
+                                                      f"first: [{errors[0].rule}] "
+                                                      f"{errors[0].message}"))
+            failure.text = _xml_text("\n".join(str(d) for d in errors))
+        others.extend(str(d) for d in found if d.severity is not Severity.ERROR)
+    ET.SubElement(suite, "system-out").text = _xml_text("\n".join(others))
+    ET.SubElement(suite, "system-err").text = ""
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def _uri(file: str) -> str:
-    return file.replace("\\", "/")
+    """A file as a URI reference: forward slashes, percent-encoded (spaces, ``#``, ``%``,
+    ``?``, non-ASCII, control characters), ``file:`` for absolute paths."""
+    path = file.replace("\\", "/")
+    if path.startswith("/"):
+        return "file://" + quote(path, safe="/", errors="surrogateescape")
+    return quote(path, safe="/", errors="surrogateescape")
 
 
 def _sarif_rules(rule_ids: list[str]) -> list[dict[str, object]]:
@@ -275,7 +289,7 @@ def _github(report: Report) -> str:
 def _github_line(d: Diagnostic) -> str:
     props = []
     if d.file:
-        props.append(f"file={_escape_property(_uri(d.file))}")
+        props.append(f"file={_escape_property(d.file.replace(chr(92), '/'))}")
         if d.line:
             props.append(f"line={d.line}")
             props.append(f"col={d.column or 1}")
@@ -283,8 +297,23 @@ def _github_line(d: Diagnostic) -> str:
     return f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}"
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """``text`` as literal Markdown table-cell content: every ASCII punctuation mark
+    backslash-escaped (so no emphasis, link, image, code span, autolink or raw HTML
+    can start), line breaks and other control characters as spaces."""
+    flat = re.sub("[\x00-\x1f\x7f\u2028\u2029]", " ", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span in a table cell: its content is shown literally, so only
+    a backtick (which would end the span), a pipe (which would end the cell) and line
+    breaks need care."""
+    flat = re.sub("[\x00-\x1f\x7f\u2028\u2029]", " ", text).replace("`", "'")
+    return "`" + flat.replace("|", "\\|") + "`"
 
 
 def _markdown(report: Report) -> str:
@@ -294,7 +323,7 @@ def _markdown(report: Report) -> str:
     rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
     for d in report:
         rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
-                    f"`{_cell(d.rule)}` | {_cell(d.message)} |")
+                    f"{_code(d.rule)} | {_cell(d.message)} |")
     return head + "\n" + "\n".join(rows) + "\n"
 
 
@@ -309,7 +338,9 @@ def render(report: Report, fmt: str = "text") -> str:
     except KeyError:
         raise UsageError(f"Unknown report format '{fmt}'; choose one of "
                          f"{', '.join(RENDERERS)}.") from None
-    return renderer(report)
+    # A file name that is not UTF-8 reaches Python as lone surrogates, which no UTF-8
+    # stream can take; show them as escapes instead of failing with a traceback.
+    return renderer(report).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # ---------------------------------------------------------------- streaming (large reports)
@@ -333,44 +364,29 @@ class _Lazy(list):  # type: ignore[type-arg]
         return self._items()
 
 
-def _stream_json(data: dict[str, object]) -> Iterator[str]:
-    return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
-
-
-def _stream_junit(report: Report) -> Iterator[str]:
-    suites, suite, groups = _junit_frame(report)
-    if not groups:
-        yield _junit(report)
-        return
-    marker = "\x01cases\x01"
-    suite.text = marker
-    head, _, tail = ET.tostring(suites, encoding="unicode").partition(marker)
-    yield '<?xml version="1.0" encoding="UTF-8"?>\n' + head.replace("><testsuite ",
-                                                                   ">\n  <testsuite ")
-    for file, found in groups.items():
-        case = _junit_case(ET.Element("testsuite"), report, file, found)
-        ET.indent(case, level=2)
-        case.tail = None
-        yield "\n    " + ET.tostring(case, encoding="unicode")
-    yield "\n  " + tail.replace("</testsuite></testsuites>", "</testsuite>\n</testsuites>")
+def _pieces(report: Report, fmt: str) -> Iterator[str]:
+    if fmt == "json":
+        data = _json_data(report, _Lazy(len(report.diagnostics),
+                                        lambda: (d.to_dict() for d in report.diagnostics)))
+        return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
+    if fmt == "sarif":
+        rule_ids = sorted({d.rule for d in report})
+        index = {rule: i for i, rule in enumerate(rule_ids)}
+        log = _sarif_log(report, _sarif_rules(rule_ids), _Lazy(
+            len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report)))
+        return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(log)
+    if fmt in ("text", "github"):
+        line = str if fmt == "text" else _github_line
+        return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
+    return iter([RENDERERS[fmt](report)])
 
 
 def stream(report: Report, fmt: str = "text") -> Iterator[str]:
     """:func:`render` in pieces whose concatenation is exactly the same text, so that a
-    report of millions of findings goes to disk without ever being one string."""
+    report of millions of findings goes to disk without ever being one string. JSON,
+    SARIF, text and GitHub are streamed; JUnit and Markdown are rendered whole (JUnit's
+    suite-level ``system-out`` gathers every warning, so it cannot be written in order)."""
     if fmt not in RENDERERS:
         render(report, fmt)  # raises the usage error
-    if fmt == "json":
-        return _stream_json(_json_data(report, _Lazy(
-            len(report.diagnostics), lambda: (d.to_dict() for d in report.diagnostics))))
-    if fmt == "sarif":
-        rule_ids = sorted({d.rule for d in report})
-        index = {rule: i for i, rule in enumerate(rule_ids)}
-        return _stream_json(_sarif_log(report, _sarif_rules(rule_ids), _Lazy(
-            len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report))))
-    if fmt == "junit":
-        return _stream_junit(report)
-    if fmt in ("text", "github"):
-        line = str if fmt == "text" else _github_line
-        return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
-    return iter([render(report, fmt)])
+    for piece in _pieces(report, fmt):
+        yield piece.encode("utf-8", "backslashreplace").decode("utf-8")
