@@ -206,10 +206,11 @@ def _emit(text: str, output: str | None) -> None:
 
 def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
     """:func:`_emit` for a report rendered in pieces (:func:`teikit.render.stream`): a
-    large report goes to stdout or, atomically, to ``output`` without being one string."""
+    large report goes to stdout or to ``output`` without ever being one string, with
+    :func:`_emit`'s rules (atomic for files, direct for devices and pipes)."""
     from teikit.files import write_atomic_stream
 
-    def lines() -> Iterator[str]:
+    def ended() -> Iterator[str]:
         last = ""
         for piece in pieces:
             if piece:
@@ -219,13 +220,20 @@ def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
             yield "\n"
 
     if not output:
-        for piece in lines():
+        for piece in ended():
             sys.stdout.write(piece)
         return
+    target = Path(output)
+    encoded = (piece.encode("utf-8") for piece in ended())
     try:
-        write_atomic_stream(Path(output), (p.encode("utf-8") for p in lines()))
+        if target.exists() and not target.is_file() and not target.is_dir():
+            with open(target, "wb") as handle:
+                for chunk in encoded:
+                    handle.write(chunk)
+        else:
+            write_atomic_stream(target, encoded)
     except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @cli.command(epilog=_examples("""
