@@ -438,10 +438,25 @@
                      t:plain($m/imprint/date)[. != '']), ', ')[. != '']), '. ')"/>
   </xsl:function>
 
+  <!-- Of several versions of a statement in different languages, those in the document's
+       language (else the ones without xml:lang, else all). -->
+  <xsl:function name="t:in-lang" as="element()*">
+    <xsl:param name="els" as="element()*"/>
+    <xsl:variable name="primary" select="substring-before($t:lang || '-', '-')"/>
+    <xsl:variable name="mine" select="$els[starts-with(t:bcp47(
+        ancestor-or-self::*[@xml:lang][1]/@xml:lang) || '-', $primary || '-')]"/>
+    <xsl:sequence select="if (exists($mine)) then $mine
+                          else if (exists($els[not(@xml:lang)])) then $els[not(@xml:lang)]
+                          else $els"/>
+  </xsl:function>
+
+  <!-- The licence and the rights statement, in the document's language when the header
+       gives them in several. -->
   <xsl:variable name="t:rights" as="xs:string" select="
       let $a := $t:header/fileDesc/publicationStmt/availability
-      return string-join(($a/licence ! (t:plain(.), @target)[. != ''],
-                          if ($a/licence) then () else t:plain($a)), ' ')"/>
+      return string-join((t:in-lang($a/licence) ! (t:plain(.), @target)[. != ''],
+                          t:in-lang($a/p) ! t:plain(.)[. != ''],
+                          if ($a/licence or $a/p) then () else t:plain($a)), ' ')"/>
   <xsl:variable name="t:description" as="xs:string" select="
       string-join((string-join($t:subtitles, '. ')[. != ''],
                    if ($t:source) then t:label('source') || ': ' || $t:source else ()), '. ')"/>
