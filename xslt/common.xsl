@@ -243,14 +243,15 @@
       'aze': 'az', 'tat': 'tt', 'gsw': 'gsw', 'swh': 'sw', 'nds': 'nds'}"/>
 
   <!-- A language tag as BCP 47: the primary subtag lower-cased and two-letter where ISO
-       639-1 has it, the rest kept; '' when the value is no language tag at all. -->
+       639-1 has it, the rest kept; '' when the value is no language tag at all (a primary
+       subtag is two or three letters: "creole" or "German" are names, not tags). -->
   <xsl:function name="t:bcp47" as="xs:string">
     <xsl:param name="tag" as="xs:string?"/>
     <xsl:variable name="t" select="normalize-space($tag)"/>
     <xsl:variable name="parts" select="tokenize($t, '[-_]')"/>
     <xsl:variable name="primary" select="lower-case($parts[1])"/>
     <xsl:sequence select="
-        if (not(matches($t, '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$'))) then ''
+        if (not(matches($t, '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$'))) then ''
         else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
   </xsl:function>
 

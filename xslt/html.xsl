@@ -25,8 +25,10 @@
 
   <xsl:import href="common.xsl"/>
 
+  <!-- escape-uri-attributes="no": an href to an id with non-ASCII letters keeps them as
+       they are, as the id has them (HTML5 compares fragments with ids literally) -->
   <xsl:output method="html" html-version="5" encoding="UTF-8" indent="no"
-              include-content-type="no"/>
+              include-content-type="no" escape-uri-attributes="no"/>
 
   <!-- include the table of contents (true|false) -->
   <xsl:param name="toc" as="xs:string" select="'true'"/>
