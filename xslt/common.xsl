@@ -143,7 +143,8 @@
        'actor', 'entry', 'entryFree', 'superEntry', 'form', 'orth', 'pron', 'hyph', 'gramGrp',
        'pos', 'gen', 'number', 'subc', 'sense', 'usg', 'def', 'xr', 'etym', 're', 'hom',
        'lbl', 'listBibl', 'cit', 'listPerson', 'listPlace', 'listOrg', 'person', 'place',
-       'org') ! map{.: true()}), map{'duplicates': 'use-first'})"/>
+       'org', 'stage', 'move', 'view', 'camera', 'sound', 'tech') ! map{.: true()}),
+      map{'duplicates': 'use-first'})"/>
   <!-- Containers whose children are separate units whatever they are: letterhead lines,
        the parts of a dictionary entry, a quotation and its source. -->
   <xsl:variable name="t:unit-containers" as="map(xs:string, xs:boolean)" select="map:merge((

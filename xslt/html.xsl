@@ -505,8 +505,10 @@
   </xsl:template>
   <xsl:template match="cb | index | interp | interpGrp | link | linkGrp | join | alt | altGrp
                        | spanGrp | timeline | certainty | precision | respons"/>
+  <!-- an anchor marks a point; one that (wrongly) holds text still shows it -->
   <xsl:template match="anchor">
     <xsl:if test="@xml:id"><span class="tei-anchor" id="{@xml:id}"></span></xsl:if>
+    <xsl:apply-templates/>
   </xsl:template>
 
   <xsl:template match="milestone">
