@@ -59,8 +59,9 @@ _RECENT = 32
 
 def _positions(parent: etree._Element) -> dict[etree._Element, int]:
     """Each element child of ``parent`` with its position among same-named siblings."""
-    found = _recent.get(parent)
+    found = _recent.pop(parent, None)
     if found is not None:
+        _recent[parent] = found  # most recently used last: the root's stay cached
         return found
     counts: dict[object, int] = {}
     found = {}
