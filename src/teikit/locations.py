@@ -9,6 +9,8 @@ that a diagnostic always carries all of file, line and XPath, the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -113,16 +115,48 @@ def element_at(tree: etree._ElementTree | etree._Element, path: str) -> etree._E
         found[0], etree._Element) else None
 
 
-def file_of(node: etree._Element, default: str = "") -> str:
-    """The file ``node`` was read from: its ``xml:base`` chain, as XInclude left it."""
+#: For each document file teikit loaded, every file read into its tree (itself and its
+#: XIncludes), resolved: the only files a finding in that tree may be reported on.
+_READ_INTO: dict[str, frozenset[str]] = {}
+
+
+def record_files(document: str, files: Iterable[Path]) -> None:
+    """Remember which files the loader read into the tree of ``document`` (its URL)."""
+    _READ_INTO[document] = frozenset(str(f.resolve()) for f in files)
+
+
+def _base_file(node: etree._Element) -> str:
     base = node.base
     if not base:
-        return default
+        return ""
     if base.startswith("file:"):
         return unquote(urlparse(base).path)
     if "://" in base:  # a document's own xml:base naming its web home, not a file read
-        return default
+        return ""
     return base
+
+
+@lru_cache(maxsize=1024)
+def _real(path: str) -> str:
+    return str(Path(path).resolve())
+
+
+def file_of(node: etree._Element, default: str = "") -> str:
+    """The file ``node`` was read from: its ``xml:base`` chain, as XInclude left it.
+
+    Honest, whatever the document says: an ``xml:base`` that a document's author wrote
+    (``xml:base="/etc/passwd"``) must not move a finding to another file nor make
+    relative pointers resolve elsewhere, so a base counts only when it names a file
+    the loader really read into this tree; otherwise the nearest ancestor's that does.
+    """
+    allowed = _READ_INTO.get(node.getroottree().docinfo.URL or "")
+    if allowed is None:  # a tree teikit's loader did not read: trust its bases
+        return _base_file(node) or default
+    for el in (node, *node.iterancestors()):
+        candidate = _base_file(el)
+        if candidate and _real(candidate) in allowed:
+            return candidate
+    return default
 
 
 def display_path(file: str) -> str:
