@@ -146,25 +146,29 @@
        'org') ! map{.: true()}), map{'duplicates': 'use-first'})"/>
   <!-- Containers whose children are separate units whatever they are: letterhead lines,
        the parts of a dictionary entry, a quotation and its source. -->
-  <xsl:variable name="t:unit-containers" as="xs:string*" select="('opener', 'closer',
-      'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl', 'entryFree',
-      'superEntry', 'biblStruct', 'analytic', 'monogr', 'imprint', 'correspAction')"/>
-  <xsl:variable name="t:alternatives" as="xs:string*"
-      select="('subst', 'choice', 'app', 'rdgGrp')"/>
+  <xsl:variable name="t:unit-containers" as="map(xs:string, xs:boolean)" select="map:merge((
+      'opener', 'closer', 'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl',
+      'entryFree', 'superEntry', 'biblStruct', 'analytic', 'monogr', 'imprint',
+      'correspAction') ! map{.: true()})"/>
+  <xsl:variable name="t:alternatives" as="map(xs:string, xs:boolean)"
+      select="map:merge(('subst', 'choice', 'app', 'rdgGrp') ! map{.: true()})"/>
 
+  <!-- (written for speed: this runs for every node of the text, so names are looked up in
+       maps and the common cases return first) -->
   <xsl:function name="t:is-break" as="xs:boolean">
     <xsl:param name="n" as="node()?"/>
     <xsl:sequence select="
-        if (not($n instance of element()) or namespace-uri($n) != 'http://www.tei-c.org/ns/1.0')
-          then false()
-        else if (local-name($n) = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
-        else map:contains($t:break-names, local-name($n))
-             or local-name($n/..) = $t:unit-containers"/>
+        if (not($n instance of element())) then false()
+        else let $name := local-name($n) return
+          if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
+          else (map:contains($t:break-names, $name)
+                or map:contains($t:unit-containers, local-name($n/..)))
+               and namespace-uri($n) = 'http://www.tei-c.org/ns/1.0'"/>
   </xsl:function>
   <xsl:function name="t:is-join" as="xs:boolean">
     <xsl:param name="n" as="node()?"/>
-    <xsl:sequence select="exists($n/self::*[local-name() = ('lb', 'pb', 'cb')]
-                                          [@break = 'no'])"/>
+    <xsl:sequence select="$n instance of element() and $n/@break = 'no'
+                          and local-name($n) = ('lb', 'pb', 'cb')"/>
   </xsl:function>
 
   <xsl:mode name="t:ws" on-no-match="shallow-copy"/>
@@ -174,7 +178,8 @@
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>
     </xsl:copy>
   </xsl:template>
-  <xsl:template match="text()" mode="t:wst">
+  <!-- only a text node with an element beside it can need a change -->
+  <xsl:template match="text()[../*]" mode="t:wst">
     <xsl:variable name="prev" select="preceding-sibling::node()[1]"/>
     <xsl:variable name="next" select="following-sibling::node()[1]"/>
     <xsl:variable name="s" select="
@@ -183,7 +188,8 @@
         if (t:is-join($next)) then replace($s, '\s+$', '') else $s"/>
     <xsl:choose>
       <xsl:when test="$s = ''"/>
-      <xsl:when test="local-name(..) = $t:alternatives and normalize-space($s) = ''"/>
+      <xsl:when test="map:contains($t:alternatives, local-name(..))
+                      and normalize-space($s) = ''"/>
       <xsl:otherwise>
         <xsl:value-of select="
             (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
@@ -191,17 +197,18 @@
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
-  <xsl:template match="*" mode="t:wst">
-    <xsl:variable name="brk" select="t:is-break(.)"/>
-    <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()
-                  and not(local-name(..) = $t:alternatives)">
+  <!-- only an element with an element right beside it can need a space added -->
+  <xsl:template match="*[preceding-sibling::node()[1] instance of element()
+                         or following-sibling::node()[1] instance of element()]" mode="t:wst">
+    <xsl:variable name="brk" select="t:is-break(.)
+                                     and not(map:contains($t:alternatives, local-name(..)))"/>
+    <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()">
       <xsl:text> </xsl:text>
     </xsl:if>
     <xsl:copy>
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>
     </xsl:copy>
-    <xsl:if test="$brk and following-sibling::node()[1][self::*][not(t:is-break(.))]
-                  and not(local-name(..) = $t:alternatives)">
+    <xsl:if test="$brk and following-sibling::node()[1][self::*][not(t:is-break(.))]">
       <xsl:text> </xsl:text>
     </xsl:if>
   </xsl:template>
