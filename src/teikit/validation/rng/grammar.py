@@ -21,6 +21,7 @@ nested ``grammar``, ``parentRef`` or ``combine``. Others are compiled whole.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -169,15 +170,30 @@ def index(data: bytes, sha256: str, base_url: str) -> Indexed:
     """The indexed grammar for schema bytes ``data``, from the disk cache when there."""
     path = cache_dir() / f"grammar-v{CACHE_VERSION}-{sha256}.marshal"
     try:
-        return _from_plain(marshal.loads(path.read_bytes()))
+        cached = _from_plain(marshal.loads(_verified(path.read_bytes())))
+        if cached.sha256 == sha256:  # derived from these very schema bytes, or rebuilt
+            return cached
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         pass
     grammar = _index(data, sha256, base_url)
     try:
-        write_atomic(path, marshal.dumps(_to_plain(grammar)))
+        body = marshal.dumps(_to_plain(grammar))
+        write_atomic(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     except OSError:
         pass  # a read-only home folder only costs speed
     return grammar
+
+
+def _verified(raw: bytes) -> bytes:
+    """The body of a cache file whose SHA-256 line matches it; ValueError otherwise.
+
+    Why: a damaged (or truncated) file must be rebuilt, never trusted, and
+    ``marshal`` must never read bytes it did not write itself.
+    """
+    digest, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        raise ValueError("damaged cache")
+    return body
 
 
 def _to_plain(g: Indexed) -> dict[str, object]:
