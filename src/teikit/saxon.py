@@ -31,7 +31,7 @@ from typing import Any
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, Severity, TeikitError
+from teikit.diagnostics import Diagnostic, Severity, TeikitError, Where
 from teikit.locations import element_at, locate
 
 #: A SaxonC object (``PySaxonProcessor``, ``PyXsltExecutable``, ``PyXdmNode`` …).
@@ -279,7 +279,7 @@ def message_diagnostic(text: str, tree: etree._ElementTree, file: str) -> Diagno
     if len(parts) == 5 and parts[0] == "teikit":
         _, severity, code, xpath, message = parts
         node = element_at(tree, xpath) if xpath else None
-        where: dict[str, Any] = locate(node, file) if node is not None else {"file": file}
+        where: Where = locate(node, file) if node is not None else {"file": file}
         return Diagnostic(_SEVERITIES.get(severity, Severity.WARNING), f"xslt:{code}",
                           message, **where)
     return Diagnostic(Severity.INFO, "xslt:message", text.strip(), file=file)

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, error
+from teikit.diagnostics import Diagnostic, Where, error
 from teikit.files import is_remote
 from teikit.loading import inside_project
 from teikit.namespaces import RELAXNG as RELAXNG_NS
@@ -64,7 +64,7 @@ def model_target(model: XmlModel, doc_path: Path | None
                  ) -> Diagnostic | tuple[str, Path | None, str]:
     """(kind, local path or None, remote address or '') for a PI, or the reason it is
     unusable as a located diagnostic (file left for the caller to fill in)."""
-    where: dict[str, object] = {"line": model.line, "column": 1}
+    where: Where = {"line": model.line, "column": 1}
     if not model.href:
         return error("schema:missing", "This xml-model processing instruction has no href; "
                      "add one or remove the instruction.", **where)

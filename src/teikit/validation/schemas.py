@@ -22,9 +22,9 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Unpack
 
-from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError
+from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError, Where
 from teikit.validation import catalogue, store
 from teikit.validation.catalogue import SchemaRef
 from teikit.validation.fetching import Access
@@ -246,9 +246,9 @@ def _use(entry: store.Entry) -> SchemaUse:
     return SchemaUse(entry.name, entry.version)
 
 
-def _unavailable(message: str, settings: Settings, **where: object) -> Plan:
+def _unavailable(message: str, settings: Settings, **where: Unpack[Where]) -> Plan:
     severity = Severity.WARNING if settings.unavailable == "warning" else Severity.ERROR
-    diag = Diagnostic(severity, "schema:unavailable", message, **where)  # type: ignore[arg-type]
+    diag = Diagnostic(severity, "schema:unavailable", message, **where)
     return Plan(notices=[diag], unavailable=severity is Severity.ERROR)
 
 
@@ -342,7 +342,7 @@ def _per_file(doc_path: Path | None, settings: Settings) -> tuple[str, ...]:
 
 def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Settings
                 ) -> Plan:
-    where: dict[str, object] = {"file": file, "line": model.line, "column": 1}
+    where: Where = {"file": file, "line": model.line, "column": 1}
     target = model_target(model, doc_path)
     if isinstance(target, Diagnostic):
         from dataclasses import replace
@@ -365,7 +365,7 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
             Severity.INFO, "schema:version", f"{url} names the newest release; teikit uses "
             f"{entry.name}@{entry.version}, the {'locked' if settings.root else 'newest stored'}"
             " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
-            **where))  # type: ignore[arg-type]
+            **where))
     if kind == "schematron-in-rng" or (kind == "relaxng" and entry.kind == "relaxng"):
         engines = _engines_for(kind, stored, settings.embedded_schematron)
     else:

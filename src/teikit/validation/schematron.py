@@ -31,12 +31,12 @@ from __future__ import annotations
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from teikit import saxon
-from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
+from teikit.diagnostics import Diagnostic, Severity, TeikitError, Where, error
 from teikit.locations import display_path, element_at, locate
 from teikit.namespaces import (
     RELAXNG,
@@ -181,7 +181,7 @@ class Schematron:
             code = self._codes.get(item.get("key", ""), "unknown")
             path = item.get("location", "")
             el = element_at(doc.tree, path)
-            where: dict[str, Any]
+            where: Where
             if el is not None:
                 where = locate(el, str(doc.path or ""))
                 where["xpath"] = _readable(path) or where["xpath"]
