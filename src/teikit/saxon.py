@@ -28,6 +28,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -78,8 +79,6 @@ def harden(proc: SaxonObject, allowed_protocols: str) -> SaxonObject:
       sees an empty environment;
     * the parser's limits are the loader's (:data:`PARSER_LIMITS`).
     """
-    from urllib.parse import quote
-
     proc.set_configuration_property(ALLOWED_PROTOCOLS, allowed_protocols)
     proc.set_configuration_property(ALLOW_EXTERNAL_FUNCTIONS, "false")
     for name, value in PARSER_LIMITS.items():

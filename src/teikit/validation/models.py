@@ -17,6 +17,7 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, Where, error
 from teikit.files import is_remote
 from teikit.loading import inside_project
+from teikit.locations import display_path
 from teikit.namespaces import RELAXNG as RELAXNG_NS
 from teikit.namespaces import SCHEMATRON_ALL as SCHEMATRON_NS
 from teikit.namespaces import XSD as XSD_NS
@@ -86,8 +87,6 @@ def model_target(model: XmlModel, doc_path: Path | None
                      "syntax, which teikit does not read; convert it with trang to .rng and "
                      "point href at that.", **where)
     if not path.is_file():
-        from teikit.locations import display_path
-
         return error("schema:missing", f"The xml-model schema {model.href} does not exist "
                      f"(looked for {display_path(str(path))}); fix href or pass --schema.",
                      **where)
