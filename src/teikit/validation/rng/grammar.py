@@ -21,6 +21,7 @@ nested ``grammar``, ``parentRef`` or ``combine``. Others are compiled whole.
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,9 +82,13 @@ class Grammar:
             self._bodies[name] = found
         return found
 
-    def declared_names(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The element and attribute names (Clark) the schema declares by name
-        anywhere: a document name outside them is an error unless a wildcard takes it."""
+    def element_names(self) -> frozenset[str]:
+        """The element names (Clark) the schema's defines declare: a document name
+        outside them is an error unless a wildcard takes it."""
+        return frozenset(d.element for d in self.defines.values() if d.element is not None)
+
+    def attribute_names(self) -> frozenset[str]:
+        """The attribute names (Clark) the schema declares by name anywhere."""
         attributes: set[str] = set()
         todo = [*self.start.kids, *(k for n in self.defines for k in self.body(n))]
         while todo:
@@ -91,8 +96,7 @@ class Grammar:
             if node.kind == "attribute" and node.name:
                 attributes.add(node.name)
             todo.extend(node.kids)
-        elements = {d.element for d in self.defines.values() if d.element is not None}
-        return frozenset(elements), frozenset(attributes)
+        return frozenset(attributes)
 
     def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None
                 ) -> bytes:
@@ -166,15 +170,30 @@ def index(data: bytes, sha256: str, base_url: str) -> Indexed:
     """The indexed grammar for schema bytes ``data``, from the disk cache when there."""
     path = cache_dir() / f"grammar-v{CACHE_VERSION}-{sha256}.marshal"
     try:
-        return _from_plain(marshal.loads(path.read_bytes()))
+        cached = _from_plain(marshal.loads(_verified(path.read_bytes())))
+        if cached.sha256 == sha256:  # derived from these very schema bytes, or rebuilt
+            return cached
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError):
         pass
     grammar = _index(data, sha256, base_url)
     try:
-        write_atomic(path, marshal.dumps(_to_plain(grammar)))
+        body = marshal.dumps(_to_plain(grammar))
+        write_atomic(path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     except OSError:
         pass  # a read-only home folder only costs speed
     return grammar
+
+
+def _verified(raw: bytes) -> bytes:
+    """The body of a cache file whose SHA-256 line matches it; ValueError otherwise.
+
+    Why: a damaged (or truncated) file must be rebuilt, never trusted, and
+    ``marshal`` must never read bytes it did not write itself.
+    """
+    digest, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        raise ValueError("damaged cache")
+    return body
 
 
 def _to_plain(g: Indexed) -> dict[str, object]:
