@@ -8,13 +8,18 @@ invalid edition is not published unless the caller insists (``force``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
 from teikit.epub import epub_bytes
 from teikit.files import write_atomic
 from teikit.transform import run
+
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
 
 #: The edition this repository publishes, relative to the repository's top folder.
 EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
@@ -56,15 +61,19 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
     return report, None
 
 
-def build(src: Path, out_dir: Path, force: bool = False) -> tuple[Report, list[Path]]:
+def build(src: Path, out_dir: Path, force: bool = False, *,
+          schemas: Sequence[str] | None = None,
+          settings: Settings | None = None) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
 
     An invalid document is not published (the report holds the validation errors and no
     file is written) unless ``force``. All three outputs are rendered in memory before
     the first is written, so a failing stylesheet leaves the previous build untouched.
     """
+    from teikit.validation import validate_document
+
     doc = load(src)
-    report = doc.validate()
+    report = validate_document(doc, schemas, settings=settings)
     if not report.ok and not force:
         return report, []
     rendered: dict[str, bytes] = {}

@@ -63,24 +63,32 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
-             settings: Settings | None = None) -> Report:
-    """Validate files, folders (recursively ``*.xml``) and globs into one report.
+             settings: Settings | None = None, include: Sequence[str] = ("*.xml", "*.tei"),
+             exclude: Sequence[str] = (), skip_non_tei: bool = False) -> Report:
+    """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
+    into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
+    ``exclude`` globs are relative to ``settings.root``).
 
     ``on_file(done, total)`` is called after each file, for progress displays.
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
     """
-    from teikit.validation.batch import Options, expand_paths, run
+    from teikit.diagnostics import Severity
+    from teikit.validation.batch import Options, run
+    from teikit.validation.discovery import discover
     from teikit.validation.schemas import check_names
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
-    files, problems = expand_paths(paths)
-    report = Report(diagnostics=list(problems), input_error=bool(problems))
-    report.files.extend(d.file for d in problems)
+    files, problems = discover(paths, include=include, exclude=exclude,
+                               root=settings.root if settings else None,
+                               skip_non_tei=skip_non_tei)
+    duds = [d for d in problems if d.severity is Severity.ERROR]
+    report = Report(diagnostics=list(problems), input_error=bool(duds))
+    report.files.extend(d.file for d in duds)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
                       settings=settings)
     for result in run(files, options, on_file=on_file):

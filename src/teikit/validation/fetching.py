@@ -137,7 +137,7 @@ def _check_kind(data: bytes, kind: str, origin: str) -> None:
         raise TeikitError(f"{origin} is not well-formed XML ({exc}); refused.") from None
     expected = _ROOTS.get(kind)
     if expected and etree.QName(root).namespace != expected:
-        raise TeikitError(f"{origin} is not a {kind} schema (its root is {root.tag}); refused.")
+        raise TeikitError(f"{origin} is not a {kind} schema (its root is {root.tag!s}); refused.")
 
 
 def _from_sdist(archive: Path, member_suffix: str, into: Path) -> Path:

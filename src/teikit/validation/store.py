@@ -219,9 +219,8 @@ def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str,
         target = write_atomic(folder / _safe(filename), data)
         entry = Entry(key=key, name=ref.name, version=ref.version, kind=kind,
                       file=target.relative_to(store).as_posix(), sha256=digest, source=source)
-        data = _load_json(store / STORE_FILE)
-        schemas = data.get("schemas")
-        schemas = dict(schemas) if isinstance(schemas, dict) else {}
+        raw = _load_json(store / STORE_FILE).get("schemas")
+        schemas = dict(raw) if isinstance(raw, dict) else {}
         schemas[key] = {k: v for k, v in asdict(entry).items() if k != "key"}
         text = json.dumps({"format": 2, "schemas": schemas}, indent=2, sort_keys=True)
         write_atomic(store / STORE_FILE, (text + "\n").encode("utf-8"))
