@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EDITION = ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml"
 SHARED = ROOT.parent / "shared"
 DATA = ROOT / "tests" / "data"
+CASES = ROOT / "tests" / "cases"
 OUTPUT = ROOT / "tests" / "output"
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

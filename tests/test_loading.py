@@ -10,7 +10,7 @@ from teikit.diagnostics import LoadError
 from teikit.loading import max_bytes, parse_bytes, parse_file
 from teikit.locations import file_of
 
-CASES = Path(__file__).resolve().parent / "cases"
+from conftest import CASES
 
 
 def test_a_tei_document_loads() -> None:

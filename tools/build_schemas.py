@@ -7,7 +7,7 @@ trang also writes an ``xml.xsd`` for the XML namespace that imports teikit.xsd b
 keep our own self-contained ``schemas/xml.xsd`` instead (no network, no W3C copy).
 
 Usage: ``python tools/build_schemas.py`` (writes) or ``--check`` (exit 1 when the
-committed files differ from what trang makes; tests/test_schemas.py runs this).
+committed files differ from what trang makes; tests/schemas/test_teikit_profile.py runs this).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Generate docs/entities.md: the edition's standOff entities and how often the text names them.
 
-The table is derived from the TEI file, never edited by hand; tests/test_edition.py checks that
-the committed docs/entities.md equals what this script generates now.
+The table is derived from the TEI file, never edited by hand; tests/edition/test_edition.py
+checks that the committed docs/entities.md equals what this script generates now.
 
     python tools/entity_table.py            # rewrite docs/entities.md
     python tools/entity_table.py --check    # exit 1 if docs/entities.md is out of date

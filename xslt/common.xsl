@@ -113,8 +113,98 @@
         else exists($e/*[t:is-flow(.)])"/>
   </xsl:function>
 
+  <!-- ===== word boundaries: one rule for every output ===== -->
+  <!--
+    The rule (the only place that decides where words begin and end; html, epub and text
+    read the document through it). An element boundary separates words only where TEI
+    means a break: blocks and line-like units (t:is-break), space, and lb/pb/cb without
+    break="no". So a break gets a space beside it when the source has none
+    ("<addrLine>Albert</addrLine><addrLine>Ehrenstein</addrLine>" is two words);
+    break="no" joins the words on both sides and swallows the layout whitespace around it
+    ("Ge-<lb break='no'/>
+   schichte"); and the whitespace between the children of
+    subst, choice, app and rdgGrp is layout, not text. Everything else (hi, seg, name…)
+    joins: "<hi>D</hi>er" is one word.
+    It runs once, as a copy of the document (t:doc), so the stylesheets need no
+    neighbour tests of their own; only text nodes change, so paths, ids and keys stay.
+  -->
+  <xsl:variable name="t:break-names" as="map(xs:string, xs:boolean)" select="map:merge((
+      ($t:block-names[not(. = ('lem'))], 'space', 'address', 'addrLine', 'roleDesc', 'role',
+       'actor', 'entry', 'entryFree', 'superEntry', 'form', 'orth', 'pron', 'hyph', 'gramGrp',
+       'pos', 'gen', 'number', 'subc', 'sense', 'usg', 'def', 'xr', 'etym', 're', 'hom',
+       'lbl', 'listBibl', 'cit', 'listPerson', 'listPlace', 'listOrg', 'person', 'place',
+       'org') ! map{.: true()}), map{'duplicates': 'use-first'})"/>
+  <!-- Containers whose children are separate units whatever they are: letterhead lines,
+       the parts of a dictionary entry, a quotation and its source. -->
+  <xsl:variable name="t:unit-containers" as="xs:string*" select="('opener', 'closer',
+      'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl', 'entryFree',
+      'superEntry')"/>
+  <xsl:variable name="t:alternatives" as="xs:string*"
+      select="('subst', 'choice', 'app', 'rdgGrp')"/>
+
+  <xsl:function name="t:is-break" as="xs:boolean">
+    <xsl:param name="n" as="node()?"/>
+    <xsl:sequence select="
+        if (not($n instance of element()) or namespace-uri($n) != 'http://www.tei-c.org/ns/1.0')
+          then false()
+        else if (local-name($n) = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
+        else map:contains($t:break-names, local-name($n))
+             or local-name($n/..) = $t:unit-containers"/>
+  </xsl:function>
+  <xsl:function name="t:is-join" as="xs:boolean">
+    <xsl:param name="n" as="node()?"/>
+    <xsl:sequence select="exists($n/self::*[local-name() = ('lb', 'pb', 'cb')]
+                                          [@break = 'no'])"/>
+  </xsl:function>
+
+  <xsl:mode name="t:ws" on-no-match="shallow-copy"/>
+  <xsl:mode name="t:wst" on-no-match="shallow-copy"/>
+  <xsl:template match="text" mode="t:ws">
+    <xsl:copy>
+      <xsl:apply-templates select="@*, node()" mode="t:wst"/>
+    </xsl:copy>
+  </xsl:template>
+  <xsl:template match="text()" mode="t:wst">
+    <xsl:variable name="prev" select="preceding-sibling::node()[1]"/>
+    <xsl:variable name="next" select="following-sibling::node()[1]"/>
+    <xsl:variable name="s" select="
+        if (t:is-join($prev)) then replace(., '^\s+', '') else string(.)"/>
+    <xsl:variable name="s" select="
+        if (t:is-join($next)) then replace($s, '\s+$', '') else $s"/>
+    <xsl:choose>
+      <xsl:when test="$s = ''"/>
+      <xsl:when test="local-name(..) = $t:alternatives and normalize-space($s) = ''"/>
+      <xsl:otherwise>
+        <xsl:value-of select="
+            (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
+            || (if (t:is-break($next) and matches($s, '\w$')) then ' ' else '')"/>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+  <xsl:template match="*" mode="t:wst">
+    <xsl:variable name="brk" select="t:is-break(.)"/>
+    <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()
+                  and not(local-name(..) = $t:alternatives)">
+      <xsl:text> </xsl:text>
+    </xsl:if>
+    <xsl:copy>
+      <xsl:apply-templates select="@*, node()" mode="t:wst"/>
+    </xsl:copy>
+    <xsl:if test="$brk and following-sibling::node()[1][self::*][not(t:is-break(.))]
+                  and not(local-name(..) = $t:alternatives)">
+      <xsl:text> </xsl:text>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The document as every output reads it: the source with the rule above applied. -->
+  <xsl:variable name="t:doc" as="document-node()">
+    <xsl:document>
+      <xsl:apply-templates select="/node()" mode="t:ws"/>
+    </xsl:document>
+  </xsl:variable>
+
   <!-- ===== document facts ===== -->
-  <xsl:variable name="t:root" select="/*" as="element()"/>
+  <xsl:variable name="t:root" select="$t:doc/*" as="element()"/>
   <xsl:variable name="t:header" select="($t:root/teiHeader, $t:root//teiHeader)[1]"/>
   <xsl:variable name="t:lang" as="xs:string"
       select="(normalize-space($t:root/@xml:lang)[. != ''],

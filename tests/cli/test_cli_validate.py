@@ -13,7 +13,10 @@ import pytest
 from teikit.cli import main
 from teikit.validation import validate
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import CASES
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "validation"
 CLEAN = str(DATA / "clean.xml")
 BROKEN = str(DATA / "broken.xml")
 
@@ -114,8 +117,7 @@ def test_github_format_writes_the_step_summary(
 
 def test_an_unknown_remote_xml_model_is_an_input_error(
         capsys: pytest.CaptureFixture[str]) -> None:
-    remote = (Path(__file__).resolve().parent / "cases" / "schema_unavailable"
-              / "remote-unknown.xml")
+    remote = CASES / "schema_unavailable" / "remote-unknown.xml"
     code, out, _ = run(capsys, "-q", str(remote))
     assert (code, "error [schema:unavailable]" in out) == (2, True)
 

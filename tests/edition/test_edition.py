@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 EDITION = ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml"
 SOURCE = ROOT / "tei" / "source" / "problems-of-development-of-the-ussr-1931.ru.txt"
 AUTHORITY = ROOT / "tei" / "source" / "entities.tsv"

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lhtml
-from test_epub import epubcheck_many, problems
-from test_html import nu_errors
+
+from teikit.diagnostics import Severity
+
+from helpers import epubcheck, nu
 
 MIN_SHARE = 0.99
 
@@ -120,13 +122,13 @@ def test_outputs_keep_the_words_of_every_play(published: list[dict[str, object]]
 
 @pytest.mark.slow
 def test_every_epub_passes_epubcheck(published: list[dict[str, object]]) -> None:
-    results = epubcheck_many([Path(str(r["epub"])) for r in published])
-    warnings = sum(len(problems(m, ("WARNING",))) for m in results.values())
+    results = epubcheck.check([Path(str(r["epub"])) for r in published])
+    warnings = sum(len(epubcheck.problems(m, Severity.WARNING)) for m in results.values())
     print(f"\nepubcheck: {len(results)} EPUBs, {warnings} warnings")
-    errors = {p.name: problems(m, ("FATAL", "ERROR")) for p, m in results.items()}
+    errors = {p.name: epubcheck.problems(m, Severity.ERROR) for p, m in results.items()}
     assert {n: e for n, e in errors.items() if e} == {}
 
 
 @pytest.mark.slow
 def test_every_html_page_passes_the_nu_checker(published: list[dict[str, object]]) -> None:
-    assert nu_errors([Path(str(r["page"])) for r in published]) == []
+    assert [str(d) for d in nu.errors([Path(str(r["page"])) for r in published])] == []

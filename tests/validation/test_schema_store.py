@@ -12,7 +12,10 @@ from teikit.diagnostics import TeikitError, UsageError
 from teikit.validation import catalogue, fetching, schemas, store
 from teikit.validation.catalogue import SchemaRef
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import CASES
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "validation"
 TEI_ALL_SHA = catalogue.PINNED[("tei_all", "4.3.0")][0]
 
 
@@ -182,7 +185,7 @@ def test_downloads_use_the_https_vault_with_the_version() -> None:
         "https://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_lite.rng")
 
 
-CASE = Path(__file__).resolve().parent / "cases" / "sch_ref-resolves" / "ref-resolves.xml"
+CASE = CASES / "sch_ref-resolves" / "ref-resolves.xml"
 
 
 def _rules(report: object) -> list[str]:

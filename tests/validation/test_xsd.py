@@ -10,7 +10,9 @@ from teikit.diagnostics import TeikitError
 from teikit.document import load
 from teikit.validation.xsd import XSD
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "validation"
 
 
 @pytest.fixture(scope="module")

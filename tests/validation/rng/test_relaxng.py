@@ -12,6 +12,8 @@ from teikit.document import load
 from teikit.validation.rng import grammar
 from teikit.validation.rng.relaxng import RelaxNG
 
+from conftest import CASES, DATA
+
 DOC = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>
 <title>t</title></titleStmt><publicationStmt><p>p</p></publicationStmt><sourceDesc>
 <p>s</p></sourceDesc></fileDesc></teiHeader><text><body>
@@ -99,7 +101,7 @@ def test_a_schema_with_include_is_compiled_whole(tmp_path: Path) -> None:
     assert not RelaxNG.compile(outer).reducible
 
 
-RNG_DATA = Path(__file__).resolve().parent / "data" / "relaxng"
+RNG_DATA = DATA / "relaxng"
 
 
 def test_a_start_with_an_inline_element_and_no_defines_validates() -> None:
@@ -172,7 +174,6 @@ def test_a_missing_required_attribute_is_named_without_a_content_error(
     assert found[0].message == "<graphic> needs the attribute @url."
 
 
-CASES = Path(__file__).resolve().parent / "cases"
 
 
 def test_a_value_outside_a_closed_list_names_the_allowed_values() -> None:

@@ -12,10 +12,10 @@ from teikit.document import load
 from teikit.validation import validate
 from teikit.validation.rng.relaxng import RelaxNG
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import mutations  # noqa: E402
+from conftest import ROOT, SHARED, require_command
 
-from conftest import SHARED, require_command  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import mutations  # noqa: E402
 
 
 def _jing_baseline() -> dict[str, bool]:

@@ -12,7 +12,10 @@ import teikit
 from teikit.diagnostics import Severity, TeikitError
 from teikit.validation.schematron import Schematron
 
-DATA = Path(__file__).resolve().parent / "data" / "schematron"
+from conftest import CASES, ROOT
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "schematron"
 DOC = DATA / "doc.xml"
 SCH = 'xmlns:sch="http://purl.oclc.org/dsdl/schematron"'
 TEI = '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>'
@@ -188,7 +191,7 @@ def test_a_file_that_is_not_schematron_is_refused(tmp_path: Path) -> None:
 
 
 def test_compile_is_cached_per_path_and_content() -> None:
-    sch = Path(__file__).resolve().parent.parent / "schemas" / "teikit.sch"
+    sch = ROOT / "schemas" / "teikit.sch"
     assert Schematron.compile(sch) is Schematron.compile(sch)
 
 
@@ -205,8 +208,8 @@ def test_tei_all_embedded_datable_constraint_fires(tei_all: Path) -> None:
 
 
 def test_teikit_sch_reports_ref_kind_on_the_line_of_the_name() -> None:
-    case = Path(__file__).resolve().parent / "cases" / "sch_ref-kind" / "ref-kind.xml"
-    sch = Path(__file__).resolve().parent.parent / "schemas" / "teikit.sch"
+    case = CASES / "sch_ref-kind" / "ref-kind.xml"
+    sch = ROOT / "schemas" / "teikit.sch"
     found = Schematron.compile(sch).validate(teikit.load(case))
     assert [(d.rule, d.line) for d in found if d.rule == "sch:ref-kind"] == [
         ("sch:ref-kind", 35)]

@@ -11,11 +11,12 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data" / "hostile"
+from conftest import DATA as TESTS_DATA
+
+DATA = TESTS_DATA / "hostile"
 
 #: file -> the rule code it must produce
 HOSTILE = {
