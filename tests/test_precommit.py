@@ -23,7 +23,8 @@ from conftest import ROOT
 
 DATA = Path(__file__).resolve().parent / "data" / "tei-kinds"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-CONFIG = '[project]\nname = "edition"\n\n[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n'
+CONFIG = ('[project]\nname = "edition"\n\n'
+          '[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n')
 
 
 def _git(cwd: Path, *args: str) -> None:

@@ -98,8 +98,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     project = TeikitProject.from_parent(session, name="teikit", path=config.rootpath,
                                         nodeid="teikit")
-    found = list(project.collect())
+    found: list[pytest.Item | pytest.Collector] = list(project.collect())
     # Tell the terminal reporter, so "collected N items" counts the TEI items too.
     config.hook.pytest_collectreport(
         report=pytest.CollectReport(project.nodeid, "passed", None, found))
-    items.extend(found)
+    items.extend(item for item in found if isinstance(item, pytest.Item))

@@ -12,14 +12,16 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from loopback import listener, serve
 
 from teikit.diagnostics import TeikitError, UsageError
 from teikit.validation import fetching, lock, store, validate
 from teikit.validation.fetching import Access
 from teikit.validation.schemas import Settings
 
-DATA = Path(__file__).resolve().parent / "data" / "validation"
+from conftest import DATA as TEST_DATA
+from helpers.loopback import listener, serve
+
+DATA = TEST_DATA / "validation"
 MINI = DATA / "mini.rng"
 VAULT_PATH = "Vault/P5/{version}/xml/tei/custom/schema/relaxng/{name}.rng"
 

@@ -13,7 +13,9 @@ from teikit.cli import main
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 from teikit.render import SUMMARY_LIMIT, step_summary
 
-DATA = Path(__file__).resolve().parent / "data" / "tei-kinds"
+from conftest import DATA as TEST_DATA
+
+DATA = TEST_DATA / "tei-kinds"
 
 
 @pytest.fixture
