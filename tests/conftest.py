@@ -24,6 +24,10 @@ OUTPUT = ROOT / "tests" / "output"
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
+# The CLI caches validation results by default; a test that monkeypatches teikit would
+# otherwise read a result computed without its patch. Tests of the cache turn it back on.
+os.environ.setdefault("TEIKIT_NO_CACHE", "1")
+
 
 def missing(what: str) -> None:
     """Skip (locally) or fail (in CI) because ``what`` is not available."""

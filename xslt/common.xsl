@@ -23,20 +23,29 @@
 
   <!-- ===== parameters shared by all formats ===== -->
   <!-- language of the interface labels ("Contents", "Notes"…); default: the document's -->
-  <xsl:param name="ui-lang" as="xs:string" select="''"/>
+  <!-- (t:values lists what teikit accepts; anything else is a usage error, exit 2) -->
+  <xsl:param name="ui-lang" as="xs:string" select="''" t:values="en ru de fr"/>
 
   <!-- ===== keys ===== -->
   <xsl:key name="t:id" match="*[@xml:id]" use="string(@xml:id)"/>
-  <xsl:key name="t:mentions" match="text//*[t:is-name(.)]"
-           use="for $r in tokenize(@ref) return t:ref-id($r)"/>
+  <!-- mentions of an entity: names pointing to it, and speeches (sp/@who) it speaks -->
+  <xsl:key name="t:mentions" match="text//*[t:is-name(.)] | text//sp[@who]"
+           use="for $r in tokenize(@ref | @who) return t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
 
   <!-- ===== counters (document order) ===== -->
   <xsl:accumulator name="t:mention" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="text//*[t:is-name(.)]" select="$value + 1"/>
   </xsl:accumulator>
+  <xsl:accumulator name="t:sp" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="text//sp[@who]" select="$value + 1"/>
+  </xsl:accumulator>
   <xsl:accumulator name="t:note" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="text//note" select="$value + 1"/>
+    <xsl:accumulator-rule match="text//note[not(parent::app or parent::rdgGrp)]"
+                          select="$value + 1"/>
+  </xsl:accumulator>
+  <xsl:accumulator name="t:app" as="xs:integer" initial-value="0">
+    <xsl:accumulator-rule match="text//app" select="$value + 1"/>
   </xsl:accumulator>
   <xsl:accumulator name="t:pb" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="text//pb" select="$value + 1"/>
@@ -75,7 +84,8 @@
       'signed', 'dateline', 'postscript', 'listBibl', 'spGrp', 'performance', 'prologue',
       'epilogue', 'milestone', 'label', 'listPerson', 'listPlace', 'listOrg', 'camera',
       'view', 'move', 'sound', 'tech', 'caption', 'figDesc', 'lem', 'listApp', 'sp',
-      'byline', 'imprimatur', 'epilogue', 'div', 'u', 'eg', 'egXML', 'fw')"/>
+      'byline', 'imprimatur', 'epilogue', 'div', 'u', 'eg', 'egXML', 'fw', 'entry',
+      'entryFree', 'superEntry', 'address', 'addrLine', 'biblStruct')"/>
 
   <!-- Containers whose children sit in flow (block) context. -->
   <xsl:variable name="t:flow-parents" as="xs:string*" select="(
@@ -138,7 +148,7 @@
        the parts of a dictionary entry, a quotation and its source. -->
   <xsl:variable name="t:unit-containers" as="xs:string*" select="('opener', 'closer',
       'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl', 'entryFree',
-      'superEntry')"/>
+      'superEntry', 'biblStruct', 'analytic', 'monogr', 'imprint', 'correspAction')"/>
   <xsl:variable name="t:alternatives" as="xs:string*"
       select="('subst', 'choice', 'app', 'rdgGrp')"/>
 
@@ -206,12 +216,48 @@
   <!-- ===== document facts ===== -->
   <xsl:variable name="t:root" select="$t:doc/*" as="element()"/>
   <xsl:variable name="t:header" select="($t:root/teiHeader, $t:root//teiHeader)[1]"/>
+  <!-- ISO 639-2/3 codes with an ISO 639-1 equivalent: BCP 47 (and so HTML and EPUB) wants
+       the two-letter code where one exists. -->
+  <xsl:variable name="t:iso639-1" as="map(xs:string, xs:string)" select="map{
+      'deu': 'de', 'ger': 'de', 'fra': 'fr', 'fre': 'fr', 'rus': 'ru', 'eng': 'en',
+      'lat': 'la', 'ita': 'it', 'spa': 'es', 'por': 'pt', 'pol': 'pl', 'ces': 'cs',
+      'cze': 'cs', 'slk': 'sk', 'slo': 'sk', 'hun': 'hu', 'fin': 'fi', 'swe': 'sv',
+      'nor': 'no', 'nob': 'nb', 'nno': 'nn', 'dan': 'da', 'nld': 'nl', 'dut': 'nl',
+      'ell': 'el', 'gre': 'el', 'heb': 'he', 'ara': 'ar', 'tur': 'tr', 'ukr': 'uk',
+      'bel': 'be', 'bul': 'bg', 'srp': 'sr', 'hrv': 'hr', 'slv': 'sl', 'lit': 'lt',
+      'lav': 'lv', 'est': 'et', 'ron': 'ro', 'rum': 'ro', 'cat': 'ca', 'oci': 'oc',
+      'gle': 'ga', 'cym': 'cy', 'wel': 'cy', 'afr': 'af', 'swa': 'sw', 'wol': 'wo',
+      'san': 'sa', 'zho': 'zh', 'chi': 'zh', 'jpn': 'ja', 'kor': 'ko', 'hin': 'hi',
+      'yid': 'yi', 'eus': 'eu', 'baq': 'eu', 'glg': 'gl', 'isl': 'is', 'ice': 'is',
+      'mkd': 'mk', 'mac': 'mk', 'sqi': 'sq', 'alb': 'sq', 'hye': 'hy', 'arm': 'hy',
+      'kat': 'ka', 'geo': 'ka', 'fas': 'fa', 'per': 'fa', 'urd': 'ur', 'ben': 'bn',
+      'vie': 'vi', 'tha': 'th', 'ind': 'id', 'msa': 'ms', 'may': 'ms', 'epo': 'eo',
+      'ltz': 'lb', 'bre': 'br', 'gla': 'gd', 'fao': 'fo', 'kaz': 'kk', 'uzb': 'uz',
+      'aze': 'az', 'tat': 'tt', 'gsw': 'gsw', 'swh': 'sw', 'nds': 'nds'}"/>
+
+  <!-- A language tag as BCP 47: the primary subtag lower-cased and two-letter where ISO
+       639-1 has it, the rest kept; '' when the value is no language tag at all. -->
+  <xsl:function name="t:bcp47" as="xs:string">
+    <xsl:param name="tag" as="xs:string?"/>
+    <xsl:variable name="t" select="normalize-space($tag)"/>
+    <xsl:variable name="parts" select="tokenize($t, '[-_]')"/>
+    <xsl:variable name="primary" select="lower-case($parts[1])"/>
+    <xsl:sequence select="
+        if (not(matches($t, '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$'))) then ''
+        else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
+  </xsl:function>
+
   <xsl:variable name="t:lang" as="xs:string"
-      select="(normalize-space($t:root/@xml:lang)[. != ''],
-               normalize-space(($t:root//text)[1]/@xml:lang)[. != ''], 'und')[1]"/>
-  <xsl:variable name="t:ui" as="xs:string"
-      select="if ($ui-lang != '') then $ui-lang
-              else if (starts-with($t:lang, 'ru')) then 'ru' else 'en'"/>
+      select="(t:bcp47($t:root/@xml:lang)[. != ''],
+               t:bcp47(($t:root//text)[1]/@xml:lang)[. != ''],
+               t:bcp47(($t:header/profileDesc/langUsage/language)[1]/@ident)[. != ''],
+               'und')[1]"/>
+  <!-- Interface labels: the ui-lang parameter, else the document's language when teikit
+       has labels for it, else English. -->
+  <xsl:variable name="t:ui" as="xs:string" select="
+      let $doc := substring-before($t:lang || '-', '-')
+      return if ($ui-lang != '' and map:contains($t:labels, $ui-lang)) then $ui-lang
+             else if (map:contains($t:labels, $doc)) then $doc else 'en'"/>
 
   <xsl:variable name="t:labels" as="map(xs:string, map(xs:string, xs:string))" select="map{
       'en': map{'contents': 'Contents', 'notes': 'Notes', 'index': 'Index of names',
@@ -226,7 +272,11 @@
                 'Generated by teikit from the TEI source.', 'author': 'Author',
                 'deleted': 'deleted', 'added': 'added', 'unclear': 'unclear',
                 'supplied': 'supplied', 'cast': 'Cast', 'others': 'Other names',
-                'start': 'Start of text'},
+                'start': 'Start of text', 'apparatus': 'Apparatus', 'sent': 'From',
+                'received': 'To', 'series': 'Series', 'pages-of': 'pages of',
+                'speeches': 'speeches', 'variants': 'also',
+                'facsimile': 'Facsimile', 'page-numbers': 'Page numbers',
+                'pages-transcription': 'pages of the transcription'},
       'ru': map{'contents': 'Содержание', 'notes': 'Примечания', 'index': 'Указатель имён',
                 'persons': 'Лица', 'places': 'Места', 'orgs': 'Организации',
                 'page': 'Страница', 'note': 'Примечание', 'back': 'Назад к тексту',
@@ -240,11 +290,53 @@
                 'generated': 'Создано teikit из TEI-источника.', 'author': 'Автор',
                 'deleted': 'удалено', 'added': 'добавлено', 'unclear': 'неразборчиво',
                 'supplied': 'восстановлено', 'cast': 'Действующие лица',
-                'others': 'Прочие имена', 'start': 'Начало текста'}}"/>
+                'others': 'Прочие имена', 'start': 'Начало текста',
+                'apparatus': 'Критический аппарат', 'sent': 'Отправитель',
+                'received': 'Получатель', 'series': 'Серия', 'pages-of': 'страницы издания',
+                'speeches': 'реплики', 'variants': 'также',
+                'facsimile': 'Факсимиле', 'page-numbers': 'Номера страниц',
+                'pages-transcription': 'страницы транскрипции'},
+      'de': map{'contents': 'Inhalt', 'notes': 'Anmerkungen', 'index': 'Namensregister',
+                'persons': 'Personen', 'places': 'Orte', 'orgs': 'Organisationen',
+                'page': 'Seite', 'note': 'Anmerkung', 'back': 'Zurück zum Text',
+                'mention': 'Erwähnung', 'original': 'im Original',
+                'editorial': 'Ergänzung der Herausgeber', 'abbr': 'Abkürzung',
+                'readings': 'andere Lesarten', 'gap': 'Auslassung', 'source': 'Quelle',
+                'licence': 'Lizenz', 'front': 'Vorspann', 'back-matter': 'Anhang',
+                'text': 'Text', 'section': 'Abschnitt', 'untitled': 'Ohne Titel',
+                'landmarks': 'Orientierungspunkte', 'pages': 'Seiten',
+                'mentions': 'Erwähnungen', 'wikidata': 'Wikidata',
+                'generated': 'Von teikit aus der TEI-Quelle erzeugt.', 'author': 'Autor',
+                'deleted': 'gestrichen', 'added': 'hinzugefügt', 'unclear': 'unsicher',
+                'supplied': 'ergänzt', 'cast': 'Personen', 'others': 'Weitere Namen',
+                'start': 'Zum Text', 'apparatus': 'Apparat', 'sent': 'Von',
+                'received': 'An', 'series': 'Reihe', 'pages-of': 'Seiten von',
+                'speeches': 'Repliken', 'variants': 'auch',
+                'facsimile': 'Faksimile', 'page-numbers': 'Seitenzahlen',
+                'pages-transcription': 'Seiten der Transkription'},
+      'fr': map{'contents': 'Sommaire', 'notes': 'Notes', 'index': 'Index des noms',
+                'persons': 'Personnes', 'places': 'Lieux', 'orgs': 'Organisations',
+                'page': 'Page', 'note': 'Note', 'back': 'Retour au texte',
+                'mention': 'mention', 'original': 'original',
+                'editorial': 'ajout de l’éditeur', 'abbr': 'abréviation',
+                'readings': 'autres leçons', 'gap': 'lacune', 'source': 'Source',
+                'licence': 'Licence', 'front': 'Liminaire', 'back-matter': 'Annexes',
+                'text': 'Texte', 'section': 'Section', 'untitled': 'Sans titre',
+                'landmarks': 'Repères', 'pages': 'Pages', 'mentions': 'mentions',
+                'wikidata': 'Wikidata', 'generated': 'Produit par teikit à partir de la source TEI.',
+                'author': 'Auteur', 'deleted': 'supprimé', 'added': 'ajouté',
+                'unclear': 'incertain', 'supplied': 'restitué', 'cast': 'Personnages',
+                'others': 'Autres noms', 'start': 'Début du texte',
+                'apparatus': 'Apparat critique', 'sent': 'De', 'received': 'À',
+                'series': 'Collection', 'pages-of': 'pages de',
+                'speeches': 'répliques', 'variants': 'aussi',
+                'facsimile': 'Fac-similé', 'page-numbers': 'Numéros de page',
+                'pages-transcription': 'pages de la transcription'}}"/>
 
   <xsl:function name="t:label" as="xs:string">
     <xsl:param name="key" as="xs:string"/>
-    <xsl:sequence select="($t:labels($t:ui)($key), $t:labels('en')($key), $key)[1]"/>
+    <xsl:sequence select="(map:get(($t:labels($t:ui), map{})[1], $key),
+                           $t:labels('en')($key), $key)[1]"/>
   </xsl:function>
 
   <!-- The reading text of any nodes, whitespace normalised. -->
@@ -260,11 +352,24 @@
 
   <!-- Main title: untyped or type=main, in the document's language if there is one. -->
   <xsl:variable name="t:title" as="xs:string" select="
-      let $main := $t:titleStmt/title[not(@type) or @type = ('main', 'full')],
-          $all := ($main, $t:titleStmt/title),
+      let $own := $t:titleStmt/title[not(@level = ('s', 'j', 'm') and ../title[@level = 'a'])]
+                                    [not(@level = 's')][not(@type = ('iso-date', 'sub',
+                                     'subtitle', 'alt', 'short', 'desc'))],
+          $main := $own[not(@type) or @type = ('main', 'full')],
+          $all := ($main, $own, $t:titleStmt/title),
           $pick := ($all[not(@xml:lang) or @xml:lang = $t:lang])[1]
       return (t:plain(($pick, $all[1])[1])[. != ''], t:plain($t:root//text//head[1])[. != ''],
               t:label('untitled'))[1]"/>
+
+  <!-- The text's own title page (front/titlePage): when there is one, it is the title
+       block of every output and the block made from the header is left out: one title
+       block, not two. -->
+  <xsl:variable name="t:title-page" as="element()?"
+      select="($t:root//text[not(ancestor::text)]/front/titlePage)[1]"/>
+
+  <!-- The series a document belongs to (title level="s"): shown apart, never as the title. -->
+  <xsl:variable name="t:series" as="xs:string*" select="
+      $t:titleStmt/title[@level = 's'] ! t:plain(.)[. != '']"/>
 
   <xsl:variable name="t:subtitles" as="xs:string*" select="
       for $s in $t:titleStmt/title[@type = ('sub', 'subtitle')]
@@ -273,22 +378,34 @@
 
   <!-- Authors: the name in the document's language, without ids and dates. -->
   <xsl:variable name="t:author-elements" select="$t:titleStmt/author"/>
+  <!-- The display form: "Forename Surname" (a persName with forename and surname in that
+       order; an inverted "Surname, Forename" is turned round). The name's own display
+       form wins when it marks one (persName type="display"/"full"). -->
   <xsl:function name="t:author-name" as="xs:string">
     <xsl:param name="a" as="element()"/>
     <xsl:variable name="names" select="$a/(persName | name | orgName)"/>
-    <xsl:sequence select="
-        if (exists($names))
-        then t:plain(($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1])
+    <xsl:variable name="n" select="($names[@type = ('display', 'full')][not(@xml:lang) or
+        @xml:lang = $t:lang], $names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1]"/>
+    <xsl:variable name="s" select="
+        if (exists($n/forename) and exists($n/surname))
+        then string-join(($n/forename ! t:plain(.), $n/surname ! t:plain(.)), ' ')
+        else if (exists($n)) then t:plain($n)
         else t:plain($a/node()[not(self::idno or self::date or self::note)])"/>
+    <xsl:sequence select="
+        if (empty($a/*) and matches($s, '^[^,]+,\s*[^,]+$'))
+        then replace($s, '^([^,]+),\s*(.+)$', '$2 $1') else $s"/>
   </xsl:function>
   <!-- "Surname, Forename" for sorting (EPUB file-as) -->
   <xsl:function name="t:author-file-as" as="xs:string">
     <xsl:param name="a" as="element()"/>
     <xsl:variable name="names" select="$a/(persName | name)"/>
-    <xsl:variable name="n" select="($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1]"/>
+    <xsl:variable name="n" select="($names[@type = ('filing', 'sort', 'reg')],
+        $names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1]"/>
     <xsl:sequence select="
-        if ($n/surname and $n/forename)
+        if ($n/@type = ('filing', 'sort', 'reg')) then t:plain($n)
+        else if ($n/surname and $n/forename)
         then string-join((t:plain($n/surname), string-join($n/forename !t:plain(.), ' ')), ', ')
+        else if (empty($a/*) and contains(t:plain($a), ',')) then t:plain($a)
         else t:author-name($a)"/>
   </xsl:function>
   <xsl:variable name="t:authors" as="xs:string*"
@@ -322,13 +439,141 @@
       string-join((string-join($t:subtitles, '. ')[. != ''],
                    if ($t:source) then t:label('source') || ': ' || $t:source else ()), '. ')"/>
 
+  <!-- ===== critical apparatus ===== -->
+  <!-- An entry keyed to its lemma: "lemma] reading Sigla; om. Sigla (witDetail) — note".
+       Sigla come from listWit/witness (@n, abbr, idno, then the text), else the pointer
+       itself; an empty reading is "om.". The notes of an app belong to its entry. -->
+  <xsl:function name="t:app-number" as="xs:integer">
+    <xsl:param name="app" as="element()"/>
+    <xsl:sequence select="$app/accumulator-before('t:app')"/>
+  </xsl:function>
+  <xsl:function name="t:app-lemma" as="element()?">
+    <xsl:param name="app" as="element()"/>
+    <xsl:sequence select="($app/lem, $app/rdg, $app/rdgGrp/(lem, rdg))[1]"/>
+  </xsl:function>
+  <xsl:function name="t:siglum" as="xs:string">
+    <xsl:param name="pointer" as="xs:string"/>
+    <xsl:variable name="id" select="t:ref-id($pointer)"/>
+    <xsl:variable name="w" select="key('t:id', $id, $t:doc)[self::witness or self::listWit
+                                                                or self::bibl or self::msDesc]"/>
+    <xsl:sequence select="(normalize-space($w/@n)[. != ''],
+                           t:plain($w/(abbr | idno | siglum)[1])[. != ''],
+                           t:plain($w)[. != ''][string-length(.) le 12], $id)[1]"/>
+  </xsl:function>
+  <xsl:function name="t:sigla" as="xs:string">
+    <xsl:param name="r" as="element()"/>
+    <xsl:sequence select="string-join(for $p in tokenize(normalize-space(
+                              string-join(($r/@wit, $r/@source), ' '))) return t:siglum($p),
+                          ' ')"/>
+  </xsl:function>
+  <xsl:function name="t:reading-text" as="xs:string">
+    <xsl:param name="r" as="element()"/>
+    <xsl:sequence select="(t:plain($r)[. != ''], 'om.')[1]"/>
+  </xsl:function>
+  <!-- The readings other than the lemma, each with its sigla and wit details. -->
+  <xsl:function name="t:app-readings" as="xs:string*">
+    <xsl:param name="app" as="element()"/>
+    <xsl:variable name="lemma" select="t:app-lemma($app)"/>
+    <xsl:sequence select="
+        for $r in $app//(lem | rdg)[not(. is $lemma)][ancestor::app[1] is $app]
+        return string-join((t:reading-text($r), t:sigla($r)[. != ''],
+            for $d in $app//witDetail[tokenize(@target) = $r/@xml:id ! ('#' || .)]
+                                     [ancestor::app[1] is $app]
+            return '(' || t:plain($d) || ')'), ' ')"/>
+  </xsl:function>
+  <xsl:function name="t:app-entry" as="xs:string">
+    <xsl:param name="app" as="element()"/>
+    <xsl:variable name="lemma" select="t:app-lemma($app)"/>
+    <xsl:variable name="line" select="normalize-space($app/ancestor::l[1]/@n)"/>
+    <xsl:sequence select="string-join((
+        (if ($line != '') then $line || ' ' else '')
+        || t:reading-text($lemma) || ']'
+        || (if (t:sigla($lemma) != '') then ' ' || t:sigla($lemma) else ''),
+        string-join(t:app-readings($app), '; ')[. != ''],
+        ($app/note | $app/rdgGrp/note) ! ('— ' || t:plain(./node()))), ' ')"/>
+  </xsl:function>
+
+  <!-- ===== quotation marks ===== -->
+  <!-- Outer and inner pairs per language (the primary subtag); others use English. -->
+  <xsl:variable name="t:quote-pairs" as="map(xs:string, xs:string+)" select="map{
+      'de': ('„', '“', '‚', '‘'), 'fr': ('«&#xA0;', '&#xA0;»', '“', '”'),
+      'ru': ('«', '»', '„', '“'), 'uk': ('«', '»', '„', '“'), 'pl': ('„', '”', '«', '»'),
+      'cs': ('„', '“', '‚', '‘'), 'it': ('«', '»', '“', '”'), 'es': ('«', '»', '“', '”'),
+      'en': ('“', '”', '‘', '’')}"/>
+  <xsl:variable name="t:quote-chars" as="xs:string" select="'«»„“”‟&quot;''‹›‚‘’「」'"/>
+
+  <!-- The marks to put around a quotation, or () when the source has its own: a quote
+       character just before it or at its start, or said[@direct='false']. Inner marks
+       for a quotation inside a quotation. -->
+  <xsl:function name="t:quote-marks" as="xs:string*">
+    <xsl:param name="q" as="element()"/>
+    <xsl:variable name="before" select="string($q/preceding-sibling::node()[1]
+                                               [self::text()])"/>
+    <xsl:variable name="own" select="normalize-space(string($q))"/>
+    <xsl:variable name="lang" select="substring-before(t:bcp47(
+        ($q/ancestor-or-self::*[@xml:lang][1]/@xml:lang, $t:lang)[1]) || '-', '-')"/>
+    <xsl:variable name="pairs" select="if (map:contains($t:quote-pairs, $lang))
+                                       then $t:quote-pairs($lang) else $t:quote-pairs('en')"/>
+    <xsl:variable name="nested" select="exists($q/ancestor::*[self::quote or self::q
+                                               or self::said][not(self::said[@direct = 'false'])])"/>
+    <xsl:sequence select="
+        if ($q/self::said[@direct = 'false']) then ()
+        else if ($q/parent::cit[@type = ('trans', 'translation')]) then ()
+        else if (contains($t:quote-chars, substring(replace($before, '\s+$', ''),
+                 string-length(replace($before, '\s+$', '')))) and $before != '') then ()
+        else if ($own != '' and contains($t:quote-chars, substring($own, 1, 1))) then ()
+        else if ($nested) then subsequence($pairs, 3, 2) else subsequence($pairs, 1, 2)"/>
+  </xsl:function>
+
+  <!-- An epigraphic edition (EpiDoc): Leiden conventions for unclear letters. -->
+  <xsl:variable name="t:is-leiden" as="xs:boolean" select="
+      exists($t:doc/processing-instruction('xml-model')[contains(., 'epidoc')])
+      or exists($t:root//text//div[@type = 'edition'])"/>
+  <xsl:function name="t:leiden" as="xs:boolean">
+    <xsl:sequence select="$t:is-leiden"/>
+  </xsl:function>
+
+  <!-- ===== letters: the correspondence header ===== -->
+  <!-- "From: Hermann Bahr, Wien, 24. 12. 1899", "To: Arthur Schnitzler, Wien" -->
+  <xsl:variable name="t:corresp" as="xs:string*" select="
+      for $a in ($t:header/profileDesc/correspDesc/correspAction)[@type = ('sent', 'received')]
+      return t:label($a/@type) || ': ' || string-join(
+          $a/(persName | orgName | name | placeName | settlement | date) ! t:plain(.)[. != ''],
+          ', ')"/>
+
+  <!-- "1. " before a sense that has sibling senses (or its own @n); '' otherwise. -->
+  <xsl:function name="t:sense-number" as="xs:string">
+    <xsl:param name="sense" as="element()"/>
+    <xsl:variable name="n" select="normalize-space($sense/@n)"/>
+    <xsl:sequence select="
+        if ($n != '') then $n || (if (matches($n, '[.)]$')) then ' ' else '. ')
+        else if (count($sense/../sense) gt 1)
+          then count($sense/preceding-sibling::sense) + 1 || '. '
+        else ''"/>
+  </xsl:function>
+
+  <!-- What a ptr shows: the heading or label of its target, else the address. -->
+  <xsl:function name="t:ptr-text" as="xs:string">
+    <xsl:param name="target" as="xs:string?"/>
+    <xsl:param name="context" as="element()"/>
+    <xsl:variable name="local" select="if (starts-with($target, '#'))
+        then key('t:id', substring($target, 2), root($context))[1] else ()"/>
+    <xsl:sequence select="(
+        if ($local/self::note) then t:note-label($local) else (),
+        if ($local/self::pb) then t:label('page') || ' ' || t:page-label($local) else (),
+        t:plain($local/head[1])[. != ''],
+        t:plain($local/(label | n | @n)[1])[. != ''],
+        t:plain($local)[. != ''][string-length(.) lt 60],
+        $target)[1]"/>
+  </xsl:function>
+
   <!-- ===== plain mode: the reading text ===== -->
   <xsl:template match="note | teiHeader | facsimile | standOff | sourceDoc" mode="t:plain"/>
   <xsl:template match="choice" mode="t:plain">
     <xsl:apply-templates select="t:reading(.)" mode="t:plain"/>
   </xsl:template>
   <xsl:template match="app" mode="t:plain">
-    <xsl:apply-templates select="(lem, rdg)[1]" mode="t:plain"/>
+    <xsl:apply-templates select="t:app-lemma(.)" mode="t:plain"/>
   </xsl:template>
   <xsl:template match="lb | pb | cb" mode="t:plain">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
@@ -392,9 +637,38 @@
   <xsl:function name="t:entity-name" as="xs:string">
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="names" select="$e/(persName | placeName | orgName | name | geogName
-                                        | settlement | country)"/>
+                                        | settlement | country)[not(@type = 'variant')]"/>
     <xsl:sequence select="(t:plain(($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1])
                            [. != ''], string($e/@xml:id))[1]"/>
+  </xsl:function>
+
+  <!-- How many entities share each display name: those need telling apart. -->
+  <xsl:variable name="t:entity-name-count" as="map(xs:string, xs:integer)">
+    <xsl:map>
+      <xsl:for-each-group select="$t:entities" group-by="t:entity-name(.)">
+        <xsl:map-entry key="current-grouping-key()" select="count(current-group())"/>
+      </xsl:for-each-group>
+    </xsl:map>
+  </xsl:variable>
+
+  <!-- "(1879–1953), description; also: variant, variant" from the entity's life dates,
+       its first note (or desc, occupation) and its variant spellings. -->
+  <xsl:function name="t:entity-about" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="born" select="substring(($e/birth/@when, $e/birth/date/@when,
+                                                 $e/birth/@notBefore)[1], 1, 4)"/>
+    <xsl:variable name="died" select="substring(($e/death/@when, $e/death/date/@when,
+                                                 $e/death/@notAfter)[1], 1, 4)"/>
+    <xsl:variable name="years" select="if ($born != '' or $died != '')
+        then '(' || ($born[. != ''], '?')[1] || '–' || $died || ')' else ''"/>
+    <xsl:variable name="desc" select="t:plain(($e/(note[not(@type = 'source')] | desc
+                                               | occupation))[1])"/>
+    <xsl:variable name="variants" select="distinct-values(
+        $e/(persName | placeName | orgName | name)[@type = 'variant'] ! t:plain(.))"/>
+    <xsl:sequence select="string-join((
+        string-join(($years[. != ''], $desc[. != '']), ', ')[. != ''],
+        if (exists($variants)) then t:label('variants') || ': ' || string-join($variants, ', ')
+        else ()), '; ')"/>
   </xsl:function>
 
   <xsl:function name="t:wikidata" as="xs:string?">
@@ -409,7 +683,9 @@
   <!-- ===== ids ===== -->
   <xsl:function name="t:mention-id" as="xs:string">
     <xsl:param name="name" as="element()"/>
-    <xsl:sequence select="'m-' || $name/accumulator-before('t:mention')"/>
+    <xsl:sequence select="if ($name/self::sp) then (string($name/@xml:id)[. != ''],
+                              'sp-' || $name/accumulator-before('t:sp'))[1]
+                          else 'm-' || $name/accumulator-before('t:mention')"/>
   </xsl:function>
   <xsl:function name="t:note-number" as="xs:integer">
     <xsl:param name="note" as="element()"/>
@@ -440,6 +716,36 @@
     <xsl:sequence select="(normalize-space($pb/@n)[. != ''],
                            string($pb/accumulator-before('t:pb')))[1]"/>
   </xsl:function>
+
+  <!-- A page with no text: nothing but whitespace between this pb and the next (or the
+       end). Outputs show no marker for it: "[21]" after a colophon is a page of nothing. -->
+  <xsl:function name="t:empty-page" as="xs:boolean">
+    <xsl:param name="pb" as="element()"/>
+    <xsl:variable name="next-text" select="($pb/following::text()[normalize-space()]
+                                             [ancestor::text][not(ancestor::note)])[1]"/>
+    <xsl:variable name="next-pb" select="$pb/following::pb[1]"/>
+    <xsl:sequence select="empty($next-text) or (exists($next-pb) and $next-pb &lt;&lt; $next-text)"/>
+  </xsl:function>
+  <!-- The page breaks the outputs mark (and the EPUB lists). -->
+  <xsl:function name="t:shown-pbs" as="element()*">
+    <xsl:param name="scope" as="element()*"/>
+    <xsl:sequence select="$scope//pb[not(t:empty-page(.))]"/>
+  </xsl:function>
+
+  <!-- What the page numbers count: the bibl that every pb's @edRef names (the pages of a
+       transcription, say), else the source. -->
+  <xsl:variable name="t:page-bibl" as="element()?" select="
+      let $refs := distinct-values($t:root//text//pb/@edRef ! normalize-space(.))
+      return if (count($refs) = 1 and starts-with($refs, '#'))
+             then key('t:id', substring($refs, 2), $t:doc)[1] else ()"/>
+  <xsl:variable name="t:page-source" as="xs:string" select="
+      if ($t:page-bibl) then
+        let $title := (t:plain($t:page-bibl/title[1])[. != ''], t:plain($t:page-bibl))[1],
+            $q := ($t:quote-pairs(substring-before($t:ui || '-', '-')), $t:quote-pairs('en'))
+        return t:label(if ($t:page-bibl/@type = ('digital', 'transcription'))
+                       then 'pages-transcription' else 'pages-of') || ' ' || $q[1] || $title
+               || $q[2]
+      else $t:source"/>
 
   <!-- The file an element lands in; one page for HTML, overridden for EPUB. -->
   <xsl:function name="t:file" as="xs:string">

@@ -96,21 +96,30 @@
   <!-- ===== the bundle ===== -->
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
-    <xsl:variable name="pbs" select="$t:texts//pb[ancestor-or-self::* intersect $t:tops]"/>
+    <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
+              page-source="{$t:page-source}"
               description="{$t:description}" pages="{count($pbs)}"
               index="{$t:show-index}" notes="{count($t:notes)}">
         <xsl:for-each select="$t:author-elements[t:author-name(.) != '']">
           <b:creator name="{t:author-name(.)}" file-as="{t:author-file-as(.)}"/>
         </xsl:for-each>
       </b:meta>
+      <xsl:for-each select="$t:images">
+        <b:image href="{t:image-src($t:root, .)}" src="{.}"/>
+      </xsl:for-each>
       <b:doc href="title.xhtml" title="{$t:title}" kind="titlepage">
         <xsl:call-template name="t:page">
           <xsl:with-param name="title" select="$t:title"/>
           <xsl:with-param name="body" as="element()*">
             <section class="titlepage" epub:type="titlepage">
-              <xsl:call-template name="t:title-block"/>
+              <xsl:if test="empty($t:title-page)">
+                <xsl:call-template name="t:title-block"/>
+              </xsl:if>
+              <xsl:if test="exists($t:title-page)">
+                <h1 class="colophon-title"><xsl:value-of select="$t:title"/></h1>
+              </xsl:if>
               <xsl:call-template name="t:colophon"/>
             </section>
           </xsl:with-param>
@@ -133,6 +142,9 @@
               <xsl:call-template name="t:notes-section">
                 <xsl:with-param name="notes"
                                 select="$t:notes[t:file(.) = $unit('file')]"/>
+              </xsl:call-template>
+              <xsl:call-template name="t:apparatus-section">
+                <xsl:with-param name="apps" select="$t:apps[t:file(.) = $unit('file')]"/>
               </xsl:call-template>
             </xsl:with-param>
           </xsl:call-template>
@@ -222,7 +234,28 @@
     </xsl:call-template>
   </xsl:template>
 
+  <!-- ===== images: local ones are copied into the publication ===== -->
+  <!-- Only local (relative) images go in: an EPUB may not show remote images, so those
+       become links (t:image-url gives '' and the graphic template links instead). -->
+  <xsl:function name="t:image-url" as="xs:string">
+    <xsl:param name="g" as="element()"/>
+    <xsl:variable name="u" select="normalize-space($g/@url)"/>
+    <xsl:sequence select="
+        if (not(matches($u, '\.(png|jpe?g|gif|svg|webp)$', 'i'))) then ''
+        else if (matches($u, '^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|\\|(^|/)\.\.(/|$)')) then ''
+        else $u"/>
+  </xsl:function>
+  <xsl:variable name="t:images" as="xs:string*"
+      select="distinct-values($t:texts//graphic ! t:image-url(.)[. != ''])"/>
+  <xsl:function name="t:image-src" as="xs:string">
+    <xsl:param name="g" as="element()"/>
+    <xsl:param name="url" as="xs:string"/>
+    <xsl:sequence select="'images/img-' || format-number(index-of($t:images, $url)[1], '000')
+                          || '.' || lower-case(replace($url, '^.*\.', ''))"/>
+  </xsl:function>
+
   <!-- ===== overrides of html.xsl ===== -->
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2"/>
   <xsl:template match="text//pb">
     <span class="pb" id="{t:page-id(.)}" epub:type="pagebreak" role="doc-pagebreak"
           aria-label="{t:page-label(.)}">[<xsl:value-of select="t:page-label(.)"/>]</span>

@@ -40,7 +40,8 @@
   <xsl:variable name="t:heading-offset" as="xs:integer" select="1"/>
 
   <xsl:variable name="t:texts" select="$t:root//text[not(ancestor::text)]"/>
-  <xsl:variable name="t:notes" select="$t:texts//note"/>
+  <xsl:variable name="t:notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+  <xsl:variable name="t:apps" select="$t:texts//app"/>
   <xsl:variable name="t:mentioned" as="element()*"
       select="$t:entities[exists(key('t:mentions', string(@xml:id), $t:root/root()))]"/>
   <xsl:variable name="t:show-index" as="xs:boolean"
@@ -65,14 +66,17 @@
       </head>
       <body>
         <a class="skip" href="#tk-main"><xsl:value-of select="t:label('start')"/></a>
-        <header class="titlepage">
-          <xsl:call-template name="t:title-block"/>
-        </header>
-        <xsl:if test="$toc = 'true'">
+        <xsl:if test="empty($t:title-page)">
+          <header class="titlepage">
+            <xsl:call-template name="t:title-block"/>
+          </header>
+        </xsl:if>
+        <xsl:variable name="toc-items" select="t:toc-items($t:texts)"/>
+        <xsl:if test="$toc = 'true' and exists($toc-items)">
           <nav id="tk-toc" class="toc" role="doc-toc" aria-labelledby="tk-toc-h">
             <h2 id="tk-toc-h"><xsl:value-of select="t:label('contents')"/></h2>
             <ol>
-              <xsl:sequence select="t:toc-items($t:texts)"/>
+              <xsl:sequence select="$toc-items"/>
               <xsl:if test="exists($t:notes)">
                 <li><a href="#tk-notes"><xsl:value-of select="t:label('notes')"/></a></li>
               </xsl:if>
@@ -86,6 +90,9 @@
           <xsl:apply-templates select="$t:texts"/>
           <xsl:call-template name="t:notes-section">
             <xsl:with-param name="notes" select="$t:notes"/>
+          </xsl:call-template>
+          <xsl:call-template name="t:apparatus-section">
+            <xsl:with-param name="apps" select="$t:apps"/>
           </xsl:call-template>
           <xsl:if test="$t:show-index">
             <xsl:call-template name="t:index-section"/>
@@ -106,6 +113,24 @@
     <xsl:if test="exists($t:authors)">
       <p class="author"><xsl:value-of select="string-join($t:authors, ', ')"/></p>
     </xsl:if>
+    <xsl:for-each select="$t:series">
+      <p class="series"><xsl:value-of select="t:label('series') || ': ' || ."/></p>
+    </xsl:for-each>
+    <xsl:if test="exists($t:corresp)">
+      <div class="corresp">
+        <xsl:for-each select="$t:corresp"><p><xsl:value-of select="."/></p></xsl:for-each>
+      </div>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The main title of the text's own title page is the page's h1. -->
+  <xsl:template match="docTitle/titlePart[. is $t:title-page/docTitle/(titlePart[@type = 'main'],
+                                          titlePart)[1]]" priority="2">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:call-template name="t:box">
+      <xsl:with-param name="tag" select="if ($phrasing) then 'span' else 'h1'"/>
+      <xsl:with-param name="class" select="'title'"/>
+    </xsl:call-template>
   </xsl:template>
 
   <xsl:template name="t:colophon">
@@ -114,6 +139,10 @@
     </xsl:if>
     <xsl:if test="$t:rights != ''">
       <p><xsl:value-of select="t:label('licence') || ': ' || $t:rights"/></p>
+    </xsl:if>
+    <xsl:if test="$t:page-bibl">
+      <p class="page-source">
+        <xsl:value-of select="t:label('page-numbers') || ': ' || $t:page-source"/></p>
     </xsl:if>
     <p class="generator"><xsl:value-of select="t:label('generated')"/></p>
   </xsl:template>
@@ -221,11 +250,26 @@
     </section>
   </xsl:template>
 
+  <!-- One index entry: the name, life years, a short description, the spellings the text
+       uses, Wikidata, then the places it is mentioned: each page once (its first mention
+       there), or each mention when the document has no pages; speeches (sp/@who) are
+       counted, with a link to the first. -->
   <xsl:template name="t:index-entry">
-    <xsl:variable name="mentions" select="key('t:mentions', string(@xml:id), root(.))"/>
+    <xsl:variable name="all" select="key('t:mentions', string(@xml:id), root(.))"/>
+    <xsl:variable name="mentions" select="$all[not(self::sp)]"/>
+    <xsl:variable name="speeches" select="$all[self::sp]"/>
     <xsl:variable name="wd" select="t:wikidata(.)"/>
+    <xsl:variable name="name" select="t:entity-name(.)"/>
+    <xsl:variable name="about" select="t:entity-about(.)"/>
     <li id="idx-{@xml:id}">
-      <span class="entry"><xsl:value-of select="t:entity-name(.)"/></span>
+      <span class="entry"><xsl:value-of select="$name"/></span>
+      <xsl:if test="$about != ''">
+        <xsl:value-of select="' ' || $about"/>
+      </xsl:if>
+      <xsl:if test="$about = '' and $t:entity-name-count($name) gt 1">
+        <xsl:value-of select="' (' || (replace(($wd, '')[1], '^.*/', '')[. != ''], @xml:id)[1]
+                              || ')'"/>
+      </xsl:if>
       <xsl:if test="exists($wd)">
         <xsl:text> </xsl:text>
         <a class="wikidata" href="{$wd}" hreflang="en">
@@ -235,7 +279,9 @@
       <xsl:if test="exists($mentions)">
         <xsl:text> — </xsl:text>
         <span class="backlinks">
-          <xsl:for-each select="$mentions">
+          <xsl:for-each-group select="$mentions" group-by="
+              let $p := accumulator-before('t:page')
+              return if ($p != '') then $p else generate-id()">
             <xsl:variable name="page" select="accumulator-before('t:page')"/>
             <xsl:if test="position() gt 1">, </xsl:if>
             <a href="{t:file(.)}#{t:mention-id(.)}" role="doc-backlink"
@@ -244,8 +290,15 @@
                                 else '')}">
               <xsl:value-of select="if ($page != '') then $page else position()"/>
             </a>
-          </xsl:for-each>
+          </xsl:for-each-group>
         </span>
+      </xsl:if>
+      <xsl:if test="exists($speeches)">
+        <xsl:text> — </xsl:text>
+        <a class="speeches" href="{t:file($speeches[1])}#{t:mention-id($speeches[1])}"
+           role="doc-backlink">
+          <xsl:value-of select="t:label('speeches') || ': ' || count($speeches)"/>
+        </a>
       </xsl:if>
     </li>
   </xsl:template>
@@ -254,9 +307,10 @@
 
   <!-- lang (from xml:lang) and the xml:space class -->
   <xsl:template name="t:lang-attrs">
-    <xsl:if test="@xml:lang">
-      <xsl:attribute name="lang" select="@xml:lang"/>
-      <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="@xml:lang"/></xsl:if>
+    <xsl:variable name="lang" select="t:bcp47(@xml:lang)"/>
+    <xsl:if test="$lang != ''">
+      <xsl:attribute name="lang" select="$lang"/>
+      <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="$lang"/></xsl:if>
     </xsl:if>
   </xsl:template>
 
@@ -284,6 +338,7 @@
     <xsl:param name="title" as="xs:string?" select="()"/>
     <xsl:param name="before" as="node()*" select="()"/>
     <xsl:param name="after" as="node()*" select="()"/>
+    <xsl:param name="content" as="node()*" select="node()"/>
     <xsl:variable name="flow" select="not($phrasing) and exists(*[t:is-flow(.)])"/>
     <xsl:element name="{if ($phrasing) then $span-tag else if ($flow) then $flow-tag
                         else $tag}">
@@ -293,7 +348,7 @@
       </xsl:call-template>
       <xsl:if test="$title"><xsl:attribute name="title" select="$title"/></xsl:if>
       <xsl:sequence select="$before"/>
-      <xsl:apply-templates>
+      <xsl:apply-templates select="$content">
         <xsl:with-param name="phrasing" tunnel="yes" select="not($flow)"/>
       </xsl:apply-templates>
       <xsl:sequence select="$after"/>
@@ -397,6 +452,7 @@
   </xsl:template>
 
   <!-- ===================== page breaks and separators ===================== -->
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2"/>
   <xsl:template match="text//pb">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="label" select="t:page-label(.)"/>
@@ -410,9 +466,35 @@
         <a class="pb" id="{t:page-id(.)}" href="#{t:page-id(.)}"
            aria-label="{t:label('page') || ' ' || $label}">[<xsl:value-of
            select="$label"/>]</a>
+        <xsl:variable name="facs" select="t:facsimile(.)"/>
+        <xsl:if test="$facs != ''">
+          <a class="facs" href="{$facs}" aria-label="{t:label('facsimile') || ' ' || $label}"
+             >⧉</a>
+        </xsl:if>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
+
+  <!-- The local image of a page: pb/@facs naming a surface (its graphic) or an image file
+       directly; '' when there is none or it is not local (only local images are linked, a
+       page must not send its reader to an address the source made up). -->
+  <xsl:function name="t:facsimile" as="xs:string">
+    <xsl:param name="pb" as="element()"/>
+    <xsl:variable name="f" select="tokenize(normalize-space($pb/@facs))[1]"/>
+    <xsl:variable name="target" select="if (starts-with($f, '#'))
+        then key('t:id', substring($f, 2), $t:doc)[1] else ()"/>
+    <xsl:variable name="g" select="($target/self::graphic, $target//graphic)[1]"/>
+    <xsl:variable name="url" select="if ($g) then t:image-url($g)
+        else if ($f != '' and not(starts-with($f, '#'))) then t:local-image($f) else ''"/>
+    <xsl:sequence select="if (matches($url, '^https?:')) then '' else $url"/>
+  </xsl:function>
+  <xsl:function name="t:local-image" as="xs:string">
+    <xsl:param name="u" as="xs:string"/>
+    <xsl:sequence select="
+        if (matches($u, '\.(png|jpe?g|gif|svg|webp)$', 'i')
+            and not(matches($u, '^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|\\|(^|/)\.\.(/|$)')))
+        then $u else ''"/>
+  </xsl:function>
 
   <xsl:template match="lb">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
@@ -471,7 +553,9 @@
               <xsl:for-each-group select="$rest" group-ending-with="node()[. intersect $items]">
                 <xsl:variable name="item" select="current-group()[. intersect $items]"/>
                 <li>
-                  <xsl:for-each select="$item">
+                  <!-- the li stands for an item; any other member (bibl…) renders itself
+                       inside it, with its own id: ids stay unique -->
+                  <xsl:for-each select="$item[self::item or self::castItem]">
                     <xsl:call-template name="t:attrs"/>
                   </xsl:for-each>
                   <xsl:if test="empty($item)">
@@ -494,6 +578,77 @@
               </xsl:for-each-group>
             </xsl:element>
           </xsl:if>
+        </div>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <!-- A gloss list (label + item pairs, or a numbered list whose numbers are labels): a
+       dl, each label printed once as its term. -->
+  <!-- A numbered list whose numbers are labels ("1." + item): the label printed once as
+       the item's number. -->
+  <xsl:template match="list[label][count(label) = count(item)]
+                       [every $l in label satisfies $l/following-sibling::*[1][self::item]]
+                       [every $l in label satisfies matches(normalize-space($l),
+                        '^[\p{L}\p{N}]{1,5}[.):]?$')][not(@type = 'gloss')]" priority="3">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:choose>
+      <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
+      <xsl:otherwise>
+        <div>
+          <xsl:call-template name="t:attrs"/>
+          <xsl:apply-templates select="head"/>
+          <ul class="labelled">
+            <xsl:for-each select="label">
+              <xsl:variable name="item" select="following-sibling::*[1]"/>
+              <li>
+                <xsl:for-each select="$item"><xsl:call-template name="t:attrs"/></xsl:for-each>
+                <span class="item-n"><xsl:call-template name="t:attrs"/>
+                  <xsl:apply-templates>
+                    <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
+                  </xsl:apply-templates>
+                </span>
+                <xsl:text> </xsl:text>
+                <xsl:apply-templates select="$item/node()">
+                  <xsl:with-param name="phrasing" tunnel="yes" select="false()"/>
+                </xsl:apply-templates>
+              </li>
+            </xsl:for-each>
+          </ul>
+          <xsl:apply-templates select="* except (head | label | item)"/>
+        </div>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
+  <xsl:template match="list[label][count(label) = count(item)]
+                       [every $l in label satisfies $l/following-sibling::*[1][self::item]]"
+                priority="2">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:choose>
+      <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
+      <xsl:otherwise>
+        <div>
+          <xsl:call-template name="t:attrs"/>
+          <xsl:apply-templates select="head"/>
+          <dl class="gloss">
+            <xsl:for-each select="label">
+              <xsl:variable name="item" select="following-sibling::*[1]"/>
+              <dt>
+                <xsl:call-template name="t:attrs"/>
+                <xsl:apply-templates>
+                  <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
+                </xsl:apply-templates>
+              </dt>
+              <dd>
+                <xsl:for-each select="$item"><xsl:call-template name="t:attrs"/></xsl:for-each>
+                <xsl:apply-templates select="$item/node()">
+                  <xsl:with-param name="phrasing" tunnel="yes" select="false()"/>
+                </xsl:apply-templates>
+              </dd>
+            </xsl:for-each>
+          </dl>
+          <xsl:apply-templates select="* except (head | label | item)"/>
         </div>
       </xsl:otherwise>
     </xsl:choose>
@@ -611,6 +766,40 @@
     <xsl:call-template name="t:box"/>
   </xsl:template>
 
+  <!-- A speech: its sp carries the id the person index counts; the speaker links to the
+       speaking person's index entry (the cast, from sp/@who). -->
+  <xsl:template match="sp[@who]">
+    <xsl:call-template name="t:box">
+      <xsl:with-param name="id" select="t:mention-id(.)"/>
+    </xsl:call-template>
+  </xsl:template>
+  <xsl:template match="sp[@who]/speaker">
+    <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:variable name="who" select="(for $r in tokenize(../@who) return
+        key('t:id', t:ref-id($r), $t:doc)[. intersect $t:entities])[1]"/>
+    <xsl:choose>
+      <xsl:when test="$who and $t:show-index and not($in-link)">
+        <xsl:call-template name="t:box">
+          <xsl:with-param name="tag" select="'p'"/>
+          <xsl:with-param name="before" as="node()*">
+            <a class="speaker-link" href="{t:index-file()}#idx-{$who/@xml:id}"
+               aria-label="{t:entity-name($who)}">
+              <xsl:apply-templates>
+                <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
+                <xsl:with-param name="in-link" tunnel="yes" select="true()"/>
+              </xsl:apply-templates>
+            </a>
+          </xsl:with-param>
+          <xsl:with-param name="content" select="()"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="t:box"><xsl:with-param name="tag" select="'p'"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <xsl:template match="l">
     <xsl:call-template name="t:box">
       <xsl:with-param name="before" as="node()*">
@@ -671,15 +860,6 @@
     <xsl:call-template name="t:inline"><xsl:with-param name="tag" select="'i'"/>
     </xsl:call-template>
   </xsl:template>
-  <xsl:template match="quote | q | said | cit">
-    <xsl:variable name="marks" select="matches(@rend || ' ' || @rendition,
-                                               'quot|guillemet|marks', 'i')"/>
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="tag" select="if (self::cit) then 'span' else 'q'"/>
-      <xsl:with-param name="flow-tag" select="'blockquote'"/>
-      <xsl:with-param name="class" select="if ($marks) then 'marks' else ()"/>
-    </xsl:call-template>
-  </xsl:template>
   <xsl:template match="soCalled">
     <xsl:call-template name="t:inline"><xsl:with-param name="class" select="'socalled'"/>
     </xsl:call-template>
@@ -734,140 +914,6 @@
     </xsl:choose>
   </xsl:template>
 
-  <xsl:template match="ref | ptr">
-    <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
-    <xsl:variable name="target" select="tokenize(normalize-space(@target))[1]"/>
-    <xsl:variable name="href" select="if ($in-link) then '' else t:href($target, .)"/>
-    <xsl:variable name="text" as="node()*">
-      <xsl:choose>
-        <xsl:when test="self::ptr"><xsl:value-of select="$target"/></xsl:when>
-        <xsl:otherwise><xsl:apply-templates>
-          <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
-          <xsl:with-param name="in-link" tunnel="yes" select="true()"/>
-        </xsl:apply-templates></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <xsl:choose>
-      <xsl:when test="$href != '' and not(*[t:is-flow(.)])">
-        <a href="{$href}"><xsl:call-template name="t:attrs"/><xsl:sequence select="$text"/></a>
-      </xsl:when>
-      <xsl:when test="self::ptr"><span class="tei-ptr"><xsl:sequence select="$text"/></span>
-      </xsl:when>
-      <xsl:otherwise><xsl:call-template name="t:inline"/></xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
-
-  <!-- Where a pointer can safely link: the web, or an element of the document that this
-       output gives an id (a division, a page break, a note, an index entry). -->
-  <xsl:function name="t:href" as="xs:string">
-    <xsl:param name="target" as="xs:string?"/>
-    <xsl:param name="context" as="element()"/>
-    <xsl:variable name="local" select="if (starts-with($target, '#'))
-        then key('t:id', substring($target, 2), root($context)) else ()"/>
-    <xsl:sequence select="
-        if (matches($target, '^(https?|mailto):')) then $target
-        else if ($local[t:is-div(.)][ancestor::text]) then t:file($local) || '#' || t:div-id($local)
-        else if ($local/self::pb[ancestor::text]) then t:file($local) || '#' || t:page-id($local)
-        else if ($local/self::note[ancestor::text])
-          then t:file($local) || '#note-' || t:note-number($local)
-        else if ($local intersect $t:entities and $t:show-index)
-          then t:index-file() || '#idx-' || $local/@xml:id
-        else ''"/>
-  </xsl:function>
-
-  <!-- ===================== editorial markup ===================== -->
-  <xsl:template match="choice">
-    <xsl:variable name="r" select="t:reading(.)"/>
-    <xsl:call-template name="t:edit">
-      <xsl:with-param name="class" select="('choice', local-name($r))"/>
-      <xsl:with-param name="title" select="t:choice-title(.)"/>
-      <xsl:with-param name="content" select="$r"/>
-    </xsl:call-template>
-  </xsl:template>
-
-  <xsl:template match="app">
-    <xsl:variable name="shown" select="(lem, rdg)[1]"/>
-    <xsl:call-template name="t:edit">
-      <xsl:with-param name="class" select="'app'"/>
-      <xsl:with-param name="title" select="t:label('readings') || ': ' || string-join(
-          for $r in (rdg, lem)[not(. is $shown)]
-          return string-join((string-join(($r/@wit, $r/@source), ' ')[. != ''], t:plain($r)),
-                             ': '), '; ')"/>
-      <xsl:with-param name="content" select="$shown"/>
-    </xsl:call-template>
-  </xsl:template>
-
-  <!-- The reading in place, the alternative in a title (hover) and focusable for the
-       keyboard; the CSS shows the title on focus. -->
-  <xsl:template name="t:edit">
-    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
-    <xsl:param name="class" as="xs:string*"/>
-    <xsl:param name="title" as="xs:string"/>
-    <xsl:param name="content" as="element()*"/>
-    <xsl:variable name="flow" select="not($phrasing) and exists($content/*[t:is-flow(.)])"/>
-    <xsl:element name="{if ($flow) then 'div' else 'span'}">
-      <xsl:call-template name="t:attrs"><xsl:with-param name="class" select="$class"/>
-      </xsl:call-template>
-      <xsl:attribute name="title" select="$title"/>
-      <xsl:attribute name="tabindex" select="0"/>
-      <xsl:apply-templates select="$content/node()">
-        <xsl:with-param name="phrasing" tunnel="yes" select="not($flow)"/>
-      </xsl:apply-templates>
-    </xsl:element>
-  </xsl:template>
-
-  <xsl:template match="gap">
-    <span class="tei-gap" title="{string-join((t:label('gap'), @reason, @quantity, @unit,
-                                  @extent), ' ')}">[…]</span>
-  </xsl:template>
-  <xsl:template match="supplied">
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="title" select="string-join((t:label('supplied'), @reason), ': ')"/>
-      <xsl:with-param name="before" as="node()*"><xsl:text>[</xsl:text></xsl:with-param>
-      <xsl:with-param name="after" as="node()*"><xsl:text>]</xsl:text></xsl:with-param>
-    </xsl:call-template>
-  </xsl:template>
-  <xsl:template match="del">
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="tag" select="'del'"/>
-    </xsl:call-template>
-  </xsl:template>
-  <xsl:template match="add">
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="tag" select="'ins'"/>
-    </xsl:call-template>
-  </xsl:template>
-  <xsl:template match="unclear">
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="title" select="string-join((t:label('unclear'), @reason), ': ')"/>
-    </xsl:call-template>
-  </xsl:template>
-  <xsl:template match="abbr[not(parent::choice)]">
-    <xsl:call-template name="t:inline"><xsl:with-param name="tag" select="'abbr'"/>
-    </xsl:call-template>
-  </xsl:template>
-
-  <xsl:template match="figure">
-    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
-    <xsl:choose>
-      <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
-      <xsl:otherwise>
-        <figure>
-          <xsl:call-template name="t:attrs"/>
-          <xsl:apply-templates select="node() except head"/>
-          <xsl:if test="head">
-            <figcaption>
-              <xsl:apply-templates select="head/node()">
-                <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
-              </xsl:apply-templates>
-            </figcaption>
-          </xsl:if>
-        </figure>
-      </xsl:otherwise>
-    </xsl:choose>
-  </xsl:template>
-  <xsl:template match="graphic | media">
-    <span class="tei-graphic">[<xsl:value-of select="@url"/>]</span>
-  </xsl:template>
+  <xsl:include href="html-phrases.xsl"/>
 
 </xsl:stylesheet>

@@ -41,15 +41,24 @@
   <xsl:template match="/">
     <xsl:variable name="raw" as="xs:string">
       <xsl:value-of separator="">
-        <xsl:if test="$title-block = 'true'">
+        <xsl:if test="$title-block = 'true' and empty($t:title-page)">
           <xsl:sequence select="$t:title, $P"/>
           <xsl:sequence select="$t:subtitles ! (., $N)"/>
           <xsl:sequence select="$P, string-join($t:authors, ', '), $P"/>
         </xsl:if>
+        <xsl:if test="$title-block = 'true'">
+          <xsl:sequence select="$t:series ! (t:label('series') || ': ' || ., $N), $P"/>
+          <xsl:sequence select="$t:corresp ! (., $N), $P"/>
+        </xsl:if>
         <xsl:apply-templates select="$t:texts"/>
-        <xsl:if test="exists($t:texts//note)">
+        <!-- apparatus entries outside any top-level division -->
+        <xsl:call-template name="t:apparatus">
+          <xsl:with-param name="apps" select="$t:texts//app[empty(ancestor::*[t:is-div(.)])]"/>
+        </xsl:call-template>
+        <xsl:variable name="notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+        <xsl:if test="exists($notes)">
           <xsl:sequence select="$P, t:label('notes'), $P"/>
-          <xsl:for-each select="$t:texts//note">
+          <xsl:for-each select="$notes">
             <xsl:sequence select="'[' || t:note-label(.) || '] '"/>
             <xsl:apply-templates>
               <xsl:with-param name="sep" tunnel="yes" select="' '"/>
@@ -105,6 +114,37 @@
     <xsl:call-template name="t:block">
       <xsl:with-param name="sep" tunnel="yes" select="$P"/>
     </xsl:call-template>
+    <xsl:if test="t:is-div(.) and empty(ancestor::*[t:is-div(.)])">
+      <xsl:call-template name="t:apparatus">
+        <xsl:with-param name="apps" select=".//app"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- The apparatus of a section, after it: one numbered entry per app. -->
+  <xsl:template name="t:apparatus">
+    <xsl:param name="apps" as="element()*"/>
+    <xsl:if test="exists($apps)">
+      <xsl:value-of select="$P || t:label('apparatus') || $P"/>
+      <xsl:for-each select="$apps">
+        <xsl:value-of select="(if (ancestor::l[1]/@n) then '' else t:app-number(.) || '. ')
+                              || t:app-entry(.) || $N"/>
+      </xsl:for-each>
+      <xsl:value-of select="$P"/>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- Headings of divisions: a part (top level) underlined with "=", a section (second
+       level) with "-", so the two look different in plain text (as in setext). -->
+  <xsl:template match="head[t:is-div(..)][. is ../head[1]]">
+    <xsl:variable name="depth" select="count(ancestor::*[t:is-div(.)])"/>
+    <xsl:variable name="len" select="string-length(t:plain(.))"/>
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="after" select="
+          if ($depth le 2 and $len gt 0)
+          then $N || string-join((1 to min(($len, 72))) ! (if ($depth = 1) then '=' else '-'))
+          else ''"/>
+    </xsl:call-template>
   </xsl:template>
 
   <xsl:template match="lg">
@@ -156,10 +196,19 @@
     <xsl:variable name="ordered" select="matches(@type || ' ' || @rend, 'order|number|enum', 'i')"/>
     <xsl:for-each select="node()">
       <xsl:choose>
-        <xsl:when test="self::item | self::castItem | self::bibl">
+        <xsl:when test="self::label[following-sibling::*[1][self::item]]">
+          <xsl:value-of select="$N"/>
+          <xsl:apply-templates>
+            <xsl:with-param name="sep" tunnel="yes" select="' '"/>
+          </xsl:apply-templates>
+          <xsl:text> </xsl:text>
+        </xsl:when>
+        <xsl:when test="self::item | self::castItem | self::bibl | self::biblStruct">
           <xsl:variable name="n" select="normalize-space(@n)"/>
-          <xsl:value-of select="$N || (
-              if ($n != '') then (if (matches($n, '[.):\]]$')) then $n else $n || '.') || ' '
+          <xsl:variable name="labelled" select="exists(preceding-sibling::*[1][self::label])"/>
+          <xsl:value-of select="(if ($labelled) then '' else $N) || (
+              if ($labelled) then ''
+              else if ($n != '') then (if (matches($n, '[.):\]]$')) then $n else $n || '.') || ' '
               else if ($ordered) then count(preceding-sibling::item) + 1 || '. '
               else if (self::item) then '– ' else '')"/>
           <xsl:apply-templates>
@@ -212,6 +261,9 @@
     <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
   </xsl:template>
 
+  <xsl:template match="text//pb[t:empty-page(.)]" priority="2">
+    <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
   <xsl:template match="text//pb">
     <xsl:choose>
       <xsl:when test="$page-markers = 'true' and t:in-flow-parent(.)">
@@ -232,23 +284,58 @@
     <xsl:apply-templates select="t:reading(.)"/>
   </xsl:template>
   <xsl:template match="app">
-    <xsl:apply-templates select="(lem, rdg)[1]"/>
+    <xsl:apply-templates select="t:app-lemma(.)"/>
+  </xsl:template>
+  <xsl:template match="ex">
+    <xsl:text>(</xsl:text><xsl:apply-templates/><xsl:text>)</xsl:text>
+  </xsl:template>
+  <xsl:template match="am"/>
+  <xsl:template match="unclear//text()[t:leiden()]" priority="2">
+    <xsl:value-of select="replace(t:clean(.), '(\w)', '$1&#x323;')"/>
   </xsl:template>
   <xsl:template match="del"/>
   <xsl:template match="gap"><xsl:text>[…]</xsl:text></xsl:template>
   <xsl:template match="supplied">
     <xsl:text>[</xsl:text><xsl:apply-templates/><xsl:text>]</xsl:text>
   </xsl:template>
-  <xsl:template match="quote[matches(@rend || ' ' || @rendition, 'quot|guillemet|marks', 'i')]
-                       | q[matches(@rend || ' ' || @rendition, 'quot|guillemet|marks', 'i')]">
-    <xsl:value-of select="if ($t:ui = 'ru') then '«' else '“'"/>
-    <xsl:apply-templates/>
-    <xsl:value-of select="if ($t:ui = 'ru') then '»' else '”'"/>
+  <xsl:template match="quote | q | said">
+    <xsl:variable name="marks" select="if (t:is-flow(.)) then () else t:quote-marks(.)"/>
+    <xsl:choose>
+      <xsl:when test="t:is-flow(.)"><xsl:call-template name="t:block"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:value-of select="$marks[1]"/>
+        <xsl:apply-templates/>
+        <xsl:value-of select="$marks[2]"/>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
   <xsl:template match="graphic | media | index | interp | interpGrp | link | linkGrp | join
                        | alt | altGrp | spanGrp | certainty | precision | respons"/>
   <xsl:template match="ptr">
-    <xsl:value-of select="' ' || @target || ' '"/>
+    <xsl:value-of select="t:ptr-text(tokenize(normalize-space(@target))[1], .)"/>
+  </xsl:template>
+
+  <!-- a figure's description stands in for its image -->
+  <xsl:template match="figDesc">
+    <xsl:value-of select="$P || '['"/>
+    <xsl:apply-templates/>
+    <xsl:value-of select="']' || $P"/>
+  </xsl:template>
+
+  <!-- letters: the lines of an opener, closer or address each on a line of their own -->
+  <xsl:template match="opener | closer | address">
+    <xsl:call-template name="t:block">
+      <xsl:with-param name="inner" select="$N"/>
+    </xsl:call-template>
+  </xsl:template>
+
+  <!-- dictionaries: pronunciation between slashes, senses numbered when there are many -->
+  <xsl:template match="pron">
+    <xsl:value-of select="' /'"/><xsl:apply-templates/><xsl:value-of select="'/ '"/>
+  </xsl:template>
+  <xsl:template match="sense">
+    <xsl:value-of select="' ' || t:sense-number(.)"/>
+    <xsl:apply-templates/>
   </xsl:template>
 
 </xsl:stylesheet>

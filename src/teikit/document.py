@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from teikit.diagnostics import Report
+from teikit.diagnostics import Diagnostic, Report
 from teikit.loading import parse_file
 from teikit.namespaces import XPATH_PREFIXES
 
@@ -28,9 +28,13 @@ class Document:
     validation or transformation of it is running.
     """
 
-    def __init__(self, tree: etree._ElementTree, path: Path | None = None) -> None:
+    def __init__(self, tree: etree._ElementTree, path: Path | None = None,
+                 notes: tuple[Diagnostic, ...] = ()) -> None:
         self.tree = tree
         self.path = path
+        #: what the loader ignored and says so (a DOCTYPE naming a DTD): reported with
+        #: every validation of this document, so the warning is never lost
+        self.notes = notes
 
     @property
     def root(self) -> etree._Element:
@@ -90,4 +94,6 @@ def load(path: str | os.PathLike[str], *, xinclude: bool = True) -> Document:
     the file is missing, malformed, hostile or not TEI.
     """
     p = Path(path)
-    return Document(parse_file(p, xinclude=xinclude), p)
+    notes: list[Diagnostic] = []
+    tree = parse_file(p, xinclude=xinclude, notes=notes)
+    return Document(tree, p, tuple(notes))

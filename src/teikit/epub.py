@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, TeikitError
+from teikit.diagnostics import Diagnostic, Severity, TeikitError
 from teikit.files import write_atomic
 from teikit.namespaces import DC as DC_NS
 from teikit.namespaces import EPUB_OPS, OCF_CONTAINER, XML
@@ -40,8 +40,10 @@ if TYPE_CHECKING:
 
 #: Used when neither SOURCE_DATE_EPOCH nor the document gives a date.
 FALLBACK_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-#: The zip format cannot store dates before this.
+#: The zip format cannot store dates before this…
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+#: …nor after this (a seven-bit year counted from 1980; two-second resolution).
+_ZIP_END = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.UTC)
 
 CONTAINER = f"""<?xml version="1.0" encoding="UTF-8"?>
 <container version="1.0" xmlns="{OCF_CONTAINER}">
@@ -88,17 +90,79 @@ def modified_date(doc: Document) -> dt.datetime:
     return FALLBACK_DATE
 
 
+#: idno values that hold a place rather than identify: "XXXX", "TODO", "0000", "n/a"…
+_PLACEHOLDER = re.compile(r"^(?:(.)\1*|todo|tbd|tba|none|null|n/?a|unknown|\?+|-+)$",
+                          re.IGNORECASE)
+#: idno types that name a collection many documents share, not the document itself.
+_SHARED_TYPES = {"series", "project", "corpus", "collection", "edition", "repository"}
+
+
+def real_idno(value: str, idno_type: str | None) -> bool:
+    """Whether an ``idno`` identifies this document: not a placeholder such as "XXXX"
+    (which a whole corpus may share), not typed as the identifier of a collection, and
+    long enough to be unique (four letters or digits at least)."""
+    core = re.sub(r"\W", "", value)
+    return (len(core) >= 4 and not _PLACEHOLDER.match(value.strip())
+            and not _PLACEHOLDER.match(core)
+            and (idno_type or "").lower() not in _SHARED_TYPES)
+
+
 def identifier(doc: Document) -> str:
-    """``urn:uuid:`` derived from the document's idno, else from its content: stable."""
-    idnos = [" ".join(str(s).split()) for s in doc.xpath(
-        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno/text()")]
-    idnos = [i for i in idnos if i]
+    """``urn:uuid:`` derived from the document's real idno, else from its content.
+
+    Why UUIDv5: stable on rebuild, and unique per document even when the idno is a URL or
+    a shelf mark; placeholders ("XXXX", shared by 26 Schnitzler letters) are skipped, so
+    two documents never share an identifier because of them.
+    """
+    idnos = [" ".join(str(i.text or "").split()) for i in doc.xpath(
+        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno")
+        if real_idno(str(i.text or ""), i.get("type"))]
     if idnos:
         seed = "teikit:idno:" + idnos[0]
     else:
         seed = "teikit:sha256:" + hashlib.sha256(
             etree.tostring(doc.tree, method="c14n")).hexdigest()
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+#: Image types an EPUB 3 reading system must show (core media types), by extension.
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+               "gif": "image/gif", "svg": "image/svg+xml", "webp": "image/webp"}
+
+
+def _images(doc: Document, bundle: etree._Element, docs: list[etree._Element]
+            ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The local images the stylesheet placed (``b:image``), read from the document's
+    folder, as ``OEBPS/…`` files.
+
+    Why only from the document's folder: a TEI file from a stranger must not pull, say,
+    ``~/.ssh`` into a publication; an image that is missing or outside the folder is
+    replaced in the text by its description, with a warning.
+    """
+    files: dict[str, bytes] = {}
+    found: list[Diagnostic] = []
+    folder = (doc.path.parent if doc.path else Path.cwd()).resolve()
+    missing: set[str] = set()
+    for image in bundle.iterfind(f"{{{BUNDLE_NS}}}image"):
+        href, src = image.get("href", ""), image.get("src", "")
+        path = (folder / src).resolve()
+        if path.is_relative_to(folder) and path.is_file() and \
+                href.rsplit(".", 1)[-1] in IMAGE_TYPES:
+            files[f"OEBPS/{href}"] = path.read_bytes()
+        else:
+            missing.add(href)
+            found.append(Diagnostic(Severity.WARNING, "epub:image-missing",
+                                    f"the image '{src}' is not a file inside the document's "
+                                    "folder; the EPUB shows its description instead.",
+                                    file=str(doc.path or "")))
+    for d in docs:
+        for img in d.iter(f"{{{XHTML_NS}}}img"):
+            if img.get("src") in missing:
+                img.tag = f"{{{XHTML_NS}}}span"
+                img.text = img.get("alt") or img.get("src")
+                for name in ("src", "alt"):
+                    img.attrib.pop(name, None)
+    return files, found
 
 
 def _xhtml(html: etree._Element) -> bytes:
@@ -111,7 +175,7 @@ def _xhtml(html: etree._Element) -> bytes:
 
 
 def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
-         modified: dt.datetime) -> bytes:
+         modified: dt.datetime, images: list[str]) -> bytes:
     """The package document: Dublin Core, accessibility metadata, manifest and spine."""
     e = etree.Element
     package = e(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS}, version="3.0",
@@ -163,7 +227,8 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         summary += " Page breaks of the source edition are marked and listed."
     prop("schema:accessibilitySummary", summary)
     if has_pages:
-        prop("pageBreakSource", meta.get("source") or meta.get("title") or doc.name)
+        prop("pageBreakSource", meta.get("page-source") or meta.get("source")
+             or meta.get("title") or doc.name)
     prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
 
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
@@ -178,13 +243,16 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         etree.SubElement(spine, f"{{{OPF_NS}}}itemref", idref=item_id)
     etree.SubElement(manifest, f"{{{OPF_NS}}}item", id="css", href="teikit.css",
                      attrib={"media-type": "text/css"})
+    for i, href in enumerate(images, start=1):
+        etree.SubElement(manifest, f"{{{OPF_NS}}}item", id=f"img{i:03d}", href=href,
+                         attrib={"media-type": IMAGE_TYPES[href.rsplit(".", 1)[-1]]})
     return etree.tostring(package, encoding="utf-8", xml_declaration=True,
                           pretty_print=True)
 
 
 def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
     """The OCF container: ``mimetype`` first and stored, then the rest in sorted order."""
-    stamp = max(when, _ZIP_EPOCH).timetuple()[:6]
+    stamp = min(max(when, _ZIP_EPOCH), _ZIP_END).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         for name in ["mimetype"] + sorted(n for n in files if n != "mimetype"):
@@ -214,14 +282,17 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
         "META-INF/container.xml": CONTAINER,
         "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
     }
+    images, found = _images(doc, bundle, docs)
+    files.update(images)
     for d in docs:
         html = d.find(f"{{{XHTML_NS}}}html")
         if html is None:
             raise TeikitError(f"the EPUB stylesheet made no html for {d.get('href')}.")
         files[f"OEBPS/{d.get('href')}"] = _xhtml(html)
     when = modified_date(doc)
-    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when)
-    return _zip(files, when), result.diagnostics
+    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when,
+                                      sorted(n.removeprefix("OEBPS/") for n in images))
+    return _zip(files, when), result.diagnostics + found
 
 
 def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None

@@ -18,13 +18,19 @@ Anything wrong becomes a :class:`~teikit.diagnostics.LoadError` holding one loca
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
-from teikit.diagnostics import LoadError, error
+from teikit import saxon
+from teikit.diagnostics import Diagnostic, LoadError, Severity, error
 from teikit.files import is_remote
 from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
@@ -33,7 +39,7 @@ XI_NS = XINCLUDE
 XML_BASE = clark(XML, "base")
 
 #: Nesting deeper than this is refused: libxml2's limit without XML_PARSE_HUGE.
-MAX_DEPTH = 256
+MAX_DEPTH = saxon.MAX_DEPTH
 #: Files larger than this (bytes) are refused before parsing (override: TEIKIT_MAX_BYTES).
 MAX_BYTES = 512 * 1024 * 1024
 #: XInclude chains longer than this are refused (they are almost always cycles).
@@ -56,23 +62,46 @@ def max_bytes() -> int:
 
 TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
-_DTD_EXTERNAL = re.compile(rb"<!DOCTYPE[^>\[]*\b(SYSTEM|PUBLIC)\b", re.IGNORECASE)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+#: The limits Saxon's parser is given too (one parser's limits, see :mod:`teikit.saxon`).
+MAX_ATTRIBUTES = saxon.MAX_ATTRIBUTES
+MAX_NAME_LENGTH = saxon.MAX_NAME_LENGTH
+
+
+class _NothingResolver(etree.Resolver):
+    """Answers every request for an external resource (DTD, parameter entity) with an
+    empty text, so nothing outside the document is ever read.
+
+    Why: ``load_dtd=False`` alone is not enough; with ``collect_ids=False`` libxml2 still
+    opens a local external DTD (seen with lxml 6.1 / libxml2 2.14 under strace), and
+    ``no_network`` guards the network only.
+    """
+
+    def resolve(self, system_url: str, public_id: str, context: Any  # type: ignore[override]
+                ) -> Any:
+        return self.resolve_string("", context)
 
 
 def _parser() -> etree.XMLParser:
-    """A fresh locked-down parser (parsers are not shared across threads)."""
-    return etree.XMLParser(
+    """A fresh locked-down parser (parsers are not shared across threads).
+
+    No DTD is loaded, no entity is expanded (an entity reference stays an
+    :class:`lxml.etree._Entity` node, which :func:`_check_doctype` refuses) and
+    attribute defaults from a DTD are not applied.
+    """
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
+        attribute_defaults=False,
         huge_tree=False,
         remove_blank_text=False,
         # libxml2 would stop at a duplicate xml:id as if the file were malformed; the
         # reference check reports it instead, located, as ref:duplicate-id.
         collect_ids=False,
     )
+    parser.resolvers.add(_NothingResolver())
+    return parser
 
 
 def _syntax_rule(message: str) -> str:
@@ -97,37 +126,17 @@ def _fix_hint(rule: str) -> str:
     }.get(rule, "")
 
 
-def parse_bytes(data: bytes, file: str, *, require_tei: bool = True) -> etree._ElementTree:
-    """Parse ``data`` (read from ``file``) with the locked-down parser.
-
-    Raises :class:`LoadError` for anything that is not a safe, well-formed document.
-    """
-    if not data.strip():
-        raise LoadError(error("xml:empty", "The file is empty; a TEI document needs a root "
-                              "element.", file=file, line=1, column=1))
-    head = data[: data.find(b">", data.find(b"<!DOCTYPE")) + 1] if b"<!DOCTYPE" in data[:65536] \
-        else b""
-    if head and _ENTITY_DECL.search(data[: 65536 * 4]):
-        raise LoadError(error(
-            "load:entity-declared",
-            "The document declares entities in its DOCTYPE; teikit never expands entities "
-            "(they enable XXE and expansion bombs). Replace them with the characters or "
-            "markup they stand for.",
-            file=file, line=_line_of(data, b"<!ENTITY"), column=1))
-    if head and _DTD_EXTERNAL.search(head):
-        raise LoadError(error(
-            "load:dtd-external",
-            "The DOCTYPE names an external DTD; teikit loads no DTDs and reaches no network. "
-            "Remove the DOCTYPE and validate with --schema instead.",
-            file=file, line=_line_of(data, b"<!DOCTYPE"), column=1))
+def _parse(data: bytes, file: str) -> etree._ElementTree:
+    """``data`` parsed by the locked-down parser, or the first error as a LoadError."""
     # lxml keeps a per-thread log of earlier parses; start clean so the first entry
     # of a failure below is this document's first error.
     etree.clear_error_log()
     try:
-        tree = etree.ElementTree(etree.fromstring(data, _parser(), base_url=file))
+        return etree.ElementTree(etree.fromstring(data, _parser(), base_url=file))
     except etree.XMLSyntaxError as exc:
         # The first error is the cause; later ones are libxml2 recovering from it.
-        entries = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
+        log: Any = exc.error_log  # lxml-stubs lack _ErrorLog.__iter__
+        entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR]
         entry = entries[0] if entries else None
         msg = (entry.message if entry else str(exc)).strip()
         line = (entry.line if entry else exc.lineno) or 1
@@ -139,10 +148,88 @@ def parse_bytes(data: bytes, file: str, *, require_tei: bool = True) -> etree._E
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
         raise LoadError(error("xml:encoding", f"{exc}. Save the file as UTF-8.", file=file,
                               line=1, column=1)) from None
-    docinfo = tree.docinfo
-    if docinfo.internalDTD is not None and any(True for _ in docinfo.internalDTD.iterentities()):
-        raise LoadError(error("load:entity-declared", "The document declares entities; "
-                              "teikit never expands entities.", file=file, line=1, column=1))
+
+
+def _text_line(data: bytes, encoding: str | None, needle: str) -> int:
+    """The line of ``needle`` in ``data`` decoded as the parser did (UTF-16 too)."""
+    try:
+        text = data.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    pos = text.find(needle)
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else 1
+
+
+def _check_doctype(tree: etree._ElementTree, data: bytes, file: str,
+                   notes: list[Diagnostic]) -> None:
+    """Decide about a DOCTYPE from the parsed document, never from the bytes.
+
+    Why parsed: a byte pattern misses a DOCTYPE after a long comment or in UTF-16, and
+    a parser never misses one. Entity declarations are refused (XXE, expansion bombs);
+    so is a document that *needs* its DTD (it uses an entity only the DTD defines);
+    a DOCTYPE that merely names a DTD (common in dictionaries) is ignored with a
+    warning, since the DTD is never loaded and the document stands without it.
+    """
+    docinfo: Any = tree.docinfo  # lxml-stubs lack doctype, system_url, public_id
+    if not docinfo.doctype:
+        return
+    encoding = docinfo.encoding
+    dtd = docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise LoadError(error(
+            "load:entity-declared",
+            "The document declares entities in its DOCTYPE; teikit never expands entities "
+            "(they enable XXE and expansion bombs). Replace them with the characters or "
+            "markup they stand for.",
+            file=file, line=_text_line(data, encoding, "<!ENTITY"), column=1))
+    used = next(iter(tree.iter(etree.Entity)), None)
+    if used is not None:
+        raise LoadError(error(
+            "load:dtd-external",
+            f"The document uses the entity {used.text}, which only its DTD "
+            f"({docinfo.system_url or docinfo.public_id or 'the DOCTYPE'}) defines; teikit "
+            "loads no DTDs and reaches no network. Replace the entity with the character "
+            "it stands for, then validate with --schema.",
+            file=file, line=used.sourceline or 1, column=1))
+    named = docinfo.system_url or docinfo.public_id
+    what = f"names the DTD {named}" if named else "has an internal subset"
+    notes.append(Diagnostic(
+        Severity.WARNING, "load:doctype-ignored",
+        f"The DOCTYPE {what}; teikit never loads DTDs, so it is ignored and the document "
+        "is validated with its schemas (or --schema) instead.",
+        file=file, line=_text_line(data, encoding, "<!DOCTYPE"), column=1))
+
+
+def _check_width(tree: etree._ElementTree, file: str) -> None:
+    """Refuse an element with more than :data:`MAX_ATTRIBUTES` attributes and namespace
+    declarations: it would cost every engine time, and Saxon's parser counts both."""
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or len(el.attrib) + len(el.nsmap) <= MAX_ATTRIBUTES:
+            continue
+        parent = el.getparent()
+        inherited = parent.nsmap if parent is not None else {}
+        declared = sum(1 for p, u in el.nsmap.items() if inherited.get(p) != u)
+        if len(el.attrib) + declared > MAX_ATTRIBUTES:
+            raise LoadError(error(
+                "load:too-wide", f"This element has {len(el.attrib)} attributes and "
+                f"{declared} namespace declarations, more than teikit's limit of "
+                f"{MAX_ATTRIBUTES}; split the data over several elements.",
+                file=file, line=el.sourceline or 1, column=1))
+
+
+def parse_bytes(data: bytes, file: str, *, require_tei: bool = True,
+                notes: list[Diagnostic] | None = None) -> etree._ElementTree:
+    """Parse ``data`` (read from ``file``) with the locked-down parser.
+
+    Raises :class:`LoadError` for anything that is not a safe, well-formed document;
+    warnings about what was ignored (a DOCTYPE naming a DTD) are appended to ``notes``.
+    """
+    if not data.strip():
+        raise LoadError(error("xml:empty", "The file is empty; a TEI document needs a root "
+                              "element.", file=file, line=1, column=1))
+    tree = _parse(data, file)
+    _check_doctype(tree, data, file, notes if notes is not None else [])
+    _check_width(tree, file)
     root = tree.getroot()
     if require_tei and root.tag not in TEI_ROOTS:
         raise LoadError(error(
@@ -154,14 +241,36 @@ def parse_bytes(data: bytes, file: str, *, require_tei: bool = True) -> etree._E
     return tree
 
 
-def _line_of(data: bytes, needle: bytes) -> int:
-    pos = data.find(needle)
-    return data.count(b"\n", 0, pos) + 1 if pos >= 0 else 1
+_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+
+@contextmanager
+def dependencies() -> Iterator[set[Path]]:
+    """Collect every file that work inside the ``with`` block reads or looks for.
+
+    Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    """
+    found: set[Path] = set()
+    token = _dependencies.set(found)
+    try:
+        yield found
+    finally:
+        _dependencies.reset(token)
+
+
+def note_dependency(path: str | os.PathLike[str]) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
+    whether or not it exists."""
+    found = _dependencies.get()
+    if found is not None:
+        found.add(Path(path).resolve())
 
 
 def read_file(path: Path) -> bytes:
     """Read ``path`` within the size limit, as a located diagnostic when impossible."""
     file = str(path)
+    note_dependency(path)
     try:
         size = path.stat().st_size
         limit = max_bytes()
@@ -182,13 +291,17 @@ def read_file(path: Path) -> bytes:
 
 
 def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
-               require_tei: bool = True) -> etree._ElementTree:
-    """Read and parse a file, resolving XIncludes inside its folder tree."""
+               require_tei: bool = True, notes: list[Diagnostic] | None = None
+               ) -> etree._ElementTree:
+    """Read and parse a file, resolving XIncludes inside its folder tree; warnings (of
+    the file and of what it includes) are appended to ``notes``."""
     p = Path(path)
-    tree = parse_bytes(read_file(p), str(p), require_tei=require_tei)
+    if notes is None:
+        notes = []
+    tree = parse_bytes(read_file(p), str(p), require_tei=require_tei, notes=notes)
     if xinclude:
         real = p.resolve()
-        _Includer(real.parent).resolve_all(tree.getroot(), p, real, depth=0,
+        _Includer(real.parent, notes).resolve_all(tree.getroot(), p, real, depth=0,
                                            chain=((real, None),))
     return tree
 
@@ -206,8 +319,9 @@ class _Includer:
     target read once, so the cost is one parse per include and nothing more.
     """
 
-    def __init__(self, confine: Path) -> None:
+    def __init__(self, confine: Path, notes: list[Diagnostic]) -> None:
         self.confine = confine
+        self.notes = notes
         self.budget = MAX_INCLUDES
         self._targets: dict[tuple[Path, str], Path] = {}
         self._bytes: dict[Path, bytes | None] = {}
@@ -237,6 +351,7 @@ class _Includer:
     def _read(self, target: Path) -> bytes | None:
         """The target's bytes, or None when it is not a file (read once per document)."""
         if target not in self._bytes:
+            note_dependency(target)  # its absence decides the result too (the fallback)
             self._bytes[target] = read_file(target) if target.is_file() else None
         return self._bytes[target]
 
@@ -276,7 +391,7 @@ class _Includer:
                                 for f, x in (*chain, link))
             raise LoadError(error("load:xinclude-loop", f"XIncludes form a cycle ({names}); "
                                   "remove the include that closes it.", **where))
-        sub = parse_bytes(data, str(target), require_tei=False).getroot()
+        sub = parse_bytes(data, str(target), require_tei=False, notes=self.notes).getroot()
         self.resolve_all(sub, target, target, depth + 1, (*chain, link))
         node = _pointed(sub, pointer, target, where) if pointer else sub
         node.set(XML_BASE, os.path.relpath(target, real.parent))
@@ -328,3 +443,38 @@ def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None)
             last.tail = (last.tail or "") + tail
         else:
             parent.text = (parent.text or "") + tail
+
+
+#: Folders a run validates (the folder arguments, the folders of file arguments): with
+#: the working folder, the project tree that schemas named by documents may come from.
+_project_roots: ContextVar[tuple[Path, ...]] = ContextVar("teikit_project_roots", default=())
+
+
+def set_project_roots(roots: tuple[Path, ...]) -> None:
+    """Declare the folders this run validates (called by the batch runner, per worker)."""
+    _project_roots.set(tuple(r.resolve() for r in roots))
+
+
+def inside_project(path: Path, document: Path | None = None) -> bool:
+    """Whether ``path`` lies in the project tree: the working folder, a folder this run
+    validates, or the repository (the nearest folder with ``.git``) of ``document``,
+    else ``document``'s own folder.
+
+    Why: a document's ``xml-model`` PI is written by whoever wrote the document; it must
+    not make teikit read ``/home/runner/.ssh/…`` or another checkout on the machine,
+    but a document may name the schemas of its own repository from anywhere.
+    """
+    real = path.resolve()
+    roots = [Path.cwd().resolve(), *_project_roots.get()]
+    if document is not None:
+        roots.append(_repository_of(document.resolve().parent))
+    return any(real.is_relative_to(root) for root in roots)
+
+
+@functools.lru_cache(maxsize=256)
+def _repository_of(folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` that holds ``.git``, else ``folder``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder

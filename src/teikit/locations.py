@@ -44,10 +44,33 @@ def xpath_of(node: etree._Element) -> str:
         if parent is None:
             position = 1
         else:
-            position = 1 + sum(1 for s in el.itersiblings(preceding=True) if s.tag == el.tag)
+            position = _positions(parent).get(el, 1)
         steps.append(f"{name}[{position}]")
         el = parent
     return "/" + "/".join(reversed(steps))
+
+
+#: Children positions of the parents asked about last (a few: one diagnostic's path
+#: visits each ancestor). Diagnostics come in document order, so a dictionary's 10,000
+#: entries are counted once, not once per diagnostic.
+_recent: dict[etree._Element, dict[etree._Element, int]] = {}
+_RECENT = 32
+
+
+def _positions(parent: etree._Element) -> dict[etree._Element, int]:
+    """Each element child of ``parent`` with its position among same-named siblings."""
+    found = _recent.get(parent)
+    if found is not None:
+        return found
+    counts: dict[object, int] = {}
+    found = {}
+    for child in parent.iterchildren(etree.Element):
+        counts[child.tag] = counts.get(child.tag, 0) + 1
+        found[child] = counts[child.tag]
+    if len(_recent) >= _RECENT:
+        _recent.pop(next(iter(_recent)))
+    _recent[parent] = found
+    return found
 
 
 _STEP_Q = re.compile(r"Q\{([^}]*)\}")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teikit.checkers import check_outputs
 from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
 from teikit.epub import epub_bytes
@@ -61,7 +62,7 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
     return report, None
 
 
-def build(src: Path, out_dir: Path, force: bool = False, *,
+def build(src: Path, out_dir: Path, force: bool = False, check: bool = False, *,
           schemas: Sequence[str] | None = None,
           settings: Settings | None = None) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
@@ -69,6 +70,8 @@ def build(src: Path, out_dir: Path, force: bool = False, *,
     An invalid document is not published (the report holds the validation errors and no
     file is written) unless ``force``. All three outputs are rendered in memory before
     the first is written, so a failing stylesheet leaves the previous build untouched.
+    With ``check``, the written HTML and EPUB then go through the Nu checker and epubcheck
+    (:mod:`teikit.checkers`), whose findings join the report.
     """
     from teikit.validation import validate_document
 
@@ -82,6 +85,8 @@ def build(src: Path, out_dir: Path, force: bool = False, *,
     written = []
     for fmt, data in rendered.items():
         written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))
+    if check:
+        report.add(check_outputs(written))
     return report, written
 
 

@@ -74,6 +74,8 @@ PREFIX_HELP: dict[str, str] = {
     "schema": "A schema could not be used.",
     "xslt": "A stylesheet reported a problem.",
     "epub": "The EPUB packaging reported a problem.",
+    "epubcheck": "epubcheck (teikit build --check) found a problem in the EPUB.",
+    "nu": "The Nu HTML Checker (teikit build --check) found a problem in the HTML page.",
 }
 
 

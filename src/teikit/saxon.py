@@ -41,7 +41,50 @@ SaxonObject = Any
 
 _LOCK = threading.RLock()
 _processor: SaxonObject = None
+_sandbox: SaxonObject = None
 _compiled: dict[tuple[str, ...], Stylesheet] = {}
+
+#: One parser's limits: the loader (:mod:`teikit.loading`, libxml2) enforces them, and
+#: Saxon's parser is configured with the same numbers, so that a document that loads
+#: never fails later inside Saxon (JAXP's defaults are 100 levels, 200 attributes and
+#: 1000-character names). Depth and name length are libxml2's own limits without
+#: XML_PARSE_HUGE.
+MAX_DEPTH = 256
+MAX_NAME_LENGTH = 50_000
+#: Attributes plus namespace declarations on one element (the loader counts them).
+MAX_ATTRIBUTES = 10_000
+
+#: Saxon configuration features (Saxon's "Configuration features" documentation).
+ALLOWED_PROTOCOLS = "http://saxon.sf.net/feature/allowedProtocols"
+ALLOW_EXTERNAL_FUNCTIONS = "http://saxon.sf.net/feature/allow-external-functions"
+_PARSER_PROPERTY = "http://saxon.sf.net/feature/parserProperty?uri="
+#: JAXP properties for Saxon's parser. ``0`` is "no limit" for attributes: the loader's
+#: count is the bound, because libxml2 hides redundant namespace re-declarations,
+#: which JAXP would count as attributes.
+PARSER_LIMITS = {
+    "http://www.oracle.com/xml/jaxp/properties/maxElementDepth": str(MAX_DEPTH),
+    "http://www.oracle.com/xml/jaxp/properties/elementAttributeLimit": "0",
+    "http://www.oracle.com/xml/jaxp/properties/maxXMLNameLimit": str(MAX_NAME_LENGTH),
+}
+
+
+def harden(proc: SaxonObject, allowed_protocols: str) -> SaxonObject:
+    """Lock ``proc`` down and return it.
+
+    * ``allowedProtocols``: the URI schemes ``doc()``, ``unparsed-text()``,
+      ``collection()``, ``xsl:include`` … may reach ("" = none at all);
+    * ``allow-external-functions=false``: no extension functions or instructions, no
+      ``xsl:result-document`` (refused when compiling), and ``environment-variable()``
+      sees an empty environment;
+    * the parser's limits are the loader's (:data:`PARSER_LIMITS`).
+    """
+    from urllib.parse import quote
+
+    proc.set_configuration_property(ALLOWED_PROTOCOLS, allowed_protocols)
+    proc.set_configuration_property(ALLOW_EXTERNAL_FUNCTIONS, "false")
+    for name, value in PARSER_LIMITS.items():
+        proc.set_configuration_property(_PARSER_PROPERTY + quote(name, safe=""), value)
+    return proc
 
 _SEVERITIES = {s.value: s for s in Severity}
 
@@ -80,14 +123,31 @@ class Output:
 
 
 def processor() -> SaxonObject:
-    """The one ``PySaxonProcessor`` of this process (created on first use)."""
+    """The ``PySaxonProcessor`` for teikit's own stylesheets (created on first use).
+
+    They are trusted code but read their imports and CSS from the installation, so it
+    may open ``file:`` URIs; no network, no extension functions, no result documents.
+    """
     global _processor
     with _LOCK:
         if _processor is None:
             from saxonche import PySaxonProcessor
 
-            _processor = PySaxonProcessor(license=False)
+            _processor = harden(PySaxonProcessor(license=False), "file")
         return _processor
+
+
+def sandbox() -> SaxonObject:
+    """The ``PySaxonProcessor`` for code teikit did not write (compiled Schematron): it
+    reaches no URI at all, so only the document handed to it is readable, whatever the
+    static check of :mod:`teikit.validation.schematron_safety` may have missed."""
+    global _sandbox
+    with _LOCK:
+        if _sandbox is None:
+            from saxonche import PySaxonProcessor
+
+            _sandbox = harden(PySaxonProcessor(license=False), "")
+        return _sandbox
 
 
 class Stylesheet:
@@ -97,8 +157,10 @@ class Stylesheet:
     of one stylesheet are serialised by its own lock (different stylesheets run freely).
     """
 
-    def __init__(self, executable: SaxonObject, source: str) -> None:
+    def __init__(self, executable: SaxonObject, source: str,
+                 proc: SaxonObject = None) -> None:
         self._executable = executable
+        self._processor = proc
         self._lock = threading.Lock()
         #: the file or label the stylesheet came from, for messages
         self.source = source
@@ -113,8 +175,8 @@ class Stylesheet:
         """
         from saxonche import PySaxonApiError
 
-        text = etree.tostring(tree, encoding="unicode")
-        proc = processor()
+        text = document_text(tree)
+        proc = self._processor or processor()
         with self._lock:
             node = _parse(proc, text, base_uri)
             ex = self._executable
@@ -160,25 +222,46 @@ def compile_file(path: Path) -> Stylesheet:
         stylesheet_file=str(resolved)))
 
 
-def compile_text(text: str, source: str = "<stylesheet>") -> Stylesheet:
-    """The compiled stylesheet ``text``, once per process per text (by SHA-256)."""
-    key = ("text", hashlib.sha256(text.encode("utf-8")).hexdigest())
-    return _compile(key, source, lambda c: c.compile_stylesheet(stylesheet_text=text))
+def compile_text(text: str, source: str = "<stylesheet>", *, untrusted: bool = False
+                 ) -> Stylesheet:
+    """The compiled stylesheet ``text``, once per process per text (by SHA-256);
+    ``untrusted`` compiles and later runs it in the :func:`sandbox`."""
+    key = ("untrusted" if untrusted else "text", hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return _compile(key, source, lambda c: c.compile_stylesheet(stylesheet_text=text),
+                    sandbox if untrusted else processor)
 
 
-def _compile(key: tuple[str, ...], source: str, how: Any) -> Stylesheet:
+def document_text(tree: etree._ElementTree | etree._Element) -> str:
+    """The document as text for Saxon: the root with its sibling comments and
+    processing instructions, never a DOCTYPE.
+
+    Why: Saxon's parser would try to load the DTD a DOCTYPE names (and fail, or read a
+    file); the loader has already decided that the document stands without it.
+    """
+    if isinstance(tree, etree._Element):
+        return str(etree.tostring(tree, encoding="unicode"))
+    root = tree.getroot()
+    before = list(root.itersiblings(preceding=True))[::-1]
+    after = list(root.itersiblings())
+    return "".join(str(etree.tostring(node, encoding="unicode", with_tail=False)) + "\n"
+                   for node in (*before, root, *after))
+
+
+def _compile(key: tuple[str, ...], source: str, how: Any,
+             which: Any = processor) -> Stylesheet:
     with _LOCK:
         found = _compiled.get(key)
         if found is not None:
             return found
-        compiler = processor().new_xslt30_processor()
+        proc = which()
+        compiler = proc.new_xslt30_processor()
         try:
             executable = how(compiler)
         except Exception as exc:  # saxonche raises PySaxonApiError; its text is the help
             raise CompileError(str(exc).strip()) from None
         if executable is None:  # saxonche reports some compile errors only this way
             raise CompileError(f"{source} did not compile (Saxon gave no reason)")
-        found = Stylesheet(executable, source)
+        found = Stylesheet(executable, source, proc)
         _compiled[key] = found
         return found
 

@@ -67,6 +67,12 @@ def _compiled(fmt: str) -> saxon.Stylesheet:
                           "the installation is broken, reinstall teikit.") from None
 
 
+#: The namespace of teikit's own XSLT functions and annotations (``t:values``).
+_T = "urn:x-teikit:xslt"
+#: Parameter -> the values it accepts, as the stylesheets declare them with ``t:values``.
+_VALUES: dict[str, tuple[str, ...]] = {}
+
+
 @cache
 def parameters(fmt: str) -> dict[str, str]:
     """The parameters a format (``html``, ``text``, ``epub``) accepts, with defaults.
@@ -87,6 +93,9 @@ def parameters(fmt: str) -> dict[str, str]:
             name = p.get("name", "")
             default = p.get("select", "")
             found.setdefault(name, default.strip("'"))
+            values = p.get(f"{{{_T}}}values")
+            if values is not None:
+                _VALUES.setdefault(name, tuple(values.split()))
         for imp in root.findall(f"{{{XSLT}}}import") + root.findall(f"{{{XSLT}}}include"):
             todo.append(path.parent / imp.get("href", ""))
     return found
@@ -106,6 +115,10 @@ def _check_params(fmt: str, params: dict[str, str]) -> None:
         default = known.get(name, "")
         if default in ("true", "false") and value not in ("true", "false"):
             raise UsageError(f"--param {name} expects true or false, got '{value}'.")
+        allowed = _VALUES.get(name)
+        if allowed and value not in allowed:
+            raise UsageError(f"--param {name} expects one of {', '.join(allowed)}, "
+                             f"got '{value}'.")
 
 
 def _apply(doc: Document, fmt: str, params: dict[str, str] | None) -> Result[str]:

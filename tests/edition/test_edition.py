@@ -47,6 +47,7 @@ BLOCKS = {
     "p",
     "list",
     "item",
+    "label",
     "titlePage",
     "docTitle",
     "titlePart",
@@ -178,8 +179,10 @@ def tagged_mentions(tree: etree._ElementTree) -> list[tuple[str, str]]:
 def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
     """The diplomatic reading of <text> and the character offset of every pb in it.
 
-    sic is read and corr dropped; an item's @n comes back as "N." before its text and a
-    milestone's @rend as its text, as the source has them. Block boundaries separate words.
+    sic is read and corr dropped, editorial notes are dropped (they are not in the source), a
+    milestone's @rend is read as its text (the source prints «* * *»). Nothing else is added:
+    thesis numbers and letters are read from their label elements, item/@n is not read.
+    Block boundaries separate words.
     """
     pieces: list[str] = []
     breaks: list[tuple[str, int]] = []
@@ -188,7 +191,7 @@ def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
         if not isinstance(element.tag, str):  # comment or processing instruction
             return
         name = local(element)
-        if name == "corr":
+        if name == "corr" or (name == "note" and element.get("type") == "editorial"):
             return
         block = name in BLOCKS
         if block:
@@ -197,8 +200,6 @@ def diplomatic(tree: etree._ElementTree) -> tuple[str, list[tuple[str, int]]]:
             breaks.append((element.get("n", ""), len("".join(pieces))))
         if name == "milestone":
             pieces.append(element.get("rend", ""))
-        if name == "item" and element.get("n"):
-            pieces.append(f"{element.get('n')}. ")
         pieces.append(element.text or "")
         for child in element:
             walk(child)
@@ -311,6 +312,138 @@ def test_indirect_references_point_to_an_entity_of_their_type() -> None:
     for rs in references:
         target = ids[rs.get("ref")[1:]]
         assert local(target) == rs.get("type"), rs.text
+
+
+def test_the_31_thesis_numbers_are_labels_before_their_items() -> None:
+    tree = edition()
+    labels = tree.xpath("//tei:div[@xml:id='part-5']/tei:list/tei:label", namespaces=NS)
+    assert [label.text for label in labels] == [f"{n}." for n in range(1, 32)]
+    for label in labels:
+        item = label.getnext()
+        while local(item) == "pb":
+            item = item.getnext()
+        assert local(item) == "item" and f"{item.get('n')}." == label.text
+
+
+def test_the_lettered_points_of_part_one_are_one_list() -> None:
+    tree = edition()
+    (points,) = tree.xpath("//tei:p[@xml:id='p-7']/following-sibling::*[1][self::tei:list]",
+                           namespaces=NS)
+    assert [label.text for label in points.xpath("tei:label", namespaces=NS)] == [
+        "а)", "б)", "в)"]
+    assert points.xpath("tei:item/@xml:id", namespaces=NS) == ["p-8", "p-9", "p-10"]
+
+
+#: Doubtful readings (paragraph, the printed word the note follows): kept, each with a note.
+DOUBTFUL = [("p-16", "тон"), ("p-64", "проницательных"), ("p-68", "годы")]
+
+
+@pytest.mark.parametrize(("paragraph", "word"), DOUBTFUL)
+def test_a_doubtful_reading_is_kept_and_followed_by_an_editorial_note(paragraph: str,
+                                                                      word: str) -> None:
+    tree = edition()
+    notes = tree.xpath(f"//tei:p[@xml:id='{paragraph}']//tei:note[@type='editorial']",
+                       namespaces=NS)
+    before = [n for n in notes if (n.getprevious() is not None and n.getprevious().tail
+                                   or n.getparent().text or "").rstrip().endswith(word)]
+    assert len(before) == 1, f"{paragraph}: no editorial note right after «{word}»"
+    (note,) = before
+    assert "".join(note.itertext()).startswith(f"«{word}" if word != "годы" else "«в четыре годы")
+    assert not tree.xpath(f"//tei:p[@xml:id='{paragraph}']//tei:sic", namespaces=NS)
+
+
+def test_every_correction_is_certain_and_every_doubt_is_declared() -> None:
+    tree = edition()
+    corrections = tree.xpath("//tei:text//tei:corr", namespaces=NS)
+    assert corrections and all(c.get("cert") == "high" for c in corrections)
+    declaration = " ".join(" ".join(tree.xpath("//tei:editorialDecl/tei:correction//text()",
+                                               namespaces=NS)).split())
+    for phrase in ("миллионов тон", "проницательных", "пятилетки в четыре годы"):
+        assert phrase in declaration
+    for sic in tree.xpath("//tei:text//tei:sic", namespaces=NS):
+        assert sic.text in declaration
+
+
+#: The only fields the print source description may have, with the words the seed states.
+SOURCE_FIELDS = {
+    "analytic/author/persName": "Л. Троцкий",
+    "analytic/title[a main]": "Проблемы развития СССР",
+    "analytic/title[a sub]":
+        "Проект платформы Интернациональной левой оппозиции по русскому вопросу",
+    "monogr/title[j]": "Бюллетень оппозиции (большевиков-ленинцев)",
+    "monogr/imprint/date": "1931",
+    "monogr/biblScope[issue]": "№ 20",
+}
+
+
+def _source_fields(bibl: etree._Element) -> dict[str, str]:
+    """Each leaf element of a biblStruct (its note aside) as path[level type unit] -> text."""
+    fields = {}
+    for element in bibl.iter():
+        if not isinstance(element.tag, str) or len(element) or element.xpath(
+                "ancestor-or-self::tei:note", namespaces=NS):
+            continue
+        steps = []
+        for node in [*reversed(list(element.iterancestors())), element]:
+            if node is bibl or bibl not in node.iterancestors():
+                continue
+            keys = " ".join(v for v in (node.get("level"), node.get("type"), node.get("unit")) if v)
+            steps.append(local(node) + (f"[{keys}]" if keys else ""))
+        fields["/".join(steps)] = " ".join((element.text or "").split())
+    return fields
+
+
+def test_the_print_source_description_states_only_what_the_seed_states() -> None:
+    (bibl,) = edition().xpath("//tei:sourceDesc/tei:biblStruct", namespaces=NS)
+    assert _source_fields(bibl) == SOURCE_FIELDS
+    seed = " ".join(SOURCE.read_text(encoding="utf-8").split())
+    assert all(value in seed for value in SOURCE_FIELDS.values())
+    assert bibl.xpath("string(.//tei:imprint/tei:date/@when)", namespaces=NS) == "1931"
+    assert bibl.xpath("string(.//tei:biblScope/@n)", namespaces=NS) == "20"
+
+
+def test_the_source_description_says_what_is_unknown() -> None:
+    (note,) = edition().xpath("//tei:sourceDesc/tei:biblStruct/tei:note", namespaces=NS)
+    said = " ".join("".join(note.itertext()).split())
+    for unknown in ("place of publication", "month", "pages", "unknown"):
+        assert unknown in said
+
+
+def test_page_breaks_count_pages_of_the_transcription() -> None:
+    tree = edition()
+    (transcription,) = tree.xpath("//tei:sourceDesc/tei:bibl[@xml:id='transcription']",
+                                  namespaces=NS)
+    assert transcription.get("type") == "digital"
+    assert "not the pages of the printed Bulletin" in " ".join(transcription.itertext())
+    breaks = tree.xpath("//tei:text//tei:pb", namespaces=NS)
+    assert breaks and all(pb.get("edRef") == "#transcription" for pb in breaks)
+
+
+def test_the_last_page_break_stands_at_an_empty_page_and_nothing_follows_it() -> None:
+    tree = edition()
+    assert source_pages()[-1] == [], "the transcription's page 21 has no text"
+    last = tree.xpath("//tei:text//tei:pb", namespaces=NS)[-1]
+    assert last.get("n") == "21"
+    assert not tree.xpath("(//tei:text//tei:pb)[last()]/following::node()"
+                          "[self::* or normalize-space()]", namespaces=NS)
+
+
+def test_the_text_is_public_domain_apart_from_the_encodings_licence() -> None:
+    (availability,) = edition().xpath("//tei:publicationStmt/tei:availability", namespaces=NS)
+    licences = availability.xpath("tei:licence", namespaces=NS)
+    assert {lic.get("{http://www.w3.org/XML/1998/namespace}lang") for lic in licences} == {
+        "ru", "en"}
+    assert all("publicdomain/zero" in lic.get("target") for lic in licences)
+    statement = " ".join(availability.xpath("tei:p[@xml:lang='en']//text()", namespaces=NS))
+    assert "1940" in statement and "public domain" in statement
+
+
+def test_every_change_has_a_date_and_a_status() -> None:
+    changes = edition().xpath("//tei:revisionDesc/tei:change", namespaces=NS)
+    assert len(changes) >= 2
+    assert all(c.get("when") and c.get("status") for c in changes)
+    dates = [c.get("when") for c in changes]
+    assert dates == sorted(dates, reverse=True), "newest change first"
 
 
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:

@@ -1,39 +1,67 @@
-"""The golden runner: every ``tests/cases/<rule>/NAME.xml`` gives exactly NAME.expected.
+"""The golden runner: every ``tests/cases/<rule>/NAME.xml`` gives exactly its expectations.
 
-A case is a ``NAME.xml`` with a ``NAME.expected`` beside it (other ``.xml`` files in a
-folder are parts it includes or points to); ``NAME.schemas`` lists the schemas, one per
-line (default: ``teikit``). The expected file has one ``LINE<TAB>RULE`` line per
-error-level diagnostic, sorted. A folder is named after the rule code it demonstrates
-(``:`` as ``_``), and some case in it must produce that code, at any severity.
+A case is one input ``NAME.xml`` (other ``.xml`` files in a folder are parts it includes
+or points to) with one expectation file per engine run beside it:
+
+* ``NAME.expected``: validated with the schemas ``NAME.schemas`` lists, one per line
+  (default ``teikit``; an empty file means the document's own xml-model PIs);
+* ``NAME.<schema>.expected``: validated with that one schema (``teikit-xsd``,
+  ``tei_all``, or a schema file in the folder), so one input serves several engines;
+* ``NAME.html.expected`` / ``NAME.text.expected``: what the stylesheet reports.
+
+Each line is ``LINE:COLUMN<TAB>SEVERITY<TAB>RULE<TAB>MESSAGE`` for one diagnostic,
+sorted; the case folder's path is written ``<cases>``. A folder is named after the rule
+code it demonstrates (``:`` as ``_``), some case in it must produce that code, and every
+code teikit can emit has a case.
+Run with ``TEIKIT_GOLDEN=write`` to rewrite the expectation files after a deliberate
+change, then read the diff.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from teikit.diagnostics import Report, Severity
+from teikit.diagnostics import Diagnostic, TeikitError
+from teikit.document import load
+from teikit.transform import transform
 from teikit.validation import validate
 
 from conftest import CASES, ROOT
 
 SOURCES = ROOT / "src" / "teikit"
+WRITE = os.environ.get("TEIKIT_GOLDEN") == "write"
+STYLESHEETS = ("html", "text")
 
-#: Rule codes with no golden folder, and why (each is tested where the reason allows).
+#: Rule codes with no golden case, and why (each is tested where the reason allows).
 NO_GOLDEN = {
     "load:not-found": "a golden case is a file that exists; tests/cli/test_cli_validate.py",
     "load:unreadable": "needs an unreadable file, which git cannot store; not tested",
     "load:too-large": "needs TEIKIT_MAX_BYTES in a subprocess; tests/security/test_hostile.py",
     "load:skipped-not-tei": "found in a folder, not named; tests/test_discovery.py",
     "load:xinclude-part": "needs its parent in the same run; tests/test_discovery.py",
+    "xslt:message": "teikit's stylesheets emit only structured messages; tests/test_saxon.py",
+    "xslt:error": "teikit's stylesheets fail on no known input; not tested",
+    "xsd:invalid": "the fallback for xmlschema reasons outside the known kinds; no input is "
+    "known to produce one with teikit.xsd",
 }
 
 
-def _cases() -> list[Path]:
-    return sorted(p.with_suffix(".xml") for p in CASES.glob("*/*.expected"))
+def _expectations() -> list[Path]:
+    return sorted(CASES.glob("*/*.expected"))
+
+
+def _case(expected: Path) -> tuple[Path, str | None]:
+    """The input and the engine label (None: the case's own schema list) of one
+    expectation file."""
+    stem = expected.name[: -len(".expected")]
+    name, _, label = stem.partition(".")
+    return expected.parent / f"{name}.xml", label or None
 
 
 def _schemas(case: Path) -> list[str] | None:
@@ -46,26 +74,60 @@ def _schemas(case: Path) -> list[str] | None:
     return resolved or None  # an empty .schemas file: the document's own xml-model PIs
 
 
-def _expected(case: Path) -> list[tuple[int, str]]:
-    rows = []
-    for line in case.with_suffix(".expected").read_text().splitlines():
-        if line.strip():
-            number, rule = line.split("\t")
-            rows.append((int(number), rule))
-    return sorted(rows)
-
-
 @cache
-def _run(case: Path) -> Report:
-    """One validation per case per session: the rule-folder test reuses it."""
-    return validate([case], schemas=_schemas(case))
+def _run(case: Path, label: str | None) -> tuple[Diagnostic, ...]:
+    """One run per case and engine per session: the rule-folder test reuses it."""
+    if label in STYLESHEETS:
+        return tuple(transform(load(case), label).diagnostics)
+    if label is None:
+        schemas = _schemas(case)
+    else:
+        local = case.parent / label
+        schemas = [str(local) if local.is_file() else label]
+    try:
+        return tuple(validate([case], schemas=schemas))
+    except TeikitError as exc:  # a schema that cannot run: its diagnostic is the result
+        assert exc.diagnostic is not None, str(exc)
+        return (exc.diagnostic,)
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_case_gives_expected_errors(case: Path) -> None:
-    report = _run(case)
-    got = sorted((d.line, d.rule) for d in report if d.severity is Severity.ERROR)
-    assert got == _expected(case), "\n".join(str(d) for d in report)
+def _line(d: Diagnostic) -> str:
+    message = " ".join(d.message.replace(str(CASES), "<cases>").replace(
+        str(ROOT), "<root>").split())
+    return f"{d.line}:{d.column}\t{d.severity.value}\t{d.rule}\t{message}"
+
+
+def _rows(expected: Path) -> list[str]:
+    return sorted(line for line in expected.read_text(encoding="utf-8").splitlines()
+                  if line.strip())
+
+
+@pytest.mark.parametrize("expected", _expectations(),
+                         ids=lambda p: f"{p.parent.name}/{p.name[: -len('.expected')]}")
+def test_case_gives_expected_diagnostics(expected: Path) -> None:
+    got = sorted(_line(d) for d in _run(*_case(expected)))
+    if WRITE:
+        expected.write_text("".join(f"{line}\n" for line in got), encoding="utf-8")
+    assert got == _rows(expected)
+
+
+def test_every_expectation_has_its_input() -> None:
+    assert _expectations()
+    for expected in _expectations():
+        case, label = _case(expected)
+        assert case.is_file(), expected
+        assert label is None or label in STYLESHEETS or re.fullmatch(r"[\w@.-]+", label)
+
+
+def test_one_input_per_case() -> None:
+    """No two inputs are the same bytes: an engine's expectations sit beside the one
+    input, not in a copy of it."""
+    inputs = sorted({_case(e)[0] for e in _expectations()})
+    seen: dict[bytes, Path] = {}
+    for case in inputs:
+        data = case.read_bytes()
+        assert data not in seen, f"{case} repeats {seen.get(data)}"
+        seen[data] = case
 
 
 def _folders() -> list[Path]:
@@ -77,8 +139,7 @@ def _folders() -> list[Path]:
 def test_folder_demonstrates_its_rule(folder: Path) -> None:
     prefix, _, rest = folder.name.partition("_")
     rule = f"{prefix}:{rest}"
-    seen = {d.rule for case in sorted(folder.glob("*.expected"))
-            for d in _run(case.with_suffix(".xml"))}
+    seen = {d.rule for e in sorted(folder.glob("*.expected")) for d in _run(*_case(e))}
     assert rule in seen
 
 
@@ -86,24 +147,39 @@ def test_valid_cases_have_no_findings_at_all() -> None:
     valid = sorted((CASES / "valid").glob("*.expected"))
     assert valid
     for case in valid:
-        report = _run(case.with_suffix(".xml"))
+        report = validate([case.with_suffix(".xml")], schemas=_schemas(case.with_suffix(
+            ".xml")))
         assert not report.diagnostics, f"{case}: " + "\n".join(map(str, report))
 
 
+#: Strings that look like rule codes but are not (a Schematron element named in a message).
+NOT_CODES = {"sch:include"}
+_LITERAL = re.compile(r"\"((?:load|xml|ref|schema|rng|xsd|xslt|sch):[a-z][a-z-]*)\"")
+_SCH = "{http://purl.oclc.org/dsdl/schematron}"
+
+
 def _defined_codes() -> set[str]:
-    """Every load:/xml:/ref:/schema: code a module of ours can emit (string literals)."""
-    files = [SOURCES / "loading.py", *sorted((SOURCES / "validation").glob("*.py"))]
-    pattern = re.compile(r"\"((?:load|xml|ref|schema):[a-z][a-z-]*)\"")
-    return {m for f in files for m in pattern.findall(f.read_text(encoding="utf-8"))}
+    """Every rule code teikit can emit: string literals in the sources (all engine
+    prefixes), the ids of teikit.sch's assertions (``sch:<id>``) and the codes
+    teikit's stylesheets report (``xslt:<code>``)."""
+    codes = {m for f in sorted(SOURCES.rglob("*.py"))
+             for m in _LITERAL.findall(f.read_text(encoding="utf-8"))} - NOT_CODES
+    sch = etree.parse(str(ROOT / "schemas" / "teikit.sch"))
+    codes |= {f"sch:{el.get('id')}" for el in sch.iter(f"{_SCH}assert", f"{_SCH}report")
+              if el.get("id")}
+    for xsl in sorted((ROOT / "xslt").glob("*.xsl")):
+        codes |= {f"xslt:{c}" for c in re.findall(
+            r"name=\"code\" select=\"'([a-z][a-z-]*)'\"", xsl.read_text(encoding="utf-8"))}
+    return codes
 
 
 def test_the_code_scan_finds_the_codes() -> None:
-    assert {"load:entity-declared", "xml:malformed", "ref:unresolved",
-            "schema:unavailable"} <= _defined_codes()
+    assert {"load:entity-declared", "xml:malformed", "ref:unresolved", "schema:unavailable",
+            "rng:element-missing", "xsd:content", "sch:pb-ascending",
+            "xslt:unresolved-ref"} <= _defined_codes()
 
 
-def test_every_rule_code_has_a_golden_folder() -> None:
-    folders = {d.name for d in CASES.iterdir() if d.is_dir()}
-    lacking = sorted(code for code in _defined_codes() - set(NO_GOLDEN)
-                     if code.replace(":", "_") not in folders)
-    assert not lacking, f"add tests/cases/<code>/ for: {lacking}"
+def test_every_rule_code_has_a_golden_case() -> None:
+    shown = {line.split("\t")[2] for e in _expectations() for line in _rows(e)}
+    lacking = sorted(_defined_codes() - set(NO_GOLDEN) - shown)
+    assert not lacking, f"add a case to tests/cases/ for: {lacking}"

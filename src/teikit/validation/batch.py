@@ -18,23 +18,28 @@ through the engines' per-process caches.
 
 from __future__ import annotations
 
+import functools
+import glob
+import hashlib
 import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
+    from teikit.document import Document
     from teikit.validation.schemas import Settings
 
-__all__ = ["Options", "ProgressCallback", "expand_paths", "run", "validate_path"]
+__all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
+           "validate_document", "validate_path"]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -58,8 +63,26 @@ class Options:
     schemas: tuple[str, ...] | None = None
     embedded_schematron: bool = False
     jobs: int = 1
+    #: the folders validated (see :func:`teikit.loading.inside_project`)
+    roots: tuple[str, ...] = ()
     #: The run's schema settings (network access, project lock, per-file schemas).
     settings: Settings | None = None
+    #: the result cache's folder (:mod:`teikit.validation.cache`); None: no cache.
+    cache: str | None = None
+
+    @functools.cached_property
+    def deciding(self) -> dict[str, object]:
+        """The options that decide a file's result (part of each cache key): not
+        ``jobs`` nor ``cache``, which only decide how the work is done. The size limit
+        is read from the environment and decides ``load:too-large``; ``settings`` is a
+        frozen dataclass of plain values, so its repr says all of it; the project roots
+        decide which schemas a document may name (hashed: a run may have thousands)."""
+        from teikit.loading import max_bytes
+
+        roots = hashlib.sha256("\n".join(self.roots).encode()).hexdigest()
+        return {"schemas": list(self.schemas or ()),
+                "embedded_schematron": self.embedded_schematron, "roots": roots,
+                "settings": repr(self.settings), "max_bytes": max_bytes()}
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -71,6 +94,80 @@ class Options:
 ValidateOne = Callable[[Path, Options], Report]
 
 
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
+    return (d.file, d.line, d.column, d.rule, d.message)
+
+
+def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
+                      embedded_schematron: bool = False,
+                      settings: Settings | None = None) -> Report:
+    """Validate one loaded :class:`~teikit.document.Document`.
+
+    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
+    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
+    The report names, for the file, every schema that judged it. A schema that cannot
+    be used (it does not compile, is unsafe, or fails while running) is a located error
+    in this document's report, not the end of a run over many documents; only failures
+    without a location (a broken schema store) are raised: teikit itself cannot run.
+    """
+    from teikit.loading import note_dependency
+    from teikit.validation.schemas import Settings, plan
+
+    settings = settings or Settings()
+    if embedded_schematron and not settings.embedded_schematron:
+        settings = replace(settings, embedded_schematron=True)
+    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
+    shown = display_path(str(doc.path)) if doc.path else ""
+    report = Report(files=[shown] if doc.path else [])
+    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
+                               for d in doc.notes]
+    try:
+        found_plan = plan(names or None, doc, settings)
+    except TeikitError as exc:
+        found.append(_isolated(exc, report))
+        report.add(found)
+        return report
+    report.input_error = found_plan.unavailable
+    report.schemas[shown] = list(found_plan.schemas)
+    found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    for engine in found_plan.engines:  # the schemas decide the result: the cache must know
+        source = getattr(engine, "path", None) or getattr(engine, "source", None)
+        if source:
+            note_dependency(source)
+    for engine in found_plan.engines:
+        try:
+            found.extend(engine.validate(doc))
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
+    # One engine may reach the same fact through two schemas; say it once.
+    unique = _one_report_per_fact(list(dict.fromkeys(found)))
+    report.add(sorted(unique, key=_sort_key))
+    return report
+
+
+#: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
+#: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
+_SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
+
+
+def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` without the diagnostics that only repeat another engine's finding on
+    the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
+    said = {(d.file, d.line, d.rule) for d in found}
+    return [d for d in found if d.rule not in _SAME_FACT
+            or (d.file, d.line, _SAME_FACT[d.rule]) not in said]
+
+
+def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
+    """A schema's failure as this document's located error (an input error: exit 2), or
+    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
+    if exc.diagnostic is None or isinstance(exc, UsageError):
+        raise exc
+    report.input_error = True
+    diag = exc.diagnostic
+    return replace(diag, file=display_path(diag.file)) if diag.file else diag
+
+
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and a diagnostic per dud input
     or skipped file: :func:`teikit.validation.discovery.discover` with its defaults."""
@@ -79,11 +176,35 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return discover(paths)
 
 
-def validate_path(path: Path, options: Options) -> Report:
-    """One file, start to end; a file teikit will not read is an input error, not a crash."""
-    from teikit.document import load
-    from teikit.validation import validate_document
+def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
+                  ) -> tuple[str, ...]:
+    """The folders a run validates: folder arguments and the folders of the files."""
+    roots = {os.fspath(p) for p in paths if Path(p).is_dir()}
+    roots.update(str(f.parent) for f in files)
+    return tuple(sorted(roots))
 
+
+def validate_path(path: Path, options: Options) -> Report:
+    """One file, start to end; a file teikit will not read is an input error, not a crash.
+
+    With ``options.cache``, the report is also stored in the result cache, with the files
+    it was computed from (the caller looked the file up there already).
+    """
+    if options.cache is not None:
+        from teikit.validation.cache import ResultCache
+
+        return ResultCache(options.cache).record(
+            path, display_path(str(path)), options.deciding,
+            lambda: _validate_fresh(path, options))
+    return _validate_fresh(path, options)
+
+
+def _validate_fresh(path: Path, options: Options) -> Report:
+    """:func:`validate_path` without the cache."""
+    from teikit.document import load
+    from teikit.loading import set_project_roots
+
+    set_project_roots(tuple(Path(r) for r in options.roots))
     shown = display_path(str(path))
     try:
         doc = load(path)
@@ -123,11 +244,12 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     instead of each growing its own. Engines without ``expect`` are only warmed.
     """
     from teikit.document import load
-    from teikit.validation import validate_document
+    from teikit.loading import set_project_roots
     from teikit.validation.schemas import Settings, plan
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
+    set_project_roots(tuple(Path(r) for r in options.roots))
     step = len(files) // WARM_SAMPLE
     docs = {}
     for i in range(0, step * WARM_SAMPLE, step):
@@ -153,6 +275,26 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
         out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
+
+
+def _warm(files: list[Path], options: Options, results: list[Report | None]) -> None:
+    """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
+
+    The sample is loaded and validated together, so each of its cache entries depends on
+    every file any of them read: more than it needs, never less, and only for 8 files.
+    """
+    from teikit.loading import dependencies
+    from teikit.validation.cache import ResultCache
+
+    with dependencies() as deps:
+        warmed = _warm_up(files, options)
+    cache = ResultCache(options.cache) if options.cache is not None else None
+    for i, report in warmed.items():
+        results[i] = report
+        if cache is not None:
+            key = cache.key(files[i], display_path(str(files[i])), options.deciding)
+            if key is not None:
+                cache.put(key, report, deps - {files[i].resolve()})
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -234,8 +376,7 @@ def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None
     total = len(files)
     results: list[Report | None] = [None] * total
     if one is validate_path:
-        for i, warm in _warm_up(files, options).items():
-            results[i] = warm
+        _warm(files, options, results)
     if options.jobs <= 1 or total <= 1:
         done = sum(r is not None for r in results)
         for i, path in enumerate(files):

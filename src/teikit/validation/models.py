@@ -16,6 +16,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, error
 from teikit.files import is_remote
+from teikit.loading import inside_project
 from teikit.namespaces import RELAXNG as RELAXNG_NS
 from teikit.namespaces import SCHEMATRON_ALL as SCHEMATRON_NS
 from teikit.namespaces import XSD as XSD_NS
@@ -74,6 +75,12 @@ def model_target(model: XmlModel, doc_path: Path | None
         else unquote(model.href)
     base = doc_path.parent if doc_path else Path.cwd()
     path = (base / local) if not Path(local).is_absolute() else Path(local)
+    if not inside_project(path, doc_path):
+        return error("schema:outside-project", f"The xml-model schema {model.href} is outside "
+                     "the project (the working folder, the folders validated and the "
+                     "document's repository); teikit reads a schema a document names only "
+                     "from there. Run teikit from the project folder, or pass the schema "
+                     "with --schema if you trust it.", **where)
     if path.suffix.lower() == ".rnc":
         return error("schema:rnc", f"The xml-model schema {model.href} is RelaxNG compact "
                      "syntax, which teikit does not read; convert it with trang to .rng and "

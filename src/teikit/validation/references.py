@@ -17,16 +17,21 @@ every pointer attribute:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, LoadError, error
-from teikit.loading import TEI_NS, parse_file
+from teikit.loading import TEI_NS, note_dependency, parse_file
 from teikit.locations import file_of, locate
 from teikit.namespaces import XML, clark
+
+if TYPE_CHECKING:
+    from teikit.document import Document
 
 #: Attributes whose values are whitespace-separated lists of pointers (TEI's
 #: att.pointing, att.canonical @ref, att.global.linking, att.global.responsibility,
@@ -70,8 +75,13 @@ def _expand(value: str, patterns: list[tuple[str, str]]) -> str | None:
         except re.error:
             continue
         if m:
-            return re.sub(r"\$(\d)", lambda g, m=m: m.group(int(g.group(1))) or "", replacement)
+            return re.sub(r"\$(\d)", _group_of(m), replacement)
     return None
+
+
+def _group_of(match: re.Match[str]) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement for ``$n``: group ``n`` of ``match`` (empty if unset)."""
+    return lambda ref: match.group(int(ref.group(1))) or ""
 
 
 @lru_cache(maxsize=64)
@@ -85,9 +95,9 @@ def _external_ids(path: Path, mtime_ns: int) -> frozenset[str] | LoadError:
 
 
 class _Checker:
-    def __init__(self, doc: object) -> None:
-        self.tree: etree._ElementTree = doc.tree  # type: ignore[attr-defined]
-        path = doc.path  # type: ignore[attr-defined]
+    def __init__(self, doc: Document) -> None:
+        self.tree: etree._ElementTree = doc.tree
+        path = doc.path
         self.default_file = str(path) if path else ""
         root = self.tree.getroot()
         self.ids = _ids(root)
@@ -108,7 +118,7 @@ class _Checker:
         return self.found
 
     def _report(self, rule: str, el: etree._Element, message: str) -> None:
-        self.found.append(error(rule, message, **locate(el, self.default_file)))  # type: ignore[arg-type]
+        self.found.append(error(rule, message, **locate(el, self.default_file)))
 
     def _duplicates(self) -> None:
         seen: dict[str, etree._Element] = {}
@@ -168,6 +178,7 @@ class _Checker:
         if not own:
             return  # a document built in memory: relative pointers have no base
         target = (Path(own).parent / unquote(file_part)).resolve()
+        note_dependency(target)  # read once per process below: the cache must still know
         if not target.exists():
             hint = (f" An element here has xml:id=\"{file_part}\": did you mean "
                     f"'#{file_part}'?" if file_part in self.ids else "")
@@ -190,6 +201,6 @@ class _Checker:
                          "pointer.")
 
 
-def check(doc: object) -> list[Diagnostic]:
+def check(doc: Document) -> list[Diagnostic]:
     """Every dangling, undeclared or duplicated reference in ``doc``, located."""
     return _Checker(doc).run()

@@ -28,10 +28,6 @@ Abstract rules (``extends``), abstract patterns (``is-a`` with ``sch:param``),
 
 from __future__ import annotations
 
-import hashlib
-import re
-import threading
-from collections.abc import Callable
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
@@ -41,16 +37,16 @@ from lxml import etree
 
 from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
-from teikit.files import is_remote
 from teikit.locations import display_path, element_at, locate
 from teikit.namespaces import (
     RELAXNG,
     SCHEMATRON,
     SCHEMATRON_OLD,
     TEIKIT_SCHEMATRON_RESULT,
-    XSD,
     XSLT,
 )
+from teikit.validation.compiled import compiled
+from teikit.validation.schematron_compiler import Compiler, is_sch
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -85,290 +81,6 @@ def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
                                                          f"{{{OLD}}}phase"))
 
 
-def _literal(value: str) -> Callable[[re.Match[str]], str]:
-    """A ``re.sub`` replacement that inserts ``value`` as is (no backslash escapes)."""
-    return lambda _match: value
-
-
-def _is_sch(el: Any, local: str | None = None) -> bool:
-    if not isinstance(el.tag, str):
-        return False
-    qn = etree.QName(el)
-    return qn.namespace in SCH_NAMESPACES and (local is None or qn.localname == local)
-
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
-
-
-def _children(el: etree._Element, local: str) -> list[etree._Element]:
-    return [c for c in el if _is_sch(c, local)]
-
-
-class _Compiler:
-    """Builds the XSLT 3.0 stylesheet for one schema and one phase.
-
-    Kept separate from :class:`Schematron` so that the (rather long) generation logic
-    is one readable unit and the public class only caches and runs.
-    """
-
-    def __init__(self, schema: etree._Element, source: str, phase: str) -> None:
-        self.schema = schema
-        self.source = source
-        self.phase = phase
-        self.namespaces: dict[str, str] = {}
-        self.diagnostics_by_id: dict[str, etree._Element] = {}
-        self.mode_count = 0
-
-    # -- preparation -------------------------------------------------------------------
-
-    def _fail(self, message: str, el: etree._Element | None = None) -> TeikitError:
-        line = el.sourceline if el is not None and el.sourceline else 0
-        diag = error("sch:schema-invalid", message, file=self.source, line=line, column=0)
-        return TeikitError(f"{self.source}:{line}: {message}", diag)
-
-    def _collect_namespaces(self) -> None:
-        # in-scope declarations on rules first (ODD-generated RNG relies on them), then
-        # sch:ns, which wins: it is the documented way to bind a prefix
-        for el in self.schema.iter():
-            if _is_sch(el, "rule") or _is_sch(el, "pattern"):
-                for prefix, uri in (el.nsmap or {}).items():
-                    if prefix and prefix not in ("xsl", "xml") and uri not in SCH_NAMESPACES:
-                        self.namespaces.setdefault(prefix, uri)
-        for ns in self.schema.iter(f"{{{ISO}}}ns", f"{{{OLD}}}ns"):
-            ns_prefix, ns_uri = ns.get("prefix"), ns.get("uri")
-            if not ns_prefix or ns_uri is None:
-                raise self._fail("sch:ns needs both @prefix and @uri.", ns)
-            self.namespaces[ns_prefix] = ns_uri
-        self.namespaces.setdefault("xs", XSD)
-
-    def _expand_abstract_patterns(self) -> None:
-        """Instantiate ``<pattern is-a="…">`` from abstract patterns by substituting
-        ``$param`` in every query attribute, as ISO 19757-3 §6.3 describes."""
-        patterns = [p for p in self.schema.iter(f"{{{ISO}}}pattern", f"{{{OLD}}}pattern")]
-        abstract = {p.get("id"): p for p in patterns if p.get("abstract") == "true"}
-        for p in patterns:
-            base_id = p.get("is-a")
-            if not base_id:
-                continue
-            base = abstract.get(base_id)
-            if base is None:
-                raise self._fail(f"pattern is-a='{base_id}' names no abstract pattern.", p)
-            params = {q.get("name", ""): q.get("value", "") for q in _children(p, "param")}
-            inst = deepcopy(base)
-            inst.attrib.pop("abstract", None)
-            if p.get("id"):
-                inst.set("id", p.get("id", ""))
-            else:
-                inst.attrib.pop("id", None)
-            names = sorted(params, key=len, reverse=True)
-            for el in inst.iter():
-                if not isinstance(el.tag, str):
-                    continue
-                for attr in ("context", "test", "select", "value", "path", "subject"):
-                    text = el.get(attr)
-                    if text is None:
-                        continue
-                    for name in names:
-                        value = params[name]
-                        text = re.sub(rf"\${re.escape(name)}(?![\w.-])",
-                                      _literal(value), text)
-                    el.set(attr, text)
-            parent = p.getparent()
-            if parent is not None:
-                parent.replace(p, inst)
-        for p in abstract.values():
-            parent = p.getparent()
-            if parent is not None:
-                parent.remove(p)
-
-    def _active_patterns(self) -> tuple[list[etree._Element], list[etree._Element]]:
-        """The patterns the phase activates, and the phase's own lets."""
-        patterns = [p for p in self.schema.iter(f"{{{ISO}}}pattern", f"{{{OLD}}}pattern")
-                    if p.get("abstract") != "true"]
-        phase = self.phase
-        if phase == "#DEFAULT":
-            phase = self.schema.get("defaultPhase") or "#ALL"
-        if phase == "#ALL":
-            return patterns, []
-        for ph in self.schema.iter(f"{{{ISO}}}phase", f"{{{OLD}}}phase"):
-            if ph.get("id") == phase:
-                wanted = {a.get("pattern") for a in _children(ph, "active")}
-                return [p for p in patterns if p.get("id") in wanted], _children(ph, "let")
-        raise self._fail(f"No sch:phase with id '{phase}'; use #ALL, #DEFAULT or one of "
-                         + ", ".join(repr(p.get("id")) for p in
-                                     self.schema.iter(f"{{{ISO}}}phase")) + ".")
-
-    # -- generation --------------------------------------------------------------------
-
-    def _x(self, parent: etree._Element, local: str, **attrs: str) -> etree._Element:
-        el = etree.SubElement(parent, f"{{{XSL}}}{local}")
-        for key, value in attrs.items():
-            el.set(key.rstrip("_").replace("_", "-"), value)
-        return el
-
-    def _let(self, parent: etree._Element, let: etree._Element, *, param: bool = False,
-             tunnel: bool = False) -> None:
-        name = let.get("name")
-        if not name:
-            raise self._fail("sch:let needs a @name.", let)
-        kind = "param" if param else "variable"
-        attrs: dict[str, str] = {"name": name}
-        if tunnel:
-            attrs["tunnel"] = "yes"
-        if not param:
-            if let.get("as"):
-                attrs["as"] = let.get("as", "")
-            if let.get("value") is not None:
-                attrs["select"] = let.get("value", "")
-        el = self._x(parent, kind, **attrs)
-        if not param and let.get("value") is None:
-            for child in let:  # a let with content: the content is the value
-                el.append(deepcopy(child))
-            el.text = let.text
-
-    def _message(self, parent: etree._Element, node: etree._Element) -> None:
-        """Copy an assertion's mixed content as XSLT that builds its text."""
-        if node.text:
-            self._x(parent, "text").text = node.text
-        for child in node:
-            if isinstance(child.tag, str) and _is_sch(child, "value-of"):
-                self._x(parent, "value-of", select=child.get("select", "."))
-            elif isinstance(child.tag, str) and _is_sch(child, "name"):
-                path = child.get("path")
-                self._x(parent, "value-of", select=f"name({path})" if path else "name(.)")
-            elif isinstance(child.tag, str):
-                self._message(parent, child)  # emph, dir, span, foreign: their text
-            if child.tail:
-                self._x(parent, "text").text = child.tail
-        if _is_sch(node, "assert") or _is_sch(node, "report"):
-            for ref in (node.get("diagnostics") or "").split():
-                diag = self.diagnostics_by_id.get(ref)
-                if diag is None:
-                    raise self._fail(f"@diagnostics names '{ref}', which no sch:diagnostic "
-                                     "declares.", node)
-                self._x(parent, "text").text = " "
-                self._message(parent, diag)
-
-    def _rule_body(self, rule: etree._Element, rules_by_id: dict[str, etree._Element]
-                   ) -> list[etree._Element]:
-        """The rule's lets and assertions, with ``sch:extends`` expanded in place."""
-        body: list[etree._Element] = []
-        for child in rule:
-            if not isinstance(child.tag, str) or not _is_sch(child):
-                continue
-            if _local(child) == "extends":
-                if child.get("href"):
-                    raise self._fail("sch:extends/@href (external rules) is not supported; "
-                                     "copy the rule into this schema.", child)
-                base = rules_by_id.get(child.get("rule", ""))
-                if base is None:
-                    raise self._fail(f"sch:extends names '{child.get('rule')}', which no "
-                                     "abstract rule declares.", child)
-                body.extend(self._rule_body(base, rules_by_id))
-            elif _local(child) in ("let", "assert", "report"):
-                body.append(child)
-        return body
-
-    def build(self) -> tuple[str, dict[str, str]]:
-        """The stylesheet text and the mapping from assertion code to rule code."""
-        for inc in list(self.schema.iter(f"{{{ISO}}}include", f"{{{OLD}}}include")):
-            self._include(inc)
-        self._expand_abstract_patterns()
-        self._collect_namespaces()
-        binding = (self.schema.get("queryBinding") or "xslt").lower()
-        if binding not in {"xslt", "xslt2", "xslt3", "xpath", "xpath2", "xpath3", "xpath31"}:
-            raise self._fail(f"queryBinding '{binding}' is not supported; teikit runs "
-                             "xslt, xslt2, xslt3 and xpath 1–3.1 on Saxon.", self.schema)
-        self.diagnostics_by_id = {d.get("id", ""): d for d in self.schema.iter(
-            f"{{{ISO}}}diagnostic", f"{{{OLD}}}diagnostic")}
-        patterns, phase_lets = self._active_patterns()
-
-        nsmap = {"xsl": XSL, **{p: u for p, u in self.namespaces.items() if p != "xsl"}}
-        sheet = etree.Element(f"{{{XSL}}}stylesheet", nsmap=nsmap)
-        sheet.set("version", "3.0")
-        sheet.set("exclude-result-prefixes", "#all")
-        self._x(sheet, "output", method="xml", indent="no")
-        # foreign XSLT the schema carries (functions and keys), as ISO allows for xslt*
-        for foreign in self.schema:
-            if isinstance(foreign.tag, str) and etree.QName(foreign).namespace == XSL:
-                sheet.append(deepcopy(foreign))
-        for let in _children(self.schema, "let") + phase_lets:
-            self._let(sheet, let)
-
-        codes: dict[str, str] = {}
-        root_template = self._x(sheet, "template", match="/")
-        results = etree.SubElement(root_template, f"{{{_RESULT}}}results", nsmap={
-            None: _RESULT})
-        for p_index, pattern in enumerate(patterns, start=1):
-            mode = f"p{p_index}"
-            self._x(sheet, "mode", name=mode, on_no_match="shallow-skip")
-            lets = _children(pattern, "let")
-            scope = self._x(results, "for-each", select=".")
-            for let in lets:
-                self._let(scope, let)
-            apply = self._x(scope, "apply-templates", select=".", mode=mode)
-            for let in lets:
-                self._x(apply, "with-param", name=let.get("name", ""),
-                        select=f"${let.get('name')}", tunnel="yes")
-            rules = _children(pattern, "rule")
-            rules_by_id = {r.get("id", ""): r for r in self.schema.iter(
-                f"{{{ISO}}}rule", f"{{{OLD}}}rule") if r.get("abstract") == "true"}
-            concrete = [r for r in rules if r.get("abstract") != "true"]
-            for r_index, rule in enumerate(concrete, start=1):
-                context = rule.get("context")
-                if not context:
-                    raise self._fail("sch:rule needs a @context.", rule)
-                template = self._x(sheet, "template", match=context, mode=mode,
-                                   priority=str(len(concrete) - r_index + 1))
-                for let in lets:
-                    self._let(template, let, param=True, tunnel=True)
-                a_index = 0
-                for item in self._rule_body(rule, rules_by_id):
-                    if _local(item) == "let":
-                        self._let(template, item)
-                        continue
-                    a_index += 1
-                    code = (item.get("id") or rule.get("id") or pattern.get("id")
-                            or f"p{p_index}-r{r_index}-a{a_index}")
-                    key = f"{mode}.{r_index}.{a_index}"
-                    codes[key] = code
-                    test = item.get("test")
-                    if test is None:
-                        raise self._fail(f"sch:{_local(item)} needs a @test.", item)
-                    cond = f"not({test})" if _local(item) == "assert" else f"({test})"
-                    when = self._x(template, "if", test=cond)
-                    out = etree.SubElement(when, f"{{{_RESULT}}}failed-assert")
-                    out.set("key", key)
-                    out.set("role", item.get("role") or rule.get("role") or "")
-                    subject = item.get("subject") or rule.get("subject")
-                    out.set("location", f"{{path(({subject})[1])}}" if subject
-                            else "{path()}")
-                    self._message(out, item)
-                self._x(template, "apply-templates", select="@*|node()", mode="#current")
-        return etree.tostring(sheet, encoding="unicode"), codes
-
-    def _include(self, inc: etree._Element) -> None:
-        from teikit.loading import parse_file
-
-        href = inc.get("href", "")
-        if is_remote(href):
-            raise self._fail(f"sch:include of '{href}' would reach the network; include "
-                             "local files only.", inc)
-        target = Path(self.source).parent / href.removeprefix("file:").split("#")[0]
-        try:
-            included = parse_file(target, require_tei=False).getroot()
-        except TeikitError as exc:
-            raise self._fail(f"sch:include of '{href}' failed: {exc}", inc) from None
-        parent = inc.getparent()
-        if parent is not None:
-            parent.replace(inc, included)
-
-
-_cache: dict[tuple[str, str, str, str], Schematron] = {}
-_cache_lock = threading.Lock()
-
-
 class Schematron:
     """One compiled Schematron schema (one phase); thread-safe to :meth:`validate`.
 
@@ -383,7 +95,7 @@ class Schematron:
         self.xslt = xslt
         self._codes = codes
         try:
-            self._stylesheet = saxon.compile_text(xslt, source)
+            self._stylesheet = saxon.compile_text(xslt, source, untrusted=True)
         except saxon.CompileError as exc:
             message = (f"The Schematron schema {source} does not compile as XSLT 3.0: "
                        f"{exc.detail}. Check the XPath in its @context/@test/@value.")
@@ -418,14 +130,9 @@ class Schematron:
     def _cached(cls, path: Path, phase: str, kind: str) -> Schematron:
         from teikit.loading import read_file
 
-        data = read_file(path)
-        key = (str(path.resolve()), hashlib.sha256(data).hexdigest(), phase, kind)
-        with _cache_lock:
-            found = _cache.get(key)
-            if found is None:
-                found = cls._build(path, data, phase, kind)
-                _cache[key] = found
-            return found
+        return compiled(f"schematron-{kind}", path,
+                        lambda data: cls._build(path, data, phase, kind), phase,
+                        read=read_file)
 
     @classmethod
     def _build(cls, path: Path, data: bytes, phase: str, kind: str) -> Schematron:
@@ -435,12 +142,12 @@ class Schematron:
         root = parse_bytes(data, source, require_tei=False).getroot()
         if kind == "rng":
             root = _schema_from_rng(root)
-        elif not _is_sch(root, "schema"):
+        elif not is_sch(root, "schema"):
             message = (f"{source} is not an ISO Schematron schema: its root is "
                        f"<{etree.QName(root).localname}>, not <sch:schema> in {ISO}.")
             raise TeikitError(message, error("sch:schema-invalid", message, file=source,
                                              line=root.sourceline or 0))
-        xslt, codes = _Compiler(root, source, phase).build()
+        xslt, codes = Compiler(root, source, phase).build()
         return cls(source, xslt, codes)
 
     @classmethod
@@ -450,7 +157,7 @@ class Schematron:
         from teikit.loading import parse_bytes
 
         root = parse_bytes(text.encode("utf-8"), source, require_tei=False).getroot()
-        xslt, codes = _Compiler(root, source, phase).build()
+        xslt, codes = Compiler(root, source, phase).build()
         return cls(source, xslt, codes)
 
     def validate(self, doc: Document) -> list[Diagnostic]:
@@ -502,11 +209,11 @@ def _schema_from_rng(rng: etree._Element) -> etree._Element:
     schema = etree.Element(f"{{{ISO}}}schema", nsmap={"sch": ISO})
     schema.set("queryBinding", "xslt2")
     for el in rng.iter():
-        if not isinstance(el.tag, str) or not _is_sch(el):
+        if not isinstance(el.tag, str) or not is_sch(el):
             continue
-        if _local(el) not in ("ns", "pattern", "diagnostics"):
+        if etree.QName(el).localname not in ("ns", "pattern", "diagnostics"):
             continue
-        if any(_is_sch(a) for a in el.iterancestors()):
+        if any(is_sch(a) for a in el.iterancestors()):
             continue  # nested inside an already collected Schematron element
         copy = deepcopy(el)  # keeps in-scope namespaces, which rules rely on
         if etree.QName(copy).namespace == OLD:

@@ -10,8 +10,8 @@ group and suppress them.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import xmlschema
 from lxml import etree
@@ -23,8 +23,10 @@ from xmlschema.validators.exceptions import (
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import locate
+from teikit.validation.compiled import compiled
 
-_CACHE: dict[tuple[str, str], XSD] = {}
+if TYPE_CHECKING:
+    from teikit.document import Document
 
 
 def _rule(exc: XMLSchemaValidationError) -> str:
@@ -68,47 +70,51 @@ class XSD:
         entities are defused: a schema is input too.
         """
         p = Path(path).resolve()
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise TeikitError(f"Cannot read the XML Schema {path}: {exc.strerror}.") from None
-        key = (str(p), hashlib.sha256(data).hexdigest())
-        cached = _CACHE.get(key)
-        if cached is not None:
-            return cached
-        try:
-            schema = xmlschema.XMLSchema(str(p), allow="sandbox", defuse="always")
-        except (xmlschema.XMLSchemaException, etree.LxmlError, OSError, ValueError) as exc:
-            first = " ".join(str(exc).split())[:300]
-            raise TeikitError(f"The XML Schema {path} cannot be compiled: {first}") from None
-        compiled = cls(schema, p)
-        _CACHE[key] = compiled
-        return compiled
 
-    def validate(self, doc: object) -> list[Diagnostic]:
+        def build(_data: bytes) -> XSD:
+            try:
+                schema = xmlschema.XMLSchema(str(p), allow="sandbox", defuse="always")
+            except (xmlschema.XMLSchemaException, etree.LxmlError, OSError,
+                    ValueError) as exc:
+                first = " ".join(str(exc).split())[:300]
+                message = f"The XML Schema {path} cannot be compiled: {first}"
+                raise TeikitError(message, error("xsd:schema-invalid", message,
+                                                 file=str(path))) from None
+            return cls(schema, p)
+
+        try:
+            return compiled("xsd", p, build)
+        except OSError as exc:
+            message = f"Cannot read the XML Schema {path}: {exc.strerror}."
+            raise TeikitError(message, error("xsd:schema-invalid", message, file=str(path))
+                              ) from None
+
+    def validate(self, doc: Document) -> list[Diagnostic]:
         """Every schema violation in ``doc``, located at the offending element."""
-        tree: etree._ElementTree = doc.tree  # type: ignore[attr-defined]
-        path = doc.path  # type: ignore[attr-defined]
+        tree = doc.tree
+        path = doc.path
         default_file = str(path) if path else ""
         found: list[Diagnostic] = []
         # The tree was read by teikit's safe loader; wrapping it in a resource that may
         # open nothing keeps xmlschema from following xsi:schemaLocation or anything else.
-        resource = xmlschema.XMLResource(tree, allow="none", defuse="always")
+        # (lxml trees are what XMLResource expects at run time; its stubs name ElementTree)
+        resource = xmlschema.XMLResource(cast(Any, tree), allow="none", defuse="always")
         try:
             errors = list(self.schema.iter_errors(resource, use_location_hints=False))
         except (xmlschema.XMLSchemaException, RecursionError, ValueError) as exc:
             raise TeikitError(f"The XML Schema {self.path} could not be applied to "
                               f"{default_file or 'the document'}: "
                               f"{' '.join(str(exc).split())[:300]}") from None
-        for exc in errors:
-            elem = exc.elem
+        for problem in errors:
+            elem: Any = problem.elem  # an lxml element here (the tree is lxml)
             if isinstance(elem, etree._Element):
                 where = locate(elem, default_file)
             else:
-                where = {"file": default_file, "line": getattr(exc, "sourceline", 0) or 0,
-                         "column": 0, "xpath": exc.path or ""}
-            message = _message(exc)
-            if exc.path and exc.path not in message:
-                message = f"{message} (at {exc.path})"
-            found.append(error(_rule(exc), message, **where))  # type: ignore[arg-type]
+                where = {"file": default_file,
+                         "line": getattr(problem, "sourceline", 0) or 0,
+                         "column": 0, "xpath": problem.path or ""}
+            message = _message(problem)
+            if problem.path and problem.path not in message:
+                message = f"{message} (at {problem.path})"
+            found.append(error(_rule(problem), message, **where))
         return found

@@ -17,6 +17,9 @@ from conftest import ROOT, SHARED, require_command
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import mutations  # noqa: E402
 
+#: Corpus-wide and live-jing comparisons: minutes of JVM and tei_all work, not the quick loop.
+pytestmark = pytest.mark.slow
+
 
 def _jing_baseline() -> dict[str, bool]:
     """jing's verdict (valid?) for each RusDraCor play, from the corpus's own table."""

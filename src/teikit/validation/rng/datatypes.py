@@ -18,6 +18,7 @@ from functools import cache
 from typing import NamedTuple
 
 from elementpath.regex import translate_pattern
+from lxml import etree
 
 from teikit.validation.rng.patterns import Datatype
 
@@ -34,9 +35,14 @@ _TIME = r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?|24:00:00(\.0+)?"
 
 
 class Context(NamedTuple):
-    """What a value is read in: the element's in-scope namespaces (for QName)."""
+    """What a value is read in: the element, whose in-scope namespaces a QName
+    value needs (looked up only then: lxml builds the map on each request)."""
 
-    namespaces: Mapping[str | None, str]
+    element: etree._Element | None = None
+
+    @property
+    def namespaces(self) -> Mapping[str | None, str]:
+        return self.element.nsmap if self.element is not None else {}
 
 
 class Kind(NamedTuple):
@@ -95,8 +101,8 @@ _TYPES: dict[str, Kind] = {
     "dateTime": Kind(f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T({_TIME}){_TZ}",
                      "an ISO 8601 date and time such as 1843-07-10T14:30:00"),
     "time": Kind(f"({_TIME}){_TZ}", "a time such as 14:30:00"),
-    "gYear": Kind(f"{_YEAR}{_TZ}", "a year of four digits such as 1843"),
     "gYearMonth": Kind(f"{_YEAR}-(0[1-9]|1[0-2]){_TZ}", "a year and month such as 1843-07"),
+    "gYear": Kind(f"{_YEAR}{_TZ}", "a year of four digits such as 1843"),
     "gMonth": Kind(f"--(0[1-9]|1[0-2]){_TZ}", "a month such as --07"),
     "gMonthDay": Kind(f"--(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]){_TZ}",
                       "a month and day such as --07-10"),
@@ -201,6 +207,13 @@ def describe(dt: Datatype) -> str:
                       "minLength": f" of at least {arg} characters",
                       "maxLength": f" of at most {arg} characters"}[name]
     return words
+
+
+def rank(dt: Datatype) -> int:
+    """Where ``dt`` stands in a list of alternatives: the order of :data:`_TYPES`
+    (a full date before a year and month before a year alone), unknown types last."""
+    names = list(_TYPES)
+    return names.index(dt.name) if dt.name in names else len(names)
 
 
 def is_id_type(dt: Datatype) -> str:

@@ -34,6 +34,7 @@ class Derivatives:
         self._mixed: dict[Pattern, Pattern] = {}
         self._found: dict[QName, Pattern] = {}
         self._kinds: dict[Pattern, tuple[bool, bool]] = {}
+        self._values: dict[tuple[Pattern, str], Pattern] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -245,10 +246,22 @@ class Derivatives:
 
     def after_value(self, p: Pattern, value: str, cx: Context) -> Pattern:
         """After an attribute's name (``after(value pattern, rest)``), its value: the
-        rest when the value fits, else ``notAllowed``."""
+        rest when the value fits, else ``notAllowed``. Memoised per value: a corpus
+        repeats its attribute values; a value with a colon may be a QName, whose
+        meaning depends on the element's namespaces, so it is not memoised."""
+        if ":" in value:
+            return self._after_value(p, value, cx)
+        key = (p, value)
+        found = self._values.get(key)
+        if found is None:
+            found = self._after_value(p, value, cx)
+            self._values[key] = found
+        return found
+
+    def _after_value(self, p: Pattern, value: str, cx: Context) -> Pattern:
         b = self.b
         if p.kind is Kind.CHOICE:
-            return self._each(p, lambda x: self.after_value(x, value, cx))
+            return self._each(p, lambda x: self._after_value(x, value, cx))
         if p.kind is Kind.AFTER:
             assert p.left is not None and p.right is not None
             return p.right if self.value_matches(p.left, value, cx) else b.not_allowed
@@ -338,4 +351,5 @@ class Derivatives:
     def size(self) -> int:
         """How many derivatives are memoised: a long-running process starts afresh
         past a bound rather than grow without one."""
-        return len(self._open) + len(self._att) + len(self._close) + len(self._end)
+        return (len(self._open) + len(self._att) + len(self._close) + len(self._end)
+                + len(self._values))

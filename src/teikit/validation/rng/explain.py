@@ -9,13 +9,15 @@ datatype in words with an example. Names keep the document's prefixes.
 
 from __future__ import annotations
 
+from functools import cache
+
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, error
 from teikit.locations import locate
-from teikit.validation.rng.datatypes import describe
+from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
-from teikit.validation.rng.patterns import XML_NS, Kind, Pattern, QName
+from teikit.validation.rng.patterns import XML_NS, Datatype, Kind, Pattern, QName
 from teikit.validation.rng.positions import Positions
 from teikit.validation.rng.validator import Finding
 
@@ -61,9 +63,15 @@ def distance(a: str, b: str) -> int:
 
 
 def suggestion(wrong: str, candidates: list[str]) -> str | None:
+    """See :func:`_suggestion` (cached: a misspelling repeats through a file)."""
+    return _suggestion(wrong, tuple(candidates))
+
+
+@cache
+def _suggestion(wrong: str, candidates: tuple[str, ...]) -> str | None:
     """The candidate ``wrong`` is probably a slip for: the nearest within a small
-    edit distance (1 for short names, 2 from six letters), else None."""
-    limit = 1 if len(wrong) < 6 else 2
+    edit distance (none but case below three letters, 1 below six, else 2), else None."""
+    limit = 0 if len(wrong) < 3 else 1 if len(wrong) < 6 else 2
     scored = sorted((distance(wrong, c), len(c), c) for c in candidates
                     if c != wrong and abs(len(c) - len(wrong)) <= limit)
     if scored and scored[0][0] <= limit:
@@ -85,6 +93,10 @@ def _article(names: list[str]) -> str:
     if len(names) != 1:
         return ""
     return "an " if names[0].lstrip("<@").lower()[:1] in "aeiou" else "a "
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _and(items: list[str]) -> str:
@@ -128,6 +140,11 @@ class Explainer:
 
     def _message(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
+        if f.kind == "in-unknown":
+            parent = f.other if f.other is not None else el
+            return (f"<{shown_element(f.name or QName('', ''), el)}> cannot stand here: it "
+                    f"is inside <{shown_element(QName(*_split(parent.tag)), parent)}>, which "
+                    "is not an element of this schema.", [])
         if f.kind in ("unknown", "elsewhere", "not-yet", "incomplete", "text"):
             return self._content(f)
         if f.kind == "attribute" and f.code == "rng:attribute-missing":
@@ -256,8 +273,9 @@ class Explainer:
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
             return f"{said}: use one of {_listing(forms, '{}')}.", sorted(values)
-        words = " or ".join(sorted(set(kinds)) + ([f"one of {', '.join(forms)}"]
-                                                   if forms else []))
+        options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"]
+                                                 if forms else [])
+        words = _or(options)
         return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
 
     def _ids(self, f: Finding) -> tuple[str, list[str]]:
@@ -278,7 +296,7 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
     """The closed values and the datatype descriptions of the value patterns a
     state expected (the left sides of its ``after`` patterns)."""
     values: set[str] = set()
-    kinds: list[str] = []
+    found: list[Datatype] = []
     todo: list[Pattern | None] = [state]
     seen: set[int] = set()
     while todo:
@@ -289,18 +307,21 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
         if p.kind is Kind.VALUE:
             values.add(p.value)
         elif p.kind is Kind.DATA and p.datatype is not None:
-            kinds.append(describe(p.datatype))
+            found.append(p.datatype)
         elif p.kind is Kind.LIST:
-            kinds.append("a list of values separated by spaces")
+            found.append(Datatype("", "list"))
         elif p.kind is Kind.TEXT:
-            kinds.append("any text")
+            found.append(Datatype("", "string"))
         elif p.kind is Kind.CHOICE:
             todo.extend(p.alternatives)
         elif p.kind is Kind.AFTER:
             todo.append(p.left)
         elif p.kind in (Kind.GROUP, Kind.INTERLEAVE, Kind.ONE_OR_MORE):
             todo.extend((p.left, p.right))
-    return values, kinds
+    # the commonest form first (a full date before a year alone), each said once
+    found.sort(key=rank)
+    return values, [describe(dt) if dt.name != "list" else
+                    "a list of values separated by spaces" for dt in found]
 
 
 def _split(clark: object) -> tuple[str, str]:

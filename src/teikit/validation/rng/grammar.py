@@ -217,6 +217,18 @@ class Grammar:
         out.append(f"</{self._tag('grammar')}>")
         return "".join(out).encode("utf-8")
 
+    def declared_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The element and attribute names (Clark) the schema declares by name
+        anywhere: a document name outside them is an error unless a wildcard takes it."""
+        attributes: set[str] = set()
+        todo = [*self.start_tree, *(k for d in (self.defines or {}).values() for k in d.tree)]
+        while todo:
+            node = todo.pop()
+            if node[0] == "attribute" and node[5]:
+                attributes.add(node[5])
+            todo.extend(node[4])
+        return frozenset(self.elements or {}), frozenset(attributes)
+
     def defines_of(self, element: str) -> tuple[str, ...]:
         """The defines declaring element ``element`` (Clark name), if any."""
         assert self.elements is not None

@@ -20,6 +20,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import element_at_line, file_of, locate
+from teikit.namespaces import XML
 from teikit.validation.rng import positions
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.explain import Explainer
@@ -70,6 +71,9 @@ _by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
 UNION_LIMIT = 250
+#: Elements up to which a document is walked before a grammar is compiled for its names
+#: (a compile costs ~0.1 s, the walk ~20 µs an element).
+WALK_FIRST = 3000
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
 
@@ -102,6 +106,7 @@ class RelaxNG:
         #: None until first needed, False when the builder does not take the schema.
         self._derivs: Derivatives | None | bool = None
         self._walk_lock = threading.Lock()
+        self._declared: tuple[frozenset[str], frozenset[str]] | None = None
         self._lock = threading.Lock()
         self._met: frozenset[str] = frozenset()
         self._met_attrs: frozenset[str] = frozenset()
@@ -230,6 +235,16 @@ class RelaxNG:
                 return []
         present, attrs = _names(doc.root)
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
+            if widest is not None and (self._strangers(present, attrs) or _size(
+                    doc.root) <= WALK_FIRST):
+                # The widest grammar failed and this document has names it lacks:
+                # invalid, or valid with new names. A name the schema declares nowhere
+                # is almost surely an error, and a small document is walked faster than
+                # a grammar compiles: the walk tells, and a compile follows only if it
+                # finds nothing.
+                found = self._explain(doc)
+                if found:
+                    return found
             entries = self._check(self._covering(present, attrs), doc.tree)
             if entries is None:
                 return []
@@ -241,6 +256,17 @@ class RelaxNG:
         # on which documents this process happened to validate before
         own = self._check(self._validator(present), doc.tree)
         return _diagnostics(own or entries or [], doc)
+
+    def _strangers(self, present: frozenset[str], attrs: frozenset[str]) -> bool:
+        """Whether the document uses an element name in a namespace the schema
+        declares elements in, or an unqualified or ``xml:`` attribute name, that the
+        schema declares nowhere (wildcards aside)."""
+        if self._declared is None:
+            self._declared = self._grammar.declared_names()
+        elements, attributes = self._declared
+        spaces = {_namespace(e) for e in elements}
+        return any(e not in elements and _namespace(e) in spaces for e in present) or any(
+            a not in attributes and _namespace(a) in ("", XML) for a in attrs)
 
     # -- explanation ------------------------------------------------------------------
 
@@ -284,6 +310,16 @@ def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
     found = root.xpath("//@*")
     attrs = frozenset(map(attrgetter("attrname"), found if isinstance(found, list) else []))
     return tags, attrs
+
+
+def _size(root: etree._Element) -> int:
+    """How many elements the document has, counted by libxml2."""
+    found = root.xpath("count(//*)")
+    return int(found) if isinstance(found, float) else 0
+
+
+def _namespace(clark: str) -> str:
+    return clark[1:].partition("}")[0] if clark.startswith("{") else ""
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:

@@ -17,6 +17,7 @@ names that would have fitted); :mod:`.explain` words them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from lxml import etree
 
@@ -48,8 +49,10 @@ class Finding:
     other: etree._Element | None = None
 
 
+@cache
 def qname(clark: str) -> QName:
-    """A Clark name (``{ns}local``) as a :class:`QName`."""
+    """A Clark name (``{ns}local``) as a :class:`QName` (cached: a document repeats
+    its few dozen names thousands of times)."""
     if clark.startswith("{"):
         ns, _, local = clark[1:].partition("}")
         return QName(ns, local)
@@ -91,26 +94,52 @@ class Walk:
 
     def element(self, el: etree._Element, state: Pattern) -> Pattern:
         """Walk ``el`` from ``state``; the state after its end tag."""
-        name = qname(el.tag)
+        name = qname(str(el.tag))
         opened = self.start_tag_open(el, name, state)
-        if opened is None:
-            return state  # an element the schema does not know: skipped, as if absent
-        state = opened
-        cx = Context(el.nsmap)
+        if opened is None:  # an element the schema does not know: as if absent
+            self.unknown(el)
+            return state
+        return self.inside(el, name, opened)
+
+    def unknown(self, el: etree._Element) -> None:
+        """The content of an element the schema does not know: each known child is
+        checked against its own definition and, as jing does, reported at its end
+        tag as standing where it cannot (its parent is unknown); the rest is skipped."""
+        d = self.d
+        for child in el.iterchildren(etree.Element):
+            name = qname(str(child.tag))
+            found = d.find_element(name)
+            if found.kind is Kind.NOT_ALLOWED:
+                self.unknown(child)
+                continue
+            count = len(self.findings)
+            after = self.inside(child, name, d.b.after(found, d.b.empty))
+            incomplete = any(f.element is child and f.kind == "incomplete"
+                             for f in self.findings[count:])
+            if after.kind is not Kind.NOT_ALLOWED and not incomplete:
+                self.had_error = True
+                self.findings.append(Finding("rng:element-not-allowed", child, "end",
+                                             "in-unknown", name, other=el))
+
+    def inside(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
+        """Walk ``el`` from the state after its start tag opened; the state after
+        its end tag."""
+        cx = Context(el)
         for key, value in el.attrib.items():
             state = self.attribute(el, qname(str(key)), str(value), state, cx)
         state = self.start_tag_close(el, name, state)
         typed = self.d.typed(state)
-        text: list[str] = [el.text or ""]
+        text = el.text or ""
         for child in el:
             if not isinstance(child.tag, str):  # comments and PIs do not split text
-                text.append(child.tail or "")
+                text += child.tail or ""
                 continue
-            state = self.text(el, "".join(text), state, before=child)
-            text = [child.tail or ""]
+            if text and not text.isspace():
+                state = self.text(el, text, state, before=child)
+            text = child.tail or ""
             state = self.element(child, state)
             typed = False
-        content = "".join(text)
+        content = text
         if typed:
             return self.typed_text(el, name, content, state, cx)
         state = self.text(el, content, state, before=None)
@@ -181,7 +210,7 @@ class Walk:
             return nxt
         at, where = (before, "before-start") if before is not None else (el, "before-end")
         self._report(state, Finding("rng:text-not-allowed", at, where, "text", qname(
-            el.tag), _start_names(state), value=text.strip(), state=state, other=el))
+            str(el.tag)), _start_names(state), value=text.strip(), state=state, other=el))
         return state
 
     def typed_text(self, el: etree._Element, name: QName, text: str, state: Pattern,

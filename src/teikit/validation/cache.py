@@ -1,0 +1,282 @@
+"""A result cache for validation: a re-run over an unchanged corpus reads, it does not work.
+
+Why a manifest and not a key known in advance: what decides a file's result is only known
+after validating it once (the files it XIncludes, the files its pointers name, the schemas
+its ``xml-model`` PIs chose). So an entry is found by a *key* made of what is known before
+(the file's bytes, its name as reports show it, teikit's version and code, the options) and
+holds the *dependencies* met while computing it, each with the SHA-256 it had. A lookup is
+a hit only when every dependency still hashes the same (a file that was absent must still
+be absent); anything else is a miss and the file is validated again. The dependencies are
+noted by the code that reads them (:func:`teikit.loading.note_dependency`).
+
+Why entries can be trusted: each entry file starts with the SHA-256 of the rest, and names
+its own key. A truncated, garbled or misplaced entry fails that check, is counted as
+damaged, and is recomputed and rewritten: a cache never turns a wrong result into a pass.
+
+Why two runs may share the folder: an entry is written to a temporary file in its own
+folder and moved into place with :func:`os.replace`, which is atomic, so a reader sees
+either no entry or a whole one; two writers of one key write the same result and the last
+one wins. A lock per entry would cost two system calls per file and buy nothing more. The
+one cache-wide file lock (``filelock``, MIT, maintained by the tox project; works on
+Windows too, where :mod:`fcntl` does not exist) serialises what sweeps the whole folder
+(:meth:`ResultCache.clear`, and removing temporaries that a killed run left behind), so two
+runs never sweep at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+
+__all__ = ["ResultCache", "CacheStats", "default_folder", "file_digest", "fingerprint"]
+
+#: Bump when the entry layout or the meaning of a key changes: old entries are then
+#: simply never found (they live under another folder name).
+FORMAT = 1
+
+#: Marks a dependency that did not exist when the result was computed.
+ABSENT = ""
+
+
+def default_folder() -> Path:
+    """Where results are cached when nobody says: ``results/`` in teikit's cache folder
+    (``$TEIKIT_CACHE_DIR``, else the platform's user cache folder; see
+    :func:`teikit.files.cache_dir`). ``[tool.teikit]`` can name another, read by the CLI.
+    """
+    from teikit.files import cache_dir
+
+    return cache_dir() / "results"
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """teikit's version plus a fingerprint of its code (name, size, mtime of each module).
+
+    Why more than ``__version__``: a development checkout keeps one version number across
+    many changes, and a cache that survived a fix would show the bug's old result. An
+    installed wheel's modules do not change, so there this is as stable as the version.
+    """
+    from teikit import version
+
+    package = Path(version.__file__).resolve().parent
+    digest = hashlib.sha256(version.__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n"
+                      .encode())
+    return digest.hexdigest()
+
+
+_digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, or :data:`ABSENT` when there is no such file.
+
+    Remembered per process by (path, inode, size, mtime), so a schema that every entry of
+    a run depends on (tei_all is 7 MB) is hashed once per run, not once per document.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return ABSENT
+    if not path.is_file():
+        return ABSENT
+    memo = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    found = _digests.get(memo)
+    if found is None:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return ABSENT
+        found = digest.hexdigest()
+        if len(_digests) > 100_000:
+            _digests.clear()  # a long-lived process must not grow without bound
+        _digests[memo] = found
+    return found
+
+
+#: The fields of :class:`Report` an entry carries. A field added to ``Report`` must be
+#: added here too: until then :func:`report_to_json` refuses, so a test fails instead of
+#: the cache silently dropping what the new field says.
+REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_errors")
+
+
+def report_to_json(report: Report) -> dict[str, object]:
+    """A :class:`Report` as plain JSON values, every field, nothing lost."""
+    missing = {f.name for f in fields(report)} - set(REPORT_FIELDS)
+    if missing:
+        raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
+    diagnostics = []
+    for d in report.diagnostics:
+        shape = {f.name: getattr(d, f.name) for f in fields(d)}
+        shape["severity"] = d.severity.value
+        shape["expected"] = list(d.expected)
+        diagnostics.append(shape)
+    return {"diagnostics": diagnostics, "files": list(report.files),
+            "input_error": report.input_error,
+            "schemas": {file: [[u.name, u.version] for u in used]
+                        for file, used in report.schemas.items()},
+            "warnings_as_errors": report.warnings_as_errors}
+
+
+def report_from_json(data: Mapping[str, Any]) -> Report:
+    """The inverse of :func:`report_to_json`; raises on anything unexpected."""
+    diagnostics = []
+    for item in data["diagnostics"]:
+        entry = dict(item)
+        entry["severity"] = Severity(entry["severity"])
+        entry["expected"] = tuple(entry["expected"])
+        diagnostics.append(Diagnostic(**entry))
+    schemas = {str(file): [SchemaUse(str(name), str(version)) for name, version in used]
+               for file, used in data["schemas"].items()}
+    return Report(diagnostics=diagnostics, files=[str(f) for f in data["files"]],
+                  input_error=bool(data["input_error"]), schemas=schemas,
+                  warnings_as_errors=bool(data.get("warnings_as_errors", False)))
+
+
+@dataclass
+class CacheStats:
+    """What one process's cache did: for progress lines, benchmarks and tests."""
+
+    hits: int = 0
+    misses: int = 0
+    damaged: int = 0
+    written: int = 0
+
+
+class ResultCache:
+    """Validation results on disk, one verified entry per (file, options) key."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self.folder = Path(folder) if folder is not None else default_folder()
+        self.root = self.folder / f"v{FORMAT}"
+        self.stats = CacheStats()
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled into pool and Dask workers: the folder travels, the counts do not."""
+        return {"folder": self.folder, "root": self.root, "stats": CacheStats()}
+
+    # -- keys and entries ----------------------------------------------------------
+
+    def key(self, path: Path, shown: str, options: Mapping[str, object]) -> str | None:
+        """The entry key of ``path`` (reported as ``shown``), None when it cannot be read.
+
+        A file that cannot be read is never cached: its report says why, and that may
+        change without any byte changing (permissions, a folder appearing).
+        """
+        digest = file_digest(path)
+        if digest == ABSENT:
+            return None
+        material = json.dumps({"format": FORMAT, "teikit": fingerprint(), "file": shown,
+                               "sha256": digest, "options": options},
+                              sort_keys=True, default=str)
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Report | None:
+        """The cached report for ``key`` if its entry is whole and its dependencies are
+        unchanged; a damaged entry is counted, and treated as missing."""
+        try:
+            raw = self._entry(key).read_bytes()
+        except OSError:
+            self.stats.misses += 1
+            return None
+        try:
+            checksum, _, body = raw.partition(b"\n")
+            if hashlib.sha256(body).hexdigest().encode() != checksum:
+                raise ValueError("checksum mismatch")
+            entry = json.loads(body)
+            if entry["key"] != key:
+                raise ValueError("entry holds another key")
+            deps = [(str(p), str(h)) for p, h in entry["deps"]]
+            report = report_from_json(entry["report"])
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            self.stats.damaged += 1
+            self.stats.misses += 1
+            return None
+        if any(file_digest(Path(p)) != h for p, h in deps):
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return report
+
+    def put(self, key: str, report: Report, deps: Iterable[Path]) -> None:
+        """Store ``report`` under ``key`` with the dependencies it was computed from.
+
+        Best effort: a cache folder that cannot be written (read-only, full) costs the
+        speed-up, never the run.
+        """
+        entry = {"key": key,
+                 "deps": sorted({(str(p), file_digest(p)) for p in deps}),
+                 "report": report_to_json(report)}
+        body = json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
+        data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        target = self._entry(key)
+        # Not files.write_atomic: its fsync per file would cost more than validating a
+        # small document, and an entry lost or torn by a crash is caught by its checksum.
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(temp, target)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+        self.stats.written += 1
+
+    def lookup(self, path: Path, shown: str, options: Mapping[str, object]
+               ) -> Report | None:
+        """The cached report of ``path`` (reported as ``shown``) run with ``options``,
+        or None when it must be validated (again)."""
+        key = self.key(path, shown, options)
+        return self.get(key) if key is not None else None
+
+    def record(self, path: Path, shown: str, options: Mapping[str, object],
+               compute: Callable[[], Report]) -> Report:
+        """``compute()``'s report of ``path``, stored with every file it read.
+
+        ``compute`` runs inside :func:`teikit.loading.dependencies`, so every file that
+        the loader, the engines and the reference check touch becomes a dependency. The
+        key is taken before computing: a file edited meanwhile is stored under its old
+        bytes, which no later lookup will present, so it is validated again next time.
+        """
+        from teikit.loading import dependencies
+
+        key = self.key(path, shown, options)
+        with dependencies() as deps:
+            report = compute()
+        if key is not None:
+            deps.discard(path.resolve())
+            self.put(key, report, deps)
+        return report
+
+    def clear(self) -> int:
+        """Remove every entry (of every format); the number of entry files removed."""
+        from filelock import FileLock
+
+        removed = 0
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.folder / ".lock")):
+            for entry in sorted(self.folder.glob("v*/*/*.json")):
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed

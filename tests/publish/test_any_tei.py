@@ -1,0 +1,145 @@
+"""Publishing other people's TEI (issue 13): words kept whole, metadata read right, labels
+in the document's language, parameters checked. Small documents written here, one fact
+per test; the corpora are measured in test_corpus_outputs.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from lxml import etree
+from wordcheck import html_reading, integrity, source_words, text_reading
+
+import teikit
+from teikit.diagnostics import UsageError
+from teikit.epub import _zip, epub_bytes, identifier
+from teikit.loading import parse_bytes
+
+HEAD = """<TEI xmlns="http://www.tei-c.org/ns/1.0"{lang}><teiHeader><fileDesc><titleStmt>
+{titles}</titleStmt><publicationStmt>{pub}</publicationStmt><sourceDesc><p/></sourceDesc>
+</fileDesc>{profile}</teiHeader><text><body>{body}</body></text></TEI>"""
+
+
+def tei(body: str = "<p>x</p>", *, titles: str = "<title>T</title>", pub: str = "<p/>",
+        lang: str = "", profile: str = "") -> teikit.Document:
+    xml = HEAD.format(body=body, titles=titles, pub=pub, profile=profile,
+                      lang=f' xml:lang="{lang}"' if lang else "")
+    return teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
+
+
+def text_of(doc: teikit.Document) -> str:
+    return teikit.transform(doc, "text", {"title-block": "false"}).output
+
+
+# ----- one word-boundary rule -----------------------------------------------------------
+
+def test_address_lines_are_separate_words() -> None:
+    doc = tei("<opener><address><addrLine>Albert</addrLine><addrLine>Ehrenstein</addrLine>"
+              "</address></opener><p>x</p>")
+    assert "Albert" in text_of(doc).split() and "Ehrenstein" in text_of(doc).split()
+
+
+def test_space_element_separates_words() -> None:
+    doc = tei('<p>Weihnachtsnummer<space unit="chars" quantity="1"/>etwas</p>')
+    assert "Weihnachtsnummer etwas" in text_of(doc)
+    assert "Weihnachtsnummer etwas" in " ".join(html_reading(doc.to_html().output).split())
+
+
+def test_break_no_joins_and_swallows_layout_whitespace() -> None:
+    doc = tei('<p>Ge<lb break="no"/>\n      schichte und Ge\n<pb break="no" n="2"/>\n'
+              '  danke</p>')
+    assert text_of(doc).split() == ["Geschichte", "und", "Gedanke"]
+
+
+def test_subst_ignores_layout_whitespace_between_its_children() -> None:
+    doc = tei("<p>Ge<subst>\n  <del>s</del>\n  <add>z</add>\n</subst>eit</p>")
+    assert text_of(doc).split() == ["Gezeit"]
+
+
+def test_inline_elements_do_not_separate_words() -> None:
+    doc = tei('<p><hi rend="initial">D</hi>er Tag</p>')
+    assert text_of(doc).split() == ["Der", "Tag"]
+
+
+def test_a_break_beside_punctuation_adds_no_space() -> None:
+    doc = tei("<p>x</p><castList><castItem><role>Маша</role>, <roleDesc>дочь</roleDesc>"
+              "</castItem></castList>")
+    assert "Маша, дочь" in text_of(doc)
+
+
+def test_dictionary_entries_keep_every_word() -> None:
+    body = "".join(f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'
+                   f"<quote>t{i}</quote></cit></sense></entry>" for i in range(3))
+    doc = tei(body)
+    found = integrity(source_words(doc.tree.getroot()), text_reading(text_of(doc)))
+    assert (found.fused, found.split) == (0, 0)
+    assert text_of(doc).split() == ["w0", "t0", "w1", "t1", "w2", "t2"]
+
+
+# ----- metadata ---------------------------------------------------------------------------
+
+def test_the_title_is_not_the_series_title() -> None:
+    doc = tei(titles='<title level="s">Briefwechsel</title><title level="a">A an B</title>')
+    assert "<title>A an B</title>" in doc.to_html().output
+
+
+@pytest.mark.parametrize(("code", "html"), [("deu", "de"), ("fre", "fr"), ("rus", "ru"),
+                                            ("de-AT", "de-AT"), ("grc", "grc")])
+def test_html_lang_is_bcp47(code: str, html: str) -> None:
+    assert f'lang="{html}"' in tei(lang=code).to_html().output.split(">", 2)[1]
+
+
+def test_the_language_falls_back_to_lang_usage() -> None:
+    doc = tei(profile='<profileDesc><langUsage><language ident="fr"/></langUsage>'
+                      "</profileDesc>")
+    assert 'lang="fr"' in doc.to_html().output.split(">", 2)[1]
+
+
+@pytest.mark.parametrize(("lang", "label"), [("de", "Anmerkungen"), ("fr", "Notes"),
+                                             ("ru", "Примечания"), ("tlh", "Notes")])
+def test_labels_follow_the_document_language(lang: str, label: str) -> None:
+    doc = tei("<p>a<note>n</note></p>", lang=lang)
+    assert f'<h2 id="tk-notes-h">{label}</h2>' in doc.to_html().output
+
+
+def test_ui_lang_parameter_picks_the_labels() -> None:
+    doc = tei("<p>a<note>n</note></p>", lang="ru")
+    assert '<h2 id="tk-notes-h">Anmerkungen</h2>' in doc.to_html({"ui-lang": "de"}).output
+
+
+def test_an_unknown_ui_lang_is_a_usage_error_naming_the_allowed_values() -> None:
+    with pytest.raises(UsageError, match="en, ru, de, fr"):
+        teikit.transform(tei(), "html", {"ui-lang": "xx"})
+
+
+def test_no_empty_contents() -> None:
+    assert "tk-toc" not in tei("<p>no divisions</p>").to_html().output
+
+
+def test_a_placeholder_idno_is_not_the_identifier() -> None:
+    a = tei("<p>one</p>", pub='<idno type="handle">XXXX</idno>')
+    b = tei("<p>two</p>", pub='<idno type="handle">XXXX</idno>')
+    assert identifier(a) != identifier(b)
+
+
+def test_a_real_idno_gives_a_stable_identifier() -> None:
+    pub = '<idno type="handle">https://hdl.handle.net/21.11115/0000-000E-6B31-3</idno>'
+    assert identifier(tei("<p>one</p>", pub=pub)) == identifier(tei("<p>two</p>", pub=pub))
+
+
+def test_zip_timestamps_after_2107_are_clamped() -> None:
+    data = _zip({"mimetype": b"application/epub+zip", "a": b"x"},
+                dt.datetime(2200, 1, 1, tzinfo=dt.UTC))
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert {i.date_time[0] for i in z.infolist()} == {2107}
+
+
+def test_an_epub_of_a_document_dated_2200_builds() -> None:
+    doc = tei(pub='<date when="2200-01-01">2200</date>')
+    data, _ = epub_bytes(doc)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        opf = etree.fromstring(z.read("OEBPS/content.opf"))
+    assert re.search("2200-01-01", etree.tostring(opf, encoding="unicode"))

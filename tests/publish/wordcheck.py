@@ -1,0 +1,173 @@
+r"""Word integrity: find words the outputs fuse or split, measured against the TEI source.
+
+This is the tests' own reading of where TEI separates words, written apart from the
+stylesheets (xslt/common.xsl, mode ``t:ws``) so that it can catch them: a word boundary is
+whitespace in the source, a block or line-like element, ``space``, ``lb``/``pb``/``cb``
+without ``break="no"``, a child of a structural container (an ``opener``'s letterhead
+``seg``\s, a dictionary ``form``'s parts), and a ``note`` (every output moves it away);
+``break="no"`` joins the words on both sides. Of ``choice``, ``app`` and ``subst`` only
+the reading is read (correction, lemma, addition); ``del`` is not read.
+
+A *fused* word is an output token that is no source word but equals two adjacent source
+words run together ("AlbertEhrenstein"); a *split* word is a source word that the output
+shows as two adjacent tokens of which at least one is no source word ("Ge schichte").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+TEI = "http://www.tei-c.org/ns/1.0"
+WORD = re.compile(r"[^\W_]+")
+
+#: Elements whose edges are word boundaries wherever they stand.
+BREAKS = frozenset("""
+p ab div div1 div2 div3 div4 div5 div6 div7 head l lg sp speaker stage item list label table
+row cell castList castGroup castItem roleDesc role actor set trailer byline docTitle titlePart
+docAuthor docImprint docDate docEdition titlePage front body back group text epigraph argument
+opener closer salute signed dateline postscript address addrLine figure figDesc caption
+listBibl cit entry entryFree superEntry form orth pron hyph gramGrp pos gen number subc
+sense usg def xr etym re hom lbl note space milestone fw floatingText listPerson listPlace
+listOrg person place org
+""".split())
+#: Containers whose children are separate units whatever they are (letterhead lines,
+#: the parts of a dictionary entry, a quotation and its source).
+CONTAINERS = frozenset({"opener", "closer", "address", "entry", "form", "sense", "gramGrp",
+                        "cit", "listBibl", "entryFree", "superEntry", "biblStruct",
+                        "analytic", "monogr", "imprint"})
+#: What no output shows as reading text.
+SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
+
+
+def _name(el: etree._Element) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _is_join(el: etree._Element) -> bool:
+    return _name(el) in {"lb", "pb", "cb"} and el.get("break") == "no"
+
+
+def _is_break(el: etree._Element) -> bool:
+    name = _name(el)
+    if name in {"lb", "pb", "cb"}:
+        return el.get("break") != "no"
+    parent = el.getparent()
+    return name in BREAKS or (parent is not None and _name(parent) in CONTAINERS)
+
+
+def _read_children(el: etree._Element) -> list[etree._Element]:
+    """The children read: one alternative of a choice or app, the additions of a subst."""
+    kids = [c for c in el if isinstance(c.tag, str)]
+    name = _name(el)
+    if name == "choice":
+        pick = [c for c in kids if _name(c) in {"corr", "reg", "expan"}] or kids
+        return pick[:1]
+    if name == "app":
+        return ([c for c in kids if _name(c) == "lem"] or
+                [c for c in kids if _name(c) == "rdg"])[:1]
+    return kids
+
+
+def _pieces(el: etree._Element) -> Iterator[str]:
+    """The source text of ``el`` with "\\x00" at boundaries and "\\x01" at joins."""
+    if _name(el) in SKIPPED:
+        return
+    brk = _is_break(el)
+    if brk:
+        yield "\x00"
+    if _is_join(el):
+        yield "\x01"
+    if _name(el) in {"choice", "app", "subst"}:
+        for child in _read_children(el):
+            yield from _pieces(child)
+    else:
+        yield el.text or ""
+        for child in el:
+            if isinstance(child.tag, str):
+                yield from _pieces(child)
+            yield child.tail or ""
+    if brk:
+        yield "\x00"
+
+
+def source_words(root: etree._Element) -> list[str]:
+    """The words of every top-level ``text`` of the document, in order."""
+    texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
+    raw = "".join(piece for t in texts for piece in _pieces(t))
+    raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
+    return WORD.findall(_editorial(raw.replace("\x00", " ")))
+
+
+@dataclass
+class Integrity:
+    """Fused and split words of one output, with examples."""
+
+    fused: int = 0
+    split: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def integrity(source: list[str], output: str) -> Integrity:
+    """Compare an output's tokens with the source words (case-insensitive)."""
+    src = [w.casefold() for w in source]
+    known = set(src)
+    pairs = {a + b for a, b in zip(src, src[1:], strict=False)}
+    out = [w.casefold() for w in WORD.findall(output)]
+    result = Integrity()
+    for token in out:
+        if token not in known and token in pairs:
+            result.fused += 1
+            if len(result.examples) < 5:
+                result.examples.append(f"fused {token!r}")
+    for a, b in zip(out, out[1:], strict=False):
+        if (a not in known or b not in known) and a + b in known:
+            result.split += 1
+            if len(result.examples) < 10:
+                result.examples.append(f"split {a!r}+{b!r}")
+    return result
+
+
+#: HTML elements that separate words as a browser shows them.
+_HTML_BLOCKS = ("p", "div", "li", "section", "td", "th", "br", "blockquote", "h1", "h2", "h3",
+                "h4", "h5", "h6", "figure", "figcaption", "dt", "dd", "tr", "aside", "nav",
+                "header", "footer", "table", "ul", "ol", "dl", "article")
+#: Generated marks that are no reading text (note and page labels, line numbers, links back).
+_GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "item-n", "app-ref",
+              "app-lemma-ref")
+
+
+def html_reading(page: str) -> str:
+    """The reading text of an HTML page: ``main`` without the generated marks, the notes
+    and apparatus (read separately) and the index; blocks separated as a browser shows them.
+    """
+    from lxml import html as lhtml
+
+    tree = lhtml.document_fromstring(page.encode("utf-8"))
+    for el in tree.xpath("//*[@id='tk-index'] | //script | //style"
+                         " | //*[contains(concat(' ', @class, ' '), ' apparatus ')]"):
+        el.drop_tree()
+    # deletions are shown struck through, not read; clear() keeps the tail and, unlike
+    # drop_tree(), costs no copying of the surrounding text
+    for el in tree.xpath("//del"):
+        el.clear(keep_tail=True)
+    for el in tree.xpath("//*[@class]"):
+        if set(el.get("class", "").split()) & set(_GENERATED):
+            el.clear(keep_tail=True)
+    for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
+        el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
+    main = tree.find(".//main")
+    return _editorial((main if main is not None else tree.find("body")).text_content())
+
+
+def text_reading(text: str) -> str:
+    """The reading text of the text output: without note marks."""
+    return _editorial(re.sub(r"\[\d+\]", " ", text))
+
+
+def _editorial(text: str) -> str:
+    """Editorial brackets inside a word ("w[ird]", "Imp(erator)") are part of the word."""
+    return re.sub(r"(?<=\w)[\[\]()⟨⟩](?=\w)|(?<=\w)[\[\]()⟨⟩]+(?=\w)", "", text)
