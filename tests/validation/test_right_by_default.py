@@ -151,3 +151,18 @@ def test_without_tei_all_in_the_store_the_default_is_unavailable(
     code, report = _json(capsys, str(KINDS[0]))
     messages = [d["message"] for d in report["diagnostics"]]  # type: ignore[attr-defined]
     assert code == 2 and "'teikit schemas fetch tei_all'" in messages[0]
+
+
+def test_the_result_cache_sees_a_newer_stored_release(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PI naming the newest release is judged by whatever is newest in the store *now*:
+    storing a newer version must change the verdict of an unchanged, cached file."""
+    from teikit.validation import store
+
+    monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("TEIKIT_NO_CACHE", raising=False)
+    doc = _with_pis(DATA / "tei-kinds" / "poem.xml", tmp_path)
+    before = main(["validate", "-q", str(doc)])
+    store.add("tei_all@4.9.0", DATA / "validation" / "mini.rng")  # allows text-only <p>
+    after = main(["validate", "-q", str(doc)])
+    assert (before, after) == (0, 1)

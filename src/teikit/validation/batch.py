@@ -19,7 +19,6 @@ through the engines' per-process caches.
 from __future__ import annotations
 
 import functools
-import glob
 import hashlib
 import multiprocessing
 import os
@@ -31,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
