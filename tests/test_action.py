@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import DATA as TEST_DATA
 from conftest import ROOT
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 STEPS = ACTION["runs"]["steps"]
-DATA = Path(__file__).resolve().parent / "data" / "tei-kinds"
+DATA = TEST_DATA / "tei-kinds"
 
 
 def _script() -> str:

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import DATA as TEST_DATA
 from conftest import ROOT
 
-DATA = Path(__file__).resolve().parent / "data" / "tei-kinds"
+DATA = TEST_DATA / "tei-kinds"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 CONFIG = ('[project]\nname = "edition"\n\n'
           '[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n')

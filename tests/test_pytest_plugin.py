@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+
+from conftest import DATA as TEST_DATA
 
 pytest_plugins = ["pytester"]
 
-DATA = Path(__file__).resolve().parent / "data" / "tei-kinds"
+DATA = TEST_DATA / "tei-kinds"
 CONFIG = """
 [project]
 name = "edition"

@@ -29,6 +29,11 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copyfile(DATA / "letter.xml", root / "tei" / "letter.xml")
     shutil.copyfile(DATA / "poem.xml", root / "tei" / "poem.tei")
     (root / "tei" / "drafts" / "draft.xml").write_text("<TEI>not well-formed")
+    # Saxon keeps the working folder it starts in as its base URI for the whole process:
+    # start it here first, so later tests do not see this temporary folder in messages.
+    from teikit import saxon
+
+    saxon.processor()
     monkeypatch.chdir(root)
     return root
 
