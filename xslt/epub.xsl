@@ -100,6 +100,8 @@
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
               page-source="{$t:page-source}"
+              images="{count($t:texts//graphic)}"
+              images-without-alt="{count($t:texts//graphic[t:alt(.) = ''])}"
               description="{$t:description}" pages="{count($pbs)}"
               index="{$t:show-index}" notes="{count($t:notes)}">
         <xsl:for-each select="$t:author-elements[t:author-name(.) != '']">

@@ -143,10 +143,10 @@
             <xsl:variable name="lemma" select="t:app-lemma(.)"/>
             <li id="appn-{$n}" value="{$n}">
               <xsl:call-template name="t:lang-attrs"/>
-              <xsl:if test="ancestor::l[1]/@n">
-                <span class="line"><xsl:value-of select="ancestor::l[1]/@n"/></span>
-                <xsl:text> </xsl:text>
-              </xsl:if>
+              <span class="entry-n">
+                <xsl:value-of select="(ancestor::l[1]/@n/normalize-space()[. != ''], $n)[1]"/>
+              </span>
+              <xsl:text> </xsl:text>
               <span class="lemma"><xsl:value-of select="t:reading-text($lemma)"/></span>
               <xsl:text>]</xsl:text>
               <xsl:if test="t:sigla($lemma) != ''">

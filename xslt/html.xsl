@@ -469,7 +469,7 @@
         <xsl:variable name="facs" select="t:facsimile(.)"/>
         <xsl:if test="$facs != ''">
           <a class="facs" href="{$facs}" aria-label="{t:label('facsimile') || ' ' || $label}"
-             >⧉</a>
+             ><xsl:value-of select="t:label('facsimile')"/></a>
         </xsl:if>
       </xsl:otherwise>
     </xsl:choose>

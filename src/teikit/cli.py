@@ -233,22 +233,30 @@ def _emit(text: str, output: str | None) -> None:
               help="skip named files that are not TEI, as folder searches do (pre-commit)")
 @click.option("--warnings-as-errors", "strict", is_flag=True, default=None,
               help="warnings fail the run (exit 1); default: [tool.teikit]")
+@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
+              "60; 0: no deadline); the file gets a load:timeout error and the run goes on")
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
+@click.option("--dask", "dask", metavar="ADDRESS",
+              help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
+              "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])")
 @_schema_access
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
              jobs: int | None, embedded: bool, exclude: tuple[str, ...], skip_non_tei: bool,
-             strict: bool | None, no_cache: bool, fetch: bool | None,
-             allow_hosts: tuple[str, ...], unavailable: str | None, quiet: bool) -> int:
+             strict: bool | None, timeout: float | None, no_cache: bool, dask: str | None,
+             fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+             quiet: bool) -> int:
     """Validate files, folders (recursively, *.xml and *.tei) and globs.
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
     """
     from teikit.render import render, step_summary, summary
     from teikit.validation import validate as run_validation
+    from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
     config, settings = _settings(fetch, allow_hosts, unavailable, embedded)
@@ -256,11 +264,12 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
         raise UsageError("name the files or folders to validate, or configure them: "
                          "paths = [\"tei\"] in [tool.teikit] of pyproject.toml.")
     targets = list(paths) or [str(config.root / p) for p in config.paths]
+    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(targets, schemas=list(schemas) or None,
                                 jobs=jobs or config.jobs or 1, embedded_schematron=embedded,
-                                on_file=on_file, settings=settings,
-                                cache=None if no_cache else ResultCache(),
+                                on_file=on_file, settings=settings, timeout=seconds or None,
+                                cache=None if no_cache else ResultCache(), dask=dask,
                                 include=config.include, exclude=config.exclude + exclude,
                                 skip_non_tei=skip_non_tei)
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
@@ -281,22 +290,27 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
   teikit transform edition.xml --to html -o edition.html
   teikit transform edition.xml --to text --param width=72 --param page-markers=true
   teikit transform edition.xml --to epub -o edition.epub
+  teikit transform letter.xml --to html --css house.css --xslt names.xsl
 """))
 @click.argument("source", metavar="IN")
 @click.option("--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True,
               help="output format")
 @output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
 @param_option
+@click.option("--css", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="CSS appended to the page's (html) or book's (epub) stylesheet")
+@click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="XSLT whose templates replace teikit's for the elements they match")
 @click.option("--validate", "check", is_flag=True,
               help="validate first (--schema, else the defaults); nothing is written if it fails")
 @schema_option
 @_schema_access
 @_finish()
-def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...], check: bool,
-              schemas: tuple[str, ...], fetch: bool | None, allow_hosts: tuple[str, ...],
-              unavailable: str | None) -> int:
+def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
+              css: Path | None, xslt: Path | None, check: bool, schemas: tuple[str, ...],
+              fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
-    from teikit.publish import transform_file
+    from teikit.publish import Customisation, transform_file
 
     if check:
         from teikit.validation import validate as run_validation
@@ -308,7 +322,7 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
             return checked.exit_code
 
     report, data = transform_file(Path(source), fmt, parse_params(params),
-                                  Path(output) if output else None)
+                                  Path(output) if output else None, Customisation(css, xslt))
     if data is not None:
         sys.stdout.write(data)
     for d in report:

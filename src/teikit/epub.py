@@ -20,6 +20,7 @@ import os
 import re
 import uuid
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -210,9 +211,28 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
         dc("rights", meta.get("rights", ""))
     prop("dcterms:modified", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
+    _accessibility(meta, lang, prop, doc.name)
+    _manifest(package, docs, images)
+    return etree.tostring(package, encoding="utf-8", xml_declaration=True,
+                          pretty_print=True)
+
+
+Prop = Callable[..., etree._Element]
+
+
+def _accessibility(meta: etree._Element, lang: str, prop: Prop, name: str) -> None:
+    """EPUB Accessibility 1.1 metadata, claiming only what the publication backs.
+
+    Why conditional: the conformance claim (WCAG 2.1 AA) needs a language and a text
+    alternative for every image; a book that lacks them says so instead of claiming.
+    """
     has_pages = int(meta.get("pages") or 0) > 0
+    pictures = int(meta.get("images") or 0)
+    described = pictures == 0 or int(meta.get("images-without-alt") or 0) == 0
     prop("schema:accessMode", "textual")
-    prop("schema:accessModeSufficient", "textual")
+    if pictures:
+        prop("schema:accessMode", "visual")
+    prop("schema:accessModeSufficient", "textual" if described else "textual,visual")
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     if has_pages:
         features.append("pageNavigation")
@@ -221,16 +241,26 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
     for feature in features:
         prop("schema:accessibilityFeature", feature)
     prop("schema:accessibilityHazard", "none")
-    summary = ("Text only, with headings, a table of contents and a reading order that "
-               "follows the source.")
+    summary = (("Text and images" if pictures else "Text only") + ", with headings, a table "
+               "of contents and a reading order that follows the source.")
     if has_pages:
         summary += " Page breaks of the source edition are marked and listed."
+    if pictures:
+        summary += (" Every image has a text alternative." if described else
+                    " Some images have no text alternative.")
     prop("schema:accessibilitySummary", summary)
     if has_pages:
         prop("pageBreakSource", meta.get("page-source") or meta.get("source")
-             or meta.get("title") or doc.name)
-    prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+             or meta.get("title") or name)
+    # the conformance claim only when what backs it holds: a language, and a text
+    # alternative for every image (the rest is structural and always made)
+    if described and lang != "und":
+        prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
 
+
+def _manifest(package: etree._Element, docs: list[etree._Element], images: list[str]
+              ) -> None:
+    """The manifest (content documents, CSS, images) and the spine (documents in order)."""
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
     spine = etree.SubElement(package, f"{{{OPF_NS}}}spine")
     for i, d in enumerate(docs):
@@ -246,8 +276,6 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
     for i, href in enumerate(images, start=1):
         etree.SubElement(manifest, f"{{{OPF_NS}}}item", id=f"img{i:03d}", href=href,
                          attrib={"media-type": IMAGE_TYPES[href.rsplit(".", 1)[-1]]})
-    return etree.tostring(package, encoding="utf-8", xml_declaration=True,
-                          pretty_print=True)
 
 
 def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
@@ -265,10 +293,14 @@ def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
     return buffer.getvalue()
 
 
-def epub_bytes(doc: Document, params: dict[str, str] | None = None
-               ) -> tuple[bytes, list[Diagnostic]]:
-    """The EPUB file for ``doc`` as bytes, and the stylesheet's messages."""
-    result = epub_bundle(doc, params)
+def epub_bytes(doc: Document, params: dict[str, str] | None = None, *,
+               xslt: Path | None = None) -> tuple[bytes, list[Diagnostic]]:
+    """The EPUB file for ``doc`` as bytes, and the stylesheet's messages.
+
+    ``params["css"]`` (``--css``) is appended to the publication's stylesheet; ``xslt``
+    overrides teikit's templates as for HTML.
+    """
+    result = epub_bundle(doc, params, xslt=xslt)
     try:
         bundle = etree.fromstring(result.output.encode("utf-8"))
     except etree.XMLSyntaxError as exc:  # would be a bug in epub.xsl
@@ -280,7 +312,8 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
     files: dict[str, bytes] = {
         "mimetype": b"application/epub+zip",
         "META-INF/container.xml": CONTAINER,
-        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
+        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes()
+        + (params or {}).get("css", "").encode("utf-8"),
     }
     images, found = _images(doc, bundle, docs)
     files.update(images)
@@ -295,8 +328,8 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None
     return _zip(files, when), result.diagnostics + found
 
 
-def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None
-               ) -> Result[Path]:
+def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None, *,
+               xslt: Path | None = None) -> Result[Path]:
     """Write ``doc`` as an EPUB 3 file at ``path`` (atomically): the path and the messages."""
-    data, diagnostics = epub_bytes(doc, params)
+    data, diagnostics = epub_bytes(doc, params, xslt=xslt)
     return Result(write_atomic(Path(path), data), diagnostics)

@@ -9,6 +9,7 @@ invalid edition is not published unless the caller insists (``force``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,20 +30,45 @@ EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
 SUFFIXES = {"html": ".html", "text": ".txt", "epub": ".epub"}
 
 
+@dataclass(frozen=True)
+class Customisation:
+    """What a user adds to teikit's rendering without forking it: a CSS file appended to
+    the stylesheet of the HTML page and the EPUB, an XSLT file whose templates override
+    teikit's (imported with higher precedence; see the README)."""
+
+    css: Path | None = None
+    xslt: Path | None = None
+
+    def params(self, fmt: str, params: dict[str, str] | None) -> dict[str, str]:
+        """``params`` with the CSS file's text as the ``css`` parameter."""
+        out = dict(params or {})
+        if self.css is not None:
+            if fmt == "text":
+                raise UsageError("--css applies to html and epub, not to text.")
+            try:
+                out["css"] = "\n" + self.css.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"--css {self.css}: {exc}") from None
+        return out
+
+
 def _render(doc: Document, fmt: str, params: dict[str, str] | None,
-            report: Report) -> bytes:
+            report: Report, custom: Customisation | None = None) -> bytes:
     """The bytes of ``fmt`` for ``doc``; stylesheet messages go into ``report``."""
+    custom = custom or Customisation()
+    params = custom.params(fmt, params)
     if fmt == "epub":
-        data, diagnostics = epub_bytes(doc, params)
+        data, diagnostics = epub_bytes(doc, params, xslt=custom.xslt)
         report.add(diagnostics)
         return data
-    result = run(doc, fmt, params)
+    result = run(doc, fmt, params, xslt=custom.xslt)
     report.add(result.diagnostics)
     return result.output.encode("utf-8")
 
 
 def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
-                   out: Path | None = None) -> tuple[Report, str | None]:
+                   out: Path | None = None, custom: Customisation | None = None
+                   ) -> tuple[Report, str | None]:
     """Transform one file; returns the report and, when ``out`` is None, the output text.
 
     HTML and text go to stdout (the returned string) unless ``out`` is given; an EPUB is
@@ -53,7 +79,7 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
         raise UsageError(f"unknown output format '{fmt}'; choose html, text or epub.")
     doc = load(src)
     report = Report(files=[str(src)])
-    data = _render(doc, fmt, params, report)
+    data = _render(doc, fmt, params, report, custom)
     if fmt == "epub" and out is None:
         out = Path(f"{Path(src).stem}.epub")
     if out is None:

@@ -21,6 +21,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from lxml import etree
@@ -57,14 +58,41 @@ class Result(Generic[T]):
         return str(self.output)
 
 
-def _compiled(fmt: str) -> saxon.Stylesheet:
-    """The compiled stylesheet for ``fmt`` (once per process, see :mod:`teikit.saxon`)."""
+def _compiled(fmt: str, xslt: Path | None = None) -> saxon.Stylesheet:
+    """The compiled stylesheet for ``fmt`` (once per process, see :mod:`teikit.saxon`),
+    with the user's stylesheet ``xslt`` imported after teikit's (higher precedence)."""
     path = stylesheet(_SHEETS[fmt])
+    if xslt is not None:
+        return _customised(path, xslt)
     try:
         return saxon.compile_file(path)
     except saxon.CompileError as exc:
         raise TeikitError(f"teikit's stylesheet {path.name} does not compile: {exc.detail}; "
                           "the installation is broken, reinstall teikit.") from None
+
+
+def _customised(path: Path, xslt: Path) -> saxon.Stylesheet:
+    """teikit's stylesheet ``path`` with the user's ``xslt`` imported after it.
+
+    Why an import and not a copy: a later ``xsl:import`` has higher import precedence, so
+    the user's templates in teikit's rendering mode (the unnamed default mode) replace
+    teikit's for the elements they match and everything else stays teikit's; inside them
+    ``<xsl:next-match/>`` or ``<xsl:apply-imports/>`` falls back to teikit's rendering.
+    The file's version (mtime, size) is part of the text, so an edit recompiles.
+    """
+    try:
+        user = xslt.resolve(strict=True)
+        stat = user.stat()
+    except OSError as exc:
+        raise UsageError(f"--xslt {xslt}: {exc.strerror or exc}.") from None
+    text = (f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSLT}">'
+            f"<!-- {stat.st_mtime_ns} {stat.st_size} -->"
+            f'<xsl:import href="{path.resolve().as_uri()}"/>'
+            f'<xsl:import href="{user.as_uri()}"/></xsl:stylesheet>')
+    try:
+        return saxon.compile_text(text, source=str(xslt))
+    except saxon.CompileError as exc:
+        raise UsageError(f"--xslt {xslt} does not compile: {exc.detail}") from None
 
 
 #: The namespace of teikit's own XSLT functions and annotations (``t:values``).
@@ -101,8 +129,20 @@ def parameters(fmt: str) -> dict[str, str]:
     return found
 
 
-def _check_params(fmt: str, params: dict[str, str]) -> None:
-    known = parameters(fmt)
+def _user_parameters(xslt: Path | None) -> dict[str, str]:
+    """The top-level ``xsl:param``s of a user's stylesheet (they are parameters too)."""
+    if xslt is None:
+        return {}
+    try:
+        root = etree.parse(str(xslt)).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise UsageError(f"--xslt {xslt}: {exc}") from None
+    return {p.get("name", ""): p.get("select", "").strip("'")
+            for p in root.findall(f"{{{XSLT}}}param")}
+
+
+def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) -> None:
+    known = {**parameters(fmt), **_user_parameters(xslt)}
     extra = [name for name in params if name not in known]
     if extra:
         raise UsageError(f"unknown parameter(s) for {fmt}: {', '.join(sorted(extra))}; "
@@ -121,14 +161,15 @@ def _check_params(fmt: str, params: dict[str, str]) -> None:
                              f"got '{value}'.")
 
 
-def _apply(doc: Document, fmt: str, params: dict[str, str] | None) -> Result[str]:
+def _apply(doc: Document, fmt: str, params: dict[str, str] | None,
+           xslt: Path | None = None) -> Result[str]:
     """Run the stylesheet of ``fmt`` (checked parameters) and locate its messages."""
     params = dict(params or {})
-    _check_params(fmt, params)
+    _check_params(fmt, params, xslt)
     file = str(doc.path) if doc.path else ""
     base = doc.path.resolve().as_uri() if doc.path is not None else None
     try:
-        out = _compiled(fmt).run(doc.tree, params, base_uri=base)
+        out = _compiled(fmt, xslt).run(doc.tree, params, base_uri=base)
     except saxon.RunError as exc:
         found = saxon.message_diagnostics(exc.messages, doc.tree, file)
         stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
@@ -139,8 +180,10 @@ def _apply(doc: Document, fmt: str, params: dict[str, str] | None) -> Result[str
     return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
 
 
-def run(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result[str]:
-    """Transform ``doc`` to ``fmt`` (``html`` or ``text``) with the stylesheet's messages.
+def run(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
+        xslt: Path | None = None) -> Result[str]:
+    """Transform ``doc`` to ``fmt`` (``html`` or ``text``) with the stylesheet's messages;
+    ``xslt`` is a user stylesheet whose templates override teikit's (see README).
 
     Raises :class:`UsageError` for an unknown format or parameter and
     :class:`TeikitError` (with a located diagnostic) when the stylesheet stops.
@@ -148,25 +191,27 @@ def run(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result
     if fmt not in STYLESHEETS:
         raise UsageError(f"unknown output format '{fmt}'; choose one of "
                          f"{', '.join(sorted(STYLESHEETS))}.")
-    result = _apply(doc, fmt, params)
+    result = _apply(doc, fmt, params, xslt)
     if fmt == "text":
         width = int((params or {}).get("width", "0") or 0)
         result.output = wrap(finish_text(result.output), width)
     return result
 
 
-def transform(doc: Document, fmt: str, params: dict[str, str] | None = None) -> Result[str]:
+def transform(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
+              xslt: Path | None = None) -> Result[str]:
     """``doc`` as ``html`` or ``text``: ``.output`` is the string, ``.diagnostics`` what
     the stylesheet reported (``str(result)`` is the output too)."""
-    return run(doc, fmt, params)
+    return run(doc, fmt, params, xslt=xslt)
 
 
-def epub_bundle(doc: Document, params: dict[str, str] | None = None) -> Result[str]:
+def epub_bundle(doc: Document, params: dict[str, str] | None = None, *,
+                xslt: Path | None = None) -> Result[str]:
     """The EPUB stylesheet's bundle (XHTML documents plus header metadata) for ``doc``.
 
     Not an output format: :mod:`teikit.epub` is its only reader, and packages it.
     """
-    return _apply(doc, _EPUB, params)
+    return _apply(doc, _EPUB, params, xslt)
 
 
 _SPACE = re.compile(r"[ \t\r\n]+")

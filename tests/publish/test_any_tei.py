@@ -143,3 +143,22 @@ def test_an_epub_of_a_document_dated_2200_builds() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         opf = etree.fromstring(z.read("OEBPS/content.opf"))
     assert re.search("2200-01-01", etree.tostring(opf, encoding="unicode"))
+
+
+def _opf(doc: teikit.Document) -> str:
+    with zipfile.ZipFile(io.BytesIO(epub_bytes(doc)[0])) as z:
+        return z.read("OEBPS/content.opf").decode("utf-8")
+
+
+def test_accessibility_claimed_when_its_checks_pass() -> None:
+    opf = _opf(tei("<p>x</p>", lang="en"))
+    assert "EPUB Accessibility 1.1 - WCAG 2.1 Level AA" in opf
+
+
+def test_no_accessibility_claim_for_an_image_without_a_text_alternative() -> None:
+    opf = _opf(tei('<figure><graphic url="x.png"/></figure>', lang="en"))
+    assert "WCAG" not in opf and ">textual,visual<" in opf
+
+
+def test_no_accessibility_claim_without_a_language() -> None:
+    assert "WCAG" not in _opf(tei("<p>x</p>"))

@@ -174,7 +174,7 @@ def test_app_shows_the_lemma_with_a_mark_to_its_visible_entry() -> None:
     [mark] = app.xpath(".//a[@class='app-ref']")
     [entry] = tree.xpath(f"//li[@id='{mark.get('href').lstrip('#')}']")
     assert (app.text_content(), "beta" in app.get("title")) == ("alpha1", True)
-    assert " ".join(entry.text_content().split()) == "alpha] A beta B ↩"
+    assert " ".join(entry.text_content().split()) == "1 alpha] A beta B ↩"
 
 
 def test_gap_supplied_del_add_are_visible() -> None:

@@ -16,6 +16,7 @@ shows as two adjacent tokens of which at least one is no source word ("Ge schich
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -136,8 +137,7 @@ _HTML_BLOCKS = ("p", "div", "li", "section", "td", "th", "br", "blockquote", "h1
                 "h4", "h5", "h6", "figure", "figcaption", "dt", "dd", "tr", "aside", "nav",
                 "header", "footer", "table", "ul", "ol", "dl", "article")
 #: Generated marks that are no reading text (note and page labels, line numbers, links back).
-_GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "item-n", "app-ref",
-              "app-lemma-ref")
+_GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "app-ref", "facs")
 
 
 def html_reading(page: str) -> str:
@@ -171,3 +171,22 @@ def text_reading(text: str) -> str:
 def _editorial(text: str) -> str:
     """Editorial brackets inside a word ("w[ird]", "Imp(erator)") are part of the word."""
     return re.sub(r"(?<=\w)[\[\]()⟨⟩](?=\w)|(?<=\w)[\[\]()⟨⟩]+(?=\w)", "", text)
+
+
+def letters_kept(source: list[str], output: str) -> float:
+    """The share of the source's letters (its words, counted as a multiset and weighted by
+    length) that the output has."""
+    want = Counter(w.casefold() for w in source)
+    have = Counter(w.casefold() for w in WORD.findall(output))
+    total = sum(len(w) * n for w, n in want.items())
+    kept = sum(len(w) * min(n, have[w]) for w, n in want.items())
+    return kept / total if total else 1.0
+
+
+def dangling_links(page: str) -> list[str]:
+    """The ``#…`` links of an HTML page whose target id the page does not have."""
+    from lxml import html as lhtml
+
+    tree = lhtml.document_fromstring(page.encode("utf-8"))
+    ids = set(tree.xpath("//@id"))
+    return sorted({h for h in tree.xpath("//a/@href") if h.startswith("#") and h[1:] not in ids})

@@ -76,3 +76,15 @@ def test_a_schema_named_by_a_pi_outside_the_project_is_not_read(attack: Attack) 
     attack.assert_safe(outcome)
     assert ("doc.xml", 2, "schema:outside-project") in outcome.rules(), outcome.output
     assert "fine" not in outcome.stdout
+def test_a_rule_that_never_ends_is_stopped_by_the_deadline(attack: Attack) -> None:
+    endless = schema("f:loop(1)", '<xsl:function name="f:loop" xmlns:f="urn:f">'
+                     '<xsl:param name="n"/><xsl:sequence select="f:loop($n + 1)"/>'
+                     "</xsl:function>").replace("<sch:schema ", '<sch:schema xmlns:f="urn:f" ')
+    attack.write("rules/endless.sch", endless)
+    attack.write("doc.xml", tei())
+    outcome = attack.run("validate", "-q", "--timeout", "3", "--schema", "rules/endless.sch",
+                         "doc.xml", timeout=60)
+    attack.assert_safe(outcome)
+    assert outcome.code in (1, 2) and any(r[2] in ("load:timeout", "sch:run-failed")
+                                          for r in outcome.rules()), outcome.output
+    assert outcome.seconds < 20

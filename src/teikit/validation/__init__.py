@@ -28,7 +28,8 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              embedded_schematron: bool = False,
              on_file: ProgressCallback | None = None,
              settings: Settings | None = None,
-             cache: ResultCache | None = None, include: Sequence[str] = ("*.xml", "*.tei"),
+             cache: ResultCache | None = None, dask: str | None = None,
+             timeout: float | None = None, include: Sequence[str] = ("*.xml", "*.tei"),
              exclude: Sequence[str] = (), skip_non_tei: bool = False) -> Report:
     """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
     into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
@@ -38,6 +39,11 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     ``cache`` (:class:`~teikit.validation.cache.ResultCache`), files whose result is
     there are not validated again (looked up before any engine is warmed, so a re-run
     over an unchanged corpus compiles no schema); the report is the same either way.
+    ``timeout`` (seconds) validates each file in a worker process that is stopped when
+    it overruns: that file gets a ``load:timeout`` error and the others are validated.
+    With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
+    are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
+    has ``jobs`` workers when ``jobs > 1``).
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
@@ -60,7 +66,8 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     report.files.extend(d.file for d in duds)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
                       roots=project_roots(paths, files), settings=settings,
-                      cache=str(cache.folder) if cache is not None else None)
+                      cache=str(cache.folder) if cache is not None else None,
+                      timeout=timeout)
     results: list[Report | None] = [None] * len(files)
     if cache is not None:
         deciding = options.deciding
@@ -73,8 +80,15 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         if on_file:
             on_file(hits + done, hits + total)
 
-    for i, result in zip(todo, run([files[i] for i in todo], options, on_file=progress),
-                         strict=True):
+    missing = [files[i] for i in todo]
+    if dask:
+        from teikit.validation import cluster
+
+        found = cluster.run(missing, options, dask, on_file=progress,
+                            workers=jobs if jobs > 1 else None)
+    else:
+        found = run(missing, options, on_file=progress)
+    for i, result in zip(todo, found, strict=True):
         results[i] = result
     for result in results:
         if result is not None:

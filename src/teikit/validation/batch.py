@@ -8,10 +8,10 @@ reads its arguments:
   plain module-level function of picklable arguments, so any executor can ship it.
 * :func:`run` maps a per-file function (by default :func:`validate_path`) over a list of
   files and returns their reports in the order the files were given: a warm-up sample
-  first, then this process alone (``jobs == 1``) or this process plus ``jobs - 1`` pool
-  workers with work stealing.
+  first, then this process alone (no deadline, one job) or worker processes that are
+  stopped at a per-document deadline (:mod:`teikit.validation.workers`).
 
-Pool workers are forked when the parent is single-threaded without Saxon loaded, else
+Workers are forked when the parent is single-threaded without Saxon loaded, else
 spawned, so no half-copied runtime state; each process compiles each schema once,
 through the engines' per-process caches.
 """
@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import multiprocessing
 import os
-import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,9 +42,8 @@ ProgressCallback = Callable[[int, int], None]
 #: Files sampled (evenly over a run) to warm the engines before the run proper.
 WARM_SAMPLE = 8
 
-#: Chunks per worker: enough to even out files of unequal size, few enough that each
-#: worker's engines (a RelaxNG grammar reduced to the elements it has met) settle.
-CHUNKS_PER_JOB = 4
+#: The CLI's deadline per document, in seconds, unless --timeout or the config says.
+DEFAULT_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -68,11 +63,14 @@ class Options:
     settings: Settings | None = None
     #: the result cache's folder (:mod:`teikit.validation.cache`); None: no cache.
     cache: str | None = None
+    #: seconds each document may take (None: no deadline, validate in this process)
+    timeout: float | None = None
 
     @functools.cached_property
     def deciding(self) -> dict[str, object]:
         """The options that decide a file's result (part of each cache key): not
-        ``jobs`` nor ``cache``, which only decide how the work is done. The size limit
+        ``jobs``, ``cache`` nor ``timeout``, which only decide how the work is done
+        (a timed-out file is never cached: its report is made by the parent). The size limit
         is read from the environment and decides ``load:too-large``; ``settings`` is a
         frozen dataclass of plain values, so its repr says all of it; the project roots
         decide which schemas a document may name (hashed: a run may have thousands)."""
@@ -219,28 +217,16 @@ def _validate_fresh(path: Path, options: Options) -> Report:
     return report
 
 
-_Chunk = tuple[list[Report] | None, int, str]
-
-
-def _worker(one: ValidateOne, paths: list[str], options: Options) -> _Chunk:
-    """Validate one chunk of files in a pool process; exceptions are flattened so they
-    survive pickling. Only paths go in and small reports come out: documents and
-    compiled schemas stay in the worker, which reuses them for its next chunk."""
-    try:
-        return [one(Path(p), options) for p in paths], 0, ""
-    except TeikitError as exc:
-        return None, exc.exit_code, str(exc)
-
-
-def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
-    """Validate an even sample of ``files`` first, after telling the engines about all
-    of them at once; their reports, by index.
+def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int, Report]:
+    """Announce an even sample of ``files`` to the engines at once; with ``validate``
+    also validate the sample here and return its reports, by index.
 
     Why: the RelaxNG engine reduces tei_all to the names documents use and grows that
     grammar as new names turn up, one compile each time; a corpus meets most of its
     names in its first dozen files. Announcing a sample's documents together costs one
     compile instead of one per file, and forked workers inherit the compiled grammar
-    instead of each growing its own. Engines without ``expect`` are only warmed.
+    instead of each growing its own. Engines without ``expect`` are only warmed. Under
+    a deadline nothing is validated here: this process has no one to stop it.
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
@@ -263,12 +249,14 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
                        embedded_schematron=options.embedded_schematron)
     try:
         engines = plan(names, next(iter(docs.values())), settings).engines
+        for engine in engines:
+            expect = getattr(engine, "expect", None)
+            if expect is not None:
+                expect(list(docs.values()))
     except TeikitError:
-        return {}  # raised again, where the run reaches it
-    for engine in engines:
-        expect = getattr(engine, "expect", None)
-        if expect is not None:
-            expect(list(docs.values()))
+        return {}  # raised again, or reported, where the run reaches it
+    if not validate:
+        return {}
     out = {}
     for i, doc in docs.items():
         out[i] = validate_document(doc, names, settings=settings)
@@ -276,7 +264,8 @@ def _warm_up(files: list[Path], options: Options) -> dict[int, Report]:
     return out
 
 
-def _warm(files: list[Path], options: Options, results: list[Report | None]) -> None:
+def _warm(files: list[Path], options: Options, results: list[Report | None], *,
+          validate: bool) -> None:
     """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
 
     The sample is loaded and validated together, so each of its cache entries depends on
@@ -286,7 +275,7 @@ def _warm(files: list[Path], options: Options, results: list[Report | None]) -> 
     from teikit.validation.cache import ResultCache
 
     with dependencies() as deps:
-        warmed = _warm_up(files, options)
+        warmed = _warm_up(files, options, validate=validate)
     cache = ResultCache(options.cache) if options.cache is not None else None
     for i, report in warmed.items():
         results[i] = report
@@ -296,94 +285,45 @@ def _warm(files: list[Path], options: Options, results: list[Report | None]) -> 
                 cache.put(key, report, deps - {files[i].resolve()})
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """Fork where that is safe and cheap, else spawn.
-
-    A spawned worker starts a new interpreter and imports teikit again (~0.3 s); a
-    forked one starts at once. Forking is only safe from a single-threaded parent that
-    has no Saxon (a JVM-like runtime) loaded; then the only inherited state is Python
-    objects and libxml2 structures, which a child may use as its own.
-    """
-    if ("fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
-            and threading.active_count() == 1 and "saxonche" not in sys.modules):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _in_parallel(one: ValidateOne, files: list[Path], options: Options,
-                 results: list[Report | None], on_file: ProgressCallback | None) -> None:
-    """Fill ``results`` (in ``files`` order) using ``options.jobs`` processes: this one
-    and ``jobs - 1`` pool workers.
-
-    Files go out in chunks, workers taking them from the front. This process, whose
-    engines are already warm, takes chunks from the back for as long as it can cancel
-    them before a worker has started them (work stealing through
-    :meth:`~concurrent.futures.Future.cancel`), then collects the workers' reports.
-    """
-    jobs = options.jobs
-    total = len(files)
-    todo = [i for i in range(total) if results[i] is None]
-    size = max(1, -(-len(todo) // (jobs * CHUNKS_PER_JOB)))
-    chunks = [todo[i: i + size] for i in range(0, len(todo), size)]
-    done = total - len(todo)
-    if not chunks:
-        return
-
-    def store(chunk: list[int], found: list[Report]) -> None:
-        nonlocal done
-        for i, result in zip(chunk, found, strict=True):
-            results[i] = result
-        done += len(found)
-        if on_file:
-            on_file(done, total)
-
-    def collect(future: Future[_Chunk], chunk: list[int]) -> None:
-        found, code, message = future.result()
-        if found is None:
-            failure = TeikitError(message)
-            failure.exit_code = code
-            raise failure
-        store(chunk, found)
-
-    pool = ProcessPoolExecutor(max_workers=min(jobs - 1, len(chunks)), mp_context=_context())
-    try:
-        futures = [pool.submit(_worker, one, [str(files[i]) for i in chunk], options)
-                   for chunk in chunks]
-        pending = dict(zip(futures, chunks, strict=True))
-        for future, chunk in reversed(list(pending.items())):
-            if not future.cancel():
-                break  # the workers have reached this chunk: the rest is theirs
-            del pending[future]
-            store(chunk, [one(files[i], options) for i in chunk])
-            for ready in [f for f in pending if f.done()]:
-                collect(ready, pending.pop(ready))
-        for future in as_completed(list(pending)):
-            collect(future, pending.pop(future))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
 def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None = None,
         one: ValidateOne = validate_path) -> list[Report]:
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
 
-    ``one`` must be a module-level function (it is pickled to pool workers). The warm-up
-    sample always goes through :func:`validate_path` in this process, because its point
-    is to warm this process's engines before workers are forked from it.
+    With a deadline (``options.timeout``) or more than one job, every file is validated
+    in a worker process (:mod:`teikit.validation.workers`) that is stopped when it
+    overruns or dies, so one file's hang or crash is that file's error. Without a
+    deadline and with one job (the library's default) files are validated here.
+    ``one`` must be a module-level function (it is pickled to spawned workers); the
+    warm-up sample is announced to this process's engines before workers fork from it.
     """
+    from teikit.validation.workers import Pool, context
+
     total = len(files)
     results: list[Report | None] = [None] * total
+    pooled = options.timeout is not None or (options.jobs > 1 and total > 1)
     if one is validate_path:
-        _warm(files, options, results)
-    if options.jobs <= 1 or total <= 1:
-        done = sum(r is not None for r in results)
-        for i, path in enumerate(files):
-            if results[i] is None:
-                results[i] = one(path, options)
-                done += 1
-                if on_file:
-                    on_file(done, total)
-    else:
-        _in_parallel(one, files, options, results, on_file)
+        _warm(files, options, results, validate=not pooled)
+    done = sum(r is not None for r in results)
+
+    def store(i: int, report: Report) -> None:
+        nonlocal done
+        results[i] = report
+        done += 1
+        if on_file:
+            on_file(done, total)
+
+    todo = [i for i in range(total) if results[i] is None]
+    if not pooled:
+        for i in todo:
+            store(i, one(files[i], options))
+    elif todo:
+        pool = Pool(one, options, min(max(1, options.jobs), len(todo)), options.timeout,
+                    context())
+        try:
+            pool.map(files, todo, store)
+        except BaseException:
+            pool.close(kill=True)  # Ctrl-C or a fatal error: stop everything now
+            raise
+        pool.close()
     return [r for r in results if r is not None]

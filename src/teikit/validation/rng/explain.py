@@ -122,7 +122,9 @@ class Explainer:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(error(f.code, message, expected=tuple(expected), **where))
+            # sorted: the grammar walk's order follows string hashing, which differs
+            # between processes (workers), and a report must not change between runs
+            out.append(error(f.code, message, expected=tuple(sorted(set(expected))), **where))
         return out
 
     def _where(self, el: etree._Element, at: str) -> dict[str, object]:

@@ -13,6 +13,7 @@ Only schemas :mod:`.grammar` indexes as reducible (one ``grammar``, no ``include
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
@@ -273,40 +274,34 @@ class Builder:
             out = self.group(out, self._convert(node))
         return out
 
-    def _convert(self, node: etree._Element) -> Pattern:  # noqa: C901 - one case per kind
+    def _convert(self, node: etree._Element) -> Pattern:
+        """``node`` (a pattern element of the schema) as a pattern."""
         tag = node.tag
         if not isinstance(tag, str) or not tag.startswith(_R):
             return self.empty  # an annotation: RelaxNG ignores foreign elements
         local = tag[len(_R):]
         kids = [k for k in node if isinstance(k.tag, str) and k.tag.startswith(_R)]
-        if local in ("group", "define", "start"):
-            return self._sequence(kids)
-        if local == "choice":
-            out = self.not_allowed
+        leaf = {"empty": self.empty, "notAllowed": self.not_allowed, "text": self.text}
+        if local in leaf:
+            return leaf[local]
+        if local in ("choice", "interleave"):
+            join = self.choice if local == "choice" else self.interleave
+            out = self.not_allowed if local == "choice" else self.empty
             for k in kids:
-                out = self.choice(out, self._convert(k))
+                out = join(out, self._convert(k))
             return out
-        if local == "interleave":
-            out = self.empty
-            for k in kids:
-                out = self.interleave(out, self._convert(k))
-            return out
-        if local == "mixed":
-            return self.interleave(self._sequence(kids), self.text)
-        if local == "optional":
-            return self.optional(self._sequence(kids))
-        if local == "oneOrMore":
-            return self.one_or_more(self._sequence(kids))
-        if local == "zeroOrMore":
-            return self.optional(self.one_or_more(self._sequence(kids)))
-        if local == "list":
-            return self.list_of(self._sequence(kids))
-        if local == "empty":
-            return self.empty
-        if local == "notAllowed":
-            return self.not_allowed
-        if local == "text":
-            return self.text
+        wrap: dict[str, Callable[[Pattern], Pattern]] = {
+                "group": lambda p: p, "define": lambda p: p, "start": lambda p: p,
+                "mixed": lambda p: self.interleave(p, self.text), "optional": self.optional,
+                "oneOrMore": self.one_or_more, "list": self.list_of,
+                "zeroOrMore": lambda p: self.optional(self.one_or_more(p))}
+        if local in wrap:
+            return wrap[local](self._sequence(kids))
+        return self._named(local, node, kids)
+
+    def _named(self, local: str, node: etree._Element, kids: list[etree._Element]
+               ) -> Pattern:
+        """The patterns that carry a name, a datatype or a value."""
         if local == "ref":
             return self._ref(node.get("name", "").strip())
         if local == "element":

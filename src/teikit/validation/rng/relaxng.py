@@ -24,8 +24,9 @@ from teikit.namespaces import XML
 from teikit.validation.rng import positions
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.explain import Explainer
-from teikit.validation.rng.grammar import Grammar
+from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
+from teikit.validation.rng.hazards import loop_shape
 from teikit.validation.rng.patterns import Builder, SchemaError
 from teikit.validation.rng.validator import walk
 
@@ -100,7 +101,7 @@ class RelaxNG:
         self.path = path
         self.sha256 = sha256
         self._data = data
-        self._grammar: Grammar = grammar_index(data, sha256, str(path))
+        self._grammar: Indexed = grammar_index(data, sha256, str(path))
         self._full: etree.RelaxNG | None = None
         self._memo: OrderedDict[frozenset[str], etree.RelaxNG] = OrderedDict()
         #: None until first needed, False when the builder does not take the schema.
@@ -138,10 +139,17 @@ class RelaxNG:
                     raise TeikitError(f"The RelaxNG schema {p} is not well-formed XML: "
                                       f"{exc}.") from None
                 if not found._grammar.reducible:
+                    _refuse_loops(p, data)
                     found._full = _compile_bytes(data, p)
                 _compiled[key] = found
             _by_stat[seen] = found
             return found
+
+    def _reducible(self) -> Grammar:
+        """The reducible grammar (callers are on the reduced path: ``_full`` is None)."""
+        if not isinstance(self._grammar, Grammar):
+            raise TeikitError(f"The RelaxNG schema {self.path} is compiled whole.")
+        return self._grammar
 
     @property
     def reducible(self) -> bool:
@@ -158,7 +166,7 @@ class RelaxNG:
             if found is not None:
                 self._memo.move_to_end(key)
                 return found
-        compiled = _compile_bytes(self._grammar.reduced(present), self.path)
+        compiled = _compile_bytes(self._reducible().reduced(present), self.path)
         with self._lock:
             self._memo[key] = compiled
             while len(self._memo) > MEMO_SIZE:
@@ -199,7 +207,7 @@ class RelaxNG:
             if len(present | self._met) <= UNION_LIMIT:
                 present, attrs = present | self._met, attrs | self._met_attrs
             self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
-        compiled = _compile_bytes(self._grammar.reduced(present, attrs), self.path)
+        compiled = _compile_bytes(self._reducible().reduced(present, attrs), self.path)
         with self._lock:
             self._reduced.append((present, attrs, compiled))
             del self._reduced[:-MEMO_SIZE]
@@ -262,7 +270,7 @@ class RelaxNG:
         declares elements in, or an unqualified or ``xml:`` attribute name, that the
         schema declares nowhere (wildcards aside)."""
         if self._declared is None:
-            self._declared = self._grammar.declared_names()
+            self._declared = self._reducible().declared_names()
         elements, attributes = self._declared
         spaces = {_namespace(e) for e in elements}
         return any(e not in elements and _namespace(e) in spaces for e in present) or any(
@@ -320,6 +328,22 @@ def _size(root: etree._Element) -> int:
 
 def _namespace(clark: str) -> str:
     return clark[1:].partition("}")[0] if clark.startswith("{") else ""
+
+
+def _refuse_loops(path: Path, data: bytes) -> None:
+    """Raise when the schema has the shape that makes libxml2 loop forever (see
+    :mod:`.hazards`): a schema compiled whole reaches libxml2 as written."""
+    try:
+        element = loop_shape(path, data)
+    except etree.XMLSyntaxError:
+        return  # libxml2 reports the syntax error itself
+    if element is not None:
+        message = (f"The RelaxNG schema {path} is refused: <{element}> has an explicit "
+                   "<group> followed by attributes and can occur inside that group, a "
+                   "shape on which libxml2 never finishes compiling. Put the attributes "
+                   "before the group, or drop the <group> wrapper (a group inside an "
+                   "element is the same sequence without it).")
+        raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:

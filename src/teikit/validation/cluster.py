@@ -1,0 +1,237 @@
+"""Validation on a Dask cluster: a corpus that outgrows one machine.
+
+The unit of work is a chunk of file paths, not a file: a task costs the scheduler about a
+millisecond, a small TEI file costs a worker about as much, so one task per file would spend
+half the cluster on bookkeeping. Chunks are small enough (at most :data:`MAX_CHUNK` files)
+that progress moves, a lost worker costs little, and no worker holds more than the
+documents of the chunk it is working on (each is parsed, validated and dropped in turn).
+
+What travels: paths and :class:`~teikit.validation.batch.Options` go out, small
+:class:`~teikit.diagnostics.Report` objects come back, and the client puts them in the
+order the files were given as they stream in. Documents do not travel: workers read them
+from the same paths (a shared file system, as on an HPC cluster or a Kubernetes volume).
+Schemas travel by hash: the client's stored schemas (``tei_all`` and the others in the
+schema store) are registered once as a worker plugin, so every worker, including one that
+joins later, gets each of them once through the scheduler and keeps it in its own store,
+unless its store already has those bytes (a shared store path, or a local cluster, where
+nothing is copied). Each worker process compiles each schema once and reuses it for every
+chunk it is given (the engines' per-process caches).
+
+A chunk that fails on its worker (the worker was killed, ran out of memory, raised) becomes
+one located ``run:worker-failed`` diagnostic per file of that chunk, an input error (exit
+2) like any file teikit could not validate; the rest of the run goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from teikit.diagnostics import Report, TeikitError, UsageError, error
+from teikit.locations import display_path
+from teikit.validation.batch import Options, ProgressCallback
+
+__all__ = ["INSTALL_HINT", "run"]
+
+#: What to tell someone who asks for ``--dask`` without the extra installed.
+INSTALL_HINT = "pip install 'teikit[dask]'"
+#: Chunks per worker when the corpus is small: enough to even out files of unequal size.
+CHUNKS_PER_WORKER = 8
+#: The largest chunk, so progress moves and a failed worker costs at most this many files.
+MAX_CHUNK = 64
+#: How long to wait for a remote scheduler before saying it cannot be reached.
+CONNECT_TIMEOUT = "20s"
+
+
+def _distributed() -> Any:
+    """The ``distributed`` package, or a usage error that says how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(f"--dask needs Dask's distributed scheduler, which is not "
+                         f"installed; install it with: {INSTALL_HINT}") from None
+    return distributed
+
+
+@contextmanager
+def connect(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client: a new local cluster of ``workers`` processes for ``local``, else the
+    scheduler at ``address`` (``tcp://host:8786``). Closed (and a local cluster stopped)
+    on leaving, whatever happened."""
+    distributed = _distributed()
+    cluster = None
+    try:
+        if address == "local":
+            import logging
+
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=logging.ERROR)
+            client = distributed.Client(cluster)
+        else:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except OSError as exc:
+        if cluster is not None:
+            cluster.close()
+        raise TeikitError(f"Cannot reach the Dask scheduler at {address}: {exc}; check the "
+                          "address (tcp://HOST:8786) and that the scheduler runs.") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@dataclass(frozen=True)
+class ShippedSchema:
+    """One stored schema as it travels to workers: its store entry and its bytes."""
+
+    key: str
+    name: str
+    version: str
+    kind: str
+    filename: str
+    source: str
+    sha256: str
+    data: bytes
+
+
+def _stored_schemas() -> list[ShippedSchema]:
+    """Every verified schema in this machine's store (what a run may resolve names and
+    ``xml-model`` URLs to); a damaged one stays behind, and fails where it is used."""
+    from teikit.validation import store
+
+    found = []
+    for entry in store.entries().values():
+        try:
+            path = store.verified(entry)
+        except TeikitError:
+            continue
+        found.append(ShippedSchema(entry.key, entry.name, entry.version, entry.kind,
+                                   Path(entry.file).name, entry.source, entry.sha256,
+                                   path.read_bytes()))
+    return found
+
+
+def install_schemas(shipped: list[ShippedSchema]) -> int:
+    """Put each shipped schema in this process's store unless it has those bytes already;
+    the number written. Runs on each worker (see :func:`_plugin`)."""
+    import tempfile
+
+    from teikit.validation import store
+    from teikit.validation.catalogue import SchemaRef
+
+    have = store.entries()
+    written = 0
+    for schema in shipped:
+        entry = have.get(schema.key)
+        if entry is not None and entry.sha256 == schema.sha256:
+            try:
+                store.verified(entry)
+                continue
+            except TeikitError:
+                pass  # damaged here: replace it with the client's copy
+        with tempfile.TemporaryDirectory(prefix="teikit-schema-") as folder:
+            temp = Path(folder) / schema.filename
+            temp.write_bytes(schema.data)
+            store.put(schema.key, SchemaRef(schema.name, schema.version), temp,
+                      schema.kind, schema.filename, schema.source)
+        written += 1
+    return written
+
+
+def _plugin(shipped: list[ShippedSchema]) -> Any:
+    """A worker plugin carrying the schemas: set up on every worker, also later ones."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class SchemaShipment(WorkerPlugin):  # type: ignore[misc, unused-ignore]
+        name = "teikit-schemas"
+
+        def setup(self, worker: Any) -> None:
+            install_schemas(shipped)
+
+    return SchemaShipment()
+
+
+_warmed = False
+
+
+def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]:
+    """Validate one chunk on a worker; one report per path, in order.
+
+    Reports name files relative to the client's working folder, as a run on one machine
+    does, so the worker works from there when it has that folder. The first chunk a
+    worker process meets also warms its engines on a sample of it (see
+    :func:`teikit.validation.batch._warm_up`).
+    """
+    from teikit.validation import batch
+
+    global _warmed
+    if os.path.isdir(cwd) and os.getcwd() != cwd:
+        os.chdir(cwd)
+    files = [Path(p) for p in paths]
+    results: list[Report | None] = [None] * len(files)
+    if not _warmed:
+        _warmed = True
+        batch._warm(files, options, results)
+    for i, path in enumerate(files):
+        if results[i] is None:
+            results[i] = batch.validate_path(path, options)
+    return [r for r in results if r is not None]
+
+
+def _failed(path: Path, exc: BaseException) -> Report:
+    """A file whose chunk failed on its worker: said, located, and an input error."""
+    shown = display_path(str(path))
+    reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    return Report(diagnostics=[error(
+        "run:worker-failed", f"The Dask worker validating this file failed ({reason}); it "
+        "was not validated. Run again (a worker that ran out of memory needs more), or "
+        "validate it alone with --jobs 1 to see whether the file itself is the cause.",
+        file=shown)], files=[shown], input_error=True)
+
+
+def _chunks(count: int, workers: int) -> list[list[int]]:
+    size = max(1, min(MAX_CHUNK, -(-count // (workers * CHUNKS_PER_WORKER))))
+    return [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+
+
+def run(files: list[Path], options: Options, address: str, *,
+        on_file: ProgressCallback | None = None, workers: int | None = None) -> list[Report]:
+    """Validate ``files`` on the Dask cluster at ``address`` (``local``: a new local
+    cluster of ``workers`` processes); one report per file, in ``files`` order."""
+    if not files:
+        return []
+    results: list[Report | None] = [None] * len(files)
+    with connect(address, workers or os.cpu_count() or 1) as client:
+        distributed = _distributed()
+        client.register_plugin(_plugin(_stored_schemas()), name="teikit-schemas")
+        width = max(1, len(client.scheduler_info().get("workers", {})))
+        run_id = uuid.uuid4().hex[:8]
+        cwd = os.getcwd()
+        futures = {client.submit(validate_chunk, [str(files[i]) for i in chunk], options,
+                                 cwd, key=f"teikit-{run_id}-{n}", pure=False): chunk
+                   for n, chunk in enumerate(_chunks(len(files), width))}
+        done = 0
+        for future in distributed.as_completed(futures):
+            chunk = futures.pop(future)
+            try:
+                found = future.result()
+            except TeikitError:
+                client.cancel(list(futures))
+                raise  # teikit cannot run at all (a broken store): as with --jobs
+            except Exception as exc:  # noqa: BLE001 - any worker failure is the chunk's
+                found = [_failed(files[i], exc) for i in chunk]
+            for i, report in zip(chunk, found, strict=True):
+                results[i] = report
+            future.release()
+            done += len(chunk)
+            if on_file:
+                on_file(done, len(files))
+    return [r for r in results if r is not None]

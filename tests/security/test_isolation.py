@@ -1,0 +1,155 @@
+"""Isolation: a file that hangs, crashes its worker, or whose schema fails costs that file
+only; every other file is validated, ``-o`` still writes the report, Ctrl-C stops the
+run at once and leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.security.conftest import Attack, tei
+
+ENDLESS = (
+    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" '
+    'xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:f="urn:f" queryBinding="xslt2">\n'
+    '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
+    '<xsl:function name="f:loop"><xsl:param name="n"/>'
+    '<xsl:sequence select="f:loop($n + 1)"/></xsl:function>\n'
+    '<sch:pattern><sch:rule context="tei:TEI">\n'
+    '<sch:report test="true()"><sch:value-of select="f:loop(1)"/></sch:report>\n'
+    "</sch:rule></sch:pattern></sch:schema>\n")
+
+FAILING = (
+    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
+    '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
+    '<sch:pattern><sch:rule context="tei:p">\n'
+    '<sch:assert test="xs:integer(.) gt 0">a number</sch:assert>\n'
+    "</sch:rule></sch:pattern></sch:schema>\n")
+
+
+def _pi(href: str) -> str:
+    return (f'<?xml-model href="{href}" '
+            'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n')
+
+
+def _corpus(attack: Attack, bad_schema: str) -> None:
+    """a.xml and c.xml are fine (their PI names a harmless schema); b.xml names
+    ``bad_schema``."""
+    attack.write("rules/ok.sch", ENDLESS.replace("f:loop(1)", "'fine'").replace(
+        'test="true()"', 'test="false()"'))
+    attack.write("rules/bad.sch", bad_schema)
+    attack.write("tei/a.xml", tei(before=_pi("../rules/ok.sch")))
+    attack.write("tei/b.xml", tei(before=_pi("../rules/bad.sch")))
+    attack.write("tei/c.xml", tei(before=_pi("../rules/ok.sch")))
+
+
+def _by_file(report_json: str) -> dict[str, list[str]]:
+    data = json.loads(report_json)
+    found: dict[str, list[str]] = {Path(f).name: [] for f in data["files"]}
+    for d in data["diagnostics"]:
+        found.setdefault(Path(d["file"]).name, []).append(d["rule"])
+    return found
+
+
+def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: Attack
+                                                                        ) -> None:
+    _corpus(attack, ENDLESS)
+    outcome = attack.run("validate", "-q", "--timeout", "3", "-f", "json", "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, _by_file(outcome.stdout)) == (
+        2, {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []}), outcome.output
+    assert outcome.seconds < 20
+
+
+def test_a_schematron_failing_at_run_time_is_that_files_error(attack: Attack) -> None:
+    _corpus(attack, FAILING)
+    outcome = attack.run("validate", "-q", "-f", "json", "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, _by_file(outcome.stdout)) == (
+        2, {"a.xml": [], "b.xml": ["sch:run-failed"], "c.xml": []}), outcome.output
+
+
+def test_a_schematron_that_does_not_compile_is_that_files_error(attack: Attack) -> None:
+    _corpus(attack, FAILING.replace("xs:integer(.) gt 0", "((("))
+    outcome = attack.run("validate", "-q", "-f", "json", "tei")
+    attack.assert_safe(outcome)
+    found = _by_file(outcome.stdout)
+    assert (outcome.code, found["a.xml"], found["c.xml"]) == (2, [], []), outcome.output
+    assert any(rule == "sch:schema-invalid" for rules in found.values() for rule in rules)
+
+
+def test_the_report_is_written_with_o_when_files_fail(attack: Attack, tmp_path: Path) -> None:
+    _corpus(attack, FAILING)
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    outcome = attack.run("validate", "-q", "-f", "json", "-o", str(target), "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, sorted(_by_file(target.read_text(encoding="utf-8")))) == (
+        2, ["a.xml", "b.xml", "c.xml"])
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found.extend(int(x) for x in text.split())
+    return found
+
+
+def _start(attack: Attack, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "teikit.cli", *args], cwd=attack.folder,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TEIKIT_TEST_SECRET": attack.secret})
+
+
+def _worker_of(proc: subprocess.Popen[str], seconds: float = 20.0) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        kids = _children(proc.pid)
+        if kids:
+            return kids[0]
+        time.sleep(0.05)
+    raise AssertionError("no worker process appeared")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.split(")")[-1].split()[0] != "Z"
+
+
+def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
+    _corpus(attack, ENDLESS)
+    proc = _start(attack, "validate", "-q", "--timeout", "60", "-f", "json", "tei")
+    try:
+        time.sleep(2.5)  # a.xml is done, b.xml is running for ever
+        os.kill(_worker_of(proc), signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert attack.secret not in out + err and "Traceback" not in err
+    assert (proc.returncode, _by_file(out)) == (
+        2, {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []}), out + err
+
+
+def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
+    _corpus(attack, ENDLESS)
+    proc = _start(attack, "validate", "-q", "--timeout", "60", "tei")
+    try:
+        worker = _worker_of(proc)
+        time.sleep(2.0)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        took = time.monotonic() - start
+    finally:
+        proc.kill()
+    assert (proc.returncode, "Traceback" in err, took < 5) == (130, False, True), err
+    assert not _alive(worker)

@@ -1,0 +1,123 @@
+"""``--dask``: the same report as ``--jobs``, a lost worker reported, a missing extra
+explained. Real Dask: a ``distributed.LocalCluster`` of worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from teikit.diagnostics import UsageError
+from teikit.validation import validate
+from teikit.validation.cluster import INSTALL_HINT, ShippedSchema, install_schemas
+
+from conftest import DATA
+
+pytestmark = pytest.mark.slow
+distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+MINI = str(DATA / "validation" / "mini.rng")
+
+
+def test_dask_local_with_2_workers_gives_the_report_of_jobs_2(
+        rusdracor: list[Path], tei_all: Path) -> None:
+    """Over all 120 plays: tei_all (real verdicts) and a tiny grammar (many findings, so
+    order and content of thousands of diagnostics are compared)."""
+    schemas = ["tei_all", MINI]
+    pooled = validate(rusdracor, schemas, jobs=2)
+    clustered = validate(rusdracor, schemas, jobs=2, dask="local")
+    assert len(pooled.diagnostics) > 1000
+    assert clustered.render("json") == pooled.render("json")
+    assert clustered == pooled
+
+
+def test_progress_reaches_every_file(rusdracor: list[Path]) -> None:
+    seen: list[tuple[int, int]] = []
+    validate(rusdracor[:30], [MINI], jobs=2, dask="local",
+             on_file=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (30, 30)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path]) -> None:
+    """One of two workers is killed (SIGKILL) once the first results are in. The
+    scheduler may not retry (allowed-failures 0), so the files it held become
+    run:worker-failed diagnostics; every other file has its real report."""
+    import dask
+
+    files = rusdracor[:96]
+    truth = validate(files, [MINI], jobs=1)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            pids = client.run(os.getpid)
+        victim = sorted(pids.values())[0]
+        killed = threading.Event()
+
+        def kill_once(done: int, total: int) -> None:
+            if not killed.is_set():
+                killed.set()
+                os.kill(victim, signal.SIGKILL)
+
+        report = validate(files, [MINI], dask=cluster.scheduler_address, on_file=kill_once)
+    assert killed.is_set()
+    failed = {d.file for d in report if d.rule == "run:worker-failed"}
+    assert failed, "the killed worker held files: they must be reported"
+    assert len(failed) < len(files)
+    assert report.files == truth.files
+    assert report.exit_code == 2
+    for file in truth.files:
+        if file not in failed:
+            assert report.for_file(file) == truth.for_file(file)
+
+
+def test_without_the_extra_the_flag_says_how_to_install_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    with pytest.raises(UsageError, match=r"pip install 'teikit\[dask\]'"):
+        validate([DATA / "validation" / "clean.xml"], [MINI], dask="local")
+    assert INSTALL_HINT in "pip install 'teikit[dask]'"
+
+
+def test_the_cli_explains_the_missing_extra(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from teikit.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    code = main(["validate", "--dask", "local", str(DATA / "validation" / "clean.xml")])
+    assert code == 2
+    assert "teikit[dask]" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_exit_3(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from teikit.cli import main
+    from teikit.validation import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "2s")
+    code = main(["validate", "--no-cache", "--dask", "tcp://127.0.0.1:9",
+                 str(DATA / "validation" / "clean.xml")])
+    assert code == 3
+    assert "Dask scheduler" in capsys.readouterr().err
+
+
+def test_shipped_schemas_land_once_in_a_workers_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a worker plugin does on a machine without the client's store."""
+    from teikit.validation import store
+
+    monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(tmp_path / "store"))
+    data = Path(MINI).read_bytes()
+    import hashlib
+
+    shipped = ShippedSchema("mini@1", "mini", "1", "relaxng", "mini.rng", "test",
+                            hashlib.sha256(data).hexdigest(), data)
+    assert install_schemas([shipped]) == 1
+    entry, path = store.get("mini@1")
+    assert path.read_bytes() == data and entry.sha256 == shipped.sha256
+    assert install_schemas([shipped]) == 0  # the same bytes are there: nothing travels
