@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
+from teikit.diagnostics import Where
 from teikit.namespaces import TEI, XML, XPATH_PREFIXES
 
 NAMESPACES = XPATH_PREFIXES
@@ -167,7 +168,7 @@ def display_path(file: str) -> str:
         return file
 
 
-def locate(node: etree._Element, default_file: str = "") -> dict[str, object]:
+def locate(node: etree._Element, default_file: str = "") -> Where:
     """File, line, column and XPath of ``node``, ready to unpack into a Diagnostic."""
     return {
         "file": display_path(file_of(node, default_file)),
