@@ -143,28 +143,33 @@
        'actor', 'entry', 'entryFree', 'superEntry', 'form', 'orth', 'pron', 'hyph', 'gramGrp',
        'pos', 'gen', 'number', 'subc', 'sense', 'usg', 'def', 'xr', 'etym', 're', 'hom',
        'lbl', 'listBibl', 'cit', 'listPerson', 'listPlace', 'listOrg', 'person', 'place',
-       'org') ! map{.: true()}), map{'duplicates': 'use-first'})"/>
+       'org', 'stage', 'move', 'view', 'camera', 'sound', 'tech') ! map{.: true()}),
+      map{'duplicates': 'use-first'})"/>
   <!-- Containers whose children are separate units whatever they are: letterhead lines,
        the parts of a dictionary entry, a quotation and its source. -->
-  <xsl:variable name="t:unit-containers" as="xs:string*" select="('opener', 'closer',
-      'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl', 'entryFree',
-      'superEntry', 'biblStruct', 'analytic', 'monogr', 'imprint', 'correspAction')"/>
-  <xsl:variable name="t:alternatives" as="xs:string*"
-      select="('subst', 'choice', 'app', 'rdgGrp')"/>
+  <xsl:variable name="t:unit-containers" as="map(xs:string, xs:boolean)" select="map:merge((
+      'opener', 'closer', 'address', 'entry', 'form', 'sense', 'gramGrp', 'cit', 'listBibl',
+      'entryFree', 'superEntry', 'biblStruct', 'analytic', 'monogr', 'imprint',
+      'correspAction') ! map{.: true()})"/>
+  <xsl:variable name="t:alternatives" as="map(xs:string, xs:boolean)"
+      select="map:merge(('subst', 'choice', 'app', 'rdgGrp') ! map{.: true()})"/>
 
+  <!-- (written for speed: this runs for every node of the text, so names are looked up in
+       maps and the common cases return first) -->
   <xsl:function name="t:is-break" as="xs:boolean">
     <xsl:param name="n" as="node()?"/>
     <xsl:sequence select="
-        if (not($n instance of element()) or namespace-uri($n) != 'http://www.tei-c.org/ns/1.0')
-          then false()
-        else if (local-name($n) = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
-        else map:contains($t:break-names, local-name($n))
-             or local-name($n/..) = $t:unit-containers"/>
+        if (not($n instance of element())) then false()
+        else let $name := local-name($n) return
+          if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
+          else (map:contains($t:break-names, $name)
+                or map:contains($t:unit-containers, local-name($n/..)))
+               and namespace-uri($n) = 'http://www.tei-c.org/ns/1.0'"/>
   </xsl:function>
   <xsl:function name="t:is-join" as="xs:boolean">
     <xsl:param name="n" as="node()?"/>
-    <xsl:sequence select="exists($n/self::*[local-name() = ('lb', 'pb', 'cb')]
-                                          [@break = 'no'])"/>
+    <xsl:sequence select="$n instance of element() and $n/@break = 'no'
+                          and local-name($n) = ('lb', 'pb', 'cb')"/>
   </xsl:function>
 
   <xsl:mode name="t:ws" on-no-match="shallow-copy"/>
@@ -174,7 +179,8 @@
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>
     </xsl:copy>
   </xsl:template>
-  <xsl:template match="text()" mode="t:wst">
+  <!-- only a text node with an element beside it can need a change -->
+  <xsl:template match="text()[../*]" mode="t:wst">
     <xsl:variable name="prev" select="preceding-sibling::node()[1]"/>
     <xsl:variable name="next" select="following-sibling::node()[1]"/>
     <xsl:variable name="s" select="
@@ -183,7 +189,8 @@
         if (t:is-join($next)) then replace($s, '\s+$', '') else $s"/>
     <xsl:choose>
       <xsl:when test="$s = ''"/>
-      <xsl:when test="local-name(..) = $t:alternatives and normalize-space($s) = ''"/>
+      <xsl:when test="map:contains($t:alternatives, local-name(..))
+                      and normalize-space($s) = ''"/>
       <xsl:otherwise>
         <xsl:value-of select="
             (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
@@ -191,17 +198,18 @@
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
-  <xsl:template match="*" mode="t:wst">
-    <xsl:variable name="brk" select="t:is-break(.)"/>
-    <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()
-                  and not(local-name(..) = $t:alternatives)">
+  <!-- only an element with an element right beside it can need a space added -->
+  <xsl:template match="*[preceding-sibling::node()[1] instance of element()
+                         or following-sibling::node()[1] instance of element()]" mode="t:wst">
+    <xsl:variable name="brk" select="t:is-break(.)
+                                     and not(map:contains($t:alternatives, local-name(..)))"/>
+    <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()">
       <xsl:text> </xsl:text>
     </xsl:if>
     <xsl:copy>
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>
     </xsl:copy>
-    <xsl:if test="$brk and following-sibling::node()[1][self::*][not(t:is-break(.))]
-                  and not(local-name(..) = $t:alternatives)">
+    <xsl:if test="$brk and following-sibling::node()[1][self::*][not(t:is-break(.))]">
       <xsl:text> </xsl:text>
     </xsl:if>
   </xsl:template>
@@ -236,14 +244,15 @@
       'aze': 'az', 'tat': 'tt', 'gsw': 'gsw', 'swh': 'sw', 'nds': 'nds'}"/>
 
   <!-- A language tag as BCP 47: the primary subtag lower-cased and two-letter where ISO
-       639-1 has it, the rest kept; '' when the value is no language tag at all. -->
+       639-1 has it, the rest kept; '' when the value is no language tag at all (a primary
+       subtag is two or three letters: "creole" or "German" are names, not tags). -->
   <xsl:function name="t:bcp47" as="xs:string">
     <xsl:param name="tag" as="xs:string?"/>
     <xsl:variable name="t" select="normalize-space($tag)"/>
     <xsl:variable name="parts" select="tokenize($t, '[-_]')"/>
     <xsl:variable name="primary" select="lower-case($parts[1])"/>
     <xsl:sequence select="
-        if (not(matches($t, '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$'))) then ''
+        if (not(matches($t, '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$'))) then ''
         else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
   </xsl:function>
 
@@ -431,10 +440,25 @@
                      t:plain($m/imprint/date)[. != '']), ', ')[. != '']), '. ')"/>
   </xsl:function>
 
+  <!-- Of several versions of a statement in different languages, those in the document's
+       language (else the ones without xml:lang, else all). -->
+  <xsl:function name="t:in-lang" as="element()*">
+    <xsl:param name="els" as="element()*"/>
+    <xsl:variable name="primary" select="substring-before($t:lang || '-', '-')"/>
+    <xsl:variable name="mine" select="$els[starts-with(t:bcp47(
+        ancestor-or-self::*[@xml:lang][1]/@xml:lang) || '-', $primary || '-')]"/>
+    <xsl:sequence select="if (exists($mine)) then $mine
+                          else if (exists($els[not(@xml:lang)])) then $els[not(@xml:lang)]
+                          else $els"/>
+  </xsl:function>
+
+  <!-- The licence and the rights statement, in the document's language when the header
+       gives them in several. -->
   <xsl:variable name="t:rights" as="xs:string" select="
       let $a := $t:header/fileDesc/publicationStmt/availability
-      return string-join(($a/licence ! (t:plain(.), @target)[. != ''],
-                          if ($a/licence) then () else t:plain($a)), ' ')"/>
+      return string-join((t:in-lang($a/licence) ! (t:plain(.), @target)[. != ''],
+                          t:in-lang($a/p) ! t:plain(.)[. != ''],
+                          if ($a/licence or $a/p) then () else t:plain($a)), ' ')"/>
   <xsl:variable name="t:description" as="xs:string" select="
       string-join((string-join($t:subtitles, '. ')[. != ''],
                    if ($t:source) then t:label('source') || ': ' || $t:source else ()), '. ')"/>
@@ -523,6 +547,14 @@
                  string-length(replace($before, '\s+$', '')))) and $before != '') then ()
         else if ($own != '' and contains($t:quote-chars, substring($own, 1, 1))) then ()
         else if ($nested) then subsequence($pairs, 3, 2) else subsequence($pairs, 1, 2)"/>
+  </xsl:function>
+
+  <!-- After a translation (or example) of a dictionary sense that another follows: ";"
+       (the word rule has put a space between them). -->
+  <xsl:function name="t:cit-separator" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="if ($e/self::cit[following-sibling::*[1][self::cit]][ancestor::entry
+                              or ancestor::entryFree]) then ';' else ''"/>
   </xsl:function>
 
   <!-- An epigraphic edition (EpiDoc): Leiden conventions for unclear letters. -->

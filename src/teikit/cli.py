@@ -19,6 +19,7 @@ loading the publishing and download code it never uses.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -143,7 +144,17 @@ def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
             except KeyboardInterrupt:
                 click.echo("teikit: interrupted", err=True)
                 code = 130
-            sys.stdout.flush()
+            except MemoryError:
+                click.echo("teikit: out of memory; validate fewer or smaller files at once "
+                           "(--jobs 1), or give the process more memory.", err=True)
+                code = ExitCode.CANNOT_RUN
+            except OSError as exc:  # the environment: a full disk, a read-only folder …
+                where = f" {exc.filename}" if exc.filename else ""
+                click.echo(f"teikit: cannot read or write{where}: "
+                           f"{exc.strerror or exc}.", err=True)
+                code = ExitCode.INPUT
+            with contextlib.suppress(OSError):
+                sys.stdout.flush()
             raise Finished(code)
 
         return run
@@ -198,16 +209,26 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
 
 
 def _emit(text: str, output: str | None) -> None:
-    """``text`` to the file ``output`` (atomically) or to stdout, ending in one newline."""
+    """``text`` to the file ``output`` (atomically) or to stdout, ending in one newline.
+
+    An ``output`` that exists and is not a regular file (``/dev/stdout``, a pipe) is
+    written to directly: replacing it with a file would be wrong, and for a device
+    (``/dev/full``) destructive. Any failure is a message and exit 2, never a traceback.
+    """
     if text and not text.endswith("\n"):
         text += "\n"
     if not output:
         sys.stdout.write(text)
         return
+    target = Path(output)
     try:
-        write_atomic(Path(output), text.encode("utf-8"))
+        if target.exists() and not target.is_file() and not target.is_dir():
+            with open(target, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+        else:
+            write_atomic(target, text.encode("utf-8"))
     except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @cli.command(epilog=_examples("""

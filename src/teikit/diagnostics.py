@@ -7,15 +7,17 @@ locations. :class:`Report` is the only place that turns findings into an exit co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 # Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
 # renderers can use them without importing this module; they are re-exported here.
 from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
 __all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
-           "UsageError", "error"]
+           "UsageError", "Where", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +42,14 @@ class Diagnostic:
     expected: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        where = self.file or "<input>"
+        """``file:line:col: severity [rule] message`` on one line, whatever the file name
+        and message hold (see :func:`one_line`)."""
+        where = one_line(self.file) or "<input>"
+        if where.startswith("::"):
+            where = "./" + where  # a file named like a workflow command stays a file name
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity.value} [{self.rule}] {self.message}"
+        return f"{where}: {self.severity.value} [{one_line(self.rule)}] {one_line(self.message)}"
 
     def to_dict(self) -> dict[str, object]:
         """The stable JSON shape of one diagnostic (documented in the README);
@@ -81,9 +87,43 @@ class SchemaUse:
         return {"name": self.name, "version": self.version}
 
 
-def error(rule: str, message: str, **where: object) -> Diagnostic:
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters and line breaks shown as escapes (``\\n``,
+    ``\\x1b``), so a message is always one line.
+
+    Why: messages quote documents, and file names come from the repository; in CI a
+    line that begins with ``::`` is a workflow command (``::error``, ``::add-mask``,
+    ``::stop-commands``), and a terminal obeys escape sequences. A document must not be
+    able to write either into teikit's output.
+    """
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group(0)
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return named.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100
+                               else f"\\u{ord(char):04x}")
+
+
+class Where(TypedDict, total=False):
+    """Where a finding is: the keyword arguments :func:`error` and :class:`Diagnostic`
+    take after the message (what :func:`teikit.locations.locate` returns), so that
+    ``**where`` is checked, not waved through."""
+
+    file: str
+    line: int
+    column: int
+    xpath: str
+
+
+def error(rule: str, message: str, *, expected: tuple[str, ...] = (),
+          **where: Unpack[Where]) -> Diagnostic:
     """Shorthand for the common case of an error-level diagnostic."""
-    return Diagnostic(Severity.ERROR, rule, message, **where)  # type: ignore[arg-type]
+    return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
 
 @dataclass

@@ -30,8 +30,9 @@ from typing import Any
 from lxml import etree
 
 from teikit import saxon
-from teikit.diagnostics import Diagnostic, LoadError, Severity, error
+from teikit.diagnostics import Diagnostic, LoadError, Severity, Where, error
 from teikit.files import is_remote
+from teikit.locations import record_files
 from teikit.namespaces import TEI, XINCLUDE, XML, clark
 
 TEI_NS = TEI
@@ -126,18 +127,29 @@ def _fix_hint(rule: str) -> str:
     }.get(rule, "")
 
 
+def base_url(file: str) -> str:
+    """``file`` as the tree's URL: libxml2 takes UTF-8 only, and a file name that is not
+    UTF-8 reaches Python with lone surrogates, which are written as escapes instead."""
+    return file.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _parse(data: bytes, file: str) -> etree._ElementTree:
     """``data`` parsed by the locked-down parser, or the first error as a LoadError."""
     # lxml keeps a per-thread log of earlier parses; start clean so the first entry
     # of a failure below is this document's first error.
     etree.clear_error_log()
     try:
-        return etree.ElementTree(etree.fromstring(data, _parser(), base_url=file))
+        return etree.ElementTree(etree.fromstring(data, _parser(), base_url=base_url(file)))
     except etree.XMLSyntaxError as exc:
         # The first error is the cause; later ones are libxml2 recovering from it.
         log: Any = exc.error_log  # lxml-stubs lack _ErrorLog.__iter__
         entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR]
         entry = entries[0] if entries else None
+        if any(e.type_name == "ERR_NO_MEMORY" for e in entries):
+            raise LoadError(error(
+                "load:out-of-memory", "Parsing this file ran out of memory (libxml2 could "
+                "not allocate); give teikit more memory or split the file.", file=file,
+                line=1, column=1)) from None
         msg = (entry.message if entry else str(exc)).strip()
         line = (entry.line if entry else exc.lineno) or 1
         col = (entry.column if entry else exc.offset) or 1
@@ -299,10 +311,13 @@ def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
     if notes is None:
         notes = []
     tree = parse_bytes(read_file(p), str(p), require_tei=require_tei, notes=notes)
+    read = [p]
     if xinclude:
         real = p.resolve()
-        _Includer(real.parent, notes).resolve_all(tree.getroot(), p, real, depth=0,
-                                           chain=((real, None),))
+        includer = _Includer(real.parent, notes)
+        includer.resolve_all(tree.getroot(), p, real, depth=0, chain=((real, None),))
+        read.extend(includer.files_read())
+    record_files(base_url(str(p)), read)
     return tree
 
 
@@ -340,6 +355,10 @@ class _Includer:
                     "without bound.", file=str(file), line=inc.sourceline or 0, column=1))
             self._include_one(inc, file, real, depth, chain)
 
+    def files_read(self) -> list[Path]:
+        """Every file this document included (that exists)."""
+        return [path for path, data in self._bytes.items() if data is not None]
+
     def _target(self, real: Path, href: str) -> Path:
         key = (real.parent, href)
         found = self._targets.get(key)
@@ -357,7 +376,7 @@ class _Includer:
 
     def _include_one(self, inc: etree._Element, file: Path, real: Path, depth: int,
                      chain: _Chain) -> None:
-        where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
+        where: Where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
         if depth >= MAX_INCLUDE_DEPTH:
             raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
                                   f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
@@ -398,7 +417,7 @@ class _Includer:
         _replace(inc, [node], None)
 
 
-def _as_text(data: bytes, encoding: str, href: str, where: dict[str, object]) -> str:
+def _as_text(data: bytes, encoding: str, href: str, where: Where) -> str:
     """An ``parse="text"`` include's content, or a located encoding error."""
     try:
         return data.decode(encoding, errors="strict")
@@ -410,7 +429,7 @@ def _as_text(data: bytes, encoding: str, href: str, where: dict[str, object]) ->
 
 
 def _pointed(sub: etree._Element, pointer: str, target: Path,
-             where: dict[str, object]) -> etree._Element:
+             where: Where) -> etree._Element:
     """The element an ``xpointer`` (``id('x')`` or ``element(x)``) names in ``sub``."""
     ident = _POINTER.sub(r"\1\2", pointer)
     found = sub.xpath("//*[@xml:id=$i]", i=ident)

@@ -9,11 +9,14 @@ that a diagnostic always carries all of file, line and XPath, the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
+from teikit.diagnostics import Where
 from teikit.namespaces import TEI, XML, XPATH_PREFIXES
 
 NAMESPACES = XPATH_PREFIXES
@@ -59,8 +62,9 @@ _RECENT = 32
 
 def _positions(parent: etree._Element) -> dict[etree._Element, int]:
     """Each element child of ``parent`` with its position among same-named siblings."""
-    found = _recent.get(parent)
+    found = _recent.pop(parent, None)
     if found is not None:
+        _recent[parent] = found  # most recently used last: the root's stay cached
         return found
     counts: dict[object, int] = {}
     found = {}
@@ -112,16 +116,48 @@ def element_at(tree: etree._ElementTree | etree._Element, path: str) -> etree._E
         found[0], etree._Element) else None
 
 
-def file_of(node: etree._Element, default: str = "") -> str:
-    """The file ``node`` was read from: its ``xml:base`` chain, as XInclude left it."""
+#: For each document file teikit loaded, every file read into its tree (itself and its
+#: XIncludes), resolved: the only files a finding in that tree may be reported on.
+_READ_INTO: dict[str, frozenset[str]] = {}
+
+
+def record_files(document: str, files: Iterable[Path]) -> None:
+    """Remember which files the loader read into the tree of ``document`` (its URL)."""
+    _READ_INTO[document] = frozenset(str(f.resolve()) for f in files)
+
+
+def _base_file(node: etree._Element) -> str:
     base = node.base
     if not base:
-        return default
+        return ""
     if base.startswith("file:"):
         return unquote(urlparse(base).path)
     if "://" in base:  # a document's own xml:base naming its web home, not a file read
-        return default
+        return ""
     return base
+
+
+@lru_cache(maxsize=1024)
+def _real(path: str) -> str:
+    return str(Path(path).resolve())
+
+
+def file_of(node: etree._Element, default: str = "") -> str:
+    """The file ``node`` was read from: its ``xml:base`` chain, as XInclude left it.
+
+    Honest, whatever the document says: an ``xml:base`` that a document's author wrote
+    (``xml:base="/etc/passwd"``) must not move a finding to another file nor make
+    relative pointers resolve elsewhere, so a base counts only when it names a file
+    the loader really read into this tree; otherwise the nearest ancestor's that does.
+    """
+    allowed = _READ_INTO.get(node.getroottree().docinfo.URL or "")
+    if allowed is None:  # a tree teikit's loader did not read: trust its bases
+        return _base_file(node) or default
+    for el in (node, *node.iterancestors()):
+        candidate = _base_file(el)
+        if candidate and _real(candidate) in allowed:
+            return candidate
+    return default
 
 
 def display_path(file: str) -> str:
@@ -132,7 +168,7 @@ def display_path(file: str) -> str:
         return file
 
 
-def locate(node: etree._Element, default_file: str = "") -> dict[str, object]:
+def locate(node: etree._Element, default_file: str = "") -> Where:
     """File, line, column and XPath of ``node``, ready to unpack into a Diagnostic."""
     return {
         "file": display_path(file_of(node, default_file)),

@@ -14,8 +14,11 @@ Rendering is pure: it returns text, and the CLI decides where it goes.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from teikit.codes import Severity, UsageError
@@ -155,29 +158,45 @@ def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
     return groups
 
 
+#: Characters XML 1.0 cannot carry at all (a file name may hold them): shown as escapes.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def _junit(report: Report) -> str:
+    """The Ant JUnit shape most CI systems read, valid against its schema
+    (``JUnit.xsd``): one suite, one ``testcase`` per file (a ``failure`` when it has
+    errors), the schemas per file as suite properties, warnings in ``system-out``."""
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
-    suites = ET.Element("testsuites", name="teikit", tests=str(len(groups)),
-                        failures=str(failing), errors="0")
-    suite = ET.SubElement(suites, "testsuite", name="teikit validate", tests=str(len(groups)),
-                          failures=str(failing), errors="0", skipped="0")
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(suites, "testsuite", package="teikit", id="0",
+                          name="teikit validate",
+                          timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                          hostname="localhost", tests=str(len(groups)),
+                          failures=str(failing), errors="0", skipped="0", time="0")
+    props = ET.SubElement(suite, "properties")
+    for file, used in report.schemas.items():
+        for schema in used:
+            ET.SubElement(props, "property", name="schema",
+                          value=_xml_text(f"{file}: {schema}"))
+    others: list[str] = []
     for file, found in groups.items():
-        case = ET.SubElement(suite, "testcase", classname="teikit.validate", name=file,
-                             file=file)
-        if report.schemas.get(file):
-            props = ET.SubElement(case, "properties")
-            for used in report.schemas[file]:
-                ET.SubElement(props, "property", name="schema", value=str(used))
+        case = ET.SubElement(suite, "testcase", classname="teikit.validate",
+                             name=_xml_text(file) or "<input>", time="0")
         errors = [d for d in found if d.severity is Severity.ERROR]
         if errors:
-            failure = ET.SubElement(case, "failure", type=errors[0].rule,
-                                    message=f"{_plural(len(errors), 'error')}; first: "
-                                    f"[{errors[0].rule}] {errors[0].message}")
-            failure.text = "\n".join(str(d) for d in errors)
-        others = [d for d in found if d.severity is not Severity.ERROR]
-        if others:
-            ET.SubElement(case, "system-out").text = "\n".join(str(d) for d in others)
+            failure = ET.SubElement(case, "failure", type=_xml_text(errors[0].rule),
+                                    message=_xml_text(f"{_plural(len(errors), 'error')}; "
+                                                      f"first: [{errors[0].rule}] "
+                                                      f"{errors[0].message}"))
+            failure.text = _xml_text("\n".join(str(d) for d in errors))
+        others.extend(str(d) for d in found if d.severity is not Severity.ERROR)
+    ET.SubElement(suite, "system-out").text = _xml_text("\n".join(others))
+    ET.SubElement(suite, "system-err").text = ""
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 
@@ -186,7 +205,12 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 
 def _uri(file: str) -> str:
-    return file.replace("\\", "/")
+    """A file as a URI reference: forward slashes, percent-encoded (spaces, ``#``, ``%``,
+    ``?``, non-ASCII, control characters), ``file:`` for absolute paths."""
+    path = file.replace("\\", "/")
+    if path.startswith("/"):
+        return "file://" + quote(path, safe="/", errors="surrogateescape")
+    return quote(path, safe="/", errors="surrogateescape")
 
 
 def _sarif(report: Report) -> str:
@@ -246,7 +270,7 @@ def _github(report: Report) -> str:
     for d in report:
         props = []
         if d.file:
-            props.append(f"file={_escape_property(_uri(d.file))}")
+            props.append(f"file={_escape_property(d.file.replace(chr(92), '/'))}")
             if d.line:
                 props.append(f"line={d.line}")
                 props.append(f"col={d.column or 1}")
@@ -256,8 +280,23 @@ def _github(report: Report) -> str:
     return "\n".join(lines)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """``text`` as literal Markdown table-cell content: every ASCII punctuation mark
+    backslash-escaped (so no emphasis, link, image, code span, autolink or raw HTML
+    can start), line breaks and other control characters as spaces."""
+    flat = re.sub("[\x00-\x1f\x7f\u2028\u2029]", " ", text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span in a table cell: its content is shown literally, so only
+    a backtick (which would end the span), a pipe (which would end the cell) and line
+    breaks need care."""
+    flat = re.sub("[\x00-\x1f\x7f\u2028\u2029]", " ", text).replace("`", "'")
+    return "`" + flat.replace("|", "\\|") + "`"
 
 
 def _markdown(report: Report) -> str:
@@ -267,7 +306,7 @@ def _markdown(report: Report) -> str:
     rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
     for d in report:
         rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
-                    f"`{_cell(d.rule)}` | {_cell(d.message)} |")
+                    f"{_code(d.rule)} | {_cell(d.message)} |")
     return head + "\n" + "\n".join(rows) + "\n"
 
 
@@ -307,4 +346,6 @@ def render(report: Report, fmt: str = "text") -> str:
     except KeyError:
         raise UsageError(f"Unknown report format '{fmt}'; choose one of "
                          f"{', '.join(RENDERERS)}.") from None
-    return renderer(report)
+    # A file name that is not UTF-8 reaches Python as lone surrogates, which no UTF-8
+    # stream can take; show them as escapes instead of failing with a traceback.
+    return renderer(report).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -128,6 +128,8 @@ FAMILIES = {"russia": "russia*", "russia_country": "russia*",
 #: Entities the edition adds to the authority table's (see the editorialDecl), with why.
 EDITORIAL_ENTITIES = {
     "vkpb_cc": "«Центральным комитетом» (p-26): the Central Committee of the VKP(b)",
+    "communist_manifesto": "source of the quotation «идиотизма деревенской жизни» (p-3)",
+    "platform_1927": "source of the quotation in p-74, which the text names",
 }
 
 
@@ -446,6 +448,99 @@ def test_every_change_has_a_date_and_a_status() -> None:
     assert dates == sorted(dates, reverse=True), "newest change first"
 
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: Entities whose Russian label the edition qualifies because the table gives two «Россия».
+DISAMBIGUATED = {"russia": "Россия (Российская империя)",
+                 "russia_country": "Россия (без указания периода)"}
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+def _labels(entity: etree._Element, lang: str, kind: str | None) -> list[str]:
+    return [" ".join("".join(label.itertext()).split())
+            for label in entity.xpath("tei:persName | tei:placeName | tei:orgName | tei:title",
+                                      namespaces=NS)
+            if label.get(XML_LANG) == lang and label.get("type") == kind]
+
+
+def _table_entities() -> list[tuple[etree._Element, dict[str, str]]]:
+    table = authority()
+    return [(e, table[e.get(XML_ID)]) for e in standoff_entities(edition())
+            if e.get(XML_ID) in table]
+
+
+def test_each_label_is_the_authority_tables_name() -> None:
+    wrong = []
+    for entity, row in _table_entities():
+        key = entity.get(XML_ID)
+        (ru,) = _labels(entity, "ru", None)
+        others = (_labels(entity, "ru", "abbreviation") + _labels(entity, "ru", "variant"))
+        fits = (ru == row["name_ru"] or DISAMBIGUATED.get(key) == ru
+                and ru.startswith(row["name_ru"] + " (")
+                or any(row["name_ru"] in (f"{ru} ({o})", f"{ru}, {o}", f"{ru} (в тексте: {o})")
+                       for o in others))
+        if not fits or _labels(entity, "en", None) != [row["name_en"]]:
+            wrong.append(key)
+    assert not wrong
+
+
+def test_entities_that_share_a_name_in_the_table_have_distinct_labels() -> None:
+    labels = [_labels(entity, "ru", None)[0] for entity, _ in _table_entities()]
+    assert len(labels) == len(set(labels))
+
+
+def test_life_dates_are_the_tables_years_and_exact_dates() -> None:
+    checked = 0
+    for entity, row in _table_entities():
+        dates = entity.xpath("tei:birth/@when | tei:death/@when", namespaces=NS)
+        if not row["years"]:
+            assert not dates, entity.get(XML_ID)
+            continue
+        assert [d[:4] for d in dates] == row["years"].split("-"), entity.get(XML_ID)
+        for when in dates:
+            year, month, day = when.split("-")
+            spoken = f"{int(day)} {MONTHS[int(month) - 1]} {year}"
+            assert when in row["evidence"] or spoken in row["evidence"], when
+            checked += 1
+    assert checked == 8, "four persons with exact life dates in the table"
+
+
+def test_each_description_is_the_tables_note() -> None:
+    for entity, row in _table_entities():
+        for note in entity.xpath("tei:note[not(@type = 'editorial')]", namespaces=NS):
+            assert " ".join("".join(note.itertext()).split()) in row["note"], entity.get(XML_ID)
+
+
+def test_each_variant_is_the_tables_or_a_form_of_the_name_the_source_uses() -> None:
+    text, table = source_text(), authority()
+    for entity in standoff_entities(edition()):
+        key = entity.get(XML_ID)
+        for variant in _labels(entity, "ru", "variant"):
+            if variant in table.get(key, {}).get("name_ru", ""):
+                continue
+            pattern = re.compile(MENTION_FORMS[FAMILIES.get(key, key)])
+            stems = [word[:-2] if len(word) > 4 else word[:-1] if len(word) > 3 else word
+                     for word in re.split(r"[\s-]+", variant)]
+            assert pattern.fullmatch(variant), (key, variant)
+            assert re.search(r"\w*\W+".join(map(re.escape, stems)), text), (key, variant)
+
+
+def test_every_org_and_place_has_a_type() -> None:
+    untyped = edition().xpath("//tei:standOff//*[self::tei:org or self::tei:place][not(@type)]",
+                              namespaces=NS)
+    assert not untyped
+
+
+def test_only_quotations_with_a_certain_source_name_it() -> None:
+    tree = edition()
+    sourced = {(q.getparent().get(XML_ID), q.get("source"))
+               for q in tree.xpath("//tei:text//tei:quote[@source]", namespaces=NS)}
+    assert sourced == {("p-3", "#communist_manifesto"), ("p-74", "#platform_1927")}
+    for _, source in sourced:
+        (work,) = tree.xpath(f"//tei:standOff//tei:bibl[@xml:id='{source[1:]}']", namespaces=NS)
+        assert work.xpath("tei:date/@when", namespaces=NS)
+
+
 def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
     tree = edition()
     ids = {element.get(XML_ID): element for element in tree.iter() if element.get(XML_ID)}
@@ -461,7 +556,8 @@ def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
 
 def test_every_standoff_entity_is_referenced_from_the_text() -> None:
     tree = edition()
-    referenced = {ref[1:] for ref in tree.xpath("/tei:TEI/tei:text//@ref", namespaces=NS)}
+    referenced = {ref[1:] for ref in tree.xpath("/tei:TEI/tei:text//@ref | //tei:text//@source",
+                                                namespaces=NS)}
     unused = [e.get(XML_ID) for e in standoff_entities(tree) if e.get(XML_ID) not in referenced]
     assert not unused, f"entities never named in the text: {unused}"
 

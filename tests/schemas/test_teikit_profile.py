@@ -269,3 +269,63 @@ def test_every_schematron_assertion_has_a_golden_folder() -> None:
         namespaces={"sch": "http://purl.oclc.org/dsdl/schematron"}))
     folders = {p.name.removeprefix("sch_") for p in CASES.glob("sch_*")}
     assert ids - folders == set(SCH_WITHOUT_FOLDER)
+
+
+# --- What issue 15 added to the profile ------------------------------------------------
+
+#: Constructs the profile gained for the edition (labelled lists, indirect references, life
+#: dates, typed entities, certainty, status, page-source pointers, name parts, sources of
+#: quotations, a note in the source description). The edition uses each one, so the tei_all
+#: test of the edition (tests/edition) proves each stays inside TEI.
+ADDED = ["//tei:list/tei:label", "//tei:rs[@type][@ref]", "//tei:person/tei:birth[@when]",
+         "//tei:person/tei:death[@when]", "//tei:org[@type]", "//tei:place[@type]",
+         "//tei:corr[@cert]", "//tei:change[@status]", "//tei:pb[@edRef]",
+         "//tei:author/tei:persName/tei:forename", "//tei:author/tei:persName/tei:surname",
+         "//tei:quote[@source]", "//tei:biblStruct/tei:note", "//tei:listBibl/tei:bibl/tei:note"]
+
+
+@pytest.mark.parametrize("xpath", ADDED)
+def test_the_edition_uses_each_construct_the_profile_added(xpath: str) -> None:
+    assert etree.parse(str(EDITION)).xpath(xpath, namespaces=N), xpath
+
+
+def _edition_changed(xpath: str, change: str) -> etree._ElementTree:
+    """The edition with one element changed: "drop" it, "untype" it, or "misvalue" its
+    attribute value (the first of cert/type on it) to one no closed list has."""
+    tree = etree.parse(str(EDITION))
+    element = tree.xpath(xpath, namespaces=N)[0]
+    if change == "drop":
+        element.getparent().remove(element)
+    elif change == "untype":
+        del element.attrib["type"]
+    else:
+        name = "cert" if "cert" in element.attrib else "type"
+        element.set(name, "not-in-the-list")
+    return tree
+
+
+#: (what, xpath of the element, change): documents the profile must refuse.
+REFUSED = [
+    ("a labelled list with an unlabelled item", "//tei:div[@xml:id='part-5']//tei:label",
+     "drop"),
+    ("an indirect reference without @type", "//tei:rs", "untype"),
+    ("a correction with an unknown certainty", "//tei:corr[@cert]", "misvalue"),
+    ("an organisation of an unknown type", "//tei:org[@type]", "misvalue"),
+    ("a place of an unknown type", "//tei:place[@type]", "misvalue"),
+]
+
+
+@pytest.mark.parametrize(("what", "xpath", "change"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_both_grammars_refuse_a_misuse_of_the_additions(what: str, xpath: str,
+                                                        change: str) -> None:
+    tree = _edition_changed(xpath, change)
+    assert not _rng().validate(tree), what
+    assert not _xsd().is_valid(tree), what
+
+
+def test_a_label_outside_a_list_is_refused() -> None:
+    tree = etree.parse(str(EDITION))
+    (p,) = tree.xpath("//tei:p[@xml:id='p-1']", namespaces=N)
+    label = etree.SubElement(p, f"{{{TEI_NS}}}label")
+    label.text = "1."
+    assert not _rng().validate(tree) and not _xsd().is_valid(tree)

@@ -47,7 +47,8 @@ NO_GOLDEN = {
     "load:xinclude-part": "needs its parent in the same run; tests/test_discovery.py",
     "load:timeout": "needs a deadline (worker processes); tests/security/test_isolation.py",
     "load:worker-died": "needs a killed worker; tests/security/test_isolation.py",
-    "load:out-of-memory": "needs a memory limit on a worker; tests/security/test_isolation.py",
+    "load:out-of-memory": "needs a memory limit; tests/security/test_failures.py",
+    "load:internal-error": "a bug in teikit; tests/validation/test_workers.py",
     "xslt:message": "teikit's stylesheets emit only structured messages; tests/test_saxon.py",
     "xslt:error": "teikit's stylesheets fail on no known input; not tested",
     "xsd:invalid": "the fallback for xmlschema reasons outside the known kinds; no input is "

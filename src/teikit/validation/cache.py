@@ -224,7 +224,8 @@ class ResultCache:
         entry = {"key": key,
                  "deps": sorted({(str(p), file_digest(p)) for p in deps}),
                  "report": report_to_json(report)}
-        body = json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
+        # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
+        body = json.dumps(entry, sort_keys=True).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
         target = self._entry(key)
         # Not files.write_atomic: its fsync per file would cost more than validating a

@@ -20,13 +20,13 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, LoadError, error
-from teikit.loading import TEI_NS, note_dependency, parse_file
+from teikit.loading import TEI_NS, inside_project, note_dependency, parse_file
 from teikit.locations import file_of, locate
 from teikit.namespaces import XML, clark
 
@@ -63,6 +63,26 @@ def _prefix_defs(root: etree._Element) -> dict[str, list[tuple[str, str]]]:
     return defs
 
 
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Any:
+    """A ``matchPattern`` compiled by RE2, or None when RE2 cannot run it.
+
+    Why RE2: the pattern is written by whoever wrote the document, and a backtracking
+    engine (Python's ``re``) takes exponential time on shapes such as ``(a+)+$``; RE2
+    matches in time linear in the value, whatever the pattern. Back-references and
+    look-arounds, which need backtracking, are therefore refused (the pointer is then
+    reported as matching no pattern).
+    """
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is reported as ref:bad-prefix, not logged
+    try:
+        return re2.compile(pattern, options)
+    except re2.error:
+        return None
+
+
 def _expand(value: str, patterns: list[tuple[str, str]]) -> str | None:
     """The expansion of a private URI, or None when no pattern matches.
 
@@ -70,18 +90,20 @@ def _expand(value: str, patterns: list[tuple[str, str]]) -> str | None:
     value, as the Guidelines' examples assume.
     """
     for match_pattern, replacement in patterns:
-        try:
-            m = re.fullmatch(match_pattern, value)
-        except re.error:
-            continue
+        compiled = _compiled(match_pattern)
+        m = compiled.fullmatch(value) if compiled is not None else None
         if m:
             return re.sub(r"\$(\d)", _group_of(m), replacement)
     return None
 
 
-def _group_of(match: re.Match[str]) -> Callable[[re.Match[str]], str]:
-    """A ``re.sub`` replacement for ``$n``: group ``n`` of ``match`` (empty if unset)."""
-    return lambda ref: match.group(int(ref.group(1))) or ""
+def _group_of(match: Any) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement for ``$n``: group ``n`` of ``match`` (empty if unset or
+    beyond the pattern's groups)."""
+    def group(ref: re.Match[str]) -> str:
+        n = int(ref.group(1))
+        return str(match.group(n) or "") if n <= match.re.groups else ""
+    return group
 
 
 @lru_cache(maxsize=64)
@@ -98,6 +120,7 @@ class _Checker:
     def __init__(self, doc: Document) -> None:
         self.tree: etree._ElementTree = doc.tree
         path = doc.path
+        self.path = path
         self.default_file = str(path) if path else ""
         root = self.tree.getroot()
         self.ids = _ids(root)
@@ -178,6 +201,12 @@ class _Checker:
         if not own:
             return  # a document built in memory: relative pointers have no base
         target = (Path(own).parent / unquote(file_part)).resolve()
+        if not inside_project(target, self.path):
+            self._report("ref:outside-project", el, f"{label} names {file_part}, outside the "
+                         "project (the working folder, the folders validated and the "
+                         "document's repository); teikit neither reads nor probes files "
+                         "there. Point inside the project, or write a full URI.")
+            return
         note_dependency(target)  # read once per process below: the cache must still know
         if not target.exists():
             hint = (f" An element here has xml:id=\"{file_part}\": did you mean "

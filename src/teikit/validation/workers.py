@@ -73,6 +73,10 @@ def _serve(conn: Connection, one: PerFile, options: Any) -> None:
                                    "ran out of memory; the other files were validated."))
         except TeikitError as exc:
             reply = ("fatal", exc.exit_code, str(exc))
+        except Exception as exc:  # a bug in teikit: this file's error, not the run's end
+            reply = ("ok", _failed(Path(path), "load:internal-error", "teikit failed on this "
+                                   f"file ({type(exc).__name__}: {exc}); the other files were "
+                                   "validated. Please report this with the file."))
         try:
             conn.send(reply)
         except (EOFError, OSError):

@@ -1,0 +1,52 @@
+"""The worker pool on its own: a deadline, a crash and a bug each cost one file."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from teikit.diagnostics import Report
+from teikit.validation.workers import Pool, context
+
+
+def _behave(path: Path, options: object) -> Report:
+    """Each file's name says what to do: sleep, die, raise, or finish."""
+    if path.name == "sleep":
+        time.sleep(60)
+    if path.name == "die":
+        os._exit(7)
+    if path.name == "raise":
+        raise ValueError("a bug")
+    return Report(files=[path.name])
+
+
+def _run(names: list[str], deadline: float | None = 2.0) -> dict[str, list[str]]:
+    files = [Path(n) for n in names]
+    found: dict[str, list[str]] = {}
+
+    def done(i: int, report: Report) -> None:
+        found[names[i]] = [d.rule for d in report.diagnostics]
+
+    pool = Pool(_behave, None, 2, deadline, context())
+    try:
+        pool.map(files, list(range(len(files))), done)
+    finally:
+        pool.close()
+    return found
+
+
+def test_every_file_gets_a_report_whatever_its_worker_did() -> None:
+    assert _run(["ok1", "sleep", "die", "raise", "ok2"]) == {
+        "ok1": [], "sleep": ["load:timeout"], "die": ["load:worker-died"],
+        "raise": ["load:internal-error"], "ok2": []}
+
+
+def test_the_deadline_is_kept() -> None:
+    start = time.monotonic()
+    _run(["sleep"], deadline=1.0)
+    assert time.monotonic() - start < 5
+
+
+def test_without_a_deadline_files_still_finish() -> None:
+    assert _run(["ok1", "ok2", "ok3"], deadline=None) == {"ok1": [], "ok2": [], "ok3": []}
