@@ -31,7 +31,6 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
-from teikit.files import write_atomic
 from teikit.render import RENDERERS
 from teikit.version import __version__
 
@@ -82,8 +81,35 @@ param_option = click.option("-p", "--param", "params", multiple=True, metavar="K
                             help="stylesheet parameter (repeatable)")
 schema_option = click.option(
     "-s", "--schema", "schemas", multiple=True, metavar="SCHEMA",
-    help="teikit, tei_all, a stored name, or a .rng/.xsd/.sch path (repeatable); default: "
-    "the document's xml-model PIs, else teikit")
+    help="teikit, tei_all, NAME@VERSION from the store, or a .rng/.xsd/.sch path "
+    "(repeatable); default: [tool.teikit] per-file-schemas, else the document's xml-model "
+    "PIs, else tei_all + references")
+
+
+def _schema_access(command: Callable[P, R]) -> Callable[P, R]:
+    """The flags that say where schemas may come from (validate, build, transform)."""
+    for option in reversed((
+        click.option("--fetch/--no-fetch", "fetch", default=None,
+                     help="download missing catalogue schemas (TEI Vault, EpiDoc) into the "
+                     "store; default: [tool.teikit] fetch, else no"),
+        click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+                     help="with --fetch, also fetch from this host (repeatable)"),
+        click.option("--unavailable", type=click.Choice(("error", "warning")), default=None,
+                     help="a schema that cannot be had is an error (exit 2, the default) or, "
+                     "on purpose, a warning"),
+    )):
+        command = option(command)
+    return command
+
+
+def _settings(fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+              embedded: bool = False) -> tuple[Any, Any]:
+    """The project's [tool.teikit] and the schema settings with the CLI flags winning."""
+    from teikit.config import load
+
+    config = load()
+    return config, config.settings(fetch=fetch, allow_hosts=allow_hosts,
+                                   unavailable=unavailable, embedded_schematron=embedded)
 
 
 def output_option(help: str, default: str | None = None, metavar: str = "FILE"
@@ -181,41 +207,16 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
             progress.stop()
 
 
-def _emit(text: str, output: str | None) -> None:
-    """``text`` to the file ``output`` (atomically) or to stdout, ending in one newline.
+def _emit(text: str | Iterable[str], output: str | None) -> None:
+    """``text`` (or its pieces: :func:`teikit.render.stream`) to the file ``output`` (see
+    :func:`teikit.files.write_output`: atomic, never held whole, a device written to
+    directly) or to stdout, ending in one newline; a failure is exit 2, not a traceback."""
+    from teikit.files import write_output
 
-    An ``output`` that exists and is not a regular file (``/dev/stdout``, a pipe) is
-    written to directly: replacing it with a file would be wrong, and for a device
-    (``/dev/full``) destructive. Any failure is a message and exit 2, never a traceback.
-    """
-    if text and not text.endswith("\n"):
-        text += "\n"
-    if not output:
-        sys.stdout.write(text)
-        return
-    target = Path(output)
-    try:
-        if target.exists() and not target.is_file() and not target.is_dir():
-            with open(target, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-        else:
-            write_atomic(target, text.encode("utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-
-
-def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
-    """:func:`_emit` for a report rendered in pieces (:func:`teikit.render.stream`): a
-    large report goes to stdout or to ``output`` without ever being one string, with
-    :func:`_emit`'s rules (atomic for files, direct for devices and pipes)."""
-    from teikit.files import write_atomic_stream
-
-    def ended() -> Iterator[str]:
-        last = ""
-        for piece in pieces:
-            if piece:
-                last = piece
-                yield piece
+    def ended(last: str = "") -> Iterator[str]:
+        for piece in [text] if isinstance(text, str) else text:
+            last = piece or last
+            yield piece
         if last and not last.endswith("\n"):
             yield "\n"
 
@@ -223,15 +224,8 @@ def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
         for piece in ended():
             sys.stdout.write(piece)
         return
-    target = Path(output)
-    encoded = (piece.encode("utf-8") for piece in ended())
     try:
-        if target.exists() and not target.is_file() and not target.is_dir():
-            with open(target, "wb") as handle:
-                for chunk in encoded:
-                    handle.write(chunk)
-        else:
-            write_atomic_stream(target, encoded)
+        write_output(Path(output), (piece.encode("utf-8") for piece in ended()))
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -243,48 +237,68 @@ def _emit_stream(pieces: Iterable[str], output: str | None) -> None:
   teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning
   teikit validate --jobs 2 --format github corpus/      GitHub Actions annotations
 """))
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
 @schema_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="report format")
 @output_option("write the report here, not stdout")
-@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
-              help="validate files in N parallel processes")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=None,
+              metavar="N", help="validate files in N parallel processes (default 1)")
 @click.option("--embedded-schematron", "embedded", is_flag=True,
               help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
               "generates them)")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="never validate files matching GLOB (repeatable; adds to [tool.teikit])")
+@click.option("--skip-non-tei", is_flag=True,
+              help="skip named files that are not TEI, as folder searches do (pre-commit)")
+@click.option("--warnings-as-errors", "strict", is_flag=True, default=None,
+              help="warnings fail the run (exit 1); default: [tool.teikit]")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="stop validating a file after SECONDS (default 60; 0: no deadline); "
-              "the file gets a load:timeout error and the run goes on")
+              help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
+              "60; 0: no deadline); the file gets a load:timeout error and the run goes on")
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
 @click.option("--dask", "dask", metavar="ADDRESS",
               help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
               "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])")
+@_schema_access
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, timeout: float | None, no_cache: bool,
-             dask: str | None, quiet: bool) -> int:
-    """Validate files, folders (recursively, *.xml) and globs."""
-    from teikit.render import render, stream, summary
+             jobs: int | None, embedded: bool, exclude: tuple[str, ...], skip_non_tei: bool,
+             strict: bool | None, timeout: float | None, no_cache: bool, dask: str | None,
+             fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+             quiet: bool) -> int:
+    """Validate files, folders (recursively, *.xml and *.tei) and globs.
+
+    With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
+    """
+    from teikit.render import step_summary, stream, summary
     from teikit.validation import validate as run_validation
     from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
-    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    config, settings = _settings(fetch, allow_hosts, unavailable, embedded)
+    if not paths and not config.paths:
+        raise UsageError("name the files or folders to validate, or configure them: "
+                         "paths = [\"tei\"] in [tool.teikit] of pyproject.toml.")
+    targets = list(paths) or [str(config.root / p) for p in config.paths]
+    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
     with progress_bar(enabled=not quiet) as on_file:
-        report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
-                                embedded_schematron=embedded, on_file=on_file,
-                                timeout=seconds or None,
-                                cache=None if no_cache else ResultCache(), dask=dask)
-    _emit_stream(stream(report, fmt), output)
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if fmt == "github" and step_summary:
+        report = run_validation(targets, schemas=list(schemas) or None,
+                                jobs=jobs or config.jobs or 1, embedded_schematron=embedded,
+                                on_file=on_file, settings=settings, timeout=seconds or None,
+                                cache=None if no_cache else ResultCache(), dask=dask,
+                                include=config.include, exclude=config.exclude + exclude,
+                                skip_non_tei=skip_non_tei)
+    report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
+    _emit(stream(report, fmt), output)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_file:
         # GitHub shows ten annotations per step; the job summary lists everything.
-        with open(step_summary, "a", encoding="utf-8") as fh:
-            fh.write(render(report, "markdown") + "\n")
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(report) + "\n")
     if not quiet:
         click.echo(summary(report), err=True)
     return report.exit_code
@@ -307,11 +321,25 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
               help="CSS appended to the page's (html) or book's (epub) stylesheet")
 @click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="XSLT whose templates replace teikit's for the elements they match")
+@click.option("--validate", "check", is_flag=True,
+              help="validate first (--schema, else the defaults); nothing is written if it fails")
+@schema_option
+@_schema_access
 @_finish()
 def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
-              css: Path | None, xslt: Path | None) -> int:
+              css: Path | None, xslt: Path | None, check: bool, schemas: tuple[str, ...],
+              fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
     from teikit.publish import Customisation, transform_file
+
+    if check:
+        from teikit.validation import validate as run_validation
+
+        _, settings = _settings(fetch, allow_hosts, unavailable)
+        checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
+        if not checked.ok:
+            click.echo(checked.render("text"), err=True)
+            return checked.exit_code
 
     report, data = transform_file(Path(source), fmt, parse_params(params),
                                   Path(output) if output else None, Customisation(css, xslt))
@@ -341,10 +369,13 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
               help="a folder: build documents in N processes (or N local Dask workers)")
 @click.option("--dask", "dask", metavar="ADDRESS",
               help="a folder: build on a Dask cluster ('local' or the scheduler's address)")
+@schema_option
+@_schema_access
 @quiet_option
 @_finish()
 def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
-          dask: str | None, quiet: bool) -> int:
+          dask: str | None, schemas: tuple[str, ...], fetch: bool | None,
+          allow_hosts: tuple[str, ...], unavailable: str | None, quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
     IN defaults to the edition in tei/; nothing is written when validation fails. When IN
@@ -356,8 +387,10 @@ def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
 
     if source and Path(source).is_dir():
         return _build_folder(Path(source), Path(output), force, jobs, dask, quiet)
+    _, settings = _settings(fetch, allow_hosts, unavailable)
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
-                                force=force, check=check)
+                                force=force, check=check, schemas=list(schemas) or None,
+                                settings=settings)
     for d in report:
         click.echo(str(d), err=True)
     if not quiet:
@@ -372,14 +405,14 @@ def _build_folder(source: Path, output: Path, force: bool, jobs: int, dask: str 
     from teikit.collection import build_collection
 
     with progress_bar(enabled=not quiet) as on_file:
-        result = build_collection(source, output, force=force, jobs=jobs, dask=dask,
-                                  on_file=on_file)
-    for d in result.report:
+        done = build_collection(source, output, force=force, jobs=jobs, dask=dask,
+                                on_file=on_file)
+    for d in done.report:
         click.echo(str(d), err=True)
     if not quiet:
-        click.echo(f"built {len(result.built)}, up to date {len(result.skipped)}, index "
-                   f"{result.index}", err=True)
-    return result.report.exit_code
+        click.echo(f"built {len(done.built)}, up to date {len(done.skipped)}, index "
+                   f"{done.index}", err=True)
+    return done.report.exit_code
 
 
 # --------------------------------------------------------------------------- schemas

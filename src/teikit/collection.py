@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from teikit import namespaces
-from teikit.diagnostics import Report
+from teikit.diagnostics import Report, Severity
 from teikit.files import write_atomic
 from teikit.locations import display_path
 
@@ -192,7 +192,8 @@ def build_collection(source: Path, output: Path, *, force: bool = False, jobs: i
     from teikit.validation.batch import expand_paths
 
     files, problems = expand_paths([source])
-    report = Report(diagnostics=list(problems), input_error=bool(problems))
+    report = Report(diagnostics=list(problems),
+                    input_error=any(d.severity is Severity.ERROR for d in problems))
     output.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(output)
     entries = manifest.get("documents", {})

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 # Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
 # renderers can use them without importing this module; they are re-exported here.
 from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
 __all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
-           "UsageError", "error"]
+           "UsageError", "Where", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,21 @@ def _escaped(match: re.Match[str]) -> str:
                                else f"\\u{ord(char):04x}")
 
 
-def error(rule: str, message: str, **where: object) -> Diagnostic:
+class Where(TypedDict, total=False):
+    """Where a finding is: the keyword arguments :func:`error` and :class:`Diagnostic`
+    take after the message (what :func:`teikit.locations.locate` returns), so that
+    ``**where`` is checked, not waved through."""
+
+    file: str
+    line: int
+    column: int
+    xpath: str
+
+
+def error(rule: str, message: str, *, expected: tuple[str, ...] = (),
+          **where: Unpack[Where]) -> Diagnostic:
     """Shorthand for the common case of an error-level diagnostic."""
-    return Diagnostic(Severity.ERROR, rule, message, **where)  # type: ignore[arg-type]
+    return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
 
 @dataclass
@@ -126,6 +139,8 @@ class Report:
     files: list[str] = field(default_factory=list)
     input_error: bool = False
     schemas: dict[str, list[SchemaUse]] = field(default_factory=dict)
+    #: The project asked for warnings to fail the run too (``warnings-as-errors``).
+    warnings_as_errors: bool = False
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.diagnostics)
@@ -139,8 +154,11 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when nothing at error level was found."""
-        return not self.errors and not self.input_error
+        """True when nothing at error level (or, with ``warnings_as_errors``, at warning
+        level) was found."""
+        strict = self.warnings_as_errors and any(
+            d.severity is Severity.WARNING for d in self.diagnostics)
+        return not self.errors and not self.input_error and not strict
 
     @property
     def exit_code(self) -> int:

@@ -120,6 +120,19 @@ def write_atomic_stream(path: str | os.PathLike[str], chunks: Iterable[bytes], *
     return target
 
 
+def write_output(path: Path, chunks: Iterable[bytes]) -> Path:
+    """Write a command's output: atomically (:func:`write_atomic_stream`) to a file, but
+    directly to anything that exists and is not a regular file or folder (``/dev/stdout``,
+    a pipe): replacing it with a file would be wrong, and for a device (``/dev/full``)
+    destructive."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with open(path, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return path
+    return write_atomic_stream(path, chunks)
+
+
 def is_temporary(path: Path) -> bool:
     """True for a name :func:`write_atomic` gives its temporaries."""
     return bool(_TEMP_NAME.match(path.name))

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
+from teikit.diagnostics import Where
 from teikit.namespaces import TEI, XML, XPATH_PREFIXES
 
 NAMESPACES = XPATH_PREFIXES
@@ -61,8 +62,9 @@ _RECENT = 32
 
 def _positions(parent: etree._Element) -> dict[etree._Element, int]:
     """Each element child of ``parent`` with its position among same-named siblings."""
-    found = _recent.get(parent)
+    found = _recent.pop(parent, None)
     if found is not None:
+        _recent[parent] = found  # most recently used last: the root's stay cached
         return found
     counts: dict[object, int] = {}
     found = {}
@@ -166,7 +168,7 @@ def display_path(file: str) -> str:
         return file
 
 
-def locate(node: etree._Element, default_file: str = "") -> dict[str, object]:
+def locate(node: etree._Element, default_file: str = "") -> Where:
     """File, line, column and XPath of ``node``, ready to unpack into a Diagnostic."""
     return {
         "file": display_path(file_of(node, default_file)),

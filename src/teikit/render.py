@@ -17,6 +17,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -175,8 +176,6 @@ def _junit(report: Report) -> str:
     """The Ant JUnit shape most CI systems read, valid against its schema
     (``JUnit.xsd``): one suite, one ``testcase`` per file (a ``failure`` when it has
     errors), the schemas per file as suite properties, warnings in ``system-out``."""
-    from datetime import UTC, datetime
-
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
     suites = ET.Element("testsuites")
@@ -325,6 +324,31 @@ def _markdown(report: Report) -> str:
         rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
                     f"{_code(d.rule)} | {_cell(d.message)} |")
     return head + "\n" + "\n".join(rows) + "\n"
+
+
+#: GitHub refuses a job summary larger than 1 MiB; stay well below, for other steps' parts.
+SUMMARY_LIMIT = 1_000_000
+
+
+def step_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
+    """The Markdown job summary, cut to at most ``limit`` bytes (UTF-8) with a last line
+    saying how many findings were left out, so a huge run never loses its summary."""
+    text = _markdown(report)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept, size = [], 0
+    budget = limit - 200  # room for the closing note
+    for line in lines:
+        size += len(line.encode("utf-8"))
+        if size > budget:
+            break
+        kept.append(line)
+    table_rows = sum(1 for line in lines if line.startswith("| ")) - 2
+    shown = max(0, sum(1 for line in kept if line.startswith("| ")) - 2)
+    return "".join(kept) + (f"\n… {table_rows - shown} more findings are not shown (GitHub "
+                            "limits a job summary to 1 MiB); see the report file or the "
+                            "annotations.\n")
 
 
 RENDERERS = {"text": _text, "json": _json, "junit": _junit, "sarif": _sarif,

@@ -122,3 +122,21 @@ def test_a_pointer_outside_the_project_is_neither_read_nor_probed(attack: Attack
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
     assert [r[2] for r in outcome.rules()] == ["ref:outside-project"], outcome.output
+
+
+def test_a_grammar_that_hangs_libxml2_named_by_a_pi_is_refused_in_time(attack: Attack
+                                                                        ) -> None:
+    from conftest import DATA
+
+    hang = (DATA / "relaxng" / "group-before-attributes.rng").read_text(encoding="utf-8")
+    attack.write("schema/hang.rng", hang)
+    pi = ('<?xml-model href="../schema/hang.rng" '
+          'schematypens="http://relaxng.org/ns/structure/1.0"?>\n')
+    attack.write("tei/loop.xml", pi + (DATA / "relaxng" / "loop.xml").read_text(
+        encoding="utf-8"))
+    outcome = attack.run("validate", "-q", "--no-cache", "--timeout", "20", "tei/loop.xml",
+                         timeout=60)
+    attack.assert_safe(outcome)
+    assert outcome.seconds < 15, outcome.output
+    assert (outcome.code, outcome.rules()) == (1, [("loop.xml", 3, "rng:element-missing")]), \
+        outcome.output

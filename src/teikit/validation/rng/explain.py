@@ -13,7 +13,7 @@ from functools import cache
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, error
+from teikit.diagnostics import Diagnostic, Where, error
 from teikit.locations import locate
 from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
@@ -127,8 +127,8 @@ class Explainer:
             out.append(error(f.code, message, expected=tuple(sorted(set(expected))), **where))
         return out
 
-    def _where(self, el: etree._Element, at: str) -> dict[str, object]:
-        where: dict[str, object] = dict(locate(el, self.default))
+    def _where(self, el: etree._Element, at: str) -> Where:
+        where = locate(el, self.default)
         pos = None
         if self.positions is not None:
             pos = {"start": self.positions.start, "end": self.positions.end,
@@ -180,8 +180,11 @@ class Explainer:
             return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
         if f.kind == "text":
             text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
-            hint = f"; wrap it in an element allowed here, such as {may}" if may else ""
-            return f'Text "{text}" is not allowed directly in <{ptag}>{hint}.', expected
+            if not may:
+                return (f'Text "{text}" is not allowed in <{ptag}>, which takes no text '
+                        "here: remove it or move it out.", expected)
+            return (f'Text "{text}" is not allowed directly in <{ptag}>; wrap it in an '
+                    f"element allowed here, such as {may}.", expected)
         if f.kind == "not-yet":
             if f.missing:
                 names = [f"<{shown_element(n, el)}>" for n in f.missing]

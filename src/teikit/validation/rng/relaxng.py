@@ -72,9 +72,9 @@ _by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
 UNION_LIMIT = 250
-#: Elements up to which a document is walked before a grammar is compiled for its names
-#: (a compile costs ~0.1 s, the walk ~20 µs an element).
-WALK_FIRST = 3000
+#: Elements up to which a document is walked before a grammar is compiled for its names,
+#: once the union of names is full (a compile costs ~0.1 s, the walk ~5–20 µs an element).
+WALK_FIRST = 5000
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
 
@@ -107,7 +107,9 @@ class RelaxNG:
         #: None until first needed, False when the builder does not take the schema.
         self._derivs: Derivatives | None | bool = None
         self._walk_lock = threading.Lock()
-        self._declared: tuple[frozenset[str], frozenset[str]] | None = None
+        #: declared element names and their namespaces; declared attribute names
+        self._elements: tuple[frozenset[str], frozenset[str]] | None = None
+        self._attributes: frozenset[str] | None = None
         self._lock = threading.Lock()
         self._met: frozenset[str] = frozenset()
         self._met_attrs: frozenset[str] = frozenset()
@@ -166,7 +168,7 @@ class RelaxNG:
             if found is not None:
                 self._memo.move_to_end(key)
                 return found
-        compiled = _compile_bytes(self._reducible().reduced(present), self.path)
+        compiled = _compile_tree(self._reducible().reduced_tree(present), self.path)
         with self._lock:
             self._memo[key] = compiled
             while len(self._memo) > MEMO_SIZE:
@@ -207,7 +209,7 @@ class RelaxNG:
             if len(present | self._met) <= UNION_LIMIT:
                 present, attrs = present | self._met, attrs | self._met_attrs
             self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
-        compiled = _compile_bytes(self._reducible().reduced(present, attrs), self.path)
+        compiled = _compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
         with self._lock:
             self._reduced.append((present, attrs, compiled))
             del self._reduced[:-MEMO_SIZE]
@@ -243,13 +245,14 @@ class RelaxNG:
                 return []
         present, attrs = _names(doc.root)
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
-            if widest is not None and (self._strangers(present, attrs) or _size(
-                    doc.root) <= WALK_FIRST):
-                # The widest grammar failed and this document has names it lacks:
-                # invalid, or valid with new names. A name the schema declares nowhere
-                # is almost surely an error, and a small document is walked faster than
-                # a grammar compiles: the walk tells, and a compile follows only if it
-                # finds nothing.
+            if self._strange_elements(present) or widest is not None and (
+                    self._strange_attributes(attrs) or self._union_full(present)
+                    and _size(doc.root) <= WALK_FIRST):
+                # No compiled grammar covers this document's names: it is invalid, or
+                # valid with new names. A name the schema declares nowhere is almost
+                # surely an error, and a small document is walked faster than a grammar
+                # compiles: the walk tells, and a compile follows only if it finds
+                # nothing. A valid corpus whose names fit the union never walks.
                 found = self._explain(doc)
                 if found:
                     return found
@@ -265,16 +268,28 @@ class RelaxNG:
         own = self._check(self._validator(present), doc.tree)
         return _diagnostics(own or entries or [], doc)
 
-    def _strangers(self, present: frozenset[str], attrs: frozenset[str]) -> bool:
-        """Whether the document uses an element name in a namespace the schema
-        declares elements in, or an unqualified or ``xml:`` attribute name, that the
+    def _union_full(self, present: frozenset[str]) -> bool:
+        """Whether covering ``present`` would take a grammar of this document's names
+        alone (the union of names met is at :data:`UNION_LIMIT`): one compile per
+        such document, unless the walk finds it invalid first."""
+        with self._lock:
+            return len(present | self._met) > UNION_LIMIT
+
+    def _strange_elements(self, present: frozenset[str]) -> bool:
+        """Whether the document uses an element name, in a namespace the schema
+        declares elements in, that the schema declares nowhere (wildcards aside)."""
+        if self._elements is None:
+            elements = self._reducible().element_names()
+            self._elements = (elements, frozenset(_namespace(e) for e in elements))
+        elements, spaces = self._elements
+        return any(e not in elements and _namespace(e) in spaces for e in present)
+
+    def _strange_attributes(self, attrs: frozenset[str]) -> bool:
+        """Whether the document uses an unqualified or ``xml:`` attribute name the
         schema declares nowhere (wildcards aside)."""
-        if self._declared is None:
-            self._declared = self._reducible().declared_names()
-        elements, attributes = self._declared
-        spaces = {_namespace(e) for e in elements}
-        return any(e not in elements and _namespace(e) in spaces for e in present) or any(
-            a not in attributes and _namespace(a) in ("", XML) for a in attrs)
+        if self._attributes is None:
+            self._attributes = self._reducible().attribute_names()
+        return any(a not in self._attributes and _namespace(a) in ("", XML) for a in attrs)
 
     # -- explanation ------------------------------------------------------------------
 
@@ -344,6 +359,14 @@ def _refuse_loops(path: Path, data: bytes) -> None:
                    "before the group, or drop the <group> wrapper (a group inside an "
                    "element is the same sequence without it).")
         raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
+
+
+def _compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
+    """A reduced grammar, built in memory, compiled without a round trip through text."""
+    try:
+        return etree.RelaxNG(etree.ElementTree(root))
+    except etree.RelaxNGParseError as exc:
+        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
