@@ -54,17 +54,19 @@ def xpath_of(node: etree._Element) -> str:
 
 
 #: Children positions of the parents asked about last (a few: one diagnostic's path
-#: visits each ancestor). Diagnostics come in document order, so a dictionary's 10,000
-#: entries are counted once, not once per diagnostic.
+#: visits each ancestor), least recently used first out. Diagnostics come in document
+#: order, so a dictionary's 10,000 entries are counted once, not once per diagnostic
+#: (first in, first out evicted the shared parent every 32 findings: quadratic).
 _recent: dict[etree._Element, dict[etree._Element, int]] = {}
 _RECENT = 32
 
 
 def _positions(parent: etree._Element) -> dict[etree._Element, int]:
     """Each element child of ``parent`` with its position among same-named siblings."""
-    found = _recent.get(parent)
+    found = _recent.pop(parent, None)
     if found is not None:
-        return found
+        _recent[parent] = found  # most recently used last: a dictionary's list of 10^5
+        return found             # entries stays counted while its entries are visited
     counts: dict[object, int] = {}
     found = {}
     for child in parent.iterchildren(etree.Element):
