@@ -234,7 +234,9 @@ _OURS = re.compile(r"</?([\w:.-]+)>|@([\w:.-]+)|\b(?:xml:)?id=\"([^\"]*)\"|@?[\w
 
 
 def _jing_name(message: str) -> str:
-    m = _QUOTED.search(message)
+    """The element, attribute or ID jing's message is about: the first quoted name
+    before its ``;`` (after it come the names that would have been allowed)."""
+    m = _QUOTED.search(message.split(";", 1)[0])
     return m.group(1) if m else ""
 
 

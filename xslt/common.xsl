@@ -143,7 +143,8 @@
        'actor', 'entry', 'entryFree', 'superEntry', 'form', 'orth', 'pron', 'hyph', 'gramGrp',
        'pos', 'gen', 'number', 'subc', 'sense', 'usg', 'def', 'xr', 'etym', 're', 'hom',
        'lbl', 'listBibl', 'cit', 'listPerson', 'listPlace', 'listOrg', 'person', 'place',
-       'org') ! map{.: true()}), map{'duplicates': 'use-first'})"/>
+       'org', 'stage', 'move', 'view', 'camera', 'sound', 'tech') ! map{.: true()}),
+      map{'duplicates': 'use-first'})"/>
   <!-- Containers whose children are separate units whatever they are: letterhead lines,
        the parts of a dictionary entry, a quotation and its source. -->
   <xsl:variable name="t:unit-containers" as="map(xs:string, xs:boolean)" select="map:merge((
@@ -243,14 +244,15 @@
       'aze': 'az', 'tat': 'tt', 'gsw': 'gsw', 'swh': 'sw', 'nds': 'nds'}"/>
 
   <!-- A language tag as BCP 47: the primary subtag lower-cased and two-letter where ISO
-       639-1 has it, the rest kept; '' when the value is no language tag at all. -->
+       639-1 has it, the rest kept; '' when the value is no language tag at all (a primary
+       subtag is two or three letters: "creole" or "German" are names, not tags). -->
   <xsl:function name="t:bcp47" as="xs:string">
     <xsl:param name="tag" as="xs:string?"/>
     <xsl:variable name="t" select="normalize-space($tag)"/>
     <xsl:variable name="parts" select="tokenize($t, '[-_]')"/>
     <xsl:variable name="primary" select="lower-case($parts[1])"/>
     <xsl:sequence select="
-        if (not(matches($t, '^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$'))) then ''
+        if (not(matches($t, '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$'))) then ''
         else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
   </xsl:function>
 
@@ -438,10 +440,25 @@
                      t:plain($m/imprint/date)[. != '']), ', ')[. != '']), '. ')"/>
   </xsl:function>
 
+  <!-- Of several versions of a statement in different languages, those in the document's
+       language (else the ones without xml:lang, else all). -->
+  <xsl:function name="t:in-lang" as="element()*">
+    <xsl:param name="els" as="element()*"/>
+    <xsl:variable name="primary" select="substring-before($t:lang || '-', '-')"/>
+    <xsl:variable name="mine" select="$els[starts-with(t:bcp47(
+        ancestor-or-self::*[@xml:lang][1]/@xml:lang) || '-', $primary || '-')]"/>
+    <xsl:sequence select="if (exists($mine)) then $mine
+                          else if (exists($els[not(@xml:lang)])) then $els[not(@xml:lang)]
+                          else $els"/>
+  </xsl:function>
+
+  <!-- The licence and the rights statement, in the document's language when the header
+       gives them in several. -->
   <xsl:variable name="t:rights" as="xs:string" select="
       let $a := $t:header/fileDesc/publicationStmt/availability
-      return string-join(($a/licence ! (t:plain(.), @target)[. != ''],
-                          if ($a/licence) then () else t:plain($a)), ' ')"/>
+      return string-join((t:in-lang($a/licence) ! (t:plain(.), @target)[. != ''],
+                          t:in-lang($a/p) ! t:plain(.)[. != ''],
+                          if ($a/licence or $a/p) then () else t:plain($a)), ' ')"/>
   <xsl:variable name="t:description" as="xs:string" select="
       string-join((string-join($t:subtitles, '. ')[. != ''],
                    if ($t:source) then t:label('source') || ': ' || $t:source else ()), '. ')"/>

@@ -25,8 +25,10 @@
 
   <xsl:import href="common.xsl"/>
 
+  <!-- escape-uri-attributes="no": an href to an id with non-ASCII letters keeps them as
+       they are, as the id has them (HTML5 compares fragments with ids literally) -->
   <xsl:output method="html" html-version="5" encoding="UTF-8" indent="no"
-              include-content-type="no"/>
+              include-content-type="no" escape-uri-attributes="no"/>
 
   <!-- include the table of contents (true|false) -->
   <xsl:param name="toc" as="xs:string" select="'true'"/>
@@ -503,8 +505,10 @@
   </xsl:template>
   <xsl:template match="cb | index | interp | interpGrp | link | linkGrp | join | alt | altGrp
                        | spanGrp | timeline | certainty | precision | respons"/>
+  <!-- an anchor marks a point; one that (wrongly) holds text still shows it -->
   <xsl:template match="anchor">
     <xsl:if test="@xml:id"><span class="tei-anchor" id="{@xml:id}"></span></xsl:if>
+    <xsl:apply-templates/>
   </xsl:template>
 
   <xsl:template match="milestone">

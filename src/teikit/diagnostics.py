@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 # Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
 # renderers can use them without importing this module; they are re-exported here.
 from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
 __all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
-           "UsageError", "error"]
+           "UsageError", "Where", "error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +109,21 @@ def _escaped(match: re.Match[str]) -> str:
                                else f"\\u{ord(char):04x}")
 
 
-def error(rule: str, message: str, **where: object) -> Diagnostic:
+class Where(TypedDict, total=False):
+    """Where a finding is: the keyword arguments :func:`error` and :class:`Diagnostic`
+    take after the message (what :func:`teikit.locations.locate` returns), so that
+    ``**where`` is checked, not waved through."""
+
+    file: str
+    line: int
+    column: int
+    xpath: str
+
+
+def error(rule: str, message: str, *, expected: tuple[str, ...] = (),
+          **where: Unpack[Where]) -> Diagnostic:
     """Shorthand for the common case of an error-level diagnostic."""
-    return Diagnostic(Severity.ERROR, rule, message, **where)  # type: ignore[arg-type]
+    return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
 
 @dataclass

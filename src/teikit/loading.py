@@ -30,7 +30,7 @@ from typing import Any
 from lxml import etree
 
 from teikit import saxon
-from teikit.diagnostics import Diagnostic, LoadError, Severity, error
+from teikit.diagnostics import Diagnostic, LoadError, Severity, Where, error
 from teikit.files import is_remote
 from teikit.locations import record_files
 from teikit.namespaces import TEI, XINCLUDE, XML, clark
@@ -376,7 +376,7 @@ class _Includer:
 
     def _include_one(self, inc: etree._Element, file: Path, real: Path, depth: int,
                      chain: _Chain) -> None:
-        where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
+        where: Where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
         if depth >= MAX_INCLUDE_DEPTH:
             raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
                                   f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
@@ -417,7 +417,7 @@ class _Includer:
         _replace(inc, [node], None)
 
 
-def _as_text(data: bytes, encoding: str, href: str, where: dict[str, object]) -> str:
+def _as_text(data: bytes, encoding: str, href: str, where: Where) -> str:
     """An ``parse="text"`` include's content, or a located encoding error."""
     try:
         return data.decode(encoding, errors="strict")
@@ -429,7 +429,7 @@ def _as_text(data: bytes, encoding: str, href: str, where: dict[str, object]) ->
 
 
 def _pointed(sub: etree._Element, pointer: str, target: Path,
-             where: dict[str, object]) -> etree._Element:
+             where: Where) -> etree._Element:
     """The element an ``xpointer`` (``id('x')`` or ``element(x)``) names in ``sub``."""
     ident = _POINTER.sub(r"\1\2", pointer)
     found = sub.xpath("//*[@xml:id=$i]", i=ident)

@@ -8,7 +8,6 @@ that a diagnostic always carries all of file, line and XPath, the same way.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -17,6 +16,7 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
+from teikit.diagnostics import Where
 from teikit.namespaces import TEI, XML, XPATH_PREFIXES
 
 NAMESPACES = XPATH_PREFIXES
@@ -54,9 +54,8 @@ def xpath_of(node: etree._Element) -> str:
 
 
 #: Children positions of the parents asked about last (a few: one diagnostic's path
-#: visits each ancestor), least recently used first out. Diagnostics come in document
-#: order, so a dictionary's 10,000 entries are counted once, not once per diagnostic
-#: (first in, first out evicted the shared parent every 32 findings: quadratic).
+#: visits each ancestor). Diagnostics come in document order, so a dictionary's 10,000
+#: entries are counted once, not once per diagnostic.
 _recent: dict[etree._Element, dict[etree._Element, int]] = {}
 _RECENT = 32
 
@@ -65,8 +64,8 @@ def _positions(parent: etree._Element) -> dict[etree._Element, int]:
     """Each element child of ``parent`` with its position among same-named siblings."""
     found = _recent.pop(parent, None)
     if found is not None:
-        _recent[parent] = found  # most recently used last: a dictionary's list of 10^5
-        return found             # entries stays counted while its entries are visited
+        _recent[parent] = found  # most recently used last: the root's stay cached
+        return found
     counts: dict[object, int] = {}
     found = {}
     for child in parent.iterchildren(etree.Element):
@@ -164,22 +163,12 @@ def file_of(node: etree._Element, default: str = "") -> str:
 def display_path(file: str) -> str:
     """Paths relative to the working folder when below it, so CI annotations match."""
     try:
-        return _display(file, os.getcwd())
-    except OSError:  # the working folder is gone
-        return file
-
-
-@lru_cache(maxsize=4096)
-def _display(file: str, cwd: str) -> str:
-    """Cached per working folder: every finding is located through here, and resolving
-    the same file's path 10^5 times was a tenth of a large report's cost."""
-    try:
-        return str(Path(file).resolve().relative_to(cwd))
+        return str(Path(file).resolve().relative_to(Path.cwd()))
     except (ValueError, OSError):
         return file
 
 
-def locate(node: etree._Element, default_file: str = "") -> dict[str, object]:
+def locate(node: etree._Element, default_file: str = "") -> Where:
     """File, line, column and XPath of ``node``, ready to unpack into a Diagnostic."""
     return {
         "file": display_path(file_of(node, default_file)),

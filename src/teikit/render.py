@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
@@ -169,8 +170,6 @@ def _junit(report: Report) -> str:
     """The Ant JUnit shape most CI systems read, valid against its schema
     (``JUnit.xsd``): one suite, one ``testcase`` per file (a ``failure`` when it has
     errors), the schemas per file as suite properties, warnings in ``system-out``."""
-    from datetime import UTC, datetime
-
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
     suites = ET.Element("testsuites")

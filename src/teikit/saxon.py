@@ -28,10 +28,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, Severity, TeikitError
+from teikit.diagnostics import Diagnostic, Severity, TeikitError, Where
 from teikit.locations import element_at, locate
 
 #: A SaxonC object (``PySaxonProcessor``, ``PyXsltExecutable``, ``PyXdmNode`` …).
@@ -78,8 +79,6 @@ def harden(proc: SaxonObject, allowed_protocols: str) -> SaxonObject:
       sees an empty environment;
     * the parser's limits are the loader's (:data:`PARSER_LIMITS`).
     """
-    from urllib.parse import quote
-
     proc.set_configuration_property(ALLOWED_PROTOCOLS, allowed_protocols)
     proc.set_configuration_property(ALLOW_EXTERNAL_FUNCTIONS, "false")
     for name, value in PARSER_LIMITS.items():
@@ -279,7 +278,7 @@ def message_diagnostic(text: str, tree: etree._ElementTree, file: str) -> Diagno
     if len(parts) == 5 and parts[0] == "teikit":
         _, severity, code, xpath, message = parts
         node = element_at(tree, xpath) if xpath else None
-        where: dict[str, Any] = locate(node, file) if node is not None else {"file": file}
+        where: Where = locate(node, file) if node is not None else {"file": file}
         return Diagnostic(_SEVERITIES.get(severity, Severity.WARNING), f"xslt:{code}",
                           message, **where)
     return Diagnostic(Severity.INFO, "xslt:message", text.strip(), file=file)

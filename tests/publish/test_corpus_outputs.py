@@ -47,7 +47,8 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
     try:
         doc = teikit.load(src)
         words = source_words(doc.tree.getroot())
-        text = doc.to_text().output
+        # the reading text without the lines made from the header (title, dates)
+        text = teikit.transform(doc, "text", {"title-block": "false"}).output
         page = doc.to_html().output
         data, _ = epub_bytes(doc)
     except Exception as exc:  # a failure is the finding, reported by the test

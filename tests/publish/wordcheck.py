@@ -157,6 +157,8 @@ def html_reading(page: str) -> str:
     for el in tree.xpath("//*[@class]"):
         if set(el.get("class", "").split()) & set(_GENERATED):
             el.clear(keep_tail=True)
+    for img in tree.xpath("//img[@alt]"):  # what a screen reader reads for an image
+        img.tail = f" {img.get('alt')} {img.tail or ''}"
     for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
         el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
     main = tree.find(".//main")
@@ -169,7 +171,9 @@ def text_reading(text: str) -> str:
 
 
 def _editorial(text: str) -> str:
-    """Editorial brackets inside a word ("w[ird]", "Imp(erator)") are part of the word."""
+    """Editorial brackets inside a word ("w[ird]", "Imp(erator)") are part of the word, and
+    so are the dots below unclear letters (Leiden)."""
+    text = text.replace("\u0323", "")
     return re.sub(r"(?<=\w)[\[\]()⟨⟩](?=\w)|(?<=\w)[\[\]()⟨⟩]+(?=\w)", "", text)
 
 

@@ -82,9 +82,9 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
         found = run(missing, options, on_file=progress)
     for i, result in zip(todo, found, strict=True):
         results[i] = result
-    for result in results:
-        if result is not None:
-            report.merge(result)
+    for kept in results:
+        if kept is not None:
+            report.merge(kept)
     return report
 
 

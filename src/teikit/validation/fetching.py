@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from lxml import etree
+
 from teikit.diagnostics import TeikitError, UsageError
 from teikit.namespaces import RELAXNG, XSD
 from teikit.validation import catalogue, lock, store
@@ -128,8 +130,6 @@ def download(url: str, access: Access) -> bytes:
 
 def _check_kind(data: bytes, kind: str, origin: str) -> None:
     """Refuse bytes that are not a schema of ``kind`` (an HTML error page, say)."""
-    from lxml import etree
-
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(data, parser)
@@ -137,7 +137,8 @@ def _check_kind(data: bytes, kind: str, origin: str) -> None:
         raise TeikitError(f"{origin} is not well-formed XML ({exc}); refused.") from None
     expected = _ROOTS.get(kind)
     if expected and etree.QName(root).namespace != expected:
-        raise TeikitError(f"{origin} is not a {kind} schema (its root is {root.tag}); refused.")
+        raise TeikitError(f"{origin} is not a {kind} schema (its root is "
+                          f"{etree.QName(root).text}); refused.")
 
 
 def _from_sdist(archive: Path, member_suffix: str, into: Path) -> Path:

@@ -14,9 +14,10 @@ from urllib.parse import unquote, urlparse
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, error
+from teikit.diagnostics import Diagnostic, Where, error
 from teikit.files import is_remote
 from teikit.loading import inside_project
+from teikit.locations import display_path
 from teikit.namespaces import RELAXNG as RELAXNG_NS
 from teikit.namespaces import SCHEMATRON_ALL as SCHEMATRON_NS
 from teikit.namespaces import XSD as XSD_NS
@@ -64,7 +65,7 @@ def model_target(model: XmlModel, doc_path: Path | None
                  ) -> Diagnostic | tuple[str, Path | None, str]:
     """(kind, local path or None, remote address or '') for a PI, or the reason it is
     unusable as a located diagnostic (file left for the caller to fill in)."""
-    where: dict[str, object] = {"line": model.line, "column": 1}
+    where: Where = {"line": model.line, "column": 1}
     if not model.href:
         return error("schema:missing", "This xml-model processing instruction has no href; "
                      "add one or remove the instruction.", **where)
@@ -86,8 +87,6 @@ def model_target(model: XmlModel, doc_path: Path | None
                      "syntax, which teikit does not read; convert it with trang to .rng and "
                      "point href at that.", **where)
     if not path.is_file():
-        from teikit.locations import display_path
-
         return error("schema:missing", f"The xml-model schema {model.href} does not exist "
                      f"(looked for {display_path(str(path))}); fix href or pass --schema.",
                      **where)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, Unpack
 
-from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError
+from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError, Where
+from teikit.locations import display_path
 from teikit.validation import catalogue, store
 from teikit.validation.catalogue import SchemaRef
 from teikit.validation.fetching import Access
@@ -246,9 +247,9 @@ def _use(entry: store.Entry) -> SchemaUse:
     return SchemaUse(entry.name, entry.version)
 
 
-def _unavailable(message: str, settings: Settings, **where: object) -> Plan:
+def _unavailable(message: str, settings: Settings, **where: Unpack[Where]) -> Plan:
     severity = Severity.WARNING if settings.unavailable == "warning" else Severity.ERROR
-    diag = Diagnostic(severity, "schema:unavailable", message, **where)  # type: ignore[arg-type]
+    diag = Diagnostic(severity, "schema:unavailable", message, **where)
     return Plan(notices=[diag], unavailable=severity is Severity.ERROR)
 
 
@@ -308,8 +309,6 @@ def _named(name: str, settings: Settings) -> Plan:
         return Plan(_engines_for(KINDS.get(stored.suffix.lower(), entry.kind), stored,
                                  embedded), schemas=[_use(entry)])
     assert path is not None
-    from teikit.locations import display_path
-
     return Plan(_engines_for(kind, path, embedded),
                 schemas=[SchemaUse(display_path(str(path)), sha256_of(path)[:12])])
 
@@ -342,11 +341,9 @@ def _per_file(doc_path: Path | None, settings: Settings) -> tuple[str, ...]:
 
 def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Settings
                 ) -> Plan:
-    where: dict[str, object] = {"file": file, "line": model.line, "column": 1}
+    where: Where = {"file": file, "line": model.line, "column": 1}
     target = model_target(model, doc_path)
     if isinstance(target, Diagnostic):
-        from dataclasses import replace
-
         return Plan(notices=[replace(target, file=file)])
     kind, path, url = target
     if path is not None:
@@ -365,7 +362,7 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
             Severity.INFO, "schema:version", f"{url} names the newest release; teikit uses "
             f"{entry.name}@{entry.version}, the {'locked' if settings.root else 'newest stored'}"
             " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
-            **where))  # type: ignore[arg-type]
+            **where))
     if kind == "schematron-in-rng" or (kind == "relaxng" and entry.kind == "relaxng"):
         engines = _engines_for(kind, stored, settings.embedded_schematron)
     else:
@@ -376,15 +373,11 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
 
 def file_name(path: Path) -> str:
     """How a local schema is named in reports: its path as the user would write it."""
-    from teikit.locations import display_path
-
     return display_path(str(path))
 
 
 def _from_models(doc: Document, settings: Settings) -> Plan | None:
     """The plan for the document's xml-model PIs; None when it has none."""
-    from teikit.locations import display_path
-
     models = xml_models(doc.tree)
     if not models:
         return None

@@ -31,13 +31,14 @@ from __future__ import annotations
 from copy import deepcopy
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from teikit import saxon
-from teikit.diagnostics import Diagnostic, Severity, TeikitError, error
-from teikit.locations import display_path, element_at, locate
+from teikit.diagnostics import Diagnostic, Severity, TeikitError, Where, error
+from teikit.loading import parse_bytes, parse_file, read_file
+from teikit.locations import NAMESPACES, display_path, element_at, locate
 from teikit.namespaces import (
     RELAXNG,
     SCHEMATRON,
@@ -74,8 +75,6 @@ _RESULT = TEIKIT_SCHEMATRON_RESULT
 
 @cache
 def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
-    from teikit.loading import parse_file
-
     root = parse_file(path, xinclude=False, require_tei=False).getroot()
     return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase",
                                                          f"{{{OLD}}}phase"))
@@ -128,16 +127,12 @@ class Schematron:
 
     @classmethod
     def _cached(cls, path: Path, phase: str, kind: str) -> Schematron:
-        from teikit.loading import read_file
-
         return compiled(f"schematron-{kind}", path,
                         lambda data: cls._build(path, data, phase, kind), phase,
                         read=read_file)
 
     @classmethod
     def _build(cls, path: Path, data: bytes, phase: str, kind: str) -> Schematron:
-        from teikit.loading import parse_bytes
-
         source = str(path)
         root = parse_bytes(data, source, require_tei=False).getroot()
         if kind == "rng":
@@ -154,8 +149,6 @@ class Schematron:
     def from_string(cls, text: str, source: str = "<schematron>",
                     phase: str = "#DEFAULT") -> Schematron:
         """Compile a schema given as text (no cache): for tests and generated rules."""
-        from teikit.loading import parse_bytes
-
         root = parse_bytes(text.encode("utf-8"), source, require_tei=False).getroot()
         xslt, codes = Compiler(root, source, phase).build()
         return cls(source, xslt, codes)
@@ -181,7 +174,7 @@ class Schematron:
             code = self._codes.get(item.get("key", ""), "unknown")
             path = item.get("location", "")
             el = element_at(doc.tree, path)
-            where: dict[str, Any]
+            where: Where
             if el is not None:
                 where = locate(el, str(doc.path or ""))
                 where["xpath"] = _readable(path) or where["xpath"]
@@ -196,8 +189,6 @@ class Schematron:
 
 def _readable(path: str) -> str:
     """Saxon's ``Q{uri}local[n]`` path with the tei/xml prefixes (as users type it)."""
-    from teikit.locations import NAMESPACES
-
     for prefix, uri in NAMESPACES.items():
         path = path.replace(f"Q{{{uri}}}", f"{prefix}:")
     return path.replace("Q{}", "")

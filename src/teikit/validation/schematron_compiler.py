@@ -20,6 +20,7 @@ from lxml import etree
 
 from teikit.diagnostics import TeikitError, error
 from teikit.files import is_remote
+from teikit.loading import parse_file
 from teikit.namespaces import SCHEMATRON, SCHEMATRON_OLD, TEIKIT_SCHEMATRON_RESULT, XSD, XSLT
 from teikit.validation.schematron_safety import Checker, inside, own_functions
 
@@ -313,8 +314,6 @@ class Compiler:
         return target
 
     def _include(self, inc: etree._Element) -> None:
-        from teikit.loading import parse_file
-
         target = self._local_file(inc, "sch:include")
         try:
             included = parse_file(target, require_tei=False).getroot()
@@ -329,8 +328,6 @@ class Compiler:
         """Replace ``sch:include`` (nested too, up to :data:`MAX_INCLUDES`) and top-level
         ``xsl:include``/``xsl:import`` by what they name; an XSLT module contributes its
         ``xsl:function``s and ``xsl:key``s, which are then checked like the schema's."""
-        from teikit.loading import parse_file
-
         for _ in range(MAX_INCLUDES):
             inc = next(iter(self.schema.iter(f"{{{ISO}}}include", f"{{{OLD}}}include")),
                        None)

@@ -28,7 +28,14 @@ from pathlib import Path
 
 from teikit.diagnostics import TeikitError, UsageError
 from teikit.files import user_cache_dir, write_atomic
-from teikit.validation.catalogue import PINNED, SchemaRef, version_key
+from teikit.validation.catalogue import (
+    DEFAULT_VERSION,
+    PINNED,
+    SchemaRef,
+    is_known,
+    parse_ref,
+    version_key,
+)
 
 KINDS = {".rng": "relaxng", ".xsd": "xsd", ".sch": "schematron"}
 #: Names that mean teikit's built-in profiles; the store refuses them.
@@ -162,8 +169,6 @@ def verified(entry: Entry, store: Path | None = None) -> Path:
 
 def fix_command(ref: SchemaRef) -> str:
     """The command that puts ``ref`` into the store (named in every 'missing' message)."""
-    from teikit.validation.catalogue import is_known
-
     if is_known(ref.name):
         return f"teikit schemas fetch {ref}"
     return f"teikit schemas add {ref.name} PATH"
@@ -172,8 +177,6 @@ def fix_command(ref: SchemaRef) -> str:
 def get(ref: SchemaRef | str, store: Path | None = None) -> tuple[Entry, Path]:
     """The verified entry and path for ``ref``; :class:`TeikitError` naming the fix if absent."""
     if isinstance(ref, str):
-        from teikit.validation.catalogue import parse_ref
-
         ref = parse_ref(ref)
     store = store or store_dir()
     entry = lookup(ref, store)
@@ -219,8 +222,8 @@ def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str,
         target = write_atomic(folder / _safe(filename), data)
         entry = Entry(key=key, name=ref.name, version=ref.version, kind=kind,
                       file=target.relative_to(store).as_posix(), sha256=digest, source=source)
-        data = _load_json(store / STORE_FILE)
-        schemas = data.get("schemas")
+        recorded = _load_json(store / STORE_FILE)
+        schemas = recorded.get("schemas")
         schemas = dict(schemas) if isinstance(schemas, dict) else {}
         schemas[key] = {k: v for k, v in asdict(entry).items() if k != "key"}
         text = json.dumps({"format": 2, "schemas": schemas}, indent=2, sort_keys=True)
@@ -231,8 +234,6 @@ def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str,
 def add(name: str, path: Path) -> Path:
     """Register a local single-file schema as ``NAME`` or ``NAME@VERSION`` (default
     version ``local``), copied with its SHA-256; known schemas must match their pin."""
-    from teikit.validation.catalogue import DEFAULT_VERSION, parse_ref
-
     ref = parse_ref(name)
     if ref.name in PROFILES:
         raise UsageError(f"'{ref.name}' is a built-in profile name; choose another name.")

@@ -183,3 +183,28 @@ def test_an_unknown_element_is_reported_once_and_skipped(schema_path: Path) -> N
     found = _mine(schema_path, "unknown")
     assert [(line, rule) for line, _, rule, _ in found] == [(2, "rng:element-not-allowed")]
     assert found[0][3] == "<bogus> is not a known element; here <p> may contain <hi>, <num>."
+
+
+def test_an_included_grammar_with_overrides_and_combine_is_walked(tmp_path: Path) -> None:
+    require_command("java")
+    (tmp_path / "base.rng").write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><ref name="doc"/></start>'
+        '<define name="doc"><element name="doc"><oneOrMore><ref name="item"/></oneOrMore>'
+        '</element></define><define name="item"><element name="item"><text/></element>'
+        "</define></grammar>", encoding="utf-8")
+    main = tmp_path / "main.rng"
+    main.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include href="base.rng">'
+        '<define name="item"><element name="entry"><attribute name="n"/><text/></element>'
+        '</define></include><define name="doc" combine="choice"><element name="list">'
+        "<empty/></element></define></grammar>", encoding="utf-8")
+    doc = tmp_path / "d.xml"
+    doc.write_text('<doc>\n<entry n="1">a</entry>\n<item>b</item>\n<entry>c</entry>\n</doc>',
+                   encoding="utf-8")
+    pyjing = Path(sys.executable).with_name("pyjing")
+    out = subprocess.run([str(pyjing), str(main), str(doc)], capture_output=True, text=True,
+                         check=False).stdout
+    jing = sorted((int(m[1]), int(m[2])) for m in re.finditer(r":(\d+):(\d+): error", out))
+    found = RelaxNG.compile(main).validate(Document(etree.parse(str(doc)), doc))
+    assert sorted((d.line, d.column) for d in found) == jing
+    assert [d.rule for d in found] == ["rng:element-not-allowed", "rng:attribute-missing"]

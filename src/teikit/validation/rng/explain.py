@@ -13,7 +13,7 @@ from functools import cache
 
 from lxml import etree
 
-from teikit.diagnostics import Diagnostic, error
+from teikit.diagnostics import Diagnostic, Where, error
 from teikit.locations import locate
 from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
@@ -148,8 +148,8 @@ class Explainer:
             out.append(error(f.code, message, expected=tuple(sorted(set(expected))), **where))
         return out
 
-    def _where(self, el: etree._Element, at: str) -> dict[str, object]:
-        where: dict[str, object] = dict(locate(el, self.default))
+    def _where(self, el: etree._Element, at: str) -> Where:
+        where = locate(el, self.default)
         pos = None
         if self.positions is not None:
             pos = {"start": self.positions.start, "end": self.positions.end,

@@ -82,9 +82,13 @@ class Grammar:
             self._bodies[name] = found
         return found
 
-    def declared_names(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The element and attribute names (Clark) the schema declares by name
-        anywhere: a document name outside them is an error unless a wildcard takes it."""
+    def element_names(self) -> frozenset[str]:
+        """The element names (Clark) the schema's defines declare: a document name
+        outside them is an error unless a wildcard takes it."""
+        return frozenset(d.element for d in self.defines.values() if d.element is not None)
+
+    def attribute_names(self) -> frozenset[str]:
+        """The attribute names (Clark) the schema declares by name anywhere."""
         attributes: set[str] = set()
         todo = [*self.start.kids, *(k for n in self.defines for k in self.body(n))]
         while todo:
@@ -92,8 +96,7 @@ class Grammar:
             if node.kind == "attribute" and node.name:
                 attributes.add(node.name)
             todo.extend(node.kids)
-        elements = {d.element for d in self.defines.values() if d.element is not None}
-        return frozenset(elements), frozenset(attributes)
+        return frozenset(attributes)
 
     def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None
                 ) -> bytes:

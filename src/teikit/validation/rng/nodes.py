@@ -43,8 +43,10 @@ class Node(NamedTuple):
     name: str = ""
 
     def with_kids(self, kids: tuple[Node, ...]) -> Node:
-        """This node with other children."""
-        return self._replace(kids=kids)
+        """This node with other children (``_replace`` costs a dict per call; the
+        simplification makes thousands)."""
+        return _new(Node, (self.kind, self.attrs, self.namespaces, self.text, kids,
+                           self.name))
 
     @property
     def content(self) -> tuple[Node, ...]:
@@ -72,9 +74,14 @@ def plain(node: Node) -> Plain:
 
 
 def from_plain(raw: Plain) -> Node:
-    """The node a :func:`plain` tuple stands for."""
-    return Node(raw[0], raw[1], raw[2], raw[3], tuple(from_plain(k) for k in raw[4]),
-                raw[5])
+    """The node a :func:`plain` tuple stands for (built without the keyword handling
+    of ``Node(...)``: a process converts some 20,000 of them before its first compile)."""
+    kids = raw[4]
+    return _new(Node, (raw[0], raw[1], raw[2], raw[3],
+                       tuple(map(from_plain, kids)) if kids else (), raw[5]))
+
+
+_new = tuple.__new__
 
 
 def read(el: etree._Element, outer: dict[str | None, str]) -> Node:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import NamedTuple
 
 from lxml import etree
@@ -24,6 +25,10 @@ from teikit.namespaces import RELAXNG, XML
 
 XML_NS = XML
 _R = f"{{{RELAXNG}}}"
+
+
+#: Most files one schema may include (a loop of includes ends here).
+MAX_INCLUDES = 100
 
 
 class Kind(Enum):
@@ -130,11 +135,13 @@ class Builder:
         self.empty = Pattern(Kind.EMPTY, True)
         self.not_allowed = Pattern(Kind.NOT_ALLOWED, False)
         self.text = Pattern(Kind.TEXT, True)
-        self._defines: dict[str, etree._Element] = {}
+        self._defines: dict[str, list[etree._Element]] = {}
         self._starts: list[etree._Element] = []
-        self._collect(root)
-        if len(self._starts) != 1:
-            raise SchemaError("the grammar needs exactly one <start>")
+        self._folder = Path(base_url).resolve().parent if base_url else None
+        self._files = 0
+        self._collect(root, frozenset(), False)
+        if not self._starts:
+            raise SchemaError("the grammar has no <start>")
         self._converted: dict[str, Pattern] = {}
         self._converting: set[str] = set()
         #: RNG ``<element>`` nodes, by the index a :class:`Pattern` keeps in ``source``.
@@ -142,22 +149,56 @@ class Builder:
         self._element_index: dict[etree._Element, int] = {}
         self._contents: dict[int, Pattern] = {}
         self._all_elements: list[Pattern] | None = None
-        self.start = self._sequence(list(self._starts[0]))
+        self.start = self._combined(self._starts)
 
     # -- the grammar's top level ---------------------------------------------------
 
-    def _collect(self, parent: etree._Element) -> None:
-        for child in parent:
-            if child.tag == f"{_R}div":
-                self._collect(child)
-            elif child.tag == f"{_R}start":
+    def _collect(self, parent: etree._Element, overridden: frozenset[str],
+                 start_overridden: bool) -> None:
+        """Gather ``start`` and the defines of a grammar and of what it includes
+        (RelaxNG 4.7: an include's own defines and start replace the included ones;
+        ``combine`` joins same-named ones). Constructs the walk does not handle are
+        refused here, not in the middle of a document."""
+        for el in parent.iter(f"{_R}externalRef", f"{_R}parentRef", f"{_R}grammar"):
+            if el is not parent:
+                raise SchemaError(f"<{etree.QName(el).localname}> is not supported")
+        for child in _flattened(parent):
+            if child.tag == f"{_R}start" and not start_overridden:
                 self._starts.append(child)
             elif child.tag == f"{_R}define":
-                if child.get("combine") is not None:
-                    raise SchemaError("combine is not supported")
-                self._defines[child.get("name", "").strip()] = child
-            elif child.tag in (f"{_R}include", f"{_R}externalRef"):
-                raise SchemaError("include and externalRef are not supported")
+                name = child.get("name", "").strip()
+                if name not in overridden:
+                    self._defines.setdefault(name, []).append(child)
+            elif child.tag == f"{_R}include":
+                self._include(child, overridden, start_overridden)
+
+    def _include(self, include: etree._Element, overridden: frozenset[str],
+                 start_overridden: bool) -> None:
+        """Read the grammar ``include`` names (a local file inside the schema's folder
+        tree) and gather it under the include's overrides."""
+        href = include.get("href", "").strip()
+        base = Path(include.base or "").parent if include.base else self._folder
+        target = ((base or Path(".")) / href).resolve()
+        self._files += 1
+        if "://" in href or self._files > MAX_INCLUDES or (
+                self._folder is not None and not target.is_relative_to(self._folder)):
+            raise SchemaError(f"the include of {href!r} is remote, outside the schema's "
+                              "folder or one too many")
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 remove_comments=True, remove_pis=True)
+        try:
+            root = etree.parse(str(target), parser).getroot()
+        except (OSError, etree.XMLSyntaxError) as exc:
+            raise SchemaError(f"the include of {href!r} cannot be read: {exc}") from None
+        if root.tag != f"{_R}grammar":
+            raise SchemaError(f"{href!r} is not a <grammar>")
+        if include.get("ns") is not None and root.get("ns") is None:
+            root.set("ns", include.get("ns", ""))
+        own = [k for k in include.iter(f"{_R}define") if k is not include]
+        names = frozenset(k.get("name", "").strip() for k in own)
+        has_start = any(True for _ in include.iter(f"{_R}start"))
+        self._collect(root, overridden | names, start_overridden or has_start)
+        self._collect(include, overridden, start_overridden)
 
     def content(self, element: Pattern) -> Pattern:
         """The content pattern of an element pattern, converted on first use."""
@@ -183,7 +224,7 @@ class Builder:
 
     def _element_nodes_all(self) -> list[etree._Element]:
         out: list[etree._Element] = []
-        for define in [*self._defines.values(), *self._starts]:
+        for define in [*(d for ds in self._defines.values() for d in ds), *self._starts]:
             out.extend(define.iter(f"{_R}element"))
         return out
 
@@ -268,6 +309,15 @@ class Builder:
 
     # -- conversion from the schema's XML ------------------------------------------
 
+    def _combined(self, parts: list[etree._Element]) -> Pattern:
+        """Same-named defines (or starts) joined by their ``combine`` (RelaxNG 4.17)."""
+        out = self._sequence(list(parts[0]))
+        how = next((p.get("combine") for p in parts if p.get("combine")), "choice")
+        join = self.interleave if how == "interleave" else self.choice
+        for part in parts[1:]:
+            out = join(out, self._sequence(list(part)))
+        return out
+
     def _sequence(self, nodes: list[etree._Element]) -> Pattern:
         out = self.empty
         for node in nodes:
@@ -320,13 +370,13 @@ class Builder:
         found = self._converted.get(name)
         if found is not None:
             return found
-        define = self._defines.get(name)
-        if define is None:
+        defines = self._defines.get(name)
+        if not defines:
             raise SchemaError(f"reference to undefined pattern {name!r}")
         if name in self._converting:
             raise SchemaError(f"pattern {name!r} refers to itself outside an element")
         self._converting.add(name)
-        found = self._sequence(list(define))
+        found = self._combined(defines)
         self._converting.discard(name)
         self._converted[name] = found
         return found
@@ -371,6 +421,14 @@ class Builder:
         if first is None:
             raise SchemaError("element or attribute without a name")
         return _name_class(first)
+
+
+def _flattened(parent: etree._Element) -> list[etree._Element]:
+    """The children of a grammar (or include), with ``div`` wrappers opened."""
+    out: list[etree._Element] = []
+    for child in parent:
+        out.extend(_flattened(child) if child.tag == f"{_R}div" else [child])
+    return out
 
 
 def _inherited(node: etree._Element, key: str) -> str:

@@ -16,7 +16,6 @@ names that would have fitted); :mod:`.explain` words them.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -125,26 +124,38 @@ class Walk:
     def inside(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
         """Walk ``el`` from the state after its start tag opened; the state after
         its end tag."""
+        d = self.d
         cx = Context(el)
-        for key, value in el.attrib.items():
-            state = self.attribute(el, qname(str(key)), str(value), state, cx)
-        state = self.start_tag_close(el, name, state)
-        typed = self.d.typed(state)
+        attrib = el.attrib
+        if attrib:
+            for key, value in attrib.items():
+                state = self.attribute(el, qname(str(key)), str(value), state, cx)
+        closed = d.start_tag_close(state)  # the common case first, no error handling
+        state = closed if closed.kind is not Kind.NOT_ALLOWED else self.start_tag_close(
+            el, name, state)
+        typed = d.typed(state)
         text = el.text or ""
         for child in el:
-            if not isinstance(child.tag, str):  # comments and PIs do not split text
+            tag = child.tag
+            if not isinstance(tag, str):  # comments and PIs do not split text
                 text += child.tail or ""
                 continue
             if text and not text.isspace():
                 state = self.text(el, text, state, before=child)
             text = child.tail or ""
-            state = self.element(child, state)
+            child_name = qname(tag)
+            opened = d.start_tag_open(state, child_name)
+            if opened.kind is not Kind.NOT_ALLOWED:  # the common case, inline
+                state = self.inside(child, child_name, opened)
+            else:
+                state = self.element(child, state)
             typed = False
-        content = text
         if typed:
-            return self.typed_text(el, name, content, state, cx)
-        state = self.text(el, content, state, before=None)
-        return self.end_tag(el, name, state)
+            return self.typed_text(el, name, text, state, cx)
+        if text and not text.isspace():
+            state = self.text(el, text, state, before=None)
+        ended = d.end_tag(state)
+        return ended if ended.kind is not Kind.NOT_ALLOWED else self.end_tag(el, name, state)
 
     def start_tag_open(self, el: etree._Element, name: QName, state: Pattern
                        ) -> Pattern | None:
@@ -304,20 +315,29 @@ def _names(p: Pattern, kind: Kind, out: dict[QName, None], seen: set[int]) -> No
         _names(p.left, kind, out, seen)
 
 
-@functools.lru_cache(maxsize=4096)
+#: Names that could come first, per pattern and kind (patterns are hash-consed, so a
+#: state met again, as in a dictionary's thousand entries, is answered at once).
+_FIRST: dict[tuple[Pattern, Kind], tuple[QName, ...]] = {}
+
+
+def _first_names(p: Pattern, kind: Kind) -> tuple[QName, ...]:
+    found = _FIRST.get((p, kind))
+    if found is None:
+        out: dict[QName, None] = {}
+        _names(p, kind, out, set())
+        found = tuple(out)
+        if len(_FIRST) > 100_000:
+            _FIRST.clear()
+        _FIRST[(p, kind)] = found
+    return found
+
+
 def _start_names(p: Pattern) -> tuple[QName, ...]:
-    """Memoised per (hash-consed) pattern: a run of errors in one content model, such
-    as 10^5 unknown siblings, asks for the same state's names each time."""
-    out: dict[QName, None] = {}
-    _names(p, Kind.ELEMENT, out, set())
-    return tuple(out)
+    return _first_names(p, Kind.ELEMENT)
 
 
-@functools.lru_cache(maxsize=4096)
 def _attribute_names(p: Pattern) -> tuple[QName, ...]:
-    out: dict[QName, None] = {}
-    _names(p, Kind.ATTRIBUTE, out, set())
-    return tuple(out)
+    return _first_names(p, Kind.ATTRIBUTE)
 
 
 def _required(p: Pattern, kind: Kind) -> frozenset[QName]:
