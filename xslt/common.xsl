@@ -549,6 +549,14 @@
         else if ($nested) then subsequence($pairs, 3, 2) else subsequence($pairs, 1, 2)"/>
   </xsl:function>
 
+  <!-- After a translation (or example) of a dictionary sense that another follows: ";"
+       (the word rule has put a space between them). -->
+  <xsl:function name="t:cit-separator" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="if ($e/self::cit[following-sibling::*[1][self::cit]][ancestor::entry
+                              or ancestor::entryFree]) then ';' else ''"/>
+  </xsl:function>
+
   <!-- An epigraphic edition (EpiDoc): Leiden conventions for unclear letters. -->
   <xsl:variable name="t:is-leiden" as="xs:boolean" select="
       exists($t:doc/processing-instruction('xml-model')[contains(., 'epidoc')])

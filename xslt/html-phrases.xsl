@@ -27,7 +27,8 @@
       <xsl:with-param name="tag" select="if (self::cit) then 'span' else 'q'"/>
       <xsl:with-param name="flow-tag" select="'blockquote'"/>
       <xsl:with-param name="before" as="node()*"><xsl:value-of select="$marks[1]"/></xsl:with-param>
-      <xsl:with-param name="after" as="node()*"><xsl:value-of select="$marks[2]"/></xsl:with-param>
+      <xsl:with-param name="after" as="node()*">
+        <xsl:value-of select="$marks[2], t:cit-separator(.)" separator=""/></xsl:with-param>
     </xsl:call-template>
   </xsl:template>
 

@@ -330,6 +330,10 @@
   </xsl:template>
 
   <!-- dictionaries: pronunciation between slashes, senses numbered when there are many -->
+  <xsl:template match="cit">
+    <xsl:apply-templates/>
+    <xsl:value-of select="t:cit-separator(.)"/>
+  </xsl:template>
   <xsl:template match="pron">
     <xsl:value-of select="' /'"/><xsl:apply-templates/><xsl:value-of select="'/ '"/>
   </xsl:template>

@@ -82,8 +82,35 @@ param_option = click.option("-p", "--param", "params", multiple=True, metavar="K
                             help="stylesheet parameter (repeatable)")
 schema_option = click.option(
     "-s", "--schema", "schemas", multiple=True, metavar="SCHEMA",
-    help="teikit, tei_all, a stored name, or a .rng/.xsd/.sch path (repeatable); default: "
-    "the document's xml-model PIs, else teikit")
+    help="teikit, tei_all, NAME@VERSION from the store, or a .rng/.xsd/.sch path "
+    "(repeatable); default: [tool.teikit] per-file-schemas, else the document's xml-model "
+    "PIs, else tei_all + references")
+
+
+def _schema_access(command: Callable[P, R]) -> Callable[P, R]:
+    """The flags that say where schemas may come from (validate, build, transform)."""
+    for option in reversed((
+        click.option("--fetch/--no-fetch", "fetch", default=None,
+                     help="download missing catalogue schemas (TEI Vault, EpiDoc) into the "
+                     "store; default: [tool.teikit] fetch, else no"),
+        click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+                     help="with --fetch, also fetch from this host (repeatable)"),
+        click.option("--unavailable", type=click.Choice(("error", "warning")), default=None,
+                     help="a schema that cannot be had is an error (exit 2, the default) or, "
+                     "on purpose, a warning"),
+    )):
+        command = option(command)
+    return command
+
+
+def _settings(fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+              embedded: bool = False) -> tuple[Any, Any]:
+    """The project's [tool.teikit] and the schema settings with the CLI flags winning."""
+    from teikit.config import load
+
+    config = load()
+    return config, config.settings(fetch=fetch, allow_hosts=allow_hosts,
+                                   unavailable=unavailable, embedded_schematron=embedded)
 
 
 def output_option(help: str, default: str | None = None, metavar: str = "FILE"
@@ -211,48 +238,68 @@ def _emit(text: str, output: str | None) -> None:
   teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning
   teikit validate --jobs 2 --format github corpus/      GitHub Actions annotations
 """))
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
 @schema_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True, help="report format")
 @output_option("write the report here, not stdout")
-@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
-              help="validate files in N parallel processes")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=None,
+              metavar="N", help="validate files in N parallel processes (default 1)")
 @click.option("--embedded-schematron", "embedded", is_flag=True,
               help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
               "generates them)")
+@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+              help="never validate files matching GLOB (repeatable; adds to [tool.teikit])")
+@click.option("--skip-non-tei", is_flag=True,
+              help="skip named files that are not TEI, as folder searches do (pre-commit)")
+@click.option("--warnings-as-errors", "strict", is_flag=True, default=None,
+              help="warnings fail the run (exit 1); default: [tool.teikit]")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="stop validating a file after SECONDS (default 60; 0: no deadline); "
-              "the file gets a load:timeout error and the run goes on")
+              help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
+              "60; 0: no deadline); the file gets a load:timeout error and the run goes on")
 @click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
               help="validate every file again, ignoring (and not filling) the result cache "
               "[env TEIKIT_NO_CACHE=1]")
 @click.option("--dask", "dask", metavar="ADDRESS",
               help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
               "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])")
+@_schema_access
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
 def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int, embedded: bool, timeout: float | None, no_cache: bool,
-             dask: str | None, quiet: bool) -> int:
-    """Validate files, folders (recursively, *.xml) and globs."""
-    from teikit.render import render, summary
+             jobs: int | None, embedded: bool, exclude: tuple[str, ...], skip_non_tei: bool,
+             strict: bool | None, timeout: float | None, no_cache: bool, dask: str | None,
+             fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+             quiet: bool) -> int:
+    """Validate files, folders (recursively, *.xml and *.tei) and globs.
+
+    With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
+    """
+    from teikit.render import render, step_summary, summary
     from teikit.validation import validate as run_validation
     from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
-    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    config, settings = _settings(fetch, allow_hosts, unavailable, embedded)
+    if not paths and not config.paths:
+        raise UsageError("name the files or folders to validate, or configure them: "
+                         "paths = [\"tei\"] in [tool.teikit] of pyproject.toml.")
+    targets = list(paths) or [str(config.root / p) for p in config.paths]
+    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
     with progress_bar(enabled=not quiet) as on_file:
-        report = run_validation(list(paths), schemas=list(schemas) or None, jobs=jobs,
-                                embedded_schematron=embedded, on_file=on_file,
-                                timeout=seconds or None,
-                                cache=None if no_cache else ResultCache(), dask=dask)
+        report = run_validation(targets, schemas=list(schemas) or None,
+                                jobs=jobs or config.jobs or 1, embedded_schematron=embedded,
+                                on_file=on_file, settings=settings, timeout=seconds or None,
+                                cache=None if no_cache else ResultCache(), dask=dask,
+                                include=config.include, exclude=config.exclude + exclude,
+                                skip_non_tei=skip_non_tei)
+    report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
     _emit(render(report, fmt), output)
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if fmt == "github" and step_summary:
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_file:
         # GitHub shows ten annotations per step; the job summary lists everything.
-        with open(step_summary, "a", encoding="utf-8") as fh:
-            fh.write(render(report, "markdown") + "\n")
+        with open(summary_file, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(report) + "\n")
     if not quiet:
         click.echo(summary(report), err=True)
     return report.exit_code
@@ -275,11 +322,25 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
               help="CSS appended to the page's (html) or book's (epub) stylesheet")
 @click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="XSLT whose templates replace teikit's for the elements they match")
+@click.option("--validate", "check", is_flag=True,
+              help="validate first (--schema, else the defaults); nothing is written if it fails")
+@schema_option
+@_schema_access
 @_finish()
 def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
-              css: Path | None, xslt: Path | None) -> int:
+              css: Path | None, xslt: Path | None, check: bool, schemas: tuple[str, ...],
+              fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
     from teikit.publish import Customisation, transform_file
+
+    if check:
+        from teikit.validation import validate as run_validation
+
+        _, settings = _settings(fetch, allow_hosts, unavailable)
+        checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
+        if not checked.ok:
+            click.echo(checked.render("text"), err=True)
+            return checked.exit_code
 
     report, data = transform_file(Path(source), fmt, parse_params(params),
                                   Path(output) if output else None, Customisation(css, xslt))
@@ -303,9 +364,13 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
 @click.option("--force", is_flag=True, help="publish even if validation fails")
 @click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
               "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
+@schema_option
+@_schema_access
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, check: bool, quiet: bool) -> int:
+def build(source: str | None, output: str, force: bool, check: bool, schemas: tuple[str, ...],
+          fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
+          quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
     IN defaults to the edition in tei/; nothing is written when validation fails.
@@ -313,8 +378,10 @@ def build(source: str | None, output: str, force: bool, check: bool, quiet: bool
     from teikit.publish import build as run_build
     from teikit.publish import default_edition
 
+    _, settings = _settings(fetch, allow_hosts, unavailable)
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
-                                force=force, check=check)
+                                force=force, check=check, schemas=list(schemas) or None,
+                                settings=settings)
     for d in report:
         click.echo(str(d), err=True)
     if not quiet:

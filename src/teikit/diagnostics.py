@@ -139,6 +139,8 @@ class Report:
     files: list[str] = field(default_factory=list)
     input_error: bool = False
     schemas: dict[str, list[SchemaUse]] = field(default_factory=dict)
+    #: The project asked for warnings to fail the run too (``warnings-as-errors``).
+    warnings_as_errors: bool = False
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.diagnostics)
@@ -152,8 +154,11 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when nothing at error level was found."""
-        return not self.errors and not self.input_error
+        """True when nothing at error level (or, with ``warnings_as_errors``, at warning
+        level) was found."""
+        strict = self.warnings_as_errors and any(
+            d.severity is Severity.WARNING for d in self.diagnostics)
+        return not self.errors and not self.input_error and not strict
 
     @property
     def exit_code(self) -> int:

@@ -51,7 +51,8 @@ class Document:
 
     def validate(self, schemas: list[str] | None = None) -> Report:
         """Validate against ``schemas`` (names or paths); by default the schemas named by
-        the document's ``xml-model`` processing instructions, else the teikit profile."""
+        the document's ``xml-model`` processing instructions, else tei_all and the
+        reference checks."""
         from teikit.validation import validate_document
 
         return validate_document(self, schemas)

@@ -8,8 +8,10 @@ invalid edition is not published unless the caller insists (``force``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from teikit.checkers import check_outputs
 from teikit.diagnostics import Report, UsageError
@@ -17,6 +19,9 @@ from teikit.document import Document, load
 from teikit.epub import epub_bytes
 from teikit.files import write_atomic
 from teikit.transform import run
+
+if TYPE_CHECKING:
+    from teikit.validation.schemas import Settings
 
 #: The edition this repository publishes, relative to the repository's top folder.
 EDITION = Path("tei") / "problems-of-development-of-the-ussr-1931.xml"
@@ -83,8 +88,9 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
     return report, None
 
 
-def build(src: Path, out_dir: Path, force: bool = False, check: bool = False
-          ) -> tuple[Report, list[Path]]:
+def build(src: Path, out_dir: Path, force: bool = False, check: bool = False, *,
+          schemas: Sequence[str] | None = None,
+          settings: Settings | None = None) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
 
     An invalid document is not published (the report holds the validation errors and no
@@ -93,8 +99,10 @@ def build(src: Path, out_dir: Path, force: bool = False, check: bool = False
     With ``check``, the written HTML and EPUB then go through the Nu checker and epubcheck
     (:mod:`teikit.checkers`), whose findings join the report.
     """
+    from teikit.validation import validate_document
+
     doc = load(src)
-    report = doc.validate()
+    report = validate_document(doc, schemas, settings=settings)
     if not report.ok and not force:
         return report, []
     rendered: dict[str, bytes] = {}

@@ -310,6 +310,31 @@ def _markdown(report: Report) -> str:
     return head + "\n" + "\n".join(rows) + "\n"
 
 
+#: GitHub refuses a job summary larger than 1 MiB; stay well below, for other steps' parts.
+SUMMARY_LIMIT = 1_000_000
+
+
+def step_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
+    """The Markdown job summary, cut to at most ``limit`` bytes (UTF-8) with a last line
+    saying how many findings were left out, so a huge run never loses its summary."""
+    text = _markdown(report)
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    lines = text.splitlines(keepends=True)
+    kept, size = [], 0
+    budget = limit - 200  # room for the closing note
+    for line in lines:
+        size += len(line.encode("utf-8"))
+        if size > budget:
+            break
+        kept.append(line)
+    table_rows = sum(1 for line in lines if line.startswith("| ")) - 2
+    shown = max(0, sum(1 for line in kept if line.startswith("| ")) - 2)
+    return "".join(kept) + (f"\n… {table_rows - shown} more findings are not shown (GitHub "
+                            "limits a job summary to 1 MiB); see the report file or the "
+                            "annotations.\n")
+
+
 RENDERERS = {"text": _text, "json": _json, "junit": _junit, "sarif": _sarif,
              "github": _github, "markdown": _markdown}
 

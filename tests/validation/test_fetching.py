@@ -18,10 +18,10 @@ from teikit.validation import fetching, lock, store, validate
 from teikit.validation.fetching import Access
 from teikit.validation.schemas import Settings
 
-from conftest import DATA as TESTS_DATA
+from conftest import DATA as TEST_DATA
 from helpers.loopback import listener, serve
 
-DATA = TESTS_DATA / "validation"
+DATA = TEST_DATA / "validation"
 MINI = DATA / "mini.rng"
 VAULT_PATH = "Vault/P5/{version}/xml/tei/custom/schema/relaxng/{name}.rng"
 
@@ -231,3 +231,36 @@ def test_addresses_teikit_will_not_fetch(url: str) -> None:
 def test_https_to_an_allowed_host_is_accepted() -> None:
     fetching.check_url("https://schemas.example.org/a.rng",
                        Access(fetch=True, allow_hosts=("schemas.example.org",)))
+
+
+def test_epidoc_is_fetched_from_its_site_through_a_mirror(tmp_path: Path) -> None:
+    folder = tmp_path / "epidoc" / "schema" / "9.5"
+    folder.mkdir(parents=True)
+    shutil.copyfile(MINI, folder / "tei-epidoc.rng")
+    with serve(tmp_path / "epidoc") as server:
+        access = Access(fetch=True, allow_hosts=(server.authority,),
+                        mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),))
+        entry = fetching.fetch("tei-epidoc@9.5", access=access)
+    assert (entry.key, server.requests) == ("tei-epidoc@9.5", ["/schema/9.5/tei-epidoc.rng"])
+
+
+def test_the_cli_fetches_once_with_fetch_and_an_allowed_host_and_locks_it(
+        tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The done-when test, end to end through `teikit validate`."""
+    from teikit.cli import main
+
+    folder = tmp_path / "www"
+    folder.mkdir()
+    shutil.copyfile(MINI, folder / "schema.rng")
+    monkeypatch.chdir(project)
+    with serve(folder) as server:
+        url = f"{server.base}/schema.rng"
+        doc = _doc(project, url)
+        refused = main(["validate", "-q", str(doc)])
+        first = main(["validate", "-q", "--fetch", "--allow-host", server.authority, str(doc)])
+        again = main(["validate", "-q", str(doc)])  # stored now: no flag, no connection
+    out = capsys.readouterr().out
+    assert (refused, first, again, server.requests) == (2, 1, 1, ["/schema.rng"])
+    assert "[schema:unavailable]" in out and "[rng:" in out
+    assert lock.read(project)[url].sha256 == store.sha256_of(MINI)

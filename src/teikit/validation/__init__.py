@@ -29,8 +29,11 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
              on_file: ProgressCallback | None = None,
              settings: Settings | None = None,
              cache: ResultCache | None = None, dask: str | None = None,
-             timeout: float | None = None) -> Report:
-    """Validate files, folders (recursively ``*.xml``) and globs into one report.
+             timeout: float | None = None, include: Sequence[str] = ("*.xml", "*.tei"),
+             exclude: Sequence[str] = (), skip_non_tei: bool = False) -> Report:
+    """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
+    into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
+    ``exclude`` globs are relative to ``settings.root``).
 
     ``on_file(done, total)`` is called after each file, for progress displays. With a
     ``cache`` (:class:`~teikit.validation.cache.ResultCache`), files whose result is
@@ -45,7 +48,9 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
     """
-    from teikit.validation.batch import Options, expand_paths, project_roots, run
+    from teikit.diagnostics import Severity
+    from teikit.validation.batch import Options, project_roots, run
+    from teikit.validation.discovery import discover
     from teikit.validation.schemas import check_names
 
     if isinstance(paths, str | os.PathLike):
@@ -53,9 +58,12 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     paths = list(paths)
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
-    files, problems = expand_paths(paths)
-    report = Report(diagnostics=list(problems), input_error=bool(problems))
-    report.files.extend(d.file for d in problems)
+    files, problems = discover(paths, include=include, exclude=exclude,
+                               root=settings.root if settings else None,
+                               skip_non_tei=skip_non_tei)
+    duds = [d for d in problems if d.severity is Severity.ERROR]
+    report = Report(diagnostics=list(problems), input_error=bool(duds))
+    report.files.extend(d.file for d in duds)
     options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
                       roots=project_roots(paths, files), settings=settings,
                       cache=str(cache.folder) if cache is not None else None,

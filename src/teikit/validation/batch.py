@@ -19,7 +19,6 @@ through the engines' per-process caches.
 from __future__ import annotations
 
 import functools
-import glob
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError, error
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
@@ -167,47 +166,11 @@ def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
-    """Files to validate (argument order; folders sorted) and a diagnostic per dud input.
+    """Files to validate (argument order; folders sorted) and a diagnostic per dud input
+    or skipped file: :func:`teikit.validation.discovery.discover` with its defaults."""
+    from teikit.validation.discovery import discover
 
-    Folders are searched recursively for ``*.xml``; arguments with ``*``, ``?`` or
-    ``[`` are globs (``**`` recursive). A path that names nothing is an input error.
-    """
-    files: list[Path] = []
-    problems: list[Diagnostic] = []
-    seen: set[Path] = set()
-
-    def take(p: Path) -> None:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            files.append(p)
-
-    for raw in paths:
-        text = os.fspath(raw)
-        p = Path(text)
-        if p.is_dir():
-            found = sorted(q for q in p.rglob("*.xml") if q.is_file())
-            if not found:
-                problems.append(error("load:not-found", "This folder holds no *.xml files; "
-                                      "name the files or a folder that has some.",
-                                      file=display_path(text)))
-            for q in found:
-                take(q)
-        elif p.is_file():
-            take(p)
-        elif glob.has_magic(text):
-            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
-            xml = [m for m in matches if m.is_file()]
-            if not xml:
-                problems.append(error("load:not-found", f"No file matches the pattern "
-                                      f"'{text}'; check it (quote it so the shell leaves it "
-                                      "to teikit).", file=text))
-            for q in xml:
-                take(q)
-        else:
-            problems.append(error("load:not-found", "No such file or folder; check the path.",
-                                  file=display_path(text)))
-    return files, problems
+    return discover(paths)
 
 
 def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]

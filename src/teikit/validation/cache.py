@@ -111,7 +111,7 @@ def file_digest(path: Path) -> str:
 #: The fields of :class:`Report` an entry carries. A field added to ``Report`` must be
 #: added here too: until then :func:`report_to_json` refuses, so a test fails instead of
 #: the cache silently dropping what the new field says.
-REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas")
+REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_errors")
 
 
 def report_to_json(report: Report) -> dict[str, object]:
@@ -128,7 +128,8 @@ def report_to_json(report: Report) -> dict[str, object]:
     return {"diagnostics": diagnostics, "files": list(report.files),
             "input_error": report.input_error,
             "schemas": {file: [[u.name, u.version] for u in used]
-                        for file, used in report.schemas.items()}}
+                        for file, used in report.schemas.items()},
+            "warnings_as_errors": report.warnings_as_errors}
 
 
 def report_from_json(data: Mapping[str, Any]) -> Report:
@@ -142,7 +143,8 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     schemas = {str(file): [SchemaUse(str(name), str(version)) for name, version in used]
                for file, used in data["schemas"].items()}
     return Report(diagnostics=diagnostics, files=[str(f) for f in data["files"]],
-                  input_error=bool(data["input_error"]), schemas=schemas)
+                  input_error=bool(data["input_error"]), schemas=schemas,
+                  warnings_as_errors=bool(data.get("warnings_as_errors", False)))
 
 
 @dataclass

@@ -179,7 +179,7 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
     results: list[Report | None] = [None] * len(files)
     if not _warmed:
         _warmed = True
-        batch._warm(files, options, results)
+        batch._warm(files, options, results, validate=True)  # this worker validates them
     for i, path in enumerate(files):
         if results[i] is None:
             results[i] = batch.validate_path(path, options)

@@ -120,7 +120,7 @@ class _Collector:
                  skip_non_tei: bool) -> None:
         self.include, self.exclude, self.root = include, exclude, root
         self.skip_non_tei = skip_non_tei
-        self.files: list[Path] = []
+        self.files: list[tuple[Path, bool]] = []
         self.problems: list[Diagnostic] = []
         self.seen: set[Path] = set()
 
@@ -132,13 +132,22 @@ class _Collector:
         if key in self.seen or self.excluded(path):
             return
         self.seen.add(key)
-        if (found or self.skip_non_tei) and is_tei(path) is False:
-            self.problems.append(Diagnostic(
-                Severity.INFO, "load:skipped-not-tei", "Skipped: this XML is not TEI (its "
-                "root is not TEI or teiCorpus in the TEI namespace); name it explicitly to "
-                "validate it anyway, or exclude it.", file=display_path(str(path))))
-            return
-        self.files.append(path)
+        self.files.append((path, found))
+
+    def tei_only(self, files: list[Path]) -> list[Path]:
+        """``files`` without the non-TEI XML that was found rather than named."""
+        found = {p for p, by_search in self.files if by_search or self.skip_non_tei}
+        kept = []
+        for path in files:
+            if path in found and is_tei(path) is False:
+                self.problems.append(Diagnostic(
+                    Severity.INFO, "load:skipped-not-tei", "Skipped: this XML is not TEI "
+                    "(its root is not TEI or teiCorpus in the TEI namespace); name it "
+                    "explicitly to validate it anyway, or exclude it.",
+                    file=display_path(str(path))))
+            else:
+                kept.append(path)
+        return kept
 
     def folder(self, folder: Path, text: str) -> None:
         found = sorted(q for q in folder.rglob("*") if q.is_file()
@@ -195,5 +204,6 @@ def discover(paths: Iterable[str | os.PathLike[str]], *,
         else:
             run.problems.append(error("load:not-found", "No such file or folder; check the "
                                       "path.", file=display_path(text)))
-    files, notes = _drop_parts(run.files)
+    files, notes = _drop_parts([p for p, _ in run.files])
+    files = run.tei_only(files)
     return files, run.problems + notes

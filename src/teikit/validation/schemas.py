@@ -206,8 +206,18 @@ def from_store(ref: SchemaRef, settings: Settings, url: str = ""
     """The verified stored schema for ``ref`` (fetching it if allowed), else the reason.
 
     Memoised per process and store state, so a run resolves (and fetches) each named
-    schema once however many documents name it.
+    schema once however many documents name it. The store's index and the project lock
+    decide the answer, so the result cache is told about them on every call.
     """
+    from teikit.loading import note_dependency
+    from teikit.validation import lock
+
+    folder = store_dir()
+    for name in (store.STORE_FILE, store.LEGACY_INDEX):
+        note_dependency(folder / name)
+    if settings.root is not None:
+        for name in (lock.PYPROJECT, lock.LOCK_FILE):
+            note_dependency(settings.root / name)
     memo = (_store_key(), ref, url, settings.access, settings.root)
     if memo in _RESOLVED:
         return _RESOLVED[memo]

@@ -54,3 +54,9 @@ def test_a_misplaced_element_is_told_what_may_stand_there(tmp_path: Path, tei_al
     [message] = _messages(tmp_path, tei_all, "<p>x</p><item>i</item>")
     assert message.startswith("<item> is not allowed here; here <body> may contain <")
     assert " more." in message  # the rest is in the diagnostic's expected
+
+
+def test_text_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: Path) -> None:
+    assert _messages(tmp_path, tei_all, "<p>x<pb>12</pb></p>") == [
+        'Text "12" is not allowed in <pb>, which takes no text here: remove it or move it '
+        "out."]

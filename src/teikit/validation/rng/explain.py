@@ -201,8 +201,11 @@ class Explainer:
             return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
         if f.kind == "text":
             text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
-            hint = f"; wrap it in an element allowed here, such as {may}" if may else ""
-            return f'Text "{text}" is not allowed directly in <{ptag}>{hint}.', expected
+            if not may:
+                return (f'Text "{text}" is not allowed in <{ptag}>, which takes no text '
+                        "here: remove it or move it out.", expected)
+            return (f'Text "{text}" is not allowed directly in <{ptag}>; wrap it in an '
+                    f"element allowed here, such as {may}.", expected)
         if f.kind == "not-yet":
             if f.missing:
                 names = [f"<{shown_element(n, el)}>" for n in f.missing]

@@ -35,7 +35,7 @@ from teikit.validation.rng.nodes import Node, Plain
 
 _R = f"{{{RELAXNG}}}"
 #: Bump when the cached structure changes, so old cache files are ignored.
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 _NOT_REDUCIBLE = {f"{_R}{n}" for n in ("include", "externalRef", "parentRef")}
 
 
@@ -70,6 +70,8 @@ class Grammar:
     root: Node
     start: Node
     defines: dict[str, Define]
+    #: every attribute name (Clark) declared by name anywhere, found once at indexing
+    attributes: frozenset[str] = frozenset()
     reducible: bool = True
     _bodies: dict[str, tuple[Node, ...]] = field(default_factory=dict, compare=False)
 
@@ -89,17 +91,15 @@ class Grammar:
 
     def attribute_names(self) -> frozenset[str]:
         """The attribute names (Clark) the schema declares by name anywhere."""
-        attributes: set[str] = set()
-        todo = [*self.start.kids, *(k for n in self.defines for k in self.body(n))]
-        while todo:
-            node = todo.pop()
-            if node.kind == "attribute" and node.name:
-                attributes.add(node.name)
-            todo.extend(node.kids)
-        return frozenset(attributes)
+        return self.attributes
 
     def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None
                 ) -> bytes:
+        """:meth:`reduced_tree` serialized (for reading and for tests)."""
+        return etree.tostring(self.reduced_tree(present, attrs), encoding="utf-8")
+
+    def reduced_tree(self, present: frozenset[str], attrs: frozenset[str] | None = None
+                     ) -> etree._Element:
         """The grammar, exact for any document whose element names are in ``present``
         and (unless None) whose attribute names are in ``attrs``, simplified.
 
@@ -126,7 +126,7 @@ class Grammar:
         for k in kept:
             nodes.write(k, start)
         self._write_defines(root, kept, bodies, empties)
-        return etree.tostring(root, encoding="utf-8")
+        return root
 
     def _reachable(self, present: frozenset[str]) -> dict[str, tuple[Node, ...] | None]:
         """Defines reachable from ``start``, with None for an absent element's."""
@@ -200,7 +200,7 @@ def _to_plain(g: Indexed) -> dict[str, object]:
     if isinstance(g, Whole):
         return {"v": CACHE_VERSION, "sha256": g.sha256, "whole": g.reason}
     return {"v": CACHE_VERSION, "sha256": g.sha256, "root": nodes.plain(g.root),
-            "start": nodes.plain(g.start),
+            "start": nodes.plain(g.start), "attributes": tuple(sorted(g.attributes)),
             "defines": {k: (d.attrs, d.namespaces, d.refs, d.element, d.body)
                         for k, d in g.defines.items()}}
 
@@ -215,8 +215,12 @@ def _from_plain(raw: dict[str, object]) -> Indexed:
     if not isinstance(table, dict):
         raise ValueError("bad cache")
     defines = {str(k): Define(*v) for k, v in table.items()}
+    names = raw["attributes"]
+    if not isinstance(names, tuple):
+        raise ValueError("bad cache")
     return Grammar(sha256, nodes.from_plain(raw["root"]),  # type: ignore[arg-type]
-                   nodes.from_plain(raw["start"]), defines)  # type: ignore[arg-type]
+                   nodes.from_plain(raw["start"]), defines,  # type: ignore[arg-type]
+                   frozenset(map(str, names)))
 
 
 def _why_whole(root: etree._Element, tops: list[etree._Element]) -> str:
@@ -264,7 +268,9 @@ def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
         defines[top.get("name", "")] = Define(attrs, added, refs, element, body)
     shell = nodes.Node("grammar", tuple((str(k), str(v)) for k, v in root.attrib.items()
                                         if "}" not in str(k)), tuple(root.nsmap.items()))
-    return Grammar(sha256, shell, nodes.read(start, root.nsmap), defines)
+    attributes = frozenset(nodes.attribute_clark(a) for a in root.iter(f"{_R}attribute")
+                           if a.get("name"))
+    return Grammar(sha256, shell, nodes.read(start, root.nsmap), defines, attributes)
 
 
 def _tops(root: etree._Element) -> list[etree._Element]:

@@ -72,9 +72,9 @@ _by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
 UNION_LIMIT = 250
-#: Elements up to which a document is walked before a grammar is compiled for its names
-#: (a compile costs ~0.1 s, the walk ~20 µs an element).
-WALK_FIRST = 3000
+#: Elements up to which a document is walked before a grammar is compiled for its names,
+#: once the union of names is full (a compile costs ~0.1 s, the walk ~5–20 µs an element).
+WALK_FIRST = 5000
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
 
@@ -168,7 +168,7 @@ class RelaxNG:
             if found is not None:
                 self._memo.move_to_end(key)
                 return found
-        compiled = _compile_bytes(self._reducible().reduced(present), self.path)
+        compiled = _compile_tree(self._reducible().reduced_tree(present), self.path)
         with self._lock:
             self._memo[key] = compiled
             while len(self._memo) > MEMO_SIZE:
@@ -209,7 +209,7 @@ class RelaxNG:
             if len(present | self._met) <= UNION_LIMIT:
                 present, attrs = present | self._met, attrs | self._met_attrs
             self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
-        compiled = _compile_bytes(self._reducible().reduced(present, attrs), self.path)
+        compiled = _compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
         with self._lock:
             self._reduced.append((present, attrs, compiled))
             del self._reduced[:-MEMO_SIZE]
@@ -246,13 +246,13 @@ class RelaxNG:
         present, attrs = _names(doc.root)
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
             if self._strange_elements(present) or widest is not None and (
-                    self._strange_attributes(attrs) or _size(doc.root) <= WALK_FIRST):
+                    self._strange_attributes(attrs) or self._union_full(present)
+                    and _size(doc.root) <= WALK_FIRST):
                 # No compiled grammar covers this document's names: it is invalid, or
                 # valid with new names. A name the schema declares nowhere is almost
                 # surely an error, and a small document is walked faster than a grammar
                 # compiles: the walk tells, and a compile follows only if it finds
-                # nothing. (Attribute names are looked up from the second document on:
-                # collecting the declared ones costs a first, valid, document ~15 ms.)
+                # nothing. A valid corpus whose names fit the union never walks.
                 found = self._explain(doc)
                 if found:
                     return found
@@ -267,6 +267,13 @@ class RelaxNG:
         # on which documents this process happened to validate before
         own = self._check(self._validator(present), doc.tree)
         return _diagnostics(own or entries or [], doc)
+
+    def _union_full(self, present: frozenset[str]) -> bool:
+        """Whether covering ``present`` would take a grammar of this document's names
+        alone (the union of names met is at :data:`UNION_LIMIT`): one compile per
+        such document, unless the walk finds it invalid first."""
+        with self._lock:
+            return len(present | self._met) > UNION_LIMIT
 
     def _strange_elements(self, present: frozenset[str]) -> bool:
         """Whether the document uses an element name, in a namespace the schema
@@ -352,6 +359,14 @@ def _refuse_loops(path: Path, data: bytes) -> None:
                    "before the group, or drop the <group> wrapper (a group inside an "
                    "element is the same sequence without it).")
         raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
+
+
+def _compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
+    """A reduced grammar, built in memory, compiled without a round trip through text."""
+    try:
+        return etree.RelaxNG(etree.ElementTree(root))
+    except etree.RelaxNGParseError as exc:
+        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
 
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:

@@ -1,0 +1,72 @@
+"""``pytest --teikit`` on a small project in a temporary folder (pytester, own process)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import DATA as TEST_DATA
+
+pytest_plugins = ["pytester"]
+
+DATA = TEST_DATA / "tei-kinds"
+CONFIG = """
+[project]
+name = "edition"
+
+[tool.teikit]
+paths = ["tei"]
+exclude = ["tei/drafts/**"]
+
+[tool.teikit.per-file-schemas]
+"**" = ["references"]
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """tei/ with a valid letter and poem, a letter with a dangling @ref, a draft that is
+    excluded, and an SVG that is not TEI."""
+    pytester.makepyprojecttoml(CONFIG)
+    tei = pytester.path / "tei"
+    (tei / "drafts").mkdir(parents=True)
+    for name in ("letter.xml", "poem.xml"):
+        (tei / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
+    broken = (DATA / "letter.xml").read_text(encoding="utf-8").replace(
+        'ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    (tei / "broken.xml").write_text(broken, encoding="utf-8")
+    (tei / "drafts" / "draft.xml").write_text(broken, encoding="utf-8")
+    (tei / "figure.xml").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    return pytester
+
+
+def test_each_configured_tei_file_is_an_item(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--teikit", "--collect-only", "-q")
+    assert sorted(line for line in result.outlines if "tei/" in line) == [
+        "teikit::tei/broken.xml", "teikit::tei/letter.xml", "teikit::tei/poem.xml"]
+
+
+def test_valid_files_pass_and_a_dangling_ref_fails(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--teikit")
+    result.assert_outcomes(passed=2, failed=1)
+
+
+def test_the_failure_shows_teikits_diagnostics(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--teikit")
+    result.stdout.fnmatch_lines(["*teikit found problems (judged by references@*",
+                                 "*broken.xml:*: error [[]ref:unresolved[]]*#nobody*"])
+
+
+def test_k_selects_tei_items_like_any_test(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--teikit", "-k", "poem")
+    result.assert_outcomes(passed=1)
+
+
+def test_without_the_flag_no_tei_item_is_collected(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--collect-only", "-q")
+    assert not any("tei/" in line for line in result.outlines)
+
+
+def test_without_tool_teikit_the_flag_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml('[project]\nname = "x"\n')
+    result = pytester.runpytest_subprocess("--teikit")
+    assert result.ret != 0 and "needs [tool.teikit]" in result.stderr.str() + result.stdout.str()
