@@ -91,3 +91,24 @@ def test_the_two_hooks_differ_only_in_how_teikit_is_installed() -> None:
     same = ("entry", "files", "types", "require_serial")
     assert ([python[k] for k in same], python["language"], system["language"]) == (
         [system[k] for k in same], "python", "system")
+
+
+def test_the_readme_pins_a_rev_that_exists_and_defines_the_hook() -> None:
+    """pre-commit needs a tag or a full SHA; teikit has no tags, so the README shows a SHA,
+    which must be a commit of this repository whose hooks file defines the hook it names."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# .pre-commit-config.yaml", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(block)
+    repo = config["repos"][0]
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
+                             capture_output=True, text=True).stdout.strip()
+    if shallow == "true":
+        pytest.skip("a shallow clone lacks the history the pinned rev is in")
+    shown = subprocess.run(["git", "show", f"{repo['rev']}:.pre-commit-hooks.yaml"], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    ids = {hook["id"] for hook in yaml.safe_load(shown.stdout)}
+    assert {hook["id"] for hook in repo["hooks"]} <= ids
+    assert len(repo["rev"]) == 40

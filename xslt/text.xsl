@@ -66,6 +66,14 @@
             <xsl:sequence select="$P"/>
           </xsl:for-each>
         </xsl:if>
+        <!-- the colophon, as on the HTML page: source, licence, what the page numbers count -->
+        <xsl:variable name="colophon" select="
+            $t:source[. != ''] ! (t:label('source') || ': ' || .),
+            $t:rights[. != ''] ! (t:label('licence') || ': ' || .),
+            if ($t:page-bibl) then t:label('page-numbers') || ': ' || $t:page-source else ()"/>
+        <xsl:if test="$title-block = 'true' and exists($colophon)">
+          <xsl:sequence select="$P, '* * *', $P, $colophon ! (., $N)"/>
+        </xsl:if>
       </xsl:value-of>
     </xsl:variable>
     <xsl:value-of select="$raw"/>

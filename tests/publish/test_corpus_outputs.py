@@ -150,3 +150,14 @@ def test_every_html_page_passes_the_nu_checker(
     errors = nu_errors(pages)
     print(f"\nNu: {len(pages)} pages in {time.perf_counter() - start:.0f} s")
     assert errors == []
+
+
+@pytest.mark.slow
+def test_epub_identifiers_are_unique_per_document(shared: Path) -> None:
+    """26 of the letters share the placeholder idno "XXXX"; their EPUBs must not."""
+    import teikit
+    from teikit.epub import identifier
+
+    letters = sorted((shared / "corpora" / "schnitzler-briefe" / "letters").glob("*.xml"))
+    ids = [identifier(teikit.load(p)) for p in letters]
+    assert len(ids) == len(set(ids)) == 150

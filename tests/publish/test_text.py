@@ -107,7 +107,15 @@ def test_no_page_markers_by_default(text: str) -> None:
 
 
 def test_output_is_utf8_cyrillic_and_ends_with_newline(text: str) -> None:
-    assert text.startswith("Л. Троцкий\n\nПроблемы развития СССР\n") and text.endswith(".\n")
+    assert text.startswith("Л. Троцкий\n\nПроблемы развития СССР\n") and text.endswith("»\n")
+
+
+def test_colophon_lines_in_the_documents_language(text: str) -> None:
+    colophon = text.rsplit("\n\n* * *\n\n", 1)[1].splitlines()
+    assert [line.split(":", 1)[0] for line in colophon] == ["Источник", "Лицензия",
+                                                           "Номера страниц"]
+    assert "CC0" in colophon[1] and "Разметка TEI" in colophon[1]
+    assert colophon[2] == "Номера страниц: страницы транскрипции «Проблемы развития СССР»"
 
 
 def test_part_and_section_headings_look_different(text: str) -> None:
