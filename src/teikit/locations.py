@@ -8,6 +8,7 @@ that a diagnostic always carries all of file, line and XPath, the same way.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -163,7 +164,17 @@ def file_of(node: etree._Element, default: str = "") -> str:
 def display_path(file: str) -> str:
     """Paths relative to the working folder when below it, so CI annotations match."""
     try:
-        return str(Path(file).resolve().relative_to(Path.cwd()))
+        return _display(file, os.getcwd())
+    except OSError:  # the working folder is gone
+        return file
+
+
+@lru_cache(maxsize=4096)
+def _display(file: str, cwd: str) -> str:
+    """Cached per working folder: every finding is located through here, and resolving
+    the same file's path 10^5 times was a tenth of a large report's cost."""
+    try:
+        return str(Path(file).resolve().relative_to(cwd))
     except (ValueError, OSError):
         return file
 

@@ -265,7 +265,7 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
 
 
 def _warm(files: list[Path], options: Options, results: list[Report | None], *,
-          validate: bool) -> None:
+          validate: bool = True) -> None:
     """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
 
     The sample is loaded and validated together, so each of its cache entries depends on
