@@ -232,7 +232,8 @@ def _emit(text: str, output: str | None) -> None:
 
 
 @cli.command(epilog=_examples("""
-  teikit validate tei/                          every *.xml below tei/, schemas from xml-model PIs
+  teikit validate                               the paths configured in [tool.teikit]
+  teikit validate tei/                          every *.xml and *.tei below tei/
   teikit validate --schema tei_all corpus/*.xml the TEI Consortium's tei_all.rng
   teikit validate --schema teikit --schema extra.sch edition.xml
   teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning

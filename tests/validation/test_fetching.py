@@ -264,3 +264,21 @@ def test_the_cli_fetches_once_with_fetch_and_an_allowed_host_and_locks_it(
     assert (refused, first, again, server.requests) == (2, 1, 1, ["/schema.rng"])
     assert "[schema:unavailable]" in out and "[rng:" in out
     assert lock.read(project)[url].sha256 == store.sha256_of(MINI)
+
+
+def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from teikit.cli import main
+
+    root = _vault(tmp_path, "tei_lite", "4.9.0")
+    project = tmp_path / "configured"
+    (project / ".git").mkdir(parents=True)
+    with serve(root) as server:
+        (project / "pyproject.toml").write_text(
+            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
+            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n')
+        monkeypatch.chdir(project)
+        code = main(["schemas", "fetch", "tei_lite@4.9.0"])
+    assert (code, "tei_lite@4.9.0" in capsys.readouterr().out) == (0, True)
+    assert lock.read(project)["tei_lite@4.9.0"].sha256 == store.sha256_of(MINI)

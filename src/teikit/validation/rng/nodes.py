@@ -112,12 +112,20 @@ def attribute_clark(el: etree._Element) -> str:
 
 def write(node: Node, parent: etree._Element) -> None:
     """Append ``node`` as XML to ``parent``."""
-    el = etree.SubElement(parent, f"{_R}{node.kind}", attrib=dict(node.attrs),
-                          nsmap=_nsmap(node.namespaces))
+    tag = _TAGS.get(node.kind) or _TAGS.setdefault(node.kind, f"{_R}{node.kind}")
+    if node.namespaces:
+        el = etree.SubElement(parent, tag, dict(node.attrs), dict(node.namespaces))
+    elif node.attrs:
+        el = etree.SubElement(parent, tag, dict(node.attrs))
+    else:  # most nodes: the cheapest call lxml has
+        el = etree.SubElement(parent, tag)
     if node.text:
         el.text = node.text
     for kid in node.kids:
         write(kid, el)
+
+
+_TAGS: dict[str, str] = {}
 
 
 def _nsmap(pairs: tuple[tuple[str | None, str], ...]) -> dict[str | None, str] | None:

@@ -72,9 +72,11 @@ _by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
 UNION_LIMIT = 250
-#: Elements up to which a document is walked before a grammar is compiled for its names,
-#: once the union of names is full (a compile costs ~0.1 s, the walk ~5–20 µs an element).
-WALK_FIRST = 5000
+#: Elements up to which a document is walked before a grammar is compiled for its names
+#: (a compile costs ~0.1–0.3 s, the walk ~5–20 µs an element): always, and once the union
+#: of names is full (each such document would compile a grammar of its own).
+WALK_FIRST = 0
+WALK_FIRST_FULL = 5000
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
 
@@ -246,8 +248,7 @@ class RelaxNG:
         present, attrs = _names(doc.root)
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
             if self._strange_elements(present) or widest is not None and (
-                    self._strange_attributes(attrs) or self._union_full(present)
-                    and _size(doc.root) <= WALK_FIRST):
+                    self._strange_attributes(attrs) or self._walk_first(doc, present)):
                 # No compiled grammar covers this document's names: it is invalid, or
                 # valid with new names. A name the schema declares nowhere is almost
                 # surely an error, and a small document is walked faster than a grammar
@@ -268,12 +269,16 @@ class RelaxNG:
         own = self._check(self._validator(present), doc.tree)
         return _diagnostics(own or entries or [], doc)
 
-    def _union_full(self, present: frozenset[str]) -> bool:
-        """Whether covering ``present`` would take a grammar of this document's names
-        alone (the union of names met is at :data:`UNION_LIMIT`): one compile per
-        such document, unless the walk finds it invalid first."""
+    def _walk_first(self, doc: Document, present: frozenset[str]) -> bool:
+        """Whether walking ``doc`` is likely cheaper than compiling a grammar for its
+        names: it is small, or fairly small when covering ``present`` would take a
+        grammar of this document's names alone (the union of names met is full)."""
+        size = _size(doc.root)
+        if size <= WALK_FIRST:
+            return True
         with self._lock:
-            return len(present | self._met) > UNION_LIMIT
+            full = len(present | self._met) > UNION_LIMIT
+        return full and size <= WALK_FIRST_FULL
 
     def _strange_elements(self, present: frozenset[str]) -> bool:
         """Whether the document uses an element name, in a namespace the schema

@@ -20,6 +20,7 @@ sequence are inlined away. None of this changes which documents match.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 from teikit.validation.rng.nodes import EMPTY, Node
 
@@ -31,6 +32,8 @@ _OPTIONAL = {"zeroOrMore", "optional"}
 #: Patterns whose children form a sequence a ``group`` child can be spliced into.
 _SEQUENCES = {"element", "group"}
 _EMPTY_ABLE = {"empty", "ref", "group", "optional", "zeroOrMore", "oneOrMore"}
+#: Patterns whose children are not patterns to simplify.
+_LEAVES = _NAME_CLASSES | {"value", "param"}
 
 #: Reachable define name → its body, or None for a define that matches nothing.
 Known = Mapping[str, tuple[Node, ...] | None]
@@ -103,33 +106,35 @@ def productive(known: Known, refs: Mapping[str, tuple[str, ...]],
 
 
 def rewrite(node: Node, rules: Rules) -> Node | None:
-    """``node`` with what matches nothing taken out; None when it matches nothing."""
+    """``node`` with what matches nothing taken out; None when it matches nothing.
+    (Written for speed: it runs on some 25,000 nodes per compiled grammar.)"""
     kind = node.kind
-    if kind == "notAllowed" or rules.absent_attribute(node):
+    if kind == "notAllowed" or (kind == "attribute" and rules.absent_attribute(node)):
         return None
     if kind == "ref":
         return node if rules.ref_ok(node) else None
     kids = node.kids
-    if not kids or kind in _NAME_CLASSES or kind in ("value", "param"):
+    if not kids or kind in _LEAVES:
         return node
     if kind == "choice" and kids[0].kind in _NAME_CLASSES:
         return node
     if kind == "data":
         return node.with_kids(tuple(_data_kid(k, rules) for k in kids if _keeps(k, rules)))
-    done = [rewrite(k, rules) for k in node.content]
+    lead: tuple[Node, ...] = ()
+    if kind in _NAMED and not node.name:
+        lead, kids = kids[:1], kids[1:]
+    done = [rewrite(k, rules) for k in kids]
     if kind == "choice":
         left = [k for k in done if k is not None]
         if not left:
             return None
         return left[0] if len(left) == 1 else node.with_kids(tuple(left))
-    if kind in _OPTIONAL and any(k is None for k in done):
-        return EMPTY
-    content = tuple(k for k in done if k is not None)
-    if len(content) != len(done):
-        return None
+    if None in done:
+        return EMPTY if kind in _OPTIONAL else None
+    content = cast(tuple[Node, ...], tuple(done))  # no None is left
     if kind in _SEQUENCES:
         content = sequence(content)
-    return node.with_kids(node.lead + content)
+    return node.with_kids(lead + content)
 
 
 def _keeps(kid: Node, rules: Rules) -> bool:
@@ -145,6 +150,8 @@ def _data_kid(kid: Node, rules: Rules) -> Node:
 def sequence(kids: tuple[Node, ...]) -> tuple[Node, ...]:
     """Children of a sequence with ``group`` children spliced in and ``empty`` dropped
     while something else remains."""
+    if not any(k.kind in ("group", "empty") for k in kids):
+        return kids  # the common case: nothing to splice or drop
     out: list[Node] = []
     for k in kids:
         out.extend(sequence(k.kids) if k.kind == "group" else (k,))
