@@ -29,29 +29,40 @@ def xpath_of(node: etree._Element) -> str:
 
     It is the form users paste into an editor's XPath bar, so it uses prefixes
     rather than Clark or ``Q{}`` notation; other namespaces fall back to ``*:``.
+    An element's path is its parent's (remembered for the few parents asked about
+    last) plus one step, so 10^5 findings in one list cost 10^5 steps, not 10^5 walks.
     """
-    steps: list[str] = []
-    el: etree._Element | None = node
-    while el is not None:
-        if not isinstance(el.tag, str):  # comment or processing instruction
-            parent = el.getparent()
-            kind = "comment()" if isinstance(el, etree._Comment) else "processing-instruction()"
-            same = [s for s in (parent if parent is not None else []) if type(s) is type(el)]
-            steps.append(f"{kind}[{same.index(el) + 1 if el in same else 1}]")
-            el = parent
-            continue
-        qn = etree.QName(el)
-        prefix = _PREFIXES.get(qn.namespace or "")
-        name = f"{prefix}:{qn.localname}" if prefix else (
-            qn.localname if not qn.namespace else f"*:{qn.localname}")
-        parent = el.getparent()
-        if parent is None:
-            position = 1
-        else:
-            position = _positions(parent).get(el, 1)
-        steps.append(f"{name}[{position}]")
-        el = parent
-    return "/" + "/".join(reversed(steps))
+    parent = node.getparent()
+    step = _step(node, parent)
+    if parent is None:
+        return "/" + step
+    found = _paths.pop(parent, None)
+    if found is None:
+        found = xpath_of(parent)
+        if len(_paths) >= _RECENT:
+            _paths.pop(next(iter(_paths)))
+    _paths[parent] = found  # most recently used last
+    return f"{found}/{step}"
+
+
+def _step(el: etree._Element, parent: etree._Element | None) -> str:
+    if not isinstance(el.tag, str):  # comment or processing instruction
+        kind = "comment()" if isinstance(el, etree._Comment) else "processing-instruction()"
+        same = [s for s in (parent if parent is not None else []) if type(s) is type(el)]
+        return f"{kind}[{same.index(el) + 1 if el in same else 1}]"
+    tag = el.tag
+    if tag[0] == "{":
+        namespace, _, local = tag[1:].partition("}")
+    else:
+        namespace, local = "", tag
+    prefix = _PREFIXES.get(namespace)
+    name = f"{prefix}:{local}" if prefix else (local if not namespace else f"*:{local}")
+    position = 1 if parent is None else _positions(parent).get(el, 1)
+    return f"{name}[{position}]"
+
+
+#: XPaths of the parents asked about last (see :func:`xpath_of`).
+_paths: dict[etree._Element, str] = {}
 
 
 #: Children positions of the parents asked about last (a few: one diagnostic's path
