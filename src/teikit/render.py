@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -127,6 +128,11 @@ def _text(report: Report) -> str:
 
 
 def _json(report: Report) -> str:
+    return json.dumps(_json_data(report, [d.to_dict() for d in report.diagnostics]),
+                      ensure_ascii=False, indent=2)
+
+
+def _json_data(report: Report, diagnostics: list[object]) -> dict[str, object]:
     counts = Counter(d.severity.value for d in report)
     data = {
         "version": JSON_VERSION,
@@ -142,9 +148,9 @@ def _json(report: Report) -> str:
         },
         "files": list(report.files),
         "schemas": _schemas_by_file(report),
-        "diagnostics": [d.to_dict() for d in report.diagnostics],
+        "diagnostics": diagnostics,
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return data
 
 
 def _schemas_by_file(report: Report) -> dict[str, list[dict[str, str]]]:
@@ -213,35 +219,46 @@ def _uri(file: str) -> str:
     return quote(path, safe="/", errors="surrogateescape")
 
 
-def _sarif(report: Report) -> str:
-    rule_ids = sorted({d.rule for d in report})
-    index = {rule: i for i, rule in enumerate(rule_ids)}
-    rules = [{
+def _sarif_rules(rule_ids: list[str]) -> list[dict[str, object]]:
+    return [{
         "id": rule,
         "shortDescription": {"text": rule_help(rule)},
         "fullDescription": {"text": rule_help(rule)},
         "help": {"text": rule_help(rule)},
     } for rule in rule_ids]
-    results = []
-    for d in report:
-        location: dict[str, object] = {}
-        if d.file:
-            physical: dict[str, object] = {"artifactLocation": {"uri": _uri(d.file)}}
-            if d.line:
-                physical["region"] = {"startLine": d.line, "startColumn": d.column or 1}
-            location["physicalLocation"] = physical
-        if d.xpath:
-            location["logicalLocations"] = [{"fullyQualifiedName": d.xpath, "kind": "element"}]
-        result: dict[str, object] = {
-            "ruleId": d.rule,
-            "ruleIndex": index[d.rule],
-            "level": _SARIF_LEVEL[d.severity],
-            "message": {"text": d.message},
-        }
-        if location:
-            result["locations"] = [location]
-        results.append(result)
-    log = {
+
+
+def _sarif(report: Report) -> str:
+    rule_ids = sorted({d.rule for d in report})
+    index = {rule: i for i, rule in enumerate(rule_ids)}
+    log = _sarif_log(report, _sarif_rules(rule_ids),
+                     [_sarif_result(d, index) for d in report])
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
+def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, object]:
+    location: dict[str, object] = {}
+    if d.file:
+        physical: dict[str, object] = {"artifactLocation": {"uri": _uri(d.file)}}
+        if d.line:
+            physical["region"] = {"startLine": d.line, "startColumn": d.column or 1}
+        location["physicalLocation"] = physical
+    if d.xpath:
+        location["logicalLocations"] = [{"fullyQualifiedName": d.xpath, "kind": "element"}]
+    result: dict[str, object] = {
+        "ruleId": d.rule,
+        "ruleIndex": index[d.rule],
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": d.message},
+    }
+    if location:
+        result["locations"] = [location]
+    return result
+
+
+def _sarif_log(report: Report, rules: list[dict[str, object]], results: list[object]
+               ) -> dict[str, object]:
+    return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -251,7 +268,6 @@ def _sarif(report: Report) -> str:
             "results": results,
         }],
     }
-    return json.dumps(log, ensure_ascii=False, indent=2)
 
 
 def _escape_data(text: str) -> str:
@@ -266,18 +282,18 @@ _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.
 
 
 def _github(report: Report) -> str:
-    lines = []
-    for d in report:
-        props = []
-        if d.file:
-            props.append(f"file={_escape_property(d.file.replace(chr(92), '/'))}")
-            if d.line:
-                props.append(f"line={d.line}")
-                props.append(f"col={d.column or 1}")
-        props.append(f"title={_escape_property(d.rule)}")
-        lines.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::"
-                     f"{_escape_data(d.message)}")
-    return "\n".join(lines)
+    return "\n".join(_github_line(d) for d in report)
+
+
+def _github_line(d: Diagnostic) -> str:
+    props = []
+    if d.file:
+        props.append(f"file={_escape_property(d.file.replace(chr(92), '/'))}")
+        if d.line:
+            props.append(f"line={d.line}")
+            props.append(f"col={d.column or 1}")
+    props.append(f"title={_escape_property(d.rule)}")
+    return f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_escape_data(d.message)}"
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
@@ -349,3 +365,52 @@ def render(report: Report, fmt: str = "text") -> str:
     # A file name that is not UTF-8 reaches Python as lone surrogates, which no UTF-8
     # stream can take; show them as escapes instead of failing with a traceback.
     return renderer(report).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# ---------------------------------------------------------------- streaming (large reports)
+
+class _Lazy(list):  # type: ignore[type-arg]
+    """A list whose items exist one at a time: json's pure-Python encoder (the one used
+    whenever ``indent`` is set) walks it, so a million findings are never all turned into
+    dicts at once, nor the whole text held as one string."""
+
+    def __init__(self, count: int, items: Callable[[], Iterator[object]]) -> None:
+        super().__init__()
+        self._count, self._items = count, items
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[object]:
+        return self._items()
+
+
+def _pieces(report: Report, fmt: str) -> Iterator[str]:
+    if fmt == "json":
+        data = _json_data(report, _Lazy(len(report.diagnostics),
+                                        lambda: (d.to_dict() for d in report.diagnostics)))
+        return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
+    if fmt == "sarif":
+        rule_ids = sorted({d.rule for d in report})
+        index = {rule: i for i, rule in enumerate(rule_ids)}
+        log = _sarif_log(report, _sarif_rules(rule_ids), _Lazy(
+            len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report)))
+        return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(log)
+    if fmt in ("text", "github"):
+        line = str if fmt == "text" else _github_line
+        return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
+    return iter([RENDERERS[fmt](report)])
+
+
+def stream(report: Report, fmt: str = "text") -> Iterator[str]:
+    """:func:`render` in pieces whose concatenation is exactly the same text, so that a
+    report of millions of findings goes to disk without ever being one string. JSON,
+    SARIF, text and GitHub are streamed; JUnit and Markdown are rendered whole (JUnit's
+    suite-level ``system-out`` gathers every warning, so it cannot be written in order)."""
+    if fmt not in RENDERERS:
+        render(report, fmt)  # raises the usage error
+    for piece in _pieces(report, fmt):
+        yield piece.encode("utf-8", "backslashreplace").decode("utf-8")

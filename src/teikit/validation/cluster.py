@@ -26,17 +26,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 from teikit.validation.batch import Options, ProgressCallback
 
-__all__ = ["INSTALL_HINT", "run"]
+__all__ = ["INSTALL_HINT", "map_paths", "run"]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: What to tell someone who asks for ``--dask`` without the extra installed.
 INSTALL_HINT = "pip install 'teikit[dask]'"
@@ -195,6 +198,44 @@ def _failed(path: Path, exc: BaseException) -> Report:
         "was not validated. Run again (a worker that ran out of memory needs more), or "
         "validate it alone with --jobs 1 to see whether the file itself is the cause.",
         file=shown)], files=[shown], input_error=True)
+
+
+def apply_chunk(fn: Callable[[str, T], R], paths: list[str], arg: T, cwd: str) -> list[R]:
+    """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder."""
+    if os.path.isdir(cwd) and os.getcwd() != cwd:
+        os.chdir(cwd)
+    return [fn(p, arg) for p in paths]
+
+
+def map_paths(fn: Callable[[str, T], R], paths: list[str], arg: T, address: str, *,
+              on_file: ProgressCallback | None = None,
+              workers: int | None = None) -> Iterator[R]:
+    """``fn(path, arg)`` for every path on the Dask cluster at ``address``, yielded in
+    ``paths`` order as chunks finish (a chunk's result waits only for the chunks before
+    it). ``fn`` must be a module-level function; a failing chunk raises here."""
+    if not paths:
+        return
+    with connect(address, workers or os.cpu_count() or 1) as client:
+        distributed = _distributed()
+        width = max(1, len(client.scheduler_info().get("workers", {})))
+        run_id = uuid.uuid4().hex[:8]
+        chunks = _chunks(len(paths), width)
+        futures = [client.submit(apply_chunk, fn, [paths[i] for i in chunk], arg,
+                                 os.getcwd(), key=f"teikit-{run_id}-{n}", pure=False)
+                   for n, chunk in enumerate(chunks)]
+        ready: dict[int, list[R]] = {}
+        order = {future.key: n for n, future in enumerate(futures)}
+        following = 0
+        done = 0
+        for future in distributed.as_completed(futures):
+            ready[order[future.key]] = future.result()
+            future.release()
+            done += len(chunks[order[future.key]])
+            if on_file:
+                on_file(done, len(paths))
+            while following in ready:
+                yield from ready.pop(following)
+                following += 1
 
 
 def _chunks(count: int, workers: int) -> list[list[int]]:

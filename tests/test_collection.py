@@ -1,0 +1,133 @@
+"""``build`` over a folder: a mirrored tree of outputs, an index page, and only what
+changed is built again."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from teikit.collection import MANIFEST, build_collection
+
+DOC = """<?xml version="1.0" encoding="UTF-8"?>
+<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:xi="http://www.w3.org/2001/XInclude">
+  <teiHeader>
+    <fileDesc>
+      <titleStmt><title>{title}</title><author>{author}</author></titleStmt>
+      <publicationStmt><p>Test collection.</p></publicationStmt>
+      <sourceDesc><bibl><date when="{date}">{date}</date></bibl></sourceDesc>
+    </fileDesc>
+  </teiHeader>
+  <text><body>{body}</body></text>
+</TEI>
+"""
+
+
+def _doc(path: Path, title: str, author: str, date: str, body: str = "<p>Text.</p>") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DOC.format(title=title, author=author, date=date, body=body),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "corpus"
+    _doc(root / "one.xml", "Первое письмо", "Анна Петрова", "1901-02-03")
+    _doc(root / "letters" / "two.xml", "Second letter", "Ben Jones", "1902")
+    _doc(root / "letters" / "deep" / "three.xml", "Third, with a part", "Cleo Ray", "1903",
+         '<xi:include href="part.xml"/>')
+    (root / "letters" / "deep" / "part.xml").write_text(
+        '<p xmlns="http://www.tei-c.org/ns/1.0">Included part.</p>', encoding="utf-8")
+    return root
+
+
+def _stamps(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "index.html"
+            and p.name != MANIFEST}
+
+
+def test_outputs_mirror_the_source_tree_with_an_index(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    result = build_collection(corpus, out)
+    assert result.report.ok, [str(d) for d in result.report]
+    for stem in ("one", "letters/two", "letters/deep/three"):
+        for suffix in (".html", ".txt", ".epub"):
+            assert (out / f"{stem}{suffix}").is_file()
+    assert "Included part." in (out / "letters/deep/three.txt").read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for text in ("Первое письмо", "Анна Петрова", "1901-02-03", "Second letter", "Ben Jones",
+                 "1902", 'href="letters/deep/three.html"', 'href="letters/two.epub"'):
+        assert text in index
+    assert sorted(result.built) == ["letters/deep/three.xml", "letters/two.xml", "one.xml"]
+
+
+def test_a_rerun_skips_every_current_document(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_collection(corpus, out)
+    before = _stamps(out)
+    again = build_collection(corpus, out)
+    assert again.built == [] and len(again.skipped) == 3
+    assert _stamps(out) == before
+    assert "Second letter" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_only_what_changed_is_built_again(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_collection(corpus, out)
+    _doc(corpus / "one.xml", "Первое письмо, исправленное", "Анна Петрова", "1901-02-03")
+    (corpus / "letters" / "deep" / "part.xml").write_text(
+        '<p xmlns="http://www.tei-c.org/ns/1.0">A new part.</p>', encoding="utf-8")
+    (out / "letters" / "two.txt").unlink()
+    result = build_collection(corpus, out)
+    assert sorted(result.built) == ["letters/deep/three.xml", "letters/two.xml", "one.xml"]
+    assert "A new part." in (out / "letters/deep/three.txt").read_text(encoding="utf-8")
+    assert "исправленное" in (out / "index.html").read_text(encoding="utf-8")
+    assert build_collection(corpus, out).built == []
+
+
+def test_a_hand_edited_output_is_rebuilt(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_collection(corpus, out)
+    (out / "one.html").write_text("edited by hand", encoding="utf-8")
+    assert build_collection(corpus, out).built == ["one.xml"]
+    assert "edited by hand" not in (out / "one.html").read_text(encoding="utf-8")
+
+
+def test_an_invalid_document_is_reported_not_published_and_tried_again(
+        corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    _doc(corpus / "bad.xml", "Bad", "Nobody", "1900", "<bogus/>")
+    result = build_collection(corpus, out)
+    assert not result.report.ok
+    assert any(d.file.endswith("bad.xml") for d in result.report.errors)
+    assert not (out / "bad.html").exists()
+    assert "Bad" not in (out / "index.html").read_text(encoding="utf-8").replace("<tbody>", "")
+    again = build_collection(corpus, out)
+    assert "bad.xml" not in again.skipped and not again.report.ok
+
+
+def test_the_cli_builds_a_folder(corpus: Path, tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from teikit.cli import main
+
+    assert main(["build", str(corpus), "-o", str(tmp_path / "out")]) == 0
+    assert "built 3, up to date 0" in capsys.readouterr().err
+    assert main(["build", str(corpus), "-o", str(tmp_path / "out")]) == 0
+    assert "built 0, up to date 3" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_dask_builds_the_same_outputs(corpus: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    here = build_collection(corpus, tmp_path / "here")
+    there = build_collection(corpus, tmp_path / "there", dask="local", jobs=2)
+    assert there.report == here.report
+    for path in sorted((tmp_path / "here").rglob("*")):
+        if path.is_file() and path.name != MANIFEST:
+            twin = tmp_path / "there" / path.relative_to(tmp_path / "here")
+            assert twin.read_bytes() == path.read_bytes(), path.name
+    assert os.path.exists(tmp_path / "there" / "index.html")
