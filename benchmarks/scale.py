@@ -166,7 +166,7 @@ def main() -> int:
     no_cache = {"TEIKIT_NO_CACHE": "1"}
     tenth = work / "tenth"
     tenth.mkdir()
-    for f in files[: len(files) // 10]:
+    for f in files[::10]:  # every tenth file: the same mix of sources as the whole
         (tenth / f.parent.name).mkdir(exist_ok=True)
         os.link(f, tenth / f.parent.name / f.name)
     rows: list[tuple[str, Result]] = []
