@@ -464,14 +464,23 @@ def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None)
             parent.text = (parent.text or "") + tail
 
 
-#: Folders a run validates (the folder arguments, the folders of file arguments): with
-#: the working folder, the project tree that schemas named by documents may come from.
-_project_roots: ContextVar[tuple[Path, ...]] = ContextVar("teikit_project_roots", default=())
+#: Folders a run validates (the folder arguments, the folders of file arguments), resolved:
+#: with the working folder, the project tree that schemas named by documents may come from.
+_project_roots: ContextVar[frozenset[Path]] = ContextVar("teikit_project_roots",
+                                                          default=frozenset())
 
 
-def set_project_roots(roots: tuple[Path, ...]) -> None:
-    """Declare the folders this run validates (called by the batch runner, per worker)."""
-    _project_roots.set(tuple(r.resolve() for r in roots))
+def set_project_roots(roots: tuple[str, ...]) -> None:
+    """Declare the folders this run validates (called by the batch runner, per file)."""
+    _project_roots.set(_resolved(roots))
+
+
+@functools.lru_cache(maxsize=4)
+def _resolved(roots: tuple[str, ...]) -> frozenset[Path]:
+    """The roots resolved once per process, not once per file: a run over 10,000 files
+    declares the same roots for each, and resolving hundreds of folders per file made
+    the run quadratic."""
+    return frozenset(Path(r).resolve() for r in roots)
 
 
 def inside_project(path: Path, document: Path | None = None) -> bool:
@@ -481,13 +490,14 @@ def inside_project(path: Path, document: Path | None = None) -> bool:
 
     Why: a document's ``xml-model`` PI is written by whoever wrote the document; it must
     not make teikit read ``/home/runner/.ssh/…`` or another checkout on the machine,
-    but a document may name the schemas of its own repository from anywhere.
+    but a document may name the schemas of its own repository from anywhere. The test
+    walks up from ``path`` (its depth), not across the roots (their number).
     """
     real = path.resolve()
-    roots = [Path.cwd().resolve(), *_project_roots.get()]
+    roots = {Path.cwd().resolve()} | _project_roots.get()
     if document is not None:
-        roots.append(_repository_of(document.resolve().parent))
-    return any(real.is_relative_to(root) for root in roots)
+        roots.add(_repository_of(document.resolve().parent))
+    return any(folder in roots for folder in (real, *real.parents))
 
 
 @functools.lru_cache(maxsize=256)

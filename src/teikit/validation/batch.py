@@ -175,10 +175,15 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
 
 def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
                   ) -> tuple[str, ...]:
-    """The folders a run validates: folder arguments and the folders of the files."""
-    roots = {os.fspath(p) for p in paths if Path(p).is_dir()}
-    roots.update(str(f.parent) for f in files)
-    return tuple(sorted(roots))
+    """The folders a run validates: folder arguments and the folders of the files, none
+    inside another (10,000 files in 300 folders below one argument give one root)."""
+    found = {os.fspath(p) for p in paths if Path(p).is_dir()}
+    found.update(str(f.parent) for f in files)
+    roots: set[Path] = set()
+    for root in sorted((Path(r) for r in found), key=lambda r: len(r.parts)):
+        if not any(parent in roots for parent in root.parents):
+            roots.add(root)
+    return tuple(sorted(str(r) for r in roots))
 
 
 def validate_path(path: Path, options: Options) -> Report:
@@ -201,7 +206,7 @@ def _validate_fresh(path: Path, options: Options) -> Report:
     from teikit.document import load
     from teikit.loading import set_project_roots
 
-    set_project_roots(tuple(Path(r) for r in options.roots))
+    set_project_roots(options.roots)
     shown = display_path(str(path))
     try:
         doc = load(path)
@@ -234,7 +239,7 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
 
     if len(files) < 2 * WARM_SAMPLE:
         return {}
-    set_project_roots(tuple(Path(r) for r in options.roots))
+    set_project_roots(options.roots)
     step = len(files) // WARM_SAMPLE
     docs = {}
     for i in range(0, step * WARM_SAMPLE, step):
