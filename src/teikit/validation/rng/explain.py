@@ -195,8 +195,8 @@ class Explainer:
         tag = shown_element(f.name, el) if f.name is not None else ""
         if f.kind == "incomplete":
             if f.missing:
-                names = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (f"<{ptag}> needs {_article(names)}{_and(names)} before </{ptag}>.",
+                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (f"<{ptag}> needs {_article(needed)}{_and(needed)} before </{ptag}>.",
                         expected)
             return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
         if f.kind == "text":
@@ -208,8 +208,8 @@ class Explainer:
                     f"element allowed here, such as {may}.", expected)
         if f.kind == "not-yet":
             if f.missing:
-                names = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (f"<{ptag}> needs {_article(names)}{_and(names)} before this <{tag}>.",
+                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (f"<{ptag}> needs {_article(needed)}{_and(needed)} before this <{tag}>.",
                         expected)
             return (f"<{tag}> is not allowed here yet in <{ptag}>: something required comes "
                     f"first; here <{ptag}> may contain {may or 'nothing more'}.", expected)
