@@ -76,8 +76,11 @@ def _graph(skip_facade: bool) -> dict[str, set[str]]:
         visitor = _Imports()
         visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
         for target, lazy in visitor.found:
-            if skip_facade and lazy and (name == "teikit.document"
-                                         or (name, target) in PENDING_CYCLE_EDGES):
+            if (
+                skip_facade
+                and lazy
+                and (name == "teikit.document" or (name, target) in PENDING_CYCLE_EDGES)
+            ):
                 continue
             if target != name:
                 graph[name].add(target)
@@ -94,7 +97,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str]:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -151,6 +154,7 @@ def test_epub_and_publish_do_not_import_each_other_both_ways() -> None:
 
 
 def test_no_module_is_longer_than_the_limit() -> None:
-    lengths = {name: len(path.read_text(encoding="utf-8").splitlines())
-               for name, path in MODULES.items()}
+    lengths = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
+    }
     assert {n for n, count in lengths.items() if count > MAX_LINES} == OVERSIZED

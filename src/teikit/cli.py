@@ -55,6 +55,7 @@ class Finished(click.exceptions.Exit):
 
 # --------------------------------------------------------------------------- shared options
 
+
 def _examples(text: str) -> str:
     r"""An epilog click prints as written (``\b`` stops it from rewrapping the lines)."""
     return "\b\nexamples:\n" + text.strip("\n")
@@ -75,52 +76,92 @@ def parse_params(values: Sequence[str]) -> dict[str, str]:
     return params
 
 
-quiet_option = click.option("-q", "--quiet", is_flag=True,
-                            help="no progress bar, summary or 'wrote' lines")
-param_option = click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
-                            help="stylesheet parameter (repeatable)")
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="no progress bar, summary or 'wrote' lines"
+)
+param_option = click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="stylesheet parameter (repeatable)",
+)
 schema_option = click.option(
-    "-s", "--schema", "schemas", multiple=True, metavar="SCHEMA",
+    "-s",
+    "--schema",
+    "schemas",
+    multiple=True,
+    metavar="SCHEMA",
     help="teikit, tei_all, NAME@VERSION from the store, or a .rng/.xsd/.sch path "
     "(repeatable); default: [tool.teikit] per-file-schemas, else the document's xml-model "
-    "PIs, else tei_all + references")
+    "PIs, else tei_all + references",
+)
 
 
 def _schema_access(command: Callable[P, R]) -> Callable[P, R]:
     """The flags that say where schemas may come from (validate, build, transform)."""
-    for option in reversed((
-        click.option("--fetch/--no-fetch", "fetch", default=None,
-                     help="download missing catalogue schemas (TEI Vault, EpiDoc) into the "
-                     "store; default: [tool.teikit] fetch, else no"),
-        click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
-                     help="with --fetch, also fetch from this host (repeatable)"),
-        click.option("--unavailable", type=click.Choice(("error", "warning")), default=None,
-                     help="a schema that cannot be had is an error (exit 2, the default) or, "
-                     "on purpose, a warning"),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "--fetch/--no-fetch",
+                "fetch",
+                default=None,
+                help="download missing catalogue schemas (TEI Vault, EpiDoc) into the "
+                "store; default: [tool.teikit] fetch, else no",
+            ),
+            click.option(
+                "--allow-host",
+                "allow_hosts",
+                multiple=True,
+                metavar="HOST[:PORT]",
+                help="with --fetch, also fetch from this host (repeatable)",
+            ),
+            click.option(
+                "--unavailable",
+                type=click.Choice(("error", "warning")),
+                default=None,
+                help="a schema that cannot be had is an error (exit 2, the default) or, "
+                "on purpose, a warning",
+            ),
+        )
+    ):
         command = option(command)
     return command
 
 
-def _settings(fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
-              embedded: bool = False) -> tuple[Any, Any]:
+def _settings(
+    fetch: bool | None,
+    allow_hosts: tuple[str, ...],
+    unavailable: str | None,
+    embedded: bool = False,
+) -> tuple[Any, Any]:
     """The project's [tool.teikit] and the schema settings with the CLI flags winning."""
     from teikit.config import load
 
     config = load()
-    return config, config.settings(fetch=fetch, allow_hosts=allow_hosts,
-                                   unavailable=unavailable, embedded_schematron=embedded)
+    return config, config.settings(
+        fetch=fetch, allow_hosts=allow_hosts, unavailable=unavailable, embedded_schematron=embedded
+    )
 
 
-def output_option(help: str, default: str | None = None, metavar: str = "FILE"
-                  ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def output_option(
+    help: str, default: str | None = None, metavar: str = "FILE"
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """``-o/--output``: every command writes somewhere, each with its own default."""
-    return click.option("-o", "--output", default=default, metavar=metavar, help=help,
-                        show_default=default is not None)
+    return click.option(
+        "-o",
+        "--output",
+        default=default,
+        metavar=metavar,
+        help=help,
+        show_default=default is not None,
+    )
 
 
-def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
-            ) -> Callable[[Callable[P, int]], Callable[P, NoReturn]]:
+def _finish(
+    render_format: Callable[[dict[str, Any]], str] = lambda _: "text",
+) -> Callable[[Callable[P, int]], Callable[P, NoReturn]]:
     """Run a command body and end with its exit code; errors become their exit codes.
 
     ``render_format`` picks the report format a :class:`LoadError`'s diagnostic is shown
@@ -133,8 +174,9 @@ def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
             try:
                 code = body(*args, **kwargs)
             except LoadError as exc:
-                report = Report(diagnostics=[exc.diagnostic] if exc.diagnostic else [],
-                                input_error=True)
+                report = Report(
+                    diagnostics=[exc.diagnostic] if exc.diagnostic else [], input_error=True
+                )
                 click.echo(report.render(render_format(kwargs)), err=True)
                 code = exc.exit_code
             except TeikitError as exc:
@@ -144,13 +186,15 @@ def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
                 click.echo("teikit: interrupted", err=True)
                 code = 130
             except MemoryError:
-                click.echo("teikit: out of memory; validate fewer or smaller files at once "
-                           "(--jobs 1), or give the process more memory.", err=True)
+                click.echo(
+                    "teikit: out of memory; validate fewer or smaller files at once "
+                    "(--jobs 1), or give the process more memory.",
+                    err=True,
+                )
                 code = ExitCode.CANNOT_RUN
             except OSError as exc:  # the environment: a full disk, a read-only folder …
                 where = f" {exc.filename}" if exc.filename else ""
-                click.echo(f"teikit: cannot read or write{where}: "
-                           f"{exc.strerror or exc}.", err=True)
+                click.echo(f"teikit: cannot read or write{where}: {exc.strerror or exc}.", err=True)
                 code = ExitCode.INPUT
             with contextlib.suppress(OSError):
                 sys.stdout.flush()
@@ -163,17 +207,19 @@ def _finish(render_format: Callable[[dict[str, Any]], str] = lambda _: "text"
 
 # --------------------------------------------------------------------------- the group
 
+
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Run 'teikit COMMAND --help' for a command's options and examples. Exit codes: "
-    "0 clean, 1 findings, 2 usage or input error, 3 could not run.")
-@click.version_option(__version__, "--version", prog_name="teikit",
-                      message="%(prog)s %(version)s")
+    "0 clean, 1 findings, 2 usage or input error, 3 could not run.",
+)
+@click.version_option(__version__, "--version", prog_name="teikit", message="%(prog)s %(version)s")
 def cli() -> None:
     """Validate TEI P5 documents and publish them as HTML, text and EPUB 3."""
 
 
 # --------------------------------------------------------------------------- validate
+
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
@@ -188,8 +234,13 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None] | 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    progress = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                        console=Console(stderr=True), transient=True)
+    progress = Progress(
+        TextColumn("validating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     task: list[Any] = []
 
     def on_file(done: int, total: int) -> None:
@@ -230,47 +281,105 @@ def _emit(text: str | Iterable[str], output: str | None) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
-@cli.command(epilog=_examples("""
+@cli.command(
+    epilog=_examples("""
   teikit validate                               the paths configured in [tool.teikit]
   teikit validate tei/                          every *.xml and *.tei below tei/
   teikit validate --schema tei_all corpus/*.xml the TEI Consortium's tei_all.rng
   teikit validate --schema teikit --schema extra.sch edition.xml
   teikit validate --format sarif -o teikit.sarif tei/   for GitHub code scanning
   teikit validate --jobs 2 --format github corpus/      GitHub Actions annotations
-"""))
+""")
+)
 @click.argument("paths", nargs=-1, required=False, metavar="[PATH...]")
 @schema_option
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="report format")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="report format",
+)
 @output_option("write the report here, not stdout")
-@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=None,
-              metavar="N", help="validate files in N parallel processes (default 1)")
-@click.option("--embedded-schematron", "embedded", is_flag=True,
-              help="also run Schematron rules embedded in RelaxNG schemas (as ODD "
-              "generates them)")
-@click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
-              help="never validate files matching GLOB (repeatable; adds to [tool.teikit])")
-@click.option("--skip-non-tei", is_flag=True,
-              help="skip named files that are not TEI, as folder searches do (pre-commit)")
-@click.option("--warnings-as-errors", "strict", is_flag=True, default=None,
-              help="warnings fail the run (exit 1); default: [tool.teikit]")
-@click.option("--timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
-              "60; 0: no deadline); the file gets a load:timeout error and the run goes on")
-@click.option("--no-cache", "no_cache", is_flag=True, envvar="TEIKIT_NO_CACHE",
-              help="validate every file again, ignoring (and not filling) the result cache "
-              "[env TEIKIT_NO_CACHE=1]")
-@click.option("--dask", "dask", metavar="ADDRESS",
-              help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
-              "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, clamp=True),
+    default=None,
+    metavar="N",
+    help="validate files in N parallel processes (default 1)",
+)
+@click.option(
+    "--embedded-schematron",
+    "embedded",
+    is_flag=True,
+    help="also run Schematron rules embedded in RelaxNG schemas (as ODD generates them)",
+)
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="never validate files matching GLOB (repeatable; adds to [tool.teikit])",
+)
+@click.option(
+    "--skip-non-tei",
+    is_flag=True,
+    help="skip named files that are not TEI, as folder searches do (pre-commit)",
+)
+@click.option(
+    "--warnings-as-errors",
+    "strict",
+    is_flag=True,
+    default=None,
+    help="warnings fail the run (exit 1); default: [tool.teikit]",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
+    "60; 0: no deadline); the file gets a load:timeout error and the run goes on",
+)
+@click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    envvar="TEIKIT_NO_CACHE",
+    help="validate every file again, ignoring (and not filling) the result cache "
+    "[env TEIKIT_NO_CACHE=1]",
+)
+@click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    help="validate on a Dask cluster: 'local' starts one here (--jobs workers), "
+    "else the scheduler's address, e.g. tcp://host:8786 (needs teikit[dask])",
+)
 @_schema_access
 @quiet_option
 @_finish(lambda kwargs: str(kwargs.get("fmt") or "text"))
-def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output: str | None,
-             jobs: int | None, embedded: bool, exclude: tuple[str, ...], skip_non_tei: bool,
-             strict: bool | None, timeout: float | None, no_cache: bool, dask: str | None,
-             fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None,
-             quiet: bool) -> int:
+def validate(
+    paths: tuple[str, ...],
+    schemas: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    jobs: int | None,
+    embedded: bool,
+    exclude: tuple[str, ...],
+    skip_non_tei: bool,
+    strict: bool | None,
+    timeout: float | None,
+    no_cache: bool,
+    dask: str | None,
+    fetch: bool | None,
+    allow_hosts: tuple[str, ...],
+    unavailable: str | None,
+    quiet: bool,
+) -> int:
     """Validate files, folders (recursively, *.xml and *.tei) and globs.
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
@@ -282,17 +391,27 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
 
     config, settings = _settings(fetch, allow_hosts, unavailable, embedded)
     if not paths and not config.paths:
-        raise UsageError("name the files or folders to validate, or configure them: "
-                         "paths = [\"tei\"] in [tool.teikit] of pyproject.toml.")
+        raise UsageError(
+            "name the files or folders to validate, or configure them: "
+            'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
+        )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
     seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
     with progress_bar(enabled=not quiet) as on_file:
-        report = run_validation(targets, schemas=list(schemas) or None,
-                                jobs=jobs or config.jobs or 1, embedded_schematron=embedded,
-                                on_file=on_file, settings=settings, timeout=seconds or None,
-                                cache=None if no_cache else ResultCache(), dask=dask,
-                                include=config.include, exclude=config.exclude + exclude,
-                                skip_non_tei=skip_non_tei)
+        report = run_validation(
+            targets,
+            schemas=list(schemas) or None,
+            jobs=jobs or config.jobs or 1,
+            embedded_schematron=embedded,
+            on_file=on_file,
+            settings=settings,
+            timeout=seconds or None,
+            cache=None if no_cache else ResultCache(),
+            dask=dask,
+            include=config.include,
+            exclude=config.exclude + exclude,
+            skip_non_tei=skip_non_tei,
+        )
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
     _emit(stream(report, fmt), output)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -307,29 +426,55 @@ def validate(paths: tuple[str, ...], schemas: tuple[str, ...], fmt: str, output:
 
 # --------------------------------------------------------------------------- transform
 
-@cli.command(epilog=_examples("""
+
+@cli.command(
+    epilog=_examples("""
   teikit transform edition.xml --to html -o edition.html
   teikit transform edition.xml --to text --param width=72 --param page-markers=true
   teikit transform edition.xml --to epub -o edition.epub
   teikit transform letter.xml --to html --css house.css --xslt names.xsl
-"""))
+""")
+)
 @click.argument("source", metavar="IN")
-@click.option("--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True,
-              help="output format")
+@click.option(
+    "--to", "fmt", type=click.Choice(TRANSFORM_FORMATS), required=True, help="output format"
+)
 @output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
 @param_option
-@click.option("--css", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="CSS appended to the page's (html) or book's (epub) stylesheet")
-@click.option("--xslt", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="XSLT whose templates replace teikit's for the elements they match")
-@click.option("--validate", "check", is_flag=True,
-              help="validate first (--schema, else the defaults); nothing is written if it fails")
+@click.option(
+    "--css",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="CSS appended to the page's (html) or book's (epub) stylesheet",
+)
+@click.option(
+    "--xslt",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="XSLT whose templates replace teikit's for the elements they match",
+)
+@click.option(
+    "--validate",
+    "check",
+    is_flag=True,
+    help="validate first (--schema, else the defaults); nothing is written if it fails",
+)
 @schema_option
 @_schema_access
 @_finish()
-def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...],
-              css: Path | None, xslt: Path | None, check: bool, schemas: tuple[str, ...],
-              fetch: bool | None, allow_hosts: tuple[str, ...], unavailable: str | None) -> int:
+def transform(
+    source: str,
+    fmt: str,
+    output: str | None,
+    params: tuple[str, ...],
+    css: Path | None,
+    xslt: Path | None,
+    check: bool,
+    schemas: tuple[str, ...],
+    fetch: bool | None,
+    allow_hosts: tuple[str, ...],
+    unavailable: str | None,
+) -> int:
     """Turn one TEI file into HTML, text or EPUB."""
     from teikit.publish import Customisation, transform_file
 
@@ -342,8 +487,13 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
             click.echo(checked.render("text"), err=True)
             return checked.exit_code
 
-    report, data = transform_file(Path(source), fmt, parse_params(params),
-                                  Path(output) if output else None, Customisation(css, xslt))
+    report, data = transform_file(
+        Path(source),
+        fmt,
+        parse_params(params),
+        Path(output) if output else None,
+        Customisation(css, xslt),
+    )
     if data is not None:
         sys.stdout.write(data)
     for d in report:
@@ -353,30 +503,57 @@ def transform(source: str, fmt: str, output: str | None, params: tuple[str, ...]
 
 # --------------------------------------------------------------------------- build
 
-@cli.command(epilog=_examples("""
+
+@cli.command(
+    epilog=_examples("""
   teikit build                      the edition in tei/ into dist/
   teikit build my.xml -o out/       validate my.xml, then write out/my.{html,txt,epub}
   teikit build my.xml --force       publish even though validation found errors
   teikit build --check              then run the Nu checker and epubcheck on the outputs
   teikit build corpus/ -o site/     every document below corpus/, mirrored, plus site/index.html
   teikit build corpus/ -o site/ --dask local --jobs 4   the same on a local Dask cluster
-"""))
+""")
+)
 @click.argument("source", required=False, metavar="[IN]")
 @output_option("the folder to write into", default="dist", metavar="DIR")
 @click.option("--force", is_flag=True, help="publish even if validation fails")
-@click.option("--check", is_flag=True, help="then check the HTML with the Nu checker and the "
-              "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)")
-@click.option("-j", "--jobs", type=click.IntRange(min=1, clamp=True), default=1, metavar="N",
-              help="a folder: build documents in N processes (or N local Dask workers)")
-@click.option("--dask", "dask", metavar="ADDRESS",
-              help="a folder: build on a Dask cluster ('local' or the scheduler's address)")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="then check the HTML with the Nu checker and the "
+    "EPUB with epubcheck (needs Java, epubcheck and vnu.jar)",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, clamp=True),
+    default=1,
+    metavar="N",
+    help="a folder: build documents in N processes (or N local Dask workers)",
+)
+@click.option(
+    "--dask",
+    "dask",
+    metavar="ADDRESS",
+    help="a folder: build on a Dask cluster ('local' or the scheduler's address)",
+)
 @schema_option
 @_schema_access
 @quiet_option
 @_finish()
-def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
-          dask: str | None, schemas: tuple[str, ...], fetch: bool | None,
-          allow_hosts: tuple[str, ...], unavailable: str | None, quiet: bool) -> int:
+def build(
+    source: str | None,
+    output: str,
+    force: bool,
+    check: bool,
+    jobs: int,
+    dask: str | None,
+    schemas: tuple[str, ...],
+    fetch: bool | None,
+    allow_hosts: tuple[str, ...],
+    unavailable: str | None,
+    quiet: bool,
+) -> int:
     """Validate, then write HTML, text and EPUB.
 
     IN defaults to the edition in tei/; nothing is written when validation fails. When IN
@@ -389,9 +566,14 @@ def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
     if source and Path(source).is_dir():
         return _build_folder(Path(source), Path(output), force, jobs, dask, quiet)
     _, settings = _settings(fetch, allow_hosts, unavailable)
-    report, written = run_build(Path(source) if source else default_edition(), Path(output),
-                                force=force, check=check, schemas=list(schemas) or None,
-                                settings=settings)
+    report, written = run_build(
+        Path(source) if source else default_edition(),
+        Path(output),
+        force=force,
+        check=check,
+        schemas=list(schemas) or None,
+        settings=settings,
+    )
     for d in report:
         click.echo(str(d), err=True)
     if not quiet:
@@ -400,30 +582,34 @@ def build(source: str | None, output: str, force: bool, check: bool, jobs: int,
     return report.exit_code
 
 
-def _build_folder(source: Path, output: Path, force: bool, jobs: int, dask: str | None,
-                  quiet: bool) -> int:
+def _build_folder(
+    source: Path, output: Path, force: bool, jobs: int, dask: str | None, quiet: bool
+) -> int:
     """``build`` over a folder (:func:`teikit.collection.build_collection`)."""
     from teikit.collection import build_collection
 
     with progress_bar(enabled=not quiet) as on_file:
-        done = build_collection(source, output, force=force, jobs=jobs, dask=dask,
-                                on_file=on_file)
+        done = build_collection(source, output, force=force, jobs=jobs, dask=dask, on_file=on_file)
     for d in done.report:
         click.echo(str(d), err=True)
     if not quiet:
-        click.echo(f"built {len(done.built)}, up to date {len(done.skipped)}, index "
-                   f"{done.index}", err=True)
+        click.echo(
+            f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}", err=True
+        )
     return done.report.exit_code
 
 
 # --------------------------------------------------------------------------- schemas
 
-@cli.group(epilog=_examples("""
+
+@cli.group(
+    epilog=_examples("""
   teikit schemas list               named schemas, their versions, checksums and state
   teikit schemas fetch tei_all      download and verify tei_all.rng (TEI P5 4.3.0)
   teikit schemas fetch tei_all --from tei_all.rng   verify and store a local copy
   teikit schemas add mine ./my.rng  register a local schema under a name
-"""))
+""")
+)
 def schemas() -> None:
     """List, fetch or add named schemas in the local store."""
 
@@ -432,8 +618,9 @@ def table(rows: Sequence[dict[str, str]], header: dict[str, str]) -> str:
     """Rows as left-aligned columns under ``header`` (its keys pick and order the columns)."""
     cols = list(header)
     widths = {c: max([len(header[c]), *(len(r.get(c, "")) for r in rows)]) for c in cols}
-    return "\n".join("  ".join(row.get(c, "").ljust(widths[c]) for c in cols).rstrip()
-                     for row in [header, *rows])
+    return "\n".join(
+        "  ".join(row.get(c, "").ljust(widths[c]) for c in cols).rstrip() for row in [header, *rows]
+    )
 
 
 @schemas.command(name="list")
@@ -442,8 +629,18 @@ def schemas_list() -> int:
     """Named schemas, their versions, checksums and state."""
     from teikit.validation.store import listing, store_dir
 
-    click.echo(table(listing(), {"name": "NAME", "version": "VERSION", "kind": "KIND",
-                                 "sha256": "SHA-256", "state": "STATE"}))
+    click.echo(
+        table(
+            listing(),
+            {
+                "name": "NAME",
+                "version": "VERSION",
+                "kind": "KIND",
+                "sha256": "SHA-256",
+                "state": "STATE",
+            },
+        )
+    )
     click.echo(f"store: {store_dir()}")
     return ExitCode.OK
 
@@ -451,13 +648,24 @@ def schemas_list() -> int:
 @schemas.command(name="fetch")
 @click.argument("name", metavar="NAME[@VERSION]")
 @click.argument("path", required=False, metavar="[PATH]")
-@click.option("--from", "source", metavar="FILE", help="verify and store this local copy (the "
-              "schema or its source archive) instead of downloading")
-@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
-              help="also fetch from this host (a mirror; plain HTTP only for loopback)")
+@click.option(
+    "--from",
+    "source",
+    metavar="FILE",
+    help="verify and store this local copy (the "
+    "schema or its source archive) instead of downloading",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="also fetch from this host (a mirror; plain HTTP only for loopback)",
+)
 @_finish()
-def schemas_fetch(name: str, path: str | None, source: str | None,
-                  allow_hosts: tuple[str, ...]) -> int:
+def schemas_fetch(
+    name: str, path: str | None, source: str | None, allow_hosts: tuple[str, ...]
+) -> int:
     """Download a catalogue schema (TEI Vault, EpiDoc) or take a local copy, verify its
     SHA-256 and record it in the project's lock."""
     from teikit.config import load
@@ -469,11 +677,14 @@ def schemas_fetch(name: str, path: str | None, source: str | None,
     given = source or path
     config = load()
     settings = config.settings(fetch=True, allow_hosts=allow_hosts)
-    entry = fetch(name, source=Path(given) if given else None, access=settings.access,
-                  lock_root=config.root)
+    entry = fetch(
+        name, source=Path(given) if given else None, access=settings.access, lock_root=config.root
+    )
     locked = f"; locked in {config.root}" if config.root else ""
-    click.echo(f"{entry.key} stored at {store_dir() / entry.file}, SHA-256 "
-               f"{entry.sha256[:12]}… verified{locked}")
+    click.echo(
+        f"{entry.key} stored at {store_dir() / entry.file}, SHA-256 "
+        f"{entry.sha256[:12]}… verified{locked}"
+    )
     return ExitCode.OK
 
 
@@ -491,6 +702,7 @@ def schemas_add(name: str, path: str) -> int:
 
 
 # --------------------------------------------------------------------------- entry point
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code, never a traceback.
