@@ -47,8 +47,11 @@ def _remove(root: etree._Element, rng: random.Random) -> str | None:
 
 
 def _swap(root: etree._Element, rng: random.Random) -> str | None:
-    pairs = [e for e in _elements(root) if e.getnext() is not None
-             and isinstance(e.getnext().tag, str) and e.getnext().tag != e.tag]
+    pairs = [
+        e
+        for e in _elements(root)
+        if e.getnext() is not None and isinstance(e.getnext().tag, str) and e.getnext().tag != e.tag
+    ]
     if not pairs:
         return None
     first = rng.choice(pairs)
@@ -95,15 +98,18 @@ def _misspell(name: str, rng: random.Random) -> str:
         return name.lower()
     i = rng.randint(1, max(1, len(name) - 1))
     if slip == "drop" and len(name) > 3:
-        return name[:i] + name[i + 1:]
+        return name[:i] + name[i + 1 :]
     return name[:i] + name[i - 1] + name[i:]
 
 
 def _rename(root: etree._Element, rng: random.Random) -> str | None:
     victim = rng.choice(_elements(root))
     qn = etree.QName(victim)
-    victim.tag = f"{{{qn.namespace}}}{_misspell(qn.localname, rng)}" if qn.namespace else (
-        _misspell(qn.localname, rng))
+    victim.tag = (
+        f"{{{qn.namespace}}}{_misspell(qn.localname, rng)}"
+        if qn.namespace
+        else (_misspell(qn.localname, rng))
+    )
     return f"renamed <{qn.localname}> to <{etree.QName(victim).localname}>"
 
 
@@ -118,9 +124,12 @@ def _rename_attribute(root: etree._Element, rng: random.Random) -> str | None:
 
 
 def _datatype(root: etree._Element, rng: random.Random) -> str | None:
-    candidates = [(e, a) for e in _elements(root) for a in (
-        "when", "notBefore", "notAfter", "from", "to", XML_ID, "n", "type", "unit")
-        if e.get(a) is not None]
+    candidates = [
+        (e, a)
+        for e in _elements(root)
+        for a in ("when", "notBefore", "notAfter", "from", "to", XML_ID, "n", "type", "unit")
+        if e.get(a) is not None
+    ]
     if not candidates:
         return None
     el, attr = rng.choice(candidates)
@@ -149,8 +158,14 @@ def _unknown(root: etree._Element, rng: random.Random) -> str | None:
 
 
 KINDS: dict[str, Callable[[etree._Element, random.Random], str | None]] = {
-    "remove": _remove, "swap": _swap, "move": _move, "text": _text, "rename": _rename,
-    "attribute": _rename_attribute, "datatype": _datatype, "duplicate-id": _duplicate_id,
+    "remove": _remove,
+    "swap": _swap,
+    "move": _move,
+    "text": _text,
+    "rename": _rename,
+    "attribute": _rename_attribute,
+    "datatype": _datatype,
+    "duplicate-id": _duplicate_id,
     "unknown": _unknown,
 }
 
@@ -164,8 +179,9 @@ class Mutant:
     faults: tuple[str, ...]
 
 
-def generate(sources: list[Path], count: int, out_dir: Path, seed: int = 1931,
-             faults: int = FAULTS) -> list[Mutant]:
+def generate(
+    sources: list[Path], count: int, out_dir: Path, seed: int = 1931, faults: int = FAULTS
+) -> list[Mutant]:
     """``count`` copies of files from ``sources``, each with ``faults`` faults of
     different kinds, written to ``out_dir`` without any DOCTYPE."""
     rng = random.Random(seed)
@@ -193,8 +209,9 @@ _JING = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?:error|fatal):
 def jing_errors(schema: Path, files: list[Path]) -> dict[str, list[tuple[int, int, str]]]:
     """jing's errors (line, column, message) per file, all files in one JVM."""
     pyjing = Path(sys.executable).with_name("pyjing")
-    out = subprocess.run([str(pyjing), str(schema), *map(str, files)], capture_output=True,
-                         text=True, check=False).stdout
+    out = subprocess.run(
+        [str(pyjing), str(schema), *map(str, files)], capture_output=True, text=True, check=False
+    ).stdout
     found: dict[str, list[tuple[int, int, str]]] = {str(f): [] for f in files}
     for line in out.splitlines():
         m = _JING.match(line)
@@ -244,8 +261,9 @@ def _our_names(message: str) -> set[str]:
     return {g for m in _OURS.finditer(message) for g in m.groups() if g}
 
 
-def compare(jing: dict[str, list[tuple[int, int, str]]],
-            ours: dict[str, list[tuple[int, int, str, str]]]) -> Scores:
+def compare(
+    jing: dict[str, list[tuple[int, int, str]]], ours: dict[str, list[tuple[int, int, str, str]]]
+) -> Scores:
     """Error lines of jing and of teikit ((line, column, rule, message) per file)
     compared: recall, precision, whether the name jing's message gives is named by a
     teikit message on that line, and whether element-level diagnostics have columns."""

@@ -57,19 +57,22 @@ def _mutate(tree: etree._ElementTree, kind: str, rng: random.Random) -> str | No
         if index and len(parent):
             parent[index - 1].tail = None
         parent.insert(index, intruder)
-        return f"inserted <unknownElement> into <{etree.QName(parent).localname}> " \
+        return (
+            f"inserted <unknownElement> into <{etree.QName(parent).localname}> "
             f"(line {parent.sourceline})"
+        )
     candidates = [(e, a) for e in elements for a in BREAKABLE if e.get(a) is not None]
     if not candidates:
         return None
     el, attr = rng.choice(candidates)
     el.set(attr, "not a valid value")
-    return f"broke @{etree.QName(attr).localname} of <{etree.QName(el).localname}> " \
+    return (
+        f"broke @{etree.QName(attr).localname} of <{etree.QName(el).localname}> "
         f"(line {el.sourceline})"
+    )
 
 
-def generate(sources: list[Path], count: int, out_dir: Path, seed: int = 1931
-             ) -> list[Mutation]:
+def generate(sources: list[Path], count: int, out_dir: Path, seed: int = 1931) -> list[Mutation]:
     """``count`` mutated copies of files from ``sources`` in ``out_dir`` (kinds in turn)."""
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,8 +82,7 @@ def generate(sources: list[Path], count: int, out_dir: Path, seed: int = 1931
         attempt += 1
         source = rng.choice(sources)
         kind = KINDS[len(made) % len(KINDS)]
-        tree = etree.parse(str(source), etree.XMLParser(resolve_entities=False,
-                                                         no_network=True))
+        tree = etree.parse(str(source), etree.XMLParser(resolve_entities=False, no_network=True))
         detail = _mutate(tree, kind, rng)
         if detail is None:
             continue
@@ -96,8 +98,9 @@ _JING_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<level>e
 def jing_first_errors(schema: Path, files: list[Path]) -> dict[str, int | None]:
     """jing's first error line per file (None when valid), all files in one JVM."""
     pyjing = Path(sys.executable).with_name("pyjing")
-    result = subprocess.run([str(pyjing), str(schema), *map(str, files)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [str(pyjing), str(schema), *map(str, files)], capture_output=True, text=True, check=False
+    )
     first: dict[str, int | None] = {str(f): None for f in files}
     for line in result.stdout.splitlines():
         m = _JING_LINE.match(line)

@@ -126,8 +126,12 @@ def diagnostics_scores(schema: Path, files: list[Path]) -> faults.Scores:
 
     jing = faults.jing_errors(schema, files)
     engine = RelaxNG.compile(schema)
-    ours = {str(p): [(d.line, d.column, d.rule, d.message)
-                     for d in engine.validate(load(p, xinclude=False))] for p in files}
+    ours = {
+        str(p): [
+            (d.line, d.column, d.rule, d.message) for d in engine.validate(load(p, xinclude=False))
+        ]
+        for p in files
+    }
     return faults.compare(jing, ours)
 
 
@@ -146,120 +150,226 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="teikit-bench-"))
     rows: list[tuple[str, str, tuple[float, int, int] | None, float | None, str]] = []
 
-    def row(case: str, tool: str, cmd: list[str] | None, ref: float | None = None,
-            target: float | None = None, runs: int | None = None,
-            seconds: float | None = None) -> float | None:
+    def row(
+        case: str,
+        tool: str,
+        cmd: list[str] | None,
+        ref: float | None = None,
+        target: float | None = None,
+        runs: int | None = None,
+        seconds: float | None = None,
+    ) -> float | None:
         result = measure(cmd, runs or args.runs) if cmd else None
         ratio = result[0] / ref if result and ref else None
-        mark = "" if target is None or ratio is None else (
-            f"≤{target}× jing: {'met' if ratio <= target else 'NOT met'}")
+        mark = (
+            ""
+            if target is None or ratio is None
+            else (f"≤{target}× jing: {'met' if ratio <= target else 'NOT met'}")
+        )
         if seconds is not None and result:
             mark = f"<{seconds} s cold: {'met' if result[0] < seconds else 'NOT met'}"
         rows.append((case, tool, result, ratio, mark))
         return result[0] if result else None
 
     q = ["-q", "--no-cache"]  # the result cache would time a lookup, not a validation
-    jing_edition = row("(a/b) edition vs tei_all", "jing (pyjing)", [pyjing, str(schema),
-                                                                      str(EDITION)])
+    jing_edition = row(
+        "(a/b) edition vs tei_all", "jing (pyjing)", [pyjing, str(schema), str(EDITION)]
+    )
     if xmllint:
-        row("(a/b) edition vs tei_all", "xmllint --relaxng",
-            [xmllint, "--noout", "--relaxng", str(schema), str(EDITION)], jing_edition, runs=1)
-    row("(a) edition, project profile", "teikit validate",
-        [teikit, "validate", *q, str(EDITION)], jing_edition, 0.5)
-    row("(b) edition vs tei_all", "teikit validate --schema tei_all",
-        [teikit, "validate", *q, "--schema", "tei_all", str(EDITION)], jing_edition, 0.5)
-    jing_corpus = row("(c) 120 plays vs tei_all", "jing, one JVM",
-                      [pyjing, str(schema), *map(str, plays)])
+        row(
+            "(a/b) edition vs tei_all",
+            "xmllint --relaxng",
+            [xmllint, "--noout", "--relaxng", str(schema), str(EDITION)],
+            jing_edition,
+            runs=1,
+        )
+    row(
+        "(a) edition, project profile",
+        "teikit validate",
+        [teikit, "validate", *q, str(EDITION)],
+        jing_edition,
+        0.5,
+    )
+    row(
+        "(b) edition vs tei_all",
+        "teikit validate --schema tei_all",
+        [teikit, "validate", *q, "--schema", "tei_all", str(EDITION)],
+        jing_edition,
+        0.5,
+    )
+    jing_corpus = row(
+        "(c) 120 plays vs tei_all", "jing, one JVM", [pyjing, str(schema), *map(str, plays)]
+    )
     if xmllint:
-        row("(c) 120 plays vs tei_all", "xmllint --relaxng (one process)",
-            [xmllint, "--noout", "--relaxng", str(schema), *map(str, plays)], jing_corpus,
-            runs=1)
+        row(
+            "(c) 120 plays vs tei_all",
+            "xmllint --relaxng (one process)",
+            [xmllint, "--noout", "--relaxng", str(schema), *map(str, plays)],
+            jing_corpus,
+            runs=1,
+        )
     for jobs in (1, 2):
-        row("(c) 120 plays vs tei_all", f"teikit --jobs {jobs}",
-            [teikit, "validate", *q, "--schema", "tei_all", "--jobs", str(jobs),
-             *map(str, plays)], jing_corpus, 0.5 if jobs == 2 else None)
-    row("(d) build edition", "teikit build",
-        [teikit, "build", "-q", str(EDITION), "-o", str(tmp / "dist")], jing_edition,
-        seconds=1.0)
-    row(f"(e) html of {largest.name}", "teikit transform --to html",
+        row(
+            "(c) 120 plays vs tei_all",
+            f"teikit --jobs {jobs}",
+            [teikit, "validate", *q, "--schema", "tei_all", "--jobs", str(jobs), *map(str, plays)],
+            jing_corpus,
+            0.5 if jobs == 2 else None,
+        )
+    row(
+        "(d) build edition",
+        "teikit build",
+        [teikit, "build", "-q", str(EDITION), "-o", str(tmp / "dist")],
+        jing_edition,
+        seconds=1.0,
+    )
+    row(
+        f"(e) html of {largest.name}",
+        "teikit transform --to html",
         [teikit, "transform", str(largest), "--to", "html", "-o", str(tmp / "x.html")],
-        jing_edition, seconds=1.0)
-    shared = sorted(p for p in (ROOT.parent / "shared" / "corpora").rglob("*")
-                    if p.suffix in (".xml", ".tei") and p.is_file())
+        jing_edition,
+        seconds=1.0,
+    )
+    shared = sorted(
+        p
+        for p in (ROOT.parent / "shared" / "corpora").rglob("*")
+        if p.suffix in (".xml", ".tei") and p.is_file()
+    )
     if shared:
         biggest = max(shared, key=lambda p: p.stat().st_size)
-        row(f"(f) build of {biggest.name} (largest shared file)", "teikit build --force",
+        row(
+            f"(f) build of {biggest.name} (largest shared file)",
+            "teikit build --force",
             [teikit, "build", "-q", "--force", str(biggest), "-o", str(tmp / "big")],
-            jing_edition, seconds=2.0)
+            jing_edition,
+            seconds=2.0,
+        )
     big = synthetic(50, tmp)
     size = big.stat().st_size / 1024 / 1024
-    jing_big = row(f"50 MB synthetic ({size:.0f} MB)", "jing", [pyjing, str(schema), str(big)],
-                   runs=1)
-    row(f"50 MB synthetic ({size:.0f} MB)", "teikit --schema tei_all",
-        [teikit, "validate", *q, "--schema", "tei_all", str(big)], jing_big, runs=1)
+    jing_big = row(
+        f"50 MB synthetic ({size:.0f} MB)", "jing", [pyjing, str(schema), str(big)], runs=1
+    )
+    row(
+        f"50 MB synthetic ({size:.0f} MB)",
+        "teikit --schema tei_all",
+        [teikit, "validate", *q, "--schema", "tei_all", str(big)],
+        jing_big,
+        runs=1,
+    )
     if xmllint:
-        row(f"50 MB synthetic ({size:.0f} MB)", "xmllint --relaxng",
-            [xmllint, "--noout", "--relaxng", str(schema), str(big)], jing_big, runs=1)
+        row(
+            f"50 MB synthetic ({size:.0f} MB)",
+            "xmllint --relaxng",
+            [xmllint, "--noout", "--relaxng", str(schema), str(big)],
+            jing_big,
+            runs=1,
+        )
     # Invalid documents: every error, side by side with jing (whole cold processes)
     mutants = [m.path for m in faults.generate(fault_sources(), 200, tmp / "faults", seed=12)]
-    jing_mutants = row("(f) 200 multi-error mutants", "jing, one JVM",
-                       [pyjing, str(schema), *map(str, mutants)], runs=3)
-    row("(f) 200 multi-error mutants", "teikit --schema tei_all",
-        [teikit, "validate", *q, "--schema", "tei_all", *map(str, mutants)], jing_mutants,
-        1.0, runs=3)
+    jing_mutants = row(
+        "(f) 200 multi-error mutants",
+        "jing, one JVM",
+        [pyjing, str(schema), *map(str, mutants)],
+        runs=3,
+    )
+    row(
+        "(f) 200 multi-error mutants",
+        "teikit --schema tei_all",
+        [teikit, "validate", *q, "--schema", "tei_all", *map(str, mutants)],
+        jing_mutants,
+        1.0,
+        runs=3,
+    )
     letters = sorted(LETTERS.glob("*.xml"))
-    jing_letters = row(f"(g) {len(letters)} invalid letters", "jing, one JVM",
-                       [pyjing, str(schema), *map(str, letters)], runs=3)
-    row(f"(g) {len(letters)} invalid letters", "teikit --schema tei_all",
-        [teikit, "validate", *q, "--schema", "tei_all", *map(str, letters)], jing_letters,
-        1.0, runs=3)
-    flat = faults.dictionary_with_errors(FREEDICT / "oci-cat" / "oci-cat.tei", 1000,
-                                         tmp / "dictionary-1000-errors.xml")
-    jing_flat = row("(h) dictionary, 1,000 errors", "jing", [pyjing, str(schema), str(flat)],
-                    runs=3)
-    row("(h) dictionary, 1,000 errors", "teikit --schema tei_all",
-        [teikit, "validate", *q, "--schema", "tei_all", str(flat)], jing_flat, 1.0, runs=3)
+    jing_letters = row(
+        f"(g) {len(letters)} invalid letters",
+        "jing, one JVM",
+        [pyjing, str(schema), *map(str, letters)],
+        runs=3,
+    )
+    row(
+        f"(g) {len(letters)} invalid letters",
+        "teikit --schema tei_all",
+        [teikit, "validate", *q, "--schema", "tei_all", *map(str, letters)],
+        jing_letters,
+        1.0,
+        runs=3,
+    )
+    flat = faults.dictionary_with_errors(
+        FREEDICT / "oci-cat" / "oci-cat.tei", 1000, tmp / "dictionary-1000-errors.xml"
+    )
+    jing_flat = row(
+        "(h) dictionary, 1,000 errors", "jing", [pyjing, str(schema), str(flat)], runs=3
+    )
+    row(
+        "(h) dictionary, 1,000 errors",
+        "teikit --schema tei_all",
+        [teikit, "validate", *q, "--schema", "tei_all", str(flat)],
+        jing_flat,
+        1.0,
+        runs=3,
+    )
     agree, total, same, both = precision(schema, args.mutations, tmp)
     scores = diagnostics_scores(schema, [*mutants, flat])
 
-    lines = ["| case | tool | median s | peak RSS MB | exit | ratio to jing | target |",
-             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        "| case | tool | median s | peak RSS MB | exit | ratio to jing | target |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     for case, tool, result, ratio, mark in rows:
         if result is None or (tool.startswith("teikit") and result[2] >= 2):
-            lines.append(f"| {case} | {tool} | n/a | n/a | {result[2] if result else '-'} "
-                         f"| n/a | {mark} |")
+            lines.append(
+                f"| {case} | {tool} | n/a | n/a | {result[2] if result else '-'} | n/a | {mark} |"
+            )
             continue
-        lines.append(f"| {case} | {tool} | {result[0]:.3f} | {result[1]} | {result[2]} | "
-                     f"{f'{ratio:.2f}×' if ratio else ''} | {mark} |")
+        lines.append(
+            f"| {case} | {tool} | {result[0]:.3f} | {result[1]} | {result[2]} | "
+            f"{f'{ratio:.2f}×' if ratio else ''} | {mark} |"
+        )
     pct = 100 * same / both if both else 0
     lines.append("")
-    lines.append(f"Precision: verdicts equal to jing on {agree}/{total} seeded mutants; first "
-                 f"error on jing's line in {same}/{both} invalid ones ({pct:.1f}%, target ≥95%: "
-                 f"{'met' if pct >= 95 else 'NOT met'}).")
-    lines.append(f"Diagnostics against jing on the 200 mutants and the dictionary: error lines "
-                 f"recall {scores.recall:.3f} ({scores.matched}/{scores.jing_lines}), precision "
-                 f"{scores.precision:.3f} ({scores.matched}/{scores.our_lines}), the name jing "
-                 f"gives named on {scores.names:.3f} of matched lines, a column on "
-                 f"{scores.with_column}/{scores.element_level} element-level diagnostics "
-                 "(targets ≥0.97, ≥0.97, ≥0.97, all).")
+    lines.append(
+        f"Precision: verdicts equal to jing on {agree}/{total} seeded mutants; first "
+        f"error on jing's line in {same}/{both} invalid ones ({pct:.1f}%, target ≥95%: "
+        f"{'met' if pct >= 95 else 'NOT met'})."
+    )
+    lines.append(
+        f"Diagnostics against jing on the 200 mutants and the dictionary: error lines "
+        f"recall {scores.recall:.3f} ({scores.matched}/{scores.jing_lines}), precision "
+        f"{scores.precision:.3f} ({scores.matched}/{scores.our_lines}), the name jing "
+        f"gives named on {scores.names:.3f} of matched lines, a column on "
+        f"{scores.with_column}/{scores.element_level} element-level diagnostics "
+        "(targets ≥0.97, ≥0.97, ≥0.97, all)."
+    )
     table = "\n".join(lines)
     print(table)
     if args.write:
         java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-        cpu = next((ln.split(":", 1)[1].strip() for ln in
-                    Path("/proc/cpuinfo").read_text().splitlines()
-                    if ln.startswith("model name")), platform.processor())
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
-        machine = (f"CPU {cpu}, {os.cpu_count()} cores, {ram:.0f} GB RAM, Python "
-                   f"{platform.python_version()}, {java.splitlines()[0] if java else 'no java'}"
-                   f", lxml {etree.LXML_VERSION} / libxml2 {etree.LIBXML_VERSION}")
-        load = (f"Load average (1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} "
-                f"before the run, {'/'.join(f'{x:.2f}' for x in os.getloadavg())} after it; "
-                "other engineers' jobs may share the machine.")
+        cpu = next(
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+        machine = (
+            f"CPU {cpu}, {os.cpu_count()} cores, {ram:.0f} GB RAM, Python "
+            f"{platform.python_version()}, {java.splitlines()[0] if java else 'no java'}"
+            f", lxml {etree.LXML_VERSION} / libxml2 {etree.LIBXML_VERSION}"
+        )
+        load = (
+            f"Load average (1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} "
+            f"before the run, {'/'.join(f'{x:.2f}' for x in os.getloadavg())} after it; "
+            "other engineers' jobs may share the machine."
+        )
         (ROOT / "benchmarks" / "RESULTS.md").write_text(
             f"# Benchmark results\n\n`python benchmarks/run.py --runs {args.runs} --write`, "
             f"{time.strftime('%Y-%m-%d %H:%M')}. Machine: {machine}. {load}\n\n{table}\n"
-            f"{NOTES}", encoding="utf-8")
+            f"{NOTES}",
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -68,7 +68,7 @@ def generate(count: int, out: Path) -> list[Path]:
         variant = i // len(units)
         children = list(div)
         start = (variant * WINDOW) % max(1, len(children))
-        kept = children[start: start + WINDOW] or children[:WINDOW]
+        kept = children[start : start + WINDOW] or children[:WINDOW]
         tei = etree.Element(f"{{{TEI}}}TEI", nsmap={None: TEI})
         tei.set("{http://www.w3.org/XML/1998/namespace}id", f"gen{i}")
         tei.append(copy.deepcopy(header))
@@ -94,8 +94,9 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Result:
     in MB, exit code). CPU time is the number to trust on a busy machine: wall time there
     measures the other tenants too."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     peak = 0
     stop = threading.Event()
 
@@ -133,9 +134,12 @@ def task_overhead(tasks: int = 2000) -> tuple[float, float]:
     import distributed
 
     start = time.perf_counter()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         up = time.perf_counter() - start
         client.gather(client.map(abs, range(50), pure=False))  # warm the connections
         start = time.perf_counter()
@@ -159,8 +163,10 @@ def main() -> int:
     started = time.perf_counter()
     files = generate(args.files, corpus)
     size = sum(f.stat().st_size for f in files) / 2**20
-    print(f"generated {len(files)} files ({size:.0f} MB) in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"generated {len(files)} files ({size:.0f} MB) in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     teikit = [str(BIN / "teikit"), "validate", "-q", "--schema", "tei_all"]
     cache = {"TEIKIT_CACHE_DIR": str(work / "cache"), "TEIKIT_NO_CACHE": "0"}
     no_cache = {"TEIKIT_NO_CACHE": "1"}
@@ -174,41 +180,57 @@ def main() -> int:
     def row(name: str, cmd: list[str], env: dict[str, str] | None = None) -> float:
         result = measure(cmd, env)
         rows.append((name, result))
-        print(f"{name}: {result[0]:.1f} s wall, {result[1]:.1f} s CPU, {result[2]:.0f} MB, "
-              f"exit {result[3]}, load {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{name}: {result[0]:.1f} s wall, {result[1]:.1f} s CPU, {result[2]:.0f} MB, "
+            f"exit {result[3]}, load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         return result[0]
 
     load_before = os.getloadavg()
     jing = row("jing, one JVM", [str(BIN / "pyjing"), str(schema), *map(str, files)])
     cold = row("teikit --jobs 2, no cache", [*teikit, "--jobs", "2", str(corpus)], no_cache)
     row("teikit --jobs 2, filling an empty cache", [*teikit, "--jobs", "2", str(corpus)], cache)
-    warm = row("teikit --jobs 2, warm cache (re-run)", [*teikit, "--jobs", "2", str(corpus)],
-               cache)
-    dask = row("teikit --dask local, 2 workers, no cache",
-               [*teikit, "--dask", "local", "--jobs", "2", str(corpus)], no_cache)
-    row(f"teikit --jobs 2, no cache, {len(files) // 10} files (memory check)",
-        [*teikit, "--jobs", "2", str(tenth)], no_cache)
+    warm = row("teikit --jobs 2, warm cache (re-run)", [*teikit, "--jobs", "2", str(corpus)], cache)
+    dask = row(
+        "teikit --dask local, 2 workers, no cache",
+        [*teikit, "--dask", "local", "--jobs", "2", str(corpus)],
+        no_cache,
+    )
+    row(
+        f"teikit --jobs 2, no cache, {len(files) // 10} files (memory check)",
+        [*teikit, "--jobs", "2", str(tenth)],
+        no_cache,
+    )
     up, per_task = task_overhead()
     load_after = os.getloadavg()
-    lines = [f"Corpus: {len(files)} generated files, {size:.0f} MB, tei_all 4.3.0. Machine: "
-             f"{platform.machine()}, {os.cpu_count()} cores, Python "
-             f"{platform.python_version()}. Load average before "
-             f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
-             f"{' '.join(f'{x:.2f}' for x in load_after)}.", "",
-             "| run | wall s | CPU s | peak RSS MB (all processes) | exit | ratio (wall) |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
-    ratios = {"teikit --jobs 2, no cache": f"{cold / jing:.2f}× jing (target ≤ 0.5)",
-              "teikit --jobs 2, warm cache (re-run)": f"{warm / cold:.3f}× cold (target ≤ 0.1)",
-              "teikit --dask local, 2 workers, no cache":
-                  f"{dask / cold:.2f}× --jobs 2 (target ≤ 1.3)"}
+    lines = [
+        f"Corpus: {len(files)} generated files, {size:.0f} MB, tei_all 4.3.0. Machine: "
+        f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}. Load average before "
+        f"{' '.join(f'{x:.2f}' for x in load_before)}, after "
+        f"{' '.join(f'{x:.2f}' for x in load_after)}.",
+        "",
+        "| run | wall s | CPU s | peak RSS MB (all processes) | exit | ratio (wall) |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    ratios = {
+        "teikit --jobs 2, no cache": f"{cold / jing:.2f}× jing (target ≤ 0.5)",
+        "teikit --jobs 2, warm cache (re-run)": f"{warm / cold:.3f}× cold (target ≤ 0.1)",
+        "teikit --dask local, 2 workers, no cache": f"{dask / cold:.2f}× --jobs 2 (target ≤ 1.3)",
+    }
     for name, (secs, cpu, mb, code) in rows:
-        lines.append(f"| {name} | {secs:.1f} | {cpu:.1f} | {mb:.0f} | {code} | "
-                     f"{ratios.get(name, '')} |")
+        lines.append(
+            f"| {name} | {secs:.1f} | {cpu:.1f} | {mb:.0f} | {code} | {ratios.get(name, '')} |"
+        )
     chunks = -(-len(files) // 64)
-    lines += ["", f"Dask: a 2-worker LocalCluster starts and stops in {up:.1f} s; the "
-              f"scheduler costs {per_task * 1000:.2f} ms per task (2,000 no-op tasks); this "
-              f"run sent {chunks} chunks of at most 64 files. Per-file worker time (2 "
-              f"workers, cluster start excluded): {(dask - up) * 2 / len(files) * 1000:.1f} ms."]
+    lines += [
+        "",
+        f"Dask: a 2-worker LocalCluster starts and stops in {up:.1f} s; the "
+        f"scheduler costs {per_task * 1000:.2f} ms per task (2,000 no-op tasks); this "
+        f"run sent {chunks} chunks of at most 64 files. Per-file worker time (2 "
+        f"workers, cluster start excluded): {(dask - up) * 2 / len(files) * 1000:.1f} ms.",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.write:

@@ -24,7 +24,7 @@ DATA = TEST_DATA / "tei-kinds"
 def _script() -> str:
     step = next(s for s in STEPS if s.get("id") == "validate")
     text = step["run"]
-    return text[text.index("# BEGIN validate"):text.index("# END validate")]
+    return text[text.index("# BEGIN validate") : text.index("# END validate")]
 
 
 def test_every_third_party_action_is_pinned_by_a_full_commit_sha() -> None:
@@ -39,8 +39,9 @@ def test_the_schema_store_cache_is_keyed_on_the_lock() -> None:
 
 
 def test_pip_downloads_are_cached() -> None:
-    caches = [s["with"]["path"] for s in STEPS
-              if str(s.get("uses", "")).startswith("actions/cache@")]
+    caches = [
+        s["with"]["path"] for s in STEPS if str(s.get("uses", "")).startswith("actions/cache@")
+    ]
     assert "~/.cache/teikit-action/pip" in caches
 
 
@@ -48,25 +49,41 @@ def test_fail_on_is_an_input_defaulting_to_error() -> None:
     assert ACTION["inputs"]["fail-on"]["default"] == "error"
 
 
-def _run(tmp_path: Path, fail_on: str, doc: Path, schemas: str = "references"
-         ) -> tuple[int, str]:
+def _run(tmp_path: Path, fail_on: str, doc: Path, schemas: str = "references") -> tuple[int, str]:
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
     output = tmp_path / "github-output"
-    env = {**os.environ, "TEIKIT_PATHS": str(doc), "TEIKIT_SCHEMAS": schemas,
-           "TEIKIT_FETCH": "false", "TEIKIT_FAIL_ON": fail_on, "TEIKIT_FORMAT": "text",
-           "TEIKIT_OUTPUT": "", "TEIKIT_JOBS": "1", "GITHUB_OUTPUT": str(output),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run(["bash", "-e", "-c", _script()], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "TEIKIT_PATHS": str(doc),
+        "TEIKIT_SCHEMAS": schemas,
+        "TEIKIT_FETCH": "false",
+        "TEIKIT_FAIL_ON": fail_on,
+        "TEIKIT_FORMAT": "text",
+        "TEIKIT_OUTPUT": "",
+        "TEIKIT_JOBS": "1",
+        "GITHUB_OUTPUT": str(output),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", _script()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     return done.returncode, output.read_text()
 
 
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
     path = tmp_path / "letter.xml"
-    path.write_text((DATA / "letter.xml").read_text().replace(
-        'ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,'))
+    path.write_text(
+        (DATA / "letter.xml")
+        .read_text()
+        .replace('ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    )
     return path
 
 
@@ -76,8 +93,7 @@ def warned(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text('[tool.teikit]\nunavailable = "warning"\n')
     path = tmp_path / "poem.xml"
     text = (DATA / "poem.xml").read_text()
-    path.write_text(text.replace("?>\n", '?>\n<?xml-model href="https://example.org/s.rng"?>\n',
-                                 1))
+    path.write_text(text.replace("?>\n", '?>\n<?xml-model href="https://example.org/s.rng"?>\n', 1))
     return path
 
 

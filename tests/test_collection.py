@@ -26,8 +26,7 @@ DOC = """<?xml version="1.0" encoding="UTF-8"?>
 
 def _doc(path: Path, title: str, author: str, date: str, body: str = "<p>Text.</p>") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(DOC.format(title=title, author=author, date=date, body=body),
-                    encoding="utf-8")
+    path.write_text(DOC.format(title=title, author=author, date=date, body=body), encoding="utf-8")
     return path
 
 
@@ -37,17 +36,25 @@ def corpus(tmp_path: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     root = tmp_path / "corpus"
     _doc(root / "one.xml", "Первое письмо", "Анна Петрова", "1901-02-03")
     _doc(root / "letters" / "two.xml", "Second letter", "Ben Jones", "1902")
-    _doc(root / "letters" / "deep" / "three.xml", "Third, with a part", "Cleo Ray", "1903",
-         '<xi:include href="part.xml"/>')
+    _doc(
+        root / "letters" / "deep" / "three.xml",
+        "Third, with a part",
+        "Cleo Ray",
+        "1903",
+        '<xi:include href="part.xml"/>',
+    )
     (root / "letters" / "deep" / "part.xml").write_text(
-        '<p xmlns="http://www.tei-c.org/ns/1.0">Included part.</p>', encoding="utf-8")
+        '<p xmlns="http://www.tei-c.org/ns/1.0">Included part.</p>', encoding="utf-8"
+    )
     return root
 
 
 def _stamps(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "index.html"
-            and p.name != MANIFEST}
+    return {
+        p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "index.html" and p.name != MANIFEST
+    }
 
 
 def test_outputs_mirror_the_source_tree_with_an_index(corpus: Path, tmp_path: Path) -> None:
@@ -59,8 +66,16 @@ def test_outputs_mirror_the_source_tree_with_an_index(corpus: Path, tmp_path: Pa
             assert (out / f"{stem}{suffix}").is_file()
     assert "Included part." in (out / "letters/deep/three.txt").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
-    for text in ("Первое письмо", "Анна Петрова", "1901-02-03", "Second letter", "Ben Jones",
-                 "1902", 'href="letters/deep/three.html"', 'href="letters/two.epub"'):
+    for text in (
+        "Первое письмо",
+        "Анна Петрова",
+        "1901-02-03",
+        "Second letter",
+        "Ben Jones",
+        "1902",
+        'href="letters/deep/three.html"',
+        'href="letters/two.epub"',
+    ):
         assert text in index
     assert sorted(result.built) == ["letters/deep/three.xml", "letters/two.xml", "one.xml"]
 
@@ -80,7 +95,8 @@ def test_only_what_changed_is_built_again(corpus: Path, tmp_path: Path) -> None:
     build_collection(corpus, out)
     _doc(corpus / "one.xml", "Первое письмо, исправленное", "Анна Петрова", "1901-02-03")
     (corpus / "letters" / "deep" / "part.xml").write_text(
-        '<p xmlns="http://www.tei-c.org/ns/1.0">A new part.</p>', encoding="utf-8")
+        '<p xmlns="http://www.tei-c.org/ns/1.0">A new part.</p>', encoding="utf-8"
+    )
     (out / "letters" / "two.txt").unlink()
     result = build_collection(corpus, out)
     assert sorted(result.built) == ["letters/deep/three.xml", "letters/two.xml", "one.xml"]
@@ -98,7 +114,8 @@ def test_a_hand_edited_output_is_rebuilt(corpus: Path, tmp_path: Path) -> None:
 
 
 def test_an_invalid_document_is_reported_not_published_and_tried_again(
-        corpus: Path, tmp_path: Path) -> None:
+    corpus: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "site"
     _doc(corpus / "bad.xml", "Bad", "Nobody", "1900", "<bogus/>")
     result = build_collection(corpus, out)
@@ -110,8 +127,9 @@ def test_an_invalid_document_is_reported_not_published_and_tried_again(
     assert "bad.xml" not in again.skipped and not again.report.ok
 
 
-def test_the_cli_builds_a_folder(corpus: Path, tmp_path: Path,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_builds_a_folder(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from teikit.cli import main
 
     assert main(["build", str(corpus), "-o", str(tmp_path / "out")]) == 0

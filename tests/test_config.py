@@ -15,8 +15,9 @@ def _project(tmp_path: Path, table: str, file: str = "pyproject.toml") -> Path:
     root.mkdir()
     (root / ".git").mkdir()
     header = "[tool.teikit]\n" if file == "pyproject.toml" else ""
-    (root / file).write_text('[project]\nname = "x"\n\n' * (file == "pyproject.toml")
-                             + header + table)
+    (root / file).write_text(
+        '[project]\nname = "x"\n\n' * (file == "pyproject.toml") + header + table
+    )
     return root
 
 
@@ -24,7 +25,11 @@ def test_settings_are_read_from_pyproject(tmp_path: Path) -> None:
     root = _project(tmp_path, 'paths = ["tei"]\nexclude = ["tei/drafts/**"]\ntimeout = 30\n')
     found = config.load(root)
     assert (found.root, found.paths, found.exclude, found.timeout) == (
-        root, ("tei",), ("tei/drafts/**",), 30.0)
+        root,
+        ("tei",),
+        ("tei/drafts/**",),
+        30.0,
+    )
 
 
 def test_settings_are_read_from_teikit_toml(tmp_path: Path) -> None:
@@ -57,13 +62,16 @@ def test_an_unknown_key_is_a_usage_error(tmp_path: Path) -> None:
         config.load(root)
 
 
-@pytest.mark.parametrize("table", [
-    'paths = "tei", 3\n'.replace(", 3", "") + 'timeout = -1\n',
-    'unavailable = "ignore"\n',
-    'fetch = "yes"\n',
-    'mirrors = ["x"]\n',
-    "per-file-schemas = 3\n",
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        'paths = "tei", 3\n'.replace(", 3", "") + "timeout = -1\n",
+        'unavailable = "ignore"\n',
+        'fetch = "yes"\n',
+        'mirrors = ["x"]\n',
+        "per-file-schemas = 3\n",
+    ],
+)
 def test_malformed_values_are_usage_errors(tmp_path: Path, table: str) -> None:
     root = _project(tmp_path, table)
     with pytest.raises(UsageError):
@@ -71,29 +79,44 @@ def test_malformed_values_are_usage_errors(tmp_path: Path, table: str) -> None:
 
 
 def test_per_file_schemas_are_kept_in_order(tmp_path: Path) -> None:
-    root = _project(tmp_path, '[tool.teikit.per-file-schemas]\n"letters/**" = ["tei_all"]\n'
-                    '"**" = ["teikit"]\n')
+    root = _project(
+        tmp_path, '[tool.teikit.per-file-schemas]\n"letters/**" = ["tei_all"]\n"**" = ["teikit"]\n'
+    )
     assert config.load(root).per_file == (("letters/**", ("tei_all",)), ("**", ("teikit",)))
 
 
 def test_flags_win_over_the_file(tmp_path: Path) -> None:
-    root = _project(tmp_path, 'fetch = true\nallow-hosts = ["a.example"]\n'
-                    'unavailable = "warning"\n')
-    settings = config.load(root).settings(fetch=False, allow_hosts=("b.example",),
-                                          unavailable="error")
-    assert (settings.access.fetch, settings.access.allow_hosts, settings.unavailable,
-            settings.root) == (False, ("a.example", "b.example"), "error", root)
+    root = _project(
+        tmp_path, 'fetch = true\nallow-hosts = ["a.example"]\nunavailable = "warning"\n'
+    )
+    settings = config.load(root).settings(
+        fetch=False, allow_hosts=("b.example",), unavailable="error"
+    )
+    assert (
+        settings.access.fetch,
+        settings.access.allow_hosts,
+        settings.unavailable,
+        settings.root,
+    ) == (False, ("a.example", "b.example"), "error", root)
 
 
 def test_the_file_wins_over_the_defaults(tmp_path: Path) -> None:
-    root = _project(tmp_path, 'fetch = true\n[tool.teikit.mirrors]\n'
-                    '"https://www.tei-c.org/Vault/P5/" = "http://127.0.0.1:9/Vault/P5/"\n')
+    root = _project(
+        tmp_path,
+        "fetch = true\n[tool.teikit.mirrors]\n"
+        '"https://www.tei-c.org/Vault/P5/" = "http://127.0.0.1:9/Vault/P5/"\n',
+    )
     access = config.load(root).settings().access
     assert (access.fetch, access.mirrors) == (
-        True, (("https://www.tei-c.org/Vault/P5/", "http://127.0.0.1:9/Vault/P5/"),))
+        True,
+        (("https://www.tei-c.org/Vault/P5/", "http://127.0.0.1:9/Vault/P5/"),),
+    )
 
 
 def test_the_lock_table_is_not_an_unknown_key(tmp_path: Path) -> None:
-    root = _project(tmp_path, 'paths = ["tei"]\n\n[tool.teikit.schemas]\n'
-                    '"tei_all@4.3.0" = { sha256 = "ab", source = "x" }\n')
+    root = _project(
+        tmp_path,
+        'paths = ["tei"]\n\n[tool.teikit.schemas]\n'
+        '"tei_all@4.3.0" = { sha256 = "ab", source = "x" }\n',
+    )
     assert config.load(root).paths == ("tei",)

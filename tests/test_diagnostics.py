@@ -9,7 +9,8 @@ from teikit.diagnostics import Diagnostic, Report, Severity, error
 
 def test_text_form_is_file_line_col_severity_rule_message() -> None:
     assert str(error("ref:unresolved", "m", file="a.xml", line=3, column=2)) == (
-        "a.xml:3:2: error [ref:unresolved] m")
+        "a.xml:3:2: error [ref:unresolved] m"
+    )
 
 
 def test_a_clean_report_exits_0() -> None:

@@ -34,7 +34,8 @@ def test_write_atomic_failure_keeps_the_old_file_and_leaves_no_temp(tmp_path: Pa
 
 
 def test_a_killed_writer_leaves_the_old_file_and_the_next_run_removes_its_temporary(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     target = tmp_path / "out.html"
     target.write_bytes(b"old")
     done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(target)], check=False)
@@ -64,33 +65,46 @@ def test_other_files_are_never_removed(tmp_path: Path) -> None:
     assert files.remove_stale_temporaries(tmp_path, now=time.time() + 10**9) == []
 
 
-def test_cache_dir_honours_teikit_cache_dir(monkeypatch: pytest.MonkeyPatch,
-                                            tmp_path: Path) -> None:
+def test_cache_dir_honours_teikit_cache_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path / "c"))
     assert files.cache_dir() == tmp_path / "c"
 
 
-def test_cache_dir_follows_the_platform_convention(monkeypatch: pytest.MonkeyPatch,
-                                                   tmp_path: Path) -> None:
+def test_cache_dir_follows_the_platform_convention(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("TEIKIT_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     if sys.platform.startswith("linux"):
         assert files.cache_dir() == tmp_path / "teikit" == files.user_cache_dir()
 
 
-def test_data_dir_honours_teikit_data_dir(monkeypatch: pytest.MonkeyPatch,
-                                          tmp_path: Path) -> None:
+def test_data_dir_honours_teikit_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TEIKIT_DATA_DIR", str(tmp_path))
     assert files.data_dir() == tmp_path
 
 
-@pytest.mark.parametrize("href", ["http://example.org/a.xml", "HTTPS://x/y", "urn:x:y",
-                                  "ftp://h/f", "jar:file:/a!/b"])
+@pytest.mark.parametrize(
+    "href", ["http://example.org/a.xml", "HTTPS://x/y", "urn:x:y", "ftp://h/f", "jar:file:/a!/b"]
+)
 def test_remote_hrefs(href: str) -> None:
     assert files.is_remote(href)
 
 
-@pytest.mark.parametrize("href", ["a.xml", "../b/c.rng", "/abs/x.sch", "file:///x.xml",
-                                  "FILE:x.xml", r"C:\schemas\x.rng", "c:/x.rng", ""])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "a.xml",
+        "../b/c.rng",
+        "/abs/x.sch",
+        "file:///x.xml",
+        "FILE:x.xml",
+        r"C:\schemas\x.rng",
+        "c:/x.rng",
+        "",
+    ],
+)
 def test_local_hrefs(href: str) -> None:
     assert not files.is_remote(href)

@@ -21,14 +21,18 @@ def _imported(path: str) -> set[str]:
 
 
 def test_no_test_module_imports_another() -> None:
-    modules = sorted(p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py")
-                     if "output" not in p.parts)
+    modules = sorted(
+        p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py") if "output" not in p.parts
+    )
     offenders = {m: sorted(n for n in _imported(m) if n.startswith("test_")) for m in modules}
     assert {m: n for m, n in offenders.items() if n} == {}
 
 
 def test_test_modules_do_not_locate_data_through_their_own_path() -> None:
     # conftest's DATA, CASES and ROOT keep working when a test file moves
-    uses = sorted(p.relative_to(TESTS).as_posix() for p in TESTS.rglob("test_*.py")
-                  if "Path(" + "__file__)" in p.read_text(encoding="utf-8"))
+    uses = sorted(
+        p.relative_to(TESTS).as_posix()
+        for p in TESTS.rglob("test_*.py")
+        if "Path(" + "__file__)" in p.read_text(encoding="utf-8")
+    )
     assert uses == []

@@ -14,8 +14,11 @@ from conftest import CASES
 
 
 def test_a_tei_document_loads() -> None:
-    assert parse_bytes(b'<TEI xmlns="http://www.tei-c.org/ns/1.0"/>', "x.xml").getroot() \
+    assert (
+        parse_bytes(b'<TEI xmlns="http://www.tei-c.org/ns/1.0"/>', "x.xml")
+        .getroot()
         .tag.endswith("TEI")
+    )
 
 
 def test_xincluded_elements_name_their_own_file() -> None:

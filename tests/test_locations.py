@@ -5,8 +5,10 @@ from __future__ import annotations
 from teikit.loading import parse_bytes
 from teikit.locations import element_at, element_at_line, xpath_of
 
-DOC = (b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n<text>\n<body>\n<p>a</p>\n<p>b</p>\n'
-       b"</body>\n</text>\n</TEI>")
+DOC = (
+    b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n<text>\n<body>\n<p>a</p>\n<p>b</p>\n'
+    b"</body>\n</text>\n</TEI>"
+)
 
 
 def tree():  # noqa: ANN201 - an lxml tree

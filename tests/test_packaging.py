@@ -24,9 +24,21 @@ from conftest import EDITION, ROOT
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--quiet", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     (found,) = out.glob("teikit-*.whl")
     return found
@@ -40,35 +52,66 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = env_dir / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True).stdout.strip()
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     # dependencies (lxml, saxonche, …) from this environment; teikit itself from the wheel
     Path(site, "teikit-test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-         "--quiet", str(wheel)],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--quiet",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return env_dir
 
 
 def test_wheel_contains_schemas_and_stylesheets(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("teikit/schemas/teikit.rng", "teikit/schemas/teikit.sch",
-                     "teikit/schemas/teikit.xsd", "teikit/schemas/teikit.odd",
-                     "teikit/xslt/html.xsl", "teikit/xslt/text.xsl"):
+    for required in (
+        "teikit/schemas/teikit.rng",
+        "teikit/schemas/teikit.sch",
+        "teikit/schemas/teikit.xsd",
+        "teikit/schemas/teikit.odd",
+        "teikit/xslt/html.xsl",
+        "teikit/xslt/text.xsl",
+    ):
         assert required in names, f"{required} missing from {wheel.name}"
 
 
 def test_installed_wheel_imports_from_its_own_site_packages(installed: Path) -> None:
-    out = subprocess.run([str(installed / "bin" / "python"), "-c",
-                          "import teikit.resources as r; print(r.schemas_dir())"],
-                         check=True, capture_output=True, text=True, cwd=installed).stdout
+    out = subprocess.run(
+        [
+            str(installed / "bin" / "python"),
+            "-c",
+            "import teikit.resources as r; print(r.schemas_dir())",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=installed,
+    ).stdout
     assert str(installed) in out and str(ROOT) not in out
 
 
 def test_installed_wheel_reports_its_version(installed: Path) -> None:
-    result = subprocess.run([str(installed / "bin" / "teikit"), "--version"],
-                            capture_output=True, text=True, cwd=installed)
+    result = subprocess.run(
+        [str(installed / "bin" / "teikit"), "--version"],
+        capture_output=True,
+        text=True,
+        cwd=installed,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("teikit ")
 
@@ -76,7 +119,11 @@ def test_installed_wheel_reports_its_version(installed: Path) -> None:
 def test_installed_wheel_builds_the_edition(installed: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [str(installed / "bin" / "teikit"), "build", str(EDITION), "-o", str(tmp_path)],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     stem = EDITION.stem
     for suffix in (".html", ".txt", ".epub"):

@@ -24,8 +24,9 @@ from conftest import ROOT
 
 DATA = TEST_DATA / "tei-kinds"
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
-CONFIG = ('[project]\nname = "edition"\n\n'
-          '[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n')
+CONFIG = (
+    '[project]\nname = "edition"\n\n[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n'
+)
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -51,27 +52,49 @@ def repo(tmp_path: Path, tei_all: Path) -> Path:
 
 def _try_repo(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``pre-commit try-repo`` of this checkout's hooks on every file of ``repo``."""
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "teikit-validate-system",
-         "--all-files", "--verbose"], cwd=repo, env=env, capture_output=True, text=True,
-        timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(ROOT),
+            "teikit-validate-system",
+            "--all-files",
+            "--verbose",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_the_hook_passes_a_valid_project(repo: Path, tmp_path: Path) -> None:
     """The SVG is skipped with an info; the malformed draft is excluded by [tool.teikit]."""
     done = _try_repo(repo, tmp_path)
-    assert (done.returncode, "figure.xml: info [load:skipped-not-tei]" in done.stdout,
-            "draft" in done.stdout) == (0, True, False), done.stdout + done.stderr
+    assert (
+        done.returncode,
+        "figure.xml: info [load:skipped-not-tei]" in done.stdout,
+        "draft" in done.stdout,
+    ) == (0, True, False), done.stdout + done.stderr
 
 
 def test_the_hook_fails_on_a_dangling_ref_and_shows_it(repo: Path, tmp_path: Path) -> None:
     letter = repo / "tei" / "letter.xml"
-    letter.write_text(letter.read_text().replace('ref="#anna">Anna</persName>,',
-                                                 'ref="#nobody">Anna</persName>,'))
+    letter.write_text(
+        letter.read_text().replace('ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    )
     _git(repo, "add", ".")
     done = _try_repo(repo, tmp_path)
     assert (done.returncode, "[ref:unresolved]" in done.stdout) == (1, True), done.stdout
@@ -90,7 +113,10 @@ def test_the_two_hooks_differ_only_in_how_teikit_is_installed() -> None:
     python, system = hooks["teikit-validate"], hooks["teikit-validate-system"]
     same = ("entry", "files", "types", "require_serial")
     assert ([python[k] for k in same], python["language"], system["language"]) == (
-        [system[k] for k in same], "python", "system")
+        [system[k] for k in same],
+        "python",
+        "system",
+    )
 
 
 def test_the_readme_pins_a_rev_that_exists_and_defines_the_hook() -> None:
@@ -102,12 +128,17 @@ def test_the_readme_pins_a_rev_that_exists_and_defines_the_hook() -> None:
     repo = config["repos"][0]
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git checkout")
-    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT,
-                             capture_output=True, text=True).stdout.strip()
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     if shallow == "true":
         pytest.skip("a shallow clone lacks the history the pinned rev is in")
-    shown = subprocess.run(["git", "show", f"{repo['rev']}:.pre-commit-hooks.yaml"], cwd=ROOT,
-                           capture_output=True, text=True)
+    shown = subprocess.run(
+        ["git", "show", f"{repo['rev']}:.pre-commit-hooks.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert shown.returncode == 0, shown.stderr
     ids = {hook["id"] for hook in yaml.safe_load(shown.stdout)}
     assert {hook["id"] for hook in repo["hooks"]} <= ids

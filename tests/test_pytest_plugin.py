@@ -31,8 +31,11 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (tei / "drafts").mkdir(parents=True)
     for name in ("letter.xml", "poem.xml"):
         (tei / name).write_text((DATA / name).read_text(encoding="utf-8"), encoding="utf-8")
-    broken = (DATA / "letter.xml").read_text(encoding="utf-8").replace(
-        'ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    broken = (
+        (DATA / "letter.xml")
+        .read_text(encoding="utf-8")
+        .replace('ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    )
     (tei / "broken.xml").write_text(broken, encoding="utf-8")
     (tei / "drafts" / "draft.xml").write_text(broken, encoding="utf-8")
     (tei / "figure.xml").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
@@ -42,7 +45,10 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 def test_each_configured_tei_file_is_an_item(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--teikit", "--collect-only", "-q")
     assert sorted(line for line in result.outlines if "tei/" in line) == [
-        "teikit::tei/broken.xml", "teikit::tei/letter.xml", "teikit::tei/poem.xml"]
+        "teikit::tei/broken.xml",
+        "teikit::tei/letter.xml",
+        "teikit::tei/poem.xml",
+    ]
 
 
 def test_valid_files_pass_and_a_dangling_ref_fails(project: pytest.Pytester) -> None:
@@ -52,8 +58,12 @@ def test_valid_files_pass_and_a_dangling_ref_fails(project: pytest.Pytester) -> 
 
 def test_the_failure_shows_teikits_diagnostics(project: pytest.Pytester) -> None:
     result = project.runpytest_subprocess("--teikit")
-    result.stdout.fnmatch_lines(["*teikit found problems (judged by references@*",
-                                 "*broken.xml:*: error [[]ref:unresolved[]]*#nobody*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*teikit found problems (judged by references@*",
+            "*broken.xml:*: error [[]ref:unresolved[]]*#nobody*",
+        ]
+    )
 
 
 def test_k_selects_tei_items_like_any_test(project: pytest.Pytester) -> None:

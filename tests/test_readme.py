@@ -60,15 +60,15 @@ def test_readme_has_teikit_commands() -> None:
 def test_readme_command_exits_zero(command: str, scratch: Path, tei_all: Path) -> None:
     argv = shlex.split(command)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run(argv, cwd=scratch, capture_output=True, text=True, env=env,
-                            timeout=300)
+    result = subprocess.run(argv, cwd=scratch, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
 
 
 def test_readme_python_example_runs(scratch: Path) -> None:
     (code,) = [b for b in blocks("python") if "import teikit" in b][:1]
-    result = subprocess.run([sys.executable, "-c", code], cwd=scratch, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=scratch, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -14,10 +14,22 @@ from teikit.render import RULE_HELP, render, rule_help, summary
 def sample() -> Report:
     return Report(
         diagnostics=[
-            error("ref:unresolved", "@ref=\"#x\" points nowhere, fix it", file="tei/a.xml",
-                  line=3, column=5, xpath="/tei:TEI[1]/tei:text[1]"),
-            Diagnostic(Severity.WARNING, "schema:version", "remote: 100%\nsee docs",
-                       file="tei/b.xml", line=1, column=1),
+            error(
+                "ref:unresolved",
+                '@ref="#x" points nowhere, fix it',
+                file="tei/a.xml",
+                line=3,
+                column=5,
+                xpath="/tei:TEI[1]/tei:text[1]",
+            ),
+            Diagnostic(
+                Severity.WARNING,
+                "schema:version",
+                "remote: 100%\nsee docs",
+                file="tei/b.xml",
+                line=1,
+                column=1,
+            ),
         ],
         files=["tei/a.xml", "tei/b.xml", "tei/c.xml"],
     )
@@ -25,7 +37,8 @@ def sample() -> Report:
 
 def test_text_is_file_line_col_severity_rule_message() -> None:
     assert render(sample(), "text").splitlines()[0] == (
-        'tei/a.xml:3:5: error [ref:unresolved] @ref="#x" points nowhere, fix it')
+        'tei/a.xml:3:5: error [ref:unresolved] @ref="#x" points nowhere, fix it'
+    )
 
 
 def test_json_has_a_version() -> None:
@@ -34,8 +47,7 @@ def test_json_has_a_version() -> None:
 
 def test_json_summary_counts() -> None:
     s = json.loads(render(sample(), "json"))["summary"]
-    assert (s["files"], s["errors"], s["warnings"], s["ok"], s["exit_code"]) == (3, 1, 1,
-                                                                                False, 1)
+    assert (s["files"], s["errors"], s["warnings"], s["ok"], s["exit_code"]) == (3, 1, 1, False, 1)
 
 
 def test_json_diagnostic_fields() -> None:
@@ -45,8 +57,7 @@ def test_json_diagnostic_fields() -> None:
 
 def test_junit_has_one_testcase_per_file() -> None:
     root = ET.fromstring(render(sample(), "junit"))
-    assert [c.get("name") for c in root.iter("testcase")] == ["tei/a.xml", "tei/b.xml",
-                                                              "tei/c.xml"]
+    assert [c.get("name") for c in root.iter("testcase")] == ["tei/a.xml", "tei/b.xml", "tei/c.xml"]
 
 
 def test_junit_fails_only_files_with_errors() -> None:
@@ -61,15 +72,18 @@ def test_sarif_is_version_2_1_0_with_the_schema() -> None:
 
 def test_sarif_result_points_at_its_rule() -> None:
     run = json.loads(render(sample(), "sarif"))["runs"][0]
-    assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"]
-               for r in run["results"])
+    assert all(
+        run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"]
+    )
 
 
 def test_sarif_location_has_uri_region_and_xpath() -> None:
     loc = json.loads(render(sample(), "sarif"))["runs"][0]["results"][0]["locations"][0]
-    assert (loc["physicalLocation"]["artifactLocation"]["uri"],
-            loc["physicalLocation"]["region"], loc["logicalLocations"][0]["fullyQualifiedName"]
-            ) == ("tei/a.xml", {"startLine": 3, "startColumn": 5}, "/tei:TEI[1]/tei:text[1]")
+    assert (
+        loc["physicalLocation"]["artifactLocation"]["uri"],
+        loc["physicalLocation"]["region"],
+        loc["logicalLocations"][0]["fullyQualifiedName"],
+    ) == ("tei/a.xml", {"startLine": 3, "startColumn": 5}, "/tei:TEI[1]/tei:text[1]")
 
 
 def test_sarif_levels() -> None:
@@ -84,14 +98,17 @@ def test_sarif_names_no_web_host() -> None:
 def test_sarif_uses_forward_slashes() -> None:
     report = Report([error("xml:malformed", "m", file="tei\\x.xml", line=1)], ["tei\\x.xml"])
     run = json.loads(render(report, "sarif"))["runs"][0]
-    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"][
-        "uri"] == "tei/x.xml"
+    assert (
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "tei/x.xml"
+    )
 
 
 def test_github_error_line() -> None:
     assert render(sample(), "github").splitlines()[0] == (
         '::error file=tei/a.xml,line=3,col=5,title=ref%3Aunresolved::@ref="#x" points '
-        "nowhere, fix it")
+        "nowhere, fix it"
+    )
 
 
 def test_github_escapes_percent_and_newlines_in_messages() -> None:
@@ -104,8 +121,9 @@ def test_github_escapes_commas_in_properties() -> None:
 
 
 def test_github_emits_every_finding() -> None:
-    report = Report([error("ref:unresolved", f"m{i}", file="a.xml", line=i + 1)
-                     for i in range(25)], ["a.xml"])
+    report = Report(
+        [error("ref:unresolved", f"m{i}", file="a.xml", line=i + 1) for i in range(25)], ["a.xml"]
+    )
     assert len(render(report, "github").splitlines()) == 25
 
 

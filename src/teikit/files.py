@@ -77,8 +77,7 @@ def data_dir() -> Path:
     """Where data a user chose to keep goes: ``$TEIKIT_DATA_DIR``, else the platform's
     data folder (``$XDG_DATA_HOME/teikit`` on Linux). Unlike the cache, not rebuildable."""
     env = os.environ.get("TEIKIT_DATA_DIR", "").strip()
-    return Path(env).expanduser() if env else Path(
-        platformdirs.user_data_dir(APP, appauthor=False))
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> Path:
@@ -92,8 +91,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
     return write_atomic_stream(path, [data], mode=mode)
 
 
-def write_atomic_stream(path: str | os.PathLike[str], chunks: Iterable[bytes], *,
-                        mode: int = 0o644) -> Path:
+def write_atomic_stream(
+    path: str | os.PathLike[str], chunks: Iterable[bytes], *, mode: int = 0o644
+) -> Path:
     """:func:`write_atomic` for data that arrives in pieces: a large report is written as
     it is rendered, never held whole in memory. Same guarantees: readers see the old file
     or the complete new one."""
@@ -101,8 +101,9 @@ def write_atomic_stream(path: str | os.PathLike[str], chunks: Iterable[bytes], *
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     _sweep_once(folder)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}{_TEMP_MARK}{os.getpid()}-",
-                               suffix=_TEMP_SUFFIX, dir=folder)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.name}{_TEMP_MARK}{os.getpid()}-", suffix=_TEMP_SUFFIX, dir=folder
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:

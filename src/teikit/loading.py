@@ -61,6 +61,7 @@ def max_bytes() -> int:
         return MAX_BYTES
     return value if value > 0 else MAX_BYTES
 
+
 TEI_ROOTS = {f"{{{TEI_NS}}}TEI", f"{{{TEI_NS}}}teiCorpus"}
 
 #: The limits Saxon's parser is given too (one parser's limits, see :mod:`teikit.saxon`).
@@ -77,8 +78,7 @@ class _NothingResolver(etree.Resolver):
     ``no_network`` guards the network only.
     """
 
-    def resolve(self, system_url: str, public_id: str, context: Any  # type: ignore[override]
-                ) -> Any:
+    def resolve(self, system_url: str | None, public_id: str | None, context: Any) -> Any:
         return self.resolve_string("", context)
 
 
@@ -146,20 +146,28 @@ def _parse(data: bytes, file: str) -> etree._ElementTree:
         entries = [e for e in log if e.level >= etree.ErrorLevels.ERROR]
         entry = entries[0] if entries else None
         if any(e.type_name == "ERR_NO_MEMORY" for e in entries):
-            raise LoadError(error(
-                "load:out-of-memory", "Parsing this file ran out of memory (libxml2 could "
-                "not allocate); give teikit more memory or split the file.", file=file,
-                line=1, column=1)) from None
+            raise LoadError(
+                error(
+                    "load:out-of-memory",
+                    "Parsing this file ran out of memory (libxml2 could "
+                    "not allocate); give teikit more memory or split the file.",
+                    file=file,
+                    line=1,
+                    column=1,
+                )
+            ) from None
         msg = (entry.message if entry else str(exc)).strip()
         line = (entry.line if entry else exc.lineno) or 1
         col = (entry.column if entry else exc.offset) or 1
         rule = _syntax_rule(msg)
         hint = _fix_hint(rule)
-        raise LoadError(error(rule, f"{msg}. {hint}".strip(), file=file, line=line,
-                              column=col)) from None
+        raise LoadError(
+            error(rule, f"{msg}. {hint}".strip(), file=file, line=line, column=col)
+        ) from None
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
-        raise LoadError(error("xml:encoding", f"{exc}. Save the file as UTF-8.", file=file,
-                              line=1, column=1)) from None
+        raise LoadError(
+            error("xml:encoding", f"{exc}. Save the file as UTF-8.", file=file, line=1, column=1)
+        ) from None
 
 
 def _text_line(data: bytes, encoding: str | None, needle: str) -> int:
@@ -172,8 +180,9 @@ def _text_line(data: bytes, encoding: str | None, needle: str) -> int:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else 1
 
 
-def _check_doctype(tree: etree._ElementTree, data: bytes, file: str,
-                   notes: list[Diagnostic]) -> None:
+def _check_doctype(
+    tree: etree._ElementTree, data: bytes, file: str, notes: list[Diagnostic]
+) -> None:
     """Decide about a DOCTYPE from the parsed document, never from the bytes.
 
     Why parsed: a byte pattern misses a DOCTYPE after a long comment or in UTF-16, and
@@ -188,28 +197,44 @@ def _check_doctype(tree: etree._ElementTree, data: bytes, file: str,
     encoding = docinfo.encoding
     dtd = docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise LoadError(error(
-            "load:entity-declared",
-            "The document declares entities in its DOCTYPE; teikit never expands entities "
-            "(they enable XXE and expansion bombs). Replace them with the characters or "
-            "markup they stand for.",
-            file=file, line=_text_line(data, encoding, "<!ENTITY"), column=1))
+        raise LoadError(
+            error(
+                "load:entity-declared",
+                "The document declares entities in its DOCTYPE; teikit never expands entities "
+                "(they enable XXE and expansion bombs). Replace them with the characters or "
+                "markup they stand for.",
+                file=file,
+                line=_text_line(data, encoding, "<!ENTITY"),
+                column=1,
+            )
+        )
     used = next(iter(tree.iter(etree.Entity)), None)
     if used is not None:
-        raise LoadError(error(
-            "load:dtd-external",
-            f"The document uses the entity {used.text}, which only its DTD "
-            f"({docinfo.system_url or docinfo.public_id or 'the DOCTYPE'}) defines; teikit "
-            "loads no DTDs and reaches no network. Replace the entity with the character "
-            "it stands for, then validate with --schema.",
-            file=file, line=used.sourceline or 1, column=1))
+        raise LoadError(
+            error(
+                "load:dtd-external",
+                f"The document uses the entity {used.text}, which only its DTD "
+                f"({docinfo.system_url or docinfo.public_id or 'the DOCTYPE'}) defines; teikit "
+                "loads no DTDs and reaches no network. Replace the entity with the character "
+                "it stands for, then validate with --schema.",
+                file=file,
+                line=used.sourceline or 1,
+                column=1,
+            )
+        )
     named = docinfo.system_url or docinfo.public_id
     what = f"names the DTD {named}" if named else "has an internal subset"
-    notes.append(Diagnostic(
-        Severity.WARNING, "load:doctype-ignored",
-        f"The DOCTYPE {what}; teikit never loads DTDs, so it is ignored and the document "
-        "is validated with its schemas (or --schema) instead.",
-        file=file, line=_text_line(data, encoding, "<!DOCTYPE"), column=1))
+    notes.append(
+        Diagnostic(
+            Severity.WARNING,
+            "load:doctype-ignored",
+            f"The DOCTYPE {what}; teikit never loads DTDs, so it is ignored and the document "
+            "is validated with its schemas (or --schema) instead.",
+            file=file,
+            line=_text_line(data, encoding, "<!DOCTYPE"),
+            column=1,
+        )
+    )
 
 
 def _check_width(tree: etree._ElementTree, file: str) -> None:
@@ -222,34 +247,54 @@ def _check_width(tree: etree._ElementTree, file: str) -> None:
         inherited = parent.nsmap if parent is not None else {}
         declared = sum(1 for p, u in el.nsmap.items() if inherited.get(p) != u)
         if len(el.attrib) + declared > MAX_ATTRIBUTES:
-            raise LoadError(error(
-                "load:too-wide", f"This element has {len(el.attrib)} attributes and "
-                f"{declared} namespace declarations, more than teikit's limit of "
-                f"{MAX_ATTRIBUTES}; split the data over several elements.",
-                file=file, line=el.sourceline or 1, column=1))
+            raise LoadError(
+                error(
+                    "load:too-wide",
+                    f"This element has {len(el.attrib)} attributes and "
+                    f"{declared} namespace declarations, more than teikit's limit of "
+                    f"{MAX_ATTRIBUTES}; split the data over several elements.",
+                    file=file,
+                    line=el.sourceline or 1,
+                    column=1,
+                )
+            )
 
 
-def parse_bytes(data: bytes, file: str, *, require_tei: bool = True,
-                notes: list[Diagnostic] | None = None) -> etree._ElementTree:
+def parse_bytes(
+    data: bytes, file: str, *, require_tei: bool = True, notes: list[Diagnostic] | None = None
+) -> etree._ElementTree:
     """Parse ``data`` (read from ``file``) with the locked-down parser.
 
     Raises :class:`LoadError` for anything that is not a safe, well-formed document;
     warnings about what was ignored (a DOCTYPE naming a DTD) are appended to ``notes``.
     """
     if not data.strip():
-        raise LoadError(error("xml:empty", "The file is empty; a TEI document needs a root "
-                              "element.", file=file, line=1, column=1))
+        raise LoadError(
+            error(
+                "xml:empty",
+                "The file is empty; a TEI document needs a root element.",
+                file=file,
+                line=1,
+                column=1,
+            )
+        )
     tree = _parse(data, file)
     _check_doctype(tree, data, file, notes if notes is not None else [])
     _check_width(tree, file)
     root = tree.getroot()
     if require_tei and root.tag not in TEI_ROOTS:
-        raise LoadError(error(
-            "load:not-tei",
-            f"The root element is <{etree.QName(root).localname}> in namespace "
-            f"'{etree.QName(root).namespace or ''}'; a TEI document has <TEI> or <teiCorpus> "
-            f"in {TEI_NS}.",
-            file=file, line=root.sourceline or 1, column=1, xpath="/*[1]"))
+        raise LoadError(
+            error(
+                "load:not-tei",
+                f"The root element is <{etree.QName(root).localname}> in namespace "
+                f"'{etree.QName(root).namespace or ''}'; a TEI document has <TEI> or <teiCorpus> "
+                f"in {TEI_NS}.",
+                file=file,
+                line=root.sourceline or 1,
+                column=1,
+                xpath="/*[1]",
+            )
+        )
     return tree
 
 
@@ -287,24 +332,36 @@ def read_file(path: Path) -> bytes:
         size = path.stat().st_size
         limit = max_bytes()
         if size > limit:
-            raise LoadError(error(
-                "load:too-large", f"The file has {size} bytes, more than the limit of "
-                f"{limit}; raise TEIKIT_MAX_BYTES if you trust it.", file=file, line=1,
-                column=1))
+            raise LoadError(
+                error(
+                    "load:too-large",
+                    f"The file has {size} bytes, more than the limit of "
+                    f"{limit}; raise TEIKIT_MAX_BYTES if you trust it.",
+                    file=file,
+                    line=1,
+                    column=1,
+                )
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise LoadError(error("load:not-found", "No such file.", file=file)) from None
     except IsADirectoryError:
-        raise LoadError(error("load:not-found", "This is a folder, not a file.",
-                              file=file)) from None
+        raise LoadError(
+            error("load:not-found", "This is a folder, not a file.", file=file)
+        ) from None
     except OSError as exc:
-        raise LoadError(error("load:unreadable", f"Cannot read the file: {exc.strerror}.",
-                              file=file)) from None
+        raise LoadError(
+            error("load:unreadable", f"Cannot read the file: {exc.strerror}.", file=file)
+        ) from None
 
 
-def parse_file(path: str | os.PathLike[str], *, xinclude: bool = True,
-               require_tei: bool = True, notes: list[Diagnostic] | None = None
-               ) -> etree._ElementTree:
+def parse_file(
+    path: str | os.PathLike[str],
+    *,
+    xinclude: bool = True,
+    require_tei: bool = True,
+    notes: list[Diagnostic] | None = None,
+) -> etree._ElementTree:
     """Read and parse a file, resolving XIncludes inside its folder tree; warnings (of
     the file and of what it includes) are appended to ``notes``."""
     p = Path(path)
@@ -341,18 +398,26 @@ class _Includer:
         self._targets: dict[tuple[Path, str], Path] = {}
         self._bytes: dict[Path, bytes | None] = {}
 
-    def resolve_all(self, root: etree._Element, file: Path, real: Path, depth: int,
-                    chain: _Chain) -> None:
+    def resolve_all(
+        self, root: etree._Element, file: Path, real: Path, depth: int, chain: _Chain
+    ) -> None:
         """Resolve every xi:include below ``root`` (read from ``file``, whose resolved
         path is ``real``); ``chain`` is the (file, xpointer) path that led here, so a
         cycle is named at once instead of after 32 re-reads."""
         for inc in list(root.iter(f"{{{XI_NS}}}include")):
             self.budget -= 1
             if self.budget < 0:
-                raise LoadError(error(
-                    "load:xinclude-too-many", f"More than {MAX_INCLUDES} XIncludes for one "
-                    "document; teikit stops here so that repeated includes cannot multiply "
-                    "without bound.", file=str(file), line=inc.sourceline or 0, column=1))
+                raise LoadError(
+                    error(
+                        "load:xinclude-too-many",
+                        f"More than {MAX_INCLUDES} XIncludes for one "
+                        "document; teikit stops here so that repeated includes cannot multiply "
+                        "without bound.",
+                        file=str(file),
+                        line=inc.sourceline or 0,
+                        column=1,
+                    )
+                )
             self._include_one(inc, file, real, depth, chain)
 
     def files_read(self) -> list[Path]:
@@ -374,30 +439,52 @@ class _Includer:
             self._bytes[target] = read_file(target) if target.is_file() else None
         return self._bytes[target]
 
-    def _include_one(self, inc: etree._Element, file: Path, real: Path, depth: int,
-                     chain: _Chain) -> None:
+    def _include_one(
+        self, inc: etree._Element, file: Path, real: Path, depth: int, chain: _Chain
+    ) -> None:
         where: Where = {"file": str(file), "line": inc.sourceline or 0, "column": 1}
         if depth >= MAX_INCLUDE_DEPTH:
-            raise LoadError(error("load:xinclude-loop", f"XInclude nested more than "
-                                  f"{MAX_INCLUDE_DEPTH} levels deep (a cycle?).", **where))
+            raise LoadError(
+                error(
+                    "load:xinclude-loop",
+                    f"XInclude nested more than {MAX_INCLUDE_DEPTH} levels deep (a cycle?).",
+                    **where,
+                )
+            )
         href = inc.get("href", "")
         if is_remote(href):
-            raise LoadError(error("load:xinclude-remote", f"XInclude of '{href}' would reach "
-                                  "the network; teikit includes local files only. Download "
-                                  "it next to the document and point href at the copy.",
-                                  **where))
+            raise LoadError(
+                error(
+                    "load:xinclude-remote",
+                    f"XInclude of '{href}' would reach "
+                    "the network; teikit includes local files only. Download "
+                    "it next to the document and point href at the copy.",
+                    **where,
+                )
+            )
         target = self._target(real, href)
         if not target.is_relative_to(self.confine):
-            raise LoadError(error("load:xinclude-outside", f"XInclude of '{href}' resolves "
-                                  f"to {target}, outside the document's folder "
-                                  f"{self.confine}; teikit only includes files inside that "
-                                  "folder tree.", **where))
+            raise LoadError(
+                error(
+                    "load:xinclude-outside",
+                    f"XInclude of '{href}' resolves "
+                    f"to {target}, outside the document's folder "
+                    f"{self.confine}; teikit only includes files inside that "
+                    "folder tree.",
+                    **where,
+                )
+            )
         data = self._read(target)
         if data is None:
             fallback = inc.find(f"{{{XI_NS}}}fallback")
             if fallback is None:
-                raise LoadError(error("load:xinclude-missing", f"XInclude of '{href}': no "
-                                      "such file, and no xi:fallback.", **where))
+                raise LoadError(
+                    error(
+                        "load:xinclude-missing",
+                        f"XInclude of '{href}': no such file, and no xi:fallback.",
+                        **where,
+                    )
+                )
             _replace(inc, list(fallback), fallback.text)
             return
         if inc.get("parse", "xml") == "text":
@@ -406,10 +493,16 @@ class _Includer:
         pointer = inc.get("xpointer")
         link = (target, pointer)
         if link in chain or (target == real and not pointer):
-            names = " -> ".join(os.path.relpath(f, self.confine) + (f"#{x}" if x else "")
-                                for f, x in (*chain, link))
-            raise LoadError(error("load:xinclude-loop", f"XIncludes form a cycle ({names}); "
-                                  "remove the include that closes it.", **where))
+            names = " -> ".join(
+                os.path.relpath(f, self.confine) + (f"#{x}" if x else "") for f, x in (*chain, link)
+            )
+            raise LoadError(
+                error(
+                    "load:xinclude-loop",
+                    f"XIncludes form a cycle ({names}); remove the include that closes it.",
+                    **where,
+                )
+            )
         sub = parse_bytes(data, str(target), require_tei=False, notes=self.notes).getroot()
         self.resolve_all(sub, target, target, depth + 1, (*chain, link))
         node = _pointed(sub, pointer, target, where) if pointer else sub
@@ -423,19 +516,30 @@ def _as_text(data: bytes, encoding: str, href: str, where: Where) -> str:
         return data.decode(encoding, errors="strict")
     except (UnicodeDecodeError, LookupError) as exc:
         why = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-        raise LoadError(error("xml:encoding", f"XInclude of '{href}' as text: the file is "
-                              f"not valid {encoding} ({why}); save it as UTF-8 or give the "
-                              "right encoding attribute.", **where)) from None
+        raise LoadError(
+            error(
+                "xml:encoding",
+                f"XInclude of '{href}' as text: the file is "
+                f"not valid {encoding} ({why}); save it as UTF-8 or give the "
+                "right encoding attribute.",
+                **where,
+            )
+        ) from None
 
 
-def _pointed(sub: etree._Element, pointer: str, target: Path,
-             where: Where) -> etree._Element:
+def _pointed(sub: etree._Element, pointer: str, target: Path, where: Where) -> etree._Element:
     """The element an ``xpointer`` (``id('x')`` or ``element(x)``) names in ``sub``."""
     ident = _POINTER.sub(r"\1\2", pointer)
     found = sub.xpath("//*[@xml:id=$i]", i=ident)
     if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
-        raise LoadError(error("load:xinclude-missing", f"XInclude xpointer '{pointer}' finds "
-                              f"no element with xml:id '{ident}' in {target}.", **where))
+        raise LoadError(
+            error(
+                "load:xinclude-missing",
+                f"XInclude xpointer '{pointer}' finds "
+                f"no element with xml:id '{ident}' in {target}.",
+                **where,
+            )
+        )
     return found[0]
 
 
@@ -443,10 +547,16 @@ def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None)
     """Put ``text`` and ``nodes`` where ``inc`` stands, keeping the surrounding text."""
     parent = inc.getparent()
     if parent is None:
-        raise LoadError(error("load:xinclude-root", "The root element cannot be an "
-                              "xi:include.", file=str(inc.base or ""), line=inc.sourceline or 0))
+        raise LoadError(
+            error(
+                "load:xinclude-root",
+                "The root element cannot be an xi:include.",
+                file=str(inc.base or ""),
+                line=inc.sourceline or 0,
+            )
+        )
     prev = inc.getprevious()
-    lead = (text or "")
+    lead = text or ""
     if prev is not None:
         prev.tail = (prev.tail or "") + lead
     else:
@@ -466,8 +576,9 @@ def _replace(inc: etree._Element, nodes: list[etree._Element], text: str | None)
 
 #: Folders a run validates (the folder arguments, the folders of file arguments), resolved:
 #: with the working folder, the project tree that schemas named by documents may come from.
-_project_roots: ContextVar[frozenset[Path]] = ContextVar("teikit_project_roots",
-                                                          default=frozenset())
+_project_roots: ContextVar[frozenset[Path]] = ContextVar(
+    "teikit_project_roots", default=frozenset()
+)
 
 
 def set_project_roots(roots: tuple[str, ...]) -> None:

@@ -115,17 +115,23 @@ def element_at(tree: etree._ElementTree | etree._Element, path: str) -> etree._E
 
     expr = _STEP_Q.sub(bind, path)
     # drop trailing attribute / text / node steps: diagnostics are about elements
-    expr = re.sub(r"(/(@[^/]+|text\(\)(\[\d+\])?|node\(\)(\[\d+\])?|"
-                  r"comment\(\)(\[\d+\])?|processing-instruction\([^)]*\)(\[\d+\])?))+$",
-                  "", expr)
+    expr = re.sub(
+        r"(/(@[^/]+|text\(\)(\[\d+\])?|node\(\)(\[\d+\])?|"
+        r"comment\(\)(\[\d+\])?|processing-instruction\([^)]*\)(\[\d+\])?))+$",
+        "",
+        expr,
+    )
     if not expr or expr == "/":
         return root
     try:
         found = root.getroottree().xpath(expr, namespaces=ns)
     except etree.XPathError:
         return None
-    return found[0] if isinstance(found, list) and found and isinstance(
-        found[0], etree._Element) else None
+    return (
+        found[0]
+        if isinstance(found, list) and found and isinstance(found[0], etree._Element)
+        else None
+    )
 
 
 #: For each document file teikit loaded, every file read into its tree (itself and its
@@ -200,8 +206,9 @@ def locate(node: etree._Element, default_file: str = "") -> Where:
     }
 
 
-def element_at_line(tree: etree._ElementTree, line: int, file: str | None = None
-                    ) -> etree._Element | None:
+def element_at_line(
+    tree: etree._ElementTree, line: int, file: str | None = None
+) -> etree._Element | None:
     """The last element that starts on ``line`` (of ``file`` when given), else before it.
 
     libxml2 and xmlschema report lines; this gives such a report its XPath.

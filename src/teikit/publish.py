@@ -52,8 +52,13 @@ class Customisation:
         return out
 
 
-def _render(doc: Document, fmt: str, params: dict[str, str] | None,
-            report: Report, custom: Customisation | None = None) -> bytes:
+def _render(
+    doc: Document,
+    fmt: str,
+    params: dict[str, str] | None,
+    report: Report,
+    custom: Customisation | None = None,
+) -> bytes:
     """The bytes of ``fmt`` for ``doc``; stylesheet messages go into ``report``."""
     custom = custom or Customisation()
     params = custom.params(fmt, params)
@@ -66,9 +71,13 @@ def _render(doc: Document, fmt: str, params: dict[str, str] | None,
     return result.output.encode("utf-8")
 
 
-def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
-                   out: Path | None = None, custom: Customisation | None = None
-                   ) -> tuple[Report, str | None]:
+def transform_file(
+    src: Path,
+    fmt: str,
+    params: dict[str, str] | None = None,
+    out: Path | None = None,
+    custom: Customisation | None = None,
+) -> tuple[Report, str | None]:
     """Transform one file; returns the report and, when ``out`` is None, the output text.
 
     HTML and text go to stdout (the returned string) unless ``out`` is given; an EPUB is
@@ -88,9 +97,15 @@ def transform_file(src: Path, fmt: str, params: dict[str, str] | None = None,
     return report, None
 
 
-def build(src: Path, out_dir: Path, force: bool = False, check: bool = False, *,
-          schemas: Sequence[str] | None = None,
-          settings: Settings | None = None) -> tuple[Report, list[Path]]:
+def build(
+    src: Path,
+    out_dir: Path,
+    force: bool = False,
+    check: bool = False,
+    *,
+    schemas: Sequence[str] | None = None,
+    settings: Settings | None = None,
+) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
 
     An invalid document is not published (the report holds the validation errors and no
@@ -119,7 +134,9 @@ def build(src: Path, out_dir: Path, force: bool = False, check: bool = False, *,
 def default_edition() -> Path:
     """The edition in ``tei/`` below the current folder (what ``teikit build`` builds)."""
     if not EDITION.is_file():
-        raise UsageError(f"no input given and the edition {EDITION} is not in the current "
-                         f"folder {Path.cwd()}; run teikit build from the repository's top "
-                         "folder or name a TEI file.")
+        raise UsageError(
+            f"no input given and the edition {EDITION} is not in the current "
+            f"folder {Path.cwd()}; run teikit build from the repository's top "
+            "folder or name a TEI file."
+        )
     return EDITION

@@ -24,8 +24,12 @@ OPTION = "--teikit"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register ``--teikit``; off by default so ordinary test runs are untouched."""
     group = parser.getgroup("teikit")
-    group.addoption(OPTION, action="store_true", default=False,
-                    help="validate the TEI files configured in [tool.teikit] as test items")
+    group.addoption(
+        OPTION,
+        action="store_true",
+        default=False,
+        help="validate the TEI files configured in [tool.teikit] as test items",
+    )
 
 
 class TeikitFailure(Exception):
@@ -51,13 +55,15 @@ class TeikitItem(pytest.Item):
 
         settings = teikit_config.load(self.tei_path.parent).settings()
         report = validate([self.tei_path], settings=settings)
-        bad = [d for d in report if d.severity is Severity.ERROR
-               or (self.strict and d.severity is Severity.WARNING)]
+        bad = [
+            d
+            for d in report
+            if d.severity is Severity.ERROR or (self.strict and d.severity is Severity.WARNING)
+        ]
         if bad or report.input_error:
             raise TeikitFailure(report)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, TeikitFailure):
             report = excinfo.value.report
             used = ", ".join(str(u) for u in report.schemas_used()) or "no schema"
@@ -77,29 +83,39 @@ class TeikitProject(pytest.Collector):
 
         found = teikit_config.load(self.path)
         if found.root is None:
-            raise pytest.UsageError("pytest --teikit needs [tool.teikit] in pyproject.toml "
-                                    "(or a teikit.toml) at or above the rootdir.")
+            raise pytest.UsageError(
+                "pytest --teikit needs [tool.teikit] in pyproject.toml "
+                "(or a teikit.toml) at or above the rootdir."
+            )
         paths = [found.root / p for p in found.paths] or [found.root]
-        files, _ = discover(paths, include=found.include, exclude=found.exclude,
-                            root=found.root, skip_non_tei=True)
+        files, _ = discover(
+            paths, include=found.include, exclude=found.exclude, root=found.root, skip_non_tei=True
+        )
         for file in files:
-            name = file.resolve().relative_to(found.root.resolve()).as_posix() \
-                if file.resolve().is_relative_to(found.root.resolve()) else str(file)
-            yield TeikitItem.from_parent(self, name=name, path=file, tei_path=file,
-                                         strict=found.warnings_as_errors)
+            name = (
+                file.resolve().relative_to(found.root.resolve()).as_posix()
+                if file.resolve().is_relative_to(found.root.resolve())
+                else str(file)
+            )
+            yield TeikitItem.from_parent(
+                self, name=name, path=file, tei_path=file, strict=found.warnings_as_errors
+            )
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     """Add the TEI items before selection (``-k``, ``-m``) and deselection run, so they
     filter TEI items like any other test."""
     if not config.getoption(OPTION):
         return
-    project = TeikitProject.from_parent(session, name="teikit", path=config.rootpath,
-                                        nodeid="teikit")
+    project = TeikitProject.from_parent(
+        session, name="teikit", path=config.rootpath, nodeid="teikit"
+    )
     found: list[pytest.Item | pytest.Collector] = list(project.collect())
     # Tell the terminal reporter, so "collected N items" counts the TEI items too.
     config.hook.pytest_collectreport(
-        report=pytest.CollectReport(project.nodeid, "passed", None, found))
+        report=pytest.CollectReport(project.nodeid, "passed", None, found)
+    )
     items.extend(item for item in found if isinstance(item, pytest.Item))

@@ -85,8 +85,7 @@ PREFIX_HELP: dict[str, str] = {
 
 def rule_help(rule: str) -> str:
     """The help text for ``rule``: its own, else its engine's."""
-    return RULE_HELP.get(rule) or PREFIX_HELP.get(rule.partition(":")[0],
-                                                  "A teikit finding.")
+    return RULE_HELP.get(rule) or PREFIX_HELP.get(rule.partition(":")[0], "A teikit finding.")
 
 
 def _plural(n: int, word: str) -> str:
@@ -101,9 +100,12 @@ def summary(report: Report) -> str:
     if not errors and not warnings:
         return _with_schemas(f"{_plural(files, 'file')}: no errors, no warnings", report)
     affected = len({d.file for d in errors + warnings})
-    return _with_schemas(f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
-                         f"{_plural(len(warnings), 'warning')} in "
-                         f"{_plural(affected, 'file')}", report)
+    return _with_schemas(
+        f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
+        f"{_plural(len(warnings), 'warning')} in "
+        f"{_plural(affected, 'file')}",
+        report,
+    )
 
 
 def schemas_line(report: Report) -> str:
@@ -114,8 +116,7 @@ def schemas_line(report: Report) -> str:
         counts.update(list(dict.fromkeys(str(u) for u in used)))
     if not counts:
         return ""
-    return "schemas: " + ", ".join(f"{name} ({_plural(n, 'file')})"
-                                   for name, n in counts.items())
+    return "schemas: " + ", ".join(f"{name} ({_plural(n, 'file')})" for name, n in counts.items())
 
 
 def _with_schemas(line: str, report: Report) -> str:
@@ -128,8 +129,9 @@ def _text(report: Report) -> str:
 
 
 def _json(report: Report) -> str:
-    return json.dumps(_json_data(report, [d.to_dict() for d in report.diagnostics]),
-                      ensure_ascii=False, indent=2)
+    return json.dumps(
+        _json_data(report, [d.to_dict() for d in report.diagnostics]), ensure_ascii=False, indent=2
+    )
 
 
 def _json_data(report: Report, diagnostics: list[object]) -> dict[str, object]:
@@ -179,26 +181,45 @@ def _junit(report: Report) -> str:
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
     suites = ET.Element("testsuites")
-    suite = ET.SubElement(suites, "testsuite", package="teikit", id="0",
-                          name="teikit validate",
-                          timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                          hostname="localhost", tests=str(len(groups)),
-                          failures=str(failing), errors="0", skipped="0", time="0")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        package="teikit",
+        id="0",
+        name="teikit validate",
+        timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        hostname="localhost",
+        tests=str(len(groups)),
+        failures=str(failing),
+        errors="0",
+        skipped="0",
+        time="0",
+    )
     props = ET.SubElement(suite, "properties")
     for file, used in report.schemas.items():
         for schema in used:
-            ET.SubElement(props, "property", name="schema",
-                          value=_xml_text(f"{file}: {schema}"))
+            ET.SubElement(props, "property", name="schema", value=_xml_text(f"{file}: {schema}"))
     others: list[str] = []
     for file, found in groups.items():
-        case = ET.SubElement(suite, "testcase", classname="teikit.validate",
-                             name=_xml_text(file) or "<input>", time="0")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname="teikit.validate",
+            name=_xml_text(file) or "<input>",
+            time="0",
+        )
         errors = [d for d in found if d.severity is Severity.ERROR]
         if errors:
-            failure = ET.SubElement(case, "failure", type=_xml_text(errors[0].rule),
-                                    message=_xml_text(f"{_plural(len(errors), 'error')}; "
-                                                      f"first: [{errors[0].rule}] "
-                                                      f"{errors[0].message}"))
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=_xml_text(errors[0].rule),
+                message=_xml_text(
+                    f"{_plural(len(errors), 'error')}; "
+                    f"first: [{errors[0].rule}] "
+                    f"{errors[0].message}"
+                ),
+            )
             failure.text = _xml_text("\n".join(str(d) for d in errors))
         others.extend(str(d) for d in found if d.severity is not Severity.ERROR)
     ET.SubElement(suite, "system-out").text = _xml_text("\n".join(others))
@@ -220,19 +241,21 @@ def _uri(file: str) -> str:
 
 
 def _sarif_rules(rule_ids: list[str]) -> list[dict[str, object]]:
-    return [{
-        "id": rule,
-        "shortDescription": {"text": rule_help(rule)},
-        "fullDescription": {"text": rule_help(rule)},
-        "help": {"text": rule_help(rule)},
-    } for rule in rule_ids]
+    return [
+        {
+            "id": rule,
+            "shortDescription": {"text": rule_help(rule)},
+            "fullDescription": {"text": rule_help(rule)},
+            "help": {"text": rule_help(rule)},
+        }
+        for rule in rule_ids
+    ]
 
 
 def _sarif(report: Report) -> str:
     rule_ids = sorted({d.rule for d in report})
     index = {rule: i for i, rule in enumerate(rule_ids)}
-    log = _sarif_log(report, _sarif_rules(rule_ids),
-                     [_sarif_result(d, index) for d in report])
+    log = _sarif_log(report, _sarif_rules(rule_ids), [_sarif_result(d, index) for d in report])
     return json.dumps(log, ensure_ascii=False, indent=2)
 
 
@@ -256,17 +279,20 @@ def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, object]:
     return result
 
 
-def _sarif_log(report: Report, rules: list[dict[str, object]], results: list[object]
-               ) -> dict[str, object]:
+def _sarif_log(
+    report: Report, rules: list[dict[str, object]], results: list[object]
+) -> dict[str, object]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "teikit", "version": __version__, "rules": rules}},
-            "artifacts": [{"location": {"uri": _uri(f)}} for f in report.files],
-            "properties": {"schemas": _schemas_by_file(report)},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "teikit", "version": __version__, "rules": rules}},
+                "artifacts": [{"location": {"uri": _uri(f)}} for f in report.files],
+                "properties": {"schemas": _schemas_by_file(report)},
+                "results": results,
+            }
+        ],
     }
 
 
@@ -321,8 +347,10 @@ def _markdown(report: Report) -> str:
         return head
     rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
     for d in report:
-        rows.append(f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
-                    f"{_code(d.rule)} | {_cell(d.message)} |")
+        rows.append(
+            f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
+            f"{_code(d.rule)} | {_cell(d.message)} |"
+        )
     return head + "\n" + "\n".join(rows) + "\n"
 
 
@@ -346,13 +374,21 @@ def step_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
         kept.append(line)
     table_rows = sum(1 for line in lines if line.startswith("| ")) - 2
     shown = max(0, sum(1 for line in kept if line.startswith("| ")) - 2)
-    return "".join(kept) + (f"\n… {table_rows - shown} more findings are not shown (GitHub "
-                            "limits a job summary to 1 MiB); see the report file or the "
-                            "annotations.\n")
+    return "".join(kept) + (
+        f"\n… {table_rows - shown} more findings are not shown (GitHub "
+        "limits a job summary to 1 MiB); see the report file or the "
+        "annotations.\n"
+    )
 
 
-RENDERERS = {"text": _text, "json": _json, "junit": _junit, "sarif": _sarif,
-             "github": _github, "markdown": _markdown}
+RENDERERS = {
+    "text": _text,
+    "json": _json,
+    "junit": _junit,
+    "sarif": _sarif,
+    "github": _github,
+    "markdown": _markdown,
+}
 
 
 def render(report: Report, fmt: str = "text") -> str:
@@ -360,14 +396,16 @@ def render(report: Report, fmt: str = "text") -> str:
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
-        raise UsageError(f"Unknown report format '{fmt}'; choose one of "
-                         f"{', '.join(RENDERERS)}.") from None
+        raise UsageError(
+            f"Unknown report format '{fmt}'; choose one of {', '.join(RENDERERS)}."
+        ) from None
     # A file name that is not UTF-8 reaches Python as lone surrogates, which no UTF-8
     # stream can take; show them as escapes instead of failing with a traceback.
     return renderer(report).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # ---------------------------------------------------------------- streaming (large reports)
+
 
 class _Lazy(list):  # type: ignore[type-arg]
     """A list whose items exist one at a time: json's pure-Python encoder (the one used
@@ -390,14 +428,19 @@ class _Lazy(list):  # type: ignore[type-arg]
 
 def _pieces(report: Report, fmt: str) -> Iterator[str]:
     if fmt == "json":
-        data = _json_data(report, _Lazy(len(report.diagnostics),
-                                        lambda: (d.to_dict() for d in report.diagnostics)))
+        data = _json_data(
+            report,
+            _Lazy(len(report.diagnostics), lambda: (d.to_dict() for d in report.diagnostics)),
+        )
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
     if fmt == "sarif":
         rule_ids = sorted({d.rule for d in report})
         index = {rule: i for i, rule in enumerate(rule_ids)}
-        log = _sarif_log(report, _sarif_rules(rule_ids), _Lazy(
-            len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report)))
+        log = _sarif_log(
+            report,
+            _sarif_rules(rule_ids),
+            _Lazy(len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report)),
+        )
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(log)
     if fmt in ("text", "github"):
         line = str if fmt == "text" else _github_line

@@ -20,8 +20,10 @@ def _folder(name: str) -> Path:
     for candidate in (_PACKAGE / name, _PACKAGE.parent.parent / name):
         if candidate.is_dir():
             return candidate
-    raise TeikitError(f"teikit's '{name}' folder is missing from {_PACKAGE}: the installation "
-                      "is incomplete; reinstall teikit.")
+    raise TeikitError(
+        f"teikit's '{name}' folder is missing from {_PACKAGE}: the installation "
+        "is incomplete; reinstall teikit."
+    )
 
 
 def schemas_dir() -> Path:

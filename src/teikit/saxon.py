@@ -85,6 +85,7 @@ def harden(proc: SaxonObject, allowed_protocols: str) -> SaxonObject:
         proc.set_configuration_property(_PARSER_PROPERTY + quote(name, safe=""), value)
     return proc
 
+
 _SEVERITIES = {s.value: s for s in Severity}
 
 
@@ -156,8 +157,7 @@ class Stylesheet:
     of one stylesheet are serialised by its own lock (different stylesheets run freely).
     """
 
-    def __init__(self, executable: SaxonObject, source: str,
-                 proc: SaxonObject = None) -> None:
+    def __init__(self, executable: SaxonObject, source: str, proc: SaxonObject = None) -> None:
         self._executable = executable
         self._processor = proc
         self._lock = threading.Lock()
@@ -165,8 +165,12 @@ class Stylesheet:
         self.source = source
         executable.set_save_xsl_message(True)
 
-    def run(self, tree: etree._ElementTree | etree._Element,
-            params: dict[str, str] | None = None, base_uri: str | None = None) -> Output:
+    def run(
+        self,
+        tree: etree._ElementTree | etree._Element,
+        params: dict[str, str] | None = None,
+        base_uri: str | None = None,
+    ) -> Output:
         """Transform ``tree`` with string ``params``; ``base_uri`` is what the stylesheet
         sees as ``base-uri()`` (so relative ``unparsed-text()`` behaves as for the file).
 
@@ -217,17 +221,19 @@ def compile_file(path: Path) -> Stylesheet:
     except OSError as exc:
         raise CompileError(f"{path}: {exc.strerror}") from None
     key = ("file", str(resolved), str(stat.st_mtime_ns), str(stat.st_size))
-    return _compile(key, str(path), lambda c: c.compile_stylesheet(
-        stylesheet_file=str(resolved)))
+    return _compile(key, str(path), lambda c: c.compile_stylesheet(stylesheet_file=str(resolved)))
 
 
-def compile_text(text: str, source: str = "<stylesheet>", *, untrusted: bool = False
-                 ) -> Stylesheet:
+def compile_text(text: str, source: str = "<stylesheet>", *, untrusted: bool = False) -> Stylesheet:
     """The compiled stylesheet ``text``, once per process per text (by SHA-256);
     ``untrusted`` compiles and later runs it in the :func:`sandbox`."""
     key = ("untrusted" if untrusted else "text", hashlib.sha256(text.encode("utf-8")).hexdigest())
-    return _compile(key, source, lambda c: c.compile_stylesheet(stylesheet_text=text),
-                    sandbox if untrusted else processor)
+    return _compile(
+        key,
+        source,
+        lambda c: c.compile_stylesheet(stylesheet_text=text),
+        sandbox if untrusted else processor,
+    )
 
 
 def document_text(tree: etree._ElementTree | etree._Element) -> str:
@@ -242,12 +248,13 @@ def document_text(tree: etree._ElementTree | etree._Element) -> str:
     root = tree.getroot()
     before = list(root.itersiblings(preceding=True))[::-1]
     after = list(root.itersiblings())
-    return "".join(str(etree.tostring(node, encoding="unicode", with_tail=False)) + "\n"
-                   for node in (*before, root, *after))
+    return "".join(
+        str(etree.tostring(node, encoding="unicode", with_tail=False)) + "\n"
+        for node in (*before, root, *after)
+    )
 
 
-def _compile(key: tuple[str, ...], source: str, how: Any,
-             which: Any = processor) -> Stylesheet:
+def _compile(key: tuple[str, ...], source: str, how: Any, which: Any = processor) -> Stylesheet:
     with _LOCK:
         found = _compiled.get(key)
         if found is not None:
@@ -265,8 +272,9 @@ def _compile(key: tuple[str, ...], source: str, how: Any,
         return found
 
 
-def message_diagnostics(messages: list[str], tree: etree._ElementTree,
-                        file: str) -> list[Diagnostic]:
+def message_diagnostics(
+    messages: list[str], tree: etree._ElementTree, file: str
+) -> list[Diagnostic]:
     """Every ``xsl:message`` text as a located diagnostic in ``tree`` (read from ``file``)."""
     return [message_diagnostic(text, tree, file) for text in messages]
 
@@ -279,6 +287,7 @@ def message_diagnostic(text: str, tree: etree._ElementTree, file: str) -> Diagno
         _, severity, code, xpath, message = parts
         node = element_at(tree, xpath) if xpath else None
         where: Where = locate(node, file) if node is not None else {"file": file}
-        return Diagnostic(_SEVERITIES.get(severity, Severity.WARNING), f"xslt:{code}",
-                          message, **where)
+        return Diagnostic(
+            _SEVERITIES.get(severity, Severity.WARNING), f"xslt:{code}", message, **where
+        )
     return Diagnostic(Severity.INFO, "xslt:message", text.strip(), file=file)

@@ -67,8 +67,10 @@ def _compiled(fmt: str, xslt: Path | None = None) -> saxon.Stylesheet:
     try:
         return saxon.compile_file(path)
     except saxon.CompileError as exc:
-        raise TeikitError(f"teikit's stylesheet {path.name} does not compile: {exc.detail}; "
-                          "the installation is broken, reinstall teikit.") from None
+        raise TeikitError(
+            f"teikit's stylesheet {path.name} does not compile: {exc.detail}; "
+            "the installation is broken, reinstall teikit."
+        ) from None
 
 
 def _customised(path: Path, xslt: Path) -> saxon.Stylesheet:
@@ -85,10 +87,12 @@ def _customised(path: Path, xslt: Path) -> saxon.Stylesheet:
         stat = user.stat()
     except OSError as exc:
         raise UsageError(f"--xslt {xslt}: {exc.strerror or exc}.") from None
-    text = (f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSLT}">'
-            f"<!-- {stat.st_mtime_ns} {stat.st_size} -->"
-            f'<xsl:import href="{path.resolve().as_uri()}"/>'
-            f'<xsl:import href="{user.as_uri()}"/></xsl:stylesheet>')
+    text = (
+        f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSLT}">'
+        f"<!-- {stat.st_mtime_ns} {stat.st_size} -->"
+        f'<xsl:import href="{path.resolve().as_uri()}"/>'
+        f'<xsl:import href="{user.as_uri()}"/></xsl:stylesheet>'
+    )
     try:
         return saxon.compile_text(text, source=str(xslt))
     except saxon.CompileError as exc:
@@ -137,16 +141,19 @@ def _user_parameters(xslt: Path | None) -> dict[str, str]:
         root = etree.parse(str(xslt)).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
         raise UsageError(f"--xslt {xslt}: {exc}") from None
-    return {p.get("name", ""): p.get("select", "").strip("'")
-            for p in root.findall(f"{{{XSLT}}}param")}
+    return {
+        p.get("name", ""): p.get("select", "").strip("'") for p in root.findall(f"{{{XSLT}}}param")
+    }
 
 
 def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) -> None:
     known = {**parameters(fmt), **_user_parameters(xslt)}
     extra = [name for name in params if name not in known]
     if extra:
-        raise UsageError(f"unknown parameter(s) for {fmt}: {', '.join(sorted(extra))}; "
-                         f"known: {', '.join(sorted(known)) or 'none'}.")
+        raise UsageError(
+            f"unknown parameter(s) for {fmt}: {', '.join(sorted(extra))}; "
+            f"known: {', '.join(sorted(known)) or 'none'}."
+        )
     if fmt == "text":
         width = params.get("width", "0")
         if not width.isdigit():
@@ -157,12 +164,12 @@ def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) ->
             raise UsageError(f"--param {name} expects true or false, got '{value}'.")
         allowed = _VALUES.get(name)
         if allowed and value not in allowed:
-            raise UsageError(f"--param {name} expects one of {', '.join(allowed)}, "
-                             f"got '{value}'.")
+            raise UsageError(f"--param {name} expects one of {', '.join(allowed)}, got '{value}'.")
 
 
-def _apply(doc: Document, fmt: str, params: dict[str, str] | None,
-           xslt: Path | None = None) -> Result[str]:
+def _apply(
+    doc: Document, fmt: str, params: dict[str, str] | None, xslt: Path | None = None
+) -> Result[str]:
     """Run the stylesheet of ``fmt`` (checked parameters) and locate its messages."""
     params = dict(params or {})
     _check_params(fmt, params, xslt)
@@ -174,14 +181,14 @@ def _apply(doc: Document, fmt: str, params: dict[str, str] | None,
         found = saxon.message_diagnostics(exc.messages, doc.tree, file)
         stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
         if stop is None:
-            stop = error("xslt:error", f"The {fmt} stylesheet failed: {exc.detail}",
-                         file=file)
+            stop = error("xslt:error", f"The {fmt} stylesheet failed: {exc.detail}", file=file)
         raise TeikitError(str(stop), stop) from None
     return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
 
 
-def run(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
-        xslt: Path | None = None) -> Result[str]:
+def run(
+    doc: Document, fmt: str, params: dict[str, str] | None = None, *, xslt: Path | None = None
+) -> Result[str]:
     """Transform ``doc`` to ``fmt`` (``html`` or ``text``) with the stylesheet's messages;
     ``xslt`` is a user stylesheet whose templates override teikit's (see README).
 
@@ -189,8 +196,9 @@ def run(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
     :class:`TeikitError` (with a located diagnostic) when the stylesheet stops.
     """
     if fmt not in STYLESHEETS:
-        raise UsageError(f"unknown output format '{fmt}'; choose one of "
-                         f"{', '.join(sorted(STYLESHEETS))}.")
+        raise UsageError(
+            f"unknown output format '{fmt}'; choose one of {', '.join(sorted(STYLESHEETS))}."
+        )
     result = _apply(doc, fmt, params, xslt)
     if fmt == "text":
         width = int((params or {}).get("width", "0") or 0)
@@ -198,15 +206,17 @@ def run(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
     return result
 
 
-def transform(doc: Document, fmt: str, params: dict[str, str] | None = None, *,
-              xslt: Path | None = None) -> Result[str]:
+def transform(
+    doc: Document, fmt: str, params: dict[str, str] | None = None, *, xslt: Path | None = None
+) -> Result[str]:
     """``doc`` as ``html`` or ``text``: ``.output`` is the string, ``.diagnostics`` what
     the stylesheet reported (``str(result)`` is the output too)."""
     return run(doc, fmt, params, xslt=xslt)
 
 
-def epub_bundle(doc: Document, params: dict[str, str] | None = None, *,
-                xslt: Path | None = None) -> Result[str]:
+def epub_bundle(
+    doc: Document, params: dict[str, str] | None = None, *, xslt: Path | None = None
+) -> Result[str]:
     """The EPUB stylesheet's bundle (XHTML documents plus header metadata) for ``doc``.
 
     Not an output format: :mod:`teikit.epub` is its only reader, and packages it.
@@ -248,11 +258,21 @@ def wrap(text: str, width: int) -> str:
         if len(line) <= width:
             out.append(line)
             continue
-        indent = line[:len(line) - len(line.lstrip())]
+        indent = line[: len(line) - len(line.lstrip())]
         label = re.match(r"\s*(\S{1,6}[.)]) ", line)
-        hanging = " " * len(label.group(0)) if label and len(label.group(0)) < width // 2 \
-            else indent
-        out.extend(textwrap.wrap(line, width=width, initial_indent="",
-                                 subsequent_indent=hanging, break_long_words=False,
-                                 break_on_hyphens=False, drop_whitespace=True) or [""])
+        hanging = (
+            " " * len(label.group(0)) if label and len(label.group(0)) < width // 2 else indent
+        )
+        out.extend(
+            textwrap.wrap(
+                line,
+                width=width,
+                initial_indent="",
+                subsequent_indent=hanging,
+                break_long_words=False,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+            or [""]
+        )
     return "\n".join(out)

@@ -24,8 +24,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize("command", ["validate", "transform", "build", "schemas"])
-def test_each_command_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:
+def test_each_command_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stop:
         main([command, "--help"])
     assert stop.value.code == 0

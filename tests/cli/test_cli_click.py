@@ -23,14 +23,16 @@ def runner() -> CliRunner:
 
 
 def test_validate_clean_exits_0(runner: CliRunner) -> None:
-    done = runner.invoke(cli, ["validate", "-q", "-s", str(VALIDATION / "mini.rng"),
-                               str(VALIDATION / "clean.xml")])
+    done = runner.invoke(
+        cli, ["validate", "-q", "-s", str(VALIDATION / "mini.rng"), str(VALIDATION / "clean.xml")]
+    )
     assert (done.exit_code, done.output) == (0, "")
 
 
 def test_validate_findings_exit_1_and_print_the_report(runner: CliRunner) -> None:
-    done = runner.invoke(cli, ["validate", "-q", "-s", str(VALIDATION / "mini.rng"),
-                               str(VALIDATION / "broken.xml")])
+    done = runner.invoke(
+        cli, ["validate", "-q", "-s", str(VALIDATION / "mini.rng"), str(VALIDATION / "broken.xml")]
+    )
     assert done.exit_code == 1 and "error [rng:" in done.stdout
 
 
@@ -39,21 +41,25 @@ def test_validate_offers_every_renderer_as_a_format() -> None:
 
 
 def test_validate_markdown_format(runner: CliRunner) -> None:
-    done = runner.invoke(cli, ["validate", "-q", "-f", "markdown", "-s", "references",
-                               str(VALIDATION / "broken.xml")])
+    done = runner.invoke(
+        cli,
+        ["validate", "-q", "-f", "markdown", "-s", "references", str(VALIDATION / "broken.xml")],
+    )
     assert done.exit_code == 1 and "`ref:unresolved`" in done.stdout
 
 
-def test_an_unreadable_input_is_reported_in_the_chosen_format(runner: CliRunner,
-                                                              tmp_path: Path) -> None:
+def test_an_unreadable_input_is_reported_in_the_chosen_format(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     done = runner.invoke(cli, ["validate", "-q", "-f", "json", str(tmp_path / "none.xml")])
     assert done.exit_code == 2
     assert json.loads(done.stdout)["diagnostics"][0]["rule"] == "load:not-found"
 
 
 def test_jobs_below_one_mean_one(runner: CliRunner) -> None:
-    done = runner.invoke(cli, ["validate", "-q", "-j", "0", "-s", "references",
-                               str(VALIDATION / "clean.xml")])
+    done = runner.invoke(
+        cli, ["validate", "-q", "-j", "0", "-s", "references", str(VALIDATION / "clean.xml")]
+    )
     assert done.exit_code == 0
 
 
@@ -72,23 +78,25 @@ def test_transform_needs_a_format(runner: CliRunner) -> None:
     assert done.exit_code == 2 and "--to" in done.stderr
 
 
-def test_build_writes_three_files_into_the_output_folder(runner: CliRunner,
-                                                         tmp_path: Path) -> None:
+def test_build_writes_three_files_into_the_output_folder(runner: CliRunner, tmp_path: Path) -> None:
     done = runner.invoke(cli, ["build", str(VERSE), "-o", str(tmp_path), "--force"])
     assert done.exit_code in (0, 1), done.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["verse.epub", "verse.html",
-                                                         "verse.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["verse.epub", "verse.html", "verse.txt"]
     assert done.stderr.count("wrote ") == 3
 
 
-def test_schemas_list_prints_the_table_and_the_store(runner: CliRunner, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_schemas_list_prints_the_table_and_the_store(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(tmp_path))
     done = runner.invoke(cli, ["schemas", "list"])
     lines = done.stdout.splitlines()
     assert done.exit_code == 0
     assert (lines[0].split(), lines[1].split()[0], lines[-1]) == (
-        ["NAME", "VERSION", "KIND", "SHA-256", "STATE"], "tei_all", f"store: {tmp_path}")
+        ["NAME", "VERSION", "KIND", "SHA-256", "STATE"],
+        "tei_all",
+        f"store: {tmp_path}",
+    )
 
 
 def test_schemas_fetch_refuses_a_path_and_from_together(runner: CliRunner) -> None:
@@ -101,8 +109,10 @@ def test_schemas_has_no_other_action(runner: CliRunner) -> None:
 
 
 def test_params_become_a_dict() -> None:
-    assert parse_params(["width=72", "page-markers=true"]) == {"width": "72",
-                                                              "page-markers": "true"}
+    assert parse_params(["width=72", "page-markers=true"]) == {
+        "width": "72",
+        "page-markers": "true",
+    }
 
 
 def test_table_aligns_columns_under_the_header() -> None:

@@ -25,7 +25,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (root / ".git").mkdir()
     (root / "pyproject.toml").write_text(
         '[tool.teikit]\npaths = ["tei"]\nexclude = ["tei/drafts/**"]\n\n'
-        '[tool.teikit.per-file-schemas]\n"**" = ["references"]\n')
+        '[tool.teikit.per-file-schemas]\n"**" = ["references"]\n'
+    )
     shutil.copyfile(DATA / "letter.xml", root / "tei" / "letter.xml")
     shutil.copyfile(DATA / "poem.xml", root / "tei" / "poem.tei")
     (root / "tei" / "drafts" / "draft.xml").write_text("<TEI>not well-formed")
@@ -44,36 +45,46 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str
 
 
 def test_validate_without_paths_checks_the_configured_ones(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, report = _json(capsys)
     assert (code, sorted(Path(f).name for f in report["files"])) == (  # type: ignore[union-attr]
-        0, ["letter.xml", "poem.tei"])
+        0,
+        ["letter.xml", "poem.tei"],
+    )
 
 
 def test_the_configured_schemas_judge_the_files(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, report = _json(capsys)
-    names = {u["name"] for used in report["schemas"].values()  # type: ignore[attr-defined]
-             for u in used}
+    names = {
+        u["name"]
+        for used in report["schemas"].values()  # type: ignore[attr-defined]
+        for u in used
+    }
     assert names == {"references"}
 
 
 def test_a_schema_flag_wins_over_the_configuration(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, report = _json(capsys, "--schema", "teikit", "tei/letter.xml")
     assert [u["name"] for u in report["schemas"]["tei/letter.xml"]] == [  # type: ignore[index]
-        "teikit"]
+        "teikit"
+    ]
 
 
 def test_exclude_on_the_command_line_adds_to_the_configuration(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, report = _json(capsys, "--exclude", "*.tei")
     assert [Path(f).name for f in report["files"]] == ["letter.xml"]  # type: ignore[union-attr]
 
 
 def test_no_paths_and_no_configuration_is_a_usage_error(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "-q"]) == 2
@@ -81,12 +92,15 @@ def test_no_paths_and_no_configuration_is_a_usage_error(
 
 
 def test_warnings_as_errors_makes_a_warning_fail(
-        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     poem = project / "tei" / "poem.tei"
-    poem.write_text(poem.read_text().replace(
-        "?>\n", '?>\n<?xml-model href="https://example.org/s.rng"?>\n', 1))
-    (project / "pyproject.toml").write_text('[tool.teikit]\npaths = ["tei"]\n'
-                                            'unavailable = "warning"\n')
+    poem.write_text(
+        poem.read_text().replace("?>\n", '?>\n<?xml-model href="https://example.org/s.rng"?>\n', 1)
+    )
+    (project / "pyproject.toml").write_text(
+        '[tool.teikit]\npaths = ["tei"]\nunavailable = "warning"\n'
+    )
     relaxed = main(["validate", "-q", "tei/poem.tei"])
     strict = main(["validate", "-q", "--warnings-as-errors", "tei/poem.tei"])
     assert (relaxed, strict) == (0, 1)
@@ -96,36 +110,64 @@ def test_build_takes_a_schema(project: Path, tmp_path: Path) -> None:
     """The letter is valid TEI but not valid against teikit's narrow profile."""
     out = tmp_path / "dist"
     assert main(["build", "tei/letter.xml", "-o", str(out), "-q", "--schema", "teikit"]) == 1
-    assert main(["build", "tei/letter.xml", "-o", str(out), "-q",
-                 "--schema", "references"]) == 0
+    assert main(["build", "tei/letter.xml", "-o", str(out), "-q", "--schema", "references"]) == 0
 
 
 def test_transform_validate_refuses_an_invalid_file(
-        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "letter.html"
-    code = main(["transform", "tei/letter.xml", "--to", "html", "-o", str(out), "--validate",
-                 "--schema", "teikit"])
+    code = main(
+        [
+            "transform",
+            "tei/letter.xml",
+            "--to",
+            "html",
+            "-o",
+            str(out),
+            "--validate",
+            "--schema",
+            "teikit",
+        ]
+    )
     assert (code, out.exists(), "[rng:" in capsys.readouterr().err) == (1, False, True)
 
 
 def test_transform_validate_writes_a_valid_file(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "letter.html"
-    code = main(["transform", "tei/letter.xml", "--to", "html", "-o", str(out), "--validate",
-                 "--schema", "references"])
+    code = main(
+        [
+            "transform",
+            "tei/letter.xml",
+            "--to",
+            "html",
+            "-o",
+            str(out),
+            "--validate",
+            "--schema",
+            "references",
+        ]
+    )
     assert (code, out.exists()) == (0, True)
 
 
 def test_the_job_summary_stays_under_githubs_limit() -> None:
-    many = [Diagnostic(Severity.ERROR, "rng:element-not-allowed", "x" * 400, f"f{i}.xml", i)
-            for i in range(5000)]
-    report = Report(diagnostics=many, files=[f"f{i}.xml" for i in range(5000)],
-                    schemas={"f0.xml": [SchemaUse("tei_all", "4.3.0")]})
+    many = [
+        Diagnostic(Severity.ERROR, "rng:element-not-allowed", "x" * 400, f"f{i}.xml", i)
+        for i in range(5000)
+    ]
+    report = Report(
+        diagnostics=many,
+        files=[f"f{i}.xml" for i in range(5000)],
+        schemas={"f0.xml": [SchemaUse("tei_all", "4.3.0")]},
+    )
     text = step_summary(report)
     assert len(text.encode("utf-8")) <= SUMMARY_LIMIT < len(report.render("markdown").encode())
     assert "more findings are not shown" in text.splitlines()[-1]
 
 
 def test_a_small_job_summary_is_the_whole_table() -> None:
-    report = Report(diagnostics=[Diagnostic(Severity.ERROR, "ref:unresolved", "m", "a.xml", 3)],
-                    files=["a.xml"])
+    report = Report(
+        diagnostics=[Diagnostic(Severity.ERROR, "ref:unresolved", "m", "a.xml", 3)], files=["a.xml"]
+    )
     assert step_summary(report) == report.render("markdown")

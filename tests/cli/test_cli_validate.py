@@ -51,7 +51,8 @@ def test_an_unknown_schema_name_exits_2(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_compact_syntax_schema_is_a_usage_error_naming_trang(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     rnc = tmp_path / "g.rnc"
     rnc.write_text("start = element TEI { text }\n")
     code, _, err = run(capsys, "-s", str(rnc), CLEAN)
@@ -90,7 +91,8 @@ def test_json_output_parses_and_counts_the_errors(capsys: pytest.CaptureFixture[
 
 
 def test_output_file_is_written_and_stdout_stays_empty(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     target = tmp_path / "out" / "report.sarif"
     _, out, _ = run(capsys, "-q", "-f", "sarif", "-o", str(target), "-s", "references", BROKEN)
     assert (out, json.loads(target.read_text())["version"]) == ("", "2.1.0")
@@ -98,8 +100,9 @@ def test_output_file_is_written_and_stdout_stays_empty(
 
 def test_the_summary_line_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, "-s", "references", BROKEN, CLEAN)
-    assert err.strip() == ("2 files: 1 error, 0 warnings in 1 file; "
-                           "schemas: references@0.1.0 (2 files)")
+    assert err.strip() == (
+        "2 files: 1 error, 0 warnings in 1 file; schemas: references@0.1.0 (2 files)"
+    )
 
 
 def test_quiet_prints_no_summary(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,16 +110,15 @@ def test_quiet_prints_no_summary(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_github_format_writes_the_step_summary(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     run(capsys, "-q", "-f", "github", "-s", "references", BROKEN)
     assert "`ref:unresolved`" in summary.read_text()
 
 
-def test_an_unknown_remote_xml_model_is_an_input_error(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_remote_xml_model_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
     remote = CASES / "schema_unavailable" / "remote-unknown.xml"
     code, out, _ = run(capsys, "-q", str(remote))
     assert (code, "error [schema:unavailable]" in out) == (2, True)
@@ -127,9 +129,23 @@ def test_xml_model_pi_names_the_schema(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_no_progress_bar_when_stderr_is_not_a_tty() -> None:
-    done = subprocess.run([sys.executable, "-m", "teikit.cli", "validate", "-s", "references",
-                           *[CLEAN] * 1, BROKEN, str(DATA / "xsd-ok.xml"),
-                           str(DATA / "xsd-cases.xml"), str(DATA / "with-pi.xml")],
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "TERM": "xterm"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "teikit.cli",
+            "validate",
+            "-s",
+            "references",
+            *[CLEAN] * 1,
+            BROKEN,
+            str(DATA / "xsd-ok.xml"),
+            str(DATA / "xsd-cases.xml"),
+            str(DATA / "with-pi.xml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TERM": "xterm"},
+    )
     assert "\x1b[" not in done.stderr

@@ -123,8 +123,12 @@ MENTION_FORMS = {
     "bulletin_opposition": r"Бюллетень оппозиции \(большевиков-ленинцев\)",
 }
 #: Family keys of MENTION_FORMS and the entities that belong to them.
-FAMILIES = {"russia": "russia*", "russia_country": "russia*",
-            "ilo": "opposition*", "left_opposition": "opposition*"}
+FAMILIES = {
+    "russia": "russia*",
+    "russia_country": "russia*",
+    "ilo": "opposition*",
+    "left_opposition": "opposition*",
+}
 #: Entities the edition adds to the authority table's (see the editorialDecl), with why.
 EDITORIAL_ENTITIES = {
     "vkpb_cc": "«Центральным комитетом» (p-26): the Central Committee of the VKP(b)",
@@ -279,8 +283,11 @@ def test_every_name_the_source_uses_is_tagged_once_for_each_occurrence() -> None
     text = source_text()
     expected = {key: len(mention_pattern(key).findall(text)) for key in MENTION_FORMS}
     tagged = Counter(key for key, _ in tagged_mentions(edition()))
-    wrong = {key: (expected[key], tagged.get(key, 0)) for key in MENTION_FORMS
-             if expected[key] != tagged.get(key, 0)}
+    wrong = {
+        key: (expected[key], tagged.get(key, 0))
+        for key in MENTION_FORMS
+        if expected[key] != tagged.get(key, 0)
+    }
     strangers = set(tagged) - set(MENTION_FORMS)
     print(f"\nname mentions: {sum(expected.values())} in the source, {sum(tagged.values())} tagged")
     assert not wrong, f"(source count, tagged count) per entity: {wrong}"
@@ -290,15 +297,15 @@ def test_every_name_the_source_uses_is_tagged_once_for_each_occurrence() -> None
 def test_every_tagged_name_is_a_form_the_source_uses_for_that_entity() -> None:
     text = source_text()
     forms = {key: {m.group() for m in mention_pattern(key).finditer(text)} for key in MENTION_FORMS}
-    odd = [(key, name) for key, name in tagged_mentions(edition())
-           if name not in forms.get(key, set())]
+    odd = [
+        (key, name) for key, name in tagged_mentions(edition()) if name not in forms.get(key, set())
+    ]
     assert not odd
 
 
 def test_the_central_committee_is_tagged_and_has_no_wikidata_id() -> None:
     tree = edition()
-    (mention,) = tree.xpath("//tei:p[@xml:id='p-26']//tei:orgName[@ref='#vkpb_cc']",
-                            namespaces=NS)
+    (mention,) = tree.xpath("//tei:p[@xml:id='p-26']//tei:orgName[@ref='#vkpb_cc']", namespaces=NS)
     assert mention.text == "Центральным комитетом"
     (org,) = tree.xpath("//tei:standOff//tei:org[@xml:id='vkpb_cc']", namespaces=NS)
     assert not org.xpath("tei:idno", namespaces=NS)
@@ -329,10 +336,10 @@ def test_the_31_thesis_numbers_are_labels_before_their_items() -> None:
 
 def test_the_lettered_points_of_part_one_are_one_list() -> None:
     tree = edition()
-    (points,) = tree.xpath("//tei:p[@xml:id='p-7']/following-sibling::*[1][self::tei:list]",
-                           namespaces=NS)
-    assert [label.text for label in points.xpath("tei:label", namespaces=NS)] == [
-        "а)", "б)", "в)"]
+    (points,) = tree.xpath(
+        "//tei:p[@xml:id='p-7']/following-sibling::*[1][self::tei:list]", namespaces=NS
+    )
+    assert [label.text for label in points.xpath("tei:label", namespaces=NS)] == ["а)", "б)", "в)"]
     assert points.xpath("tei:item/@xml:id", namespaces=NS) == ["p-8", "p-9", "p-10"]
 
 
@@ -341,13 +348,20 @@ DOUBTFUL = [("p-16", "тон"), ("p-64", "проницательных"), ("p-68
 
 
 @pytest.mark.parametrize(("paragraph", "word"), DOUBTFUL)
-def test_a_doubtful_reading_is_kept_and_followed_by_an_editorial_note(paragraph: str,
-                                                                      word: str) -> None:
+def test_a_doubtful_reading_is_kept_and_followed_by_an_editorial_note(
+    paragraph: str, word: str
+) -> None:
     tree = edition()
-    notes = tree.xpath(f"//tei:p[@xml:id='{paragraph}']//tei:note[@type='editorial']",
-                       namespaces=NS)
-    before = [n for n in notes if (n.getprevious() is not None and n.getprevious().tail
-                                   or n.getparent().text or "").rstrip().endswith(word)]
+    notes = tree.xpath(
+        f"//tei:p[@xml:id='{paragraph}']//tei:note[@type='editorial']", namespaces=NS
+    )
+    before = [
+        n
+        for n in notes
+        if (n.getprevious() is not None and n.getprevious().tail or n.getparent().text or "")
+        .rstrip()
+        .endswith(word)
+    ]
     assert len(before) == 1, f"{paragraph}: no editorial note right after «{word}»"
     (note,) = before
     assert "".join(note.itertext()).startswith(f"«{word}" if word != "годы" else "«в четыре годы")
@@ -358,8 +372,9 @@ def test_every_correction_is_certain_and_every_doubt_is_declared() -> None:
     tree = edition()
     corrections = tree.xpath("//tei:text//tei:corr", namespaces=NS)
     assert corrections and all(c.get("cert") == "high" for c in corrections)
-    declaration = " ".join(" ".join(tree.xpath("//tei:editorialDecl/tei:correction//text()",
-                                               namespaces=NS)).split())
+    declaration = " ".join(
+        " ".join(tree.xpath("//tei:editorialDecl/tei:correction//text()", namespaces=NS)).split()
+    )
     for phrase in ("миллионов тон", "проницательных", "пятилетки в четыре годы"):
         assert phrase in declaration
     for sic in tree.xpath("//tei:text//tei:sic", namespaces=NS):
@@ -370,8 +385,9 @@ def test_every_correction_is_certain_and_every_doubt_is_declared() -> None:
 SOURCE_FIELDS = {
     "analytic/author/persName": "Л. Троцкий",
     "analytic/title[a main]": "Проблемы развития СССР",
-    "analytic/title[a sub]":
-        "Проект платформы Интернациональной левой оппозиции по русскому вопросу",
+    "analytic/title[a sub]": (
+        "Проект платформы Интернациональной левой оппозиции по русскому вопросу"
+    ),
     "monogr/title[j]": "Бюллетень оппозиции (большевиков-ленинцев)",
     "monogr/imprint/date": "1931",
     "monogr/biblScope[issue]": "№ 20",
@@ -382,8 +398,11 @@ def _source_fields(bibl: etree._Element) -> dict[str, str]:
     """Each leaf element of a biblStruct (its note aside) as path[level type unit] -> text."""
     fields = {}
     for element in bibl.iter():
-        if not isinstance(element.tag, str) or len(element) or element.xpath(
-                "ancestor-or-self::tei:note", namespaces=NS):
+        if (
+            not isinstance(element.tag, str)
+            or len(element)
+            or element.xpath("ancestor-or-self::tei:note", namespaces=NS)
+        ):
             continue
         steps = []
         for node in [*reversed(list(element.iterancestors())), element]:
@@ -413,8 +432,9 @@ def test_the_source_description_says_what_is_unknown() -> None:
 
 def test_page_breaks_count_pages_of_the_transcription() -> None:
     tree = edition()
-    (transcription,) = tree.xpath("//tei:sourceDesc/tei:bibl[@xml:id='transcription']",
-                                  namespaces=NS)
+    (transcription,) = tree.xpath(
+        "//tei:sourceDesc/tei:bibl[@xml:id='transcription']", namespaces=NS
+    )
     assert transcription.get("type") == "digital"
     assert "not the pages of the printed Bulletin" in " ".join(transcription.itertext())
     breaks = tree.xpath("//tei:text//tei:pb", namespaces=NS)
@@ -426,15 +446,19 @@ def test_the_last_page_break_stands_at_an_empty_page_and_nothing_follows_it() ->
     assert source_pages()[-1] == [], "the transcription's page 21 has no text"
     last = tree.xpath("//tei:text//tei:pb", namespaces=NS)[-1]
     assert last.get("n") == "21"
-    assert not tree.xpath("(//tei:text//tei:pb)[last()]/following::node()"
-                          "[self::* or normalize-space()]", namespaces=NS)
+    assert not tree.xpath(
+        "(//tei:text//tei:pb)[last()]/following::node()[self::* or normalize-space()]",
+        namespaces=NS,
+    )
 
 
 def test_the_text_is_public_domain_apart_from_the_encodings_licence() -> None:
     (availability,) = edition().xpath("//tei:publicationStmt/tei:availability", namespaces=NS)
     licences = availability.xpath("tei:licence", namespaces=NS)
     assert {lic.get("{http://www.w3.org/XML/1998/namespace}lang") for lic in licences} == {
-        "ru", "en"}
+        "ru",
+        "en",
+    }
     assert all("publicdomain/zero" in lic.get("target") for lic in licences)
     statement = " ".join(availability.xpath("tei:p[@xml:lang='en']//text()", namespaces=NS))
     assert "1940" in statement and "public domain" in statement
@@ -450,23 +474,41 @@ def test_every_change_has_a_date_and_a_status() -> None:
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Entities whose Russian label the edition qualifies because the table gives two «Россия».
-DISAMBIGUATED = {"russia": "Россия (Российская империя)",
-                 "russia_country": "Россия (без указания периода)"}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+DISAMBIGUATED = {
+    "russia": "Россия (Российская империя)",
+    "russia_country": "Россия (без указания периода)",
+}
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def _labels(entity: etree._Element, lang: str, kind: str | None) -> list[str]:
-    return [" ".join("".join(label.itertext()).split())
-            for label in entity.xpath("tei:persName | tei:placeName | tei:orgName | tei:title",
-                                      namespaces=NS)
-            if label.get(XML_LANG) == lang and label.get("type") == kind]
+    return [
+        " ".join("".join(label.itertext()).split())
+        for label in entity.xpath(
+            "tei:persName | tei:placeName | tei:orgName | tei:title", namespaces=NS
+        )
+        if label.get(XML_LANG) == lang and label.get("type") == kind
+    ]
 
 
 def _table_entities() -> list[tuple[etree._Element, dict[str, str]]]:
     table = authority()
-    return [(e, table[e.get(XML_ID)]) for e in standoff_entities(edition())
-            if e.get(XML_ID) in table]
+    return [
+        (e, table[e.get(XML_ID)]) for e in standoff_entities(edition()) if e.get(XML_ID) in table
+    ]
 
 
 def test_each_label_is_the_authority_tables_name() -> None:
@@ -474,11 +516,16 @@ def test_each_label_is_the_authority_tables_name() -> None:
     for entity, row in _table_entities():
         key = entity.get(XML_ID)
         (ru,) = _labels(entity, "ru", None)
-        others = (_labels(entity, "ru", "abbreviation") + _labels(entity, "ru", "variant"))
-        fits = (ru == row["name_ru"] or DISAMBIGUATED.get(key) == ru
-                and ru.startswith(row["name_ru"] + " (")
-                or any(row["name_ru"] in (f"{ru} ({o})", f"{ru}, {o}", f"{ru} (в тексте: {o})")
-                       for o in others))
+        others = _labels(entity, "ru", "abbreviation") + _labels(entity, "ru", "variant")
+        fits = (
+            ru == row["name_ru"]
+            or DISAMBIGUATED.get(key) == ru
+            and ru.startswith(row["name_ru"] + " (")
+            or any(
+                row["name_ru"] in (f"{ru} ({o})", f"{ru}, {o}", f"{ru} (в тексте: {o})")
+                for o in others
+            )
+        )
         if not fits or _labels(entity, "en", None) != [row["name_en"]]:
             wrong.append(key)
     assert not wrong
@@ -519,22 +566,27 @@ def test_each_variant_is_the_tables_or_a_form_of_the_name_the_source_uses() -> N
             if variant in table.get(key, {}).get("name_ru", ""):
                 continue
             pattern = re.compile(MENTION_FORMS[FAMILIES.get(key, key)])
-            stems = [word[:-2] if len(word) > 4 else word[:-1] if len(word) > 3 else word
-                     for word in re.split(r"[\s-]+", variant)]
+            stems = [
+                word[:-2] if len(word) > 4 else word[:-1] if len(word) > 3 else word
+                for word in re.split(r"[\s-]+", variant)
+            ]
             assert pattern.fullmatch(variant), (key, variant)
             assert re.search(r"\w*\W+".join(map(re.escape, stems)), text), (key, variant)
 
 
 def test_every_org_and_place_has_a_type() -> None:
-    untyped = edition().xpath("//tei:standOff//*[self::tei:org or self::tei:place][not(@type)]",
-                              namespaces=NS)
+    untyped = edition().xpath(
+        "//tei:standOff//*[self::tei:org or self::tei:place][not(@type)]", namespaces=NS
+    )
     assert not untyped
 
 
 def test_only_quotations_with_a_certain_source_name_it() -> None:
     tree = edition()
-    sourced = {(q.getparent().get(XML_ID), q.get("source"))
-               for q in tree.xpath("//tei:text//tei:quote[@source]", namespaces=NS)}
+    sourced = {
+        (q.getparent().get(XML_ID), q.get("source"))
+        for q in tree.xpath("//tei:text//tei:quote[@source]", namespaces=NS)
+    }
     assert sourced == {("p-3", "#communist_manifesto"), ("p-74", "#platform_1927")}
     for _, source in sourced:
         (work,) = tree.xpath(f"//tei:standOff//tei:bibl[@xml:id='{source[1:]}']", namespaces=NS)
@@ -556,8 +608,10 @@ def test_every_reference_resolves_to_an_entity_of_the_right_kind() -> None:
 
 def test_every_standoff_entity_is_referenced_from_the_text() -> None:
     tree = edition()
-    referenced = {ref[1:] for ref in tree.xpath("/tei:TEI/tei:text//@ref | //tei:text//@source",
-                                                namespaces=NS)}
+    referenced = {
+        ref[1:]
+        for ref in tree.xpath("/tei:TEI/tei:text//@ref | //tei:text//@source", namespaces=NS)
+    }
     unused = [e.get(XML_ID) for e in standoff_entities(tree) if e.get(XML_ID) not in referenced]
     assert not unused, f"entities never named in the text: {unused}"
 

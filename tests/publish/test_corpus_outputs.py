@@ -33,9 +33,12 @@ from wordcheck import (
 from conftest import DATA, EDITION, missing
 
 MIN_LETTERS = 0.995
-CORPORA = {"rusdracor": "rusdracor/tei/*.xml",
-           "schnitzler-briefe": "schnitzler-briefe/letters/*.xml",
-           "freedict": "freedict/*/*.tei", "eltec-fra": "eltec-fra/novels/*.xml"}
+CORPORA = {
+    "rusdracor": "rusdracor/tei/*.xml",
+    "schnitzler-briefe": "schnitzler-briefe/letters/*.xml",
+    "freedict": "freedict/*/*.tei",
+    "eltec-fra": "eltec-fra/novels/*.xml",
+}
 
 
 def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
@@ -58,27 +61,40 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
     (Path(out_dir) / f"{stem}.html").write_text(page, encoding="utf-8")
     in_text, in_html = text_reading(text), html_reading(page)
     t, h = integrity(words, in_text), integrity(words, in_html)
-    return {"corpus": corpus, "name": Path(src).name, "error": None,
-            "text": letters_kept(words, in_text), "html": letters_kept(words, in_html),
-            "fused": t.fused + h.fused, "split": t.split + h.split,
-            "examples": (t.examples + h.examples)[:4], "dangling": dangling_links(page)}
+    return {
+        "corpus": corpus,
+        "name": Path(src).name,
+        "error": None,
+        "text": letters_kept(words, in_text),
+        "html": letters_kept(words, in_html),
+        "fused": t.fused + h.fused,
+        "split": t.split + h.split,
+        "examples": (t.examples + h.examples)[:4],
+        "dangling": dangling_links(page),
+    }
 
 
 @pytest.fixture(scope="module")
 def sources(shared: Path) -> list[tuple[str, str]]:
-    found = [(corpus, str(p)) for corpus, pattern in CORPORA.items()
-             for p in sorted((shared / "corpora").glob(pattern))]
+    found = [
+        (corpus, str(p))
+        for corpus, pattern in CORPORA.items()
+        for p in sorted((shared / "corpora").glob(pattern))
+    ]
     fixtures = [p for p in sorted((DATA / "outputs").glob("*.xml")) if p.stem != "xinclude-part"]
-    found += [("teikit", str(p)) for p in
-              [EDITION, *fixtures, *sorted((DATA / "structures").glob("*.xml"))]]
+    found += [
+        ("teikit", str(p))
+        for p in [EDITION, *fixtures, *sorted((DATA / "structures").glob("*.xml"))]
+    ]
     if len({c for c, _ in found}) < 5:
         missing("the four shared corpora")
     return found
 
 
 @pytest.fixture(scope="module")
-def published(sources: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory
-              ) -> tuple[list[dict[str, object]], Path]:
+def published(
+    sources: list[tuple[str, str]], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[list[dict[str, object]], Path]:
     out = tmp_path_factory.mktemp("corpus-outputs")
     start = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(2) as pool:
@@ -88,8 +104,9 @@ def published(sources: list[tuple[str, str]], tmp_path_factory: pytest.TempPathF
 
 
 @pytest.mark.slow
-def test_every_file_builds_in_all_three_formats(published: tuple[list[dict[str, object]], Path],
-                                                sources: list[tuple[str, str]]) -> None:
+def test_every_file_builds_in_all_three_formats(
+    published: tuple[list[dict[str, object]], Path], sources: list[tuple[str, str]]
+) -> None:
     results, _ = published
     assert len(results) == len(sources) >= 310
     assert {str(r["name"]): r["error"] for r in results if r["error"]} == {}
@@ -98,17 +115,22 @@ def test_every_file_builds_in_all_three_formats(published: tuple[list[dict[str, 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "html"])
 def test_outputs_keep_the_letters_of_the_reading_text(
-        published: tuple[list[dict[str, object]], Path], fmt: str) -> None:
+    published: tuple[list[dict[str, object]], Path], fmt: str
+) -> None:
     results = [r for r in published[0] if not r["error"]]
     worst = min(results, key=lambda r: float(str(r[fmt])))
     print(f"\n{fmt}: lowest share of letters kept {float(str(worst[fmt])):.4f} ({worst['name']})")
-    assert {str(r["name"]): round(float(str(r[fmt])), 4) for r in results
-            if float(str(r[fmt])) < MIN_LETTERS} == {}
+    assert {
+        str(r["name"]): round(float(str(r[fmt])), 4)
+        for r in results
+        if float(str(r[fmt])) < MIN_LETTERS
+    } == {}
 
 
 @pytest.mark.slow
 def test_no_word_is_fused_or_split_in_any_corpus(
-        published: tuple[list[dict[str, object]], Path]) -> None:
+    published: tuple[list[dict[str, object]], Path],
+) -> None:
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     examples: dict[str, object] = {}
     for r in published[0]:
@@ -125,8 +147,9 @@ def test_no_word_is_fused_or_split_in_any_corpus(
 
 @pytest.mark.slow
 def test_no_internal_link_dangles(published: tuple[list[dict[str, object]], Path]) -> None:
-    assert {str(r["name"]): r["dangling"] for r in published[0]
-            if not r["error"] and r["dangling"]} == {}
+    assert {
+        str(r["name"]): r["dangling"] for r in published[0] if not r["error"] and r["dangling"]
+    } == {}
 
 
 @pytest.mark.slow
@@ -142,7 +165,8 @@ def test_every_epub_passes_epubcheck(published: tuple[list[dict[str, object]], P
 
 @pytest.mark.slow
 def test_every_html_page_passes_the_nu_checker(
-        published: tuple[list[dict[str, object]], Path]) -> None:
+    published: tuple[list[dict[str, object]], Path],
+) -> None:
     from helpers.nu import errors as nu_errors
 
     pages = sorted(published[1].glob("*.html"))

@@ -23,8 +23,12 @@ from helpers import epubcheck
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
-NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+NS = {
+    "opf": "http://www.idpf.org/2007/opf",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "h": "http://www.w3.org/1999/xhtml",
+    "epub": "http://www.idpf.org/2007/ops",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +59,18 @@ def test_epubcheck_edition_no_errors_no_warnings(book: bytes, output_dir: Path) 
         paths.append(output_dir / f"{name}.epub")
         teikit.load(OUT / f"{name}.xml").to_epub(paths[-1])
     results = epubcheck.check(paths)
-    assert {p.name: epubcheck.problems(m) for p, m in results.items()} \
-        == {p.name: [] for p in paths}
+    assert {p.name: epubcheck.problems(m) for p, m in results.items()} == {
+        p.name: [] for p in paths
+    }
 
 
 def test_rebuild_is_byte_identical(edition: teikit.Document, book: bytes) -> None:
     assert epub_bytes(teikit.load(edition.path))[0] == book
 
 
-def test_source_date_epoch_sets_modified_and_zip_times(edition: teikit.Document,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_source_date_epoch_sets_modified_and_zip_times(
+    edition: teikit.Document, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     data = epub_bytes(edition)[0]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -74,8 +80,9 @@ def test_source_date_epoch_sets_modified_and_zip_times(edition: teikit.Document,
     assert stamps == {(2023, 11, 14, 22, 13, 20)}
 
 
-def test_modified_defaults_to_the_latest_revision(opf: etree._Element,
-                                                  edition: teikit.Document) -> None:
+def test_modified_defaults_to_the_latest_revision(
+    opf: etree._Element, edition: teikit.Document
+) -> None:
     latest = max(edition.xpath("//tei:revisionDesc//tei:change/@when"))
     assert meta(opf, "dcterms:modified") == [f"{latest}T00:00:00Z"]
 
@@ -83,15 +90,19 @@ def test_modified_defaults_to_the_latest_revision(opf: etree._Element,
 def test_modified_uses_the_latest_change_not_the_first() -> None:
     data = epub_bytes(teikit.load(OUT / "editorial.xml"))[0]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
-        assert meta(etree.fromstring(z.read("OEBPS/content.opf")), "dcterms:modified") \
-            == ["2021-05-06T00:00:00Z"]
+        assert meta(etree.fromstring(z.read("OEBPS/content.opf")), "dcterms:modified") == [
+            "2021-05-06T00:00:00Z"
+        ]
 
 
 def test_mimetype_is_first_and_stored(book: bytes) -> None:
     with zipfile.ZipFile(io.BytesIO(book)) as z:
         first = z.infolist()[0]
-        assert (first.filename, first.compress_type, z.read(first)) \
-            == ("mimetype", zipfile.ZIP_STORED, b"application/epub+zip")
+        assert (first.filename, first.compress_type, z.read(first)) == (
+            "mimetype",
+            zipfile.ZIP_STORED,
+            b"application/epub+zip",
+        )
         assert book[30:38] == b"mimetype" and not first.extra
 
 
@@ -101,18 +112,24 @@ def test_entries_have_fixed_permissions(book: bytes) -> None:
 
 
 def test_dublin_core_metadata(opf: etree._Element) -> None:
-    dc = {name: opf.xpath(f"//dc:{name}/text()", namespaces=NS)
-          for name in ("identifier", "title", "creator", "language", "source", "rights")}
+    dc = {
+        name: opf.xpath(f"//dc:{name}/text()", namespaces=NS)
+        for name in ("identifier", "title", "creator", "language", "source", "rights")
+    }
     assert dc["identifier"][0].startswith("urn:uuid:")
     assert (dc["title"], dc["creator"], dc["language"]) == (
-        ["Проблемы развития СССР"], ["Лев Троцкий"], ["ru"])
+        ["Проблемы развития СССР"],
+        ["Лев Троцкий"],
+        ["ru"],
+    )
     assert "Бюллетень оппозиции" in dc["source"][0] and "CC0" in dc["rights"][0]
 
 
 def test_creator_has_file_as_refinement(opf: etree._Element) -> None:
     creator_id = opf.xpath("//dc:creator/@id", namespaces=NS)[0]
-    (file_as,) = opf.xpath("//opf:meta[@refines=$r][@property='file-as']/text()", namespaces=NS,
-                           r=f"#{creator_id}")
+    (file_as,) = opf.xpath(
+        "//opf:meta[@refines=$r][@property='file-as']/text()", namespaces=NS, r=f"#{creator_id}"
+    )
     assert file_as.startswith("Троцкий, Лев")
 
 
@@ -127,19 +144,20 @@ def test_identifier_is_stable_and_derived_from_idno() -> None:
 def test_accessibility_metadata(opf: etree._Element) -> None:
     assert meta(opf, "schema:accessMode") == ["textual"]
     assert meta(opf, "schema:accessModeSufficient") == ["textual"]
-    assert {"structuralNavigation", "tableOfContents", "pageNavigation", "readingOrder"} \
-        <= set(meta(opf, "schema:accessibilityFeature"))
+    assert {"structuralNavigation", "tableOfContents", "pageNavigation", "readingOrder"} <= set(
+        meta(opf, "schema:accessibilityFeature")
+    )
     assert meta(opf, "schema:accessibilityHazard") == ["none"]
     assert meta(opf, "schema:accessibilitySummary")
     assert meta(opf, "pageBreakSource") == ["страницы транскрипции «Проблемы развития СССР»"]
     assert meta(opf, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
 
 
-def test_one_content_document_per_top_level_division(opf: etree._Element,
-                                                     edition: teikit.Document) -> None:
+def test_one_content_document_per_top_level_division(
+    opf: etree._Element, edition: teikit.Document
+) -> None:
     parts = [h for h in opf.xpath("//opf:item/@href", namespaces=NS) if h.startswith("part-")]
-    tops = edition.xpath("//tei:text/tei:front | //tei:text/tei:body/tei:div"
-                         " | //tei:text/tei:back")
+    tops = edition.xpath("//tei:text/tei:front | //tei:text/tei:body/tei:div | //tei:text/tei:back")
     assert len(parts) == len(tops) == 7
 
 
@@ -169,9 +187,12 @@ def test_every_nav_link_resolves(files: dict[str, bytes]) -> None:
 
 
 def test_page_breaks_are_marked_for_reading_systems(files: dict[str, bytes]) -> None:
-    breaks = [el for name, data in files.items() if name.endswith(".xhtml")
-              for el in etree.fromstring(data).xpath("//*[@epub:type='pagebreak']",
-                                                     namespaces=NS)]
+    breaks = [
+        el
+        for name, data in files.items()
+        if name.endswith(".xhtml")
+        for el in etree.fromstring(data).xpath("//*[@epub:type='pagebreak']", namespaces=NS)
+    ]
     assert len(breaks) == 20
     assert all(b.get("role") == "doc-pagebreak" and b.get("aria-label") for b in breaks)
 
@@ -200,5 +221,8 @@ def test_fallback_date_is_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     from teikit.epub import FALLBACK_DATE, modified_date
 
-    assert modified_date(teikit.load(OUT / "verse.xml")) == FALLBACK_DATE \
+    assert (
+        modified_date(teikit.load(OUT / "verse.xml"))
+        == FALLBACK_DATE
         == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    )

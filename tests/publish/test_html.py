@@ -65,32 +65,40 @@ def test_page_has_landmarks(tree: lhtml.HtmlElement) -> None:
 
 def test_one_title_block_the_texts_own_title_page(tree: lhtml.HtmlElement) -> None:
     """The edition has a titlePage: it is the title block; no second one from the header."""
-    assert [" ".join(h.text_content().split()) for h in tree.xpath("//h1")] \
-        == ["Проблемы развития СССР"]
+    assert [" ".join(h.text_content().split()) for h in tree.xpath("//h1")] == [
+        "Проблемы развития СССР"
+    ]
     assert tree.xpath("//header") == []
     assert len(tree.xpath("//*[contains(@class, 'tei-docAuthor')]")) == 1
 
 
-def test_contents_links_resolve_to_ids(tree: lhtml.HtmlElement, edition: teikit.Document
-                                       ) -> None:
+def test_contents_links_resolve_to_ids(tree: lhtml.HtmlElement, edition: teikit.Document) -> None:
     targets = [h[1:] for h in tree.xpath("//nav[@id='tk-toc']//a/@href")]
     heads = edition.xpath("//tei:text//tei:div[tei:head]")
     assert len(targets) >= len(heads) and set(targets) <= ids(tree)
 
 
-def test_every_part_and_section_is_in_the_contents(tree: lhtml.HtmlElement,
-                                                   edition: teikit.Document) -> None:
-    wanted = {d.get("{http://www.w3.org/XML/1998/namespace}id")
-              for d in edition.xpath("//tei:text//tei:div[tei:head]")}
+def test_every_part_and_section_is_in_the_contents(
+    tree: lhtml.HtmlElement, edition: teikit.Document
+) -> None:
+    wanted = {
+        d.get("{http://www.w3.org/XML/1998/namespace}id")
+        for d in edition.xpath("//tei:text//tei:div[tei:head]")
+    }
     assert wanted <= {h[1:] for h in tree.xpath("//nav[@id='tk-toc']//a/@href")}
 
 
-def test_every_name_links_to_an_index_entry_that_links_back(tree: lhtml.HtmlElement,
-                                                           edition: teikit.Document) -> None:
+def test_every_name_links_to_an_index_entry_that_links_back(
+    tree: lhtml.HtmlElement, edition: teikit.Document
+) -> None:
     mentions = tree.xpath("//main//*[contains(concat(' ', @class, ' '), ' name ')]")
-    assert len(mentions) == len(edition.xpath("//tei:text//*[@ref][self::tei:persName or "
-                                              "self::tei:placeName or self::tei:orgName "
-                                              "or self::tei:rs]"))
+    assert len(mentions) == len(
+        edition.xpath(
+            "//tei:text//*[@ref][self::tei:persName or "
+            "self::tei:placeName or self::tei:orgName "
+            "or self::tei:rs]"
+        )
+    )
     for a in (m for m in mentions if m.tag == "a"):
         [entry] = tree.xpath("//li[@id=$i]", i=a.get("href")[1:])
         assert page_of(tree, a.get("id")) in entry.xpath(".//span[@class='backlinks']/a/text()")
@@ -108,19 +116,19 @@ def test_the_index_lists_each_page_once(tree: lhtml.HtmlElement) -> None:
         assert len(pages) == len(set(pages)), entry.get("id")
 
 
-def test_nested_names_are_mentions_too(tree: lhtml.HtmlElement,
-                                      edition: teikit.Document) -> None:
+def test_nested_names_are_mentions_too(tree: lhtml.HtmlElement, edition: teikit.Document) -> None:
     """A name inside a name (Совнаркома РСФСР) cannot be a link inside a link; it is a
     span with its own id, and the index still links back to it."""
     nested = tree.xpath("//a[contains(@class, 'name')]//span[contains(@class, 'name')]")
     assert nested
-    names = edition.xpath("//tei:text//*[@ref][self::tei:persName or self::tei:placeName "
-                          "or self::tei:orgName or self::tei:name or self::tei:rs]")
+    names = edition.xpath(
+        "//tei:text//*[@ref][self::tei:persName or self::tei:placeName "
+        "or self::tei:orgName or self::tei:name or self::tei:rs]"
+    )
     for span in nested:  # mention m-N is the N-th name of the text
         ref = names[int(span.get("id").removeprefix("m-")) - 1].get("ref").split()[0]
         [entry] = tree.xpath("//li[@id=$i]", i="idx-" + ref.lstrip("#"))
-        assert page_of(tree, span.get("id")) in \
-            entry.xpath(".//span[@class='backlinks']/a/text()")
+        assert page_of(tree, span.get("id")) in entry.xpath(".//span[@class='backlinks']/a/text()")
 
 
 def test_index_links_to_wikidata(tree: lhtml.HtmlElement, edition: teikit.Document) -> None:
@@ -133,20 +141,24 @@ def test_page_markers_one_to_twenty_one(tree: lhtml.HtmlElement) -> None:
     markers = tree.xpath("//a[@class='pb']")
     # page 21 of the transcription is empty: no marker
     assert [m.get("id") for m in markers] == [f"page-{n}" for n in range(1, 21)]
-    assert all(m.text_content() == f"[{n}]" and m.get("aria-label")
-               for n, m in enumerate(markers, 1))
+    assert all(
+        m.text_content() == f"[{n}]" and m.get("aria-label") for n, m in enumerate(markers, 1)
+    )
 
 
-def test_corrections_show_corr_with_sic_in_title(tree: lhtml.HtmlElement,
-                                                 edition: teikit.Document) -> None:
+def test_corrections_show_corr_with_sic_in_title(
+    tree: lhtml.HtmlElement, edition: teikit.Document
+) -> None:
     choices = edition.xpath("//tei:text//tei:choice[tei:sic and tei:corr]")
     shown = tree.xpath("//span[contains(@class, 'choice')]")
     assert len(choices) == len(shown) > 0
     for choice, span in zip(choices, shown, strict=True):
         sic = " ".join("".join(choice.find("tei:sic", TEI).itertext()).split())
         corr = " ".join("".join(choice.find("tei:corr", TEI).itertext()).split())
-        assert (" ".join(span.text_content().split()), span.get("title").endswith(sic)) \
-            == (corr, True)
+        assert (" ".join(span.text_content().split()), span.get("title").endswith(sic)) == (
+            corr,
+            True,
+        )
         assert span.get("tabindex") == "0"
 
 
@@ -161,8 +173,10 @@ def test_embedded_css_has_print_rules(page: str) -> None:
     assert "@media print" in page and "<script" not in page
 
 
-@pytest.mark.parametrize("element,html_class", [
-    ("orig/reg", "choice reg"), ("abbr/expan", "choice expan"), ("app", "app")])
+@pytest.mark.parametrize(
+    "element,html_class",
+    [("orig/reg", "choice reg"), ("abbr/expan", "choice expan"), ("app", "app")],
+)
 def test_editorial_readings_have_hover_originals(element: str, html_class: str) -> None:
     spans = fixture_html("editorial").xpath(f"//span[contains(@class, '{html_class}')]")
     assert spans and all(s.get("title") for s in spans)
@@ -211,10 +225,11 @@ def test_foreign_words_carry_their_language() -> None:
 
 def test_drama_has_speakers_stage_directions_and_cast() -> None:
     tree = fixture_html("drama")
-    assert [p.text_content() for p in tree.xpath("//p[contains(@class, 'tei-speaker')]")] \
-        == ["Маша.", "Иван"]
-    assert tree.xpath("//p[contains(@class, 'tei-speaker')]/a/@href") == ["#idx-masha",
-                                                                        "#idx-ivan"]
+    assert [p.text_content() for p in tree.xpath("//p[contains(@class, 'tei-speaker')]")] == [
+        "Маша.",
+        "Иван",
+    ]
+    assert tree.xpath("//p[contains(@class, 'tei-speaker')]/a/@href") == ["#idx-masha", "#idx-ivan"]
     assert tree.xpath("//li[@id='idx-masha']/a[@class='speeches']/text()") == ["реплики: 1"]
     assert "Садится." in tree.xpath("//i[contains(@class, 'stage')]/text()")
     assert len(tree.xpath("//div[contains(@class, 'tei-castList')]//li")) == 2
@@ -222,14 +237,21 @@ def test_drama_has_speakers_stage_directions_and_cast() -> None:
 
 def test_verse_lines_carry_their_numbers() -> None:
     tree = fixture_html("verse")
-    assert tree.xpath("//div[contains(@class, 'tei-l')]/span[@class='lnum']/text()") \
-        == ["1", "2", "3", "4"]
+    assert tree.xpath("//div[contains(@class, 'tei-l')]/span[@class='lnum']/text()") == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ]
 
 
 def test_prefixed_tei_is_rendered() -> None:
     tree = fixture_html("prefixed")
-    assert (tree.get("lang"), tree.findtext(".//main//h2"), tree.findtext(".//b")) \
-        == ("de", "Kapitel eins", "fetter")
+    assert (tree.get("lang"), tree.findtext(".//main//h2"), tree.findtext(".//b")) == (
+        "de",
+        "Kapitel eins",
+        "fetter",
+    )
 
 
 def test_xincluded_content_is_rendered() -> None:
@@ -238,8 +260,13 @@ def test_xincluded_content_is_rendered() -> None:
 
 
 def test_document_without_language_is_und() -> None:
-    doc = teikit.Document(etree.ElementTree(etree.fromstring(
-        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>x</p></body></text></TEI>')))
+    doc = teikit.Document(
+        etree.ElementTree(
+            etree.fromstring(
+                b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><text><body><p>x</p></body></text></TEI>'
+            )
+        )
+    )
     assert parse(doc.to_html().output).get("lang") == "und"
 
 
@@ -254,8 +281,15 @@ def test_chromium_follows_contents_and_name_links(page: str, output_dir: Path) -
         missing("the Python package playwright")
     path = output_dir / "edition.html"
     path.write_text(page, encoding="utf-8")
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=flags)
         try:
@@ -265,8 +299,7 @@ def test_chromium_follows_contents_and_name_links(page: str, output_dir: Path) -
             href = toc.get_attribute("href")
             toc.click()
             assert tab.evaluate("location.hash") == href
-            top = tab.evaluate(f"document.getElementById('{href[1:]}')"
-                               ".getBoundingClientRect().top")
+            top = tab.evaluate(f"document.getElementById('{href[1:]}').getBoundingClientRect().top")
             assert abs(top) < 5
             tab.screenshot(path=str(output_dir / "section.png"))
             name = tab.locator(f"section#{href[1:]} a.name").first

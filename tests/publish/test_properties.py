@@ -20,10 +20,8 @@ from lxml import html as lhtml
 import teikit
 
 T = "{http://www.tei-c.org/ns/1.0}"
-CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЯ", min_size=1,
-                   max_size=9)
-UNICODE = st.text(alphabet=st.characters(categories=("L", "N", "P")), min_size=1,
-                  max_size=9)
+CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЯ", min_size=1, max_size=9)
+UNICODE = st.text(alphabet=st.characters(categories=("L", "N", "P")), min_size=1, max_size=9)
 WORDS = st.lists(st.one_of(CYRILLIC, UNICODE), min_size=1, max_size=5).map(" ".join)
 
 
@@ -56,8 +54,9 @@ def inline(depth: int) -> st.SearchStrategy[etree._Element | str]:
     if depth <= 0:
         return leaf
     nested = st.lists(inline(depth - 1), min_size=1, max_size=3)
-    return st.one_of(leaf, nested.map(lambda c: el("hi", *c)),
-                     nested.map(lambda c: el("quote", *c)))
+    return st.one_of(
+        leaf, nested.map(lambda c: el("hi", *c)), nested.map(lambda c: el("quote", *c))
+    )
 
 
 PHRASES = st.lists(inline(2), min_size=1, max_size=4)
@@ -66,26 +65,39 @@ PHRASES = st.lists(inline(2), min_size=1, max_size=4)
 def blocks(depth: int) -> st.SearchStrategy[etree._Element]:
     p = PHRASES.map(lambda c: el("p", *c))
     lg = st.lists(PHRASES.map(lambda c: el("l", *c)), min_size=1, max_size=3).map(
-        lambda ls: el("lg", *ls))
-    sp = st.tuples(WORDS, st.lists(st.one_of(p, WORDS.map(lambda w: el("stage", w)),
-                                              PHRASES.map(lambda c: el("l", *c))),
-                                   min_size=1, max_size=3)).map(
-        lambda t: el("sp", el("speaker", t[0]), *t[1]))
+        lambda ls: el("lg", *ls)
+    )
+    sp = st.tuples(
+        WORDS,
+        st.lists(
+            st.one_of(p, WORDS.map(lambda w: el("stage", w)), PHRASES.map(lambda c: el("l", *c))),
+            min_size=1,
+            max_size=3,
+        ),
+    ).map(lambda t: el("sp", el("speaker", t[0]), *t[1]))
     items = st.lists(PHRASES.map(lambda c: el("item", *c)), min_size=1, max_size=3).map(
-        lambda its: el("list", *its))
+        lambda its: el("list", *its)
+    )
     unknown = st.lists(p, min_size=1, max_size=2).map(lambda ps: el("mysteryBlock", *ps))
     leaf = st.one_of(p, lg, sp, items, unknown)
     if depth <= 0:
         return leaf
     div = st.tuples(st.none() | WORDS, st.lists(blocks(depth - 1), min_size=1, max_size=3)).map(
-        lambda t: el("div", *([el("head", t[0])] if t[0] else []), *t[1]))
+        lambda t: el("div", *([el("head", t[0])] if t[0] else []), *t[1])
+    )
     return st.one_of(leaf, div)
 
 
 def document(body: list[etree._Element]) -> teikit.Document:
-    header = el("teiHeader", el("fileDesc", el("titleStmt", el("title", "Случайный")),
-                                el("publicationStmt", el("p", "x")),
-                                el("sourceDesc", el("p", "y"))))
+    header = el(
+        "teiHeader",
+        el(
+            "fileDesc",
+            el("titleStmt", el("title", "Случайный")),
+            el("publicationStmt", el("p", "x")),
+            el("sourceDesc", el("p", "y")),
+        ),
+    )
     root = el("TEI", header, el("text", el("body", *body)))
     root.set("{http://www.w3.org/XML/1998/namespace}lang", "ru")
     return teikit.Document(etree.ElementTree(etree.fromstring(etree.tostring(root))))
@@ -98,8 +110,11 @@ def tokens(text: str) -> Counter[str]:
 def expected(doc: teikit.Document) -> Counter[str]:
     """Words of the reading text: everything in <text> but the sic side of a choice."""
     text = doc.xpath("//tei:text")[0]
-    return tokens(" ".join(s for s in text.xpath(".//text()[not(ancestor::tei:sic)]",
-                                                 namespaces={"tei": T[1:-1]})))
+    return tokens(
+        " ".join(
+            s for s in text.xpath(".//text()[not(ancestor::tei:sic)]", namespaces={"tei": T[1:-1]})
+        )
+    )
 
 
 def missing_words(want: Counter[str], got: Counter[str]) -> dict[str, int]:
@@ -114,8 +129,11 @@ def html_tokens(page: str) -> Counter[str]:
     return tokens(body.text_content() + " " + " ".join(body.xpath(".//@title")))
 
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS

@@ -23,13 +23,13 @@ def test_transform_file_returns_html_without_out() -> None:
 
 
 def test_transform_file_writes_to_out(tmp_path: Path) -> None:
-    report, data = transform_file(OUT / "verse.xml", "text", {"width": "20"},
-                                  tmp_path / "v.txt")
+    report, data = transform_file(OUT / "verse.xml", "text", {"width": "20"}, tmp_path / "v.txt")
     assert data is None and "a third begins" in (tmp_path / "v.txt").read_text("utf-8")
 
 
-def test_transform_file_epub_defaults_to_the_input_stem(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transform_file_epub_defaults_to_the_input_stem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     transform_file(OUT / "verse.xml", "epub", None, None)
     assert (tmp_path / "verse.epub").is_file()
@@ -47,8 +47,11 @@ def test_build_writes_three_outputs_for_a_valid_document(tmp_path: Path) -> None
         missing(f"the edition {EDITION}")
     report, written = build(EDITION, tmp_path / "dist")
     stem = EDITION.stem
-    assert report.ok and [p.name for p in written] == [f"{stem}.html", f"{stem}.txt",
-                                                       f"{stem}.epub"]
+    assert report.ok and [p.name for p in written] == [
+        f"{stem}.html",
+        f"{stem}.txt",
+        f"{stem}.epub",
+    ]
 
 
 def test_build_refuses_an_invalid_document_and_writes_nothing(tmp_path: Path) -> None:
@@ -66,16 +69,16 @@ def test_build_force_publishes_an_invalid_document(tmp_path: Path) -> None:
     assert not report.ok and len(written) == 3 and all(p.stat().st_size for p in written)
 
 
-def test_default_edition_is_relative_to_the_current_folder(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_edition_is_relative_to_the_current_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     if not EDITION.is_file():
         missing(f"the edition {EDITION}")
     monkeypatch.chdir(ROOT)
     assert default_edition().resolve() == EDITION
 
 
-def test_default_edition_missing_is_a_usage_error(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_edition_missing_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="edition"):
         default_edition()
@@ -86,8 +89,9 @@ def test_cli_transform_text_to_stdout(capsys: pytest.CaptureFixture[str]) -> Non
     assert "Действие первое" in capsys.readouterr().out
 
 
-def test_cli_transform_malformed_input_exits_2(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_transform_malformed_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.xml"
     bad.write_bytes(MALFORMED)
     assert main(["transform", str(bad), "--to", "html"]) == 2
@@ -99,20 +103,23 @@ def test_cli_transform_unknown_param_exits_2(capsys: pytest.CaptureFixture[str])
     assert "unknown parameter" in capsys.readouterr().err
 
 
-def test_cli_build_invalid_exits_1_and_reports(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_build_invalid_exits_1_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["build", str(OUT / "editorial.xml"), "-o", str(tmp_path)]) == 1
     assert "rng:" in capsys.readouterr().err and not list(tmp_path.iterdir())
 
 
 def test_cli_build_without_input_outside_the_repository_exits_2(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["build"]) == 2
 
 
-def test_cli_build_edition_from_the_repository(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_build_edition_from_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not EDITION.is_file():
         missing(f"the edition {EDITION}")
     work = tmp_path / "repo"

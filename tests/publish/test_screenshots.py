@@ -16,8 +16,15 @@ from conftest import DATA, missing, require_command
 
 SCREENS = {"desktop": {"width": 1100, "height": 900}, "phone": {"width": 390, "height": 844}}
 NAMES = ["letter", "dictionary", "manuscript", "article"]
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.mark.slow
@@ -30,8 +37,9 @@ def test_structures_render_on_desktop_and_phone(output_dir: Path) -> None:
     pages = {}
     for name in NAMES:
         pages[name] = output_dir / f"{name}.html"
-        pages[name].write_text(teikit.load(DATA / "structures" / f"{name}.xml").to_html().output,
-                               encoding="utf-8")
+        pages[name].write_text(
+            teikit.load(DATA / "structures" / f"{name}.xml").to_html().output, encoding="utf-8"
+        )
     (output_dir / "figure1.png").write_bytes((DATA / "structures" / "figure1.png").read_bytes())
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
@@ -46,8 +54,9 @@ def test_structures_render_on_desktop_and_phone(output_dir: Path) -> None:
                     wide = tab.evaluate("document.documentElement.scrollWidth")
                     assert wide <= viewport["width"], (name, screen, wide)
                     if name == "article":
-                        assert tab.evaluate("document.querySelector('figure img')"
-                                            ".naturalWidth") == 40
+                        assert (
+                            tab.evaluate("document.querySelector('figure img').naturalWidth") == 40
+                        )
                 tab.close()
         finally:
             browser.close()

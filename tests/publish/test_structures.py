@@ -61,10 +61,13 @@ def test_every_internal_link_has_its_target(name: str) -> None:
 
 # ----- letters ----------------------------------------------------------------------------
 
+
 def test_letter_shows_the_correspondence_as_a_header_block() -> None:
     [block] = html("letter").xpath("//header//div[@class='corresp']")
-    assert [visible(p) for p in block] == ["Von: Hermann Bahr, Wien, 24. 12. 1899",
-                                           "An: Arthur Schnitzler, Wien"]
+    assert [visible(p) for p in block] == [
+        "Von: Hermann Bahr, Wien, 24. 12. 1899",
+        "An: Arthur Schnitzler, Wien",
+    ]
 
 
 def test_letter_title_is_the_letter_and_the_series_stands_apart() -> None:
@@ -83,6 +86,7 @@ def test_letter_address_lines_are_lines() -> None:
 
 
 # ----- dictionaries -----------------------------------------------------------------------
+
 
 def test_dictionary_entry_per_block() -> None:
     assert len(html("dictionary").xpath("//div[contains(@class, 'tei-entry')]")) == 2
@@ -103,11 +107,13 @@ def test_dictionary_cross_reference_links_to_the_entry() -> None:
 
 # ----- manuscripts and apparatus ----------------------------------------------------------
 
+
 def test_apparatus_entries_are_visible_with_sigla_and_om() -> None:
     entries = html("manuscript").xpath("//section[@class='apparatus']//li")
     assert [visible(e) for e in entries] == [
         "1 quick] A swift B; om. Cpr ↩",
-        "2 over] A B above Cpr (in the margin) — A later hand. ↩"]
+        "2 over] A B above Cpr (in the margin) — A later hand. ↩",
+    ]
 
 
 def test_apparatus_marks_link_both_ways() -> None:
@@ -124,11 +130,14 @@ def test_page_break_links_its_local_facsimile() -> None:
 def test_transcription_marks_are_styled() -> None:
     tree = html("manuscript")
     assert tree.xpath("//del/text()") == ["writen"] and tree.xpath("//ins/text()") == ["written"]
-    assert tree.xpath("//span[contains(@class,'tei-supplied')]/text()") == ["[", "]"] or \
-        visible(tree.xpath("//span[contains(@class,'tei-supplied')]")[0]) == "[one]"
+    assert (
+        tree.xpath("//span[contains(@class,'tei-supplied')]/text()") == ["[", "]"]
+        or visible(tree.xpath("//span[contains(@class,'tei-supplied')]")[0]) == "[one]"
+    )
 
 
 # ----- inscriptions -----------------------------------------------------------------------
+
 
 def test_inscription_follows_leiden_conventions() -> None:
     text = teikit.load(HERE / "inscription.xml").to_text().output
@@ -137,10 +146,10 @@ def test_inscription_follows_leiden_conventions() -> None:
 
 # ----- articles ---------------------------------------------------------------------------
 
+
 def test_figure_image_with_alt_text_from_figdesc() -> None:
     [img] = html("article").xpath("//figure/img")
-    assert (img.get("src"), img.get("alt")) == ("figure1.png", "Un rectangle orange sur fond "
-                                                               "blanc")
+    assert (img.get("src"), img.get("alt")) == ("figure1.png", "Un rectangle orange sur fond blanc")
     assert html("article").xpath("//figcaption/text()") == ["Figure 1. Un carré"]
 
 
@@ -154,8 +163,10 @@ def test_table_keeps_rows_columns_and_labels() -> None:
 def test_lists_by_type() -> None:
     tree = html("article")
     assert tree.xpath("//div[contains(@class,'type-bulleted')]/ul/li/text()") == ["un", "deux"]
-    assert tree.xpath("//div[contains(@class,'type-ordered')]/ol/li/text()") == ["premier",
-                                                                                "second"]
+    assert tree.xpath("//div[contains(@class,'type-ordered')]/ol/li/text()") == [
+        "premier",
+        "second",
+    ]
     assert tree.xpath("//dl[@class='gloss']/dt/text()") == ["Ra", "Po"]
 
 

@@ -44,8 +44,9 @@ def test_sic_readings_are_not_in_the_text(edition: teikit.Document, text: str) -
     for sic in reading.xpath("//tei:sic", namespaces=TEI):
         sic.getparent().remove(sic)
     allowed = set(words(plain(reading.xpath("//tei:text", namespaces=TEI)[0])))
-    sic_only = {w for s in edition.xpath("//tei:text//tei:choice/tei:sic")
-                for w in words(plain(s))} - allowed
+    sic_only = {
+        w for s in edition.xpath("//tei:text//tei:choice/tei:sic") for w in words(plain(s))
+    } - allowed
     assert sic_only and not sic_only & set(words(text))
 
 
@@ -56,31 +57,32 @@ def test_corrections_are_in_the_text(edition: teikit.Document, text: str) -> Non
 
 
 def test_headings_and_paragraphs_are_separated_by_blank_lines(
-        edition: teikit.Document, text: str) -> None:
+    edition: teikit.Document, text: str
+) -> None:
     blocks = [b.split("\n")[0] for b in text.split("\n\n")]  # a heading's underline goes
     heads = [plain(h) for h in edition.xpath("//tei:text//tei:div/tei:head")]
     assert "\n\n\n" not in text and all(h in blocks for h in heads)
     assert len(blocks) > len(edition.xpath("//tei:text//tei:p"))
 
 
-def test_paragraphs_are_single_lines_without_width(edition: teikit.Document,
-                                                   text: str) -> None:
+def test_paragraphs_are_single_lines_without_width(edition: teikit.Document, text: str) -> None:
     p = edition.xpath("//tei:body//tei:p[not(.//tei:choice) and not(.//tei:pb)]")[3]
     assert plain(p) in text.split("\n")
 
 
-def test_numbered_conclusions_keep_their_numbers(edition: teikit.Document,
-                                                 text: str) -> None:
-    numbers = [i.get("n") for i in edition.xpath(
-        "//tei:div[@xml:id='part-5']//tei:list[@type='ordered']/tei:item")]
+def test_numbered_conclusions_keep_their_numbers(edition: teikit.Document, text: str) -> None:
+    numbers = [
+        i.get("n")
+        for i in edition.xpath("//tei:div[@xml:id='part-5']//tei:list[@type='ordered']/tei:item")
+    ]
     starts = {line.split(" ", 1)[0] for line in text.split("\n")}
     assert len(numbers) == 31 and all(f"{n}." in starts for n in numbers)
 
 
 @pytest.mark.parametrize("width", [30, 72])
-def test_wrapping_never_exceeds_width_except_for_long_words(text: str,
-                                                            edition: teikit.Document,
-                                                            width: int) -> None:
+def test_wrapping_never_exceeds_width_except_for_long_words(
+    text: str, edition: teikit.Document, width: int
+) -> None:
     wrapped = edition.to_text(width=width).output
     too_long = [line for line in wrapped.split("\n") if len(line) > width]
     assert all(len(line.split()) == 1 for line in too_long)
@@ -112,8 +114,11 @@ def test_output_is_utf8_cyrillic_and_ends_with_newline(text: str) -> None:
 
 def test_colophon_lines_in_the_documents_language(text: str) -> None:
     colophon = text.rsplit("\n\n* * *\n\n", 1)[1].splitlines()
-    assert [line.split(":", 1)[0] for line in colophon] == ["Источник", "Лицензия",
-                                                           "Номера страниц"]
+    assert [line.split(":", 1)[0] for line in colophon] == [
+        "Источник",
+        "Лицензия",
+        "Номера страниц",
+    ]
     assert "CC0" in colophon[1] and "Разметка TEI" in colophon[1]
     assert colophon[2] == "Номера страниц: страницы транскрипции «Проблемы развития СССР»"
 

@@ -78,7 +78,10 @@ def test_xsl_message_becomes_a_located_diagnostic() -> None:
     result = run(_doc(BROKEN_REF), "html")
     [d] = [d for d in result.diagnostics if d.rule == "xslt:unresolved-ref"]
     assert (d.severity, d.line, d.xpath) == (
-        Severity.WARNING, 5, "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[1]/tei:persName[1]")
+        Severity.WARNING,
+        5,
+        "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[1]/tei:persName[1]",
+    )
 
 
 def test_unresolved_reference_still_renders_the_name() -> None:

@@ -26,7 +26,8 @@ TEI = "http://www.tei-c.org/ns/1.0"
 WORD = re.compile(r"[^\W_]+")
 
 #: Elements whose edges are word boundaries wherever they stand.
-BREAKS = frozenset("""
+BREAKS = frozenset(
+    """
 p ab div div1 div2 div3 div4 div5 div6 div7 head l lg sp speaker stage item list label table
 row cell castList castGroup castItem roleDesc role actor set trailer byline docTitle titlePart
 docAuthor docImprint docDate docEdition titlePage front body back group text epigraph argument
@@ -34,12 +35,29 @@ opener closer salute signed dateline postscript address addrLine figure figDesc 
 listBibl cit entry entryFree superEntry form orth pron hyph gramGrp pos gen number subc
 sense usg def xr etym re hom lbl note space milestone fw floatingText listPerson listPlace
 listOrg person place org
-""".split())
+""".split()
+)
 #: Containers whose children are separate units whatever they are (letterhead lines,
 #: the parts of a dictionary entry, a quotation and its source).
-CONTAINERS = frozenset({"opener", "closer", "address", "entry", "form", "sense", "gramGrp",
-                        "cit", "listBibl", "entryFree", "superEntry", "biblStruct",
-                        "analytic", "monogr", "imprint"})
+CONTAINERS = frozenset(
+    {
+        "opener",
+        "closer",
+        "address",
+        "entry",
+        "form",
+        "sense",
+        "gramGrp",
+        "cit",
+        "listBibl",
+        "entryFree",
+        "superEntry",
+        "biblStruct",
+        "analytic",
+        "monogr",
+        "imprint",
+    }
+)
 #: What no output shows as reading text.
 SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
 
@@ -68,8 +86,9 @@ def _read_children(el: etree._Element) -> list[etree._Element]:
         pick = [c for c in kids if _name(c) in {"corr", "reg", "expan"}] or kids
         return pick[:1]
     if name == "app":
-        return ([c for c in kids if _name(c) == "lem"] or
-                [c for c in kids if _name(c) == "rdg"])[:1]
+        return ([c for c in kids if _name(c) == "lem"] or [c for c in kids if _name(c) == "rdg"])[
+            :1
+        ]
     return kids
 
 
@@ -133,9 +152,36 @@ def integrity(source: list[str], output: str) -> Integrity:
 
 
 #: HTML elements that separate words as a browser shows them.
-_HTML_BLOCKS = ("p", "div", "li", "section", "td", "th", "br", "blockquote", "h1", "h2", "h3",
-                "h4", "h5", "h6", "figure", "figcaption", "dt", "dd", "tr", "aside", "nav",
-                "header", "footer", "table", "ul", "ol", "dl", "article")
+_HTML_BLOCKS = (
+    "p",
+    "div",
+    "li",
+    "section",
+    "td",
+    "th",
+    "br",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "figcaption",
+    "dt",
+    "dd",
+    "tr",
+    "aside",
+    "nav",
+    "header",
+    "footer",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "article",
+)
 #: Generated marks that are no reading text (note and page labels, line numbers, links back).
 _GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "app-ref", "facs")
 
@@ -147,8 +193,10 @@ def html_reading(page: str) -> str:
     from lxml import html as lhtml
 
     tree = lhtml.document_fromstring(page.encode("utf-8"))
-    for el in tree.xpath("//*[@id='tk-index'] | //script | //style"
-                         " | //*[contains(concat(' ', @class, ' '), ' apparatus ')]"):
+    for el in tree.xpath(
+        "//*[@id='tk-index'] | //script | //style"
+        " | //*[contains(concat(' ', @class, ' '), ' apparatus ')]"
+    ):
         el.drop_tree()
     # deletions are shown struck through, not read; clear() keeps the tail and, unlike
     # drop_tree(), costs no copying of the surrounding text

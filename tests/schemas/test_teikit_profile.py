@@ -43,8 +43,11 @@ def _cases(pattern: str) -> list[Path]:
     found = set()
     for expected in CASES.glob(pattern):
         name, _, label = expected.name[: -len(".expected")].partition(".")
-        if label and (expected.parent / label).is_file() or (
-                expected.parent.name == "rng_duplicate-id"):
+        if (
+            label
+            and (expected.parent / label).is_file()
+            or (expected.parent.name == "rng_duplicate-id")
+        ):
             continue  # own schema; or a duplicate xml:id, which lxml's parse() refuses
         xml = expected.parent / f"{name}.xml"
         if _profile_case(xml):
@@ -115,10 +118,20 @@ def test_every_valid_case_is_valid_under_tei_all(tei_all: Path) -> None:
 
 
 #: Grammar cases the profile refuses but TEI accepts: the profile is narrower.
-NARROWER = ["persName-without-ref", "placeName-without-ref", "orgName-without-ref",
-            "div-type-unknown", "idno-type-unknown", "milestone-unit-unknown",
-            "tei-without-lang", "header-without-encodingDesc", "pb-n-roman",
-            "ref-not-a-local-pointer", "div-without-id", "hi-without-rend"]
+NARROWER = [
+    "persName-without-ref",
+    "placeName-without-ref",
+    "orgName-without-ref",
+    "div-type-unknown",
+    "idno-type-unknown",
+    "milestone-unit-unknown",
+    "tei-without-lang",
+    "header-without-encodingDesc",
+    "pb-n-roman",
+    "ref-not-a-local-pointer",
+    "div-without-id",
+    "hi-without-rend",
+]
 
 
 def test_tei_all_accepts_what_the_profile_refuses(tei_all: Path) -> None:
@@ -152,14 +165,19 @@ def test_the_edition_has_no_schematron_errors() -> None:
 
 def test_the_committed_grammars_are_what_trang_makes_of_teikit_rnc() -> None:
     require_command("java")
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "build_schemas.py"), "--check"],
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_schemas.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
 
 
 def test_the_xsd_imports_only_local_files() -> None:
     imports = etree.parse(str(SCHEMAS / "teikit.xsd")).xpath(
-        "//xs:import/@schemaLocation", namespaces={"xs": "http://www.w3.org/2001/XMLSchema"})
+        "//xs:import/@schemaLocation", namespaces={"xs": "http://www.w3.org/2001/XMLSchema"}
+    )
     assert imports and all((SCHEMAS / loc).is_file() for loc in imports)
 
 
@@ -181,11 +199,14 @@ def _odd() -> etree._ElementTree:
 
 
 def _odd_elements() -> set[str]:
-    included = {name for ref in _odd().xpath("//tei:schemaSpec/tei:moduleRef[@include]",
-                                             namespaces=N)
-                for name in ref.get("include", "").split()}
-    specs = set(_odd().xpath("//tei:schemaSpec/tei:elementSpec[@mode != 'delete']/@ident",
-                             namespaces=N))
+    included = {
+        name
+        for ref in _odd().xpath("//tei:schemaSpec/tei:moduleRef[@include]", namespaces=N)
+        for name in ref.get("include", "").split()
+    }
+    specs = set(
+        _odd().xpath("//tei:schemaSpec/tei:elementSpec[@mode != 'delete']/@ident", namespaces=N)
+    )
     return included | specs
 
 
@@ -200,8 +221,11 @@ def test_the_odd_includes_exactly_the_elements_the_rng_allows() -> None:
 
 def test_every_element_spec_explains_its_choice() -> None:
     specs = _odd().xpath("//tei:schemaSpec/tei:elementSpec", namespaces=N)
-    unexplained = [s.get("ident") for s in specs
-                   if not s.xpath("normalize-space(.//tei:remarks)", namespaces=N)]
+    unexplained = [
+        s.get("ident")
+        for s in specs
+        if not s.xpath("normalize-space(.//tei:remarks)", namespaces=N)
+    ]
     assert specs and unexplained == []
 
 
@@ -233,8 +257,9 @@ def _rng_values(element: str, attribute: str) -> set[str]:
 
 def _closed_lists() -> list[tuple[str, str, set[str]]]:
     rows = []
-    for val_list in _odd().xpath("//tei:elementSpec//tei:attDef/tei:valList[@type='closed']",
-                                 namespaces=N):
+    for val_list in _odd().xpath(
+        "//tei:elementSpec//tei:attDef/tei:valList[@type='closed']", namespaces=N
+    ):
         att = val_list.getparent()
         spec = att.xpath("ancestor::tei:elementSpec[1]", namespaces=N)[0]
         values = set(val_list.xpath("tei:valItem/@ident", namespaces=N))
@@ -242,17 +267,24 @@ def _closed_lists() -> list[tuple[str, str, set[str]]]:
     return rows
 
 
-@pytest.mark.parametrize("element,attribute,values", _closed_lists(),
-                         ids=lambda v: v if isinstance(v, str) else "")
-def test_each_closed_list_of_the_odd_is_the_rng_choice(element: str, attribute: str,
-                                                       values: set[str]) -> None:
+@pytest.mark.parametrize(
+    "element,attribute,values", _closed_lists(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_each_closed_list_of_the_odd_is_the_rng_choice(
+    element: str, attribute: str, values: set[str]
+) -> None:
     assert values == _rng_values(element, attribute)
 
 
 def test_the_odd_closes_the_lists_the_issue_names() -> None:
     closed = {(e, a) for e, a, _ in _closed_lists()}
-    assert {("div", "type"), ("title", "type"), ("idno", "type"), ("list", "type"),
-            ("milestone", "unit")} <= closed
+    assert {
+        ("div", "type"),
+        ("title", "type"),
+        ("idno", "type"),
+        ("list", "type"),
+        ("milestone", "unit"),
+    } <= closed
 
 
 # --- Schematron rules have cases -------------------------------------------------------
@@ -264,9 +296,12 @@ SCH_WITHOUT_FOLDER = {
 
 
 def test_every_schematron_assertion_has_a_golden_folder() -> None:
-    ids = set(etree.parse(str(SCHEMAS / "teikit.sch")).xpath(
-        "//sch:assert/@id | //sch:report/@id",
-        namespaces={"sch": "http://purl.oclc.org/dsdl/schematron"}))
+    ids = set(
+        etree.parse(str(SCHEMAS / "teikit.sch")).xpath(
+            "//sch:assert/@id | //sch:report/@id",
+            namespaces={"sch": "http://purl.oclc.org/dsdl/schematron"},
+        )
+    )
     folders = {p.name.removeprefix("sch_") for p in CASES.glob("sch_*")}
     assert ids - folders == set(SCH_WITHOUT_FOLDER)
 
@@ -277,11 +312,22 @@ def test_every_schematron_assertion_has_a_golden_folder() -> None:
 #: dates, typed entities, certainty, status, page-source pointers, name parts, sources of
 #: quotations, a note in the source description). The edition uses each one, so the tei_all
 #: test of the edition (tests/edition) proves each stays inside TEI.
-ADDED = ["//tei:list/tei:label", "//tei:rs[@type][@ref]", "//tei:person/tei:birth[@when]",
-         "//tei:person/tei:death[@when]", "//tei:org[@type]", "//tei:place[@type]",
-         "//tei:corr[@cert]", "//tei:change[@status]", "//tei:pb[@edRef]",
-         "//tei:author/tei:persName/tei:forename", "//tei:author/tei:persName/tei:surname",
-         "//tei:quote[@source]", "//tei:biblStruct/tei:note", "//tei:listBibl/tei:bibl/tei:note"]
+ADDED = [
+    "//tei:list/tei:label",
+    "//tei:rs[@type][@ref]",
+    "//tei:person/tei:birth[@when]",
+    "//tei:person/tei:death[@when]",
+    "//tei:org[@type]",
+    "//tei:place[@type]",
+    "//tei:corr[@cert]",
+    "//tei:change[@status]",
+    "//tei:pb[@edRef]",
+    "//tei:author/tei:persName/tei:forename",
+    "//tei:author/tei:persName/tei:surname",
+    "//tei:quote[@source]",
+    "//tei:biblStruct/tei:note",
+    "//tei:listBibl/tei:bibl/tei:note",
+]
 
 
 @pytest.mark.parametrize("xpath", ADDED)
@@ -306,8 +352,7 @@ def _edition_changed(xpath: str, change: str) -> etree._ElementTree:
 
 #: (what, xpath of the element, change): documents the profile must refuse.
 REFUSED = [
-    ("a labelled list with an unlabelled item", "//tei:div[@xml:id='part-5']//tei:label",
-     "drop"),
+    ("a labelled list with an unlabelled item", "//tei:div[@xml:id='part-5']//tei:label", "drop"),
     ("an indirect reference without @type", "//tei:rs", "untype"),
     ("a correction with an unknown certainty", "//tei:corr[@cert]", "misvalue"),
     ("an organisation of an unknown type", "//tei:org[@type]", "misvalue"),
@@ -316,8 +361,7 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("what", "xpath", "change"), REFUSED, ids=[r[0] for r in REFUSED])
-def test_both_grammars_refuse_a_misuse_of_the_additions(what: str, xpath: str,
-                                                        change: str) -> None:
+def test_both_grammars_refuse_a_misuse_of_the_additions(what: str, xpath: str, change: str) -> None:
     tree = _edition_changed(xpath, change)
     assert not _rng().validate(tree), what
     assert not _xsd().is_valid(tree), what

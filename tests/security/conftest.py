@@ -22,17 +22,24 @@ from pathlib import Path
 
 import pytest
 
-TEI_HEAD = ('<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
-            "<title>Attack</title></titleStmt><publicationStmt><p>Test.</p>"
-            "</publicationStmt><sourceDesc><p>Test.</p></sourceDesc></fileDesc></teiHeader>")
-LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): "
-                     r"(?P<severity>error|warning) \[(?P<rule>[^\]]+)\]", re.MULTILINE)
+TEI_HEAD = (
+    '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+    "<title>Attack</title></titleStmt><publicationStmt><p>Test.</p>"
+    "</publicationStmt><sourceDesc><p>Test.</p></sourceDesc></fileDesc></teiHeader>"
+)
+LOCATED = re.compile(
+    r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): "
+    r"(?P<severity>error|warning) \[(?P<rule>[^\]]+)\]",
+    re.MULTILINE,
+)
 
 
 def tei(body: str = "<p>Text.</p>", before: str = "") -> str:
     """A small TEI document with ``body`` in its body and ``before`` ahead of the root."""
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n{before}{TEI_HEAD}'
-            f"<text><body>{body}</body></text></TEI>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{before}{TEI_HEAD}'
+        f"<text><body>{body}</body></text></TEI>\n"
+    )
 
 
 class Loopback:
@@ -85,8 +92,9 @@ class Outcome:
 
     def rules(self) -> list[tuple[str, int, str]]:
         """(file name, line, rule) of every located finding printed."""
-        return [(Path(m["file"]).name, int(m["line"]), m["rule"])
-                for m in LOCATED.finditer(self.output)]
+        return [
+            (Path(m["file"]).name, int(m["line"]), m["rule"]) for m in LOCATED.finditer(self.output)
+        ]
 
 
 @dataclass
@@ -107,14 +115,17 @@ class Attack:
             path.write_text(text, encoding="utf-8")
         return path
 
-    def run(self, *args: str, timeout: float = 60.0, env: dict[str, str] | None = None
-            ) -> Outcome:
+    def run(self, *args: str, timeout: float = 60.0, env: dict[str, str] | None = None) -> Outcome:
         before = _listing(self.folder)
         start = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "teikit.cli", *args], cwd=self.folder,
-                              capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "TEIKIT_TEST_SECRET": self.secret,
-                                   **(env or {})})
+        done = subprocess.run(
+            [sys.executable, "-m", "teikit.cli", *args],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "TEIKIT_TEST_SECRET": self.secret, **(env or {})},
+        )
         seconds = time.monotonic() - start
         written = sorted(set(_listing(self.folder)) - set(before))
         return Outcome(done.returncode, done.stdout, done.stderr, seconds, written)

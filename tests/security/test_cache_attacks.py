@@ -15,8 +15,13 @@ INVALID = tei("<p><bogus>not TEI</bogus></p>")
 
 
 def _validate(attack: Attack, cache: Path, *args: str) -> tuple[int, list[str]]:
-    outcome = attack.run("validate", "-q", *args, "doc.xml",
-                         env={"TEIKIT_CACHE_DIR": str(cache), "TEIKIT_NO_CACHE": "0"})
+    outcome = attack.run(
+        "validate",
+        "-q",
+        *args,
+        "doc.xml",
+        env={"TEIKIT_CACHE_DIR": str(cache), "TEIKIT_NO_CACHE": "0"},
+    )
     attack.assert_safe(outcome)
     return outcome.code, [r[2] for r in outcome.rules()]
 
@@ -26,21 +31,27 @@ def _grammars(cache: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "swap"])
-def test_a_tampered_grammar_cache_never_changes_the_verdict(attack: Attack, tmp_path: Path,
-                                                             tei_all: Path, damage: str
-                                                             ) -> None:
+def test_a_tampered_grammar_cache_never_changes_the_verdict(
+    attack: Attack, tmp_path: Path, tei_all: Path, damage: str
+) -> None:
     cache = tmp_path / "cache"
     attack.write("doc.xml", INVALID)
     first = _validate(attack, cache, "--no-cache", "--schema", "tei_all")
     assert first[0] == 1 and any(r.startswith("rng:") for r in first[1]), first
-    target = next(p for p in _grammars(cache) if p.name.endswith(
-        f"-{tei_all.read_bytes() and _sha(tei_all)}.marshal"))
+    target = next(
+        p
+        for p in _grammars(cache)
+        if p.name.endswith(f"-{tei_all.read_bytes() and _sha(tei_all)}.marshal")
+    )
     if damage == "swap":  # a valid entry for another grammar under tei_all's name
-        attack.write("other.rng", '<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
-                     '<start><element><anyName/><ref name="any"/></element></start>'
-                     '<define name="any"><zeroOrMore><choice><attribute><anyName/></attribute>'
-                     '<text/><element><anyName/><ref name="any"/></element></choice>'
-                     '</zeroOrMore></define></grammar>')
+        attack.write(
+            "other.rng",
+            '<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
+            '<start><element><anyName/><ref name="any"/></element></start>'
+            '<define name="any"><zeroOrMore><choice><attribute><anyName/></attribute>'
+            '<text/><element><anyName/><ref name="any"/></element></choice>'
+            "</zeroOrMore></define></grammar>",
+        )
         _validate(attack, cache, "--no-cache", "--schema", "other.rng")
         other = next(p for p in _grammars(cache) if p != target)
         shutil.copy(other, target)
@@ -69,15 +80,19 @@ def test_a_tampered_result_cache_entry_is_not_believed(attack: Attack, tmp_path:
     assert _validate(attack, cache, "--schema", "references") == first
 
 
-def test_a_damaged_schema_store_is_exit_3_with_a_message(attack: Attack, tmp_path: Path
-                                                         ) -> None:
+def test_a_damaged_schema_store_is_exit_3_with_a_message(attack: Attack, tmp_path: Path) -> None:
     home = tmp_path / "xdg"
     store = home / "teikit" / "schemas"
     store.mkdir(parents=True)
     (store / "index.json").write_text('{"tei_all": [1, 2')
     attack.write("doc.xml", tei())
-    outcome = attack.run("validate", "-q", "--schema", "tei_all", "doc.xml",
-                         env={"XDG_CACHE_HOME": str(home),
-                              "TEIKIT_CACHE_DIR": str(tmp_path / "c")})
+    outcome = attack.run(
+        "validate",
+        "-q",
+        "--schema",
+        "tei_all",
+        "doc.xml",
+        env={"XDG_CACHE_HOME": str(home), "TEIKIT_CACHE_DIR": str(tmp_path / "c")},
+    )
     attack.assert_safe(outcome)
     assert (outcome.code, "schema store" in outcome.stderr) == (3, True), outcome.output

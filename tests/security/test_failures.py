@@ -53,8 +53,9 @@ def _read_only_folder(tmp_path: Path) -> Iterator[Path]:
         finally:
             folder.chmod(0o700)
         return
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs",
-                              str(folder)], capture_output=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], capture_output=True
+    )
     if mounted.returncode != 0:
         pytest.skip("root without the right to mount a read-only tmpfs here")
     try:
@@ -76,13 +77,15 @@ def test_a_file_name_that_is_not_utf8(attack: Attack) -> None:
     attack.assert_safe(outcome)
     report = json.loads(outcome.stdout)
     assert (outcome.code, report["files"], [d["rule"] for d in report["diagnostics"]]) == (
-        1, ["caf\udce9.xml"], ["ref:unresolved"])
+        1,
+        ["caf\udce9.xml"],
+        ["ref:unresolved"],
+    )
     text = attack.run("validate", "-q", "--schema", "references", ".")
     assert (text.code, text.stdout.startswith("caf\\udce9.xml:2:")) == (1, True), text.output
 
 
-def test_a_temporary_of_a_killed_run_is_removed_by_the_next(attack: Attack,
-                                                            tmp_path: Path) -> None:
+def test_a_temporary_of_a_killed_run_is_removed_by_the_next(attack: Attack, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     stale = out / ".report.json.teikit-999999-abcd.tmp"  # process 999999 is long gone
@@ -99,9 +102,23 @@ def test_running_out_of_memory_is_a_located_error(attack: Attack) -> None:
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
-    done = subprocess.run([sys.executable, "-m", "teikit.cli", "validate", "--no-cache",
-                           "--schema", "references", "big.xml"], cwd=attack.folder,
-                          capture_output=True, text=True, timeout=120, preexec_fn=cap)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "teikit.cli",
+            "validate",
+            "--no-cache",
+            "--schema",
+            "references",
+            "big.xml",
+        ],
+        cwd=attack.folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=cap,
+    )
     assert "Traceback" not in done.stdout + done.stderr, done.stderr
     assert done.returncode in (2, 3), done.stdout + done.stderr
     assert "memory" in (done.stdout + done.stderr).lower()

@@ -17,10 +17,20 @@ MUTANTS_PER_SOURCE = 10
 TEI = "{http://www.tei-c.org/ns/1.0}"
 
 #: Fragments an attacker (or a broken editor) might splice in.
-SPLICES = [b"<!DOCTYPE TEI [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>", b"&e;", b"\xff\xfe",
-           b"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='/etc/passwd'/>",
-           b"<?xml-model href='/etc/x.sch'?>", b"]]>", b"<![CDATA[", b"\x00", b"&#0;",
-           b"<" * 40, b"xml:id='a' xml:id='a'", b"\r\n::error::x\n"]
+SPLICES = [
+    b"<!DOCTYPE TEI [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>",
+    b"&e;",
+    b"\xff\xfe",
+    b"<xi:include xmlns:xi='http://www.w3.org/2001/XInclude' href='/etc/passwd'/>",
+    b"<?xml-model href='/etc/x.sch'?>",
+    b"]]>",
+    b"<![CDATA[",
+    b"\x00",
+    b"&#0;",
+    b"<" * 40,
+    b"xml:id='a' xml:id='a'",
+    b"\r\n::error::x\n",
+]
 
 
 def _sources() -> list[Path]:
@@ -35,14 +45,17 @@ def _bytes(data: bytes, rng: random.Random) -> bytes:
     pos = rng.randrange(max(1, len(data)))
     kind = rng.randrange(5)
     if kind == 0:
-        return data[:pos] + bytes([rng.randrange(256)]) + data[pos + 1:]
+        return data[:pos] + bytes([rng.randrange(256)]) + data[pos + 1 :]
     if kind == 1:
         return data[:pos]
     if kind == 2:
         return data[:pos] + rng.choice(SPLICES) + data[pos:]
-    span = data[pos: pos + rng.randrange(1, 200)]
-    return data[:pos] + span * rng.randrange(2, 50) + data[pos:] if kind == 3 else \
-        data[:pos] + data[pos + len(span):]
+    span = data[pos : pos + rng.randrange(1, 200)]
+    return (
+        data[:pos] + span * rng.randrange(2, 50) + data[pos:]
+        if kind == 3
+        else data[:pos] + data[pos + len(span) :]
+    )
 
 
 def _structure(data: bytes, rng: random.Random) -> bytes:
@@ -65,14 +78,29 @@ def _structure(data: bytes, rng: random.Random) -> bytes:
         for _ in range(rng.randrange(50, 240)):
             el = etree.SubElement(el, TEI + "seg")
     elif kind == 3:
-        el.set(rng.choice(["ref", "target", "corresp", "n", "{http://www.w3.org/XML/1998/"
-                           "namespace}base"]),
-               rng.choice(["#nowhere", "../../../etc/passwd#x", "evil:aaaaaaaaaaaaaaaab",
-                           "file:///etc/passwd", "http://127.0.0.1:9/x", "\u202e" * 10]))
+        el.set(
+            rng.choice(
+                ["ref", "target", "corresp", "n", "{http://www.w3.org/XML/1998/namespace}base"]
+            ),
+            rng.choice(
+                [
+                    "#nowhere",
+                    "../../../etc/passwd#x",
+                    "evil:aaaaaaaaaaaaaaaab",
+                    "file:///etc/passwd",
+                    "http://127.0.0.1:9/x",
+                    "\u202e" * 10,
+                ]
+            ),
+        )
     else:
-        prefix = etree.SubElement(el, TEI + "prefixDef", ident="evil",
-                                  matchPattern=rng.choice(["(a+)+$", "(", "(a)\\1", ".*"]),
-                                  replacementPattern="#$1$9")
+        prefix = etree.SubElement(
+            el,
+            TEI + "prefixDef",
+            ident="evil",
+            matchPattern=rng.choice(["(a+)+$", "(", "(a)\\1", ".*"]),
+            replacementPattern="#$1$9",
+        )
         prefix.tail = ""
     return etree.tostring(root.getroottree(), encoding="utf-8", xml_declaration=True)
 
@@ -86,17 +114,32 @@ def test_mutated_real_files_end_in_a_documented_exit_code(attack: Attack) -> Non
             mutate = _bytes if i % 2 else _structure
             attack.write(f"mutants/{source.stem}-{i}.xml", mutate(data, rng))
             count += 1
-    outcome = attack.run("validate", "-q", "--no-cache", "--timeout", "20", "-j", "2",
-                         "-f", "json", "--schema", "teikit", "mutants", timeout=240)
+    outcome = attack.run(
+        "validate",
+        "-q",
+        "--no-cache",
+        "--timeout",
+        "20",
+        "-j",
+        "2",
+        "-f",
+        "json",
+        "--schema",
+        "teikit",
+        "mutants",
+        timeout=240,
+    )
     attack.assert_safe(outcome)
     report = json.loads(outcome.stdout)
     assert outcome.code in (0, 1, 2), outcome.output
     # a mutant whose root is no longer TEI is skipped with an info when found in a folder
     skipped = [d for d in report["diagnostics"] if d["rule"] == "load:skipped-not-tei"]
     assert len(report["files"]) + len(skipped) == count
-    assert not [d for d in report["diagnostics"]
-                if d["rule"] in ("load:internal-error", "load:worker-died", "load:timeout")], \
-        outcome.stdout
+    assert not [
+        d
+        for d in report["diagnostics"]
+        if d["rule"] in ("load:internal-error", "load:worker-died", "load:timeout")
+    ], outcome.stdout
     assert outcome.seconds < 60
 
 

@@ -37,14 +37,22 @@ HOSTILE = {
     "deep.xml": "load:too-deep",
 }
 
-LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): "
-                     r"error \[(?P<rule>[^\]]+)\]", re.MULTILINE)
+LOCATED = re.compile(
+    r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): "
+    r"error \[(?P<rule>[^\]]+)\]",
+    re.MULTILINE,
+)
 
 
 def teikit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "teikit.cli", *args], cwd=DATA,
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "teikit.cli", *args],
+        cwd=DATA,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @functools.cache
@@ -57,8 +65,10 @@ def validated(name: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_validate_refuses_with_a_located_diagnostic(name: str) -> None:
     done = validated(name)
-    assert (done.returncode, LOCATED.search(done.stdout) and
-            LOCATED.search(done.stdout)["rule"]) == (2, HOSTILE[name]), done.stdout + done.stderr
+    assert (
+        done.returncode,
+        LOCATED.search(done.stdout) and LOCATED.search(done.stdout)["rule"],
+    ) == (2, HOSTILE[name]), done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -72,7 +82,10 @@ def test_transform_refuses_with_a_located_diagnostic(name: str) -> None:
     done = teikit("transform", name, "--to", "text")
     found = LOCATED.search(done.stderr)
     assert (done.returncode, found and found["rule"], "Traceback" in done.stderr) == (
-        2, HOSTILE[name], False), done.stderr
+        2,
+        HOSTILE[name],
+        False,
+    ), done.stderr
 
 
 def test_xxe_never_shows_the_file_it_names() -> None:
@@ -81,19 +94,22 @@ def test_xxe_never_shows_the_file_it_names() -> None:
 
 
 def test_a_file_above_the_size_limit_is_refused() -> None:
-    done = teikit("validate", "-q", "--schema", "references", "small.xml",
-                  env={"TEIKIT_MAX_BYTES": "100"})
+    done = teikit(
+        "validate", "-q", "--schema", "references", "small.xml", env={"TEIKIT_MAX_BYTES": "100"}
+    )
     found = LOCATED.search(done.stdout)
     assert (done.returncode, found and found["rule"]) == (2, "load:too-large")
 
 
 def test_the_same_file_within_the_limit_is_read() -> None:
-    done = teikit("validate", "-q", "--schema", "references", "small.xml",
-                  env={"TEIKIT_MAX_BYTES": "100000"})
+    done = teikit(
+        "validate", "-q", "--schema", "references", "small.xml", env={"TEIKIT_MAX_BYTES": "100000"}
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_malformed_size_limit_falls_back_to_the_default() -> None:
-    done = teikit("validate", "-q", "--schema", "references", "small.xml",
-                  env={"TEIKIT_MAX_BYTES": "lots"})
+    done = teikit(
+        "validate", "-q", "--schema", "references", "small.xml", env={"TEIKIT_MAX_BYTES": "lots"}
+    )
     assert (done.returncode, "Traceback" in done.stderr) == (0, False)

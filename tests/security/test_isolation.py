@@ -22,26 +22,29 @@ ENDLESS = (
     '<xsl:sequence select="f:loop($n + 1)"/></xsl:function>\n'
     '<sch:pattern><sch:rule context="tei:TEI">\n'
     '<sch:report test="true()"><sch:value-of select="f:loop(1)"/></sch:report>\n'
-    "</sch:rule></sch:pattern></sch:schema>\n")
+    "</sch:rule></sch:pattern></sch:schema>\n"
+)
 
 FAILING = (
     '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
     '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
     '<sch:pattern><sch:rule context="tei:p">\n'
     '<sch:assert test="xs:integer(.) gt 0">a number</sch:assert>\n'
-    "</sch:rule></sch:pattern></sch:schema>\n")
+    "</sch:rule></sch:pattern></sch:schema>\n"
+)
 
 
 def _pi(href: str) -> str:
-    return (f'<?xml-model href="{href}" '
-            'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n')
+    return f'<?xml-model href="{href}" schematypens="http://purl.oclc.org/dsdl/schematron"?>\n'
 
 
 def _corpus(attack: Attack, bad_schema: str) -> None:
     """a.xml and c.xml are fine (their PI names a harmless schema); b.xml names
     ``bad_schema``."""
-    attack.write("rules/ok.sch", ENDLESS.replace("f:loop(1)", "'fine'").replace(
-        'test="true()"', 'test="false()"'))
+    attack.write(
+        "rules/ok.sch",
+        ENDLESS.replace("f:loop(1)", "'fine'").replace('test="true()"', 'test="false()"'),
+    )
     attack.write("rules/bad.sch", bad_schema)
     attack.write("tei/a.xml", tei(before=_pi("../rules/ok.sch")))
     attack.write("tei/b.xml", tei(before=_pi("../rules/bad.sch")))
@@ -56,13 +59,14 @@ def _by_file(report_json: str) -> dict[str, list[str]]:
     return found
 
 
-def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: Attack
-                                                                        ) -> None:
+def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: Attack) -> None:
     _corpus(attack, ENDLESS)
     outcome = attack.run("validate", "-q", "--timeout", "3", "-f", "json", "tei")
     attack.assert_safe(outcome)
     assert (outcome.code, _by_file(outcome.stdout)) == (
-        2, {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []}), outcome.output
+        2,
+        {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []},
+    ), outcome.output
     assert outcome.seconds < 20
 
 
@@ -71,7 +75,9 @@ def test_a_schematron_failing_at_run_time_is_that_files_error(attack: Attack) ->
     outcome = attack.run("validate", "-q", "-f", "json", "tei")
     attack.assert_safe(outcome)
     assert (outcome.code, _by_file(outcome.stdout)) == (
-        2, {"a.xml": [], "b.xml": ["sch:run-failed"], "c.xml": []}), outcome.output
+        2,
+        {"a.xml": [], "b.xml": ["sch:run-failed"], "c.xml": []},
+    ), outcome.output
 
 
 def test_a_schematron_that_does_not_compile_is_that_files_error(attack: Attack) -> None:
@@ -90,7 +96,9 @@ def test_the_report_is_written_with_o_when_files_fail(attack: Attack, tmp_path: 
     outcome = attack.run("validate", "-q", "-f", "json", "-o", str(target), "tei")
     attack.assert_safe(outcome)
     assert (outcome.code, sorted(_by_file(target.read_text(encoding="utf-8")))) == (
-        2, ["a.xml", "b.xml", "c.xml"])
+        2,
+        ["a.xml", "b.xml", "c.xml"],
+    )
 
 
 def _children(pid: int) -> list[int]:
@@ -102,9 +110,14 @@ def _children(pid: int) -> list[int]:
 
 
 def _start(attack: Attack, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "teikit.cli", *args], cwd=attack.folder,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TEIKIT_TEST_SECRET": attack.secret})
+    return subprocess.Popen(
+        [sys.executable, "-m", "teikit.cli", *args],
+        cwd=attack.folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TEIKIT_TEST_SECRET": attack.secret},
+    )
 
 
 def _worker_of(proc: subprocess.Popen[str], seconds: float = 20.0) -> int:
@@ -136,7 +149,9 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
         proc.kill()
     assert attack.secret not in out + err and "Traceback" not in err
     assert (proc.returncode, _by_file(out)) == (
-        2, {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []}), out + err
+        2,
+        {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []},
+    ), out + err
 
 
 def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:

@@ -15,8 +15,7 @@ ENTITY = '<!DOCTYPE TEI [\n<!ENTITY secret SYSTEM "{file}">\n]>\n'
 
 def test_a_doctype_after_a_70_kb_comment_is_still_refused(attack: Attack) -> None:
     comment = "<!--" + "x" * 70_000 + "-->\n"
-    body = tei("<p>&secret;</p>", before=comment + ENTITY.format(
-        file=attack.secret_file.as_uri()))
+    body = tei("<p>&secret;</p>", before=comment + ENTITY.format(file=attack.secret_file.as_uri()))
     attack.write("doc.xml", body)
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
@@ -26,8 +25,7 @@ def test_a_doctype_after_a_70_kb_comment_is_still_refused(attack: Attack) -> Non
 
 def test_a_doctype_in_utf16_is_still_refused(attack: Attack) -> None:
     text = tei("<p>&secret;</p>", before=ENTITY.format(file=attack.secret_file.as_uri()))
-    attack.write("doc.xml", text.replace('encoding="UTF-8"', 'encoding="UTF-16"')
-                 .encode("utf-16"))
+    attack.write("doc.xml", text.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
     assert (outcome.code, outcome.rules()) == (2, [("doc.xml", 3, "load:entity-declared")])
@@ -42,7 +40,8 @@ def test_an_external_dtd_is_never_opened_even_when_local(attack: Attack) -> None
 
 
 def test_a_doctype_that_only_names_a_dtd_is_a_warning_and_the_file_is_published(
-        attack: Attack) -> None:
+    attack: Attack,
+) -> None:
     attack.write("doc.xml", tei(before=f'<!DOCTYPE TEI SYSTEM "{attack.loopback.url}/x.dtd">\n'))
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
@@ -55,12 +54,15 @@ def test_a_doctype_that_only_names_a_dtd_is_a_warning_and_the_file_is_published(
 def test_what_loads_also_runs_in_saxon_at_any_depth(attack: Attack, depth: int) -> None:
     nested = "<seg>" * (depth - 4) + "x" + "</seg>" * (depth - 4)  # TEI/text/body/p
     attack.write("doc.xml", tei(f"<p>{nested}</p>"))
-    for args in (("validate", "-q", "--schema", "teikit", "doc.xml"),
-                 ("transform", "doc.xml", "--to", "text")):
+    for args in (
+        ("validate", "-q", "--schema", "teikit", "doc.xml"),
+        ("transform", "doc.xml", "--to", "text"),
+    ):
         outcome = attack.run(*args)
         attack.assert_safe(outcome)
-        assert "SXXP0003" not in outcome.output and "xslt:error" not in outcome.output, \
+        assert "SXXP0003" not in outcome.output and "xslt:error" not in outcome.output, (
             outcome.output
+        )
         assert outcome.code in (0, 1), outcome.output
 
 
@@ -89,10 +91,13 @@ def test_100000_namespace_declarations_are_refused_fast(attack: Attack) -> None:
 
 
 def test_a_backtracking_prefixdef_pattern_runs_in_linear_time(attack: Attack) -> None:
-    header = ('<encodingDesc><listPrefixDef><prefixDef ident="evil" matchPattern="(a+)+$" '
-              'replacementPattern="#$1"/></listPrefixDef></encodingDesc>')
+    header = (
+        '<encodingDesc><listPrefixDef><prefixDef ident="evil" matchPattern="(a+)+$" '
+        'replacementPattern="#$1"/></listPrefixDef></encodingDesc>'
+    )
     doc = tei(f'<p><ref target="evil:{"a" * 5000}b">x</ref></p>').replace(
-        "</fileDesc>", "</fileDesc>" + header)
+        "</fileDesc>", "</fileDesc>" + header
+    )
     attack.write("doc.xml", doc)
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
@@ -101,8 +106,13 @@ def test_a_backtracking_prefixdef_pattern_runs_in_linear_time(attack: Attack) ->
 
 
 def test_xml_base_does_not_move_a_finding_to_another_file(attack: Attack) -> None:
-    attack.write("doc.xml", tei('<p xml:base="/etc/hostname"><ref target="#nobody">x</ref></p>'
-                                '<p xml:base="other.xml"><ref target="#none">y</ref></p>'))
+    attack.write(
+        "doc.xml",
+        tei(
+            '<p xml:base="/etc/hostname"><ref target="#nobody">x</ref></p>'
+            '<p xml:base="other.xml"><ref target="#none">y</ref></p>'
+        ),
+    )
     outcome = attack.run("validate", "-q", "-f", "json", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
     files = {d["file"] for d in json.loads(outcome.stdout)["diagnostics"]}
@@ -110,8 +120,10 @@ def test_xml_base_does_not_move_a_finding_to_another_file(attack: Attack) -> Non
 
 
 def test_xml_base_does_not_send_a_pointer_outside(attack: Attack) -> None:
-    attack.write("doc.xml", tei(f'<p xml:base="{attack.secret_file.as_uri()}">'
-                                '<ref target="secret.txt#x">x</ref></p>'))
+    attack.write(
+        "doc.xml",
+        tei(f'<p xml:base="{attack.secret_file.as_uri()}"><ref target="secret.txt#x">x</ref></p>'),
+    )
     outcome = attack.run("validate", "-q", "--schema", "references", "doc.xml")
     attack.assert_safe(outcome)
     assert [r[2] for r in outcome.rules()] == ["ref:file-missing"], outcome.output
@@ -124,22 +136,24 @@ def test_a_pointer_outside_the_project_is_neither_read_nor_probed(attack: Attack
     assert [r[2] for r in outcome.rules()] == ["ref:outside-project"], outcome.output
 
 
-def test_a_grammar_that_hangs_libxml2_named_by_a_pi_is_refused_in_time(attack: Attack
-                                                                        ) -> None:
+def test_a_grammar_that_hangs_libxml2_named_by_a_pi_is_refused_in_time(attack: Attack) -> None:
     from conftest import DATA
 
     hang = (DATA / "relaxng" / "group-before-attributes.rng").read_text(encoding="utf-8")
     attack.write("schema/hang.rng", hang)
-    pi = ('<?xml-model href="../schema/hang.rng" '
-          'schematypens="http://relaxng.org/ns/structure/1.0"?>\n')
-    attack.write("tei/loop.xml", pi + (DATA / "relaxng" / "loop.xml").read_text(
-        encoding="utf-8"))
-    outcome = attack.run("validate", "-q", "--no-cache", "--timeout", "20", "tei/loop.xml",
-                         timeout=60)
+    pi = (
+        '<?xml-model href="../schema/hang.rng" '
+        'schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
+    )
+    attack.write("tei/loop.xml", pi + (DATA / "relaxng" / "loop.xml").read_text(encoding="utf-8"))
+    outcome = attack.run(
+        "validate", "-q", "--no-cache", "--timeout", "20", "tei/loop.xml", timeout=60
+    )
     attack.assert_safe(outcome)
     assert outcome.seconds < 15, outcome.output
-    assert (outcome.code, outcome.rules()) == (1, [("loop.xml", 3, "rng:element-missing")]), \
+    assert (outcome.code, outcome.rules()) == (1, [("loop.xml", 3, "rng:element-missing")]), (
         outcome.output
+    )
 
 
 def test_a_long_name_that_loads_also_runs_in_saxon(attack: Attack) -> None:

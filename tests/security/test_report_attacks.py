@@ -22,10 +22,24 @@ EVIL_NAME = "x\n::warning::forged #1 %41.xml"
 
 def _hostile_report() -> Report:
     """Findings whose file name and message carry every kind of injection."""
-    found = [error("ref:unresolved", f"@ref points nowhere{INJECTED}", file=EVIL_NAME, line=2,
-                   column=3, xpath="/tei:TEI[1]"),
-             Diagnostic(Severity.WARNING, "load:doctype-ignored", "ok\r\n::add-mask::x",
-                        file="dir with space/é.xml", line=1, column=1)]
+    found = [
+        error(
+            "ref:unresolved",
+            f"@ref points nowhere{INJECTED}",
+            file=EVIL_NAME,
+            line=2,
+            column=3,
+            xpath="/tei:TEI[1]",
+        ),
+        Diagnostic(
+            Severity.WARNING,
+            "load:doctype-ignored",
+            "ok\r\n::add-mask::x",
+            file="dir with space/é.xml",
+            line=1,
+            column=1,
+        ),
+    ]
     return Report(diagnostics=found, files=[EVIL_NAME, "dir with space/é.xml", "clean.xml"])
 
 
@@ -57,8 +71,11 @@ def test_sarif_is_valid_against_the_oasis_schema(shared: Path) -> None:
 def test_sarif_uris_are_percent_encoded() -> None:
     run = json.loads(render(_hostile_report(), "sarif"))["runs"][0]
     uris = [a["location"]["uri"] for a in run["artifacts"]]
-    assert uris == ["x%0A%3A%3Awarning%3A%3Aforged%20%231%20%2541.xml",
-                    "dir%20with%20space/%C3%A9.xml", "clean.xml"]
+    assert uris == [
+        "x%0A%3A%3Awarning%3A%3Aforged%20%231%20%2541.xml",
+        "dir%20with%20space/%C3%A9.xml",
+        "clean.xml",
+    ]
 
 
 def test_junit_is_valid_against_the_junit_schema(shared: Path) -> None:
@@ -84,8 +101,7 @@ def test_a_file_name_cannot_forge_a_workflow_command(attack: Attack, tmp_path: P
     attack.write(EVIL_NAME, tei('<p><ref target="#nobody">x</ref></p>'))
     summary = tmp_path / "summary.md"
     for fmt in ("text", "github"):
-        outcome = attack.run("validate", "-f", fmt, ".",
-                             env={"GITHUB_STEP_SUMMARY": str(summary)})
+        outcome = attack.run("validate", "-f", fmt, ".", env={"GITHUB_STEP_SUMMARY": str(summary)})
         attack.assert_safe(outcome)
         commands = [line for line in outcome.output.splitlines() if line.startswith("::")]
         assert len(commands) == (1 if fmt == "github" else 0), outcome.output

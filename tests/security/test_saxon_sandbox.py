@@ -14,9 +14,11 @@ from tests.security.conftest import Attack
 
 
 def _run(xpath: str, extra: str = "") -> str:
-    sheet = ('<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
-             f'<xsl:template match="/"><r><xsl:value-of select="{xpath}"/>{extra}</r>'
-             "</xsl:template></xsl:stylesheet>")
+    sheet = (
+        '<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        f'<xsl:template match="/"><r><xsl:value-of select="{xpath}"/>{extra}</r>'
+        "</xsl:template></xsl:stylesheet>"
+    )
     proc = sandbox()
     executable = proc.new_xslt30_processor().compile_stylesheet(stylesheet_text=sheet)
     return str(executable.transform_to_string(xdm_node=proc.parse_xml(xml_text="<a/>")))

@@ -37,18 +37,24 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     schema by PI, one pointing at a file that does not exist yet."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.xml").write_text(CLEAN, encoding="utf-8")
-    (tmp_path / "b.xml").write_text(CLEAN.replace("Hello.", "<bogus>Bad</bogus>"),
-                                    encoding="utf-8")
+    (tmp_path / "b.xml").write_text(CLEAN.replace("Hello.", "<bogus>Bad</bogus>"), encoding="utf-8")
     (tmp_path / "parts").mkdir()
     (tmp_path / "parts" / "body.xml").write_text(
-        '<p xmlns="http://www.tei-c.org/ns/1.0">Included.</p>', encoding="utf-8")
+        '<p xmlns="http://www.tei-c.org/ns/1.0">Included.</p>', encoding="utf-8"
+    )
     (tmp_path / "inc.xml").write_text(XINCLUDING, encoding="utf-8")
     shutil.copy(MINI, tmp_path / "mini.rng")
-    (tmp_path / "pi.xml").write_text(CLEAN.replace(
-        "<TEI ", '<?xml-model href="mini.rng" '
-        'schematypens="http://relaxng.org/ns/structure/1.0"?>\n<TEI '), encoding="utf-8")
-    (tmp_path / "ref.xml").write_text(CLEAN.replace(
-        "Hello.", 'See <ref target="other.xml#x">there</ref>.'), encoding="utf-8")
+    (tmp_path / "pi.xml").write_text(
+        CLEAN.replace(
+            "<TEI ",
+            '<?xml-model href="mini.rng" '
+            'schematypens="http://relaxng.org/ns/structure/1.0"?>\n<TEI ',
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "ref.xml").write_text(
+        CLEAN.replace("Hello.", 'See <ref target="other.xml#x">there</ref>.'), encoding="utf-8"
+    )
     return tmp_path
 
 
@@ -93,16 +99,23 @@ def _misses_after(project: Path, change: object, **options: object) -> tuple[int
 
 
 def test_a_changed_file_is_validated_again(project: Path) -> None:
-    misses, report = _misses_after(project, lambda: (project / "a.xml").write_text(
-        CLEAN.replace("Hello.", "<bogus>Now bad</bogus>"), encoding="utf-8"))
+    misses, report = _misses_after(
+        project,
+        lambda: (project / "a.xml").write_text(
+            CLEAN.replace("Hello.", "<bogus>Now bad</bogus>"), encoding="utf-8"
+        ),
+    )
     assert misses == 1
     assert report.for_file("a.xml")
 
 
 def test_a_changed_xinclude_invalidates_the_including_file(project: Path) -> None:
-    misses, report = _misses_after(project, lambda: (project / "parts" / "body.xml")
-                                   .write_text('<p xmlns="http://www.tei-c.org/ns/1.0">'
-                                               '<bogus>x</bogus></p>', encoding="utf-8"))
+    misses, report = _misses_after(
+        project,
+        lambda: (project / "parts" / "body.xml").write_text(
+            '<p xmlns="http://www.tei-c.org/ns/1.0"><bogus>x</bogus></p>', encoding="utf-8"
+        ),
+    )
     assert misses == 1
     assert any(d.file == "parts/body.xml" for d in report)
 
@@ -110,9 +123,13 @@ def test_a_changed_xinclude_invalidates_the_including_file(project: Path) -> Non
 def test_a_changed_schema_invalidates_the_files_that_use_it(project: Path) -> None:
     def loosen() -> None:
         rng = (project / "mini.rng").read_text(encoding="utf-8")
-        (project / "mini.rng").write_text(rng.replace(
-            '<element name="p"><text/></element>',
-            '<element name="p"><ref name="any"/></element>'), encoding="utf-8")
+        (project / "mini.rng").write_text(
+            rng.replace(
+                '<element name="p"><text/></element>',
+                '<element name="p"><ref name="any"/></element>',
+            ),
+            encoding="utf-8",
+        )
 
     _run(project, ResultCache(project / ".cache"), schemas=[str(project / "mini.rng")])
     assert not _run(project, None, schemas=[str(project / "mini.rng")]).ok
@@ -125,17 +142,25 @@ def test_a_changed_schema_invalidates_the_files_that_use_it(project: Path) -> No
 
 def test_a_schema_named_by_a_pi_is_a_dependency(project: Path) -> None:
     """Only pi.xml names mini.rng: only it is validated again when the schema changes."""
-    misses, _ = _misses_after(project, lambda: (project / "mini.rng").write_text(
-        (project / "mini.rng").read_text(encoding="utf-8").replace("<!--", "<!-- x"),
-        encoding="utf-8"))
+    misses, _ = _misses_after(
+        project,
+        lambda: (project / "mini.rng").write_text(
+            (project / "mini.rng").read_text(encoding="utf-8").replace("<!--", "<!-- x"),
+            encoding="utf-8",
+        ),
+    )
     assert misses == 1
 
 
 def test_a_file_appearing_where_a_pointer_points_invalidates(project: Path) -> None:
     before = _run(project, None)
     assert any(d.rule == "ref:file-missing" for d in before.for_file("ref.xml"))
-    misses, after = _misses_after(project, lambda: (project / "other.xml").write_text(
-        CLEAN.replace("<p>Hello.</p>", '<p xml:id="x">Hi.</p>'), encoding="utf-8"))
+    misses, after = _misses_after(
+        project,
+        lambda: (project / "other.xml").write_text(
+            CLEAN.replace("<p>Hello.</p>", '<p xml:id="x">Hi.</p>'), encoding="utf-8"
+        ),
+    )
     assert misses == 2  # ref.xml and the new other.xml
     assert not [d for d in after.for_file("ref.xml") if d.rule.startswith("ref:")]
 
@@ -148,7 +173,8 @@ def test_other_options_are_other_entries(project: Path) -> None:
 
 
 def test_another_teikit_version_does_not_read_old_results(
-        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _run(project, ResultCache(project / ".cache"))
     fingerprint.cache_clear()
     monkeypatch.setattr(teikit.version, "__version__", "99.0.0")
@@ -208,10 +234,15 @@ def test_two_runs_sharing_a_cache_at_once_agree(project: Path, rusdracor: list[P
     corpus.mkdir()
     for play in rusdracor[:24]:
         shutil.copy(play, corpus / play.name)
-    runs = [subprocess.Popen([sys.executable, "-c", RUN, str(corpus), str(project / ".c"),
-                              str(MINI)],
-                             stdout=subprocess.PIPE, text=True, cwd=project)
-            for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RUN, str(corpus), str(project / ".c"), str(MINI)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=project,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0]
     plain = validate(sorted(corpus.glob("*.xml")), [str(MINI)], jobs=1).render("json")
@@ -230,8 +261,8 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 
 def test_the_cli_caches_by_default_and_no_cache_bypasses(
-        project: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TEIKIT_NO_CACHE", raising=False)
     monkeypatch.setenv("TEIKIT_CACHE_DIR", str(project / "c"))
     uncached = _cli(capsys, "--no-cache", *map(str, _files(project)))

@@ -73,8 +73,9 @@ def _schemas(case: Path) -> list[str] | None:
     if not listing.is_file():
         return ["teikit"]
     names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
-    resolved = [str(case.parent / n) if Path(n).suffix and not Path(n).is_absolute() else n
-                for n in names]
+    resolved = [
+        str(case.parent / n) if Path(n).suffix and not Path(n).is_absolute() else n for n in names
+    ]
     return resolved or None  # an empty .schemas file: the document's own xml-model PIs
 
 
@@ -96,20 +97,23 @@ def _run(case: Path, label: str | None) -> tuple[Diagnostic, ...]:
 
 
 def _line(d: Diagnostic) -> str:
-    message = " ".join(d.message.replace(str(CASES), "<cases>").replace(
-        str(ROOT), "<root>").split())
+    message = " ".join(
+        d.message.replace(str(CASES), "<cases>").replace(str(ROOT), "<root>").split()
+    )
     # Saxon names the folder it ran in (the working directory), which varies
     message = re.sub(r"file://[^\s:]*", "<file>", message)
     return f"{d.line}:{d.column}\t{d.severity.value}\t{d.rule}\t{message}"
 
 
 def _rows(expected: Path) -> list[str]:
-    return sorted(line for line in expected.read_text(encoding="utf-8").splitlines()
-                  if line.strip())
+    return sorted(
+        line for line in expected.read_text(encoding="utf-8").splitlines() if line.strip()
+    )
 
 
-@pytest.mark.parametrize("expected", _expectations(),
-                         ids=lambda p: f"{p.parent.name}/{p.name[: -len('.expected')]}")
+@pytest.mark.parametrize(
+    "expected", _expectations(), ids=lambda p: f"{p.parent.name}/{p.name[: -len('.expected')]}"
+)
 def test_case_gives_expected_diagnostics(expected: Path) -> None:
     got = sorted(_line(d) for d in _run(*_case(expected)))
     if WRITE:
@@ -137,8 +141,9 @@ def test_one_input_per_case() -> None:
 
 
 def _folders() -> list[Path]:
-    return sorted(d for d in CASES.iterdir() if d.is_dir() and d.name != "valid"
-                  and any(d.glob("*.expected")))
+    return sorted(
+        d for d in CASES.iterdir() if d.is_dir() and d.name != "valid" and any(d.glob("*.expected"))
+    )
 
 
 @pytest.mark.parametrize("folder", _folders(), ids=lambda p: p.name)
@@ -153,8 +158,7 @@ def test_valid_cases_have_no_findings_at_all() -> None:
     valid = sorted((CASES / "valid").glob("*.expected"))
     assert valid
     for case in valid:
-        report = validate([case.with_suffix(".xml")], schemas=_schemas(case.with_suffix(
-            ".xml")))
+        report = validate([case.with_suffix(".xml")], schemas=_schemas(case.with_suffix(".xml")))
         assert not report.diagnostics, f"{case}: " + "\n".join(map(str, report))
 
 
@@ -168,21 +172,36 @@ def _defined_codes() -> set[str]:
     """Every rule code teikit can emit: string literals in the sources (all engine
     prefixes), the ids of teikit.sch's assertions (``sch:<id>``) and the codes
     teikit's stylesheets report (``xslt:<code>``)."""
-    codes = {m for f in sorted(SOURCES.rglob("*.py"))
-             for m in _LITERAL.findall(f.read_text(encoding="utf-8"))} - NOT_CODES
+    codes = {
+        m
+        for f in sorted(SOURCES.rglob("*.py"))
+        for m in _LITERAL.findall(f.read_text(encoding="utf-8"))
+    } - NOT_CODES
     sch = etree.parse(str(ROOT / "schemas" / "teikit.sch"))
-    codes |= {f"sch:{el.get('id')}" for el in sch.iter(f"{_SCH}assert", f"{_SCH}report")
-              if el.get("id")}
+    codes |= {
+        f"sch:{el.get('id')}" for el in sch.iter(f"{_SCH}assert", f"{_SCH}report") if el.get("id")
+    }
     for xsl in sorted((ROOT / "xslt").glob("*.xsl")):
-        codes |= {f"xslt:{c}" for c in re.findall(
-            r"name=\"code\" select=\"'([a-z][a-z-]*)'\"", xsl.read_text(encoding="utf-8"))}
+        codes |= {
+            f"xslt:{c}"
+            for c in re.findall(
+                r"name=\"code\" select=\"'([a-z][a-z-]*)'\"", xsl.read_text(encoding="utf-8")
+            )
+        }
     return codes
 
 
 def test_the_code_scan_finds_the_codes() -> None:
-    assert {"load:entity-declared", "xml:malformed", "ref:unresolved", "schema:unavailable",
-            "rng:element-missing", "xsd:content", "sch:pb-ascending",
-            "xslt:unresolved-ref"} <= _defined_codes()
+    assert {
+        "load:entity-declared",
+        "xml:malformed",
+        "ref:unresolved",
+        "schema:unavailable",
+        "rng:element-missing",
+        "xsd:content",
+        "sch:pb-ascending",
+        "xslt:unresolved-ref",
+    } <= _defined_codes()
 
 
 def test_every_rule_code_has_a_golden_case() -> None:

@@ -24,7 +24,8 @@ MINI = str(DATA / "validation" / "mini.rng")
 
 
 def test_dask_local_with_2_workers_gives_the_report_of_jobs_2(
-        rusdracor: list[Path], tei_all: Path) -> None:
+    rusdracor: list[Path], tei_all: Path
+) -> None:
     """Over all 120 plays: tei_all (real verdicts) and a tiny grammar (many findings, so
     order and content of thousands of diagnostics are compared)."""
     schemas = ["tei_all", MINI]
@@ -37,8 +38,13 @@ def test_dask_local_with_2_workers_gives_the_report_of_jobs_2(
 
 def test_progress_reaches_every_file(rusdracor: list[Path]) -> None:
     seen: list[tuple[int, int]] = []
-    validate(rusdracor[:30], [MINI], jobs=2, dask="local",
-             on_file=lambda done, total: seen.append((done, total)))
+    validate(
+        rusdracor[:30],
+        [MINI],
+        jobs=2,
+        dask="local",
+        on_file=lambda done, total: seen.append((done, total)),
+    )
     assert seen[-1] == (30, 30)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
@@ -51,9 +57,12 @@ def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path])
 
     files = rusdracor[:96]
     truth = validate(files, [MINI], jobs=1)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                     dashboard_address=None) as cluster:
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
         with distributed.Client(cluster) as client:
             pids = client.run(os.getpid)
         victim = sorted(pids.values())[0]
@@ -76,8 +85,7 @@ def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path])
             assert report.for_file(file) == truth.for_file(file)
 
 
-def test_without_the_extra_the_flag_says_how_to_install_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_extra_the_flag_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
     with pytest.raises(UsageError, match=r"pip install 'teikit\[dask\]'"):
         validate([DATA / "validation" / "clean.xml"], [MINI], dask="local")
@@ -85,7 +93,8 @@ def test_without_the_extra_the_flag_says_how_to_install_it(
 
 
 def test_the_cli_explains_the_missing_extra(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from teikit.cli import main
 
     monkeypatch.setitem(sys.modules, "distributed", None)
@@ -94,20 +103,29 @@ def test_the_cli_explains_the_missing_extra(
     assert "teikit[dask]" in capsys.readouterr().err
 
 
-def test_an_unreachable_scheduler_is_exit_3(capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_scheduler_is_exit_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from teikit.cli import main
     from teikit.validation import cluster
 
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", "2s")
-    code = main(["validate", "--no-cache", "--dask", "tcp://127.0.0.1:9",
-                 str(DATA / "validation" / "clean.xml")])
+    code = main(
+        [
+            "validate",
+            "--no-cache",
+            "--dask",
+            "tcp://127.0.0.1:9",
+            str(DATA / "validation" / "clean.xml"),
+        ]
+    )
     assert code == 3
     assert "Dask scheduler" in capsys.readouterr().err
 
 
 def test_shipped_schemas_land_once_in_a_workers_store(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What a worker plugin does on a machine without the client's store."""
     from teikit.validation import store
 
@@ -115,8 +133,9 @@ def test_shipped_schemas_land_once_in_a_workers_store(
     data = Path(MINI).read_bytes()
     import hashlib
 
-    shipped = ShippedSchema("mini@1", "mini", "1", "relaxng", "mini.rng", "test",
-                            hashlib.sha256(data).hexdigest(), data)
+    shipped = ShippedSchema(
+        "mini@1", "mini", "1", "relaxng", "mini.rng", "test", hashlib.sha256(data).hexdigest(), data
+    )
     assert install_schemas([shipped]) == 1
     entry, path = store.get("mini@1")
     assert path.read_bytes() == data and entry.sha256 == shipped.sha256

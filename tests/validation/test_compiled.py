@@ -66,8 +66,10 @@ def test_threads_asking_for_one_schema_wait_for_one_build(tmp_path: Path) -> Non
     schema.write_bytes(b"x")
     build = Counter()
     results: list[object] = []
-    threads = [threading.Thread(target=lambda: results.append(compiled("t5", schema, build)))
-               for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(compiled("t5", schema, build)))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:

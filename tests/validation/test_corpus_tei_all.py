@@ -38,8 +38,9 @@ def _grammar_errors(path: Path) -> list[int]:
     return sorted(d.line for d in report if d.severity is Severity.ERROR)
 
 
-def test_freedict_dictionaries_get_jings_verdicts(shared: Path, tei_all: Path,
-                                                  tmp_path: Path) -> None:
+def test_freedict_dictionaries_get_jings_verdicts(
+    shared: Path, tei_all: Path, tmp_path: Path
+) -> None:
     files = sorted((shared / "corpora" / "freedict").glob("*/*.tei"))
     copies = {f: _oracle_copy(f, tmp_path) for f in files}
     found = jing.check(tei_all, list(copies.values()))
@@ -50,17 +51,21 @@ def test_freedict_dictionaries_get_jings_verdicts(shared: Path, tei_all: Path,
 
 def test_freedict_includes_the_doctype_dictionaries(shared: Path) -> None:
     files = sorted((shared / "corpora" / "freedict").glob("*/*.tei"))
-    with_doctype = [f.name for f in files
-                    if DOCTYPE.search(f.read_bytes().decode("utf-8-sig").split("<TEI", 1)[0]
-                                      .replace("<!--<!DOCTYPE", ""))]
+    with_doctype = [
+        f.name
+        for f in files
+        if DOCTYPE.search(
+            f.read_bytes().decode("utf-8-sig").split("<TEI", 1)[0].replace("<!--<!DOCTYPE", "")
+        )
+    ]
     assert {"swh-pol.tei", "wol-fra.tei"} <= set(with_doctype)
 
 
 def test_a_doctype_naming_a_dtd_is_ignored_with_a_warning(shared: Path) -> None:
-    report = validate([shared / "corpora" / "freedict" / "wol-fra" / "wol-fra.tei"],
-                      schemas=["tei_all"])
-    assert [d.rule for d in report if d.severity is Severity.WARNING] == [
-        "load:doctype-ignored"]
+    report = validate(
+        [shared / "corpora" / "freedict" / "wol-fra" / "wol-fra.tei"], schemas=["tei_all"]
+    )
+    assert [d.rule for d in report if d.severity is Severity.WARNING] == ["load:doctype-ignored"]
 
 
 @pytest.fixture(scope="module")
@@ -68,19 +73,24 @@ def letters(shared: Path, tei_all: Path) -> dict[str, tuple[list[int], list[int]
     """Every Schnitzler letter: (teikit's error lines, jing's error lines), jing in one JVM."""
     paths = sorted((shared / "corpora" / "schnitzler-briefe" / "letters").glob("*.xml"))
     found = jing.check(tei_all, paths)
-    return {p.name: (sorted(set(_grammar_errors(p))), sorted({d.line for d in found[p]}))
-            for p in paths}
+    return {
+        p.name: (sorted(set(_grammar_errors(p))), sorted({d.line for d in found[p]})) for p in paths
+    }
 
 
 def test_schnitzler_letters_get_jings_verdicts(
-        letters: dict[str, tuple[list[int], list[int]]]) -> None:
+    letters: dict[str, tuple[list[int], list[int]]],
+) -> None:
     assert len(letters) == 150
     assert {n: not mine for n, (mine, _) in letters.items()} == {
-        n: not theirs for n, (_, theirs) in letters.items()}
+        n: not theirs for n, (_, theirs) in letters.items()
+    }
 
 
 def test_schnitzler_letters_get_jings_error_lines(
-        letters: dict[str, tuple[list[int], list[int]]]) -> None:
+    letters: dict[str, tuple[list[int], list[int]]],
+) -> None:
     """Stronger than the verdict: the lines jing reports errors at are teikit's."""
     assert {n: mine for n, (mine, _) in letters.items()} == {
-        n: theirs for n, (_, theirs) in letters.items()}
+        n: theirs for n, (_, theirs) in letters.items()
+    }

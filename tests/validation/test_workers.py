@@ -38,8 +38,12 @@ def _run(names: list[str], deadline: float | None = 2.0) -> dict[str, list[str]]
 
 def test_every_file_gets_a_report_whatever_its_worker_did() -> None:
     assert _run(["ok1", "sleep", "die", "raise", "ok2"]) == {
-        "ok1": [], "sleep": ["load:timeout"], "die": ["load:worker-died"],
-        "raise": ["load:internal-error"], "ok2": []}
+        "ok1": [],
+        "sleep": ["load:timeout"],
+        "die": ["load:worker-died"],
+        "raise": ["load:internal-error"],
+        "ok2": [],
+    }
 
 
 def test_the_deadline_is_kept() -> None:

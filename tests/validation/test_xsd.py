@@ -26,8 +26,11 @@ def test_a_valid_document_has_no_findings() -> None:
 
 def test_rule_codes_by_kind(findings: list) -> None:
     assert sorted((d.line, d.rule) for d in findings) == [
-        (2, "xsd:attribute-missing"), (4, "xsd:content"), (5, "xsd:datatype"),
-        (6, "xsd:attribute-unexpected")]
+        (2, "xsd:attribute-missing"),
+        (4, "xsd:content"),
+        (5, "xsd:datatype"),
+        (6, "xsd:attribute-unexpected"),
+    ]
 
 
 def test_messages_are_one_line(findings: list) -> None:
@@ -36,7 +39,8 @@ def test_messages_are_one_line(findings: list) -> None:
 
 def test_findings_carry_an_xpath(findings: list) -> None:
     assert {d.xpath for d in findings if d.line == 6} == {
-        "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[2]"}
+        "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[2]"
+    }
 
 
 def test_a_schema_is_compiled_once_per_process() -> None:
@@ -45,7 +49,8 @@ def test_a_schema_is_compiled_once_per_process() -> None:
 
 def test_a_broken_schema_cannot_run(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xsd"
-    bad.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element/>'
-                   "</xs:schema>")
+    bad.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:element/></xs:schema>'
+    )
     with pytest.raises(TeikitError):
         XSD.compile(bad)

@@ -23,14 +23,22 @@ if TYPE_CHECKING:
 
 __all__ = ["expand_paths", "validate", "validate_document"]
 
-def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
-             schemas: Sequence[str] | str | None = None, *, jobs: int = 1,
-             embedded_schematron: bool = False,
-             on_file: ProgressCallback | None = None,
-             settings: Settings | None = None,
-             cache: ResultCache | None = None, dask: str | None = None,
-             timeout: float | None = None, include: Sequence[str] = ("*.xml", "*.tei"),
-             exclude: Sequence[str] = (), skip_non_tei: bool = False) -> Report:
+
+def validate(
+    paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
+    schemas: Sequence[str] | str | None = None,
+    *,
+    jobs: int = 1,
+    embedded_schematron: bool = False,
+    on_file: ProgressCallback | None = None,
+    settings: Settings | None = None,
+    cache: ResultCache | None = None,
+    dask: str | None = None,
+    timeout: float | None = None,
+    include: Sequence[str] = ("*.xml", "*.tei"),
+    exclude: Sequence[str] = (),
+    skip_non_tei: bool = False,
+) -> Report:
     """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
     into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
     ``exclude`` globs are relative to ``settings.root``).
@@ -58,16 +66,25 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     paths = list(paths)
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
-    files, problems = discover(paths, include=include, exclude=exclude,
-                               root=settings.root if settings else None,
-                               skip_non_tei=skip_non_tei)
+    files, problems = discover(
+        paths,
+        include=include,
+        exclude=exclude,
+        root=settings.root if settings else None,
+        skip_non_tei=skip_non_tei,
+    )
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))
     report.files.extend(d.file for d in duds)
-    options = Options(schemas=names, embedded_schematron=embedded_schematron, jobs=jobs,
-                      roots=project_roots(paths, files), settings=settings,
-                      cache=str(cache.folder) if cache is not None else None,
-                      timeout=timeout)
+    options = Options(
+        schemas=names,
+        embedded_schematron=embedded_schematron,
+        jobs=jobs,
+        roots=project_roots(paths, files),
+        settings=settings,
+        cache=str(cache.folder) if cache is not None else None,
+        timeout=timeout,
+    )
     results: list[Report | None] = [None] * len(files)
     if cache is not None:
         deciding = options.deciding
@@ -84,8 +101,9 @@ def validate(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str],
     if dask:
         from teikit.validation import cluster
 
-        found = cluster.run(missing, options, dask, on_file=progress,
-                            workers=jobs if jobs > 1 else None)
+        found = cluster.run(
+            missing, options, dask, on_file=progress, workers=jobs if jobs > 1 else None
+        )
     else:
         found = run(missing, options, on_file=progress)
     for i, result in zip(todo, found, strict=True):

@@ -33,8 +33,15 @@ if TYPE_CHECKING:
     from teikit.document import Document
     from teikit.validation.schemas import Settings
 
-__all__ = ["Options", "ProgressCallback", "expand_paths", "project_roots", "run",
-           "validate_document", "validate_path"]
+__all__ = [
+    "Options",
+    "ProgressCallback",
+    "expand_paths",
+    "project_roots",
+    "run",
+    "validate_document",
+    "validate_path",
+]
 
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
@@ -77,9 +84,13 @@ class Options:
         from teikit.loading import max_bytes
 
         roots = hashlib.sha256("\n".join(self.roots).encode()).hexdigest()
-        return {"schemas": list(self.schemas or ()),
-                "embedded_schematron": self.embedded_schematron, "roots": roots,
-                "settings": repr(self.settings), "max_bytes": max_bytes()}
+        return {
+            "schemas": list(self.schemas or ()),
+            "embedded_schematron": self.embedded_schematron,
+            "roots": roots,
+            "settings": repr(self.settings),
+            "max_bytes": max_bytes(),
+        }
 
     @property
     def schema_list(self) -> list[str] | None:
@@ -95,9 +106,13 @@ def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
     return (d.file, d.line, d.column, d.rule, d.message)
 
 
-def validate_document(doc: Document, schemas: Sequence[str] | str | None = None, *,
-                      embedded_schematron: bool = False,
-                      settings: Settings | None = None) -> Report:
+def validate_document(
+    doc: Document,
+    schemas: Sequence[str] | str | None = None,
+    *,
+    embedded_schematron: bool = False,
+    settings: Settings | None = None,
+) -> Report:
     """Validate one loaded :class:`~teikit.document.Document`.
 
     ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
@@ -116,8 +131,9 @@ def validate_document(doc: Document, schemas: Sequence[str] | str | None = None,
     names = [schemas] if isinstance(schemas, str) else list(schemas or [])
     shown = display_path(str(doc.path)) if doc.path else ""
     report = Report(files=[shown] if doc.path else [])
-    found: list[Diagnostic] = [replace(d, file=display_path(d.file)) if d.file else d
-                               for d in doc.notes]
+    found: list[Diagnostic] = [
+        replace(d, file=display_path(d.file)) if d.file else d for d in doc.notes
+    ]
     try:
         found_plan = plan(names or None, doc, settings)
     except TeikitError as exc:
@@ -151,8 +167,11 @@ def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
     """``found`` without the diagnostics that only repeat another engine's finding on
     the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
     said = {(d.file, d.line, d.rule) for d in found}
-    return [d for d in found if d.rule not in _SAME_FACT
-            or (d.file, d.line, _SAME_FACT[d.rule]) not in said]
+    return [
+        d
+        for d in found
+        if d.rule not in _SAME_FACT or (d.file, d.line, _SAME_FACT[d.rule]) not in said
+    ]
 
 
 def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
@@ -173,8 +192,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return discover(paths)
 
 
-def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]
-                  ) -> tuple[str, ...]:
+def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]) -> tuple[str, ...]:
     """The folders a run validates: folder arguments and the folders of the files, none
     inside another (10,000 files in 300 folders below one argument give one root)."""
     found = {os.fspath(p) for p in paths if Path(p).is_dir()}
@@ -196,8 +214,8 @@ def validate_path(path: Path, options: Options) -> Report:
         from teikit.validation.cache import ResultCache
 
         return ResultCache(options.cache).record(
-            path, display_path(str(path)), options.deciding,
-            lambda: _validate_fresh(path, options))
+            path, display_path(str(path)), options.deciding, lambda: _validate_fresh(path, options)
+        )
     return _validate_fresh(path, options)
 
 
@@ -212,12 +230,16 @@ def _validate_fresh(path: Path, options: Options) -> Report:
         doc = load(path)
     except LoadError as exc:
         diag = exc.diagnostic
-        found = [replace(diag, file=display_path(diag.file) if diag.file else shown)] \
-            if diag else []
+        found = (
+            [replace(diag, file=display_path(diag.file) if diag.file else shown)] if diag else []
+        )
         return Report(diagnostics=found, files=[shown], input_error=True)
-    report = validate_document(doc, options.schema_list,
-                               embedded_schematron=options.embedded_schematron,
-                               settings=options.settings)
+    report = validate_document(
+        doc,
+        options.schema_list,
+        embedded_schematron=options.embedded_schematron,
+        settings=options.settings,
+    )
     report.files = [shown]
     return report
 
@@ -250,8 +272,9 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     if not docs:
         return {}
     names = options.schema_list
-    settings = replace(options.settings or Settings(),
-                       embedded_schematron=options.embedded_schematron)
+    settings = replace(
+        options.settings or Settings(), embedded_schematron=options.embedded_schematron
+    )
     try:
         engines = plan(names, next(iter(docs.values())), settings).engines
         for engine in engines:
@@ -269,8 +292,9 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     return out
 
 
-def _warm(files: list[Path], options: Options, results: list[Report | None], *,
-          validate: bool = True) -> None:
+def _warm(
+    files: list[Path], options: Options, results: list[Report | None], *, validate: bool = True
+) -> None:
     """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
 
     The sample is loaded and validated together, so each of its cache entries depends on
@@ -290,8 +314,13 @@ def _warm(files: list[Path], options: Options, results: list[Report | None], *,
                 cache.put(key, report, deps - {files[i].resolve()})
 
 
-def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None = None,
-        one: ValidateOne = validate_path) -> list[Report]:
+def run(
+    files: list[Path],
+    options: Options,
+    *,
+    on_file: ProgressCallback | None = None,
+    one: ValidateOne = validate_path,
+) -> list[Report]:
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
 
@@ -323,8 +352,7 @@ def run(files: list[Path], options: Options, *, on_file: ProgressCallback | None
         for i in todo:
             store(i, one(files[i], options))
     elif todo:
-        pool = Pool(one, options, min(max(1, options.jobs), len(todo)), options.timeout,
-                    context())
+        pool = Pool(one, options, min(max(1, options.jobs), len(todo)), options.timeout, context())
         try:
             pool.map(files, todo, store)
         except BaseException:

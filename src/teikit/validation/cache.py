@@ -71,8 +71,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256(version.__version__.encode())
     for path in sorted(package.rglob("*.py")):
         stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n"
-                      .encode())
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -125,11 +124,15 @@ def report_to_json(report: Report) -> dict[str, object]:
         shape["severity"] = d.severity.value
         shape["expected"] = list(d.expected)
         diagnostics.append(shape)
-    return {"diagnostics": diagnostics, "files": list(report.files),
-            "input_error": report.input_error,
-            "schemas": {file: [[u.name, u.version] for u in used]
-                        for file, used in report.schemas.items()},
-            "warnings_as_errors": report.warnings_as_errors}
+    return {
+        "diagnostics": diagnostics,
+        "files": list(report.files),
+        "input_error": report.input_error,
+        "schemas": {
+            file: [[u.name, u.version] for u in used] for file, used in report.schemas.items()
+        },
+        "warnings_as_errors": report.warnings_as_errors,
+    }
 
 
 def report_from_json(data: Mapping[str, Any]) -> Report:
@@ -140,11 +143,17 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
         entry["severity"] = Severity(entry["severity"])
         entry["expected"] = tuple(entry["expected"])
         diagnostics.append(Diagnostic(**entry))
-    schemas = {str(file): [SchemaUse(str(name), str(version)) for name, version in used]
-               for file, used in data["schemas"].items()}
-    return Report(diagnostics=diagnostics, files=[str(f) for f in data["files"]],
-                  input_error=bool(data["input_error"]), schemas=schemas,
-                  warnings_as_errors=bool(data.get("warnings_as_errors", False)))
+    schemas = {
+        str(file): [SchemaUse(str(name), str(version)) for name, version in used]
+        for file, used in data["schemas"].items()
+    }
+    return Report(
+        diagnostics=diagnostics,
+        files=[str(f) for f in data["files"]],
+        input_error=bool(data["input_error"]),
+        schemas=schemas,
+        warnings_as_errors=bool(data.get("warnings_as_errors", False)),
+    )
 
 
 @dataclass
@@ -180,9 +189,17 @@ class ResultCache:
         digest = file_digest(path)
         if digest == ABSENT:
             return None
-        material = json.dumps({"format": FORMAT, "teikit": fingerprint(), "file": shown,
-                               "sha256": digest, "options": options},
-                              sort_keys=True, default=str)
+        material = json.dumps(
+            {
+                "format": FORMAT,
+                "teikit": fingerprint(),
+                "file": shown,
+                "sha256": digest,
+                "options": options,
+            },
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(material.encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
@@ -221,9 +238,11 @@ class ResultCache:
         Best effort: a cache folder that cannot be written (read-only, full) costs the
         speed-up, never the run.
         """
-        entry = {"key": key,
-                 "deps": sorted({(str(p), file_digest(p)) for p in deps}),
-                 "report": report_to_json(report)}
+        entry = {
+            "key": key,
+            "deps": sorted({(str(p), file_digest(p)) for p in deps}),
+            "report": report_to_json(report),
+        }
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
@@ -244,15 +263,15 @@ class ResultCache:
             return
         self.stats.written += 1
 
-    def lookup(self, path: Path, shown: str, options: Mapping[str, object]
-               ) -> Report | None:
+    def lookup(self, path: Path, shown: str, options: Mapping[str, object]) -> Report | None:
         """The cached report of ``path`` (reported as ``shown``) run with ``options``,
         or None when it must be validated (again)."""
         key = self.key(path, shown, options)
         return self.get(key) if key is not None else None
 
-    def record(self, path: Path, shown: str, options: Mapping[str, object],
-               compute: Callable[[], Report]) -> Report:
+    def record(
+        self, path: Path, shown: str, options: Mapping[str, object], compute: Callable[[], Report]
+    ) -> Report:
         """``compute()``'s report of ``path``, stored with every file it read.
 
         ``compute`` runs inside :func:`teikit.loading.dependencies`, so every file that

@@ -19,10 +19,25 @@ from teikit.diagnostics import UsageError
 #: The customisations the TEI Consortium publishes under
 #: ``xml/tei/custom/schema/relaxng/`` in every release (P5 Exemplars).
 TEI_NAMES = (
-    "tei_all", "tei_bare", "tei_corpus", "tei_customization", "tei_dictionaries",
-    "tei_drama", "tei_enrich", "tei_isoFSD", "tei_jtei", "tei_lite", "tei_math",
-    "tei_minimal", "tei_ms", "tei_odds", "tei_simplePrint", "tei_speech", "tei_svg",
-    "tei_tite", "tei_xinclude",
+    "tei_all",
+    "tei_bare",
+    "tei_corpus",
+    "tei_customization",
+    "tei_dictionaries",
+    "tei_drama",
+    "tei_enrich",
+    "tei_isoFSD",
+    "tei_jtei",
+    "tei_lite",
+    "tei_math",
+    "tei_minimal",
+    "tei_ms",
+    "tei_odds",
+    "tei_simplePrint",
+    "tei_speech",
+    "tei_svg",
+    "tei_tite",
+    "tei_xinclude",
 )
 #: EpiDoc's one published schema (a TEI customisation for epigraphy).
 EPIDOC = "tei-epidoc"
@@ -31,8 +46,7 @@ EPIDOC = "tei-epidoc"
 VAULT = "https://www.tei-c.org/Vault/P5/"
 EPIDOC_BASE = "https://epidoc.stoa.org/schema/"
 #: Hosts of the catalogue; any other host needs the user's explicit permission.
-HOSTS = frozenset({"www.tei-c.org", "tei-c.org", "epidoc.stoa.org", "www.stoa.org",
-                   "stoa.org"})
+HOSTS = frozenset({"www.tei-c.org", "tei-c.org", "epidoc.stoa.org", "www.stoa.org", "stoa.org"})
 
 #: Versions that mean "the newest one": the store answers them with its newest copy.
 NEWEST = frozenset({"", "release", "current", "latest"})
@@ -51,9 +65,9 @@ DEFAULT_VERSION = {"tei_all": "4.3.0"}
 _VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest"
 _TEI_PATH = re.compile(
     r"/(?:release|Vault/P5/(?P<version>" + _VERSION + r"))"
-    r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]")
-_EPIDOC_PATH = re.compile(
-    r"/(?:epidoc/)?schema/(?P<version>" + _VERSION + r")/tei-epidoc\.rn[gc]")
+    r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
+)
+_EPIDOC_PATH = re.compile(r"/(?:epidoc/)?schema/(?P<version>" + _VERSION + r")/tei-epidoc\.rn[gc]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -77,8 +91,10 @@ def parse_ref(text: str) -> SchemaRef:
     """``tei_all`` or ``tei_all@4.3.0`` as a :class:`SchemaRef` (usage error if malformed)."""
     name, _, version = text.partition("@")
     if not _NAME.fullmatch(name) or (version and not _NAME.fullmatch(version)):
-        raise UsageError(f"'{text}' is not a schema name: use NAME or NAME@VERSION (letters, "
-                         "digits, '.', '_' and '-').")
+        raise UsageError(
+            f"'{text}' is not a schema name: use NAME or NAME@VERSION (letters, "
+            "digits, '.', '_' and '-')."
+        )
     return SchemaRef(name, "" if version in NEWEST else version)
 
 
@@ -114,9 +130,11 @@ def download_url(ref: SchemaRef) -> str:
         return f"{EPIDOC_BASE}{ref.version or 'latest'}/tei-epidoc.rng"
     if ref.name in TEI_NAMES:
         return f"{VAULT}{ref.version or 'current'}/xml/tei/custom/schema/relaxng/{ref.name}.rng"
-    raise UsageError(f"teikit does not know where to fetch '{ref}': the catalogue has the TEI "
-                     f"customisations ({', '.join(TEI_NAMES)}) and {EPIDOC}. Add your own "
-                     "schema with 'teikit schemas add NAME PATH'.")
+    raise UsageError(
+        f"teikit does not know where to fetch '{ref}': the catalogue has the TEI "
+        f"customisations ({', '.join(TEI_NAMES)}) and {EPIDOC}. Add your own "
+        "schema with 'teikit schemas add NAME PATH'."
+    )
 
 
 _TEI_EDITION = re.compile(rb"TEI Edition: Version ([0-9][0-9A-Za-z.\-]*?)\.?\s")
@@ -139,5 +157,4 @@ def version_in(data: bytes) -> str:
 
 def version_key(version: str) -> tuple[tuple[int, str], ...]:
     """A sort key that orders ``4.10.0`` after ``4.9.2`` and numbers after words."""
-    return tuple((int(p), "") if p.isdigit() else (-1, p)
-                 for p in re.split(r"[.\-]", version))
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in re.split(r"[.\-]", version))

@@ -56,8 +56,10 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise UsageError(f"--dask needs Dask's distributed scheduler, which is not "
-                         f"installed; install it with: {INSTALL_HINT}") from None
+        raise UsageError(
+            f"--dask needs Dask's distributed scheduler, which is not "
+            f"installed; install it with: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -73,16 +75,22 @@ def connect(address: str, workers: int) -> Iterator[Any]:
             import logging
 
             cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR)
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             client = distributed.Client(cluster)
         else:
             client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
     except OSError as exc:
         if cluster is not None:
             cluster.close()
-        raise TeikitError(f"Cannot reach the Dask scheduler at {address}: {exc}; check the "
-                          "address (tcp://HOST:8786) and that the scheduler runs.") from None
+        raise TeikitError(
+            f"Cannot reach the Dask scheduler at {address}: {exc}; check the "
+            "address (tcp://HOST:8786) and that the scheduler runs."
+        ) from None
     try:
         yield client
     finally:
@@ -116,9 +124,18 @@ def _stored_schemas() -> list[ShippedSchema]:
             path = store.verified(entry)
         except TeikitError:
             continue
-        found.append(ShippedSchema(entry.key, entry.name, entry.version, entry.kind,
-                                   Path(entry.file).name, entry.source, entry.sha256,
-                                   path.read_bytes()))
+        found.append(
+            ShippedSchema(
+                entry.key,
+                entry.name,
+                entry.version,
+                entry.kind,
+                Path(entry.file).name,
+                entry.source,
+                entry.sha256,
+                path.read_bytes(),
+            )
+        )
     return found
 
 
@@ -143,8 +160,14 @@ def install_schemas(shipped: list[ShippedSchema]) -> int:
         with tempfile.TemporaryDirectory(prefix="teikit-schema-") as folder:
             temp = Path(folder) / schema.filename
             temp.write_bytes(schema.data)
-            store.put(schema.key, SchemaRef(schema.name, schema.version), temp,
-                      schema.kind, schema.filename, schema.source)
+            store.put(
+                schema.key,
+                SchemaRef(schema.name, schema.version),
+                temp,
+                schema.kind,
+                schema.filename,
+                schema.source,
+            )
         written += 1
     return written
 
@@ -193,11 +216,19 @@ def _failed(path: Path, exc: BaseException) -> Report:
     """A file whose chunk failed on its worker: said, located, and an input error."""
     shown = display_path(str(path))
     reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    return Report(diagnostics=[error(
-        "run:worker-failed", f"The Dask worker validating this file failed ({reason}); it "
-        "was not validated. Run again (a worker that ran out of memory needs more), or "
-        "validate it alone with --jobs 1 to see whether the file itself is the cause.",
-        file=shown)], files=[shown], input_error=True)
+    return Report(
+        diagnostics=[
+            error(
+                "run:worker-failed",
+                f"The Dask worker validating this file failed ({reason}); it "
+                "was not validated. Run again (a worker that ran out of memory needs more), or "
+                "validate it alone with --jobs 1 to see whether the file itself is the cause.",
+                file=shown,
+            )
+        ],
+        files=[shown],
+        input_error=True,
+    )
 
 
 def apply_chunk(fn: Callable[[str, T], R], paths: list[str], arg: T, cwd: str) -> list[R]:
@@ -207,9 +238,15 @@ def apply_chunk(fn: Callable[[str, T], R], paths: list[str], arg: T, cwd: str) -
     return [fn(p, arg) for p in paths]
 
 
-def map_paths(fn: Callable[[str, T], R], paths: list[str], arg: T, address: str, *,
-              on_file: ProgressCallback | None = None,
-              workers: int | None = None) -> Iterator[R]:
+def map_paths(
+    fn: Callable[[str, T], R],
+    paths: list[str],
+    arg: T,
+    address: str,
+    *,
+    on_file: ProgressCallback | None = None,
+    workers: int | None = None,
+) -> Iterator[R]:
     """``fn(path, arg)`` for every path on the Dask cluster at ``address``, yielded in
     ``paths`` order as chunks finish (a chunk's result waits only for the chunks before
     it). ``fn`` must be a module-level function; a failing chunk raises here."""
@@ -220,9 +257,18 @@ def map_paths(fn: Callable[[str, T], R], paths: list[str], arg: T, address: str,
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         chunks = _chunks(len(paths), width)
-        futures = [client.submit(apply_chunk, fn, [paths[i] for i in chunk], arg,
-                                 os.getcwd(), key=f"teikit-{run_id}-{n}", pure=False)
-                   for n, chunk in enumerate(chunks)]
+        futures = [
+            client.submit(
+                apply_chunk,
+                fn,
+                [paths[i] for i in chunk],
+                arg,
+                os.getcwd(),
+                key=f"teikit-{run_id}-{n}",
+                pure=False,
+            )
+            for n, chunk in enumerate(chunks)
+        ]
         ready: dict[int, list[R]] = {}
         order = {future.key: n for n, future in enumerate(futures)}
         following = 0
@@ -243,8 +289,14 @@ def _chunks(count: int, workers: int) -> list[list[int]]:
     return [list(range(i, min(i + size, count))) for i in range(0, count, size)]
 
 
-def run(files: list[Path], options: Options, address: str, *,
-        on_file: ProgressCallback | None = None, workers: int | None = None) -> list[Report]:
+def run(
+    files: list[Path],
+    options: Options,
+    address: str,
+    *,
+    on_file: ProgressCallback | None = None,
+    workers: int | None = None,
+) -> list[Report]:
     """Validate ``files`` on the Dask cluster at ``address`` (``local``: a new local
     cluster of ``workers`` processes); one report per file, in ``files`` order."""
     if not files:
@@ -256,9 +308,17 @@ def run(files: list[Path], options: Options, address: str, *,
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
-        futures = {client.submit(validate_chunk, [str(files[i]) for i in chunk], options,
-                                 cwd, key=f"teikit-{run_id}-{n}", pure=False): chunk
-                   for n, chunk in enumerate(_chunks(len(files), width))}
+        futures = {
+            client.submit(
+                validate_chunk,
+                [str(files[i]) for i in chunk],
+                options,
+                cwd,
+                key=f"teikit-{run_id}-{n}",
+                pure=False,
+            ): chunk
+            for n, chunk in enumerate(_chunks(len(files), width))
+        }
         done = 0
         for future in distributed.as_completed(futures):
             chunk = futures.pop(future)

@@ -30,8 +30,13 @@ _by_stat: dict[tuple[str, ...], tuple[str, ...]] = {}
 _building: dict[tuple[str, ...], threading.Lock] = {}
 
 
-def compiled(kind: str, path: Path, build: Callable[[bytes], T], *variant: str,
-             read: Callable[[Path], bytes] = Path.read_bytes) -> T:
+def compiled(
+    kind: str,
+    path: Path,
+    build: Callable[[bytes], T],
+    *variant: str,
+    read: Callable[[Path], bytes] = Path.read_bytes,
+) -> T:
     """The ``kind`` engine's compiled form of the schema at ``path`` (with ``variant``).
 
     ``build(data)`` compiles it from its bytes the first time; ``read`` reads them (the

@@ -73,9 +73,14 @@ def root_name(path: Path) -> tuple[str, str] | None:
     """(namespace, local name) of the root element, reading no further than its start
     tag; None when the file cannot be parsed (the loader will say why)."""
     try:
-        for _, element in etree.iterparse(str(path), events=("start",), load_dtd=False,
-                                          no_network=True, resolve_entities=False,
-                                          huge_tree=False):
+        for _, element in etree.iterparse(
+            str(path),
+            events=("start",),
+            load_dtd=False,
+            no_network=True,
+            resolve_entities=False,
+            huge_tree=False,
+        ):
             qname = etree.QName(element)
             return qname.namespace or "", qname.localname
     except (etree.XMLSyntaxError, OSError, ValueError):
@@ -116,8 +121,9 @@ def xincluded(path: Path) -> list[Path]:
 class _Collector:
     """Accumulates files in argument order, each once, with the reasons for skips."""
 
-    def __init__(self, include: Sequence[str], exclude: Sequence[str], root: Path | None,
-                 skip_non_tei: bool) -> None:
+    def __init__(
+        self, include: Sequence[str], exclude: Sequence[str], root: Path | None, skip_non_tei: bool
+    ) -> None:
         self.include, self.exclude, self.root = include, exclude, root
         self.skip_non_tei = skip_non_tei
         self.files: list[tuple[Path, bool]] = []
@@ -140,22 +146,35 @@ class _Collector:
         kept = []
         for path in files:
             if path in found and is_tei(path) is False:
-                self.problems.append(Diagnostic(
-                    Severity.INFO, "load:skipped-not-tei", "Skipped: this XML is not TEI "
-                    "(its root is not TEI or teiCorpus in the TEI namespace); name it "
-                    "explicitly to validate it anyway, or exclude it.",
-                    file=display_path(str(path))))
+                self.problems.append(
+                    Diagnostic(
+                        Severity.INFO,
+                        "load:skipped-not-tei",
+                        "Skipped: this XML is not TEI "
+                        "(its root is not TEI or teiCorpus in the TEI namespace); name it "
+                        "explicitly to validate it anyway, or exclude it.",
+                        file=display_path(str(path)),
+                    )
+                )
             else:
                 kept.append(path)
         return kept
 
     def folder(self, folder: Path, text: str) -> None:
-        found = sorted(q for q in folder.rglob("*") if q.is_file()
-                       and any(fnmatchcase(q.name, p) for p in self.include))
+        found = sorted(
+            q
+            for q in folder.rglob("*")
+            if q.is_file() and any(fnmatchcase(q.name, p) for p in self.include)
+        )
         if not found:
-            self.problems.append(error(
-                "load:not-found", f"This folder holds no {' or '.join(self.include)} files; "
-                "name the files or a folder that has some.", file=display_path(text)))
+            self.problems.append(
+                error(
+                    "load:not-found",
+                    f"This folder holds no {' or '.join(self.include)} files; "
+                    "name the files or a folder that has some.",
+                    file=display_path(text),
+                )
+            )
         for q in found:
             self.take(q, found=True)
 
@@ -163,9 +182,14 @@ class _Collector:
         matches_ = sorted(Path(m) for m in glob.glob(text, recursive=True))
         hits = [m for m in matches_ if m.is_file()]
         if not hits:
-            self.problems.append(error(
-                "load:not-found", f"No file matches the pattern '{text}'; check it (quote it "
-                "so the shell leaves it to teikit).", file=text))
+            self.problems.append(
+                error(
+                    "load:not-found",
+                    f"No file matches the pattern '{text}'; check it (quote it "
+                    "so the shell leaves it to teikit).",
+                    file=text,
+                )
+            )
         for q in hits:
             self.take(q, found=True)
 
@@ -178,17 +202,27 @@ def _drop_parts(files: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
         for target in xincluded(f):
             if target in wanted and target != f.resolve():
                 parent_of.setdefault(target, f)
-    notes = [Diagnostic(Severity.INFO, "load:xinclude-part",
-                        f"Validated as part of {display_path(str(parent))}, which XIncludes "
-                        "it, not as a standalone document.", file=display_path(str(
-                            wanted[part]))) for part, parent in parent_of.items()]
+    notes = [
+        Diagnostic(
+            Severity.INFO,
+            "load:xinclude-part",
+            f"Validated as part of {display_path(str(parent))}, which XIncludes "
+            "it, not as a standalone document.",
+            file=display_path(str(wanted[part])),
+        )
+        for part, parent in parent_of.items()
+    ]
     return [f for f in files if f.resolve() not in parent_of], notes
 
 
-def discover(paths: Iterable[str | os.PathLike[str]], *,
-             include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = (),
-             root: Path | None = None, skip_non_tei: bool = False
-             ) -> tuple[list[Path], list[Diagnostic]]:
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = (),
+    root: Path | None = None,
+    skip_non_tei: bool = False,
+) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and diagnostics for the rest:
     errors for arguments that name nothing, infos for files skipped on purpose."""
     run = _Collector(include, exclude, root, skip_non_tei)
@@ -202,8 +236,13 @@ def discover(paths: Iterable[str | os.PathLike[str]], *,
         elif glob.has_magic(text):
             run.pattern(text)
         else:
-            run.problems.append(error("load:not-found", "No such file or folder; check the "
-                                      "path.", file=display_path(text)))
+            run.problems.append(
+                error(
+                    "load:not-found",
+                    "No such file or folder; check the path.",
+                    file=display_path(text),
+                )
+            )
     files, notes = _drop_parts([p for p, _ in run.files])
     files = run.tei_only(files)
     return files, run.problems + notes

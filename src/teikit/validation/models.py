@@ -39,9 +39,14 @@ def xml_models(tree: etree._ElementTree) -> list[XmlModel]:
     found: list[XmlModel] = []
     for node in reversed(list(tree.getroot().itersiblings(preceding=True))):
         if isinstance(node, etree._ProcessingInstruction) and node.target == "xml-model":
-            found.append(XmlModel(href=node.get("href") or "",
-                                  schematypens=node.get("schematypens") or "",
-                                  type=node.get("type") or "", line=node.sourceline or 1))
+            found.append(
+                XmlModel(
+                    href=node.get("href") or "",
+                    schematypens=node.get("schematypens") or "",
+                    type=node.get("type") or "",
+                    line=node.sourceline or 1,
+                )
+            )
     return found
 
 
@@ -61,37 +66,59 @@ def kind_of(model: XmlModel, name: str) -> str:
     return KINDS.get(suffix, "relaxng" if suffix == ".rnc" else "")
 
 
-def model_target(model: XmlModel, doc_path: Path | None
-                 ) -> Diagnostic | tuple[str, Path | None, str]:
+def model_target(
+    model: XmlModel, doc_path: Path | None
+) -> Diagnostic | tuple[str, Path | None, str]:
     """(kind, local path or None, remote address or '') for a PI, or the reason it is
     unusable as a located diagnostic (file left for the caller to fill in)."""
     where: Where = {"line": model.line, "column": 1}
     if not model.href:
-        return error("schema:missing", "This xml-model processing instruction has no href; "
-                     "add one or remove the instruction.", **where)
+        return error(
+            "schema:missing",
+            "This xml-model processing instruction has no href; add one or remove the instruction.",
+            **where,
+        )
     if is_remote(model.href):
         kind = kind_of(model, model.href)
         return kind, None, model.href
-    local = unquote(urlparse(model.href).path) if model.href.startswith("file:") \
+    local = (
+        unquote(urlparse(model.href).path)
+        if model.href.startswith("file:")
         else unquote(model.href)
+    )
     base = doc_path.parent if doc_path else Path.cwd()
     path = (base / local) if not Path(local).is_absolute() else Path(local)
     if not inside_project(path, doc_path):
-        return error("schema:outside-project", f"The xml-model schema {model.href} is outside "
-                     "the project (the working folder, the folders validated and the "
-                     "document's repository); teikit reads a schema a document names only "
-                     "from there. Run teikit from the project folder, or pass the schema "
-                     "with --schema if you trust it.", **where)
+        return error(
+            "schema:outside-project",
+            f"The xml-model schema {model.href} is outside "
+            "the project (the working folder, the folders validated and the "
+            "document's repository); teikit reads a schema a document names only "
+            "from there. Run teikit from the project folder, or pass the schema "
+            "with --schema if you trust it.",
+            **where,
+        )
     if path.suffix.lower() == ".rnc":
-        return error("schema:rnc", f"The xml-model schema {model.href} is RelaxNG compact "
-                     "syntax, which teikit does not read; convert it with trang to .rng and "
-                     "point href at that.", **where)
+        return error(
+            "schema:rnc",
+            f"The xml-model schema {model.href} is RelaxNG compact "
+            "syntax, which teikit does not read; convert it with trang to .rng and "
+            "point href at that.",
+            **where,
+        )
     if not path.is_file():
-        return error("schema:missing", f"The xml-model schema {model.href} does not exist "
-                     f"(looked for {display_path(str(path))}); fix href or pass --schema.",
-                     **where)
+        return error(
+            "schema:missing",
+            f"The xml-model schema {model.href} does not exist "
+            f"(looked for {display_path(str(path))}); fix href or pass --schema.",
+            **where,
+        )
     kind = kind_of(model, str(path))
     if not kind:
-        return error("schema:unknown-kind", f"Cannot tell what kind of schema {model.href} "
-                     "is; give the PI a schematypens or use a .rng, .xsd or .sch file.", **where)
+        return error(
+            "schema:unknown-kind",
+            f"Cannot tell what kind of schema {model.href} "
+            "is; give the PI a schematypens or use a .rng, .xsd or .sch file.",
+            **where,
+        )
     return kind, path, ""

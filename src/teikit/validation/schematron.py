@@ -76,8 +76,7 @@ _RESULT = TEIKIT_SCHEMATRON_RESULT
 @cache
 def _phases(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     root = parse_file(path, xinclude=False, require_tei=False).getroot()
-    return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase",
-                                                         f"{{{OLD}}}phase"))
+    return frozenset(ph.get("id", "") for ph in root.iter(f"{{{ISO}}}phase", f"{{{OLD}}}phase"))
 
 
 class Schematron:
@@ -96,10 +95,11 @@ class Schematron:
         try:
             self._stylesheet = saxon.compile_text(xslt, source, untrusted=True)
         except saxon.CompileError as exc:
-            message = (f"The Schematron schema {source} does not compile as XSLT 3.0: "
-                       f"{exc.detail}. Check the XPath in its @context/@test/@value.")
-            raise TeikitError(message, error("sch:schema-invalid", message, file=source)
-                              ) from None
+            message = (
+                f"The Schematron schema {source} does not compile as XSLT 3.0: "
+                f"{exc.detail}. Check the XPath in its @context/@test/@value."
+            )
+            raise TeikitError(message, error("sch:schema-invalid", message, file=source)) from None
 
     @property
     def rule_codes(self) -> list[str]:
@@ -127,9 +127,13 @@ class Schematron:
 
     @classmethod
     def _cached(cls, path: Path, phase: str, kind: str) -> Schematron:
-        return compiled(f"schematron-{kind}", path,
-                        lambda data: cls._build(path, data, phase, kind), phase,
-                        read=read_file)
+        return compiled(
+            f"schematron-{kind}",
+            path,
+            lambda data: cls._build(path, data, phase, kind),
+            phase,
+            read=read_file,
+        )
 
     @classmethod
     def _build(cls, path: Path, data: bytes, phase: str, kind: str) -> Schematron:
@@ -138,16 +142,21 @@ class Schematron:
         if kind == "rng":
             root = _schema_from_rng(root)
         elif not is_sch(root, "schema"):
-            message = (f"{source} is not an ISO Schematron schema: its root is "
-                       f"<{etree.QName(root).localname}>, not <sch:schema> in {ISO}.")
-            raise TeikitError(message, error("sch:schema-invalid", message, file=source,
-                                             line=root.sourceline or 0))
+            message = (
+                f"{source} is not an ISO Schematron schema: its root is "
+                f"<{etree.QName(root).localname}>, not <sch:schema> in {ISO}."
+            )
+            raise TeikitError(
+                message,
+                error("sch:schema-invalid", message, file=source, line=root.sourceline or 0),
+            )
         xslt, codes = Compiler(root, source, phase).build()
         return cls(source, xslt, codes)
 
     @classmethod
-    def from_string(cls, text: str, source: str = "<schematron>",
-                    phase: str = "#DEFAULT") -> Schematron:
+    def from_string(
+        cls, text: str, source: str = "<schematron>", phase: str = "#DEFAULT"
+    ) -> Schematron:
         """Compile a schema given as text (no cache): for tests and generated rules."""
         root = parse_bytes(text.encode("utf-8"), source, require_tei=False).getroot()
         xslt, codes = Compiler(root, source, phase).build()
@@ -158,10 +167,13 @@ class Schematron:
         try:
             out = self._stylesheet.run(doc.tree).text
         except saxon.RunError as exc:
-            message = (f"Running the Schematron schema {self.source} on "
-                       f"{doc.path or 'the document'} failed: {exc.detail}")
-            raise TeikitError(message, error("sch:run-failed", message,
-                                             file=str(doc.path or ""))) from None
+            message = (
+                f"Running the Schematron schema {self.source} on "
+                f"{doc.path or 'the document'} failed: {exc.detail}"
+            )
+            raise TeikitError(
+                message, error("sch:run-failed", message, file=str(doc.path or ""))
+            ) from None
         return self._diagnostics(out, doc)
 
     def _diagnostics(self, out: str, doc: Document) -> list[Diagnostic]:
@@ -179,8 +191,7 @@ class Schematron:
                 where = locate(el, str(doc.path or ""))
                 where["xpath"] = _readable(path) or where["xpath"]
             else:
-                where = {"file": default_file, "line": 0, "column": 0,
-                         "xpath": _readable(path)}
+                where = {"file": default_file, "line": 0, "column": 0, "xpath": _readable(path)}
             message = " ".join("".join(item.itertext()).split())
             found.append(Diagnostic(severity, f"sch:{code}", message, **where))
         found.sort(key=lambda d: (d.file, d.line, d.rule))

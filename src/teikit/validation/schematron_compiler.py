@@ -53,7 +53,6 @@ def _children(el: etree._Element, local: str) -> list[etree._Element]:
     return [c for c in el if is_sch(c, local)]
 
 
-
 class Compiler:
     """Builds the XSLT 3.0 stylesheet for one schema and one phase.
 
@@ -121,8 +120,7 @@ class Compiler:
                         continue
                     for name in names:
                         value = params[name]
-                        text = re.sub(rf"\${re.escape(name)}(?![\w.-])",
-                                      _literal(value), text)
+                        text = re.sub(rf"\${re.escape(name)}(?![\w.-])", _literal(value), text)
                     el.set(attr, text)
             parent = p.getparent()
             if parent is not None:
@@ -134,8 +132,11 @@ class Compiler:
 
     def _active_patterns(self) -> tuple[list[etree._Element], list[etree._Element]]:
         """The patterns the phase activates, and the phase's own lets."""
-        patterns = [p for p in self.schema.iter(f"{{{ISO}}}pattern", f"{{{OLD}}}pattern")
-                    if p.get("abstract") != "true"]
+        patterns = [
+            p
+            for p in self.schema.iter(f"{{{ISO}}}pattern", f"{{{OLD}}}pattern")
+            if p.get("abstract") != "true"
+        ]
         phase = self.phase
         if phase == "#DEFAULT":
             phase = self.schema.get("defaultPhase") or "#ALL"
@@ -145,9 +146,11 @@ class Compiler:
             if ph.get("id") == phase:
                 wanted = {a.get("pattern") for a in _children(ph, "active")}
                 return [p for p in patterns if p.get("id") in wanted], _children(ph, "let")
-        raise self._fail(f"No sch:phase with id '{phase}'; use #ALL, #DEFAULT or one of "
-                         + ", ".join(repr(p.get("id")) for p in
-                                     self.schema.iter(f"{{{ISO}}}phase")) + ".")
+        raise self._fail(
+            f"No sch:phase with id '{phase}'; use #ALL, #DEFAULT or one of "
+            + ", ".join(repr(p.get("id")) for p in self.schema.iter(f"{{{ISO}}}phase"))
+            + "."
+        )
 
     # -- generation --------------------------------------------------------------------
 
@@ -157,8 +160,14 @@ class Compiler:
             el.set(key.rstrip("_").replace("_", "-"), value)
         return el
 
-    def _let(self, parent: etree._Element, let: etree._Element, *, param: bool = False,
-             tunnel: bool = False) -> None:
+    def _let(
+        self,
+        parent: etree._Element,
+        let: etree._Element,
+        *,
+        param: bool = False,
+        tunnel: bool = False,
+    ) -> None:
         name = let.get("name")
         if not name:
             raise self._fail("sch:let needs a @name.", let)
@@ -195,13 +204,15 @@ class Compiler:
             for ref in (node.get("diagnostics") or "").split():
                 diag = self.diagnostics_by_id.get(ref)
                 if diag is None:
-                    raise self._fail(f"@diagnostics names '{ref}', which no sch:diagnostic "
-                                     "declares.", node)
+                    raise self._fail(
+                        f"@diagnostics names '{ref}', which no sch:diagnostic declares.", node
+                    )
                 self._x(parent, "text").text = " "
                 self._message(parent, diag)
 
-    def _rule_body(self, rule: etree._Element, rules_by_id: dict[str, etree._Element]
-                   ) -> list[etree._Element]:
+    def _rule_body(
+        self, rule: etree._Element, rules_by_id: dict[str, etree._Element]
+    ) -> list[etree._Element]:
         """The rule's lets and assertions, with ``sch:extends`` expanded in place."""
         body: list[etree._Element] = []
         for child in rule:
@@ -209,12 +220,18 @@ class Compiler:
                 continue
             if _local(child) == "extends":
                 if child.get("href"):
-                    raise self._fail("sch:extends/@href (external rules) is not supported; "
-                                     "copy the rule into this schema.", child)
+                    raise self._fail(
+                        "sch:extends/@href (external rules) is not supported; "
+                        "copy the rule into this schema.",
+                        child,
+                    )
                 base = rules_by_id.get(child.get("rule", ""))
                 if base is None:
-                    raise self._fail(f"sch:extends names '{child.get('rule')}', which no "
-                                     "abstract rule declares.", child)
+                    raise self._fail(
+                        f"sch:extends names '{child.get('rule')}', which no "
+                        "abstract rule declares.",
+                        child,
+                    )
                 body.extend(self._rule_body(base, rules_by_id))
             elif _local(child) in ("let", "assert", "report"):
                 body.append(child)
@@ -230,10 +247,15 @@ class Compiler:
         self.checker.check_schema(self.schema)
         binding = (self.schema.get("queryBinding") or "xslt").lower()
         if binding not in {"xslt", "xslt2", "xslt3", "xpath", "xpath2", "xpath3", "xpath31"}:
-            raise self._fail(f"queryBinding '{binding}' is not supported; teikit runs "
-                             "xslt, xslt2, xslt3 and xpath 1–3.1 on Saxon.", self.schema)
-        self.diagnostics_by_id = {d.get("id", ""): d for d in self.schema.iter(
-            f"{{{ISO}}}diagnostic", f"{{{OLD}}}diagnostic")}
+            raise self._fail(
+                f"queryBinding '{binding}' is not supported; teikit runs "
+                "xslt, xslt2, xslt3 and xpath 1–3.1 on Saxon.",
+                self.schema,
+            )
+        self.diagnostics_by_id = {
+            d.get("id", ""): d
+            for d in self.schema.iter(f"{{{ISO}}}diagnostic", f"{{{OLD}}}diagnostic")
+        }
         patterns, phase_lets = self._active_patterns()
 
         nsmap = {"xsl": XSL, **{p: u for p, u in self.namespaces.items() if p != "xsl"}}
@@ -250,8 +272,7 @@ class Compiler:
 
         codes: dict[str, str] = {}
         root_template = self._x(sheet, "template", match="/")
-        results = etree.SubElement(root_template, f"{{{RESULT}}}results", nsmap={
-            None: RESULT})
+        results = etree.SubElement(root_template, f"{{{RESULT}}}results", nsmap={None: RESULT})
         for p_index, pattern in enumerate(patterns, start=1):
             mode = f"p{p_index}"
             self._x(sheet, "mode", name=mode, on_no_match="shallow-skip")
@@ -261,18 +282,31 @@ class Compiler:
                 self._let(scope, let)
             apply = self._x(scope, "apply-templates", select=".", mode=mode)
             for let in lets:
-                self._x(apply, "with-param", name=let.get("name", ""),
-                        select=f"${let.get('name')}", tunnel="yes")
+                self._x(
+                    apply,
+                    "with-param",
+                    name=let.get("name", ""),
+                    select=f"${let.get('name')}",
+                    tunnel="yes",
+                )
             rules = _children(pattern, "rule")
-            rules_by_id = {r.get("id", ""): r for r in self.schema.iter(
-                f"{{{ISO}}}rule", f"{{{OLD}}}rule") if r.get("abstract") == "true"}
+            rules_by_id = {
+                r.get("id", ""): r
+                for r in self.schema.iter(f"{{{ISO}}}rule", f"{{{OLD}}}rule")
+                if r.get("abstract") == "true"
+            }
             concrete = [r for r in rules if r.get("abstract") != "true"]
             for r_index, rule in enumerate(concrete, start=1):
                 context = rule.get("context")
                 if not context:
                     raise self._fail("sch:rule needs a @context.", rule)
-                template = self._x(sheet, "template", match=context, mode=mode,
-                                   priority=str(len(concrete) - r_index + 1))
+                template = self._x(
+                    sheet,
+                    "template",
+                    match=context,
+                    mode=mode,
+                    priority=str(len(concrete) - r_index + 1),
+                )
                 for let in lets:
                     self._let(template, let, param=True, tunnel=True)
                 a_index = 0
@@ -281,8 +315,12 @@ class Compiler:
                         self._let(template, item)
                         continue
                     a_index += 1
-                    code = (item.get("id") or rule.get("id") or pattern.get("id")
-                            or f"p{p_index}-r{r_index}-a{a_index}")
+                    code = (
+                        item.get("id")
+                        or rule.get("id")
+                        or pattern.get("id")
+                        or f"p{p_index}-r{r_index}-a{a_index}"
+                    )
                     key = f"{mode}.{r_index}.{a_index}"
                     codes[key] = code
                     test = item.get("test")
@@ -294,8 +332,7 @@ class Compiler:
                     out.set("key", key)
                     out.set("role", item.get("role") or rule.get("role") or "")
                     subject = item.get("subject") or rule.get("subject")
-                    out.set("location", f"{{path(({subject})[1])}}" if subject
-                            else "{path()}")
+                    out.set("location", f"{{path(({subject})[1])}}" if subject else "{path()}")
                     self._message(out, item)
                 self._x(template, "apply-templates", select="@*|node()", mode="#current")
         return etree.tostring(sheet, encoding="unicode"), codes
@@ -309,8 +346,9 @@ class Compiler:
             raise self.checker.refuse(f"{what} of '{href}' would reach the network", el)
         target = folder / href.removeprefix("file:").split("#")[0]
         if not inside(target, folder):
-            raise self.checker.refuse(f"{what} of '{href}' reads outside the schema's "
-                                      f"folder {folder}", el)
+            raise self.checker.refuse(
+                f"{what} of '{href}' reads outside the schema's folder {folder}", el
+            )
         return target
 
     def _include(self, inc: etree._Element) -> None:
@@ -318,8 +356,7 @@ class Compiler:
         try:
             included = parse_file(target, require_tei=False).getroot()
         except TeikitError as exc:
-            raise self._fail(f"sch:include of '{inc.get('href')}' failed: {exc}", inc
-                             ) from None
+            raise self._fail(f"sch:include of '{inc.get('href')}' failed: {exc}", inc) from None
         parent = inc.getparent()
         if parent is not None:
             parent.replace(inc, included)
@@ -329,30 +366,32 @@ class Compiler:
         ``xsl:include``/``xsl:import`` by what they name; an XSLT module contributes its
         ``xsl:function``s and ``xsl:key``s, which are then checked like the schema's."""
         for _ in range(MAX_INCLUDES):
-            inc = next(iter(self.schema.iter(f"{{{ISO}}}include", f"{{{OLD}}}include")),
-                       None)
+            inc = next(iter(self.schema.iter(f"{{{ISO}}}include", f"{{{OLD}}}include")), None)
             if inc is None:
                 break
             self._include(inc)
         else:
             raise self._fail(f"More than {MAX_INCLUDES} sch:include elements (a cycle?).")
         for el in list(self.schema):
-            if not isinstance(el.tag, str) or el.tag not in (f"{{{XSL}}}include",
-                                                             f"{{{XSL}}}import"):
+            if not isinstance(el.tag, str) or el.tag not in (
+                f"{{{XSL}}}include",
+                f"{{{XSL}}}import",
+            ):
                 continue
             local = etree.QName(el).localname
             target = self._local_file(el, f"xsl:{local}")
             try:
                 module = parse_file(target, require_tei=False).getroot()
             except TeikitError as exc:
-                raise self._fail(f"xsl:{local} of '{el.get('href')}' failed: {exc}", el
-                                 ) from None
+                raise self._fail(f"xsl:{local} of '{el.get('href')}' failed: {exc}", el) from None
             for child in module:
                 if isinstance(child.tag, str) and etree.QName(child).namespace == XSL:
                     if etree.QName(child).localname not in ("function", "key"):
                         raise self.checker.refuse(
                             f"the module {target.name} that xsl:{local} names holds "
                             f"xsl:{etree.QName(child).localname}; only xsl:function and "
-                            "xsl:key may be brought in", el)
+                            "xsl:key may be brought in",
+                            el,
+                        )
                     el.addprevious(deepcopy(child))
             self.schema.remove(el)

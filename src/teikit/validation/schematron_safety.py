@@ -31,28 +31,57 @@ FN = "http://www.w3.org/2005/xpath-functions"
 
 #: Standard functions that read something other than the document, or that run code
 #: chosen at run time (which would defeat a static check).
-UNSAFE_FUNCTIONS = frozenset({
-    "unparsed-text", "unparsed-text-lines", "unparsed-text-available",
-    "doc", "document", "doc-available", "collection", "uri-collection",
-    "environment-variable", "available-environment-variables",
-    "json-doc", "parse-xml", "transform", "load-xquery-module", "function-lookup",
-})
+UNSAFE_FUNCTIONS = frozenset(
+    {
+        "unparsed-text",
+        "unparsed-text-lines",
+        "unparsed-text-available",
+        "doc",
+        "document",
+        "doc-available",
+        "collection",
+        "uri-collection",
+        "environment-variable",
+        "available-environment-variables",
+        "json-doc",
+        "parse-xml",
+        "transform",
+        "load-xquery-module",
+        "function-lookup",
+    }
+)
 
 #: Function namespaces whose every function is pure (constructors, maths, maps, arrays).
-SAFE_NAMESPACES = frozenset({
-    XSD,
-    "http://www.w3.org/2005/xpath-functions/math",
-    "http://www.w3.org/2005/xpath-functions/map",
-    "http://www.w3.org/2005/xpath-functions/array",
-})
+SAFE_NAMESPACES = frozenset(
+    {
+        XSD,
+        "http://www.w3.org/2005/xpath-functions/math",
+        "http://www.w3.org/2005/xpath-functions/map",
+        "http://www.w3.org/2005/xpath-functions/array",
+    }
+)
 
 #: XSLT instructions that read or write outside the document, evaluate text as code, or
 #: load other modules; none may appear in XSLT copied from a schema.
-UNSAFE_INSTRUCTIONS = frozenset({
-    "result-document", "source-document", "evaluate", "import-schema", "include",
-    "import", "merge", "merge-source", "stream", "use-package", "package", "original",
-    "accumulator", "global-context-item", "script",
-})
+UNSAFE_INSTRUCTIONS = frozenset(
+    {
+        "result-document",
+        "source-document",
+        "evaluate",
+        "import-schema",
+        "include",
+        "import",
+        "merge",
+        "merge-source",
+        "stream",
+        "use-package",
+        "package",
+        "original",
+        "accumulator",
+        "global-context-item",
+        "script",
+    }
+)
 
 #: The only XSLT a Schematron schema may carry at its top level (ISO 19757-3, Annex).
 ALLOWED_TOP_LEVEL = frozenset({"function", "key"})
@@ -63,8 +92,7 @@ XPATH_ATTRIBUTES = ("context", "test", "select", "value", "path", "subject")
 _STRING = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
 _COMMENT = re.compile(r"\(:(?:(?!\(:|:\)).)*:\)", re.DOTALL)
 _NAME = r"[A-Za-z_][\w.\-]*"
-_CALL = re.compile(
-    rf"(?<![\w.\-$:}}])(Q\{{[^}}]*\}}{_NAME}|{_NAME}(?::{_NAME})?)\s*(\(|#\s*\d)")
+_CALL = re.compile(rf"(?<![\w.\-$:}}])(Q\{{[^}}]*\}}{_NAME}|{_NAME}(?::{_NAME})?)\s*(\(|#\s*\d)")
 
 
 class Unsafe(TeikitError):
@@ -95,8 +123,7 @@ class Checker:
     ``{uri}local`` names of the schema's own ``xsl:function``s, which may be called.
     """
 
-    def __init__(self, source: str, namespaces: dict[str, str],
-                 own_functions: set[str]) -> None:
+    def __init__(self, source: str, namespaces: dict[str, str], own_functions: set[str]) -> None:
         self.source = source
         self.namespaces = namespaces
         self.own_functions = own_functions
@@ -104,10 +131,14 @@ class Checker:
     def refuse(self, why: str, el: etree._Element | None) -> Unsafe:
         """The located ``schema:unsafe`` error for ``why`` at ``el``."""
         line = el.sourceline if el is not None and el.sourceline else 0
-        message = (f"The Schematron schema {self.source} is refused: {why}. A schema may "
-                   "only read the document under validation; remove that construct.")
-        return Unsafe(f"{self.source}:{line}: {message}",
-                      error("schema:unsafe", message, file=self.source, line=line, column=1))
+        message = (
+            f"The Schematron schema {self.source} is refused: {why}. A schema may "
+            "only read the document under validation; remove that construct."
+        )
+        return Unsafe(
+            f"{self.source}:{line}: {message}",
+            error("schema:unsafe", message, file=self.source, line=line, column=1),
+        )
 
     def _uri(self, prefix: str, el: etree._Element) -> str | None:
         return self.namespaces.get(prefix) or (el.nsmap or {}).get(prefix)
@@ -127,8 +158,11 @@ class Checker:
                 uri, local = FN, name
             if uri == FN:
                 if local in UNSAFE_FUNCTIONS:
-                    raise self.refuse(f"it calls {local}(), which reads outside the "
-                                      "document or runs code chosen at run time", el)
+                    raise self.refuse(
+                        f"it calls {local}(), which reads outside the "
+                        "document or runs code chosen at run time",
+                        el,
+                    )
             elif uri not in SAFE_NAMESPACES and f"{{{uri}}}{local}" not in self.own_functions:
                 raise self.refuse(f"it calls the extension function '{name}'", el)
 
@@ -167,8 +201,9 @@ class Checker:
             if isinstance(el.tag, str) and etree.QName(el).namespace == XSL:
                 local = etree.QName(el).localname
                 if local not in ALLOWED_TOP_LEVEL:
-                    raise self.refuse(f"top-level xsl:{local} is not allowed (only "
-                                      "xsl:function and xsl:key)", el)
+                    raise self.refuse(
+                        f"top-level xsl:{local} is not allowed (only xsl:function and xsl:key)", el
+                    )
                 self.check_xslt(el)
 
 

@@ -85,8 +85,10 @@ def _load_json(path: Path) -> dict[str, object]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise TeikitError(f"The schema store file {path} is unreadable ({exc}); delete it "
-                          "and fetch or add the schemas again.") from None
+        raise TeikitError(
+            f"The schema store file {path} is unreadable ({exc}); delete it "
+            "and fetch or add the schemas again."
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
@@ -102,9 +104,15 @@ def _legacy_entries(store: Path) -> dict[str, Entry]:
             continue
         version = _legacy_version(str(raw.get("version", "")))
         key = f"{name}@{version}"
-        out[key] = Entry(key=key, name=name, version=version, kind=str(raw.get("kind", "")),
-                         file=str(raw["file"]), sha256=str(raw["sha256"]),
-                         source=str(raw.get("source", "")))
+        out[key] = Entry(
+            key=key,
+            name=name,
+            version=version,
+            kind=str(raw.get("kind", "")),
+            file=str(raw["file"]),
+            sha256=str(raw["sha256"]),
+            source=str(raw.get("source", "")),
+        )
     return out
 
 
@@ -113,11 +121,10 @@ def entries(store: Path | None = None) -> dict[str, Entry]:
     store = store or store_dir()
     found = _legacy_entries(store)
     raw = _load_json(store / STORE_FILE).get("schemas", {})
-    for key, value in (raw.items() if isinstance(raw, dict) else []):
+    for key, value in raw.items() if isinstance(raw, dict) else []:
         if isinstance(value, dict):
             with contextlib.suppress(TypeError):
-                found[key] = Entry(key=key, **{k: str(v) for k, v in value.items()
-                                               if k != "key"})
+                found[key] = Entry(key=key, **{k: str(v) for k, v in value.items() if k != "key"})
     return found
 
 
@@ -152,17 +159,21 @@ def verified(entry: Entry, store: Path | None = None) -> Path:
     store = store or store_dir()
     path = store / entry.file
     if not path.is_file():
-        raise TeikitError(f"The schema '{entry.key}' is recorded in {store} but its file "
-                          f"{path} is missing; fetch or add it again.")
+        raise TeikitError(
+            f"The schema '{entry.key}' is recorded in {store} but its file "
+            f"{path} is missing; fetch or add it again."
+        )
     pinned = PINNED.get((entry.name, entry.version))
     expected = pinned[0] if pinned else entry.sha256
     stat = path.stat()
     memo = (str(path), stat.st_mtime_ns, stat.st_size)
     actual = _VERIFIED.get(memo) or sha256_of(path)
     if actual != expected:
-        raise TeikitError(f"The stored schema '{entry.key}' at {path} has SHA-256 {actual}, "
-                          f"not the recorded {expected}: it was changed after it was stored. "
-                          "Fetch or add it again.")
+        raise TeikitError(
+            f"The stored schema '{entry.key}' at {path} has SHA-256 {actual}, "
+            f"not the recorded {expected}: it was changed after it was stored. "
+            "Fetch or add it again."
+        )
     _VERIFIED[memo] = actual
     return path
 
@@ -181,8 +192,9 @@ def get(ref: SchemaRef | str, store: Path | None = None) -> tuple[Entry, Path]:
     store = store or store_dir()
     entry = lookup(ref, store)
     if entry is None:
-        raise TeikitError(f"The schema '{ref}' is not in the schema store {store}; run "
-                          f"'{fix_command(ref)}'.")
+        raise TeikitError(
+            f"The schema '{ref}' is not in the schema store {store}; run '{fix_command(ref)}'."
+        )
     return entry, verified(entry, store)
 
 
@@ -207,21 +219,32 @@ def _safe(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", part).strip("._") or "_"
 
 
-def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str,
-        source: str) -> Entry:
+def put(key: str, ref: SchemaRef, data_path: Path, kind: str, filename: str, source: str) -> Entry:
     """Copy ``data_path`` into the store under ``key`` and record its SHA-256."""
     store = store_dir()
     if data_path.stat().st_size > MAX_SCHEMA_BYTES:
-        raise TeikitError(f"{data_path} is larger than {MAX_SCHEMA_BYTES >> 20} MiB; teikit "
-                          "does not store it as a schema.")
-    folder = (store / "_url" / hashlib.sha256(key.encode()).hexdigest()[:16]
-              if key != str(ref) else store / _safe(ref.name) / _safe(ref.version))
+        raise TeikitError(
+            f"{data_path} is larger than {MAX_SCHEMA_BYTES >> 20} MiB; teikit "
+            "does not store it as a schema."
+        )
+    folder = (
+        store / "_url" / hashlib.sha256(key.encode()).hexdigest()[:16]
+        if key != str(ref)
+        else store / _safe(ref.name) / _safe(ref.version)
+    )
     data = data_path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     with _locked(store):
         target = write_atomic(folder / _safe(filename), data)
-        entry = Entry(key=key, name=ref.name, version=ref.version, kind=kind,
-                      file=target.relative_to(store).as_posix(), sha256=digest, source=source)
+        entry = Entry(
+            key=key,
+            name=ref.name,
+            version=ref.version,
+            kind=kind,
+            file=target.relative_to(store).as_posix(),
+            sha256=digest,
+            source=source,
+        )
         recorded = _load_json(store / STORE_FILE)
         schemas = recorded.get("schemas")
         schemas = dict(schemas) if isinstance(schemas, dict) else {}
@@ -241,13 +264,17 @@ def add(name: str, path: Path) -> Path:
         raise UsageError(f"No such schema file: {path}.")
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
-        raise UsageError(f"{path.name}: teikit stores .rng, .xsd and .sch schemas only"
-                         + (" (convert .rnc with trang first)." if path.suffix == ".rnc" else "."))
+        raise UsageError(
+            f"{path.name}: teikit stores .rng, .xsd and .sch schemas only"
+            + (" (convert .rnc with trang first)." if path.suffix == ".rnc" else ".")
+        )
     version = ref.version or DEFAULT_VERSION.get(ref.name, "local")
     pinned = PINNED.get((ref.name, version))
     if pinned is not None and sha256_of(path) != pinned[0]:
-        raise TeikitError(f"Refusing {path} as '{ref.name}@{version}': its SHA-256 is "
-                          f"{sha256_of(path)}, but it must be {pinned[0]}.")
+        raise TeikitError(
+            f"Refusing {path} as '{ref.name}@{version}': its SHA-256 is "
+            f"{sha256_of(path)}, but it must be {pinned[0]}."
+        )
     ref = SchemaRef(ref.name, version)
     stored = put(str(ref), ref, path, kind, path.name, f"file {path.name}")
     return store_dir() / stored.file
@@ -271,10 +298,23 @@ def listing() -> list[dict[str, str]]:
         entry = stored.get(key)
         if entry is None:
             name, _, version = key.partition("@")
-            rows.append({"name": name, "version": version, "kind": "relaxng",
-                         "sha256": PINNED[(name, version)][0][:12], "state": "missing"})
+            rows.append(
+                {
+                    "name": name,
+                    "version": version,
+                    "kind": "relaxng",
+                    "sha256": PINNED[(name, version)][0][:12],
+                    "state": "missing",
+                }
+            )
             continue
-        rows.append({"name": entry.name if entry.key == str(entry.ref) else entry.key,
-                     "version": entry.version, "kind": entry.kind,
-                     "sha256": entry.sha256[:12], "state": _state(entry, store)})
+        rows.append(
+            {
+                "name": entry.name if entry.key == str(entry.ref) else entry.key,
+                "version": entry.version,
+                "kind": entry.kind,
+                "sha256": entry.sha256[:12],
+                "state": _state(entry, store),
+            }
+        )
     return rows

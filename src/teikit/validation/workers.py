@@ -64,19 +64,32 @@ def _serve(conn: Connection, one: PerFile, options: Any) -> None:
         except (EOFError, OSError):
             return
         if path is None:  # the parent's "no more work" (a forked worker may hold the
-            return        # parent's end of its own pipe, so EOF alone would never come)
+            return  # parent's end of its own pipe, so EOF alone would never come)
         reply: _Reply
         try:
             reply = ("ok", one(Path(path), options))
         except MemoryError:
-            reply = ("ok", _failed(Path(path), "load:out-of-memory", "Validating this file "
-                                   "ran out of memory; the other files were validated."))
+            reply = (
+                "ok",
+                _failed(
+                    Path(path),
+                    "load:out-of-memory",
+                    "Validating this file ran out of memory; the other files were validated.",
+                ),
+            )
         except TeikitError as exc:
             reply = ("fatal", exc.exit_code, str(exc))
         except Exception as exc:  # a bug in teikit: this file's error, not the run's end
-            reply = ("ok", _failed(Path(path), "load:internal-error", "teikit failed on this "
-                                   f"file ({type(exc).__name__}: {exc}); the other files were "
-                                   "validated. Please report this with the file."))
+            reply = (
+                "ok",
+                _failed(
+                    Path(path),
+                    "load:internal-error",
+                    "teikit failed on this "
+                    f"file ({type(exc).__name__}: {exc}); the other files were "
+                    "validated. Please report this with the file.",
+                ),
+            )
         try:
             conn.send(reply)
         except (EOFError, OSError):
@@ -86,8 +99,11 @@ def _serve(conn: Connection, one: PerFile, options: Any) -> None:
 def _failed(path: Path, rule: str, message: str) -> Report:
     """The report of a file whose validation did not finish: one located error."""
     shown = display_path(str(path))
-    return Report(diagnostics=[error(rule, message, file=shown, line=1, column=1)],
-                  files=[shown], input_error=True)
+    return Report(
+        diagnostics=[error(rule, message, file=shown, line=1, column=1)],
+        files=[shown],
+        input_error=True,
+    )
 
 
 @dataclass
@@ -101,8 +117,9 @@ class _Worker:
 class Pool:
     """``size`` workers running ``one(path, options)`` with a per-file ``deadline``."""
 
-    def __init__(self, one: PerFile, options: Any, size: int, deadline: float | None,
-                 context: Any) -> None:
+    def __init__(
+        self, one: PerFile, options: Any, size: int, deadline: float | None, context: Any
+    ) -> None:
         self.one = one
         self.options = options
         self.deadline = deadline
@@ -111,8 +128,9 @@ class Pool:
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child, self.one, self.options),
-                                       daemon=True)
+        process = self.context.Process(
+            target=_serve, args=(child, self.one, self.options), daemon=True
+        )
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -138,8 +156,7 @@ class Pool:
             if worker.process.is_alive():
                 _kill(worker)
 
-    def map(self, files: list[Path], todo: list[int],
-            done: Callable[[int, Report], None]) -> None:
+    def map(self, files: list[Path], todo: list[int], done: Callable[[int, Report], None]) -> None:
         """Validate ``files[i]`` for each ``i`` in ``todo``, calling ``done(i, report)``
         as each finishes (in completion order)."""
         queue = deque(todo)
@@ -193,8 +210,7 @@ class Pool:
         return max(0.0, min(w.started + self.deadline - now for w in active)) + 0.01
 
     def _overran(self, worker: _Worker) -> bool:
-        return (self.deadline is not None
-                and time.monotonic() - worker.started >= self.deadline)
+        return self.deadline is not None and time.monotonic() - worker.started >= self.deadline
 
 
 def _receive(worker: _Worker) -> _Reply | None:
@@ -208,17 +224,24 @@ def _receive(worker: _Worker) -> _Reply | None:
 def _died(worker: _Worker) -> str:
     worker.process.join(_GRACE)
     code = worker.process.exitcode
-    how = (f"was killed by signal {-code}" if code is not None and code < 0
-           else f"exited with status {code}")
-    return (f"The process validating this file {how} (out of memory, or a crash in a "
-            "validator); the other files were validated. Validate this file alone to see "
-            "whether it happens again.")
+    how = (
+        f"was killed by signal {-code}"
+        if code is not None and code < 0
+        else f"exited with status {code}"
+    )
+    return (
+        f"The process validating this file {how} (out of memory, or a crash in a "
+        "validator); the other files were validated. Validate this file alone to see "
+        "whether it happens again."
+    )
 
 
 def _timeout_message(deadline: float | None) -> str:
-    return (f"Validating this file took longer than {deadline:g} s and was stopped; the "
-            "other files were validated. Raise --timeout (or [tool.teikit] timeout) if the "
-            "file is just large, or look for a schema rule or pattern that never ends.")
+    return (
+        f"Validating this file took longer than {deadline:g} s and was stopped; the "
+        "other files were validated. Raise --timeout (or [tool.teikit] timeout) if the "
+        "file is just large, or look for a schema rule or pattern that never ends."
+    )
 
 
 def _kill(worker: _Worker) -> None:
@@ -241,7 +264,11 @@ def context() -> BaseContext:
     loaded; then the only inherited state is Python objects and libxml2 structures,
     which a child may use as its own.
     """
-    if ("fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux"
-            and threading.active_count() == 1 and "saxonche" not in sys.modules):
+    if (
+        "fork" in multiprocessing.get_all_start_methods()
+        and sys.platform == "linux"
+        and threading.active_count() == 1
+        and "saxonche" not in sys.modules
+    ):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")

@@ -42,8 +42,12 @@ def _rule(exc: XMLSchemaValidationError) -> str:
         return "xsd:attribute-unexpected"
     if "duplicate" in reason or "key" in reason and "not found" in reason:
         return "xsd:identity"
-    if isinstance(exc, XMLSchemaDecodeError) or "not a valid value" in reason \
-            or "attribute" in reason and "value" in reason:
+    if (
+        isinstance(exc, XMLSchemaDecodeError)
+        or "not a valid value" in reason
+        or "attribute" in reason
+        and "value" in reason
+    ):
         return "xsd:datatype"
     if "character data" in reason or "simple content" in reason or "mixed" in reason:
         return "xsd:content"
@@ -74,20 +78,21 @@ class XSD:
         def build(_data: bytes) -> XSD:
             try:
                 schema = xmlschema.XMLSchema(str(p), allow="sandbox", defuse="always")
-            except (xmlschema.XMLSchemaException, etree.LxmlError, OSError,
-                    ValueError) as exc:
+            except (xmlschema.XMLSchemaException, etree.LxmlError, OSError, ValueError) as exc:
                 first = " ".join(str(exc).split())[:300]
                 message = f"The XML Schema {path} cannot be compiled: {first}"
-                raise TeikitError(message, error("xsd:schema-invalid", message,
-                                                 file=str(path))) from None
+                raise TeikitError(
+                    message, error("xsd:schema-invalid", message, file=str(path))
+                ) from None
             return cls(schema, p)
 
         try:
             return compiled("xsd", p, build)
         except OSError as exc:
             message = f"Cannot read the XML Schema {path}: {exc.strerror}."
-            raise TeikitError(message, error("xsd:schema-invalid", message, file=str(path))
-                              ) from None
+            raise TeikitError(
+                message, error("xsd:schema-invalid", message, file=str(path))
+            ) from None
 
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every schema violation in ``doc``, located at the offending element."""
@@ -102,17 +107,22 @@ class XSD:
         try:
             errors = list(self.schema.iter_errors(resource, use_location_hints=False))
         except (xmlschema.XMLSchemaException, RecursionError, ValueError) as exc:
-            raise TeikitError(f"The XML Schema {self.path} could not be applied to "
-                              f"{default_file or 'the document'}: "
-                              f"{' '.join(str(exc).split())[:300]}") from None
+            raise TeikitError(
+                f"The XML Schema {self.path} could not be applied to "
+                f"{default_file or 'the document'}: "
+                f"{' '.join(str(exc).split())[:300]}"
+            ) from None
         for problem in errors:
             elem: Any = problem.elem  # an lxml element here (the tree is lxml)
             if isinstance(elem, etree._Element):
                 where = locate(elem, default_file)
             else:
-                where = {"file": default_file,
-                         "line": getattr(problem, "sourceline", 0) or 0,
-                         "column": 0, "xpath": problem.path or ""}
+                where = {
+                    "file": default_file,
+                    "line": getattr(problem, "sourceline", 0) or 0,
+                    "column": 0,
+                    "xpath": problem.path or "",
+                }
             message = _message(problem)
             if problem.path and problem.path not in message:
                 message = f"{message} (at {problem.path})"

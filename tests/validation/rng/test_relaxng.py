@@ -58,19 +58,32 @@ def test_tei_all_is_indexed_as_reducible(tei_all: Path) -> None:
     assert RelaxNG.compile(tei_all).reducible
 
 
-def test_the_indexed_grammar_is_cached_on_disk_by_hash(tmp_path: Path, tei_all: Path,
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_the_indexed_grammar_is_cached_on_disk_by_hash(
+    tmp_path: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEIKIT_CACHE_DIR", str(tmp_path))
     data = tei_all.read_bytes()
     grammar.index(data, "abc123", str(tei_all))
     assert [p.name for p in tmp_path.iterdir()] == [
-        f"grammar-v{grammar.CACHE_VERSION}-abc123.marshal"]
+        f"grammar-v{grammar.CACHE_VERSION}-abc123.marshal"
+    ]
 
 
-MINIMAL = frozenset("{http://www.tei-c.org/ns/1.0}" + n for n in (
-    "TEI", "teiHeader", "fileDesc", "titleStmt", "title", "publicationStmt", "p",
-    "sourceDesc", "text", "body"))
+MINIMAL = frozenset(
+    "{http://www.tei-c.org/ns/1.0}" + n
+    for n in (
+        "TEI",
+        "teiHeader",
+        "fileDesc",
+        "titleStmt",
+        "title",
+        "publicationStmt",
+        "p",
+        "sourceDesc",
+        "text",
+        "body",
+    )
+)
 
 
 def test_a_reduced_grammar_leaves_out_absent_elements(tei_all: Path) -> None:
@@ -84,8 +97,7 @@ def test_a_reduced_grammar_has_no_notallowed_left(tei_all: Path) -> None:
     assert b"notAllowed" not in g.reduced(MINIMAL)
 
 
-def test_a_document_element_that_needs_absent_children_matches_nothing(tei_all: Path
-                                                                        ) -> None:
+def test_a_document_element_that_needs_absent_children_matches_nothing(tei_all: Path) -> None:
     g = grammar.index(tei_all.read_bytes(), "t", str(tei_all))
     reduced = g.reduced(frozenset({"{http://www.tei-c.org/ns/1.0}TEI"}))
     assert b"<element" not in reduced and b"<notAllowed/></start>" in reduced
@@ -93,11 +105,17 @@ def test_a_document_element_that_needs_absent_children_matches_nothing(tei_all: 
 
 def test_a_schema_with_include_is_compiled_whole(tmp_path: Path) -> None:
     inner = tmp_path / "inner.rng"
-    inner.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element '
-                     'name="a"><empty/></element></start></grammar>', encoding="utf-8")
+    inner.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element '
+        'name="a"><empty/></element></start></grammar>',
+        encoding="utf-8",
+    )
     outer = tmp_path / "outer.rng"
-    outer.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include '
-                     'href="inner.rng"/></grammar>', encoding="utf-8")
+    outer.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include '
+        'href="inner.rng"/></grammar>',
+        encoding="utf-8",
+    )
     assert not RelaxNG.compile(outer).reducible
 
 
@@ -111,25 +129,28 @@ def test_a_start_with_an_inline_element_and_no_defines_validates() -> None:
 
 def test_an_invalid_document_against_an_inline_start_gets_libxml2s_report() -> None:
     found = RelaxNG.compile(RNG_DATA / "inline-start.rng").validate(
-        load(RNG_DATA / "nested-lists.xml"))
+        load(RNG_DATA / "nested-lists.xml")
+    )
     assert [d.rule for d in found] == ["rng:element-not-allowed"]
 
 
 def test_a_group_before_attributes_in_a_recursive_element_compiles() -> None:
     # Plain libxml2 (xmllint, lxml) never returns from compiling this grammar; the
     # reduced grammar splices the group away. A subprocess turns a hang into a failure.
-    code = ("from teikit.document import load\n"
-            "from teikit.validation.rng.relaxng import RelaxNG\n"
-            f"e = RelaxNG.compile({str(RNG_DATA / 'group-before-attributes.rng')!r})\n"
-            f"print(len(e.validate(load({str(RNG_DATA / 'nested-lists.xml')!r}))))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    code = (
+        "from teikit.document import load\n"
+        "from teikit.validation.rng.relaxng import RelaxNG\n"
+        f"e = RelaxNG.compile({str(RNG_DATA / 'group-before-attributes.rng')!r})\n"
+        f"print(len(e.validate(load({str(RNG_DATA / 'nested-lists.xml')!r}))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "0", done.stderr
 
 
 def test_an_element_that_can_only_contain_itself_matches_nothing() -> None:
     found = RelaxNG.compile(RNG_DATA / "group-before-attributes.rng").validate(
-        load(RNG_DATA / "loop.xml"))
+        load(RNG_DATA / "loop.xml")
+    )
     assert [(d.rule, d.line) for d in found] == [("rng:element-missing", 2)]
 
 
@@ -139,8 +160,9 @@ def test_a_grammar_reduced_for_attributes_keeps_only_those(tei_all: Path) -> Non
     assert b'attribute name="n"' in reduced and b'attribute name="rend"' not in reduced
 
 
-def test_an_attribute_no_earlier_document_used_is_still_checked(tmp_path: Path,
-                                                                tei_all: Path) -> None:
+def test_an_attribute_no_earlier_document_used_is_still_checked(
+    tmp_path: Path, tei_all: Path
+) -> None:
     assert _errors(tmp_path, tei_all, "<p>plain</p>") == []
     assert _errors(tmp_path, tei_all, '<p rend="bold">styled</p>') == []
     found = _errors(tmp_path, tei_all, '<p\n bogus="1">odd</p>')
@@ -161,19 +183,17 @@ def test_announced_documents_cost_one_compile(tmp_path: Path, tei_all: Path) -> 
     assert len(engine._reduced) == 1
 
 
-def test_an_empty_list_is_missing_content_at_its_end_tag(tmp_path: Path, tei_all: Path
-                                                         ) -> None:
+def test_an_empty_list_is_missing_content_at_its_end_tag(tmp_path: Path, tei_all: Path) -> None:
     found = _errors(tmp_path, tei_all, '<list type="simple">\n</list>')
     assert [(d.rule, d.line) for d in found] == [("rng:element-missing", 5)]
 
 
 def test_a_missing_required_attribute_is_named_without_a_content_error(
-        tmp_path: Path, tei_all: Path) -> None:
+    tmp_path: Path, tei_all: Path
+) -> None:
     found = _errors(tmp_path, tei_all, "<p>a <figure>\n<graphic/></figure></p>")
     assert [(d.rule, d.line) for d in found] == [("rng:attribute-missing", 5)]
     assert found[0].message == "<graphic> needs the attribute @url."
-
-
 
 
 def test_a_value_outside_a_closed_list_names_the_allowed_values() -> None:
@@ -193,7 +213,9 @@ def test_a_report_does_not_depend_on_what_the_process_validated_before() -> None
     case = CASES / "rng_attribute-missing" / "persName-without-ref.xml"
     alone = subprocess.run(
         [sys.executable, "-m", "teikit.cli", "validate", "-q", "--schema", "teikit", str(case)],
-        capture_output=True, text=True).stdout
+        capture_output=True,
+        text=True,
+    ).stdout
     for other in sorted((CASES / "valid").glob("*.xml")):
         engine.validate(load(other))
     after = [str(d) for d in engine.validate(load(case))]

@@ -17,13 +17,15 @@ from teikit.validation.rng.hazards import loop_shape
 from conftest import ROOT
 
 SOURCE = ROOT / "tests" / "data" / "relaxng" / "group-before-attributes.rng"
-GROUP = ("""      <group>
+GROUP = (
+    """      <group>
         <empty/>
         <choice>
           <oneOrMore><choice><ref name="item"/><ref name="list"/><ref name="absent"/>"""
-         """</choice></oneOrMore>
+    """</choice></oneOrMore>
         </choice>
-      </group>""")
+      </group>"""
+)
 
 #: group content → whether xmllint (libxml2 2.14) loops on it.
 VARIANTS = {
@@ -58,17 +60,21 @@ def test_tei_all_has_no_loop_shape(tei_all: Path) -> None:
 def test_the_shape_behind_an_include_is_refused_at_once(tmp_path: Path) -> None:
     (tmp_path / "inner.rng").write_bytes(SOURCE.read_bytes())
     outer = tmp_path / "outer.rng"
-    outer.write_text('<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
-                     '<include href="inner.rng"/></grammar>', encoding="utf-8")
+    outer.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0">'
+        '<include href="inner.rng"/></grammar>',
+        encoding="utf-8",
+    )
     # in a subprocess: were the guard missing, libxml2 would never return
-    code = ("from teikit.validation.rng import RelaxNG\n"
-            "from teikit.diagnostics import TeikitError\n"
-            "try:\n"
-            f"    RelaxNG.compile({str(outer)!r})\n"
-            "except TeikitError as exc:\n"
-            "    print(exc.diagnostic.rule)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "from teikit.validation.rng import RelaxNG\n"
+        "from teikit.diagnostics import TeikitError\n"
+        "try:\n"
+        f"    RelaxNG.compile({str(outer)!r})\n"
+        "except TeikitError as exc:\n"
+        "    print(exc.diagnostic.rule)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "schema:unsafe", done.stderr
 
 
@@ -84,6 +90,7 @@ def test_a_reducible_schema_with_the_shape_still_validates(tmp_path: Path) -> No
 def _refused_if_whole(tmp_path: Path) -> None:
     wrapped = tmp_path / "combine.rng"
     text = SOURCE.read_text(encoding="utf-8").replace(
-        '<define name="absent">', '<define name="absent" combine="choice">')
+        '<define name="absent">', '<define name="absent" combine="choice">'
+    )
     wrapped.write_text(text, encoding="utf-8")
     RelaxNG.compile(wrapped)

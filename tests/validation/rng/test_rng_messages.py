@@ -15,8 +15,9 @@ DOC = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStm
 </body></text></TEI>"""
 
 
-def _messages(tmp_path: Path, tei_all: Path, body: str, title: str = "<title>t</title>"
-              ) -> list[str]:
+def _messages(
+    tmp_path: Path, tei_all: Path, body: str, title: str = "<title>t</title>"
+) -> list[str]:
     path = tmp_path / "doc.xml"
     path.write_text(DOC.format(body=body, title=title), encoding="utf-8")
     return [d.message for d in RelaxNG.compile(tei_all).validate(load(path))]
@@ -24,33 +25,36 @@ def _messages(tmp_path: Path, tei_all: Path, body: str, title: str = "<title>t</
 
 def test_a_missing_child_is_named_with_where_it_goes(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, "<p>x</p>", title="") == [
-        "<titleStmt> needs a <title> before </titleStmt>."]
+        "<titleStmt> needs a <title> before </titleStmt>."
+    ]
 
 
 def test_a_head_after_a_paragraph_is_sent_before_it(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, "<div><p>x</p><head>h</head></div>") == [
-        "<head> must come before the first <p> of this <div>."]
+        "<head> must come before the first <p> of this <div>."
+    ]
 
 
 def test_a_misspelt_element_gets_the_name_it_misses(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, "<p><persname>N</persname></p>") == [
-        "<persname> is not allowed here: did you mean <persName>?"]
+        "<persname> is not allowed here: did you mean <persName>?"
+    ]
 
 
 def test_a_misspelt_attribute_gets_the_name_it_misses(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, '<p><hi rnd="b">x</hi></p>') == [
-        "@rnd is not allowed on <hi>: did you mean @rend?"]
+        "@rnd is not allowed on <hi>: did you mean @rend?"
+    ]
 
 
-def test_a_date_in_words_is_answered_with_an_iso_example(tmp_path: Path, tei_all: Path
-                                                         ) -> None:
+def test_a_date_in_words_is_answered_with_an_iso_example(tmp_path: Path, tei_all: Path) -> None:
     [message] = _messages(tmp_path, tei_all, '<p><date when="10 July 1843">d</date></p>')
-    assert message.startswith('@when="10 July 1843" on <date> is not valid: use an ISO '
-                              "8601 date such as 1843-07-10")
+    assert message.startswith(
+        '@when="10 July 1843" on <date> is not valid: use an ISO 8601 date such as 1843-07-10'
+    )
 
 
-def test_a_misplaced_element_is_told_what_may_stand_there(tmp_path: Path, tei_all: Path
-                                                          ) -> None:
+def test_a_misplaced_element_is_told_what_may_stand_there(tmp_path: Path, tei_all: Path) -> None:
     [message] = _messages(tmp_path, tei_all, "<p>x</p><item>i</item>")
     assert message.startswith("<item> is not allowed here; here <body> may contain <")
     assert " more." in message  # the rest is in the diagnostic's expected
@@ -58,5 +62,5 @@ def test_a_misplaced_element_is_told_what_may_stand_there(tmp_path: Path, tei_al
 
 def test_text_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, "<p>x<pb>12</pb></p>") == [
-        'Text "12" is not allowed in <pb>, which takes no text here: remove it or move it '
-        "out."]
+        'Text "12" is not allowed in <pb>, which takes no text here: remove it or move it out.'
+    ]

@@ -25,25 +25,34 @@ FLOOR = 0.97
 
 def _sources(shared: Path) -> list[Path]:
     corpora = shared / "corpora"
-    plays = sorted((corpora / "rusdracor" / "tei").glob("*.xml"),
-                   key=lambda p: p.stat().st_size)[:40:2]
+    plays = sorted((corpora / "rusdracor" / "tei").glob("*.xml"), key=lambda p: p.stat().st_size)[
+        :40:2
+    ]
     letters = sorted((corpora / "schnitzler-briefe" / "letters").glob("*.xml"))[:60:2]
-    dictionaries = sorted((corpora / "freedict").glob("*/*.tei"),
-                          key=lambda p: p.stat().st_size)[:6]
-    return [ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml", *plays, *letters,
-            *dictionaries]
+    dictionaries = sorted((corpora / "freedict").glob("*/*.tei"), key=lambda p: p.stat().st_size)[
+        :6
+    ]
+    return [
+        ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml",
+        *plays,
+        *letters,
+        *dictionaries,
+    ]
 
 
 @pytest.fixture(scope="module")
-def scores(shared: Path, tei_all: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> faults.Scores:
+def scores(shared: Path, tei_all: Path, tmp_path_factory: pytest.TempPathFactory) -> faults.Scores:
     require_command("java")
     made = faults.generate(_sources(shared), 200, tmp_path_factory.mktemp("faults"), seed=12)
     jing = faults.jing_errors(tei_all, [m.path for m in made])
     engine = RelaxNG.compile(tei_all)
-    ours = {str(m.path): [(d.line, d.column, d.rule, d.message)
-                          for d in engine.validate(load(m.path, xinclude=False))]
-            for m in made}
+    ours = {
+        str(m.path): [
+            (d.line, d.column, d.rule, d.message)
+            for d in engine.validate(load(m.path, xinclude=False))
+        ]
+        for m in made
+    }
     return faults.compare(jing, ours)
 
 

@@ -55,17 +55,17 @@ CASES = {
     "text": '<doc>\n<sec n="1"><head>h</head>stray\n<p>a</p></sec>\n</doc>',
     "attribute": '<doc>\n<sec n="1" rnd="x"><head>h</head></sec>\n</doc>',
     "attribute-near": '<doc>\n<sec n="1"><head>h</head><p whn="1843-07-10">d</p></sec>\n</doc>',
-    "missing-attribute": '<doc>\n<sec><head>h</head></sec>\n</doc>',
+    "missing-attribute": "<doc>\n<sec><head>h</head></sec>\n</doc>",
     "datatype": '<doc>\n<sec n="one"><head>h</head><p when="10 July 1843">d</p></sec>\n</doc>',
     "closed-list": '<doc>\n<sec n="1" type="Part"><head>h</head></sec>\n</doc>',
     "typed-content": '<doc>\n<sec n="1"><head>h</head><p><num>two</num></p></sec>\n</doc>',
     "ids": '<doc>\n<sec n="1" id="a"><head>h</head></sec>\n<sec n="2" id="a"><head>h</head>'
-           '<p ref="nowhere">r</p></sec>\n</doc>',
+    '<p ref="nowhere">r</p></sec>\n</doc>',
     "several": '<doc>\n<sec n="x"><p>a</p>\n<hi>b</hi></sec>\n<sec n="2" id="q"/>\n</doc>',
     "namespaced": '<doc xmlns:x="urn:x">\n<sec n="1"><head>h</head></sec>\n<x:nte>n</x:nte>\n'
-                  '</doc>',
+    "</doc>",
     "nested": '<doc>\n<sec n="1"><head>h<hi>no</hi></head>\n<p><hi>a<hi>b</hi></hi></p></sec>'
-              '\n</doc>',
+    "\n</doc>",
 }
 
 
@@ -83,8 +83,9 @@ def schema_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _jing(schema: Path) -> dict[str, list[tuple[int, int]]]:
     pyjing = Path(sys.executable).with_name("pyjing")
     files = [str(schema.parent / f"{name}.xml") for name in CASES]
-    out = subprocess.run([str(pyjing), str(schema), *files], capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        [str(pyjing), str(schema), *files], capture_output=True, text=True, check=False
+    ).stdout
     found: dict[str, list[tuple[int, int]]] = {name: [] for name in CASES}
     for line in out.splitlines():
         m = re.match(r"^(.+?):(\d+):(\d+): error", line)
@@ -96,8 +97,7 @@ def _jing(schema: Path) -> dict[str, list[tuple[int, int]]]:
 def _mine(schema: Path, name: str) -> list[tuple[int, int, str, str]]:
     path = schema.parent / f"{name}.xml"
     doc = Document(etree.parse(str(path)), path)
-    return [(d.line, d.column, d.rule, d.message)
-            for d in RelaxNG.compile(schema).validate(doc)]
+    return [(d.line, d.column, d.rule, d.message) for d in RelaxNG.compile(schema).validate(doc)]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -122,12 +122,14 @@ def _messages(schema: Path, name: str) -> list[str]:
 
 def test_an_unknown_attribute_lists_those_still_allowed(schema_path: Path) -> None:
     assert _messages(schema_path, "attribute") == [
-        "@rnd is not allowed on <sec>; it may have @id, @type."]
+        "@rnd is not allowed on <sec>; it may have @id, @type."
+    ]
 
 
 def test_a_misspelt_attribute_gets_a_suggestion(schema_path: Path) -> None:
     assert _messages(schema_path, "attribute-near") == [
-        "@whn is not allowed on <p>: did you mean @when?"]
+        "@whn is not allowed on <p>: did you mean @when?"
+    ]
 
 
 def test_a_missing_child_is_named_with_where_it_goes(schema_path: Path) -> None:
@@ -140,7 +142,9 @@ def test_an_element_allowed_earlier_says_where_it_goes(tmp_path: Path) -> None:
     schema.write_text(
         '<element name="div" xmlns="http://relaxng.org/ns/structure/1.0"><zeroOrMore>'
         '<element name="head"><text/></element></zeroOrMore><oneOrMore><element name="p">'
-        "<text/></element></oneOrMore></element>", encoding="utf-8")
+        "<text/></element></oneOrMore></element>",
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError):  # no <grammar>: the derivative walk is not used
         Builder(schema.read_bytes())
     grammar = tmp_path / "g.rng"
@@ -148,35 +152,37 @@ def test_an_element_allowed_earlier_says_where_it_goes(tmp_path: Path) -> None:
         '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="div">'
         '<zeroOrMore><element name="head"><text/></element></zeroOrMore><oneOrMore>'
         '<element name="p"><text/></element></oneOrMore></element></start></grammar>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     doc = tmp_path / "d.xml"
     doc.write_text("<div><p>a</p><p>b</p>\n<head>h</head></div>", encoding="utf-8")
     found = RelaxNG.compile(grammar).validate(Document(etree.parse(str(doc)), doc))
-    assert [d.message for d in found] == [
-        "<head> must come before the first <p> of this <div>."]
+    assert [d.message for d in found] == ["<head> must come before the first <p> of this <div>."]
 
 
 def test_a_bad_date_is_explained_with_an_example(schema_path: Path) -> None:
     messages = _messages(schema_path, "datatype")
     assert '@n="one" on <sec> is not valid: use a whole number such as 42.' in messages
-    assert ('@when="10 July 1843" on <p> is not valid: use an ISO 8601 date such as '
-            "1843-07-10.") in messages
+    assert (
+        '@when="10 July 1843" on <p> is not valid: use an ISO 8601 date such as 1843-07-10.'
+    ) in messages
 
 
 def test_a_value_off_a_closed_list_suggests_the_near_one(schema_path: Path) -> None:
     assert _messages(schema_path, "closed-list") == [
-        '@type="Part" on <sec> is not valid: did you mean "part"?']
+        '@type="Part" on <sec> is not valid: did you mean "part"?'
+    ]
 
 
 def test_a_duplicate_id_is_reported_at_both_places(schema_path: Path) -> None:
     found = [(line, rule) for line, _, rule, _ in _mine(schema_path, "ids")]
-    assert found == [(3, "rng:duplicate-id"), (2, "rng:duplicate-id"),
-                     (3, "rng:idref-unresolved")]
+    assert found == [(3, "rng:duplicate-id"), (2, "rng:duplicate-id"), (3, "rng:idref-unresolved")]
 
 
 def test_a_namespaced_name_keeps_its_prefix(schema_path: Path) -> None:
     assert _messages(schema_path, "namespaced") == [
-        "<x:nte> is not allowed here: did you mean <x:note>?"]
+        "<x:nte> is not allowed here: did you mean <x:note>?"
+    ]
 
 
 def test_an_unknown_element_is_reported_once_and_skipped(schema_path: Path) -> None:
@@ -191,19 +197,25 @@ def test_an_included_grammar_with_overrides_and_combine_is_walked(tmp_path: Path
         '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><ref name="doc"/></start>'
         '<define name="doc"><element name="doc"><oneOrMore><ref name="item"/></oneOrMore>'
         '</element></define><define name="item"><element name="item"><text/></element>'
-        "</define></grammar>", encoding="utf-8")
+        "</define></grammar>",
+        encoding="utf-8",
+    )
     main = tmp_path / "main.rng"
     main.write_text(
         '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><include href="base.rng">'
         '<define name="item"><element name="entry"><attribute name="n"/><text/></element>'
         '</define></include><define name="doc" combine="choice"><element name="list">'
-        "<empty/></element></define></grammar>", encoding="utf-8")
+        "<empty/></element></define></grammar>",
+        encoding="utf-8",
+    )
     doc = tmp_path / "d.xml"
-    doc.write_text('<doc>\n<entry n="1">a</entry>\n<item>b</item>\n<entry>c</entry>\n</doc>',
-                   encoding="utf-8")
+    doc.write_text(
+        '<doc>\n<entry n="1">a</entry>\n<item>b</item>\n<entry>c</entry>\n</doc>', encoding="utf-8"
+    )
     pyjing = Path(sys.executable).with_name("pyjing")
-    out = subprocess.run([str(pyjing), str(main), str(doc)], capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        [str(pyjing), str(main), str(doc)], capture_output=True, text=True, check=False
+    ).stdout
     jing = sorted((int(m[1]), int(m[2])) for m in re.finditer(r":(\d+):(\d+): error", out))
     found = RelaxNG.compile(main).validate(Document(etree.parse(str(doc)), doc))
     assert sorted((d.line, d.column) for d in found) == jing

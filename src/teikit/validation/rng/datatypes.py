@@ -24,9 +24,11 @@ from teikit.validation.rng.patterns import Datatype
 
 XSD = "http://www.w3.org/2001/XMLSchema-datatypes"
 
-_NAME_START = ":A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff" \
-    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd" \
+_NAME_START = (
+    ":A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff"
+    "\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
     "\U00010000-\U000effff"
+)
 _NAME_CHAR = _NAME_START + r"\-.0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _NCNAME = f"[{_NAME_START.replace(':', '')}][{_NAME_CHAR.replace(':', '')}]*"
 _TZ = r"(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)?"
@@ -58,25 +60,31 @@ _TYPES: dict[str, Kind] = {
     "string": Kind(r"(?s:.*)", "any text", collapse=False),
     "normalizedString": Kind(r"[^\t\n\r]*", "text without tabs or line breaks", False),
     "token": Kind(r"(?s:.*)", "any text"),
-    "NMTOKEN": Kind(f"[{_NAME_CHAR}]+", "a name token (letters, digits, '.', '-', '_', "
-                    "':', no spaces) such as a-1"),
-    "NMTOKENS": Kind(f"[{_NAME_CHAR}]+( [{_NAME_CHAR}]+)*", "name tokens separated by "
-                     "spaces, such as a-1 b-2"),
-    "Name": Kind(f"[{_NAME_START}][{_NAME_CHAR}]*", "an XML name (a letter or '_' first, "
-                 "no spaces) such as p1"),
-    "NCName": Kind(_NCNAME, "an XML name without a colon (a letter or '_' first, no "
-                   "spaces) such as p1"),
-    "ID": Kind(_NCNAME, "an identifier (a letter or '_' first, no spaces or colons) such "
-               "as p1"),
+    "NMTOKEN": Kind(
+        f"[{_NAME_CHAR}]+",
+        "a name token (letters, digits, '.', '-', '_', ':', no spaces) such as a-1",
+    ),
+    "NMTOKENS": Kind(
+        f"[{_NAME_CHAR}]+( [{_NAME_CHAR}]+)*", "name tokens separated by spaces, such as a-1 b-2"
+    ),
+    "Name": Kind(
+        f"[{_NAME_START}][{_NAME_CHAR}]*",
+        "an XML name (a letter or '_' first, no spaces) such as p1",
+    ),
+    "NCName": Kind(
+        _NCNAME, "an XML name without a colon (a letter or '_' first, no spaces) such as p1"
+    ),
+    "ID": Kind(_NCNAME, "an identifier (a letter or '_' first, no spaces or colons) such as p1"),
     "IDREF": Kind(_NCNAME, "the identifier of an element (no '#', no spaces) such as p1"),
-    "IDREFS": Kind(f"{_NCNAME}( {_NCNAME})*", "identifiers separated by spaces, such as "
-                   "p1 p2"),
+    "IDREFS": Kind(f"{_NCNAME}( {_NCNAME})*", "identifiers separated by spaces, such as p1 p2"),
     "ENTITY": Kind(_NCNAME, "an entity name such as e1"),
     "QName": Kind(f"({_NCNAME}:)?{_NCNAME}", "a qualified name such as tei:p"),
-    "language": Kind(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", "a language tag (BCP 47) such "
-                     "as en or de-AT"),
-    "anyURI": Kind(r"[^\s\"<>\\^`{|}]*", "a URI (spaces written %20) such as "
-                   "https://example.org/a#b"),
+    "language": Kind(
+        r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", "a language tag (BCP 47) such as en or de-AT"
+    ),
+    "anyURI": Kind(
+        r"[^\s\"<>\\^`{|}]*", "a URI (spaces written %20) such as https://example.org/a#b"
+    ),
     "boolean": Kind(r"true|false|1|0", "true or false"),
     "decimal": Kind(r"[+-]?(\d+(\.\d*)?|\.\d+)", "a decimal number such as 3.5"),
     "integer": Kind(r"[+-]?\d+", "a whole number such as 42"),
@@ -92,23 +100,33 @@ _TYPES: dict[str, Kind] = {
     "unsignedInt": Kind(r"\+?\d+", "a whole number 0 or more, such as 3"),
     "unsignedShort": Kind(r"\+?\d+", "a whole number 0 or more, such as 3"),
     "unsignedByte": Kind(r"\+?\d+", "a whole number 0 or more, such as 3"),
-    "double": Kind(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN",
-                   "a number such as 2.5 or 1E3"),
-    "float": Kind(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN",
-                  "a number such as 2.5 or 1E3"),
-    "date": Kind(f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]){_TZ}",
-                 "an ISO 8601 date such as 1843-07-10"),
-    "dateTime": Kind(f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T({_TIME}){_TZ}",
-                     "an ISO 8601 date and time such as 1843-07-10T14:30:00"),
+    "double": Kind(
+        r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN", "a number such as 2.5 or 1E3"
+    ),
+    "float": Kind(
+        r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN", "a number such as 2.5 or 1E3"
+    ),
+    "date": Kind(
+        f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]){_TZ}",
+        "an ISO 8601 date such as 1843-07-10",
+    ),
+    "dateTime": Kind(
+        f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T({_TIME}){_TZ}",
+        "an ISO 8601 date and time such as 1843-07-10T14:30:00",
+    ),
     "time": Kind(f"({_TIME}){_TZ}", "a time such as 14:30:00"),
     "gYearMonth": Kind(f"{_YEAR}-(0[1-9]|1[0-2]){_TZ}", "a year and month such as 1843-07"),
     "gYear": Kind(f"{_YEAR}{_TZ}", "a year of four digits such as 1843"),
     "gMonth": Kind(f"--(0[1-9]|1[0-2]){_TZ}", "a month such as --07"),
-    "gMonthDay": Kind(f"--(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]){_TZ}",
-                      "a month and day such as --07-10"),
+    "gMonthDay": Kind(
+        f"--(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01]){_TZ}", "a month and day such as --07-10"
+    ),
     "gDay": Kind(f"---(0[1-9]|[12]\\d|3[01]){_TZ}", "a day of the month such as ---10"),
-    "duration": Kind(r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?"
-                     r"(\d+(\.\d+)?S)?)?", "an ISO 8601 duration such as P1Y2M or PT30M"),
+    "duration": Kind(
+        r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?"
+        r"(\d+(\.\d+)?S)?)?",
+        "an ISO 8601 duration such as P1Y2M or PT30M",
+    ),
 }
 
 _DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
@@ -125,8 +143,7 @@ _CATEGORIES = re.compile(r"\[\^((?:\\p\{[A-Z][a-z]?\})+)\]\+")
 
 
 def _outside(categories: tuple[str, ...], text: str) -> bool:
-    return bool(text) and not any(
-        unicodedata.category(c).startswith(categories) for c in text)
+    return bool(text) and not any(unicodedata.category(c).startswith(categories) for c in text)
 
 
 @cache
@@ -168,7 +185,7 @@ def allows(dt: Datatype, value: str, cx: Context) -> bool:
 def _real_date(text: str) -> bool:
     """Whether a lexically valid date exists (no 31 June, 29 February in leap years)."""
     body = text[1:] if text.startswith("-") else text
-    year_s, month_s, day_s = body[:body.index("-")], *body.split("-")[1:3]
+    year_s, month_s, day_s = body[: body.index("-")], *body.split("-")[1:3]
     year, month, day = int(year_s), int(month_s), int(day_s[:2])
     if month == 2:
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
@@ -203,9 +220,11 @@ def describe(dt: Datatype) -> str:
         if name == "pattern":
             words += f" matching the pattern {arg}"
         elif name in ("length", "minLength", "maxLength"):
-            words += {"length": f" of exactly {arg} characters",
-                      "minLength": f" of at least {arg} characters",
-                      "maxLength": f" of at most {arg} characters"}[name]
+            words += {
+                "length": f" of exactly {arg} characters",
+                "minLength": f" of at least {arg} characters",
+                "maxLength": f" of at most {arg} characters",
+            }[name]
     return words
 
 

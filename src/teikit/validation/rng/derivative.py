@@ -81,26 +81,32 @@ class Derivatives:
         left, right = p.left, p.right
         if kind is Kind.GROUP:
             assert left is not None and right is not None
-            out = self.apply_after(lambda x: b.group(x, right),
-                                   self.start_tag_open(left, name, recover))
+            out = self.apply_after(
+                lambda x: b.group(x, right), self.start_tag_open(left, name, recover)
+            )
             if left.nullable or recover:
                 out = b.choice(out, self.start_tag_open(right, name, recover))
             return out
         if kind is Kind.INTERLEAVE:
             assert left is not None and right is not None
             return b.choice(
-                self.apply_after(lambda x: b.interleave(x, right),
-                                 self.start_tag_open(left, name, recover)),
-                self.apply_after(lambda x: b.interleave(left, x),
-                                 self.start_tag_open(right, name, recover)))
+                self.apply_after(
+                    lambda x: b.interleave(x, right), self.start_tag_open(left, name, recover)
+                ),
+                self.apply_after(
+                    lambda x: b.interleave(left, x), self.start_tag_open(right, name, recover)
+                ),
+            )
         if kind is Kind.ONE_OR_MORE:
             assert left is not None
-            return self.apply_after(lambda x: b.group(x, b.optional(p)),
-                                    self.start_tag_open(left, name, recover))
+            return self.apply_after(
+                lambda x: b.group(x, b.optional(p)), self.start_tag_open(left, name, recover)
+            )
         if kind is Kind.AFTER:
             assert left is not None and right is not None
-            return self.apply_after(lambda x: b.after(x, right),
-                                    self.start_tag_open(left, name, recover))
+            return self.apply_after(
+                lambda x: b.after(x, right), self.start_tag_open(left, name, recover)
+            )
         return b.not_allowed
 
     def find_element(self, name: QName) -> Pattern:
@@ -141,15 +147,16 @@ class Derivatives:
             make = b.group if kind is Kind.GROUP else b.interleave
             return b.choice(
                 self.apply_after(lambda x: make(x, right), self.start_attribute(left, name)),
-                self.apply_after(lambda x: make(left, x), self.start_attribute(right, name)))
+                self.apply_after(lambda x: make(left, x), self.start_attribute(right, name)),
+            )
         if kind is Kind.ONE_OR_MORE:
             assert left is not None
-            return self.apply_after(lambda x: b.group(x, b.optional(p)),
-                                    self.start_attribute(left, name))
+            return self.apply_after(
+                lambda x: b.group(x, b.optional(p)), self.start_attribute(left, name)
+            )
         if kind is Kind.AFTER:
             assert left is not None and right is not None
-            return self.apply_after(lambda x: b.after(x, right),
-                                    self.start_attribute(left, name))
+            return self.apply_after(lambda x: b.after(x, right), self.start_attribute(left, name))
         return b.not_allowed
 
     def start_tag_close(self, p: Pattern, forgive: bool = False) -> Pattern:
@@ -172,8 +179,7 @@ class Derivatives:
         left, right = p.left, p.right
         if kind in (Kind.GROUP, Kind.INTERLEAVE, Kind.AFTER):
             assert left is not None and right is not None
-            make = {Kind.GROUP: b.group, Kind.INTERLEAVE: b.interleave,
-                    Kind.AFTER: b.after}[kind]
+            make = {Kind.GROUP: b.group, Kind.INTERLEAVE: b.interleave, Kind.AFTER: b.after}[kind]
             second = right if kind is Kind.AFTER else self.start_tag_close(right, forgive)
             return make(self.start_tag_close(left, forgive), second)
         if kind is Kind.ONE_OR_MORE:
@@ -210,8 +216,10 @@ class Derivatives:
             return b.choice(out, self._text(right, value, cx)) if left.nullable else out
         if kind is Kind.INTERLEAVE:
             assert left is not None and right is not None
-            return b.choice(b.interleave(self._text(left, value, cx), right),
-                            b.interleave(left, self._text(right, value, cx)))
+            return b.choice(
+                b.interleave(self._text(left, value, cx), right),
+                b.interleave(left, self._text(right, value, cx)),
+            )
         if kind is Kind.ONE_OR_MORE:
             assert left is not None
             return b.group(self._text(left, value, cx), b.optional(p))
@@ -340,10 +348,16 @@ class Derivatives:
         elif p.kind in (Kind.ELEMENT, Kind.TEXT):
             found = (False, True)
         else:
-            parts: tuple[Pattern | None, ...] = p.alternatives if p.kind is Kind.CHOICE else (
-                (p.left,) if p.kind is Kind.AFTER or p.right is None else (p.left, p.right))
-            kinds = [self._content_kind(q) for q in parts
-                     if q is not None and p.kind is not Kind.ATTRIBUTE]
+            parts: tuple[Pattern | None, ...] = (
+                p.alternatives
+                if p.kind is Kind.CHOICE
+                else ((p.left,) if p.kind is Kind.AFTER or p.right is None else (p.left, p.right))
+            )
+            kinds = [
+                self._content_kind(q)
+                for q in parts
+                if q is not None and p.kind is not Kind.ATTRIBUTE
+            ]
             found = (any(k[0] for k in kinds), any(k[1] for k in kinds))
         self._kinds[p] = found
         return found
@@ -351,5 +365,6 @@ class Derivatives:
     def size(self) -> int:
         """How many derivatives are memoised: a long-running process starts afresh
         past a bound rather than grow without one."""
-        return (len(self._open) + len(self._att) + len(self._close) + len(self._end)
-                + len(self._values))
+        return (
+            len(self._open) + len(self._att) + len(self._close) + len(self._end) + len(self._values)
+        )

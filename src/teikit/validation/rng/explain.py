@@ -72,16 +72,20 @@ def _suggestion(wrong: str, candidates: tuple[str, ...]) -> str | None:
     """The candidate ``wrong`` is probably a slip for: the nearest within a small
     edit distance (none but case below three letters, 1 below six, else 2), else None."""
     limit = 0 if len(wrong) < 3 else 1 if len(wrong) < 6 else 2
-    scored = sorted((distance(wrong, c), len(c), c) for c in candidates
-                    if c != wrong and abs(len(c) - len(wrong)) <= limit)
+    scored = sorted(
+        (distance(wrong, c), len(c), c)
+        for c in candidates
+        if c != wrong and abs(len(c) - len(wrong)) <= limit
+    )
     if scored and scored[0][0] <= limit:
         return scored[0][2]
     return None
 
 
 @cache
-def _expected_names(names: tuple[QName, ...], nsmap: tuple[tuple[str | None, str], ...]
-                    ) -> tuple[tuple[str, ...], str]:
+def _expected_names(
+    names: tuple[QName, ...], nsmap: tuple[tuple[str | None, str], ...]
+) -> tuple[tuple[str, ...], str]:
     """The names an element could have been, as the document would write them (sorted,
     once each) and as a message lists them. Cached: a run of errors in one content model
     (10^5 unknown siblings in a paragraph of tei_all: 200 names each) asks for the same
@@ -109,7 +113,7 @@ def _listing(names: list[str], wrap: str) -> str:
 
 
 def _article(names: list[str]) -> str:
-    """"a " or "an " before one element name (``<encodingDesc>``), nothing before
+    """ "a " or "an " before one element name (``<encodingDesc>``), nothing before
     several."""
     if len(names) != 1:
         return ""
@@ -152,9 +156,12 @@ class Explainer:
         where = locate(el, self.default)
         pos = None
         if self.positions is not None:
-            pos = {"start": self.positions.start, "end": self.positions.end,
-                   "before-start": self.positions.before_start,
-                   "before-end": self.positions.before_end}[at](el)
+            pos = {
+                "start": self.positions.start,
+                "end": self.positions.end,
+                "before-start": self.positions.before_start,
+                "before-end": self.positions.before_end,
+            }[at](el)
         if pos is not None:
             where["line"], where["column"] = pos
         elif at in ("end", "before-end"):
@@ -165,9 +172,12 @@ class Explainer:
         el = f.element
         if f.kind == "in-unknown":
             parent = f.other if f.other is not None else el
-            return (f"<{shown_element(f.name or QName('', ''), el)}> cannot stand here: it "
-                    f"is inside <{shown_element(QName(*_split(parent.tag)), parent)}>, which "
-                    "is not an element of this schema.", [])
+            return (
+                f"<{shown_element(f.name or QName('', ''), el)}> cannot stand here: it "
+                f"is inside <{shown_element(QName(*_split(parent.tag)), parent)}>, which "
+                "is not an element of this schema.",
+                [],
+            )
         if f.kind in ("unknown", "elsewhere", "not-yet", "incomplete", "text"):
             return self._content(f)
         if f.kind == "attribute" and f.code == "rng:attribute-missing":
@@ -187,37 +197,50 @@ class Explainer:
 
     def _content(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
-        parent = f.other if f.kind == "text" else (
-            el if f.kind == "incomplete" else el.getparent())
+        parent = f.other if f.kind == "text" else (el if f.kind == "incomplete" else el.getparent())
         ptag = shown_element(QName(*_split(parent.tag)), parent) if parent is not None else ""
         names, may = _expected_names(tuple(f.expected), tuple(el.nsmap.items()))
         expected = list(names)
         tag = shown_element(f.name, el) if f.name is not None else ""
         if f.kind == "incomplete":
             if f.missing:
-                names = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (f"<{ptag}> needs {_article(names)}{_and(names)} before </{ptag}>.",
-                        expected)
+                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (
+                    f"<{ptag}> needs {_article(needed)}{_and(needed)} before </{ptag}>.",
+                    expected,
+                )
             return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
         if f.kind == "text":
             text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
             if not may:
-                return (f'Text "{text}" is not allowed in <{ptag}>, which takes no text '
-                        "here: remove it or move it out.", expected)
-            return (f'Text "{text}" is not allowed directly in <{ptag}>; wrap it in an '
-                    f"element allowed here, such as {may}.", expected)
+                return (
+                    f'Text "{text}" is not allowed in <{ptag}>, which takes no text '
+                    "here: remove it or move it out.",
+                    expected,
+                )
+            return (
+                f'Text "{text}" is not allowed directly in <{ptag}>; wrap it in an '
+                f"element allowed here, such as {may}.",
+                expected,
+            )
         if f.kind == "not-yet":
             if f.missing:
-                names = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (f"<{ptag}> needs {_article(names)}{_and(names)} before this <{tag}>.",
-                        expected)
-            return (f"<{tag}> is not allowed here yet in <{ptag}>: something required comes "
-                    f"first; here <{ptag}> may contain {may or 'nothing more'}.", expected)
+                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
+                return (
+                    f"<{ptag}> needs {_article(needed)}{_and(needed)} before this <{tag}>.",
+                    expected,
+                )
+            return (
+                f"<{tag}> is not allowed here yet in <{ptag}>: something required comes "
+                f"first; here <{ptag}> may contain {may or 'nothing more'}.",
+                expected,
+            )
         earlier = self._earlier_place(f, parent)
         if earlier:
             return earlier, expected
-        near = suggestion(tag, expected) or (suggestion(tag, self._all_names())
-                                             if f.kind == "unknown" else None)
+        near = suggestion(tag, expected) or (
+            suggestion(tag, self._all_names()) if f.kind == "unknown" else None
+        )
         if near is not None:
             return f"<{tag}> is not allowed here: did you mean <{near}>?", expected
         what = "not a known element" if f.kind == "unknown" else "not allowed here"
@@ -226,7 +249,7 @@ class Explainer:
         return f"<{tag}> is {what}; here <{ptag}> may contain {may}.", expected
 
     def _earlier_place(self, f: Finding, parent: etree._Element | None) -> str:
-        """"<head> must come before the first <p> of this <div>", when the element
+        """ "<head> must come before the first <p> of this <div>", when the element
         would have been allowed before an earlier sibling."""
         if parent is None or f.name is None or f.kind != "elsewhere":
             return ""
@@ -235,16 +258,22 @@ class Explainer:
             return ""
         names = {QName(*_split(k.tag)) for k in siblings[: siblings.index(f.element)]}
         allowed_before = self._allowed_before(parent, f.name, f.element)
-        if allowed_before is None or allowed_before.tag == f.element.tag or QName(
-                *_split(allowed_before.tag)) not in names:
+        if (
+            allowed_before is None
+            or allowed_before.tag == f.element.tag
+            or QName(*_split(allowed_before.tag)) not in names
+        ):
             return ""
         el = f.element
-        return (f"<{shown_element(f.name, el)}> must come before the first "
-                f"<{shown_element(QName(*_split(allowed_before.tag)), el)}> of this "
-                f"<{shown_element(QName(*_split(parent.tag)), el)}>.")
+        return (
+            f"<{shown_element(f.name, el)}> must come before the first "
+            f"<{shown_element(QName(*_split(allowed_before.tag)), el)}> of this "
+            f"<{shown_element(QName(*_split(parent.tag)), el)}>."
+        )
 
-    def _allowed_before(self, parent: etree._Element, name: QName, el: etree._Element
-                        ) -> etree._Element | None:
+    def _allowed_before(
+        self, parent: etree._Element, name: QName, el: etree._Element
+    ) -> etree._Element | None:
         """The first sibling before which an element ``name`` would have been
         allowed, replaying ``parent``'s children from its own definition."""
         d = self.d
@@ -264,8 +293,14 @@ class Explainer:
 
     def _all_names(self) -> list[str]:
         if self._schema_names is None:
-            self._schema_names = sorted({n.local for p in self.d.b.element_patterns()
-                                         if p.names is not None for n in p.names.names()})
+            self._schema_names = sorted(
+                {
+                    n.local
+                    for p in self.d.b.element_patterns()
+                    if p.names is not None
+                    for n in p.names.names()
+                }
+            )
         return self._schema_names
 
     # -- attributes and values -----------------------------------------------------
@@ -280,8 +315,10 @@ class Explainer:
             return f"@{name} is not allowed on <{tag}>: did you mean @{near}?", allowed
         if not allowed:
             return f"@{name} is not allowed on <{tag}>, which takes no attributes.", allowed
-        return (f"@{name} is not allowed on <{tag}>; it may have "
-                f"{_listing(allowed, '@{}')}.", allowed)
+        return (
+            f"@{name} is not allowed on <{tag}>; it may have {_listing(allowed, '@{}')}.",
+            allowed,
+        )
 
     def _value(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
@@ -291,16 +328,16 @@ class Explainer:
         if f.kind == "content":
             said = f'The content "{value}" of <{tag}> is not valid'
         else:
-            said = f'@{shown_attribute(f.name or QName("", ""), el)}="{value}" on <{tag}> ' \
-                "is not valid"
+            said = (
+                f'@{shown_attribute(f.name or QName("", ""), el)}="{value}" on <{tag}> is not valid'
+            )
         forms = [f'"{v}"' for v in sorted(values)]
         if forms and not kinds:
             near = suggestion(f.value, sorted(values))
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
             return f"{said}: use one of {_listing(forms, '{}')}.", sorted(values)
-        options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"]
-                                                 if forms else [])
+        options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"] if forms else [])
         words = _or(options)
         return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
 
@@ -310,11 +347,17 @@ class Explainer:
         other = f.other
         line = other.sourceline if other is not None else 0
         if f.kind == "duplicate":
-            return (f'{name}="{f.value}" is already used at line {line}: every ID must '
-                    "be unique; rename one of them.", [])
+            return (
+                f'{name}="{f.value}" is already used at line {line}: every ID must '
+                "be unique; rename one of them.",
+                [],
+            )
         if f.kind == "first":
-            return (f'{name}="{f.value}" is used again at line {line}: every ID must be '
-                    "unique; rename one of them.", [])
+            return (
+                f'{name}="{f.value}" is used again at line {line}: every ID must be '
+                "unique; rename one of them.",
+                [],
+            )
         return f'@{name}="{f.value}" points to no element with that ID.', []
 
 
@@ -346,8 +389,10 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
             todo.extend((p.left, p.right))
     # the commonest form first (a full date before a year alone), each said once
     found.sort(key=rank)
-    return values, [describe(dt) if dt.name != "list" else
-                    "a list of values separated by spaces" for dt in found]
+    return values, [
+        describe(dt) if dt.name != "list" else "a list of values separated by spaces"
+        for dt in found
+    ]
 
 
 def _split(clark: object) -> tuple[str, str]:
@@ -372,5 +417,3 @@ def _end_line(node: etree._Element) -> int:
 def _line(node: etree._Element) -> int:
     line = node.sourceline
     return line if isinstance(line, int) else 0
-
-

@@ -25,6 +25,7 @@ import hashlib
 import marshal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -93,13 +94,13 @@ class Grammar:
         """The attribute names (Clark) the schema declares by name anywhere."""
         return self.attributes
 
-    def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None
-                ) -> bytes:
+    def reduced(self, present: frozenset[str], attrs: frozenset[str] | None = None) -> bytes:
         """:meth:`reduced_tree` serialized (for reading and for tests)."""
         return etree.tostring(self.reduced_tree(present, attrs), encoding="utf-8")
 
-    def reduced_tree(self, present: frozenset[str], attrs: frozenset[str] | None = None
-                     ) -> etree._Element:
+    def reduced_tree(
+        self, present: frozenset[str], attrs: frozenset[str] | None = None
+    ) -> etree._Element:
         """The grammar, exact for any document whose element names are in ``present``
         and (unless None) whose attribute names are in ``attrs``, simplified.
 
@@ -112,9 +113,12 @@ class Grammar:
         refs = {name: self.defines[name].refs for name in known}
         productive = simplify.productive(known, refs, attrs)
         rules = simplify.Rules(productive, known, attrs)
-        bodies = {name: simplify.sequence(tuple(
-            k for k in (simplify.rewrite(x, rules) for x in self.body(name)) if k))
-            for name in productive}
+        bodies = {
+            name: simplify.sequence(
+                tuple(k for k in (simplify.rewrite(x, rules) for x in self.body(name)) if k)
+            )
+            for name in productive
+        }
         empties = simplify.empty_defines(bodies)
         root = nodes.element("grammar", self.root.attrs, self.root.namespaces)
         start = nodes.element("start", (), self.start.namespaces, root)
@@ -144,8 +148,13 @@ class Grammar:
             todo.extend(d.refs)
         return known
 
-    def _write_defines(self, root: etree._Element, start: tuple[Node, ...],
-                       bodies: Mapping[str, tuple[Node, ...]], empties: set[str]) -> None:
+    def _write_defines(
+        self,
+        root: etree._Element,
+        start: tuple[Node, ...],
+        bodies: Mapping[str, tuple[Node, ...]],
+        empties: set[str],
+    ) -> None:
         """Append the defines ``start`` reaches, simplified, to ``root``."""
         written: set[str] = set()
         todo = simplify.refs_in(start)
@@ -155,8 +164,7 @@ class Grammar:
                 continue
             written.add(name)
             d = self.defines[name]
-            tree = simplify.sequence(tuple(simplify.inline_empty(k, empties)
-                                           for k in bodies[name]))
+            tree = simplify.sequence(tuple(simplify.inline_empty(k, empties) for k in bodies[name]))
             define = nodes.element("define", (("name", name), *d.attrs), d.namespaces, root)
             for k in tree:
                 nodes.write(k, define)
@@ -199,10 +207,16 @@ def _verified(raw: bytes) -> bytes:
 def _to_plain(g: Indexed) -> dict[str, object]:
     if isinstance(g, Whole):
         return {"v": CACHE_VERSION, "sha256": g.sha256, "whole": g.reason}
-    return {"v": CACHE_VERSION, "sha256": g.sha256, "root": nodes.plain(g.root),
-            "start": nodes.plain(g.start), "attributes": tuple(sorted(g.attributes)),
-            "defines": {k: (d.attrs, d.namespaces, d.refs, d.element, d.body)
-                        for k, d in g.defines.items()}}
+    return {
+        "v": CACHE_VERSION,
+        "sha256": g.sha256,
+        "root": nodes.plain(g.root),
+        "start": nodes.plain(g.start),
+        "attributes": tuple(sorted(g.attributes)),
+        "defines": {
+            k: (d.attrs, d.namespaces, d.refs, d.element, d.body) for k, d in g.defines.items()
+        },
+    }
 
 
 def _from_plain(raw: dict[str, object]) -> Indexed:
@@ -218,9 +232,15 @@ def _from_plain(raw: dict[str, object]) -> Indexed:
     names = raw["attributes"]
     if not isinstance(names, tuple):
         raise ValueError("bad cache")
-    return Grammar(sha256, nodes.from_plain(raw["root"]),  # type: ignore[arg-type]
-                   nodes.from_plain(raw["start"]), defines,  # type: ignore[arg-type]
-                   frozenset(map(str, names)))
+    return Grammar(
+        sha256,
+        # marshal gives back what _to_plain stored; a stale or foreign file fails in
+        # from_plain, which the caller treats as a cache miss
+        nodes.from_plain(cast(nodes.Plain, raw["root"])),
+        nodes.from_plain(cast(nodes.Plain, raw["start"])),
+        defines,
+        frozenset(map(str, names)),
+    )
 
 
 def _why_whole(root: etree._Element, tops: list[etree._Element]) -> str:
@@ -239,8 +259,13 @@ def _why_whole(root: etree._Element, tops: list[etree._Element]) -> str:
 
 
 def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     root = etree.fromstring(data, parser, base_url=base_url)
     tops = _tops(root)
     reason = _why_whole(root, tops)
@@ -260,16 +285,23 @@ def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
         element = None
         if len(kids) == 1 and kids[0].tag == f"{_R}element" and kids[0].get("name"):
             element = _clark(kids[0])
-        attrs = tuple((k, v) for k in ("ns", "datatypeLibrary")
-                      if (v := _inherited(top, k)) is not None and v != inherited[k])
+        attrs = tuple(
+            (k, v)
+            for k in ("ns", "datatypeLibrary")
+            if (v := _inherited(top, k)) is not None and v != inherited[k]
+        )
         refs = tuple(sorted({r.get("name", "") for r in top.iter(f"{_R}ref")}))
         added = tuple((p, u) for p, u in top.nsmap.items() if root.nsmap.get(p) != u)
         body = tuple(nodes.plain(nodes.read(k, top.nsmap)) for k in kids)
         defines[top.get("name", "")] = Define(attrs, added, refs, element, body)
-    shell = nodes.Node("grammar", tuple((str(k), str(v)) for k, v in root.attrib.items()
-                                        if "}" not in str(k)), tuple(root.nsmap.items()))
-    attributes = frozenset(nodes.attribute_clark(a) for a in root.iter(f"{_R}attribute")
-                           if a.get("name"))
+    shell = nodes.Node(
+        "grammar",
+        tuple((str(k), str(v)) for k, v in root.attrib.items() if "}" not in str(k)),
+        tuple(root.nsmap.items()),
+    )
+    attributes = frozenset(
+        nodes.attribute_clark(a) for a in root.iter(f"{_R}attribute") if a.get("name")
+    )
     return Grammar(sha256, shell, nodes.read(start, root.nsmap), defines, attributes)
 
 

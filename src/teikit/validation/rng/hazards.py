@@ -28,8 +28,13 @@ _BUDGET = 200_000
 def _files(path: Path, data: bytes) -> list[etree._Element]:
     """The roots of ``path`` (with bytes ``data``) and of every local file it includes
     or refers to (``include``, ``externalRef``), each once."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     roots = [etree.fromstring(data, parser, base_url=str(path))]
     seen = {path.resolve()}
     folder = path.resolve().parent
@@ -55,12 +60,12 @@ def _content(element: etree._Element) -> list[etree._Element]:
 
 
 def _has_attribute(node: etree._Element) -> bool:
-    return node.tag == f"{_R}attribute" or any(
-        True for _ in node.iter(f"{_R}attribute"))
+    return node.tag == f"{_R}attribute" or any(True for _ in node.iter(f"{_R}attribute"))
 
 
-def _reaches(start: etree._Element, target: etree._Element,
-             defines: dict[str, list[etree._Element]]) -> bool:
+def _reaches(
+    start: etree._Element, target: etree._Element, defines: dict[str, list[etree._Element]]
+) -> bool:
     """Whether ``target`` (an ``element`` pattern) occurs inside ``start``, following
     references through the defines."""
     todo = [start]
@@ -93,10 +98,13 @@ def loop_shape(path: Path, data: bytes) -> str | None:
         for element in root.iter(f"{_R}element"):
             content = _content(element)
             for i, kid in enumerate(content):
-                if kid.tag != f"{_R}group" or not any(map(_has_attribute, content[i + 1:])):
+                if kid.tag != f"{_R}group" or not any(map(_has_attribute, content[i + 1 :])):
                     continue
-                inside = [k for k in kid if isinstance(k.tag, str) and k.tag.startswith(_R)
-                          and k.tag != f"{_R}empty"]
+                inside = [
+                    k
+                    for k in kid
+                    if isinstance(k.tag, str) and k.tag.startswith(_R) and k.tag != f"{_R}empty"
+                ]
                 if len(inside) != 1:
                     continue
                 if _reaches(kid, element, defines):

@@ -20,8 +20,14 @@ _R = f"{{{RELAXNG}}}"
 _TEXT_MATTERS = {"value", "param", "name"}
 
 #: A node as nested tuples, in :class:`Node`'s field order (the disk cache's form).
-Plain = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str | None, str], ...], str,
-              tuple["Plain", ...], str]
+Plain = tuple[
+    str,
+    tuple[tuple[str, str], ...],
+    tuple[tuple[str | None, str], ...],
+    str,
+    tuple["Plain", ...],
+    str,
+]
 
 
 class Node(NamedTuple):
@@ -45,8 +51,7 @@ class Node(NamedTuple):
     def with_kids(self, kids: tuple[Node, ...]) -> Node:
         """This node with other children (``_replace`` costs a dict per call; the
         simplification makes thousands)."""
-        return _new(Node, (self.kind, self.attrs, self.namespaces, self.text, kids,
-                           self.name))
+        return _new(Node, (self.kind, self.attrs, self.namespaces, self.text, kids, self.name))
 
     @property
     def content(self) -> tuple[Node, ...]:
@@ -69,16 +74,23 @@ EMPTY = Node("empty")
 
 def plain(node: Node) -> Plain:
     """``node`` as nested tuples (marshal-able)."""
-    return (node.kind, node.attrs, node.namespaces, node.text,
-            tuple(plain(k) for k in node.kids), node.name)
+    return (
+        node.kind,
+        node.attrs,
+        node.namespaces,
+        node.text,
+        tuple(plain(k) for k in node.kids),
+        node.name,
+    )
 
 
 def from_plain(raw: Plain) -> Node:
     """The node a :func:`plain` tuple stands for (built without the keyword handling
     of ``Node(...)``: a process converts some 20,000 of them before its first compile)."""
     kids = raw[4]
-    return _new(Node, (raw[0], raw[1], raw[2], raw[3],
-                       tuple(map(from_plain, kids)) if kids else (), raw[5]))
+    return _new(
+        Node, (raw[0], raw[1], raw[2], raw[3], tuple(map(from_plain, kids)) if kids else (), raw[5])
+    )
 
 
 _new = tuple.__new__
@@ -132,14 +144,19 @@ def _nsmap(pairs: tuple[tuple[str | None, str], ...]) -> dict[str | None, str] |
     return dict(pairs) if pairs else None
 
 
-def element(tag: str, attrs: tuple[tuple[str, str], ...] = (),
-            namespaces: tuple[tuple[str | None, str], ...] = (),
-            parent: etree._Element | None = None) -> etree._Element:
+def element(
+    tag: str,
+    attrs: tuple[tuple[str, str], ...] = (),
+    namespaces: tuple[tuple[str | None, str], ...] = (),
+    parent: etree._Element | None = None,
+) -> etree._Element:
     """A RelaxNG element ``tag`` (local name), under ``parent`` when given."""
     if parent is None:
-        made: etree._Element = etree.Element(f"{_R}{tag}", attrib=dict(attrs),
-                                             nsmap=_nsmap(namespaces))
+        made: etree._Element = etree.Element(
+            f"{_R}{tag}", attrib=dict(attrs), nsmap=_nsmap(namespaces)
+        )
         return made
-    child: etree._Element = etree.SubElement(parent, f"{_R}{tag}", attrib=dict(attrs),
-                                             nsmap=_nsmap(namespaces))
+    child: etree._Element = etree.SubElement(
+        parent, f"{_R}{tag}", attrib=dict(attrs), nsmap=_nsmap(namespaces)
+    )
     return child

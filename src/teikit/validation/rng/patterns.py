@@ -126,8 +126,13 @@ class Builder:
     schema's XML into patterns as the validator reaches them."""
 
     def __init__(self, data: bytes, base_url: str = "") -> None:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 remove_comments=True, remove_pis=True)
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         root = etree.fromstring(data, parser, base_url=base_url)
         if root.tag != f"{_R}grammar":
             raise SchemaError("the schema's root is not <grammar>")
@@ -153,8 +158,9 @@ class Builder:
 
     # -- the grammar's top level ---------------------------------------------------
 
-    def _collect(self, parent: etree._Element, overridden: frozenset[str],
-                 start_overridden: bool) -> None:
+    def _collect(
+        self, parent: etree._Element, overridden: frozenset[str], start_overridden: bool
+    ) -> None:
         """Gather ``start`` and the defines of a grammar and of what it includes
         (RelaxNG 4.7: an include's own defines and start replace the included ones;
         ``combine`` joins same-named ones). Constructs the walk does not handle are
@@ -172,20 +178,30 @@ class Builder:
             elif child.tag == f"{_R}include":
                 self._include(child, overridden, start_overridden)
 
-    def _include(self, include: etree._Element, overridden: frozenset[str],
-                 start_overridden: bool) -> None:
+    def _include(
+        self, include: etree._Element, overridden: frozenset[str], start_overridden: bool
+    ) -> None:
         """Read the grammar ``include`` names (a local file inside the schema's folder
         tree) and gather it under the include's overrides."""
         href = include.get("href", "").strip()
         base = Path(include.base or "").parent if include.base else self._folder
         target = ((base or Path(".")) / href).resolve()
         self._files += 1
-        if "://" in href or self._files > MAX_INCLUDES or (
-                self._folder is not None and not target.is_relative_to(self._folder)):
-            raise SchemaError(f"the include of {href!r} is remote, outside the schema's "
-                              "folder or one too many")
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 remove_comments=True, remove_pis=True)
+        if (
+            "://" in href
+            or self._files > MAX_INCLUDES
+            or (self._folder is not None and not target.is_relative_to(self._folder))
+        ):
+            raise SchemaError(
+                f"the include of {href!r} is remote, outside the schema's folder or one too many"
+            )
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
         try:
             root = etree.parse(str(target), parser).getroot()
         except (OSError, etree.XMLSyntaxError) as exc:
@@ -218,8 +234,9 @@ class Builder:
         if self._all_elements is None:
             for node in self._element_nodes_all():
                 self._element(node)
-            self._all_elements = [self._table[("element", i)]
-                                  for i in range(len(self._element_nodes))]
+            self._all_elements = [
+                self._table[("element", i)] for i in range(len(self._element_nodes))
+            ]
         return self._all_elements
 
     def _element_nodes_all(self) -> list[etree._Element]:
@@ -245,13 +262,15 @@ class Builder:
             return b
         members: dict[int, Pattern] = {}
         for p in (a, b):
-            for alt in (p.alternatives if p.kind is Kind.CHOICE else (p,)):
+            for alt in p.alternatives if p.kind is Kind.CHOICE else (p,):
                 members[id(alt)] = alt
         if len(members) == 1:
             return a
         alts = tuple(sorted(members.values(), key=id))
-        return self._intern(("choice", *map(id, alts)), Pattern(
-            Kind.CHOICE, any(p.nullable for p in alts), alternatives=alts))
+        return self._intern(
+            ("choice", *map(id, alts)),
+            Pattern(Kind.CHOICE, any(p.nullable for p in alts), alternatives=alts),
+        )
 
     def group(self, a: Pattern, b: Pattern) -> Pattern:
         if a.kind is Kind.NOT_ALLOWED or b.kind is Kind.NOT_ALLOWED:
@@ -260,8 +279,9 @@ class Builder:
             return b
         if b.kind is Kind.EMPTY:
             return a
-        return self._intern(("group", id(a), id(b)), Pattern(
-            Kind.GROUP, a.nullable and b.nullable, a, b))
+        return self._intern(
+            ("group", id(a), id(b)), Pattern(Kind.GROUP, a.nullable and b.nullable, a, b)
+        )
 
     def interleave(self, a: Pattern, b: Pattern) -> Pattern:
         if a.kind is Kind.NOT_ALLOWED or b.kind is Kind.NOT_ALLOWED:
@@ -270,8 +290,9 @@ class Builder:
             return b
         if b.kind is Kind.EMPTY:
             return a
-        return self._intern(("interleave", id(a), id(b)), Pattern(
-            Kind.INTERLEAVE, a.nullable and b.nullable, a, b))
+        return self._intern(
+            ("interleave", id(a), id(b)), Pattern(Kind.INTERLEAVE, a.nullable and b.nullable, a, b)
+        )
 
     def after(self, a: Pattern, b: Pattern) -> Pattern:
         if a.kind is Kind.NOT_ALLOWED or b.kind is Kind.NOT_ALLOWED:
@@ -289,8 +310,9 @@ class Builder:
     def attribute(self, names: NameClass, value: Pattern) -> Pattern:
         if value.kind is Kind.NOT_ALLOWED:
             return value
-        return self._intern(("attribute", names, id(value)), Pattern(
-            Kind.ATTRIBUTE, False, value, names=names))
+        return self._intern(
+            ("attribute", names, id(value)), Pattern(Kind.ATTRIBUTE, False, value, names=names)
+        )
 
     def list_of(self, a: Pattern) -> Pattern:
         if a.kind is Kind.NOT_ALLOWED:
@@ -299,13 +321,16 @@ class Builder:
 
     def data(self, datatype: Datatype, minus: Pattern | None) -> Pattern:
         minus = minus if minus is not None and minus.kind is not Kind.NOT_ALLOWED else None
-        return self._intern(("data", datatype, id(minus)), Pattern(
-            Kind.DATA, False, minus, datatype=datatype))
+        return self._intern(
+            ("data", datatype, id(minus)), Pattern(Kind.DATA, False, minus, datatype=datatype)
+        )
 
     def value_of(self, datatype: Datatype, value: str, ns: str) -> Pattern:
         # ``right`` unused; the namespace context matters for QName values only
-        return self._intern(("value", datatype, value, ns), Pattern(
-            Kind.VALUE, False, datatype=datatype, value=value))
+        return self._intern(
+            ("value", datatype, value, ns),
+            Pattern(Kind.VALUE, False, datatype=datatype, value=value),
+        )
 
     # -- conversion from the schema's XML ------------------------------------------
 
@@ -329,7 +354,7 @@ class Builder:
         tag = node.tag
         if not isinstance(tag, str) or not tag.startswith(_R):
             return self.empty  # an annotation: RelaxNG ignores foreign elements
-        local = tag[len(_R):]
+        local = tag[len(_R) :]
         kids = [k for k in node if isinstance(k.tag, str) and k.tag.startswith(_R)]
         leaf = {"empty": self.empty, "notAllowed": self.not_allowed, "text": self.text}
         if local in leaf:
@@ -341,16 +366,20 @@ class Builder:
                 out = join(out, self._convert(k))
             return out
         wrap: dict[str, Callable[[Pattern], Pattern]] = {
-                "group": lambda p: p, "define": lambda p: p, "start": lambda p: p,
-                "mixed": lambda p: self.interleave(p, self.text), "optional": self.optional,
-                "oneOrMore": self.one_or_more, "list": self.list_of,
-                "zeroOrMore": lambda p: self.optional(self.one_or_more(p))}
+            "group": lambda p: p,
+            "define": lambda p: p,
+            "start": lambda p: p,
+            "mixed": lambda p: self.interleave(p, self.text),
+            "optional": self.optional,
+            "oneOrMore": self.one_or_more,
+            "list": self.list_of,
+            "zeroOrMore": lambda p: self.optional(self.one_or_more(p)),
+        }
         if local in wrap:
             return wrap[local](self._sequence(kids))
         return self._named(local, node, kids)
 
-    def _named(self, local: str, node: etree._Element, kids: list[etree._Element]
-               ) -> Pattern:
+    def _named(self, local: str, node: etree._Element, kids: list[etree._Element]) -> Pattern:
         """The patterns that carry a name, a datatype or a value."""
         if local == "ref":
             return self._ref(node.get("name", "").strip())
@@ -361,8 +390,10 @@ class Builder:
         if local == "data":
             return self._data(node, kids)
         if local == "value":
-            dt = Datatype(_inherited(node, "datatypeLibrary") if node.get("type") else "",
-                          node.get("type", "token").strip())
+            dt = Datatype(
+                _inherited(node, "datatypeLibrary") if node.get("type") else "",
+                node.get("type", "token").strip(),
+            )
             return self.value_of(dt, node.text or "", _inherited(node, "ns"))
         raise SchemaError(f"<{local}> is not supported")
 
@@ -388,8 +419,9 @@ class Builder:
             self._element_nodes.append(node)
             self._element_index[node] = index
         names = self._names_of(node, attribute=False)
-        return self._intern(("element", index), Pattern(
-            Kind.ELEMENT, False, names=names, source=index))
+        return self._intern(
+            ("element", index), Pattern(Kind.ELEMENT, False, names=names, source=index)
+        )
 
     def _attribute(self, node: etree._Element, kids: list[etree._Element]) -> Pattern:
         names = self._names_of(node, attribute=True)
@@ -399,16 +431,16 @@ class Builder:
         return self.attribute(names, value)
 
     def _data(self, node: etree._Element, kids: list[etree._Element]) -> Pattern:
-        params = tuple((k.get("name", "").strip(), k.text or "") for k in kids
-                       if k.tag == f"{_R}param")
+        params = tuple(
+            (k.get("name", "").strip(), k.text or "") for k in kids if k.tag == f"{_R}param"
+        )
         minus = None
         for k in kids:
             if k.tag == f"{_R}except":
                 minus = self.not_allowed
                 for alt in k:
                     minus = self.choice(minus, self._convert(alt))
-        dt = Datatype(_inherited(node, "datatypeLibrary"), node.get("type", "").strip(),
-                      params)
+        dt = Datatype(_inherited(node, "datatypeLibrary"), node.get("type", "").strip(), params)
         return self.data(dt, minus)
 
     def _names_of(self, node: etree._Element, attribute: bool) -> NameClass:

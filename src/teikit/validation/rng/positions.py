@@ -57,7 +57,7 @@ class Positions:
         if i is None:
             return None
         start = self._tag_end(self._starts[i])
-        return self._at(start if self._data[start - 2:start] == b"/>" else self._ends[i])
+        return self._at(start if self._data[start - 2 : start] == b"/>" else self._ends[i])
 
     def end(self, el: etree._Element) -> tuple[int, int] | None:
         """(line, column) just after the ``>`` of ``el``'s end tag (for ``<x/>``, of
@@ -66,7 +66,7 @@ class Positions:
         if i is None:
             return None
         start = self._tag_end(self._starts[i])
-        if self._data[start - 2:start] == b"/>":
+        if self._data[start - 2 : start] == b"/>":
             return self._at(start)
         return self._at(self._tag_end(self._ends[i]))
 

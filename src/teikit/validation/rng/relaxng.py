@@ -36,18 +36,46 @@ if TYPE_CHECKING:
 #: libxml2 error type name → rule code. One code per thing an encoder has to fix;
 #: types not listed become ``rng:invalid``.
 RULES: dict[str, str] = {
-    **dict.fromkeys(("RELAXNG_ERR_ELEMWRONG", "RELAXNG_ERR_ELEMNAME", "RELAXNG_ERR_ELEMWRONGNS",
-                     "RELAXNG_ERR_ELEMNONS", "RELAXNG_ERR_ELEMEXTRANS", "RELAXNG_ERR_INTEREXTRA",
-                     "RELAXNG_ERR_EXTRACONTENT", "RELAXNG_ERR_ELEMNOTEMPTY"),
-                    "rng:element-not-allowed"),
+    **dict.fromkeys(
+        (
+            "RELAXNG_ERR_ELEMWRONG",
+            "RELAXNG_ERR_ELEMNAME",
+            "RELAXNG_ERR_ELEMWRONGNS",
+            "RELAXNG_ERR_ELEMNONS",
+            "RELAXNG_ERR_ELEMEXTRANS",
+            "RELAXNG_ERR_INTEREXTRA",
+            "RELAXNG_ERR_EXTRACONTENT",
+            "RELAXNG_ERR_ELEMNOTEMPTY",
+        ),
+        "rng:element-not-allowed",
+    ),
     **dict.fromkeys(("RELAXNG_ERR_NOELEM", "RELAXNG_ERR_INTERSEQ"), "rng:element-missing"),
-    **dict.fromkeys(("RELAXNG_ERR_INVALIDATTR", "RELAXNG_ERR_ATTRNAME", "RELAXNG_ERR_ATTRNONS",
-                     "RELAXNG_ERR_ATTRWRONGNS", "RELAXNG_ERR_ATTREXTRANS"),
-                    "rng:attribute-not-allowed"),
-    **dict.fromkeys(("RELAXNG_ERR_TYPE", "RELAXNG_ERR_TYPEVAL", "RELAXNG_ERR_TYPECMP",
-                     "RELAXNG_ERR_DATATYPE", "RELAXNG_ERR_VALUE", "RELAXNG_ERR_LIST",
-                     "RELAXNG_ERR_LISTEXTRA", "RELAXNG_ERR_LISTEMPTY", "RELAXNG_ERR_DATAELEM",
-                     "RELAXNG_ERR_VALELEM", "RELAXNG_ERR_LISTELEM"), "rng:value-invalid"),
+    **dict.fromkeys(
+        (
+            "RELAXNG_ERR_INVALIDATTR",
+            "RELAXNG_ERR_ATTRNAME",
+            "RELAXNG_ERR_ATTRNONS",
+            "RELAXNG_ERR_ATTRWRONGNS",
+            "RELAXNG_ERR_ATTREXTRANS",
+        ),
+        "rng:attribute-not-allowed",
+    ),
+    **dict.fromkeys(
+        (
+            "RELAXNG_ERR_TYPE",
+            "RELAXNG_ERR_TYPEVAL",
+            "RELAXNG_ERR_TYPECMP",
+            "RELAXNG_ERR_DATATYPE",
+            "RELAXNG_ERR_VALUE",
+            "RELAXNG_ERR_LIST",
+            "RELAXNG_ERR_LISTEXTRA",
+            "RELAXNG_ERR_LISTEMPTY",
+            "RELAXNG_ERR_DATAELEM",
+            "RELAXNG_ERR_VALELEM",
+            "RELAXNG_ERR_LISTELEM",
+        ),
+        "rng:value-invalid",
+    ),
     "RELAXNG_ERR_DUPID": "rng:duplicate-id",
     **dict.fromkeys(("RELAXNG_ERR_TEXTWRONG", "RELAXNG_ERR_NOTELEM"), "rng:text-not-allowed"),
 }
@@ -140,8 +168,9 @@ class RelaxNG:
                 try:
                     found = cls(p, data, key[1])
                 except etree.XMLSyntaxError as exc:
-                    raise TeikitError(f"The RelaxNG schema {p} is not well-formed XML: "
-                                      f"{exc}.") from None
+                    raise TeikitError(
+                        f"The RelaxNG schema {p} is not well-formed XML: {exc}."
+                    ) from None
                 if not found._grammar.reducible:
                     _refuse_loops(p, data)
                     found._full = _compile_bytes(data, p)
@@ -177,8 +206,9 @@ class RelaxNG:
                 self._memo.popitem(last=False)
         return compiled
 
-    def _check(self, schema: etree.RelaxNG, target: etree._ElementTree | etree._Element
-               ) -> list[etree._LogEntry] | None:
+    def _check(
+        self, schema: etree.RelaxNG, target: etree._ElementTree | etree._Element
+    ) -> list[etree._LogEntry] | None:
         """None when ``target`` is valid, else libxml2's log entries."""
         with self._lock:  # an lxml validator keeps its error log on the object
             if schema.validate(target):
@@ -223,8 +253,9 @@ class RelaxNG:
         if self._full is not None or not docs:
             return
         found = [_names(d.root) for d in docs]
-        self._covering(frozenset().union(*(e for e, _ in found)),
-                       frozenset().union(*(a for _, a in found)))
+        self._covering(
+            frozenset().union(*(e for e, _ in found)), frozenset().union(*(a for _, a in found))
+        )
 
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every RelaxNG error in ``doc`` as a located Diagnostic (empty when valid).
@@ -238,8 +269,7 @@ class RelaxNG:
         """
         if self._full is not None:
             entries = self._check(self._full, doc.tree)
-            return [] if entries is None else (self._explain(doc)
-                                               or _diagnostics(entries, doc))
+            return [] if entries is None else (self._explain(doc) or _diagnostics(entries, doc))
         widest = self._widest()
         if widest is not None:
             entries = self._check(widest[2], doc.tree)
@@ -247,8 +277,11 @@ class RelaxNG:
                 return []
         present, attrs = _names(doc.root)
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
-            if self._strange_elements(present) or widest is not None and (
-                    self._strange_attributes(attrs) or self._walk_first(doc, present)):
+            if (
+                self._strange_elements(present)
+                or widest is not None
+                and (self._strange_attributes(attrs) or self._walk_first(doc, present))
+            ):
                 # No compiled grammar covers this document's names: it is invalid, or
                 # valid with new names. A name the schema declares nowhere is almost
                 # surely an error, and a small document is walked faster than a grammar
@@ -307,8 +340,7 @@ class RelaxNG:
                     self._derivs = Derivatives(Builder(self._data, str(self.path)))
                 except (SchemaError, etree.XMLSyntaxError):
                     self._derivs = False
-            elif isinstance(self._derivs, Derivatives) and (
-                    self._derivs.size() > MEMO_PATTERNS):
+            elif isinstance(self._derivs, Derivatives) and (self._derivs.size() > MEMO_PATTERNS):
                 self._derivs = Derivatives(Builder(self._data, str(self.path)))
             return self._derivs if isinstance(self._derivs, Derivatives) else None
 
@@ -323,8 +355,7 @@ class RelaxNG:
             if not findings:
                 return []
             where = positions.of_file(doc.path, doc.root)
-            return Explainer(d, where, str(doc.path) if doc.path else "").diagnostics(
-                findings)
+            return Explainer(d, where, str(doc.path) if doc.path else "").diagnostics(findings)
 
 
 def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
@@ -358,11 +389,13 @@ def _refuse_loops(path: Path, data: bytes) -> None:
     except etree.XMLSyntaxError:
         return  # libxml2 reports the syntax error itself
     if element is not None:
-        message = (f"The RelaxNG schema {path} is refused: <{element}> has an explicit "
-                   "<group> followed by attributes and can occur inside that group, a "
-                   "shape on which libxml2 never finishes compiling. Put the attributes "
-                   "before the group, or drop the <group> wrapper (a group inside an "
-                   "element is the same sequence without it).")
+        message = (
+            f"The RelaxNG schema {path} is refused: <{element}> has an explicit "
+            "<group> followed by attributes and can occur inside that group, a "
+            "shape on which libxml2 never finishes compiling. Put the attributes "
+            "before the group, or drop the <group> wrapper (a group inside an "
+            "element is the same sequence without it)."
+        )
         raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
 
 
@@ -376,8 +409,13 @@ def _compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
 
 def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
     try:
-        tree = etree.ElementTree(etree.fromstring(data, etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False), base_url=str(path)))
+        tree = etree.ElementTree(
+            etree.fromstring(
+                data,
+                etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+                base_url=str(path),
+            )
+        )
         return etree.RelaxNG(tree)
     except (etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
         raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
@@ -392,8 +430,11 @@ def _diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnost
     for entry in chosen:
         rule = RULES.get(entry.type_name, GENERIC)
         node = element_at_line(doc.tree, entry.line) if entry.line else None
-        where = locate(node, default) if node is not None else {
-            "file": file_of(doc.root, default), "line": entry.line, "column": 0, "xpath": ""}
+        where = (
+            locate(node, default)
+            if node is not None
+            else {"file": file_of(doc.root, default), "line": entry.line, "column": 0, "xpath": ""}
+        )
         message = _clean(entry.message)
         hint = _HINTS.get(rule)
         if hint:

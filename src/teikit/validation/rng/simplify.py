@@ -43,15 +43,18 @@ class Rules:
     """What the simplification knows: which defines are productive, which are
     reachable at all, and (None: all) which attribute names may occur."""
 
-    def __init__(self, productive: set[str], known: Known,
-                 attrs: frozenset[str] | None) -> None:
+    def __init__(self, productive: set[str], known: Known, attrs: frozenset[str] | None) -> None:
         self.productive = productive
         self.known = known
         self.attrs = attrs
 
     def absent_attribute(self, node: Node) -> bool:
-        return (node.kind == "attribute" and self.attrs is not None and bool(node.name)
-                and node.name not in self.attrs)
+        return (
+            node.kind == "attribute"
+            and self.attrs is not None
+            and bool(node.name)
+            and node.name not in self.attrs
+        )
 
     def ref_ok(self, node: Node) -> bool:
         return node.name in self.productive or node.name not in self.known
@@ -79,18 +82,20 @@ def matches(node: Node, rules: Rules) -> bool:
     if kind == "choice":
         kids = node.kids
         return (bool(kids) and kids[0].kind in _NAME_CLASSES) or any(
-            matches(k, rules) for k in kids)
+            matches(k, rules) for k in kids
+        )
     if kind in _ALL_NEEDED or kind in _NAMED:
         return all(matches(k, rules) for k in node.content)
     return True  # text, empty, data, value, zeroOrMore, optional
 
 
-def productive(known: Known, refs: Mapping[str, tuple[str, ...]],
-               attrs: frozenset[str] | None) -> set[str]:
+def productive(
+    known: Known, refs: Mapping[str, tuple[str, ...]], attrs: frozenset[str] | None
+) -> set[str]:
     """The reachable defines that match something: a least fixpoint by worklist."""
     users: dict[str, list[str]] = {}
     for name, tree in known.items():
-        for ref in (refs[name] if tree is not None else ()):
+        for ref in refs[name] if tree is not None else ():
             users.setdefault(ref, []).append(name)
     found: set[str] = set()
     rules = Rules(found, known, attrs)

@@ -88,8 +88,9 @@ class Walk:
         self.element(root, state)
         for el, value, name in self.refs:
             if value not in self.ids:
-                self.findings.append(Finding("rng:idref-unresolved", el, "start",
-                                             "idref", name, value=value))
+                self.findings.append(
+                    Finding("rng:idref-unresolved", el, "start", "idref", name, value=value)
+                )
         return self.findings
 
     def element(self, el: etree._Element, state: Pattern) -> Pattern:
@@ -114,12 +115,14 @@ class Walk:
                 continue
             count = len(self.findings)
             after = self.inside(child, name, d.b.after(found, d.b.empty))
-            incomplete = any(f.element is child and f.kind == "incomplete"
-                             for f in self.findings[count:])
+            incomplete = any(
+                f.element is child and f.kind == "incomplete" for f in self.findings[count:]
+            )
             if after.kind is not Kind.NOT_ALLOWED and not incomplete:
                 self.had_error = True
-                self.findings.append(Finding("rng:element-not-allowed", child, "end",
-                                             "in-unknown", name, other=el))
+                self.findings.append(
+                    Finding("rng:element-not-allowed", child, "end", "in-unknown", name, other=el)
+                )
 
     def inside(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
         """Walk ``el`` from the state after its start tag opened; the state after
@@ -131,8 +134,9 @@ class Walk:
             for key, value in attrib.items():
                 state = self.attribute(el, qname(str(key)), str(value), state, cx)
         closed = d.start_tag_close(state)  # the common case first, no error handling
-        state = closed if closed.kind is not Kind.NOT_ALLOWED else self.start_tag_close(
-            el, name, state)
+        state = (
+            closed if closed.kind is not Kind.NOT_ALLOWED else self.start_tag_close(el, name, state)
+        )
         typed = d.typed(state)
         text = el.text or ""
         for child in el:
@@ -157,8 +161,7 @@ class Walk:
         ended = d.end_tag(state)
         return ended if ended.kind is not Kind.NOT_ALLOWED else self.end_tag(el, name, state)
 
-    def start_tag_open(self, el: etree._Element, name: QName, state: Pattern
-                       ) -> Pattern | None:
+    def start_tag_open(self, el: etree._Element, name: QName, state: Pattern) -> Pattern | None:
         """The state inside ``el``; None for an element the schema does not know
         anywhere, which is reported and then skipped with its content."""
         d = self.d
@@ -171,36 +174,64 @@ class Walk:
             # required before this element: what the state needs that the state after
             # it (recovered, the element taken as given) no longer needs
             after = _required(d.recover_after(recovered), Kind.ELEMENT)
-            missing = tuple(n for n in _required_elements(state)
-                            if n not in after and n != name)
-            self._report(state, Finding(
-                "rng:element-missing" if missing else "rng:element-not-allowed", el,
-                "start", "not-yet", name, expected, missing, state=state))
+            missing = tuple(n for n in _required_elements(state) if n not in after and n != name)
+            self._report(
+                state,
+                Finding(
+                    "rng:element-missing" if missing else "rng:element-not-allowed",
+                    el,
+                    "start",
+                    "not-yet",
+                    name,
+                    expected,
+                    missing,
+                    state=state,
+                ),
+            )
             return recovered
         found = d.find_element(name)
-        self._report(state, Finding(
-            "rng:element-not-allowed", el, "start",
-            "unknown" if found.kind is Kind.NOT_ALLOWED else "elsewhere", name, expected,
-            state=state))
+        self._report(
+            state,
+            Finding(
+                "rng:element-not-allowed",
+                el,
+                "start",
+                "unknown" if found.kind is Kind.NOT_ALLOWED else "elsewhere",
+                name,
+                expected,
+                state=state,
+            ),
+        )
         if found.kind is Kind.NOT_ALLOWED:
             return None
         return d.b.after(found, state)
 
-    def attribute(self, el: etree._Element, name: QName, value: str, state: Pattern,
-                  cx: Context) -> Pattern:
+    def attribute(
+        self, el: etree._Element, name: QName, value: str, state: Pattern, cx: Context
+    ) -> Pattern:
         d = self.d
         nxt = d.start_attribute(state, name)
         if nxt.kind is Kind.NOT_ALLOWED:
-            self._report(state, Finding("rng:attribute-not-allowed", el, "start",
-                                        "attribute", name, _attribute_names(state),
-                                        state=state))
+            self._report(
+                state,
+                Finding(
+                    "rng:attribute-not-allowed",
+                    el,
+                    "start",
+                    "attribute",
+                    name,
+                    _attribute_names(state),
+                    state=state,
+                ),
+            )
             return state
         self._ids(el, name, value, nxt)
         after = d.after_value(nxt, value, cx)
         if after.kind is not Kind.NOT_ALLOWED:
             return after
-        self._report(state, Finding("rng:value-invalid", el, "start", "value", name,
-                                    value=value, state=nxt))
+        self._report(
+            state, Finding("rng:value-invalid", el, "start", "value", name, value=value, state=nxt)
+        )
         return d.recover_after(nxt)
 
     def start_tag_close(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
@@ -208,25 +239,48 @@ class Walk:
         nxt = d.start_tag_close(state)
         if nxt.kind is not Kind.NOT_ALLOWED:
             return nxt
-        self._report(state, Finding("rng:attribute-missing", el, "start", "attribute",
-                                    name, missing=_required_attributes(state),
-                                    state=state))
+        self._report(
+            state,
+            Finding(
+                "rng:attribute-missing",
+                el,
+                "start",
+                "attribute",
+                name,
+                missing=_required_attributes(state),
+                state=state,
+            ),
+        )
         return d.start_tag_close(state, forgive=True)
 
-    def text(self, el: etree._Element, text: str, state: Pattern,
-             before: etree._Element | None) -> Pattern:
+    def text(
+        self, el: etree._Element, text: str, state: Pattern, before: etree._Element | None
+    ) -> Pattern:
         if not text.strip():
             return state
         nxt = self.d.mixed_text(state)
         if nxt.kind is not Kind.NOT_ALLOWED:
             return nxt
         at, where = (before, "before-start") if before is not None else (el, "before-end")
-        self._report(state, Finding("rng:text-not-allowed", at, where, "text", qname(
-            str(el.tag)), _start_names(state), value=text.strip(), state=state, other=el))
+        self._report(
+            state,
+            Finding(
+                "rng:text-not-allowed",
+                at,
+                where,
+                "text",
+                qname(str(el.tag)),
+                _start_names(state),
+                value=text.strip(),
+                state=state,
+                other=el,
+            ),
+        )
         return state
 
-    def typed_text(self, el: etree._Element, name: QName, text: str, state: Pattern,
-                   cx: Context) -> Pattern:
+    def typed_text(
+        self, el: etree._Element, name: QName, text: str, state: Pattern, cx: Context
+    ) -> Pattern:
         """Content that is a datatype (``<when>1843</when>``), checked as one value,
         end tag included (jing's ``setDataDeriv``)."""
         d = self.d
@@ -236,10 +290,13 @@ class Walk:
             return nxt
         recovered = d.recover_after(state)
         if not self._ignored(state) and (
-                recovered.kind is not Kind.NOT_ALLOWED
-                or d.after_value(d.empty_after(only), text, cx).kind is Kind.NOT_ALLOWED):
-            self._report(state, Finding("rng:value-invalid", el, "end", "content", name,
-                                        value=text, state=only))
+            recovered.kind is not Kind.NOT_ALLOWED
+            or d.after_value(d.empty_after(only), text, cx).kind is Kind.NOT_ALLOWED
+        ):
+            self._report(
+                state,
+                Finding("rng:value-invalid", el, "end", "content", name, value=text, state=only),
+            )
         return recovered
 
     def end_tag(self, el: etree._Element, name: QName, state: Pattern) -> Pattern:
@@ -249,11 +306,22 @@ class Walk:
             return nxt
         recovered = d.recover_after(state)
         if not self._ignored(state) and (
-                recovered.kind is not Kind.NOT_ALLOWED
-                or d.end_tag(d.empty_after(state)).kind is Kind.NOT_ALLOWED):
-            self._report(state, Finding("rng:element-missing", el, "end", "incomplete", name,
-                                        _start_names(state), _required_elements(state),
-                                        state=state))
+            recovered.kind is not Kind.NOT_ALLOWED
+            or d.end_tag(d.empty_after(state)).kind is Kind.NOT_ALLOWED
+        ):
+            self._report(
+                state,
+                Finding(
+                    "rng:element-missing",
+                    el,
+                    "end",
+                    "incomplete",
+                    name,
+                    _start_names(state),
+                    _required_elements(state),
+                    state=state,
+                ),
+            )
         return recovered
 
     # -- IDs -----------------------------------------------------------------------
@@ -269,12 +337,14 @@ class Walk:
                 self.ids[key] = el
                 return
             self.had_error = True
-            self.findings.append(Finding("rng:duplicate-id", el, "start", "duplicate",
-                                         name, value=key, other=first))
+            self.findings.append(
+                Finding("rng:duplicate-id", el, "start", "duplicate", name, value=key, other=first)
+            )
             if key not in self.reported_first:
                 self.reported_first.add(key)
-                self.findings.append(Finding("rng:duplicate-id", first, "start", "first",
-                                             name, value=key, other=el))
+                self.findings.append(
+                    Finding("rng:duplicate-id", first, "start", "first", name, value=key, other=el)
+                )
         elif kind in ("IDREF", "IDREFS"):
             self.refs.extend((el, v, name) for v in value.split())
 
@@ -282,7 +352,7 @@ class Walk:
 def _id_kind(after: Pattern) -> str:
     """``ID``/``IDREF``/``IDREFS`` when the attribute value patterns now expected
     (the left sides of ``after``) are of that type."""
-    for alt in (after.alternatives if after.kind is Kind.CHOICE else (after,)):
+    for alt in after.alternatives if after.kind is Kind.CHOICE else (after,):
         p = alt.left if alt.kind is Kind.AFTER else None
         if p is not None and p.kind is Kind.DATA and p.datatype is not None:
             kind = is_id_type(p.datatype)
