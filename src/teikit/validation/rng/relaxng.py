@@ -22,6 +22,7 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import element_at_line, file_of, locate
 from teikit.namespaces import XML
+from teikit.validation.compiled import compiled
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import loop_shape
@@ -89,10 +90,6 @@ _HINTS: dict[str, str] = {
     "rng:text-not-allowed": "Wrap the text in an element allowed here, or remove it.",
 }
 
-_lock = threading.Lock()
-_compiled: dict[tuple[str, str], RelaxNG] = {}
-#: (resolved path, mtime_ns, size) → the engine compiled from those bytes.
-_by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
@@ -154,35 +151,28 @@ class RelaxNG:
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
-        """The schema at ``path``, cached per process by path and content hash (an
-        edited schema is indexed again, an unchanged one never twice)."""
+        """The schema at ``path``, compiled once per process and schema version in the
+        compile cache the engines share (:mod:`teikit.validation.compiled`): an edited
+        schema is indexed again, an unchanged one is found by its file status without
+        reading and hashing 1 MB again."""
         p = Path(path)
         try:
-            stat = p.stat()
-            seen = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
-            with _lock:
-                known = _by_stat.get(seen)
-            if known is not None:  # unchanged on disk: no need to read and hash 1 MB again
-                return known
-            data = p.read_bytes()
+            return compiled("rng", p, lambda data: cls._build(p, data))
         except OSError as exc:
             raise TeikitError(f"Cannot read the RelaxNG schema {p}: {exc.strerror}.") from None
-        key = (seen[0], hashlib.sha256(data).hexdigest())
-        with _lock:
-            found = _compiled.get(key)
-            if found is None:
-                try:
-                    found = cls(p, data, key[1])
-                except etree.XMLSyntaxError as exc:
-                    raise TeikitError(
-                        f"The RelaxNG schema {p} is not well-formed XML: {exc}."
-                    ) from None
-                if not found._grammar.reducible:
-                    _refuse_loops(p, data)
-                    found._full = _compile_bytes(data, p)
-                _compiled[key] = found
-            _by_stat[seen] = found
-            return found
+
+    @classmethod
+    def _build(cls, path: Path, data: bytes) -> RelaxNG:
+        """The engine for the schema ``data`` read from ``path``: its grammar indexed,
+        and compiled whole by libxml2 when it cannot be reduced per document."""
+        try:
+            found = cls(path, data, hashlib.sha256(data).hexdigest())
+        except etree.XMLSyntaxError as exc:
+            raise TeikitError(f"The RelaxNG schema {path} is not well-formed XML: {exc}.") from None
+        if not found._grammar.reducible:
+            _refuse_loops(path, data)
+            found._full = _compile_bytes(data, path)
+        return found
 
     def _reducible(self) -> Grammar:
         """The reducible grammar (callers are on the reduced path: ``_full`` is None)."""
