@@ -351,8 +351,9 @@ class RelaxNG:
         """The schema as patterns for the derivative walk, built on first need; None
         for a schema the pattern builder does not take (``include``…). Imported here:
         a run over valid documents never needs the walk, nor its import time."""
+        from teikit.validation.rng.builder import Builder
         from teikit.validation.rng.derivative import Derivatives
-        from teikit.validation.rng.patterns import Builder, SchemaError
+        from teikit.validation.rng.patterns import SchemaError
 
         with self._lock:
             if self._derivs is None:
