@@ -24,6 +24,7 @@ from teikit.namespaces import XML
 from teikit.validation.rng import positions
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.explain import Explainer
+from teikit.validation.rng.flatten import single_grammar
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import loop_shape
@@ -333,15 +334,15 @@ class RelaxNG:
 
     def _derivatives(self) -> Derivatives | None:
         """The schema as patterns for the derivative walk, built on first need; None
-        for a schema the pattern builder does not take (``include``…)."""
+        for a schema the pattern builder does not take (a remote ``include``…)."""
         with self._lock:
             if self._derivs is None:
                 try:
-                    self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                    self._derivs = Derivatives(_builder(self._data, self.path))
                 except (SchemaError, etree.XMLSyntaxError):
                     self._derivs = False
             elif isinstance(self._derivs, Derivatives) and (self._derivs.size() > MEMO_PATTERNS):
-                self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                self._derivs = Derivatives(_builder(self._data, self.path))
             return self._derivs if isinstance(self._derivs, Derivatives) else None
 
     def _explain(self, doc: Document) -> list[Diagnostic]:
@@ -356,6 +357,15 @@ class RelaxNG:
                 return []
             where = positions.of_file(doc.path, doc.root)
             return Explainer(d, where, str(doc.path) if doc.path else "").diagnostics(findings)
+
+
+def _builder(data: bytes, path: Path) -> Builder:
+    """The schema's patterns; a schema of several grammars (``externalRef``,
+    ``parentRef``, nested ``grammar``) or a pattern root made one grammar first."""
+    try:
+        return Builder(data, str(path))
+    except SchemaError:
+        return Builder(single_grammar(data, str(path)), str(path))
 
 
 def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
