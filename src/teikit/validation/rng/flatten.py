@@ -28,13 +28,22 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.namespaces import RELAXNG, XML
-from teikit.validation.rng.patterns import SchemaError
+from teikit.validation.rng.patterns import Builder, SchemaError
 
 _R = f"{{{RELAXNG}}}"
 #: Most files one schema may read through ``include`` and ``externalRef``.
 MAX_FILES = 100
 #: What a renamed define is called: a colon never occurs in a define's NCName.
 _RENAMED = "g{}:{}"
+
+
+def builder(data: bytes, path: Path) -> Builder:
+    """The schema's patterns; a schema the builder does not take as it is (several
+    grammars, a pattern root) made one grammar first."""
+    try:
+        return Builder(data, str(path))
+    except SchemaError:
+        return Builder(single_grammar(data, str(path)), str(path))
 
 
 def single_grammar(data: bytes, base_url: str) -> bytes:

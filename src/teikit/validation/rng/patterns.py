@@ -13,7 +13,7 @@ Only schemas :mod:`.grammar` indexes as reducible (one ``grammar``, no ``include
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -260,12 +260,21 @@ class Builder:
             return a
         if a.kind is Kind.NOT_ALLOWED:
             return b
+        return self.choice_of((a, b))
+
+    def choice_of(self, patterns: Iterable[Pattern]) -> Pattern:
+        """The choice of all ``patterns`` at once: the same pattern as folding them
+        with :meth:`choice`, without re-reading the growing set at every step (a
+        derivative over a choice of a hundred alternatives is one set, not a hundred)."""
         members: dict[int, Pattern] = {}
-        for p in (a, b):
-            for alt in p.alternatives if p.kind is Kind.CHOICE else (p,):
-                members[id(alt)] = alt
-        if len(members) == 1:
-            return a
+        for p in patterns:
+            if p.kind is Kind.CHOICE:
+                for alt in p.alternatives:
+                    members[id(alt)] = alt
+            elif p.kind is not Kind.NOT_ALLOWED:
+                members[id(p)] = p
+        if len(members) <= 1:
+            return next(iter(members.values()), self.not_allowed)
         alts = tuple(sorted(members.values(), key=id))
         return self._intern(
             ("choice", *map(id, alts)),
