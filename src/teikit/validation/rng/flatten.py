@@ -28,7 +28,8 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.namespaces import RELAXNG, XML
-from teikit.validation.rng.patterns import Builder, SchemaError
+from teikit.validation.rng.builder import Builder
+from teikit.validation.rng.patterns import SchemaError
 
 _R = f"{{{RELAXNG}}}"
 #: Most files one schema may read through ``include`` and ``externalRef``.
