@@ -230,12 +230,23 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- The document as every output reads it: the source with the rule above applied. -->
+  <!-- The document as every output reads it: the source with the rule above applied.
+       teikit.transform applies the rule once per document (calling t:words) and hands its
+       result to each format with t:words-applied="yes": one copy of the tree, not three. -->
+  <xsl:param name="t:words-applied" as="xs:string" select="''"/>
   <xsl:variable name="t:doc" as="document-node()">
-    <xsl:document>
-      <xsl:apply-templates select="/node()" mode="t:ws"/>
-    </xsl:document>
+    <xsl:choose>
+      <xsl:when test="$t:words-applied = 'yes'"><xsl:sequence select="/"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:document>
+          <xsl:apply-templates select="/node()" mode="t:ws"/>
+        </xsl:document>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:variable>
+  <xsl:template name="t:words" as="document-node()">
+    <xsl:sequence select="$t:doc"/>
+  </xsl:template>
 
   <!-- ===== document facts ===== -->
   <xsl:variable name="t:root" select="$t:doc/*" as="element()"/>
