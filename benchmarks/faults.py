@@ -32,17 +32,24 @@ def _elements(root: etree._Element) -> list[etree._Element]:
     return [e for e in root.iter(etree.Element) if e.getparent() is not None]
 
 
+def lift_tail(el: etree._Element) -> etree._Element:
+    """Hand ``el``'s tail to the text before it and return ``el``'s parent, so that
+    removing or moving ``el`` removes or moves the element only, not the text after it."""
+    tail, el.tail = el.tail, None
+    parent = el.getparent()
+    assert parent is not None
+    previous = el.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    return parent
+
+
 def _remove(root: etree._Element, rng: random.Random) -> str | None:
     victim = rng.choice(_elements(root))
-    parent = victim.getparent()
-    assert parent is not None
-    previous = victim.getprevious()
-    if victim.tail:  # keep the text around it, so only the element goes
-        if previous is not None:
-            previous.tail = (previous.tail or "") + victim.tail
-        else:
-            parent.text = (parent.text or "") + victim.tail
-    parent.remove(victim)
+    lift_tail(victim).remove(victim)
     return f"removed <{etree.QName(victim).localname}>"
 
 
@@ -69,15 +76,7 @@ def _move(root: etree._Element, rng: random.Random) -> str | None:
     target = rng.choice(elements)
     if victim in target.iterancestors() or victim is target:
         return None
-    tail, victim.tail = victim.tail, None
-    parent = victim.getparent()
-    assert parent is not None
-    previous = victim.getprevious()
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+    lift_tail(victim)
     target.insert(rng.randint(0, len(target)), victim)
     return f"moved <{etree.QName(victim).localname}> into <{etree.QName(target).localname}>"
 

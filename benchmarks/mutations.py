@@ -1,4 +1,4 @@
-"""Deterministic single-fault mutations of TEI files, and jing run over many files at once.
+"""Deterministic single-fault mutations of TEI files, and jing's first error line for each.
 
 Why: verdict equality on a corpus that is all valid never exercises the invalid path,
 and "the first error is on jing's line" needs many faults of the kinds encoders make.
@@ -10,12 +10,10 @@ and in the benchmark, sees the same files.
 from __future__ import annotations
 
 import random
-import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from faults import jing_errors, lift_tail
 from lxml import etree
 
 TEI = "http://www.tei-c.org/ns/1.0"
@@ -39,15 +37,7 @@ def _mutate(tree: etree._ElementTree, kind: str, rng: random.Random) -> str | No
     elements = [e for e in tree.getroot().iter(etree.Element) if e.getparent() is not None]
     if kind == "remove":
         victim = rng.choice(elements)
-        parent = victim.getparent()
-        assert parent is not None
-        previous = victim.getprevious()
-        if victim.tail:  # keep the text around it, so only the element goes
-            if previous is not None:
-                previous.tail = (previous.tail or "") + victim.tail
-            else:
-                parent.text = (parent.text or "") + victim.tail
-        parent.remove(victim)
+        lift_tail(victim).remove(victim)
         return f"removed <{etree.QName(victim).localname}> (line {victim.sourceline})"
     if kind == "insert":
         parent = rng.choice(elements)
@@ -92,18 +82,9 @@ def generate(sources: list[Path], count: int, out_dir: Path, seed: int = 1931) -
     return made
 
 
-_JING_LINE = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<level>error|fatal)")
-
-
 def jing_first_errors(schema: Path, files: list[Path]) -> dict[str, int | None]:
     """jing's first error line per file (None when valid), all files in one JVM."""
-    pyjing = Path(sys.executable).with_name("pyjing")
-    result = subprocess.run(
-        [str(pyjing), str(schema), *map(str, files)], capture_output=True, text=True, check=False
-    )
-    first: dict[str, int | None] = {str(f): None for f in files}
-    for line in result.stdout.splitlines():
-        m = _JING_LINE.match(line)
-        if m and first.get(m["file"], 0) is None:
-            first[m["file"]] = int(m["line"])
-    return first
+    return {
+        file: errors[0][0] if errors else None
+        for file, errors in jing_errors(schema, files).items()
+    }

@@ -224,13 +224,13 @@ def _opf(
     metadata = etree.SubElement(package, f"{{{OPF_NS}}}metadata", nsmap={"dc": DC_NS})
 
     def dc(name: str, text: str, **attrs: str) -> etree._Element:
-        el = etree.SubElement(metadata, f"{{{DC_NS}}}{name}", attrib=attrs)
+        el: etree._Element = etree.SubElement(metadata, f"{{{DC_NS}}}{name}", attrib=attrs)
         el.text = text
         return el
 
     def prop(name: str, text: str, **attrs: str) -> etree._Element:
         attrib: dict[str, str] = {"property": name, **attrs}
-        el = etree.SubElement(metadata, f"{{{OPF_NS}}}meta", attrib=attrib)
+        el: etree._Element = etree.SubElement(metadata, f"{{{OPF_NS}}}meta", attrib=attrib)
         el.text = text
         return el
 

@@ -11,12 +11,13 @@ import zipfile
 
 import pytest
 from lxml import etree
-from wordcheck import html_reading, integrity, source_words, text_reading
 
 import teikit
 from teikit.diagnostics import UsageError
 from teikit.epub import _zip, epub_bytes, identifier
 from teikit.loading import parse_bytes
+
+from helpers.wordcheck import html_reading, integrity, source_words, text_reading
 
 HEAD = """<TEI xmlns="http://www.tei-c.org/ns/1.0"{lang}><teiHeader><fileDesc><titleStmt>
 {titles}</titleStmt><publicationStmt>{pub}</publicationStmt><sourceDesc><p/></sourceDesc>

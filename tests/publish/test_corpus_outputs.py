@@ -5,7 +5,7 @@ dictionaries, ELTeC novels) and of teikit's own fixtures publishes (issue 13, "d
 - epubcheck finds no error and no warning in any EPUB (one JVM for all of them);
 - the Nu checker finds no error in any HTML page (one run for all of them);
 - text and HTML keep >= 99.5 % of the letters of the reading text (each file);
-- no word is fused or split (tests/publish/wordcheck.py), counted per corpus: 0;
+- no word is fused or split (tests/helpers/wordcheck.py), counted per corpus: 0;
 - no ``#`` link of an HTML page dangles.
 
 The files are published in a pool of two processes; each worker measures its files and
@@ -21,7 +21,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from wordcheck import (
+
+from conftest import DATA, EDITION, missing
+from helpers.wordcheck import (
     dangling_links,
     html_reading,
     integrity,
@@ -29,8 +31,6 @@ from wordcheck import (
     source_words,
     text_reading,
 )
-
-from conftest import DATA, EDITION, missing
 
 MIN_LETTERS = 0.995
 CORPORA = {

@@ -10,8 +10,9 @@ from lxml import html as lhtml
 
 import teikit
 
-from conftest import DATA, missing, require_command
+from conftest import DATA
 from helpers import nu
+from helpers.browser import chromium
 
 OUT = DATA / "outputs"
 FIXTURES = ["editorial", "drama", "verse", "prefixed", "xinclude-main"]
@@ -274,42 +275,24 @@ def test_document_without_language_is_und() -> None:
 def test_chromium_follows_contents_and_name_links(page: str, output_dir: Path) -> None:
     """Open the page in headless Chromium (no network), follow a contents link and a
     name link and its back-link, and keep a screenshot for a human to look at."""
-    chromium = require_command("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the Python package playwright")
     path = output_dir / "edition.html"
     path.write_text(page, encoding="utf-8")
-    flags = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=flags)
-        try:
-            tab = browser.new_page(viewport={"width": 1100, "height": 900})
-            tab.goto(path.as_uri())
-            toc = tab.locator("nav#tk-toc a").nth(3)
-            href = toc.get_attribute("href")
-            toc.click()
-            assert tab.evaluate("location.hash") == href
-            top = tab.evaluate(f"document.getElementById('{href[1:]}').getBoundingClientRect().top")
-            assert abs(top) < 5
-            tab.screenshot(path=str(output_dir / "section.png"))
-            name = tab.locator(f"section#{href[1:]} a.name").first
-            mention = name.get_attribute("id")
-            name.click()
-            entry = tab.evaluate("location.hash")
-            assert entry.startswith("#idx-")
-            tab.locator(f"li{entry} a[href='#{mention}']").click()
-            assert tab.evaluate("location.hash") == f"#{mention}"
-            tab.screenshot(path=str(output_dir / "mention.png"))
-        finally:
-            browser.close()
+    with chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1100, "height": 900})
+        tab.goto(path.as_uri())
+        toc = tab.locator("nav#tk-toc a").nth(3)
+        href = toc.get_attribute("href")
+        toc.click()
+        assert tab.evaluate("location.hash") == href
+        top = tab.evaluate(f"document.getElementById('{href[1:]}').getBoundingClientRect().top")
+        assert abs(top) < 5
+        tab.screenshot(path=str(output_dir / "section.png"))
+        name = tab.locator(f"section#{href[1:]} a.name").first
+        mention = name.get_attribute("id")
+        name.click()
+        entry = tab.evaluate("location.hash")
+        assert entry.startswith("#idx-")
+        tab.locator(f"li{entry} a[href='#{mention}']").click()
+        assert tab.evaluate("location.hash") == f"#{mention}"
+        tab.screenshot(path=str(output_dir / "mention.png"))
     assert (output_dir / "section.png").stat().st_size > 10_000

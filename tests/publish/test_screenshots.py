@@ -12,28 +12,15 @@ import pytest
 
 import teikit
 
-from conftest import DATA, missing, require_command
+from conftest import DATA
+from helpers.browser import chromium
 
 SCREENS = {"desktop": {"width": 1100, "height": 900}, "phone": {"width": 390, "height": 844}}
 NAMES = ["letter", "dictionary", "manuscript", "article"]
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.mark.slow
 def test_structures_render_on_desktop_and_phone(output_dir: Path) -> None:
-    chromium = require_command("chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("the Python package playwright")
     pages = {}
     for name in NAMES:
         pages[name] = output_dir / f"{name}.html"
@@ -41,22 +28,16 @@ def test_structures_render_on_desktop_and_phone(output_dir: Path) -> None:
             teikit.load(DATA / "structures" / f"{name}.xml").to_html().output, encoding="utf-8"
         )
     (output_dir / "figure1.png").write_bytes((DATA / "structures" / "figure1.png").read_bytes())
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=FLAGS)
-        try:
-            for screen, viewport in SCREENS.items():
-                tab = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
-                for name, path in pages.items():
-                    tab.goto(path.as_uri())
-                    shot = output_dir / f"{name}-{screen}.png"
-                    tab.screenshot(path=str(shot), full_page=True)
-                    assert shot.stat().st_size > 5_000
-                    wide = tab.evaluate("document.documentElement.scrollWidth")
-                    assert wide <= viewport["width"], (name, screen, wide)
-                    if name == "article":
-                        assert (
-                            tab.evaluate("document.querySelector('figure img').naturalWidth") == 40
-                        )
-                tab.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for screen, viewport in SCREENS.items():
+            tab = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+            for name, path in pages.items():
+                tab.goto(path.as_uri())
+                shot = output_dir / f"{name}-{screen}.png"
+                tab.screenshot(path=str(shot), full_page=True)
+                assert shot.stat().st_size > 5_000
+                wide = tab.evaluate("document.documentElement.scrollWidth")
+                assert wide <= viewport["width"], (name, screen, wide)
+                if name == "article":
+                    assert tab.evaluate("document.querySelector('figure img').naturalWidth") == 40
+            tab.close()

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from lxml import html as lhtml
-from wordcheck import html_reading, integrity, source_words, text_reading
 
 import teikit
 from teikit.epub import epub_bytes
 
 from conftest import DATA
+from helpers.wordcheck import html_reading, integrity, source_words, text_reading
 
 HERE = DATA / "structures"
 NAMES = ["letter", "dictionary", "manuscript", "inscription", "article"]

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from teikit.validation.compiled import compiled
+from teikit.validation.rng.relaxng import RelaxNG
+from teikit.validation.schematron import Schematron
+from teikit.validation.xsd import XSD
 
 
 class Counter:
@@ -95,3 +98,29 @@ def test_a_failed_build_is_not_cached(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         compiled("t7", schema, broken)
     assert compiled("t7", schema, Counter())[0] == 1
+
+
+ENGINE_SCHEMAS = {
+    "rng": '<element name="a" xmlns="http://relaxng.org/ns/structure/1.0"><empty/></element>',
+    "xsd": '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+    '<xs:element name="a"/></xs:schema>',
+    "sch": '<schema xmlns="http://purl.oclc.org/dsdl/schematron"><pattern><rule context="a">'
+    '<assert test="true()">never</assert></rule></pattern></schema>',
+}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "kind", "variant"),
+    [("rng", "rng", ()), ("xsd", "xsd", ()), ("sch", "schematron-sch", ("#DEFAULT",))],
+)
+def test_every_engine_keeps_its_compiled_schema_here(
+    tmp_path: Path, suffix: str, kind: str, variant: tuple[str, ...]
+) -> None:
+    engine = {"rng": RelaxNG, "xsd": XSD, "sch": Schematron}[suffix]
+    schema = tmp_path / f"s.{suffix}"
+    schema.write_text(ENGINE_SCHEMAS[suffix], encoding="utf-8")
+
+    def never(data: bytes) -> object:
+        raise AssertionError("the engine's compiled schema was not in the shared cache")
+
+    assert engine.compile(schema) is compiled(kind, schema, never, *variant)

@@ -19,7 +19,7 @@ from teikit.validation.fetching import Access
 from teikit.validation.schemas import Settings
 
 from conftest import DATA as TEST_DATA
-from helpers.loopback import listener, serve
+from helpers.loopback import Served, listener, serve
 
 DATA = TEST_DATA / "validation"
 MINI = DATA / "mini.rng"
@@ -62,6 +62,16 @@ def _vault(tmp_path: Path, name: str, version: str, source: Path = MINI) -> Path
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return root
+
+
+def _vault_access(server: Served, allowed: bool = True) -> Access:
+    """Fetching on, with the loopback ``server`` standing in for the TEI Vault (a mirror),
+    its host allowed unless ``allowed`` is false."""
+    return Access(
+        fetch=True,
+        allow_hosts=(server.authority,) if allowed else (),
+        mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
+    )
 
 
 def test_an_unknown_remote_pi_is_unavailable_and_nothing_connects(project: Path) -> None:
@@ -130,11 +140,7 @@ def test_the_lock_goes_into_pyproject_under_tool_teikit_schemas(
 ) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
     table = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["teikit"]
     assert (table["paths"], table["schemas"]["tei_lite@4.9.0"]["sha256"]) == (
@@ -148,11 +154,7 @@ def test_a_project_without_pyproject_settings_gets_a_teikit_lock(tmp_path: Path)
     project = tmp_path / "p"
     project.mkdir()
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         fetching.fetch("tei_bare@4.9.0", access=access, lock_root=project)
     assert tomllib.loads((project / "teikit.lock").read_text())["schemas"]["tei_bare@4.9.0"][
         "sha256"
@@ -162,11 +164,7 @@ def test_a_project_without_pyproject_settings_gets_a_teikit_lock(tmp_path: Path)
 def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         entry = fetching.fetch("tei_lite@4.9.0", access=access)
     assert (entry.key, server.requests) == (
         "tei_lite@4.9.0",
@@ -183,11 +181,7 @@ def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> 
     )
     root = _vault(tmp_path, "tei_lite", "current", source)
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         entry = fetching.fetch("tei_lite", access=access)
     assert entry.key == "tei_lite@4.9.1"
 
@@ -195,11 +189,7 @@ def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> 
 def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         fetching.fetch("tei_lite@4.9.0", access=access)
         fetching.fetch("tei_lite@4.9.0", access=access)
     assert len(server.requests) == 1
@@ -207,9 +197,7 @@ def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
 
 def test_a_mirror_whose_host_is_not_allowed_is_refused(tmp_path: Path) -> None:
     with listener() as server:
-        access = Access(
-            fetch=True, mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),)
-        )
+        access = _vault_access(server, allowed=False)
         with pytest.raises(UsageError, match="not a host teikit fetches"):
             fetching.fetch("tei_lite@4.9.0", access=access)
     assert server.connections == 0
@@ -219,11 +207,7 @@ def test_bytes_that_differ_from_the_lock_are_refused(tmp_path: Path, project: Pa
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     lock.record(project, lock.Locked("tei_lite@4.9.0", "0" * 64, "elsewhere"))
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         with pytest.raises(TeikitError, match="the project lock says"):
             fetching.fetch("tei_lite@4.9.0", access=access, lock_root=project)
     assert store.lookup(store.SchemaRef("tei_lite", "4.9.0")) is None
@@ -234,11 +218,7 @@ def test_an_html_error_page_is_not_stored_as_a_schema(tmp_path: Path) -> None:
     page.write_text("<html><body>Not found</body></html>")
     root = _vault(tmp_path, "tei_lite", "4.9.0", page)
     with serve(root) as server:
-        access = Access(
-            fetch=True,
-            allow_hosts=(server.authority,),
-            mirrors=(("https://www.tei-c.org/Vault/P5/", f"{server.base}/Vault/P5/"),),
-        )
+        access = _vault_access(server)
         with pytest.raises(TeikitError, match="not a relaxng schema"):
             fetching.fetch("tei_lite@4.9.0", access=access)
 

@@ -54,3 +54,16 @@ def test_the_deadline_is_kept() -> None:
 
 def test_without_a_deadline_files_still_finish() -> None:
     assert _run(["ok1", "ok2", "ok3"], deadline=None) == {"ok1": [], "ok2": [], "ok3": []}
+
+
+def test_a_failure_inside_a_chunk_costs_only_its_own_file() -> None:
+    """Files travel in chunks; the ones sent along with a file that hangs or kills its
+    worker are validated again by the next worker, not blamed."""
+    names = [f"ok{i}" for i in range(60)]
+    names[17], names[41] = "sleep", "die"
+    found = _run(names, deadline=1.0)
+    assert {n: rules for n, rules in found.items() if rules} == {
+        "sleep": ["load:timeout"],
+        "die": ["load:worker-died"],
+    }
+    assert sorted(found) == sorted(names)

@@ -108,9 +108,7 @@ def validate(
         found = run(missing, options, on_file=progress)
     for i, result in zip(todo, found, strict=True):
         results[i] = result
-    for kept in results:
-        if kept is not None:
-            report.merge(kept)
+    report.merge_all(r for r in results if r is not None)
     return report
 
 

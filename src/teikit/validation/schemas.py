@@ -203,9 +203,8 @@ def _check_lock(entry: store.Entry, root: Path | None) -> None:
 _RESOLVED: dict[tuple[object, ...], tuple[store.Entry, Path] | str] = {}
 
 
-def _store_key() -> tuple[str, int, int]:
+def _store_key(folder: Path) -> tuple[str, int, int]:
     """Changes whenever the store's index files do, so memoised answers stay true."""
-    folder = store_dir()
     stamps = []
     for name in (store.STORE_FILE, store.LEGACY_INDEX):
         try:
@@ -231,11 +230,11 @@ def from_store(ref: SchemaRef, settings: Settings, url: str = "") -> tuple[store
     if settings.root is not None:
         for name in (lock.PYPROJECT, lock.LOCK_FILE):
             note_dependency(settings.root / name)
-    memo = (_store_key(), ref, url, settings.access, settings.root)
+    memo = (_store_key(folder), ref, url, settings.access, settings.root)
     if memo in _RESOLVED:
         return _RESOLVED[memo]
     answer = _from_store(ref, settings, url)
-    _RESOLVED[(_store_key(), ref, url, settings.access, settings.root)] = answer
+    _RESOLVED[(_store_key(folder), ref, url, settings.access, settings.root)] = answer
     return answer
 
 

@@ -1,6 +1,9 @@
 """The datatypes RelaxNG schemas use: RelaxNG's built-in ``string``/``token`` and the
-XML Schema datatypes (``http://www.w3.org/2001/XMLSchema-datatypes``), with the
-``pattern`` and length facets, each explained in words with an example.
+XML Schema datatypes (``http://www.w3.org/2001/XMLSchema-datatypes``), with their
+facets (``pattern``; ``length``/``minLength``/``maxLength`` in characters, list items or
+octets as XSD counts them; the bounds ``minInclusive``… on ordered types, with the bounds
+the integer types imply; ``totalDigits``/``fractionDigits``), each explained in words
+with an example. A ``QName`` value's prefix must be declared where the value stands.
 
 Why our own checks: the validator asks "does this value fit?" for every attribute of
 every element, so a check must cost a regular-expression match; and a message must be
@@ -11,12 +14,17 @@ dependency), which knows XSD's ``\\p{…}`` classes and implicit anchoring.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import NamedTuple
 
+from elementpath import datatypes as xpath_types
 from elementpath.regex import translate_pattern
 from lxml import etree
 
@@ -78,9 +86,16 @@ _TYPES: dict[str, Kind] = {
     "IDREF": Kind(_NCNAME, "the identifier of an element (no '#', no spaces) such as p1"),
     "IDREFS": Kind(f"{_NCNAME}( {_NCNAME})*", "identifiers separated by spaces, such as p1 p2"),
     "ENTITY": Kind(_NCNAME, "an entity name such as e1"),
+    "ENTITIES": Kind(f"{_NCNAME}( {_NCNAME})*", "entity names separated by spaces, such as e1 e2"),
     "QName": Kind(f"({_NCNAME}:)?{_NCNAME}", "a qualified name such as tei:p"),
     "language": Kind(
         r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", "a language tag (BCP 47) such as en or de-AT"
+    ),
+    "hexBinary": Kind(r"([0-9a-fA-F]{2})*", "hexadecimal octets such as 0FB7"),
+    "base64Binary": Kind(
+        r"(([A-Za-z0-9+/] ?){4})*(([A-Za-z0-9+/] ?){2}[AEIMQUYcgkosw048] ?=|"
+        r"[A-Za-z0-9+/] ?[AQgw] ?= ?=)?",
+        "Base64 text such as SGVsbG8=",
     ),
     "anyURI": Kind(
         r"[^\s\"<>\\^`{|}]*", "a URI (spaces written %20) such as https://example.org/a#b"
@@ -128,6 +143,37 @@ _TYPES: dict[str, Kind] = {
         "an ISO 8601 duration such as P1Y2M or PT30M",
     ),
 }
+
+#: The value range each integer type implies (XSD Part 2, 3.3.13–3.3.25).
+_BOUNDS: dict[str, tuple[int | None, int | None]] = {
+    "nonNegativeInteger": (0, None),
+    "positiveInteger": (1, None),
+    "nonPositiveInteger": (None, 0),
+    "negativeInteger": (None, -1),
+    "long": (-(2**63), 2**63 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "byte": (-128, 127),
+    "unsignedLong": (0, 2**64 - 1),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedShort": (0, 2**16 - 1),
+    "unsignedByte": (0, 255),
+}
+_DECIMALS = frozenset(("decimal", "integer", *_BOUNDS))
+#: Types whose ``length`` facets count space-separated items, not characters.
+_LISTS = frozenset(("NMTOKENS", "IDREFS", "ENTITIES"))
+#: Date and time types, read for their order by elementpath (XSD 1.0 forms).
+_TIMES: dict[str, Callable[[str], object]] = {
+    "date": xpath_types.Date10.fromstring,
+    "dateTime": xpath_types.DateTime10.fromstring,
+    "time": xpath_types.Time.fromstring,
+    "gYear": xpath_types.GregorianYear10.fromstring,
+    "gYearMonth": xpath_types.GregorianYearMonth10.fromstring,
+    "gMonth": xpath_types.GregorianMonth.fromstring,
+    "gMonthDay": xpath_types.GregorianMonthDay.fromstring,
+    "gDay": xpath_types.GregorianDay.fromstring,
+}
+_ORDER_FACETS = ("minInclusive", "minExclusive", "maxInclusive", "maxExclusive")
 
 _DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
 
@@ -177,9 +223,23 @@ def allows(dt: Datatype, value: str, cx: Context) -> bool:
         return False
     if dt.name == "date" and not _real_date(text):
         return False
-    if dt.name == "QName" and ":" in text and text.split(":", 1)[0] not in cx.namespaces:
+    if dt.name == "QName" and not _declared(text, cx):
         return False
-    return all(_facet_ok(name, arg, text) for name, arg in dt.params)
+    if dt.name in _BOUNDS and not _in_bounds(dt.name, text):
+        return False
+    return all(_facet_ok(dt.name, name, arg, text) for name, arg in dt.params)
+
+
+def _declared(text: str, cx: Context) -> bool:
+    """Whether a QName's prefix is bound where it stands (``xml`` always is)."""
+    prefix, colon, _ = text.partition(":")
+    return not colon or prefix == "xml" or prefix in cx.namespaces
+
+
+def _in_bounds(name: str, text: str) -> bool:
+    low, high = _BOUNDS[name]
+    n = int(text)
+    return (low is None or n >= low) and (high is None or n <= high)
 
 
 def _real_date(text: str) -> bool:
@@ -193,14 +253,81 @@ def _real_date(text: str) -> bool:
     return day <= _DAYS.get(month, 31)
 
 
-def _facet_ok(name: str, arg: str, text: str) -> bool:
+def _facet_ok(type_name: str, name: str, arg: str, text: str) -> bool:
+    """Whether ``text`` (already of type ``type_name``) meets facet ``name``=``arg``.
+    A facet whose argument does not read (jing refuses such a schema) accepts."""
     if name == "pattern":
         check = _facet(arg)
         return check is None or bool(check(text))
     if name in ("length", "minLength", "maxLength") and arg.strip().isdigit():
-        n, size = int(arg), len(text)
+        n, size = int(arg), _length(type_name, text)
         return {"length": size == n, "minLength": size >= n, "maxLength": size <= n}[name]
+    if name in _ORDER_FACETS:
+        return _ordered(type_name, name, arg, text)
+    if name in ("totalDigits", "fractionDigits") and type_name in _DECIMALS:
+        total, fraction = _digits(text)
+        limit = int(arg) if arg.strip().isdigit() else None
+        if limit is None:
+            return True
+        return (total if name == "totalDigits" else fraction) <= limit
     return True
+
+
+def _length(type_name: str, text: str) -> int:
+    """The length XSD's ``length`` facets measure: list items, octets or characters."""
+    if type_name in _LISTS:
+        return len(text.split())
+    if type_name == "hexBinary":
+        return len(text) // 2
+    if type_name == "base64Binary":
+        try:
+            return len(base64.b64decode(text.replace(" ", ""), validate=True))
+        except (binascii.Error, ValueError):
+            return -1
+    return len(text)
+
+
+def _digits(text: str) -> tuple[int, int]:
+    """The digits of a decimal and those after its point, as jing counts them (Java's
+    ``BigDecimal`` precision and scale: "1.00" has 3 and 2, "0.001" has 1 and 3)."""
+    try:
+        shape = Decimal(text).as_tuple()
+    except InvalidOperation:
+        return 0, 0
+    fraction = -shape.exponent if isinstance(shape.exponent, int) else 0
+    return len(shape.digits), max(fraction, 0)
+
+
+def _order_key(type_name: str, text: str) -> object | None:
+    """``text`` as a value that compares in ``type_name``'s order; None when the type
+    is not ordered here (duration's order is partial) or the text does not read."""
+    try:
+        if type_name in _DECIMALS:
+            return Decimal(text)
+        if type_name in ("double", "float"):
+            return float(text.replace("INF", "inf"))
+        make = _TIMES.get(type_name)
+        return make(text) if make is not None else None
+    except (InvalidOperation, ValueError, TypeError, ArithmeticError):
+        return None
+
+
+def _ordered(type_name: str, name: str, arg: str, text: str) -> bool:
+    value, bound = _order_key(type_name, text), _order_key(type_name, arg.strip())
+    if value is None or bound is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return False  # NaN stands outside every bound
+    try:
+        if name == "minInclusive":
+            return bool(value >= bound)  # type: ignore[operator]
+        if name == "minExclusive":
+            return bool(value > bound)  # type: ignore[operator]
+        if name == "maxInclusive":
+            return bool(value <= bound)  # type: ignore[operator]
+        return bool(value < bound)  # type: ignore[operator]
+    except TypeError:  # a time with a timezone against one without: no order
+        return False
 
 
 def equal(dt: Datatype, wanted: str, value: str, cx: Context) -> bool:
@@ -216,16 +343,46 @@ def describe(dt: Datatype) -> str:
     """``dt`` in words with an example, for messages; facets said plainly."""
     kind = _kind(dt)
     words = kind.words if kind is not None else f"a value of type {dt.name}"
+    given = dict(dt.params)
+    if any(f in given for f in _ORDER_FACETS):
+        words = words.split(", such as ")[0].split(" such as ")[0]  # the example may not fit
+        words += _range(given)
+    unit = "items" if dt.name in _LISTS else "octets" if "Binary" in dt.name else "characters"
     for name, arg in dt.params:
         if name == "pattern":
             words += f" matching the pattern {arg}"
         elif name in ("length", "minLength", "maxLength"):
             words += {
-                "length": f" of exactly {arg} characters",
-                "minLength": f" of at least {arg} characters",
-                "maxLength": f" of at most {arg} characters",
+                "length": f" of exactly {arg} {unit}",
+                "minLength": f" of at least {arg} {unit}",
+                "maxLength": f" of at most {arg} {unit}",
             }[name]
+        elif name == "totalDigits":
+            words += f" of at most {arg} digits"
+        elif name == "fractionDigits":
+            words += f" with at most {arg} digits after the point"
     return words
+
+
+def _range(given: dict[str, str]) -> str:
+    """The bounds of ``given`` facets in words: " from 1 to 10", " above 0"."""
+    low = (
+        f"from {given['minInclusive']}"
+        if "minInclusive" in given
+        else f"above {given['minExclusive']}"
+        if "minExclusive" in given
+        else ""
+    )
+    high = (
+        f"to {given['maxInclusive']}"
+        if "maxInclusive" in given
+        else f"below {given['maxExclusive']}"
+        if "maxExclusive" in given
+        else ""
+    )
+    if low and high:
+        return f" {low} {high}" if high.startswith("to") else f" {low} and {high}"
+    return f" {low}" if low else f" up {high}" if high.startswith("to") else f" {high}"
 
 
 def rank(dt: Datatype) -> int:

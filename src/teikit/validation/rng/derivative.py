@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from teikit.validation.rng.datatypes import Context, allows, equal
-from teikit.validation.rng.patterns import Builder, Kind, Pattern, QName
+from teikit.validation.rng.builder import Builder
+from teikit.validation.rng.datatypes import Context, allows, equal, is_id_type
+from teikit.validation.rng.patterns import Kind, Pattern, QName
 
 Transform = Callable[[Pattern], Pattern]
 
@@ -27,14 +28,21 @@ class Derivatives:
 
     def __init__(self, builder: Builder) -> None:
         self.b = builder
-        self._open: dict[tuple[Pattern, QName, bool], Pattern] = {}
+        #: Memo tables of the common (non-recovering) derivatives, public so that the
+        #: walk's inner loop reads them without a method call per element: a start tag
+        #: ``(state, name)``, the end of a start tag, an end tag, whether content is typed.
+        self.opened: dict[tuple[Pattern, QName], Pattern] = {}
+        self.closed: dict[Pattern, Pattern] = {}
+        self.ended: dict[Pattern, Pattern] = {}
+        self.typed_content: dict[Pattern, bool] = {}
+        self._open_recovering: dict[tuple[Pattern, QName], Pattern] = {}
+        self._close_forgiving: dict[Pattern, Pattern] = {}
         self._att: dict[tuple[Pattern, QName], Pattern] = {}
-        self._close: dict[tuple[Pattern, bool], Pattern] = {}
-        self._end: dict[Pattern, Pattern] = {}
         self._mixed: dict[Pattern, Pattern] = {}
         self._found: dict[QName, Pattern] = {}
         self._kinds: dict[Pattern, tuple[bool, bool]] = {}
         self._values: dict[tuple[Pattern, str], Pattern] = {}
+        self._id_kinds: dict[Pattern, str] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -44,28 +52,24 @@ class Derivatives:
             assert p.left is not None and p.right is not None
             return self.b.after(p.left, f(p.right))
         if p.kind is Kind.CHOICE:
-            out = self.b.not_allowed
-            for alt in p.alternatives:
-                out = self.b.choice(out, self.apply_after(f, alt))
-            return out
+            return self.b.choice_of([self.apply_after(f, alt) for alt in p.alternatives])
         return self.b.not_allowed
 
     def _each(self, p: Pattern, f: Transform) -> Pattern:
-        out = self.b.not_allowed
-        for alt in p.alternatives:
-            out = self.b.choice(out, f(alt))
-        return out
+        """``f`` over the alternatives of choice ``p``, joined again."""
+        return self.b.choice_of([f(alt) for alt in p.alternatives])
 
     # -- start tags ----------------------------------------------------------------
 
     def start_tag_open(self, p: Pattern, name: QName, recover: bool = False) -> Pattern:
         """The derivative for the start of an element ``name``. With ``recover``, a
         required pattern of a group may be skipped (jing's "not allowed yet")."""
-        key = (p, name, recover)
-        found = self._open.get(key)
+        table = self._open_recovering if recover else self.opened
+        key = (p, name)
+        found = table.get(key)
         if found is None:
             found = self._start_tag_open(p, name, recover)
-            self._open[key] = found
+            table[key] = found
         return found
 
     def _start_tag_open(self, p: Pattern, name: QName, recover: bool) -> Pattern:
@@ -162,11 +166,11 @@ class Derivatives:
     def start_tag_close(self, p: Pattern, forgive: bool = False) -> Pattern:
         """The derivative for the end of a start tag: attributes still required are
         missing (``notAllowed``), or with ``forgive`` taken as given (jing's recovery)."""
-        key = (p, forgive)
-        found = self._close.get(key)
+        table = self._close_forgiving if forgive else self.closed
+        found = table.get(p)
         if found is None:
             found = self._start_tag_close(p, forgive)
-            self._close[key] = found
+            table[p] = found
         return found
 
     def _start_tag_close(self, p: Pattern, forgive: bool) -> Pattern:
@@ -203,29 +207,31 @@ class Derivatives:
         return self._text(p, value, cx)
 
     def _text(self, p: Pattern, value: str | None, cx: Context | None) -> Pattern:
+        """The text derivative; mixed text (``value`` None) recurses through the memo
+        of :meth:`mixed_text`, a value (matched per value) through this function."""
         b = self.b
         kind = p.kind
         if kind is Kind.TEXT:
             return p
+        sub: Transform = (
+            self.mixed_text if value is None or cx is None else lambda x: self._text(x, value, cx)
+        )
         if kind is Kind.CHOICE:
-            return self._each(p, lambda x: self._text(x, value, cx))
+            return self._each(p, sub)
         left, right = p.left, p.right
         if kind is Kind.GROUP:
             assert left is not None and right is not None
-            out = b.group(self._text(left, value, cx), right)
-            return b.choice(out, self._text(right, value, cx)) if left.nullable else out
+            out = b.group(sub(left), right)
+            return b.choice(out, sub(right)) if left.nullable else out
         if kind is Kind.INTERLEAVE:
             assert left is not None and right is not None
-            return b.choice(
-                b.interleave(self._text(left, value, cx), right),
-                b.interleave(left, self._text(right, value, cx)),
-            )
+            return b.choice(b.interleave(sub(left), right), b.interleave(left, sub(right)))
         if kind is Kind.ONE_OR_MORE:
             assert left is not None
-            return b.group(self._text(left, value, cx), b.optional(p))
+            return b.group(sub(left), b.optional(p))
         if kind is Kind.AFTER:
             assert left is not None and right is not None
-            return b.after(self._text(left, value, cx), right)
+            return b.after(sub(left), right)
         if value is None or cx is None:
             return b.not_allowed  # data, value and list take no mixed text
         return b.empty if self.data_matches(p, value, cx) else b.not_allowed
@@ -300,7 +306,7 @@ class Derivatives:
 
     def end_tag(self, p: Pattern) -> Pattern:
         """The derivative for an end tag: what follows, if the content is complete."""
-        found = self._end.get(p)
+        found = self.ended.get(p)
         if found is None:
             if p.kind is Kind.CHOICE:
                 found = self._each(p, self.end_tag)
@@ -309,7 +315,7 @@ class Derivatives:
                 found = p.right if p.left.nullable else self.b.not_allowed
             else:
                 found = self.b.not_allowed
-            self._end[p] = found
+            self.ended[p] = found
         return found
 
     def recover_after(self, p: Pattern) -> Pattern:
@@ -335,8 +341,27 @@ class Derivatives:
     def typed(self, state: Pattern) -> bool:
         """Whether the content now starting is a datatype (no element, no ``text``
         can come first): jing then checks all of its text as one value."""
-        data, other = self._content_kind(state)
-        return data and not other
+        found = self.typed_content.get(state)
+        if found is None:
+            data, other = self._content_kind(state)
+            found = self.typed_content[state] = data and not other
+        return found
+
+    def id_kind(self, after: Pattern) -> str:
+        """``ID``/``IDREF``/``IDREFS`` when the attribute value patterns now expected
+        (the left sides of ``after``, the state after an attribute's name) are of that
+        type, else ''."""
+        found = self._id_kinds.get(after)
+        if found is None:
+            found = ""
+            for alt in after.alternatives if after.kind is Kind.CHOICE else (after,):
+                p = alt.left if alt.kind is Kind.AFTER else None
+                if p is not None and p.kind is Kind.DATA and p.datatype is not None:
+                    found = is_id_type(p.datatype)
+                    if found:
+                        break
+            self._id_kinds[after] = found
+        return found
 
     def _content_kind(self, p: Pattern) -> tuple[bool, bool]:
         """(some data/value/list, some element or text) in what ``p`` expects now."""
@@ -365,6 +390,6 @@ class Derivatives:
     def size(self) -> int:
         """How many derivatives are memoised: a long-running process starts afresh
         past a bound rather than grow without one."""
-        return (
-            len(self._open) + len(self._att) + len(self._close) + len(self._end) + len(self._values)
-        )
+        opened = len(self.opened) + len(self._open_recovering)
+        closed = len(self.closed) + len(self._close_forgiving)
+        return opened + closed + len(self._att) + len(self.ended) + len(self._values)

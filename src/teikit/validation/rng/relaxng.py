@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections import OrderedDict
 from operator import attrgetter
 from pathlib import Path
@@ -21,17 +22,14 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import element_at_line, file_of, locate
 from teikit.namespaces import XML
-from teikit.validation.rng import positions
-from teikit.validation.rng.derivative import Derivatives
-from teikit.validation.rng.explain import Explainer
+from teikit.validation.compiled import compiled
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import loop_shape
-from teikit.validation.rng.patterns import Builder, SchemaError
-from teikit.validation.rng.validator import walk
 
 if TYPE_CHECKING:
     from teikit.document import Document
+    from teikit.validation.rng.derivative import Derivatives
 
 #: libxml2 error type name → rule code. One code per thing an encoder has to fix;
 #: types not listed become ``rng:invalid``.
@@ -92,19 +90,19 @@ _HINTS: dict[str, str] = {
     "rng:text-not-allowed": "Wrap the text in an element allowed here, or remove it.",
 }
 
-_lock = threading.Lock()
-_compiled: dict[tuple[str, str], RelaxNG] = {}
-#: (resolved path, mtime_ns, size) → the engine compiled from those bytes.
-_by_stat: dict[tuple[str, int, int], RelaxNG] = {}
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
 UNION_LIMIT = 250
 #: Elements up to which a document is walked before a grammar is compiled for its names
-#: (a compile costs ~0.1–0.3 s, the walk ~5–20 µs an element): always, and once the union
-#: of names is full (each such document would compile a grammar of its own).
-WALK_FIRST = 0
+#: once the union of names is full (each such document would compile a grammar of its own).
 WALK_FIRST_FULL = 5000
+#: What a walk costs per element and a compile costs, in seconds, until measured (the
+#: walk ~5–20 µs an element, a reduced grammar 10–300 ms with the size of the union), and
+#: the one-off cost of the derivative engine (its import and the schema's patterns).
+WALK_PER_ELEMENT = 1e-5
+COMPILE_SECONDS = 0.05
+WALK_SETUP_SECONDS = 0.15
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
 
@@ -145,38 +143,36 @@ class RelaxNG:
         self._met_attrs: frozenset[str] = frozenset()
         #: (element names, attribute names, compiled) per reduced grammar, newest last.
         self._reduced: list[tuple[frozenset[str], frozenset[str], etree.RelaxNG]] = []
+        #: documents found valid and invalid so far (one each to start: no evidence is an
+        #: even bet), and the measured cost of a walk per element and of a compile
+        self._valid, self._invalid = 1, 1
+        self._walk_rate = WALK_PER_ELEMENT
+        self._compile_cost = COMPILE_SECONDS
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
-        """The schema at ``path``, cached per process by path and content hash (an
-        edited schema is indexed again, an unchanged one never twice)."""
+        """The schema at ``path``, compiled once per process and schema version in the
+        compile cache the engines share (:mod:`teikit.validation.compiled`): an edited
+        schema is indexed again, an unchanged one is found by its file status without
+        reading and hashing 1 MB again."""
         p = Path(path)
         try:
-            stat = p.stat()
-            seen = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
-            with _lock:
-                known = _by_stat.get(seen)
-            if known is not None:  # unchanged on disk: no need to read and hash 1 MB again
-                return known
-            data = p.read_bytes()
+            return compiled("rng", p, lambda data: cls._build(p, data))
         except OSError as exc:
             raise TeikitError(f"Cannot read the RelaxNG schema {p}: {exc.strerror}.") from None
-        key = (seen[0], hashlib.sha256(data).hexdigest())
-        with _lock:
-            found = _compiled.get(key)
-            if found is None:
-                try:
-                    found = cls(p, data, key[1])
-                except etree.XMLSyntaxError as exc:
-                    raise TeikitError(
-                        f"The RelaxNG schema {p} is not well-formed XML: {exc}."
-                    ) from None
-                if not found._grammar.reducible:
-                    _refuse_loops(p, data)
-                    found._full = _compile_bytes(data, p)
-                _compiled[key] = found
-            _by_stat[seen] = found
-            return found
+
+    @classmethod
+    def _build(cls, path: Path, data: bytes) -> RelaxNG:
+        """The engine for the schema ``data`` read from ``path``: its grammar indexed,
+        and compiled whole by libxml2 when it cannot be reduced per document."""
+        try:
+            found = cls(path, data, hashlib.sha256(data).hexdigest())
+        except etree.XMLSyntaxError as exc:
+            raise TeikitError(f"The RelaxNG schema {path} is not well-formed XML: {exc}.") from None
+        if not found._grammar.reducible:
+            _refuse_loops(path, data)
+            found._full = _compile_bytes(data, path)
+        return found
 
     def _reducible(self) -> Grammar:
         """The reducible grammar (callers are on the reduced path: ``_full`` is None)."""
@@ -241,8 +237,10 @@ class RelaxNG:
             if len(present | self._met) <= UNION_LIMIT:
                 present, attrs = present | self._met, attrs | self._met_attrs
             self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
+        began = time.perf_counter()
         compiled = _compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
         with self._lock:
+            self._compile_cost = time.perf_counter() - began
             self._reduced.append((present, attrs, compiled))
             del self._reduced[:-MEMO_SIZE]
         return compiled
@@ -274,26 +272,27 @@ class RelaxNG:
         if widest is not None:
             entries = self._check(widest[2], doc.tree)
             if entries is None:
+                self._valid += 1
                 return []
         present, attrs = _names(doc.root)
+        walked = False
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
-            if (
-                self._strange_elements(present)
-                or widest is not None
-                and (self._strange_attributes(attrs) or self._walk_first(doc, present))
-            ):
-                # No compiled grammar covers this document's names: it is invalid, or
-                # valid with new names. A name the schema declares nowhere is almost
-                # surely an error, and a small document is walked faster than a grammar
-                # compiles: the walk tells, and a compile follows only if it finds
-                # nothing. A valid corpus whose names fit the union never walks.
-                found = self._explain(doc)
+            # No compiled grammar covers this document's names: it is invalid, or
+            # valid with new names. When walking it is the better bet (see
+            # _walk_first), the walk tells, and a compile follows only if it finds
+            # nothing: an invalid document then costs no compile at all.
+            if self._walk_first(doc, present, attrs, widest is None):
+                found = self._explain(doc, measure=True)
                 if found:
+                    self._invalid += 1
                     return found
+                walked = True
             entries = self._check(self._covering(present, attrs), doc.tree)
             if entries is None:
+                self._valid += 1
                 return []
-        found = self._explain(doc)
+        self._invalid += 1
+        found = [] if walked else self._explain(doc)
         if found:
             return found
         # libxml2's own report, from the grammar reduced to exactly this document's names:
@@ -302,16 +301,33 @@ class RelaxNG:
         own = self._check(self._validator(present), doc.tree)
         return _diagnostics(own or entries or [], doc)
 
-    def _walk_first(self, doc: Document, present: frozenset[str]) -> bool:
-        """Whether walking ``doc`` is likely cheaper than compiling a grammar for its
-        names: it is small, or fairly small when covering ``present`` would take a
-        grammar of this document's names alone (the union of names met is full)."""
-        size = _size(doc.root)
-        if size <= WALK_FIRST:
+    def _walk_first(
+        self, doc: Document, present: frozenset[str], attrs: frozenset[str], first: bool
+    ) -> bool:
+        """Whether to walk ``doc`` before compiling a grammar for its names.
+
+        Yes for a name the schema declares nowhere (almost surely an error), and for a
+        fairly small document once the union of names met is full (the compile would
+        serve this document alone). Otherwise it is a bet, taken on the costs measured
+        in this process: walking first wastes the walk on a valid document, compiling
+        first wastes the compile on an invalid one (it is walked anyway). So walk first
+        when P(valid) x walk < P(invalid) x compile, with P from the verdicts so far:
+        a run over invalid files never compiles, a valid corpus stops walking first
+        after its first few files, and the derivative engine's one-off setup counts
+        against the first walk (a single valid file never pays it).
+        """
+        if self._strange_elements(present):
             return True
+        if first or self._derivs is False:
+            return False
+        if self._strange_attributes(attrs):
+            return True
+        size = _size(doc.root)
         with self._lock:
             full = len(present | self._met) > UNION_LIMIT
-        return full and size <= WALK_FIRST_FULL
+            walk = size * self._walk_rate + (0.0 if self._derivs else WALK_SETUP_SECONDS)
+            bet = self._valid * walk < self._invalid * self._compile_cost
+        return bet or (full and size <= WALK_FIRST_FULL)
 
     def _strange_elements(self, present: frozenset[str]) -> bool:
         """Whether the document uses an element name, in a namespace the schema
@@ -333,25 +349,39 @@ class RelaxNG:
 
     def _derivatives(self) -> Derivatives | None:
         """The schema as patterns for the derivative walk, built on first need; None
-        for a schema the pattern builder does not take (``include``…)."""
+        for a schema the pattern builder does not take (a remote ``include``…), even
+        made one grammar (:mod:`.flatten`). Imported here: a run over valid documents
+        never needs the walk, nor its import time."""
+        from teikit.validation.rng.derivative import Derivatives
+        from teikit.validation.rng.flatten import builder
+        from teikit.validation.rng.patterns import SchemaError
+
         with self._lock:
             if self._derivs is None:
                 try:
-                    self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                    self._derivs = Derivatives(builder(self._data, self.path))
                 except (SchemaError, etree.XMLSyntaxError):
                     self._derivs = False
             elif isinstance(self._derivs, Derivatives) and (self._derivs.size() > MEMO_PATTERNS):
-                self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                self._derivs = Derivatives(builder(self._data, self.path))
             return self._derivs if isinstance(self._derivs, Derivatives) else None
 
-    def _explain(self, doc: Document) -> list[Diagnostic]:
+    def _explain(self, doc: Document, measure: bool = False) -> list[Diagnostic]:
         """Every error of an invalid ``doc`` as jing finds them, worded by
-        :mod:`.explain`, with line and column of each offending tag."""
+        :mod:`.explain`, with line and column of each offending tag; with ``measure``,
+        the walk's cost per element is kept for :meth:`_walk_first`."""
+        from teikit.validation.rng import positions
+        from teikit.validation.rng.explain import Explainer
+        from teikit.validation.rng.validator import walk
+
         d = self._derivatives()
         if d is None:
             return []
         with self._walk_lock:  # the memo tables are shared and not thread-safe
+            began = time.perf_counter()
             findings = walk(d, doc.root)
+            if measure:
+                self._walk_rate = (time.perf_counter() - began) / max(_size(doc.root), 1)
             if not findings:
                 return []
             where = positions.of_file(doc.path, doc.root)

@@ -1,0 +1,87 @@
+"""What a run may read (the project tree) and what it did read (the dependencies).
+
+Why together, apart from parsing: both answer questions about files *around* a document,
+asked by the engines and the batch runner rather than by the parser. The result cache
+needs every file that decided a result; the schema and reference checks need to know
+whether a path a document names lies inside the project.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+
+@contextmanager
+def dependencies() -> Iterator[set[Path]]:
+    """Collect every file that work inside the ``with`` block reads or looks for.
+
+    Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    """
+    found: set[Path] = set()
+    token = _dependencies.set(found)
+    try:
+        yield found
+    finally:
+        _dependencies.reset(token)
+
+
+def note_dependency(path: str | os.PathLike[str]) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
+    whether or not it exists."""
+    found = _dependencies.get()
+    if found is not None:
+        found.add(Path(path).resolve())
+
+
+#: Folders a run validates (the folder arguments, the folders of file arguments), resolved:
+#: with the working folder, the project tree that schemas named by documents may come from.
+_project_roots: ContextVar[frozenset[Path]] = ContextVar(
+    "teikit_project_roots", default=frozenset()
+)
+
+
+def set_project_roots(roots: tuple[str, ...]) -> None:
+    """Declare the folders this run validates (called by the batch runner, per file)."""
+    _project_roots.set(_resolved(roots))
+
+
+@functools.lru_cache(maxsize=4)
+def _resolved(roots: tuple[str, ...]) -> frozenset[Path]:
+    """The roots resolved once per process, not once per file: a run over 10,000 files
+    declares the same roots for each, and resolving hundreds of folders per file made
+    the run quadratic."""
+    return frozenset(Path(r).resolve() for r in roots)
+
+
+def inside_project(path: Path, document: Path | None = None) -> bool:
+    """Whether ``path`` lies in the project tree: the working folder, a folder this run
+    validates, or the repository (the nearest folder with ``.git``) of ``document``,
+    else ``document``'s own folder.
+
+    Why: a document's ``xml-model`` PI is written by whoever wrote the document; it must
+    not make teikit read ``/home/runner/.ssh/…`` or another checkout on the machine,
+    but a document may name the schemas of its own repository from anywhere. The test
+    walks up from ``path`` (its depth), not across the roots (their number).
+    """
+    real = path.resolve()
+    roots = {Path.cwd().resolve()} | _project_roots.get()
+    if document is not None:
+        roots.add(_repository_of(document.resolve().parent))
+    return any(folder in roots for folder in (real, *real.parents))
+
+
+@functools.lru_cache(maxsize=256)
+def _repository_of(folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` that holds ``.git``, else ``folder``."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
