@@ -325,20 +325,21 @@ class RelaxNG:
 
     def _derivatives(self) -> Derivatives | None:
         """The schema as patterns for the derivative walk, built on first need; None
-        for a schema the pattern builder does not take (``include``…). Imported here:
-        a run over valid documents never needs the walk, nor its import time."""
-        from teikit.validation.rng.builder import Builder
+        for a schema the pattern builder does not take (a remote ``include``…), even
+        made one grammar (:mod:`.flatten`). Imported here: a run over valid documents
+        never needs the walk, nor its import time."""
         from teikit.validation.rng.derivative import Derivatives
+        from teikit.validation.rng.flatten import builder
         from teikit.validation.rng.patterns import SchemaError
 
         with self._lock:
             if self._derivs is None:
                 try:
-                    self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                    self._derivs = Derivatives(builder(self._data, self.path))
                 except (SchemaError, etree.XMLSyntaxError):
                     self._derivs = False
             elif isinstance(self._derivs, Derivatives) and (self._derivs.size() > MEMO_PATTERNS):
-                self._derivs = Derivatives(Builder(self._data, str(self.path)))
+                self._derivs = Derivatives(builder(self._data, self.path))
             return self._derivs if isinstance(self._derivs, Derivatives) else None
 
     def _explain(self, doc: Document, measure: bool = False) -> list[Diagnostic]:
