@@ -267,7 +267,7 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     if len(files) < 2 * WARM_SAMPLE:
         return {}
     set_project_roots(options.roots)
-    docs = {}
+    docs: dict[int, Document] = {}
     held = 0
     for i in _sample(len(files)):
         try:
