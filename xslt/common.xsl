@@ -29,13 +29,21 @@
   <!-- ===== keys ===== -->
   <xsl:key name="t:id" match="*[@xml:id]" use="string(@xml:id)"/>
   <!-- mentions of an entity: names pointing to it, and speeches (sp/@who) it speaks -->
-  <xsl:key name="t:mentions" match="text//*[t:is-name(.)] | text//sp[@who]"
+  <!-- (patterns name the elements, as below: Saxon then tests only those elements, where
+       a predicate on * such as *[t:is-name(.)] ran for every element of the document) -->
+  <xsl:key name="t:mentions" match="text//persName[@ref] | text//placeName[@ref]
+                                    | text//orgName[@ref] | text//name[@ref] | text//rs[@ref]
+                                    | text//geogName[@ref] | text//settlement[@ref]
+                                    | text//country[@ref] | text//sp[@who]"
            use="for $r in tokenize(@ref | @who) return t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
 
   <!-- ===== counters (document order) ===== -->
   <xsl:accumulator name="t:mention" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="text//*[t:is-name(.)]" select="$value + 1"/>
+    <xsl:accumulator-rule match="text//persName[@ref] | text//placeName[@ref] | text//orgName[@ref]
+                                  | text//name[@ref] | text//rs[@ref] | text//geogName[@ref]
+                                  | text//settlement[@ref] | text//country[@ref]"
+                          select="$value + 1"/>
   </xsl:accumulator>
   <xsl:accumulator name="t:sp" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="text//sp[@who]" select="$value + 1"/>
@@ -54,7 +62,9 @@
     <xsl:accumulator-rule match="text//pb" select="string(@n)"/>
   </xsl:accumulator>
   <xsl:accumulator name="t:div" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="text//*[t:is-div(.)]" select="$value + 1"/>
+    <xsl:accumulator-rule match="text//div | text//div1 | text//div2 | text//div3
+                                  | text//div4 | text//div5 | text//div6 | text//div7"
+                          select="$value + 1"/>
   </xsl:accumulator>
 
   <xsl:mode use-accumulators="#all"/>
@@ -70,8 +80,8 @@
 
   <xsl:function name="t:is-div" as="xs:boolean">
     <xsl:param name="e" as="element()"/>
-    <xsl:sequence select="local-name($e) = ('div', 'div1', 'div2', 'div3', 'div4', 'div5',
-        'div6', 'div7') and namespace-uri($e) = 'http://www.tei-c.org/ns/1.0'"/>
+    <xsl:sequence select="exists($e[self::div or self::div1 or self::div2 or self::div3
+        or self::div4 or self::div5 or self::div6 or self::div7])"/>
   </xsl:function>
 
   <!-- Elements that are blocks of text in any context. -->
@@ -110,8 +120,10 @@
   </xsl:function>
 
   <!-- True when $e renders as a block (in flow context): a block element, or any element
-       that holds one. -->
-  <xsl:function name="t:is-flow" as="xs:boolean" cache="yes">
+       that holds one. (Only the answer for an element with children is cached: a memo
+       entry costs more than the name lookup that decides the other cases, which are most
+       elements; the cache keeps the recursion over nested inline elements linear.) -->
+  <xsl:function name="t:is-flow" as="xs:boolean">
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="k" select="if (namespace-uri($e) = 'http://www.tei-c.org/ns/1.0')
                                    then $t:kinds(local-name($e)) else ()"/>
@@ -120,7 +132,11 @@
         else if ($k = 'context')
           then (t:in-flow-parent($e) and not($e/parent::note)) or exists($e/*[t:is-flow(.)])
         else if ($k = 'block') then true()
-        else exists($e/*[t:is-flow(.)])"/>
+        else exists($e/*) and t:holds-flow($e)"/>
+  </xsl:function>
+  <xsl:function name="t:holds-flow" as="xs:boolean" cache="yes">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="exists($e/*[t:is-flow(.)])"/>
   </xsl:function>
 
   <!-- ===== word boundaries: one rule for every output ===== -->
@@ -214,12 +230,23 @@
     </xsl:if>
   </xsl:template>
 
-  <!-- The document as every output reads it: the source with the rule above applied. -->
+  <!-- The document as every output reads it: the source with the rule above applied.
+       teikit.transform applies the rule once per document (calling t:words) and hands its
+       result to each format with t:words-applied="yes": one copy of the tree, not three. -->
+  <xsl:param name="t:words-applied" as="xs:string" select="''"/>
   <xsl:variable name="t:doc" as="document-node()">
-    <xsl:document>
-      <xsl:apply-templates select="/node()" mode="t:ws"/>
-    </xsl:document>
+    <xsl:choose>
+      <xsl:when test="$t:words-applied = 'yes'"><xsl:sequence select="/"/></xsl:when>
+      <xsl:otherwise>
+        <xsl:document>
+          <xsl:apply-templates select="/node()" mode="t:ws"/>
+        </xsl:document>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:variable>
+  <xsl:template name="t:words" as="document-node()">
+    <xsl:sequence select="$t:doc"/>
+  </xsl:template>
 
   <!-- ===== document facts ===== -->
   <xsl:variable name="t:root" select="$t:doc/*" as="element()"/>

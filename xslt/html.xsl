@@ -309,7 +309,7 @@
 
   <!-- lang (from xml:lang) and the xml:space class -->
   <xsl:template name="t:lang-attrs">
-    <xsl:variable name="lang" select="t:bcp47(@xml:lang)"/>
+    <xsl:variable name="lang" select="if (@xml:lang) then t:bcp47(@xml:lang) else ''"/>
     <xsl:if test="$lang != ''">
       <xsl:attribute name="lang" select="$lang"/>
       <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="$lang"/></xsl:if>
@@ -321,7 +321,10 @@
     <xsl:param name="id" as="xs:string?" select="@xml:id"/>
     <xsl:if test="$id"><xsl:attribute name="id" select="$id"/></xsl:if>
     <xsl:call-template name="t:lang-attrs"/>
-    <xsl:attribute name="class" select="string-join(distinct-values(('tei-' || local-name(),
+    <!-- (the common case, a bare element, first: this runs for every element) -->
+    <xsl:attribute name="class" select="
+        if (empty($class) and empty(@type) and empty(@xml:space)) then 'tei-' || local-name()
+        else string-join(distinct-values(('tei-' || local-name(),
         $class, if (@xml:space = 'preserve') then 'preserve' else (),
         @type ! ('type-' || replace(normalize-space(.), '\s', '_')))), ' ')"/>
   </xsl:template>
@@ -403,7 +406,7 @@
     <xsl:call-template name="t:box"/>
   </xsl:template>
 
-  <xsl:template match="*[t:is-div(.)]">
+  <xsl:template match="div | div1 | div2 | div3 | div4 | div5 | div6 | div7" priority="0.5">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
       <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
@@ -887,7 +890,10 @@
   </xsl:template>
 
   <!-- names: a link to the index entry; the mention carries an id the index links back to -->
-  <xsl:template match="text//*[t:is-name(.)]" priority="2">
+  <xsl:template match="text//persName[@ref] | text//placeName[@ref] | text//orgName[@ref]
+                          | text//name[@ref] | text//rs[@ref] | text//geogName[@ref]
+                          | text//settlement[@ref] | text//country[@ref]"
+                priority="2">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="e" select="t:entity(.)"/>

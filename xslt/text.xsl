@@ -118,7 +118,7 @@
     </xsl:choose>
   </xsl:template>
 
-  <xsl:template match="text | group | front | body | back | *[t:is-div(.)]">
+  <xsl:template match="text | group | front | body | back | div | div1 | div2 | div3 | div4 | div5 | div6 | div7">
     <xsl:call-template name="t:block">
       <xsl:with-param name="sep" tunnel="yes" select="$P"/>
     </xsl:call-template>

@@ -176,22 +176,56 @@ class Stylesheet:
 
         Raises :class:`RunError` when the stylesheet stops or fails.
         """
+        return self.run_node(self.parse(document_text(tree), base_uri), params)
+
+    def parse(self, text: str, base_uri: str | None = None) -> SaxonObject:
+        """``text`` (a document) as a node of this stylesheet's processor."""
+        return _parse(self._processor or processor(), text, base_uri)
+
+    def run_node(self, node: SaxonObject, params: dict[str, str] | None = None) -> Output:
+        """Transform an already parsed document (from :meth:`parse` or :meth:`call`), so
+        several stylesheets can read one parse; otherwise as :meth:`run`."""
         from saxonche import PySaxonApiError
 
-        text = document_text(tree)
-        proc = self._processor or processor()
         with self._lock:
-            node = _parse(proc, text, base_uri)
-            ex = self._executable
-            ex.clear_parameters()
-            for name, value in (params or {}).items():
-                ex.set_parameter(name, proc.make_string_value(value))
-            ex.clear_xsl_messages()
+            ex = self._prepare(params)
             try:
                 result = ex.transform_to_string(xdm_node=node)
             except PySaxonApiError as exc:
                 raise RunError(str(exc).strip(), self._take_messages()) from None
             return Output(result or "", self._take_messages())
+
+    def call(
+        self, template: str, node: SaxonObject, params: dict[str, str] | None = None
+    ) -> SaxonObject:
+        """The one item the named ``template`` (an EQName, ``{uri}local``) returns with
+        ``node`` as the global context item: a tree to hand to :meth:`run_node`.
+
+        Raises :class:`RunError` when the template fails or returns no single item.
+        """
+        from saxonche import PySaxonApiError
+
+        with self._lock:
+            ex = self._prepare(params)
+            ex.set_global_context_item(xdm_item=node)
+            try:
+                value = ex.call_template_returning_value(template)
+            except PySaxonApiError as exc:
+                raise RunError(str(exc).strip(), self._take_messages()) from None
+            if value is None or value.size != 1:
+                raise RunError(f"template {template} returned no single item", [])
+            return value.head
+
+    def _prepare(self, params: dict[str, str] | None) -> SaxonObject:
+        """The executable with ``params`` set and no messages left from an earlier run
+        (the caller holds the lock)."""
+        proc = self._processor or processor()
+        ex = self._executable
+        ex.clear_parameters()
+        for name, value in (params or {}).items():
+            ex.set_parameter(name, proc.make_string_value(value))
+        ex.clear_xsl_messages()
+        return ex
 
     def _take_messages(self) -> list[str]:
         values = self._executable.get_xsl_messages()

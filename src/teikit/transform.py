@@ -17,8 +17,10 @@ packages, is not a format: only :func:`epub_bundle` produces it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -123,6 +125,8 @@ def parameters(fmt: str) -> dict[str, str]:
         root = etree.parse(str(path)).getroot()
         for p in root.findall(f"{{{XSLT}}}param"):
             name = p.get("name", "")
+            if ":" in name:  # teikit's own (t:words-applied), set by this module only
+                continue
             default = p.get("select", "")
             found.setdefault(name, default.strip("'"))
             values = p.get(f"{{{_T}}}values")
@@ -175,8 +179,12 @@ def _apply(
     _check_params(fmt, params, xslt)
     file = str(doc.path) if doc.path else ""
     base = doc.path.resolve().as_uri() if doc.path is not None else None
+    sheet = _compiled(fmt, xslt)
     try:
-        out = _compiled(fmt, xslt).run(doc.tree, params, base_uri=base)
+        if xslt is None:
+            out = sheet.run_node(_words(doc, sheet, base), {**params, _WORDS_APPLIED: "yes"})
+        else:  # a user's templates might change the word rule: the stylesheet applies it
+            out = sheet.run(doc.tree, params, base_uri=base)
     except saxon.RunError as exc:
         found = saxon.message_diagnostics(exc.messages, doc.tree, file)
         stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
@@ -184,6 +192,34 @@ def _apply(
             stop = error("xslt:error", f"The {fmt} stylesheet failed: {exc.detail}", file=file)
         raise TeikitError(str(stop), stop) from None
     return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
+
+
+#: The named template of ``xslt/common.xsl`` that returns the document with the word rule
+#: applied, and the parameter that tells a stylesheet its input already is that document.
+_WORDS = f"{{{_T}}}words"
+_WORDS_APPLIED = f"{{{_T}}}words-applied"
+_words_lock = threading.Lock()
+#: (the source text's hash, the word rule's output) for the last document transformed
+_last_words: tuple[str, saxon.SaxonObject] | None = None
+
+
+def _words(doc: Document, sheet: saxon.Stylesheet, base: str | None) -> saxon.SaxonObject:
+    """``doc`` parsed once and passed through the word rule once, for every format.
+
+    Why: each stylesheet used to parse the document and apply the rule (a copy of the
+    whole tree) itself, three times in a ``build``: on a 2.5 MB dictionary that was a
+    second of the build. The result is kept for the last document only, keyed by the
+    SHA-256 of its text (and base URI), so an edited tree is never served stale.
+    """
+    global _last_words
+    text = saxon.document_text(doc.tree)
+    key = hashlib.sha256(f"{base}\n{text}".encode()).hexdigest()
+    with _words_lock:
+        if _last_words is not None and _last_words[0] == key:
+            return _last_words[1]
+        node = sheet.call(_WORDS, sheet.parse(text, base))
+        _last_words = (key, node)
+        return node
 
 
 def run(

@@ -14,8 +14,9 @@ from lxml import etree
 
 from teikit.document import Document
 from teikit.validation.rng import RelaxNG
+from teikit.validation.rng.builder import Builder
 from teikit.validation.rng.derivative import Derivatives
-from teikit.validation.rng.patterns import Builder, SchemaError
+from teikit.validation.rng.patterns import SchemaError
 from teikit.validation.rng.validator import walk
 
 from conftest import require_command

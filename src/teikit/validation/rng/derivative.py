@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from teikit.validation.rng.builder import Builder
 from teikit.validation.rng.datatypes import Context, allows, equal, is_id_type
-from teikit.validation.rng.patterns import Builder, Kind, Pattern, QName
+from teikit.validation.rng.patterns import Kind, Pattern, QName
 
 Transform = Callable[[Pattern], Pattern]
 

@@ -259,15 +259,8 @@ def _why_whole(root: etree._Element, tops: list[etree._Element]) -> str:
 
 
 def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    root = etree.fromstring(data, parser, base_url=base_url)
-    tops = _tops(root)
+    root = etree.fromstring(data, nodes.parser(), base_url=base_url)
+    tops = nodes.top_level(root)
     reason = _why_whole(root, tops)
     if reason:
         return Whole(sha256, reason)
@@ -288,7 +281,7 @@ def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
         attrs = tuple(
             (k, v)
             for k in ("ns", "datatypeLibrary")
-            if (v := _inherited(top, k)) is not None and v != inherited[k]
+            if (v := nodes.inherited(top, k)) is not None and v != inherited[k]
         )
         refs = tuple(sorted({r.get("name", "") for r in top.iter(f"{_R}ref")}))
         added = tuple((p, u) for p, u in top.nsmap.items() if root.nsmap.get(p) != u)
@@ -305,24 +298,6 @@ def _index(data: bytes, sha256: str, base_url: str) -> Indexed:
     return Grammar(sha256, shell, nodes.read(start, root.nsmap), defines, attributes)
 
 
-def _tops(root: etree._Element) -> list[etree._Element]:
-    """The grammar's top-level children, ``div`` wrappers flattened."""
-    out: list[etree._Element] = []
-    for child in root:
-        out.extend(_tops(child) if child.tag == f"{_R}div" else [child])
-    return out
-
-
-def _inherited(el: etree._Element, key: str) -> str | None:
-    node: etree._Element | None = el
-    while node is not None:
-        value = node.get(key)
-        if value is not None:
-            return value
-        node = node.getparent()
-    return None
-
-
 def _clark(element: etree._Element) -> str:
     """The Clark name an ``<element name="…">`` pattern matches (RelaxNG 4.10 rules)."""
     raw = element.get("name", "").strip()
@@ -331,5 +306,5 @@ def _clark(element: etree._Element) -> str:
         ns = element.nsmap.get(prefix, "")
     else:
         local = raw
-        ns = _inherited(element, "ns") or ""
+        ns = nodes.inherited(element, "ns") or ""
     return f"{{{ns}}}{local}" if ns else local

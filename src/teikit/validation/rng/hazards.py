@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.namespaces import RELAXNG
+from teikit.validation.rng import nodes
 
 _R = f"{{{RELAXNG}}}"
 #: Most nodes followed when looking for an element inside its own group.
@@ -28,13 +29,7 @@ _BUDGET = 200_000
 def _files(path: Path, data: bytes) -> list[etree._Element]:
     """The roots of ``path`` (with bytes ``data``) and of every local file it includes
     or refers to (``include``, ``externalRef``), each once."""
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = nodes.parser()
     roots = [etree.fromstring(data, parser, base_url=str(path))]
     seen = {path.resolve()}
     folder = path.resolve().parent

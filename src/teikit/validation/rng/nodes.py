@@ -160,3 +160,35 @@ def element(
         parent, f"{_R}{tag}", attrib=dict(attrs), nsmap=_nsmap(namespaces)
     )
     return child
+
+
+def parser() -> etree.XMLParser:
+    """The parser every schema file is read with: no entity expansion, no network, no
+    DTD (a schema is data, never a way to reach files or hosts); comments and PIs go."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def top_level(parent: etree._Element) -> list[etree._Element]:
+    """The children of a grammar (or include), with ``div`` wrappers opened."""
+    out: list[etree._Element] = []
+    for child in parent:
+        out.extend(top_level(child) if child.tag == f"{_R}div" else [child])
+    return out
+
+
+def inherited(el: etree._Element, key: str) -> str | None:
+    """The attribute ``key`` (``ns``, ``datatypeLibrary``) on ``el`` or its nearest
+    ancestor that has it; None when none has."""
+    node: etree._Element | None = el
+    while node is not None:
+        value = node.get(key)
+        if value is not None:
+            return value
+        node = node.getparent()
+    return None

@@ -51,6 +51,45 @@ class Positions:
         i = self._index.get(el)
         return None if i is None else self._at(self._starts[i])
 
+    def text_before(self, el: etree._Element, at: str) -> tuple[int, int] | None:
+        """Where jing places text that is not allowed before ``el``'s start tag
+        (``at`` "before-start") or end tag ("before-end").
+
+        jing reports such text when its parser (Xerces) delivers it: at the first
+        markup after the text (a comment or processing instruction in between counts),
+        having read ``<`` of a start tag, comment or PI, or ``</`` of an end tag; but
+        at the ``<`` itself when a line break follows the text's first line.
+        """
+        i = self._index.get(el)
+        if i is None:
+            return None
+        mark = self._starts[i]
+        if at != "before-start":
+            start = self._tag_end(mark)
+            if self._data[start - 2 : start] == b"/>":
+                return self._at(start)
+            mark = self._ends[i]
+        data = self._data
+        while True:
+            prev = data.rfind(b">", 0, mark)
+            run = data[prev + 1 : mark]
+            opener = self._opener(prev) if prev > 0 and not run.strip() else -1
+            if opener < 0:
+                break
+            mark = opener
+        if b"\n" in run.lstrip(b"\r\n"):
+            return self._at(mark)
+        return self._at(mark + (2 if data[mark + 1 : mark + 2] == b"/" else 1))
+
+    def _opener(self, close: int) -> int:
+        """The ``<`` of the comment or PI whose ``>`` is at ``close``; -1 for a tag."""
+        data = self._data
+        if data[close - 2 : close + 1] == b"-->":
+            return data.rfind(b"<!--", 0, close)
+        if data[close - 1 : close + 1] == b"?>":
+            return data.rfind(b"<?", 0, close)
+        return -1
+
     def before_end(self, el: etree._Element) -> tuple[int, int] | None:
         """(line, column) of the ``<`` of ``el``'s end tag."""
         i = self._index.get(el)
