@@ -173,6 +173,9 @@
         <meta charset="utf-8"/>
         <title><xsl:value-of select="$title"/></title>
         <link rel="stylesheet" type="text/css" href="teikit.css"/>
+        <xsl:if test="$css ne ''">
+          <link rel="stylesheet" type="text/css" href="custom.css"/>
+        </xsl:if>
       </head>
       <body>
         <xsl:sequence select="$body"/>

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from teikit import namespaces
-from teikit.diagnostics import Report, Severity
+from teikit.diagnostics import Report, Severity, UsageError
 from teikit.files import write_atomic
 from teikit.locations import display_path
 
@@ -47,6 +47,9 @@ class Job:
     source: str
     output: str
     force: bool = False
+    #: the user's ``--css`` and ``--xslt`` files (:class:`teikit.publish.Customisation`)
+    css: str | None = None
+    xslt: str | None = None
 
 
 @dataclass
@@ -84,7 +87,9 @@ def _stylesheets_digest() -> str:
     return digest.hexdigest()
 
 
-def _key(path: Path, deps: dict[str, str], force: bool) -> str:
+def _key(path: Path, deps: dict[str, str], job: Job) -> str:
+    """What decides a document's outputs; the user's CSS and XSLT by content, so editing
+    them rebuilds every document."""
     from teikit.validation.cache import file_digest, fingerprint
 
     material = json.dumps(
@@ -93,7 +98,8 @@ def _key(path: Path, deps: dict[str, str], force: bool) -> str:
             "deps": deps,
             "teikit": fingerprint(),
             "xslt": _stylesheets_digest(),
-            "force": force,
+            "force": job.force,
+            "custom": [file_digest(Path(f)) if f else None for f in (job.css, job.xslt)],
         },
         sort_keys=True,
     )
@@ -128,7 +134,7 @@ def build_one(path: str, job: Job) -> Built:
     from teikit.diagnostics import LoadError
     from teikit.document import load
     from teikit.loading import dependencies
-    from teikit.publish import build
+    from teikit.publish import Customisation, build
     from teikit.validation.cache import file_digest
 
     source = Path(path)
@@ -142,16 +148,19 @@ def build_one(path: str, job: Job) -> Built:
                 return Built(path, Report())  # a part others XInclude, an ODD: not a document
             found = [exc.diagnostic] if exc.diagnostic else []
             return Built(path, Report(diagnostics=found, files=[shown], input_error=True))
-        report, written = build(source, folder, force=job.force)
+        custom = Customisation(
+            Path(job.css) if job.css else None, Path(job.xslt) if job.xslt else None
+        )
+        report, written = build(source, folder, force=job.force, custom=custom)
     report.files = [shown]
     deps.discard(source.resolve())
     read = {str(d): file_digest(d) for d in sorted(deps)}
     outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p)) for p in written}
-    key = _key(source, read, job.force) if written else ""
+    key = _key(source, read, job) if written else ""
     return Built(path, report, outputs, meta, key, read)
 
 
-def _current(path: Path, entry: object, output: Path, force: bool) -> bool:
+def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
     """Whether the manifest entry says ``path``'s outputs are up to date."""
     from teikit.validation.cache import file_digest
 
@@ -160,7 +169,7 @@ def _current(path: Path, entry: object, output: Path, force: bool) -> bool:
     deps = entry.get("deps", {})
     if not isinstance(deps, dict) or any(file_digest(Path(d)) != h for d, h in deps.items()):
         return False
-    if _key(path, deps, force) != entry["key"]:
+    if _key(path, deps, job) != entry["key"]:
         return False
     return all(file_digest(output / name) == digest for name, digest in entry["outputs"].items())
 
@@ -209,11 +218,17 @@ def build_collection(
     jobs: int = 1,
     dask: str | None = None,
     on_file: Callable[[int, int], None] | None = None,
+    css: Path | None = None,
+    xslt: Path | None = None,
 ) -> CollectionResult:
     """Build every ``*.xml`` below ``source`` into the same layout below ``output``, skip
-    documents whose outputs are current, and write ``output/index.html``."""
+    documents whose outputs are current, and write ``output/index.html``; ``css`` and
+    ``xslt`` customise every document as ``teikit build --css/--xslt`` does."""
     from teikit.validation.batch import expand_paths
 
+    for flag, given in (("--css", css), ("--xslt", xslt)):
+        if given is not None and not given.is_file():
+            raise UsageError(f"{flag} {given}: no such file.")
     files, problems = expand_paths([source])
     report = Report(
         diagnostics=list(problems), input_error=any(d.severity is Severity.ERROR for d in problems)
@@ -223,15 +238,21 @@ def build_collection(
     entries = manifest.get("documents", {})
     entries = dict(entries) if isinstance(entries, dict) else {}
     result = CollectionResult(report)
+    job = Job(
+        str(source),
+        str(output),
+        force,
+        str(css.resolve()) if css else None,
+        str(xslt.resolve()) if xslt else None,
+    )
     todo = []
     for path in files:
         name = path.relative_to(source).as_posix()
-        if _current(path, entries.get(name), output, force):
+        if _current(path, entries.get(name), output, job):
             result.skipped.append(name)
             report.files.append(display_path(str(path)))
         else:
             todo.append(str(path))
-    job = Job(str(source), str(output), force)
     for built in _run(todo, job, jobs, dask, on_file):
         name = Path(built.source).relative_to(source).as_posix()
         report.merge(built.report)

@@ -135,6 +135,9 @@ def identifier(doc: Document) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
 
 
+#: The user's ``--css`` inside the EPUB (``OEBPS/``).
+CUSTOM_CSS = "custom.css"
+
 #: Image types an EPUB 3 reading system must show (core media types), by extension.
 IMAGE_TYPES = {
     "png": "image/png",
@@ -206,6 +209,7 @@ def _opf(
     docs: list[etree._Element],
     modified: dt.datetime,
     images: list[str],
+    custom_css: bool = False,
 ) -> bytes:
     """The package document: Dublin Core, accessibility metadata, manifest and spine."""
     e = etree.Element
@@ -246,7 +250,7 @@ def _opf(
     prop("dcterms:modified", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     _accessibility(meta, lang, prop, doc.name)
-    _manifest(package, docs, images)
+    _manifest(package, docs, images, custom_css)
     return etree.tostring(package, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
@@ -297,8 +301,10 @@ def _accessibility(meta: etree._Element, lang: str, prop: Prop, name: str) -> No
         prop("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
 
 
-def _manifest(package: etree._Element, docs: list[etree._Element], images: list[str]) -> None:
-    """The manifest (content documents, CSS, images) and the spine (documents in order)."""
+def _manifest(
+    package: etree._Element, docs: list[etree._Element], images: list[str], custom_css: bool
+) -> None:
+    """The manifest (content documents, CSS, the user's CSS, images) and the spine."""
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
     spine = etree.SubElement(package, f"{{{OPF_NS}}}spine")
     for i, d in enumerate(docs):
@@ -316,6 +322,14 @@ def _manifest(package: etree._Element, docs: list[etree._Element], images: list[
         href="teikit.css",
         attrib={"media-type": "text/css"},
     )
+    if custom_css:
+        etree.SubElement(
+            manifest,
+            f"{{{OPF_NS}}}item",
+            id="css-custom",
+            href=CUSTOM_CSS,
+            attrib={"media-type": "text/css"},
+        )
     for i, href in enumerate(images, start=1):
         etree.SubElement(
             manifest,
@@ -345,8 +359,10 @@ def epub_bytes(
 ) -> tuple[bytes, list[Diagnostic]]:
     """The EPUB file for ``doc`` as bytes, and the stylesheet's messages.
 
-    ``params["css"]`` (``--css``) is appended to the publication's stylesheet; ``xslt``
-    overrides teikit's templates as for HTML.
+    ``params["css"]`` (``--css``) becomes ``custom.css``, a file of its own beside teikit's
+    (declared in the manifest, linked after ``teikit.css`` by every content document, so
+    its rules win and a reader sees which rules are the user's); ``xslt`` overrides
+    teikit's templates as for HTML.
     """
     result = epub_bundle(doc, params, xslt=xslt)
     try:
@@ -360,9 +376,11 @@ def epub_bytes(
     files: dict[str, bytes] = {
         "mimetype": b"application/epub+zip",
         "META-INF/container.xml": CONTAINER,
-        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes()
-        + (params or {}).get("css", "").encode("utf-8"),
+        "OEBPS/teikit.css": stylesheet("teikit.css").read_bytes(),
     }
+    css = (params or {}).get("css", "")
+    if css:
+        files[f"OEBPS/{CUSTOM_CSS}"] = css.lstrip("\n").encode("utf-8")
     images, found = _images(doc, bundle, docs)
     files.update(images)
     for d in docs:
@@ -372,7 +390,7 @@ def epub_bytes(
         files[f"OEBPS/{d.get('href')}"] = _xhtml(html)
     when = modified_date(doc)
     files["OEBPS/content.opf"] = _opf(
-        doc, meta, docs, when, sorted(n.removeprefix("OEBPS/") for n in images)
+        doc, meta, docs, when, sorted(n.removeprefix("OEBPS/") for n in images), bool(css)
     )
     return _zip(files, when), result.diagnostics + found
 

@@ -105,6 +105,7 @@ def build(
     *,
     schemas: Sequence[str] | None = None,
     settings: Settings | None = None,
+    custom: Customisation | None = None,
 ) -> tuple[Report, list[Path]]:
     """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
 
@@ -112,7 +113,8 @@ def build(
     file is written) unless ``force``. All three outputs are rendered in memory before
     the first is written, so a failing stylesheet leaves the previous build untouched.
     With ``check``, the written HTML and EPUB then go through the Nu checker and epubcheck
-    (:mod:`teikit.checkers`), whose findings join the report.
+    (:mod:`teikit.checkers`), whose findings join the report. ``custom`` is the user's
+    ``--css`` (HTML and EPUB; the text has no stylesheet) and ``--xslt`` (all three).
     """
     from teikit.validation import validate_document
 
@@ -120,9 +122,11 @@ def build(
     report = validate_document(doc, schemas, settings=settings)
     if not report.ok and not force:
         return report, []
+    custom = custom or Customisation()
     rendered: dict[str, bytes] = {}
     for fmt in ("html", "text", "epub"):
-        rendered[fmt] = _render(doc, fmt, None, report)
+        own = Customisation(None, custom.xslt) if fmt == "text" else custom
+        rendered[fmt] = _render(doc, fmt, None, report, own)
     written = []
     for fmt, data in rendered.items():
         written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -30,6 +31,9 @@ from teikit.cli.base import (
     schema_option,
 )
 from teikit.diagnostics import UsageError
+
+if TYPE_CHECKING:
+    from teikit.publish import Customisation
 
 
 @cli.command(
@@ -177,6 +181,19 @@ def validate(
 
 # --------------------------------------------------------------------------- transform
 
+css_option = click.option(
+    "--css",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="CSS appended to the page's (html) or book's (epub) stylesheet",
+)
+xslt_option = click.option(
+    "--xslt",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="XSLT whose templates replace teikit's for the elements they match",
+)
+
 
 @cli.command(
     epilog=examples("""
@@ -192,18 +209,8 @@ def validate(
 )
 @output_option("default: stdout (html, text), IN's name with .epub (epub)", metavar="OUT")
 @param_option
-@click.option(
-    "--css",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="CSS appended to the page's (html) or book's (epub) stylesheet",
-)
-@click.option(
-    "--xslt",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="XSLT whose templates replace teikit's for the elements they match",
-)
+@css_option
+@xslt_option
 @click.option(
     "--validate",
     "check",
@@ -263,6 +270,7 @@ def transform(
   teikit build --check              then run the Nu checker and epubcheck on the outputs
   teikit build corpus/ -o site/     every document below corpus/, mirrored, plus site/index.html
   teikit build corpus/ -o site/ --dask local --jobs 4   the same on a local Dask cluster
+  teikit build letter.xml --css house.css --xslt names.xsl   customised (see README)
 """)
 )
 @click.argument("source", required=False, metavar="[IN]")
@@ -288,6 +296,8 @@ def transform(
     metavar="ADDRESS",
     help="a folder: build on a Dask cluster ('local' or the scheduler's address)",
 )
+@css_option
+@xslt_option
 @schema_option
 @schema_access
 @quiet_option
@@ -299,6 +309,8 @@ def build(
     check: bool,
     jobs: int,
     dask: str | None,
+    css: Path | None,
+    xslt: Path | None,
     schemas: tuple[str, ...],
     fetch: bool | None,
     allow_hosts: tuple[str, ...],
@@ -310,12 +322,14 @@ def build(
     IN defaults to the edition in tei/; nothing is written when validation fails. When IN
     is a folder, every *.xml below it is built into the same layout below the output
     folder, documents whose outputs are current are skipped, and an index.html lists them.
+    --css and --xslt customise every output as for transform (--css: html and epub).
     """
+    from teikit.publish import Customisation, default_edition
     from teikit.publish import build as run_build
-    from teikit.publish import default_edition
 
+    custom = Customisation(css, xslt)
     if source and Path(source).is_dir():
-        return _build_folder(Path(source), Path(output), force, jobs, dask, quiet)
+        return _build_folder(Path(source), Path(output), force, jobs, dask, quiet, custom)
     _, settings = project_settings(fetch, allow_hosts, unavailable)
     report, written = run_build(
         Path(source) if source else default_edition(),
@@ -324,6 +338,7 @@ def build(
         check=check,
         schemas=list(schemas) or None,
         settings=settings,
+        custom=custom,
     )
     for d in report:
         click.echo(str(d), err=True)
@@ -334,13 +349,28 @@ def build(
 
 
 def _build_folder(
-    source: Path, output: Path, force: bool, jobs: int, dask: str | None, quiet: bool
+    source: Path,
+    output: Path,
+    force: bool,
+    jobs: int,
+    dask: str | None,
+    quiet: bool,
+    custom: Customisation,
 ) -> int:
     """``build`` over a folder (:func:`teikit.collection.build_collection`)."""
     from teikit.collection import build_collection
 
     with progress_bar(enabled=not quiet) as on_file:
-        done = build_collection(source, output, force=force, jobs=jobs, dask=dask, on_file=on_file)
+        done = build_collection(
+            source,
+            output,
+            force=force,
+            jobs=jobs,
+            dask=dask,
+            on_file=on_file,
+            css=custom.css,
+            xslt=custom.xslt,
+        )
     for d in done.report:
         click.echo(str(d), err=True)
     if not quiet:

@@ -18,7 +18,7 @@ from teikit.locations import locate
 from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.patterns import XML_NS, Datatype, Kind, Pattern, QName
-from teikit.validation.rng.positions import Positions
+from teikit.validation.rng.positions import Positions, Sources
 from teikit.validation.rng.validator import Finding
 
 #: Names shown in a message; the diagnostic's ``expected`` has them all.
@@ -131,7 +131,7 @@ def _and(items: list[str]) -> str:
 class Explainer:
     """Turns one document's findings into diagnostics."""
 
-    def __init__(self, d: Derivatives, positions: Positions | None, default: str) -> None:
+    def __init__(self, d: Derivatives, positions: Positions | Sources | None, default: str) -> None:
         self.d = d
         self.positions = positions
         self.default = default
@@ -142,7 +142,7 @@ class Explainer:
         seen: set[tuple[int, int, str, str]] = set()
         for f in findings:
             message, expected = self._message(f)
-            where = self._where(f.element, f.at)
+            where = self._where(f.element, f.at, f.kind == "text")
             key = (int(str(where["line"])), int(str(where["column"])), f.code, message)
             if key in seen:
                 continue
@@ -152,10 +152,12 @@ class Explainer:
             out.append(error(f.code, message, expected=tuple(sorted(set(expected))), **where))
         return out
 
-    def _where(self, el: etree._Element, at: str) -> Where:
+    def _where(self, el: etree._Element, at: str, text: bool = False) -> Where:
         where = locate(el, self.default)
         pos = None
-        if self.positions is not None:
+        if self.positions is not None and text:
+            pos = self.positions.text_before(el, at)
+        elif self.positions is not None:
             pos = {
                 "start": self.positions.start,
                 "end": self.positions.end,
