@@ -191,18 +191,21 @@ class Pool:
         self.queue = deque(todo)
         while self.queue or any(w.pending for w in self.workers):
             for worker in list(self.workers):
-                self._feed(worker, files)
+                self._feed(worker, files, done)
             self._collect(files, done)
 
-    def _feed(self, worker: _Worker, files: list[Path]) -> None:
+    def _feed(
+        self, worker: _Worker, files: list[Path], done: Callable[[int, Report], None]
+    ) -> None:
         """Keep two chunks in flight on ``worker``."""
         size = max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
         while self.queue and len(worker.pending) <= size:
             chunk = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
             try:
                 worker.conn.send([(i, str(files[i])) for i in chunk])
-            except (OSError, ValueError):
-                self.queue.extendleft(reversed(chunk))  # it died: _collect will see
+            except (OSError, ValueError):  # it died, perhaps while idle: replace it
+                self.queue.extendleft(reversed(chunk))
+                self._lost(worker, files, done, "load:worker-died")
                 return
             worker.pending.extend(chunk)
 
