@@ -188,8 +188,10 @@ def _apply(
     except saxon.RunError as exc:
         found = saxon.message_diagnostics(exc.messages, doc.tree, file)
         stop = next((d for d in reversed(found) if d.severity is Severity.ERROR), None)
-        if stop is None:
-            stop = error("xslt:error", f"The {fmt} stylesheet failed: {exc.detail}", file=file)
+        if stop is None:  # a plain terminating message says why: it leads, Saxon's words follow
+            said = " ".join(d.message for d in found if d.rule == "xslt:message")
+            why = f"{said} ({exc.detail})" if said else exc.detail
+            stop = error("xslt:error", f"The {fmt} stylesheet failed: {why}", file=file)
         raise TeikitError(str(stop), stop) from None
     return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
 
