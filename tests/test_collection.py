@@ -140,7 +140,6 @@ def test_the_cli_builds_a_folder(
 
 @pytest.mark.slow
 def test_dask_builds_the_same_outputs(corpus: Path, tmp_path: Path) -> None:
-    pytest.importorskip("distributed", reason="the dask extra is not installed")
     here = build_collection(corpus, tmp_path / "here")
     there = build_collection(corpus, tmp_path / "there", dask="local", jobs=2)
     assert there.report == here.report

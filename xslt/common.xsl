@@ -134,6 +134,12 @@
         else if ($k = 'block') then true()
         else exists($e/*) and t:holds-flow($e)"/>
   </xsl:function>
+  <!-- Never a block, whatever it holds (t:is-flow is false of it). -->
+  <xsl:function name="t:is-never-flow" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="namespace-uri($e) = 'http://www.tei-c.org/ns/1.0'
+                          and $t:kinds(local-name($e)) = 'never'"/>
+  </xsl:function>
   <xsl:function name="t:holds-flow" as="xs:boolean" cache="yes">
     <xsl:param name="e" as="element()"/>
     <xsl:sequence select="exists($e/*[t:is-flow(.)])"/>
@@ -819,9 +825,14 @@
        noncharacters and never meaningful in a source). -->
   <xsl:function name="t:clean" as="xs:string">
     <xsl:param name="s" as="xs:string"/>
-    <xsl:sequence select="if (matches($s, '[&#xFDD0;-&#xFDEF;]'))
+    <xsl:sequence select="if ($t:has-markers and matches($s, '[&#xFDD0;-&#xFDEF;]'))
                           then replace($s, '[&#xFDD0;-&#xFDEF;]', '') else $s"/>
   </xsl:function>
+
+  <!-- (one scan of the document's text: most have none of those characters, and then no
+       text node needs a regular expression) -->
+  <xsl:variable name="t:has-markers" as="xs:boolean"
+      select="matches(string($t:doc), '[&#xFDD0;-&#xFDEF;]')"/>
 
   <!-- ===== facsimiles: pb/@facs and facsimile/surface/graphic ===== -->
   <!-- The local files the document names that exist inside its folder, one per line.

@@ -372,25 +372,47 @@
     <xsl:param name="after" as="node()*" select="()"/>
     <xsl:param name="flow-tag" as="xs:string" select="'div'"/>
     <xsl:param name="id" as="xs:string?" select="@xml:id"/>
-    <xsl:call-template name="t:box">
-      <xsl:with-param name="id" select="$id"/>
-      <xsl:with-param name="tag" select="$tag"/>
-      <xsl:with-param name="span-tag" select="$tag"/>
-      <xsl:with-param name="flow-tag" select="$flow-tag"/>
-      <xsl:with-param name="class" select="$class"/>
-      <xsl:with-param name="title" select="$title"/>
-      <xsl:with-param name="before" select="$before"/>
-      <xsl:with-param name="after" select="$after"/>
-      <xsl:with-param name="phrasing" tunnel="yes"
-                      select="$phrasing or not(exists(*[t:is-flow(.)]))"/>
-    </xsl:call-template>
+    <xsl:choose>
+      <!-- t:box's phrasing case, written out: the common one, and calls cost -->
+      <xsl:when test="$phrasing">
+        <xsl:element name="{$tag}">
+          <xsl:call-template name="t:attrs">
+            <xsl:with-param name="class" select="$class"/>
+            <xsl:with-param name="id" select="$id"/>
+          </xsl:call-template>
+          <xsl:if test="$title"><xsl:attribute name="title" select="$title"/></xsl:if>
+          <xsl:sequence select="$before"/>
+          <xsl:apply-templates/>
+          <xsl:sequence select="$after"/>
+        </xsl:element>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="t:box">
+          <xsl:with-param name="id" select="$id"/>
+          <xsl:with-param name="tag" select="$tag"/>
+          <xsl:with-param name="span-tag" select="$tag"/>
+          <xsl:with-param name="flow-tag" select="$flow-tag"/>
+          <xsl:with-param name="class" select="$class"/>
+          <xsl:with-param name="title" select="$title"/>
+          <xsl:with-param name="before" select="$before"/>
+          <xsl:with-param name="after" select="$after"/>
+          <xsl:with-param name="phrasing" tunnel="yes"
+                          select="not(exists(*[t:is-flow(.)]))"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- Generic fallback: any element keeps its content. -->
   <xsl:template match="*">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
-      <xsl:when test="not($phrasing) and t:is-flow(.)">
+      <!-- what t:inline gives in phrasing context, without its parameters: most elements
+           of a big document come here, so the shortest path matters -->
+      <xsl:when test="$phrasing">
+        <span><xsl:call-template name="t:attrs"/><xsl:apply-templates/></span>
+      </xsl:when>
+      <xsl:when test="t:is-flow(.)">
         <xsl:call-template name="t:box"/>
       </xsl:when>
       <xsl:otherwise>

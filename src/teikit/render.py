@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from teikit.codes import Severity, UsageError
 from teikit.version import __version__
@@ -178,11 +179,16 @@ def _junit(report: Report) -> str:
     """The Ant JUnit shape most CI systems read, valid against its schema
     (``JUnit.xsd``): one suite, one ``testcase`` per file (a ``failure`` when it has
     errors), the schemas per file as suite properties, warnings in ``system-out``."""
+    return "".join(_junit_pieces(report))
+
+
+def _junit_pieces(report: Report) -> Iterator[str]:
+    """:func:`_junit` piece by piece: what ``ElementTree`` writes for the whole suite,
+    indented, but one ``testcase`` at a time, so a run of 10^5 files is never one tree
+    nor one string. Each element is still written by ``ElementTree`` (its escaping)."""
     groups = _by_file(report)
     failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
-    suites = ET.Element("testsuites")
-    suite = ET.SubElement(
-        suites,
+    suite = ET.Element(
         "testsuite",
         package="teikit",
         id="0",
@@ -195,37 +201,49 @@ def _junit(report: Report) -> str:
         skipped="0",
         time="0",
     )
-    props = ET.SubElement(suite, "properties")
-    for file, used in report.schemas.items():
-        for schema in used:
-            ET.SubElement(props, "property", name="schema", value=_xml_text(f"{file}: {schema}"))
-    others: list[str] = []
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n  '
+    yield ET.tostring(suite, encoding="unicode")[: -len(" />")] + ">\n    "
+    properties = [(file, schema) for file, used in report.schemas.items() for schema in used]
+    yield "<properties>\n      " if properties else "<properties />\n    "
+    for n, (file, schema) in enumerate(properties, 1):
+        prop = ET.Element("property", name="schema", value=_xml_text(f"{file}: {schema}"))
+        prop.tail = "\n      " if n < len(properties) else "\n    "
+        yield ET.tostring(prop, encoding="unicode")
+    if properties:
+        yield "</properties>\n    "
     for file, found in groups.items():
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname="teikit.validate",
-            name=_xml_text(file) or "<input>",
-            time="0",
+        yield ET.tostring(_testcase(file, found), encoding="unicode")
+    others = sum(1 for d in report if d.severity is not Severity.ERROR)
+    if others:
+        yield "<system-out>"
+        lines = (str(d) for d in report if d.severity is not Severity.ERROR)
+        for n, line in enumerate(lines):
+            yield ("\n" if n else "") + escape(_xml_text(line))
+        yield "</system-out>\n    "
+    else:
+        yield "<system-out />\n    "
+    yield "<system-err />\n  </testsuite>\n</testsuites>"
+
+
+def _testcase(file: str, found: list[Diagnostic]) -> ET.Element:
+    """One file's ``testcase``, indented as the suite's child (its tail included)."""
+    case = ET.Element(
+        "testcase", classname="teikit.validate", name=_xml_text(file) or "<input>", time="0"
+    )
+    case.tail = "\n    "
+    errors = [d for d in found if d.severity is Severity.ERROR]
+    if errors:
+        failure = ET.SubElement(
+            case,
+            "failure",
+            type=_xml_text(errors[0].rule),
+            message=_xml_text(
+                f"{_plural(len(errors), 'error')}; first: [{errors[0].rule}] {errors[0].message}"
+            ),
         )
-        errors = [d for d in found if d.severity is Severity.ERROR]
-        if errors:
-            failure = ET.SubElement(
-                case,
-                "failure",
-                type=_xml_text(errors[0].rule),
-                message=_xml_text(
-                    f"{_plural(len(errors), 'error')}; "
-                    f"first: [{errors[0].rule}] "
-                    f"{errors[0].message}"
-                ),
-            )
-            failure.text = _xml_text("\n".join(str(d) for d in errors))
-        others.extend(str(d) for d in found if d.severity is not Severity.ERROR)
-    ET.SubElement(suite, "system-out").text = _xml_text("\n".join(others))
-    ET.SubElement(suite, "system-err").text = ""
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+        failure.text = _xml_text("\n".join(str(d) for d in errors))
+        case.text, failure.tail = "\n      ", "\n    "
+    return case
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -342,16 +360,21 @@ def _code(text: str) -> str:
 
 
 def _markdown(report: Report) -> str:
-    head = f"## teikit validate\n\n{summary(report)}\n"
+    return "".join(_markdown_pieces(report))
+
+
+def _markdown_pieces(report: Report) -> Iterator[str]:
+    """:func:`_markdown` a row at a time."""
+    yield f"## teikit validate\n\n{summary(report)}\n"
     if not report.diagnostics:
-        return head
-    rows = ["| File | Line | Severity | Rule | Message |", "| --- | ---: | --- | --- | --- |"]
+        return
+    yield "\n| File | Line | Severity | Rule | Message |\n| --- | ---: | --- | --- | --- |"
     for d in report:
-        rows.append(
-            f"| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
+        yield (
+            f"\n| {_cell(d.file)} | {d.line or ''} | {d.severity.value} | "
             f"{_code(d.rule)} | {_cell(d.message)} |"
         )
-    return head + "\n" + "\n".join(rows) + "\n"
+    yield "\n"
 
 
 #: GitHub refuses a job summary larger than 1 MiB; stay well below, for other steps' parts.
@@ -445,14 +468,14 @@ def _pieces(report: Report, fmt: str) -> Iterator[str]:
     if fmt in ("text", "github"):
         line = str if fmt == "text" else _github_line
         return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
-    return iter([RENDERERS[fmt](report)])
+    return _junit_pieces(report) if fmt == "junit" else _markdown_pieces(report)
 
 
 def stream(report: Report, fmt: str = "text") -> Iterator[str]:
     """:func:`render` in pieces whose concatenation is exactly the same text, so that a
-    report of millions of findings goes to disk without ever being one string. JSON,
-    SARIF, text and GitHub are streamed; JUnit and Markdown are rendered whole (JUnit's
-    suite-level ``system-out`` gathers every warning, so it cannot be written in order)."""
+    report of millions of findings goes to disk without ever being one string: every
+    format is written a finding (JSON, SARIF, text, GitHub, Markdown) or a file (JUnit)
+    at a time."""
     if fmt not in RENDERERS:
         render(report, fmt)  # raises the usage error
     for piece in _pieces(report, fmt):

@@ -279,3 +279,33 @@ def test_the_cli_caches_by_default_and_no_cache_bypasses(
 
 def _entries_in(folder: Path) -> list[Path]:
     return sorted(folder.glob("results/v*/*/*.json"))
+
+
+def test_clearing_while_runs_use_the_cache_changes_no_report(project: Path) -> None:
+    """No lock: a clear racing runs (and another clear) costs recomputation only."""
+    import threading
+
+    plain = _run(project, None)
+    folder = project / ".cache"
+    reports: list[Report] = []
+    stop = threading.Event()
+
+    def clear() -> None:
+        while not stop.is_set():
+            ResultCache(folder).clear()
+
+    clearers = [threading.Thread(target=clear) for _ in range(2)]
+    for thread in clearers:
+        thread.start()
+    try:
+        for _ in range(6):
+            reports.append(_run(project, ResultCache(folder)))
+    finally:
+        stop.set()
+        for thread in clearers:
+            thread.join()
+    for report in reports:
+        _same(report, plain)
+    _run(project, ResultCache(folder))
+    assert ResultCache(folder).clear() == len(_files(project))
+    assert not list(folder.glob("v*/*/*.json"))

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import distributed
 import pytest
 
 from teikit.diagnostics import UsageError
@@ -18,7 +19,6 @@ from teikit.validation.cluster import INSTALL_HINT, ShippedSchema, install_schem
 from conftest import DATA
 
 pytestmark = pytest.mark.slow
-distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 
 MINI = str(DATA / "validation" / "mini.rng")
 
@@ -83,6 +83,41 @@ def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path])
     for file in truth.files:
         if file not in failed:
             assert report.for_file(file) == truth.for_file(file)
+
+
+#: A Schematron rule that never ends (an XSLT function calling itself, in tail position).
+ENDLESS = (
+    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" '
+    'xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:f="urn:f" queryBinding="xslt2">\n'
+    '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
+    '<xsl:function name="f:loop"><xsl:param name="n"/>'
+    '<xsl:sequence select="f:loop($n + 1)"/></xsl:function>\n'
+    '<sch:pattern><sch:rule context="tei:TEI">\n'
+    '<sch:report test="true()"><sch:value-of select="f:loop(1)"/></sch:report>\n'
+    "</sch:rule></sch:pattern></sch:schema>\n"
+)
+
+
+def test_a_document_over_its_deadline_on_a_worker_times_out_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    """--timeout holds on Dask workers too: b.xml's schema never ends, so b.xml gets
+    load:timeout; the files around it (and in the same chunk) get their real reports."""
+    clean = (DATA / "validation" / "clean.xml").read_text(encoding="utf-8")
+    (tmp_path / "endless.sch").write_text(ENDLESS, encoding="utf-8")
+    pi = (
+        '<?xml-model href="endless.sch" '
+        'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n<TEI '
+    )
+    names = ["a.xml", "b.xml", "c.xml", "d.xml"]
+    for name in names:
+        text = clean.replace("<TEI ", pi, 1) if name == "b.xml" else clean
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    files = [tmp_path / n for n in names]
+    report = validate(files, None, jobs=2, dask="local", timeout=3)
+    by_file = {Path(f).name: [d.rule for d in report.for_file(f)] for f in report.files}
+    assert by_file == {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": [], "d.xml": []}
+    assert report.exit_code == 2
 
 
 def test_without_the_extra_the_flag_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:

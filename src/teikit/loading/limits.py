@@ -41,9 +41,17 @@ def max_bytes() -> int:
     return value if value > 0 else MAX_BYTES
 
 
-def check_width(tree: etree._ElementTree, file: str) -> None:
+def check_width(tree: etree._ElementTree, file: str, size: int | None = None) -> None:
     """Refuse an element with more than :data:`MAX_ATTRIBUTES` attributes and namespace
-    declarations: it would cost every engine time, and Saxon's parser counts both."""
+    declarations: it would cost every engine time, and Saxon's parser counts both.
+
+    A tree parsed from ``size`` bytes at most 4 × the limit cannot hold one: every
+    attribute and every declaration (on the element, or defaulted by an internal DTD
+    subset) takes at least 4 bytes of its markup, `` a=""``; so it is not walked (the
+    walk was a quarter of loading a small file).
+    """
+    if size is not None and size <= 4 * MAX_ATTRIBUTES:
+        return
     for el in tree.iter():
         if not isinstance(el.tag, str) or len(el.attrib) + len(el.nsmap) <= MAX_ATTRIBUTES:
             continue

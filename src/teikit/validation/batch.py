@@ -46,11 +46,18 @@ __all__ = [
 #: ``on_file(done, total)``, called after each file, for progress displays.
 ProgressCallback = Callable[[int, int], None]
 
-#: Files sampled (evenly over a run) to warm the engines before the run proper.
+#: Files sampled (evenly over a run) to warm the engines before the run proper: at
+#: least this many, and one in :data:`WARM_SHARE` of a larger run, up to :data:`WARM_MOST`
+#: files or :data:`WARM_BYTES` of them (the sample is held in memory at once).
 WARM_SAMPLE = 8
+WARM_SHARE = 10
+WARM_MOST = 1024
+WARM_BYTES = 4 * 2**20
 
 #: The CLI's deadline per document, in seconds, unless --timeout or the config says.
 DEFAULT_TIMEOUT = 60.0
+#: The CLI's memory limit per worker process, in MB, unless --memory-limit or the config says.
+DEFAULT_MEMORY_LIMIT = 2048
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,17 @@ class Options:
     cache: str | None = None
     #: seconds each document may take (None: no deadline, validate in this process)
     timeout: float | None = None
+    #: MB of memory the process validating a document may hold (None: no limit)
+    memory_limit: int | None = None
 
     @functools.cached_property
     def deciding(self) -> dict[str, object]:
         """The options that decide a file's result (part of each cache key): not
-        ``jobs``, ``cache`` nor ``timeout``, which only decide how the work is done
-        (a timed-out file is never cached: its report is made by the parent). The size limit
-        is read from the environment and decides ``load:too-large``; ``settings`` is a
-        frozen dataclass of plain values, so its repr says all of it; the project roots
+        ``jobs``, ``cache``, ``timeout`` nor ``memory_limit``, which only decide how the
+        work is done (a stopped file is never cached: its report is made by the
+        parent). The size limit is read from the environment and decides
+        ``load:too-large``; ``settings`` is a frozen dataclass of plain values, so its
+        repr says all of it; the project roots
         decide which schemas a document may name (hashed: a run may have thousands)."""
         from teikit.loading import max_bytes
 
@@ -249,8 +259,8 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     also validate the sample here and return its reports, by index.
 
     Why: the RelaxNG engine reduces tei_all to the names documents use and grows that
-    grammar as new names turn up, one compile each time; a corpus meets most of its
-    names in its first dozen files. Announcing a sample's documents together costs one
+    grammar as new names turn up, one compile each time; a sample shows most of a
+    corpus's names at once (see :func:`_sample`). Announcing a sample's documents together costs one
     compile instead of one per file, and forked workers inherit the compiled grammar
     instead of each growing its own. Engines without ``expect`` are only warmed. Under
     a deadline nothing is validated here: this process has no one to stop it.
@@ -262,12 +272,15 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     if len(files) < 2 * WARM_SAMPLE:
         return {}
     set_project_roots(options.roots)
-    step = len(files) // WARM_SAMPLE
-    docs = {}
-    for i in range(0, step * WARM_SAMPLE, step):
+    docs: dict[int, Document] = {}
+    held = 0
+    for i in _sample(len(files)):
         try:
+            held += files[i].stat().st_size
+            if held > WARM_BYTES and docs:
+                break
             docs[i] = load(files[i])
-        except LoadError:
+        except (LoadError, OSError):
             continue  # reported where the run reaches it
     if not docs:
         return {}
@@ -290,6 +303,19 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
         out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
+
+
+def _sample(total: int) -> range:
+    """Indexes of an even sample of ``total`` files (see :data:`WARM_SAMPLE`).
+
+    Why it grows with the run: each worker process grows its own reduced grammar as it
+    meets names the sample did not show it, one compile each; on 10,000 small files a
+    sample of 8 left each of two workers some twenty compiles (3 s of 15), one of 1,000
+    left them a few.
+    """
+    count = max(WARM_SAMPLE, min(WARM_MOST, total // WARM_SHARE))
+    step = total // count
+    return range(0, step * count, step)
 
 
 def _warm(
@@ -324,10 +350,11 @@ def run(
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
 
-    With a deadline (``options.timeout``) or more than one job, every file is validated
-    in a worker process (:mod:`teikit.validation.workers`) that is stopped when it
-    overruns or dies, so one file's hang or crash is that file's error. Without a
-    deadline and with one job (the library's default) files are validated here.
+    With a deadline (``options.timeout``), a memory limit (``options.memory_limit``) or
+    more than one job, every file is validated in a worker process
+    (:mod:`teikit.validation.workers`) that is stopped when it overruns, grows past the
+    limit or dies, so one file's hang or crash is that file's error. Without either
+    bound and with one job (the library's default) files are validated here.
     ``one`` must be a module-level function (it is pickled to spawned workers); the
     warm-up sample is announced to this process's engines before workers fork from it.
     """
@@ -335,7 +362,8 @@ def run(
 
     total = len(files)
     results: list[Report | None] = [None] * total
-    pooled = options.timeout is not None or (options.jobs > 1 and total > 1)
+    bounded = options.timeout is not None or options.memory_limit is not None
+    pooled = bounded or (options.jobs > 1 and total > 1)
     if one is validate_path:
         _warm(files, options, results, validate=not pooled)
     done = sum(r is not None for r in results)
@@ -352,7 +380,8 @@ def run(
         for i in todo:
             store(i, one(files[i], options))
     elif todo:
-        pool = Pool(one, options, min(max(1, options.jobs), len(todo)), options.timeout, context())
+        size = min(max(1, options.jobs), len(todo))
+        pool = Pool(one, options, size, options.timeout, context(), memory=options.memory_limit)
         try:
             pool.map(files, todo, store)
         except BaseException:

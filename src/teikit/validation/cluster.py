@@ -24,7 +24,9 @@ one located ``run:worker-failed`` diagnostic per file of that chunk, an input er
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,9 +194,12 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
     """Validate one chunk on a worker; one report per path, in order.
 
     Reports name files relative to the client's working folder, as a run on one machine
-    does, so the worker works from there when it has that folder. The first chunk a
-    worker process meets also warms its engines on a sample of it (see
-    :func:`teikit.validation.batch._warm_up`).
+    does, so the worker works from there when it has that folder. With a deadline
+    (``options.timeout``) or a memory limit each document is validated in a process of
+    this worker's own that is stopped when it overruns, as ``--jobs`` does
+    (:func:`_under_deadline`).
+    Without one, the first chunk a worker process meets also warms its engines on a
+    sample of it (see :func:`teikit.validation.batch._warm_up`).
     """
     from teikit.validation import batch
 
@@ -202,6 +207,8 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
+    if options.timeout is not None or options.memory_limit is not None:
+        return _under_deadline(files, options)
     results: list[Report | None] = [None] * len(files)
     if not _warmed:
         _warmed = True
@@ -210,6 +217,67 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
         if results[i] is None:
             results[i] = batch.validate_path(path, options)
     return [r for r in results if r is not None]
+
+
+#: Per Dask worker thread: the options of the run and the pool of one process that
+#: validates under its deadline, kept from chunk to chunk (it compiles each schema once).
+_pools = threading.local()
+
+
+def _under_deadline(files: list[Path], options: Options) -> list[Report]:
+    """``files`` validated by a process of this worker's own, each stopped at the run's
+    deadline and memory limit: a document that overruns gets ``load:timeout`` (one that
+    grows past the limit ``load:memory``, a dead process ``load:worker-died``) and the
+    others of the chunk are validated. A Dask task running
+    in a thread cannot be stopped; a process can."""
+    from teikit.validation import batch
+    from teikit.validation.workers import Pool, context
+
+    held: tuple[Options, Pool] | None = getattr(_pools, "held", None)
+    if held is not None and held[0] != options:  # another run on this cluster
+        held[1].close()
+        held = None
+    results: list[Report | None] = [None] * len(files)
+
+    def done(i: int, report: Report) -> None:
+        results[i] = report
+
+    with _children_allowed():
+        if held is None:
+            pool = Pool(
+                batch.validate_path,
+                options,
+                1,
+                options.timeout,
+                context(),
+                memory=options.memory_limit,
+            )
+            held = (options, pool)
+        _pools.held = held
+        try:
+            held[1].map(files, list(range(len(files))), done)
+        except BaseException:
+            _pools.held = None
+            held[1].close(kill=True)
+            raise
+    return [r for r in results if r is not None]
+
+
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let this process start child processes though Dask started it as a daemon.
+
+    :mod:`multiprocessing` forbids daemonic processes to have children because it could
+    not stop them at exit. The pool's processes stop themselves: Linux kills them when
+    their parent goes (``PR_SET_PDEATHSIG``) and they leave when their pipe closes.
+    """
+    config = vars(multiprocessing.current_process()).get("_config", {})
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
 
 
 def _failed(path: Path, exc: BaseException) -> Report:

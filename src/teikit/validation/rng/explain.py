@@ -18,7 +18,7 @@ from teikit.locations import locate
 from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.patterns import XML_NS, Datatype, Kind, Pattern, QName
-from teikit.validation.rng.positions import Positions
+from teikit.validation.rng.positions import Positions, Sources
 from teikit.validation.rng.validator import Finding
 
 #: Names shown in a message; the diagnostic's ``expected`` has them all.
@@ -131,7 +131,7 @@ def _and(items: list[str]) -> str:
 class Explainer:
     """Turns one document's findings into diagnostics."""
 
-    def __init__(self, d: Derivatives, positions: Positions | None, default: str) -> None:
+    def __init__(self, d: Derivatives, positions: Positions | Sources | None, default: str) -> None:
         self.d = d
         self.positions = positions
         self.default = default
@@ -139,11 +139,18 @@ class Explainer:
 
     def diagnostics(self, findings: list[Finding]) -> list[Diagnostic]:
         out: list[Diagnostic] = []
-        seen: set[tuple[int, int, str, str]] = set()
+        seen: set[tuple[str, int, int, str, str]] = set()
         for f in findings:
             message, expected = self._message(f)
             where = self._where(f.element, f.at, f.kind == "text")
-            key = (int(str(where["line"])), int(str(where["column"])), f.code, message)
+            # the file too: XIncluded parts may repeat one another's places and words
+            key = (
+                str(where["file"]),
+                int(str(where["line"])),
+                int(str(where["column"])),
+                f.code,
+                message,
+            )
             if key in seen:
                 continue
             seen.add(key)

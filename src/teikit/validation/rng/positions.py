@@ -7,8 +7,10 @@ order as lxml's elements; a tag's end is found by scanning to its ``>`` outside 
 attribute values. Positions follow jing's convention: the line and column just after
 the tag's ``>``, 1-based, so that a diagnostic points where jing's does.
 
-Only run for invalid documents, only when the tree is the file's own (no XInclude
-changed the element sequence): otherwise the caller keeps lxml's lines.
+Only run for invalid documents. When XInclude made the tree of several files, each
+file is read the same way and its elements paired with the tree's by name and line, in
+document order (:class:`Sources`), so an included element is placed in its own file
+as jing places it when run on that file.
 """
 
 from __future__ import annotations
@@ -20,16 +22,45 @@ from xml.parsers import expat
 
 from lxml import etree
 
+from teikit.locations import file_of
+from teikit.namespaces import XML, clark
+
+XML_BASE = clark(XML, "base")
+
 
 class Positions:
-    """Start- and end-tag positions of one document's elements, by element."""
+    """Start- and end-tag positions of one file's elements, by element."""
 
-    def __init__(self, data: bytes, starts: list[int], ends: list[int]) -> None:
+    def __init__(self, data: bytes, starts: list[int], ends: list[int], tags: list[str]) -> None:
         self._data = data
         self._starts = starts
         self._ends = ends
+        self._tags = tags
         self._lines = [m.start() for m in re.finditer(b"\n", data)]
         self._index: dict[etree._Element, int] = {}
+
+    def pair(self, elements: list[etree._Element]) -> list[etree._Element]:
+        """Pair ``elements`` (this file's, in document order, some of its elements
+        perhaps left out: an ``xi:include`` replaced, an ``xpointer`` part) with the
+        file's tags of the same name that end on the element's line (libxml2's line
+        of an element is that of its start tag's ``>``). Returns those paired."""
+        paired = []
+        j, n = 0, len(self._starts)
+        for el in elements:
+            k = j
+            while k < n and not (
+                self._tags[k] == el.tag
+                and self._line_of(self._tag_end(self._starts[k]) - 1) == el.sourceline
+            ):
+                k += 1
+            if k < n:
+                self._index[el] = k
+                paired.append(el)
+                j = k + 1
+        return paired
+
+    def _line_of(self, offset: int) -> int:
+        return bisect.bisect_left(self._lines, offset) + 1
 
     def bind(self, root: etree._Element) -> bool:
         """Pair positions with ``root``'s elements; False when they do not pair up
@@ -136,15 +167,17 @@ class Positions:
 def read(data: bytes) -> Positions | None:
     """The tag positions of document ``data``; None when expat cannot read it (an
     encoding it lacks, an entity it cannot expand: lxml's lines remain)."""
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate(namespace_separator="}")
     starts: list[int] = []
     ends: list[int] = []
+    tags: list[str] = []
     open_tags: list[int] = []
 
     def start(name: str, attrs: object) -> None:
         open_tags.append(len(starts))
         starts.append(parser.CurrentByteIndex)
         ends.append(-1)
+        tags.append("{" + name if "}" in name else name)
 
     def end(name: str) -> None:
         ends[open_tags.pop()] = parser.CurrentByteIndex
@@ -156,15 +189,82 @@ def read(data: bytes) -> Positions | None:
         parser.Parse(data, True)
     except expat.ExpatError:
         return None
-    return Positions(data, starts, ends)
+    return Positions(data, starts, ends, tags)
 
 
-def of_file(path: Path | None, root: etree._Element) -> Positions | None:
+def _read_file(path: Path) -> Positions | None:
+    try:
+        return read(path.read_bytes())
+    except OSError:
+        return None
+
+
+class Sources:
+    """Positions in a tree that XInclude made of several files: each element's in the
+    file it was read from (the same questions as :class:`Positions`)."""
+
+    def __init__(self) -> None:
+        self._of: dict[etree._Element, Positions] = {}
+
+    def add(self, positions: Positions, elements: list[etree._Element]) -> None:
+        for el in positions.pair(elements):
+            self._of[el] = positions
+
+    def start(self, el: etree._Element) -> tuple[int, int] | None:
+        found = self._of.get(el)
+        return None if found is None else found.start(el)
+
+    def end(self, el: etree._Element) -> tuple[int, int] | None:
+        found = self._of.get(el)
+        return None if found is None else found.end(el)
+
+    def before_start(self, el: etree._Element) -> tuple[int, int] | None:
+        found = self._of.get(el)
+        return None if found is None else found.before_start(el)
+
+    def before_end(self, el: etree._Element) -> tuple[int, int] | None:
+        found = self._of.get(el)
+        return None if found is None else found.before_end(el)
+
+    def text_before(self, el: etree._Element, at: str) -> tuple[int, int] | None:
+        found = self._of.get(el)
+        return None if found is None else found.text_before(el, at)
+
+
+def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
     """Positions for the document at ``path`` whose tree is ``root``, or None."""
     if path is None:
         return None
-    try:
-        found = read(path.read_bytes())
-    except OSError:
-        return None
-    return found if found is not None and found.bind(root) else None
+    found = _read_file(path)
+    if found is None or found.bind(root):
+        return found
+    return _included(path, root)
+
+
+def _included(path: Path, root: etree._Element) -> Sources:
+    """Positions for a tree XInclude made: each part (the document, and each included
+    element, which carries ``xml:base``) paired with the file it was read from."""
+    sources = Sources()
+    files: dict[str, Positions | None] = {}
+    for top, elements in _parts(root).items():
+        name = file_of(top, str(path))
+        if name not in files:
+            files[name] = _read_file((path.parent / name).resolve())
+        found = files[name]
+        if found is not None:
+            sources.add(found, elements)
+    return sources
+
+
+def _parts(root: etree._Element) -> dict[etree._Element, list[etree._Element]]:
+    """The elements of each part of the tree, in document order, by the part's top
+    (the root, or an element with ``xml:base``)."""
+    parts: dict[etree._Element, list[etree._Element]] = {}
+    stack: list[tuple[etree._Element, etree._Element]] = [(root, root)]
+    while stack:
+        el, top = stack.pop()
+        if el is not root and el.get(XML_BASE) is not None:
+            top = el
+        parts.setdefault(top, []).append(el)
+        stack.extend((child, top) for child in reversed(el) if isinstance(child.tag, str))
+    return parts

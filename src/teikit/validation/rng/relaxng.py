@@ -1,15 +1,16 @@
-"""RelaxNG validation on libxml2 (lxml), with libxml2's error log turned into Diagnostics.
+"""The RelaxNG engine: libxml2 (lxml) gives the verdict, the derivative walk the errors.
 
-libxml2 reports RelaxNG failures as typed log entries (``RELAXNG_ERR_ELEMWRONG``…)
-carrying a line but no file for XIncluded nodes and no XPath; this module maps each
-type to a stable ``rng:`` rule code, rewrites the message into something a TEI encoder
-can act on and locates it through :mod:`teikit.locations`.
+Why both: libxml2 validates a valid document fastest, against a grammar reduced to the
+names documents use (:mod:`.grammar`); its error log says little and sometimes wrongly,
+so an invalid document is walked (:mod:`.validator`) and its errors worded as jing
+finds them (:mod:`.explain`). Which goes first is a bet on the costs measured in the
+process (:meth:`RelaxNG._walk_first`, :meth:`RelaxNG._expect_invalid`). libxml2's own
+report (:mod:`.libxml`) remains for schemas the walk does not take.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
-from teikit.locations import element_at_line, file_of, locate
 from teikit.namespaces import XML
 from teikit.validation.compiled import compiled
+from teikit.validation.rng import libxml
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import loop_shape
@@ -30,65 +31,6 @@ from teikit.validation.rng.hazards import loop_shape
 if TYPE_CHECKING:
     from teikit.document import Document
     from teikit.validation.rng.derivative import Derivatives
-
-#: libxml2 error type name → rule code. One code per thing an encoder has to fix;
-#: types not listed become ``rng:invalid``.
-RULES: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "RELAXNG_ERR_ELEMWRONG",
-            "RELAXNG_ERR_ELEMNAME",
-            "RELAXNG_ERR_ELEMWRONGNS",
-            "RELAXNG_ERR_ELEMNONS",
-            "RELAXNG_ERR_ELEMEXTRANS",
-            "RELAXNG_ERR_INTEREXTRA",
-            "RELAXNG_ERR_EXTRACONTENT",
-            "RELAXNG_ERR_ELEMNOTEMPTY",
-        ),
-        "rng:element-not-allowed",
-    ),
-    **dict.fromkeys(("RELAXNG_ERR_NOELEM", "RELAXNG_ERR_INTERSEQ"), "rng:element-missing"),
-    **dict.fromkeys(
-        (
-            "RELAXNG_ERR_INVALIDATTR",
-            "RELAXNG_ERR_ATTRNAME",
-            "RELAXNG_ERR_ATTRNONS",
-            "RELAXNG_ERR_ATTRWRONGNS",
-            "RELAXNG_ERR_ATTREXTRANS",
-        ),
-        "rng:attribute-not-allowed",
-    ),
-    **dict.fromkeys(
-        (
-            "RELAXNG_ERR_TYPE",
-            "RELAXNG_ERR_TYPEVAL",
-            "RELAXNG_ERR_TYPECMP",
-            "RELAXNG_ERR_DATATYPE",
-            "RELAXNG_ERR_VALUE",
-            "RELAXNG_ERR_LIST",
-            "RELAXNG_ERR_LISTEXTRA",
-            "RELAXNG_ERR_LISTEMPTY",
-            "RELAXNG_ERR_DATAELEM",
-            "RELAXNG_ERR_VALELEM",
-            "RELAXNG_ERR_LISTELEM",
-        ),
-        "rng:value-invalid",
-    ),
-    "RELAXNG_ERR_DUPID": "rng:duplicate-id",
-    **dict.fromkeys(("RELAXNG_ERR_TEXTWRONG", "RELAXNG_ERR_NOTELEM"), "rng:text-not-allowed"),
-}
-GENERIC = "rng:invalid"
-
-#: Types that only repeat, at an ancestor, a failure reported more precisely below it.
-_ECHOES = {"RELAXNG_ERR_CONTENTVALID", "RELAXNG_ERR_INTERNODATA", "RELAXNG_ERR_NOSTATE"}
-
-_HINTS: dict[str, str] = {
-    "rng:element-not-allowed": "Move or remove it, or check its name and namespace.",
-    "rng:element-missing": "Add the missing element.",
-    "rng:attribute-not-allowed": "Remove the attribute or check its name.",
-    "rng:value-invalid": "Use a value of the type the schema requires.",
-    "rng:text-not-allowed": "Wrap the text in an element allowed here, or remove it.",
-}
 
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
@@ -105,13 +47,6 @@ COMPILE_SECONDS = 0.05
 WALK_SETUP_SECONDS = 0.15
 #: Patterns the derivative walk may accumulate before its memo tables start afresh.
 MEMO_PATTERNS = 2_000_000
-
-
-def _clean(message: str) -> str:
-    """libxml2's wording, without its C-isms (``{ns}name`` → ``name``, stray spaces)."""
-    text = re.sub(r"\{[^}]*\}", "", message.strip())
-    text = re.sub(r"\s+", " ", text)
-    return text if text.endswith(".") else text + "."
 
 
 class RelaxNG:
@@ -148,6 +83,9 @@ class RelaxNG:
         self._valid, self._invalid = 1, 1
         self._walk_rate = WALK_PER_ELEMENT
         self._compile_cost = COMPILE_SECONDS
+        #: the last walk's seconds, and how much dearer a walk was than a failed check
+        self._last_walk = 0.0
+        self._walk_per_check: float | None = None
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
@@ -171,7 +109,7 @@ class RelaxNG:
             raise TeikitError(f"The RelaxNG schema {path} is not well-formed XML: {exc}.") from None
         if not found._grammar.reducible:
             _refuse_loops(path, data)
-            found._full = _compile_bytes(data, path)
+            found._full = libxml.compile_bytes(data, path)
         return found
 
     def _reducible(self) -> Grammar:
@@ -195,7 +133,7 @@ class RelaxNG:
             if found is not None:
                 self._memo.move_to_end(key)
                 return found
-        compiled = _compile_tree(self._reducible().reduced_tree(present), self.path)
+        compiled = libxml.compile_tree(self._reducible().reduced_tree(present), self.path)
         with self._lock:
             self._memo[key] = compiled
             while len(self._memo) > MEMO_SIZE:
@@ -238,7 +176,7 @@ class RelaxNG:
                 present, attrs = present | self._met, attrs | self._met_attrs
             self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
         began = time.perf_counter()
-        compiled = _compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
+        compiled = libxml.compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
         with self._lock:
             self._compile_cost = time.perf_counter() - began
             self._reduced.append((present, attrs, compiled))
@@ -267,39 +205,77 @@ class RelaxNG:
         """
         if self._full is not None:
             entries = self._check(self._full, doc.tree)
-            return [] if entries is None else (self._explain(doc) or _diagnostics(entries, doc))
+            return (
+                [] if entries is None else (self._explain(doc) or libxml.diagnostics(entries, doc))
+            )
+        if self._expect_invalid():
+            found = self._explain(doc)
+            if _decisive(found):
+                self._invalid += 1
+                return found
+            return self._judged(doc, found)
+        return self._judged(doc, None)
+
+    def _judged(self, doc: Document, walked: list[Diagnostic] | None) -> list[Diagnostic]:
+        """libxml2's verdict on ``doc`` through the reduced grammars, and when it is
+        invalid the walk's errors (``walked``: what the walk found, if it has run).
+
+        libxml2 decides the verdict: a walk that found errors is taken as the verdict
+        only when one of them is structural (:func:`_decisive`), where both follow
+        RelaxNG to the letter; datatype facets are where implementations differ.
+        """
         widest = self._widest()
+        checked = 0.0
         if widest is not None:
+            began = time.perf_counter()
             entries = self._check(widest[2], doc.tree)
             if entries is None:
                 self._valid += 1
                 return []
+            checked = time.perf_counter() - began
         present, attrs = _names(doc.root)
-        walked = False
         if widest is None or not (present <= widest[0] and attrs <= widest[1]):
             # No compiled grammar covers this document's names: it is invalid, or
             # valid with new names. When walking it is the better bet (see
             # _walk_first), the walk tells, and a compile follows only if it finds
             # nothing: an invalid document then costs no compile at all.
-            if self._walk_first(doc, present, attrs, widest is None):
-                found = self._explain(doc, measure=True)
-                if found:
+            if walked is None and self._walk_first(doc, present, attrs, widest is None):
+                walked = self._explain(doc, measure=True)
+                if _decisive(walked):
                     self._invalid += 1
-                    return found
-                walked = True
+                    self._compare(checked)
+                    return walked
             entries = self._check(self._covering(present, attrs), doc.tree)
             if entries is None:
                 self._valid += 1
                 return []
         self._invalid += 1
-        found = [] if walked else self._explain(doc)
+        found = self._explain(doc) if walked is None else walked
         if found:
+            self._compare(checked)
             return found
         # libxml2's own report, from the grammar reduced to exactly this document's names:
         # the wider grammars above give the same verdict, but their wording would depend
         # on which documents this process happened to validate before
         own = self._check(self._validator(present), doc.tree)
-        return _diagnostics(own or entries or [], doc)
+        return libxml.diagnostics(own or entries or [], doc)
+
+    def _expect_invalid(self) -> bool:
+        """Whether to walk ``doc`` before libxml2 checks it: the walk finds every error
+        of an invalid document anyway, so the check only pays on valid ones. Walk first
+        when P(valid) x walk < P(invalid) x check, with the ratio of their costs as
+        measured on invalid documents both checked and walked (none yet: check first).
+        A run over invalid files then skips the check; a valid corpus never walks."""
+        with self._lock:
+            ratio = self._walk_per_check
+            return ratio is not None and self._valid * ratio < self._invalid
+
+    def _compare(self, checked: float) -> None:
+        """Keep how much dearer than libxml2's check (``checked`` seconds) the last
+        walk was, for :meth:`_expect_invalid`."""
+        if checked > 0.0:
+            with self._lock:
+                self._walk_per_check = self._last_walk / checked
 
     def _walk_first(
         self, doc: Document, present: frozenset[str], attrs: frozenset[str], first: bool
@@ -380,8 +356,9 @@ class RelaxNG:
         with self._walk_lock:  # the memo tables are shared and not thread-safe
             began = time.perf_counter()
             findings = walk(d, doc.root)
+            self._last_walk = time.perf_counter() - began
             if measure:
-                self._walk_rate = (time.perf_counter() - began) / max(_size(doc.root), 1)
+                self._walk_rate = self._last_walk / max(_size(doc.root), 1)
             if not findings:
                 return []
             where = positions.of_file(doc.path, doc.root)
@@ -399,6 +376,25 @@ def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
     found = root.xpath("//@*")
     attrs = frozenset(map(attrgetter("attrname"), found if isinstance(found, list) else []))
     return tags, attrs
+
+
+#: Rule codes of errors in the document's structure (names, places, required parts):
+#: libxml2 and the walk agree on these to the letter, so the walk's word is the verdict.
+_STRUCTURAL = frozenset(
+    (
+        "rng:element-not-allowed",
+        "rng:element-missing",
+        "rng:attribute-not-allowed",
+        "rng:attribute-missing",
+        "rng:text-not-allowed",
+    )
+)
+
+
+def _decisive(found: list[Diagnostic]) -> bool:
+    """Whether the walk's findings make ``doc`` invalid without asking libxml2: one
+    of them is structural (a value alone may be judged otherwise by libxml2)."""
+    return any(d.rule in _STRUCTURAL for d in found)
 
 
 def _size(root: etree._Element) -> int:
@@ -427,51 +423,3 @@ def _refuse_loops(path: Path, data: bytes) -> None:
             "element is the same sequence without it)."
         )
         raise TeikitError(message, error("schema:unsafe", message, file=str(path)))
-
-
-def _compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
-    """A reduced grammar, built in memory, compiled without a round trip through text."""
-    try:
-        return etree.RelaxNG(etree.ElementTree(root))
-    except etree.RelaxNGParseError as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
-
-
-def _compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
-    try:
-        tree = etree.ElementTree(
-            etree.fromstring(
-                data,
-                etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
-                base_url=str(path),
-            )
-        )
-        return etree.RelaxNG(tree)
-    except (etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
-
-
-def _diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnostic]:
-    default = str(doc.path) if doc.path else ""
-    specific = [e for e in entries if e.type_name not in _ECHOES]
-    chosen = specific or entries
-    out: list[Diagnostic] = []
-    seen: set[tuple[int, str, str]] = set()
-    for entry in chosen:
-        rule = RULES.get(entry.type_name, GENERIC)
-        node = element_at_line(doc.tree, entry.line) if entry.line else None
-        where = (
-            locate(node, default)
-            if node is not None
-            else {"file": file_of(doc.root, default), "line": entry.line, "column": 0, "xpath": ""}
-        )
-        message = _clean(entry.message)
-        hint = _HINTS.get(rule)
-        if hint:
-            message = f"{message} {hint}"
-        key = (entry.line, rule, message)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(error(rule, message, **where))
-    return out
