@@ -10,6 +10,10 @@ or points to) with one expectation file per engine run beside it:
 * ``NAME.html.expected`` / ``NAME.text.expected``: what the stylesheet reports, with
   the project stylesheet ``NAME.customise`` names (``build --xslt``) when there is one.
 
+A ``NAME.memory`` file holds a memory limit in MB for the case's run (worker processes,
+as ``--memory-limit``): the one way to show ``load:memory`` with a file small enough
+to keep in git (tests/security/test_memory.py stops a document that needs the memory).
+
 Each line is ``LINE:COLUMN<TAB>SEVERITY<TAB>RULE<TAB>MESSAGE`` for one diagnostic,
 sorted; the case folder's path is written ``<cases>``. A folder is named after the rule
 code it demonstrates (``:`` as ``_``), some case in it must produce that code, and every
@@ -92,8 +96,10 @@ def _run(case: Path, label: str | None) -> tuple[Diagnostic, ...]:
     else:
         local = case.parent / label
         schemas = [str(local) if local.is_file() else label]
+    limit = case.with_suffix(".memory")
+    memory = int(limit.read_text()) if limit.is_file() else None
     try:
-        return tuple(validate([case], schemas=schemas))
+        return tuple(validate([case], schemas=schemas, memory_limit=memory))
     except TeikitError as exc:  # a schema that cannot run: its diagnostic is the result
         assert exc.diagnostic is not None, str(exc)
         return (exc.diagnostic,)

@@ -195,8 +195,9 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
-    (``options.timeout``) each document is validated in a process of this worker's own
-    that is stopped when it overruns, as ``--jobs`` does (:func:`_under_deadline`).
+    (``options.timeout``) or a memory limit each document is validated in a process of
+    this worker's own that is stopped when it overruns, as ``--jobs`` does
+    (:func:`_under_deadline`).
     Without one, the first chunk a worker process meets also warms its engines on a
     sample of it (see :func:`teikit.validation.batch._warm_up`).
     """
@@ -206,7 +207,7 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if options.timeout is not None:
+    if options.timeout is not None or options.memory_limit is not None:
         return _under_deadline(files, options)
     results: list[Report | None] = [None] * len(files)
     if not _warmed:
@@ -225,8 +226,9 @@ _pools = threading.local()
 
 def _under_deadline(files: list[Path], options: Options) -> list[Report]:
     """``files`` validated by a process of this worker's own, each stopped at the run's
-    deadline: a document that overruns gets ``load:timeout`` (a dead process
-    ``load:worker-died``) and the others of the chunk are validated. A Dask task running
+    deadline and memory limit: a document that overruns gets ``load:timeout`` (one that
+    grows past the limit ``load:memory``, a dead process ``load:worker-died``) and the
+    others of the chunk are validated. A Dask task running
     in a thread cannot be stopped; a process can."""
     from teikit.validation import batch
     from teikit.validation.workers import Pool, context
@@ -242,7 +244,15 @@ def _under_deadline(files: list[Path], options: Options) -> list[Report]:
 
     with _children_allowed():
         if held is None:
-            held = (options, Pool(batch.validate_path, options, 1, options.timeout, context()))
+            pool = Pool(
+                batch.validate_path,
+                options,
+                1,
+                options.timeout,
+                context(),
+                memory=options.memory_limit,
+            )
+            held = (options, pool)
         _pools.held = held
         try:
             held[1].map(files, list(range(len(files))), done)
