@@ -139,11 +139,18 @@ class Explainer:
 
     def diagnostics(self, findings: list[Finding]) -> list[Diagnostic]:
         out: list[Diagnostic] = []
-        seen: set[tuple[int, int, str, str]] = set()
+        seen: set[tuple[str, int, int, str, str]] = set()
         for f in findings:
             message, expected = self._message(f)
             where = self._where(f.element, f.at, f.kind == "text")
-            key = (int(str(where["line"])), int(str(where["column"])), f.code, message)
+            # the file too: XIncluded parts may repeat one another's places and words
+            key = (
+                str(where["file"]),
+                int(str(where["line"])),
+                int(str(where["column"])),
+                f.code,
+                message,
+            )
             if key in seen:
                 continue
             seen.add(key)
