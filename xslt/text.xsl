@@ -287,13 +287,17 @@
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
   <xsl:template match="text//pb">
+    <!-- a text shows no image: the page's local facsimile is named in a marker of its own -->
+    <xsl:variable name="facs" select="t:facs-image(.)"/>
+    <xsl:variable name="marker" select="'[' || t:page-label(.) || ']' || (if ($facs != '')
+        then ' [' || t:label('facsimile') || ': ' || $facs || ']' else '')"/>
     <xsl:choose>
       <xsl:when test="$page-markers = 'true' and t:in-flow-parent(.)">
-        <xsl:value-of select="$P || '[' || t:page-label(.) || ']' || $P"/>
+        <xsl:value-of select="$P || $marker || $P"/>
       </xsl:when>
       <xsl:when test="$page-markers = 'true'">
-        <xsl:value-of select="if (@break = 'no') then '[' || t:page-label(.) || ']'
-                              else ' [' || t:page-label(.) || '] '"/>
+        <xsl:value-of select="if (@break = 'no') then $marker
+                              else ' ' || $marker || ' '"/>
       </xsl:when>
       <xsl:when test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:when>
     </xsl:choose>

@@ -125,7 +125,7 @@ def parameters(fmt: str) -> dict[str, str]:
         root = etree.parse(str(path)).getroot()
         for p in root.findall(f"{{{XSLT}}}param"):
             name = p.get("name", "")
-            if ":" in name:  # teikit's own (t:words-applied), set by this module only
+            if ":" in name:  # teikit's own (t:words-applied, t:files), set by this module only
                 continue
             default = p.get("select", "")
             found.setdefault(name, default.strip("'"))
@@ -171,12 +171,41 @@ def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) ->
             raise UsageError(f"--param {name} expects one of {', '.join(allowed)}, got '{value}'.")
 
 
+#: ``t:files``, the stylesheets' parameter that lists the local files that exist.
+_FILES = f"{{{_T}}}files"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def present_files(doc: Document) -> str:
+    """The relative file names the document's images and facsimiles name (``graphic/@url``,
+    ``pb/@facs``) that are files inside its folder, one per line.
+
+    Why here: XSLT cannot ask whether an image file exists, and an output must never
+    show a missing image or one from outside the document's folder (a stranger's TEI must
+    not pull ``~/.ssh`` into a publication); the stylesheets show only these.
+    """
+    if doc.path is None:
+        return ""
+    folder = doc.path.parent.resolve()
+    names = {" ".join(str(u).split()) for u in doc.xpath("//tei:graphic/@url")}
+    names.update(str(f).split()[0] for f in doc.xpath("//tei:text//tei:pb/@facs") if str(f).split())
+    found = []
+    for name in sorted(names):
+        if not name or name.startswith(("#", "/", "\\")) or _SCHEME.match(name):
+            continue
+        path = (folder / name).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            found.append(name)
+    return "\n".join(found)
+
+
 def _apply(
     doc: Document, fmt: str, params: dict[str, str] | None, xslt: Path | None = None
 ) -> Result[str]:
     """Run the stylesheet of ``fmt`` (checked parameters) and locate its messages."""
     params = dict(params or {})
     _check_params(fmt, params, xslt)
+    params[_FILES] = present_files(doc)
     file = str(doc.path) if doc.path else ""
     base = doc.path.resolve().as_uri() if doc.path is not None else None
     sheet = _compiled(fmt, xslt)
