@@ -263,7 +263,11 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     corpus's names at once (see :func:`_sample`). Announcing a sample's documents together costs one
     compile instead of one per file, and forked workers inherit the compiled grammar
     instead of each growing its own. Engines without ``expect`` are only warmed. Under
-    a deadline nothing is validated here: this process has no one to stop it.
+    a deadline or a memory limit nothing is validated here: this process has no one to
+    stop it; for the same reason its sample is only files that fit in
+    :data:`WARM_BYTES` together, read without their XIncludes (a fan-out of includes
+    within the limits can need gigabytes: a worker that grows so is stopped, this
+    process would not be).
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
@@ -276,10 +280,11 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
     held = 0
     for i in _sample(len(files)):
         try:
-            held += files[i].stat().st_size
-            if held > WARM_BYTES and docs:
-                break
-            docs[i] = load(files[i])
+            size = files[i].stat().st_size
+            if held + size > WARM_BYTES:
+                continue
+            held += size
+            docs[i] = load(files[i], xinclude=validate)
         except (LoadError, OSError):
             continue  # reported where the run reaches it
     if not docs:
