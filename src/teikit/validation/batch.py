@@ -363,6 +363,7 @@ def run(
     *,
     on_file: ProgressCallback | None = None,
     one: ValidateOne = validate_path,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
@@ -373,6 +374,8 @@ def run(
     deadline and with one job (the library's default) files are validated here.
     ``one`` must be a module-level function (it is pickled to spawned workers); the
     warm-up sample is announced to this process's engines before workers fork from it.
+    With ``on_report``, each file's report goes to ``on_report(index, report)`` as it is
+    made (in any order) and is not kept: the list returned is empty.
     """
     from teikit.validation.workers import Pool, context
 
@@ -382,15 +385,23 @@ def run(
     if one is validate_path:
         _warm(files, options, results, validate=not pooled)
     done = sum(r is not None for r in results)
+    todo = [i for i in range(total) if results[i] is None]
+    if on_report is not None:
+        for i, warmed in enumerate(results):
+            if warmed is not None:
+                on_report(i, warmed)
+                results[i] = None
 
     def store(i: int, report: Report) -> None:
         nonlocal done
-        results[i] = report
+        if on_report is not None:
+            on_report(i, report)
+        else:
+            results[i] = report
         done += 1
         if on_file:
             on_file(done, total)
 
-    todo = [i for i in range(total) if results[i] is None]
     if not pooled:
         for i in todo:
             store(i, one(files[i], options))

@@ -350,9 +350,12 @@ def run(
     *,
     on_file: ProgressCallback | None = None,
     workers: int | None = None,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Validate ``files`` on the Dask cluster at ``address`` (``local``: a new local
-    cluster of ``workers`` processes); one report per file, in ``files`` order."""
+    cluster of ``workers`` processes); one report per file, in ``files`` order (with
+    ``on_report``: handed to it as chunks finish, not kept; see
+    :func:`teikit.validation.batch.run`)."""
     if not files:
         return []
     results: list[Report | None] = [None] * len(files)
@@ -386,7 +389,10 @@ def run(
             except Exception as exc:  # noqa: BLE001 - any worker failure is the chunk's
                 found = [_failed(files[i], exc) for i in chunk]
             for i, report in zip(chunk, found, strict=True):
-                results[i] = report
+                if on_report is not None:
+                    on_report(i, report)
+                else:
+                    results[i] = report
             future.release()
             done += len(chunk)
             if on_file:
