@@ -134,6 +134,12 @@
         else if ($k = 'block') then true()
         else exists($e/*) and t:holds-flow($e)"/>
   </xsl:function>
+  <!-- Never a block, whatever it holds (t:is-flow is false of it). -->
+  <xsl:function name="t:is-never-flow" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="namespace-uri($e) = 'http://www.tei-c.org/ns/1.0'
+                          and $t:kinds(local-name($e)) = 'never'"/>
+  </xsl:function>
   <xsl:function name="t:holds-flow" as="xs:boolean" cache="yes">
     <xsl:param name="e" as="element()"/>
     <xsl:sequence select="exists($e/*[t:is-flow(.)])"/>
@@ -819,9 +825,83 @@
        noncharacters and never meaningful in a source). -->
   <xsl:function name="t:clean" as="xs:string">
     <xsl:param name="s" as="xs:string"/>
-    <xsl:sequence select="if (matches($s, '[&#xFDD0;-&#xFDEF;]'))
+    <xsl:sequence select="if ($t:has-markers and matches($s, '[&#xFDD0;-&#xFDEF;]'))
                           then replace($s, '[&#xFDD0;-&#xFDEF;]', '') else $s"/>
   </xsl:function>
+
+  <!-- (one scan of the document's text: most have none of those characters, and then no
+       text node needs a regular expression) -->
+  <xsl:variable name="t:has-markers" as="xs:boolean"
+      select="matches(string($t:doc), '[&#xFDD0;-&#xFDEF;]')"/>
+
+  <!-- ===== facsimiles: pb/@facs and facsimile/surface/graphic ===== -->
+  <!-- The local files the document names that exist inside its folder, one per line.
+       teikit sets it (XSLT cannot ask whether an image file exists), so no output ever
+       names a missing image; the name is in teikit's namespace: not a user parameter. -->
+  <xsl:param name="t:files" as="xs:string" select="''"/>
+  <xsl:variable name="t:present" as="xs:string*" select="tokenize($t:files, '&#10;')[. != '']"/>
+
+  <!-- A relative path to an image file (no scheme, not absolute, never upwards), or ''. -->
+  <xsl:function name="t:local-image" as="xs:string">
+    <xsl:param name="u" as="xs:string"/>
+    <xsl:sequence select="
+        if (matches($u, '\.(png|jpe?g|gif|svg|webp)$', 'i')
+            and not(matches($u, '^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|\\|(^|/)\.\.(/|$)')))
+        then $u else ''"/>
+  </xsl:function>
+
+  <!-- The images a pb/@facs or a surface names, local or not, present or not: the
+       graphics of the surface (or zone, or the graphic) it points to, or a file name. -->
+  <xsl:function name="t:facs-urls" as="xs:string*">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="f" select="tokenize(normalize-space($e/self::pb/@facs))[1]"/>
+    <xsl:variable name="target" select="if ($e/self::surface) then $e
+        else if (starts-with($f, '#')) then key('t:id', substring($f, 2), $t:doc)[1] else ()"/>
+    <xsl:sequence select="if ($target)
+        then ($target/self::graphic, $target/graphic, $target//graphic)
+             ! normalize-space(@url)[. != '']
+        else $f[. != '' and not(starts-with(., '#'))]"/>
+  </xsl:function>
+
+  <!-- The image a page may show for pb or surface $e: the first that is local and
+       present; '' when there is none (remote and missing images are never shown). -->
+  <xsl:function name="t:facs-image" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="(t:facs-urls($e)[t:local-image(.) != ''][. = $t:present], '')[1]"/>
+  </xsl:function>
+
+  <!-- Surfaces no page break of the text points to (a facsimile without the
+       transcription's pages): shown apart, after the text, each with its own image. A page
+       break points to a surface by its id (#f1) or by the name of one of its images. -->
+  <xsl:variable name="t:pb-facs" as="xs:string*"
+      select="distinct-values($t:doc//text//pb/@facs ! tokenize(normalize-space(.))[1])"/>
+  <xsl:variable name="t:paged-surfaces" as="element()*" select="
+      ($t:pb-facs[starts-with(., '#')] ! key('t:id', substring(., 2), $t:doc)
+       /ancestor-or-self::surface,
+       $t:doc/*/facsimile//surface[graphic/normalize-space(@url) = $t:pb-facs])"/>
+  <xsl:variable name="t:unpaged-surfaces" as="element()*"
+      select="$t:doc/*/facsimile//surface[not(ancestor::surface)]
+              [not(. intersect $t:paged-surfaces)]"/>
+  <xsl:variable name="t:loose-surfaces" as="element()*"
+      select="$t:unpaged-surfaces[t:facs-image(.) != '']"/>
+
+  <!-- One warning per output when pages or surfaces name images that cannot be shown
+       (remote, missing, not an image file: IIIF identifiers, say), located at the first,
+       with how many; the pages are shown without them. -->
+  <xsl:template name="t:facsimile-warnings">
+    <xsl:variable name="unshown" select="($t:doc//text//pb[@facs] | $t:unpaged-surfaces)
+        [exists(t:facs-urls(.))][t:facs-image(.) = '']"/>
+    <xsl:if test="exists($unshown)">
+      <xsl:call-template name="t:report">
+        <xsl:with-param name="code" select="'facsimile-unavailable'"/>
+        <xsl:with-param name="node" select="$unshown[1]"/>
+        <xsl:with-param name="text" select="count($unshown) || ' facsimile image(s), the'
+            || ' first ''' || t:facs-urls($unshown[1])[1] || ''', are not local image files'
+            || ' inside the document''s folder (remote, missing or not an image); the pages'
+            || ' are shown without them.'"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
 
   <!-- Report something through xsl:message in the structured form teikit reads. -->
   <xsl:template name="t:report">

@@ -96,11 +96,12 @@
   <!-- ===== the bundle ===== -->
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
+    <xsl:call-template name="t:facsimile-warnings"/>
     <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
               page-source="{$t:page-source}"
-              images="{count($t:texts//graphic)}"
+              images="{count($t:texts//graphic) + count($t:facs-images)}"
               images-without-alt="{count($t:texts//graphic[t:alt(.) = ''])}"
               description="{$t:description}" pages="{count($pbs)}"
               index="{$t:show-index}" notes="{count($t:notes)}">
@@ -152,6 +153,16 @@
           </xsl:call-template>
         </b:doc>
       </xsl:for-each>
+      <xsl:if test="exists($t:loose-surfaces)">
+        <b:doc href="facsimile.xhtml" title="{t:label('facsimile')}" kind="facsimile">
+          <xsl:call-template name="t:page">
+            <xsl:with-param name="title" select="t:label('facsimile')"/>
+            <xsl:with-param name="body" as="element()*">
+              <xsl:call-template name="t:facsimile-section"/>
+            </xsl:with-param>
+          </xsl:call-template>
+        </b:doc>
+      </xsl:if>
       <xsl:if test="$t:show-index">
         <b:doc href="names.xhtml" title="{t:label('index')}" kind="index">
           <xsl:call-template name="t:page">
@@ -202,6 +213,9 @@
                 <xsl:if test="exists($sub)"><ol><xsl:sequence select="$sub"/></ol></xsl:if>
               </li>
             </xsl:for-each>
+            <xsl:if test="exists($t:loose-surfaces)">
+              <li><a href="facsimile.xhtml"><xsl:value-of select="t:label('facsimile')"/></a></li>
+            </xsl:if>
             <xsl:if test="$t:show-index">
               <li><a href="names.xhtml"><xsl:value-of select="t:label('index')"/></a></li>
             </xsl:if>
@@ -250,8 +264,11 @@
         else if (matches($u, '^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|\\|(^|/)\.\.(/|$)')) then ''
         else $u"/>
   </xsl:function>
+  <!-- the facsimiles shown: of each page break that is shown, of surfaces no page has -->
+  <xsl:variable name="t:facs-images" as="xs:string*"
+      select="($t:texts//pb[not(t:empty-page(.))], $t:loose-surfaces) ! t:facs-image(.)[. != '']"/>
   <xsl:variable name="t:images" as="xs:string*"
-      select="distinct-values($t:texts//graphic ! t:image-url(.)[. != ''])"/>
+      select="distinct-values(($t:texts//graphic ! t:image-url(.)[. != ''], $t:facs-images))"/>
   <xsl:function name="t:image-src" as="xs:string">
     <xsl:param name="g" as="element()"/>
     <xsl:param name="url" as="xs:string"/>
@@ -264,6 +281,19 @@
   <xsl:template match="text//pb">
     <span class="pb" id="{t:page-id(.)}" epub:type="pagebreak" role="doc-pagebreak"
           aria-label="{t:page-label(.)}">[<xsl:value-of select="t:page-label(.)"/>]</span>
+    <xsl:variable name="facs" select="t:facs-image(.)"/>
+    <xsl:if test="$facs != ''">
+      <xsl:call-template name="t:facs-figure">
+        <xsl:with-param name="url" select="$facs"/>
+        <xsl:with-param name="label" select="t:label('page') || ' ' || t:page-label(.)"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+  <!-- in a book the image itself, not a link to it (reading systems open no image files) -->
+  <xsl:template name="t:facs-figure">
+    <xsl:param name="url" as="xs:string"/>
+    <xsl:param name="label" as="xs:string"/>
+    <img class="facs" src="{t:image-src(., $url)}" alt="{t:label('facsimile') || ': ' || $label}"/>
   </xsl:template>
 
 </xsl:stylesheet>

@@ -23,13 +23,27 @@
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="block" select="not($phrasing) and exists(*[t:is-flow(.)])"/>
     <xsl:variable name="marks" select="if ($block or self::cit) then () else t:quote-marks(.)"/>
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="tag" select="if (self::cit) then 'span' else 'q'"/>
-      <xsl:with-param name="flow-tag" select="'blockquote'"/>
-      <xsl:with-param name="before" as="node()*"><xsl:value-of select="$marks[1]"/></xsl:with-param>
-      <xsl:with-param name="after" as="node()*">
-        <xsl:value-of select="$marks[2], t:cit-separator(.)" separator=""/></xsl:with-param>
-    </xsl:call-template>
+    <xsl:choose>
+      <!-- t:inline's phrasing case written out: a dictionary has two of these per entry -->
+      <xsl:when test="$phrasing">
+        <xsl:element name="{if (self::cit) then 'span' else 'q'}">
+          <xsl:call-template name="t:attrs"/>
+          <xsl:value-of select="$marks[1]"/>
+          <xsl:apply-templates/>
+          <xsl:value-of select="$marks[2], t:cit-separator(.)" separator=""/>
+        </xsl:element>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="t:inline">
+          <xsl:with-param name="tag" select="if (self::cit) then 'span' else 'q'"/>
+          <xsl:with-param name="flow-tag" select="'blockquote'"/>
+          <xsl:with-param name="before" as="node()*">
+            <xsl:value-of select="$marks[1]"/></xsl:with-param>
+          <xsl:with-param name="after" as="node()*">
+            <xsl:value-of select="$marks[2], t:cit-separator(.)" separator=""/></xsl:with-param>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- ===================== links ===================== -->
@@ -245,12 +259,26 @@
 
   <!-- ===================== dictionaries ===================== -->
   <xsl:template match="sense">
+    <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="n" select="t:sense-number(.)"/>
-    <xsl:call-template name="t:inline">
-      <xsl:with-param name="before" as="node()*">
-        <xsl:if test="$n != ''"><span class="sense-n"><xsl:value-of select="$n"/></span></xsl:if>
-      </xsl:with-param>
-    </xsl:call-template>
+    <xsl:choose>
+      <!-- t:inline's phrasing case written out: every entry has a sense -->
+      <xsl:when test="$phrasing">
+        <span>
+          <xsl:call-template name="t:attrs"/>
+          <xsl:if test="$n != ''"><span class="sense-n"><xsl:value-of select="$n"/></span></xsl:if>
+          <xsl:apply-templates/>
+        </span>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="t:inline">
+          <xsl:with-param name="before" as="node()*">
+            <xsl:if test="$n != ''">
+              <span class="sense-n"><xsl:value-of select="$n"/></span></xsl:if>
+          </xsl:with-param>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- ===================== figures and graphics ===================== -->

@@ -52,6 +52,7 @@
   <!-- ===================== page ===================== -->
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
+    <xsl:call-template name="t:facsimile-warnings"/>
     <html lang="{$t:lang}">
       <head>
         <meta charset="utf-8"/>
@@ -90,6 +91,7 @@
         </xsl:if>
         <main id="tk-main">
           <xsl:apply-templates select="$t:texts"/>
+          <xsl:call-template name="t:facsimile-section"/>
           <xsl:call-template name="t:notes-section">
             <xsl:with-param name="notes" select="$t:notes"/>
           </xsl:call-template>
@@ -370,25 +372,47 @@
     <xsl:param name="after" as="node()*" select="()"/>
     <xsl:param name="flow-tag" as="xs:string" select="'div'"/>
     <xsl:param name="id" as="xs:string?" select="@xml:id"/>
-    <xsl:call-template name="t:box">
-      <xsl:with-param name="id" select="$id"/>
-      <xsl:with-param name="tag" select="$tag"/>
-      <xsl:with-param name="span-tag" select="$tag"/>
-      <xsl:with-param name="flow-tag" select="$flow-tag"/>
-      <xsl:with-param name="class" select="$class"/>
-      <xsl:with-param name="title" select="$title"/>
-      <xsl:with-param name="before" select="$before"/>
-      <xsl:with-param name="after" select="$after"/>
-      <xsl:with-param name="phrasing" tunnel="yes"
-                      select="$phrasing or not(exists(*[t:is-flow(.)]))"/>
-    </xsl:call-template>
+    <xsl:choose>
+      <!-- t:box's phrasing case, written out: the common one, and calls cost -->
+      <xsl:when test="$phrasing">
+        <xsl:element name="{$tag}">
+          <xsl:call-template name="t:attrs">
+            <xsl:with-param name="class" select="$class"/>
+            <xsl:with-param name="id" select="$id"/>
+          </xsl:call-template>
+          <xsl:if test="$title"><xsl:attribute name="title" select="$title"/></xsl:if>
+          <xsl:sequence select="$before"/>
+          <xsl:apply-templates/>
+          <xsl:sequence select="$after"/>
+        </xsl:element>
+      </xsl:when>
+      <xsl:otherwise>
+        <xsl:call-template name="t:box">
+          <xsl:with-param name="id" select="$id"/>
+          <xsl:with-param name="tag" select="$tag"/>
+          <xsl:with-param name="span-tag" select="$tag"/>
+          <xsl:with-param name="flow-tag" select="$flow-tag"/>
+          <xsl:with-param name="class" select="$class"/>
+          <xsl:with-param name="title" select="$title"/>
+          <xsl:with-param name="before" select="$before"/>
+          <xsl:with-param name="after" select="$after"/>
+          <xsl:with-param name="phrasing" tunnel="yes"
+                          select="not(exists(*[t:is-flow(.)]))"/>
+        </xsl:call-template>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- Generic fallback: any element keeps its content. -->
   <xsl:template match="*">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
-      <xsl:when test="not($phrasing) and t:is-flow(.)">
+      <!-- what t:inline gives in phrasing context, without its parameters: most elements
+           of a big document come here, so the shortest path matters -->
+      <xsl:when test="$phrasing">
+        <span><xsl:call-template name="t:attrs"/><xsl:apply-templates/></span>
+      </xsl:when>
+      <xsl:when test="t:is-flow(.)">
         <xsl:call-template name="t:box"/>
       </xsl:when>
       <xsl:otherwise>
@@ -471,35 +495,44 @@
         <a class="pb" id="{t:page-id(.)}" href="#{t:page-id(.)}"
            aria-label="{t:label('page') || ' ' || $label}">[<xsl:value-of
            select="$label"/>]</a>
-        <xsl:variable name="facs" select="t:facsimile(.)"/>
+        <xsl:variable name="facs" select="t:facs-image(.)"/>
         <xsl:if test="$facs != ''">
-          <a class="facs" href="{$facs}" aria-label="{t:label('facsimile') || ' ' || $label}"
-             ><xsl:value-of select="t:label('facsimile')"/></a>
+          <xsl:call-template name="t:facs-figure">
+            <xsl:with-param name="url" select="$facs"/>
+            <xsl:with-param name="label" select="t:label('page') || ' ' || $label"/>
+          </xsl:call-template>
         </xsl:if>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 
-  <!-- The local image of a page: pb/@facs naming a surface (its graphic) or an image file
-       directly; '' when there is none or it is not local (only local images are linked, a
-       page must not send its reader to an address the source made up). -->
-  <xsl:function name="t:facsimile" as="xs:string">
-    <xsl:param name="pb" as="element()"/>
-    <xsl:variable name="f" select="tokenize(normalize-space($pb/@facs))[1]"/>
-    <xsl:variable name="target" select="if (starts-with($f, '#'))
-        then key('t:id', substring($f, 2), $t:doc)[1] else ()"/>
-    <xsl:variable name="g" select="($target/self::graphic, $target//graphic)[1]"/>
-    <xsl:variable name="url" select="if ($g) then t:image-url($g)
-        else if ($f != '' and not(starts-with($f, '#'))) then t:local-image($f) else ''"/>
-    <xsl:sequence select="if (matches($url, '^https?:')) then '' else $url"/>
-  </xsl:function>
-  <xsl:function name="t:local-image" as="xs:string">
-    <xsl:param name="u" as="xs:string"/>
-    <xsl:sequence select="
-        if (matches($u, '\.(png|jpe?g|gif|svg|webp)$', 'i')
-            and not(matches($u, '^[a-zA-Z][a-zA-Z0-9+.-]*:|^/|\\|(^|/)\.\.(/|$)')))
-        then $u else ''"/>
-  </xsl:function>
+  <!-- A page's or surface's facsimile: the local image, linked to itself (full size). -->
+  <xsl:template name="t:facs-figure">
+    <xsl:param name="url" as="xs:string"/>
+    <xsl:param name="label" as="xs:string"/>
+    <a class="facs" href="{t:image-src(., $url)}"><img class="facs" src="{t:image-src(., $url)}"
+        alt="{t:label('facsimile') || ': ' || $label}"/></a>
+  </xsl:template>
+
+  <!-- Surfaces no page break points to, after the text (see t:loose-surfaces). -->
+  <xsl:template name="t:facsimile-section">
+    <xsl:if test="exists($t:loose-surfaces)">
+      <section class="facsimile" id="tk-facsimile" aria-labelledby="tk-facsimile-h">
+        <h2 id="tk-facsimile-h"><xsl:value-of select="t:label('facsimile')"/></h2>
+        <xsl:for-each select="$t:loose-surfaces">
+          <xsl:variable name="label" select="(@n, t:plain(label)[. != ''],
+              string(position()))[1]"/>
+          <figure>
+            <xsl:call-template name="t:facs-figure">
+              <xsl:with-param name="url" select="t:facs-image(.)"/>
+              <xsl:with-param name="label" select="$label"/>
+            </xsl:call-template>
+            <figcaption><xsl:value-of select="$label"/></figcaption>
+          </figure>
+        </xsl:for-each>
+      </section>
+    </xsl:if>
+  </xsl:template>
 
   <xsl:template match="lb">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>

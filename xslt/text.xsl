@@ -80,9 +80,14 @@
   </xsl:template>
 
   <!-- ===== text nodes ===== -->
+  <!-- (whether any element preserves space: most documents have none, and then no text
+       node needs to look at its ancestors) -->
+  <xsl:variable name="t:preserves" as="xs:boolean"
+      select="exists($t:root/descendant-or-self::*[@xml:space = 'preserve'])"/>
   <xsl:template match="text()">
     <xsl:choose>
-      <xsl:when test="ancestor::*[@xml:space][1]/@xml:space = 'preserve'">
+      <xsl:when test="$t:preserves
+                      and ancestor::*[@xml:space][1]/@xml:space = 'preserve'">
         <xsl:value-of select="translate(t:clean(.), ' &#9;&#xA;&#xD;',
                                         '&#xFDD2;&#xFDD2;&#xFDD3;')"/>
       </xsl:when>
@@ -110,11 +115,20 @@
     <xsl:value-of select="$after || $sep"/>
   </xsl:template>
 
-  <!-- Default: blocks stand apart, everything else keeps its content in line. -->
+  <!-- Default: blocks stand apart, everything else keeps its content in line.
+       $inline: inside an element kept in line, which t:is-flow found holds no block, no
+       descendant is one either (down to an element that is never a block, such as an
+       anchor, whose content is judged afresh), so the test is not repeated for each. -->
   <xsl:template match="*">
+    <xsl:param name="inline" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
+      <xsl:when test="$inline and not(t:is-never-flow(.))"><xsl:apply-templates/></xsl:when>
       <xsl:when test="t:is-flow(.)"><xsl:call-template name="t:block"/></xsl:when>
-      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+      <xsl:otherwise>
+        <xsl:apply-templates>
+          <xsl:with-param name="inline" tunnel="yes" select="not(t:is-never-flow(.))"/>
+        </xsl:apply-templates>
+      </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 
@@ -273,13 +287,17 @@
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
   <xsl:template match="text//pb">
+    <!-- a text shows no image: the page's local facsimile is named in a marker of its own -->
+    <xsl:variable name="facs" select="t:facs-image(.)"/>
+    <xsl:variable name="marker" select="'[' || t:page-label(.) || ']' || (if ($facs != '')
+        then ' [' || t:label('facsimile') || ': ' || $facs || ']' else '')"/>
     <xsl:choose>
       <xsl:when test="$page-markers = 'true' and t:in-flow-parent(.)">
-        <xsl:value-of select="$P || '[' || t:page-label(.) || ']' || $P"/>
+        <xsl:value-of select="$P || $marker || $P"/>
       </xsl:when>
       <xsl:when test="$page-markers = 'true'">
-        <xsl:value-of select="if (@break = 'no') then '[' || t:page-label(.) || ']'
-                              else ' [' || t:page-label(.) || '] '"/>
+        <xsl:value-of select="if (@break = 'no') then $marker
+                              else ' ' || $marker || ' '"/>
       </xsl:when>
       <xsl:when test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:when>
     </xsl:choose>

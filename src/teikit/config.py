@@ -12,6 +12,7 @@ paths = ["tei"]                      # what `teikit validate` checks with no pat
 include = ["*.xml", "*.tei"]         # file names searched for in folders
 exclude = ["tei/drafts/**"]          # globs (relative to the project) never validated
 timeout = 60                         # seconds per document
+memory-limit = 2048                  # MB a document's worker process may hold
 warnings-as-errors = false
 fetch = false                        # may validation download missing catalogue schemas?
 allow-hosts = []                     # hosts beyond the TEI/EpiDoc catalogue
@@ -41,6 +42,7 @@ KEYS = {
     "include",
     "exclude",
     "timeout",
+    "memory-limit",
     "warnings-as-errors",
     "fetch",
     "allow-hosts",
@@ -62,6 +64,7 @@ class Config:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
     timeout: float | None = None
+    memory_limit: int | None = None
     warnings_as_errors: bool = False
     fetch: bool = False
     allow_hosts: tuple[str, ...] = ()
@@ -180,6 +183,7 @@ def parse(table: dict[str, object], source: Path) -> Config:
         if not isinstance(table.get(key, False), bool):
             raise UsageError(f"{source}: '{key}' must be true or false.")
     jobs = _number(table, "jobs", source)
+    memory = _number(table, "memory-limit", source)
     return Config(
         root=source.parent,
         source=source,
@@ -187,6 +191,7 @@ def parse(table: dict[str, object], source: Path) -> Config:
         include=_strings(table, "include", source) or DEFAULT_INCLUDE,
         exclude=_strings(table, "exclude", source),
         timeout=_number(table, "timeout", source),
+        memory_limit=None if memory is None else int(memory),
         warnings_as_errors=bool(table.get("warnings-as-errors", False)),
         fetch=bool(table.get("fetch", False)),
         allow_hosts=_strings(table, "allow-hosts", source),

@@ -123,8 +123,10 @@ def test_apparatus_marks_link_both_ways() -> None:
         assert entry.xpath(".//a[@class='backlink']/@href") == ["#" + mark.get("id")]
 
 
-def test_page_break_links_its_local_facsimile() -> None:
-    assert html("manuscript").xpath("//a[@class='facs']/@href") == ["figure1.png"]
+def test_page_break_shows_its_local_facsimile() -> None:
+    tree = html("manuscript")
+    assert tree.xpath("//a[@class='facs']/@href") == ["figure1.png"]
+    assert tree.xpath("//a[@class='facs']/img/@src") == ["figure1.png"]
 
 
 def test_transcription_marks_are_styled() -> None:

@@ -112,7 +112,8 @@ def test_mutated_real_files_end_in_a_documented_exit_code(attack: Attack) -> Non
         data = source.read_bytes()
         for i in range(MUTANTS_PER_SOURCE):
             mutate = _bytes if i % 2 else _structure
-            attack.write(f"mutants/{source.stem}-{i}.xml", mutate(data, rng))
+            # folder and name: two cases may share a name (missing.xml)
+            attack.write(f"mutants/{source.parent.name}-{source.stem}-{i}.xml", mutate(data, rng))
             count += 1
     outcome = attack.run(
         "validate",

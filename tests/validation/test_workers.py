@@ -18,17 +18,24 @@ def _behave(path: Path, options: object) -> Report:
         os._exit(7)
     if path.name == "raise":
         raise ValueError("a bug")
+    if path.name in ("hog", "burst"):  # 300 MB, written (so resident), kept or let go
+        held = b"\1" * (300 * 2**20)
+        if path.name == "hog":
+            time.sleep(60)
+        del held
     return Report(files=[path.name])
 
 
-def _run(names: list[str], deadline: float | None = 2.0) -> dict[str, list[str]]:
+def _run(
+    names: list[str], deadline: float | None = 2.0, memory: int | None = None
+) -> dict[str, list[str]]:
     files = [Path(n) for n in names]
     found: dict[str, list[str]] = {}
 
     def done(i: int, report: Report) -> None:
         found[names[i]] = [d.rule for d in report.diagnostics]
 
-    pool = Pool(_behave, None, 2, deadline, context())
+    pool = Pool(_behave, None, 2, deadline, context(), memory=memory)
     try:
         pool.map(files, list(range(len(files))), done)
     finally:
@@ -67,3 +74,20 @@ def test_a_failure_inside_a_chunk_costs_only_its_own_file() -> None:
         "die": ["load:worker-died"],
     }
     assert sorted(found) == sorted(names)
+
+
+def test_a_worker_over_the_memory_limit_costs_only_its_file() -> None:
+    """One that holds its memory is stopped while it works (no deadline to fall back
+    on); one that lets it go before the parent looks is caught by its own peak."""
+    names = [f"ok{i}" for i in range(20)]
+    names[3], names[11] = "hog", "burst"
+    found = _run(names, deadline=None, memory=150)
+    assert {n: rules for n, rules in found.items() if rules} == {
+        "hog": ["load:memory"],
+        "burst": ["load:memory"],
+    }
+    assert sorted(found) == sorted(names)
+
+
+def test_under_the_memory_limit_nothing_is_stopped() -> None:
+    assert _run(["ok1", "burst", "ok2"], memory=1024) == {"ok1": [], "burst": [], "ok2": []}

@@ -100,6 +100,16 @@ if TYPE_CHECKING:
     "60; 0: no deadline); the file gets a load:timeout error and the run goes on",
 )
 @click.option(
+    "--memory-limit",
+    "memory_limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MB",
+    help="stop validating a file when its process holds more than MB of memory "
+    "(default: [tool.teikit] memory-limit, else 2048; 0: no limit); the file gets a "
+    "load:memory error and the run goes on",
+)
+@click.option(
     "--no-cache",
     "no_cache",
     is_flag=True,
@@ -128,6 +138,7 @@ def validate(
     skip_non_tei: bool,
     strict: bool | None,
     timeout: float | None,
+    memory_limit: int | None,
     no_cache: bool,
     dask: str | None,
     fetch: bool | None,
@@ -141,7 +152,7 @@ def validate(
     """
     from teikit.render import step_summary, stream, summary
     from teikit.validation import validate as run_validation
-    from teikit.validation.batch import DEFAULT_TIMEOUT
+    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
     config, settings = project_settings(fetch, allow_hosts, unavailable, embedded)
@@ -152,6 +163,8 @@ def validate(
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
     seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
+    if memory_limit is None:
+        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
             targets,
@@ -161,6 +174,7 @@ def validate(
             on_file=on_file,
             settings=settings,
             timeout=seconds or None,
+            memory_limit=memory_limit or None,
             cache=None if no_cache else ResultCache(),
             dask=dask,
             include=config.include,

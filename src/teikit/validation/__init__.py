@@ -35,6 +35,7 @@ def validate(
     cache: ResultCache | None = None,
     dask: str | None = None,
     timeout: float | None = None,
+    memory_limit: int | None = None,
     include: Sequence[str] = ("*.xml", "*.tei"),
     exclude: Sequence[str] = (),
     skip_non_tei: bool = False,
@@ -49,6 +50,9 @@ def validate(
     over an unchanged corpus compiles no schema); the report is the same either way.
     ``timeout`` (seconds) validates each file in a worker process that is stopped when
     it overruns: that file gets a ``load:timeout`` error and the others are validated.
+    ``memory_limit`` (MB) does the same for a worker whose memory grows past it
+    (``load:memory``). With neither, and one job, files are validated in this process,
+    unbounded.
     With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
     are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
     has ``jobs`` workers when ``jobs > 1``).
@@ -84,6 +88,7 @@ def validate(
         settings=settings,
         cache=str(cache.folder) if cache is not None else None,
         timeout=timeout,
+        memory_limit=memory_limit,
     )
     # Each file's report is folded into the run's as soon as the files before it are
     # in, and dropped: the run holds only those that finished ahead of a slower one.

@@ -56,6 +56,8 @@ WARM_BYTES = 4 * 2**20
 
 #: The CLI's deadline per document, in seconds, unless --timeout or the config says.
 DEFAULT_TIMEOUT = 60.0
+#: The CLI's memory limit per worker process, in MB, unless --memory-limit or the config says.
+DEFAULT_MEMORY_LIMIT = 2048
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,17 @@ class Options:
     cache: str | None = None
     #: seconds each document may take (None: no deadline, validate in this process)
     timeout: float | None = None
+    #: MB of memory the process validating a document may hold (None: no limit)
+    memory_limit: int | None = None
 
     @functools.cached_property
     def deciding(self) -> dict[str, object]:
         """The options that decide a file's result (part of each cache key): not
-        ``jobs``, ``cache`` nor ``timeout``, which only decide how the work is done
-        (a timed-out file is never cached: its report is made by the parent). The size limit
-        is read from the environment and decides ``load:too-large``; ``settings`` is a
-        frozen dataclass of plain values, so its repr says all of it; the project roots
+        ``jobs``, ``cache``, ``timeout`` nor ``memory_limit``, which only decide how the
+        work is done (a stopped file is never cached: its report is made by the
+        parent). The size limit is read from the environment and decides
+        ``load:too-large``; ``settings`` is a frozen dataclass of plain values, so its
+        repr says all of it; the project roots
         decide which schemas a document may name (hashed: a run may have thousands)."""
         from teikit.loading import max_bytes
 
@@ -261,7 +266,11 @@ def _warm_up(
     corpus's names at once (see :func:`_sample`). Announcing a sample's documents together costs one
     compile instead of one per file, and forked workers inherit the compiled grammar
     instead of each growing its own. Engines without ``expect`` are only warmed. Under
-    a deadline nothing is validated here: this process has no one to stop it.
+    a deadline or a memory limit nothing is validated here: this process has no one to
+    stop it; for the same reason its sample is only files that fit in
+    :data:`WARM_BYTES` together, read without their XIncludes (a fan-out of includes
+    within the limits can need gigabytes: a worker that grows so is stopped, this
+    process would not be).
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
@@ -274,10 +283,11 @@ def _warm_up(
     held = 0
     for i in _sample(len(files)) if pick else range(len(files)):
         try:
-            held += files[i].stat().st_size
-            if held > WARM_BYTES and docs:
-                break
-            docs[i] = load(files[i])
+            size = files[i].stat().st_size
+            if held + size > WARM_BYTES:
+                continue
+            held += size
+            docs[i] = load(files[i], xinclude=validate)
         except (LoadError, OSError):
             continue  # reported where the run reaches it
     if not docs:
@@ -368,10 +378,11 @@ def run(
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
 
-    With a deadline (``options.timeout``) or more than one job, every file is validated
-    in a worker process (:mod:`teikit.validation.workers`) that is stopped when it
-    overruns or dies, so one file's hang or crash is that file's error. Without a
-    deadline and with one job (the library's default) files are validated here.
+    With a deadline (``options.timeout``), a memory limit (``options.memory_limit``) or
+    more than one job, every file is validated in a worker process
+    (:mod:`teikit.validation.workers`) that is stopped when it overruns, grows past the
+    limit or dies, so one file's hang or crash is that file's error. Without either
+    bound and with one job (the library's default) files are validated here.
     ``one`` must be a module-level function (it is pickled to spawned workers); the
     warm-up sample is announced to this process's engines before workers fork from it.
     With ``on_report``, each file's report goes to ``on_report(index, report)`` as it is
@@ -381,7 +392,8 @@ def run(
 
     total = len(files)
     results: list[Report | None] = [None] * total
-    pooled = options.timeout is not None or (options.jobs > 1 and total > 1)
+    bounded = options.timeout is not None or options.memory_limit is not None
+    pooled = bounded or (options.jobs > 1 and total > 1)
     if one is validate_path:
         _warm(files, options, results, validate=not pooled)
     done = sum(r is not None for r in results)
@@ -410,7 +422,9 @@ def run(
         # Forked workers inherit the warmed engines; spawned ones warm their own.
         warm = (announce, sample(files)) if start.get_start_method() == "spawn" else None
         size = min(max(1, options.jobs), len(todo))
-        pool = Pool(one, options, size, options.timeout, start, warm=warm)
+        pool = Pool(
+            one, options, size, options.timeout, start, memory=options.memory_limit, warm=warm
+        )
         try:
             pool.map(files, todo, store)
         except BaseException:

@@ -196,16 +196,16 @@ def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[st
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
-    (``options.timeout``) each document is validated in a process of this worker's own
-    that is stopped when it overruns, as ``--jobs`` does (:func:`_under_deadline`).
-    Whichever process validates warms its engines first on ``sample``, the run's
-    warm-up sample (:func:`teikit.validation.batch.sample`).
+    (``options.timeout``) or a memory limit each document is validated in a process of
+    this worker's own that is stopped when it overruns, as ``--jobs`` does
+    (:func:`_under_deadline`). Whichever process validates warms its engines first on
+    ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
     """
     global _warmed
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if options.timeout is not None:
+    if options.timeout is not None or options.memory_limit is not None:
         return _under_deadline(files, options, sample)
     if not _warmed:
         _warmed = True
@@ -220,8 +220,9 @@ _pools = threading.local()
 
 def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
     """``files`` validated by a process of this worker's own, each stopped at the run's
-    deadline: a document that overruns gets ``load:timeout`` (a dead process
-    ``load:worker-died``) and the others of the chunk are validated. A Dask task running
+    deadline and memory limit: a document that overruns gets ``load:timeout`` (one that
+    grows past the limit ``load:memory``, a dead process ``load:worker-died``) and the
+    others of the chunk are validated. A Dask task running
     in a thread cannot be stopped; a process can."""
     from teikit.validation.workers import Pool, context
 
@@ -236,8 +237,15 @@ def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> l
 
     with _children_allowed():
         if held is None:
-            warm = (batch.announce, sample)
-            pool = Pool(batch.validate_path, options, 1, options.timeout, context(), warm=warm)
+            pool = Pool(
+                batch.validate_path,
+                options,
+                1,
+                options.timeout,
+                context(),
+                memory=options.memory_limit,
+                warm=(batch.announce, sample),
+            )
             held = (options, pool)
         _pools.held = held
         try:

@@ -8,6 +8,14 @@ overruns its deadline (or its worker dies) the parent kills that worker, records
 located error for that one file (``load:timeout``, ``load:worker-died``), starts a fresh
 worker and goes on with the rest.
 
+Memory is bounded the same way (``load:memory``): the parent reads each busy worker's
+resident memory (``/proc/<pid>/statm``) every :data:`POLL` seconds while it waits, and
+stops one that is over the limit; a worker also checks its own peak (``VmHWM``) after
+each file, so a burst between two looks is caught, whatever the timing. Not an
+``RLIMIT_AS`` (Saxon's native image reserves gigabytes of address space and will not
+start under one) nor an ``RLIMIT_DATA`` (allocations fail inside the engines: Saxon
+aborts the process and libxml2 reports a syntax error the document does not have).
+
 Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
 decides, kills every worker and waits for them, so an interrupted run leaves no
 process behind. Workers also ask Linux to kill them when the parent dies
@@ -44,6 +52,9 @@ Warm = tuple[Callable[[Any, Any], None], Any]
 _GRACE = 2.0
 #: The most files sent to a worker at once (fewer near the end of a run).
 MAX_CHUNK = 16
+#: Seconds between two looks at the busy workers' memory, under a memory limit.
+POLL = 0.05
+_MB = 2**20
 
 
 def _die_with_parent() -> None:
@@ -58,12 +69,22 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def _serve(conn: Connection, one: PerFile, options: Any, clock: Any, warm: Warm | None) -> None:
+def _serve(
+    conn: Connection,
+    one: PerFile,
+    options: Any,
+    clock: Any,
+    memory: int | None,
+    warm: Warm | None = None,
+) -> None:
     """A worker's life: validate each chunk of paths it is sent until the pipe closes,
     answering once per chunk. ``clock`` (shared with the parent) holds the start time of
     the file being validated (0 between files) and its task number, so the parent can
-    hold each document to its deadline without a message per document. ``warm`` runs
-    before the first file, on that file's clock (its deadline covers the warm-up too)."""
+    hold each document to its deadline without a message per document. A file after
+    which this process's peak memory is over ``memory`` MB is answered ``load:memory``
+    and the worker leaves (its peak stays high: the next file would be blamed). ``warm``
+    runs before the first file, on that file's clock (its deadline covers the warm-up
+    too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     while True:
@@ -85,14 +106,52 @@ def _serve(conn: Connection, one: PerFile, options: Any, clock: Any, warm: Warm 
             clock[1] = task
             clock[0] = time.monotonic()
             reply = _one(one, Path(path), options)
+            if memory is not None and reply[0] == "ok" and (_peak() or 0) > memory * _MB:
+                reply = ("memory", _failed(Path(path), "load:memory", _memory_message(memory)))
             clock[0] = 0.0
             replies.append((task, reply))
-            if reply[0] == "fatal":
+            if reply[0] != "ok":
                 break
         try:
             conn.send(replies)
         except (EOFError, OSError):
             return
+        if replies and replies[-1][1][0] == "memory":
+            return
+
+
+def _peak() -> int | None:
+    """This process's highest resident memory so far, in bytes (None: not known).
+
+    ``VmHWM`` on Linux: it belongs to the process's own memory map, so a forked worker
+    does not inherit its parent's peak (``ru_maxrss`` may, across ``exec``)."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
+
+
+def _resident(pid: int) -> int | None:
+    """Process ``pid``'s resident memory now, in bytes (None: not known, e.g. no /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+#: Can the parent read its workers' memory? (Linux; elsewhere only the workers' own check.)
+_PROC = os.path.exists(f"/proc/{os.getpid()}/statm")
 
 
 def _one(one: PerFile, path: Path, options: Any) -> _Reply:
@@ -150,7 +209,8 @@ class _Worker:
 
 
 class Pool:
-    """``size`` workers running ``one(path, options)`` with a per-file ``deadline``.
+    """``size`` workers running ``one(path, options)`` with a per-file ``deadline``
+    (seconds) and ``memory`` limit (MB), each None for none.
 
     Files go out in chunks (at most :data:`MAX_CHUNK`, fewer as the run ends, so both
     workers finish together) and two chunks are in flight per worker, so a worker never
@@ -167,12 +227,14 @@ class Pool:
         deadline: float | None,
         context: Any,
         *,
+        memory: int | None = None,
         warm: Warm | None = None,
     ) -> None:
         self.one = one
         self.options = options
         self.warm = warm
         self.deadline = deadline
+        self.memory = memory
         self.context = context
         self.queue: deque[int] = deque()
         self.workers = [self._start() for _ in range(size)]
@@ -181,7 +243,9 @@ class Pool:
         parent, child = self.context.Pipe()
         clock = self.context.RawArray("d", 2)
         process = self.context.Process(
-            target=_serve, args=(child, self.one, self.options, clock, self.warm), daemon=True
+            target=_serve,
+            args=(child, self.one, self.options, clock, self.memory, self.warm),
+            daemon=True,
         )
         process.start()
         child.close()
@@ -241,6 +305,8 @@ class Pool:
             elif self._overran(worker) and self._answers(worker, done, block=False):
                 if self._overran(worker):  # answers read, and still running late
                     self._lost(worker, files, done, "load:timeout")
+            elif self._too_big(worker):
+                self._lost(worker, files, done, "load:memory")
 
     def _answers(
         self, worker: _Worker, done: Callable[[int, Report], None], *, block: bool = True
@@ -260,6 +326,8 @@ class Pool:
                 failure.exit_code = int(reply[1])
                 raise failure
             done(task, reply[1])
+            if reply[0] == "memory":  # it went over the limit and left
+                self._replace(worker)
         return True
 
     def _lost(
@@ -271,25 +339,41 @@ class Pool:
         culprit, _ = worker.current()
         if rule == "load:worker-died":
             message = _died(worker)
+        elif rule == "load:memory":
+            message = _memory_message(self.memory)
         else:
             message = _timeout_message(self.deadline)
-        _kill(worker)
-        self.workers[self.workers.index(worker)] = self._start()
         if culprit not in worker.pending:
             culprit = worker.pending[0] if worker.pending else None
-        self.queue.extendleft(reversed([t for t in worker.pending if t != culprit]))
-        worker.pending.clear()
+        self._replace(worker, culprit)
         if culprit is not None:
             done(culprit, _failed(files[culprit], rule, message))
 
+    def _replace(self, worker: _Worker, culprit: int | None = None) -> None:
+        """Stop ``worker`` and start a fresh one in its place; the files it had not
+        answered, but ``culprit``, go back to the queue."""
+        _kill(worker)
+        self.workers[self.workers.index(worker)] = self._start()
+        self.queue.extendleft(reversed([t for t in worker.pending if t != culprit]))
+        worker.pending.clear()
+
     def _wait_time(self, active: list[_Worker]) -> float | None:
-        """Seconds until the nearest deadline: a worker between files may start one at
-        any moment, so it can overrun no sooner than a whole deadline from now."""
+        """Seconds until the nearest deadline (a worker between files may start one at
+        any moment, so it can overrun no sooner than a whole deadline from now), or
+        until the next look at the workers' memory."""
+        poll = POLL if self.memory is not None and active and _PROC else None
         if self.deadline is None or not active:
-            return None
+            return poll
         now = time.monotonic()
         ends = [start + self.deadline - now for _, start in map(_Worker.current, active) if start]
-        return max(0.0, min([*ends, self.deadline])) + 0.01
+        return min(max(0.0, min([*ends, self.deadline])) + 0.01, poll or self.deadline)
+
+    def _too_big(self, worker: _Worker) -> bool:
+        """Is ``worker`` over the memory limit while validating a file? (Between files
+        there is no file to blame: its own check after the file retires it.)"""
+        if self.memory is None or worker.current()[0] is None:
+            return False
+        return (_resident(worker.process.pid) or 0) > self.memory * _MB
 
     def _overran(self, worker: _Worker) -> bool:
         _, start = worker.current()
@@ -318,6 +402,15 @@ def _timeout_message(deadline: float | None) -> str:
         f"Validating this file took longer than {deadline:g} s and was stopped; the "
         "other files were validated. Raise --timeout (or [tool.teikit] timeout) if the "
         "file is just large, or look for a schema rule or pattern that never ends."
+    )
+
+
+def _memory_message(limit: int | None) -> str:
+    return (
+        f"Validating this file used more than {limit} MB of memory and was stopped; the "
+        "other files were validated. Raise --memory-limit (or [tool.teikit] memory-limit; "
+        "0 for none) if the file is just large, or look for a schema or XInclude that "
+        "multiplies the document."
     )
 
 

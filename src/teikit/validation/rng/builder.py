@@ -30,7 +30,8 @@ from teikit.validation.rng.patterns import (
 
 _R = f"{{{RELAXNG}}}"
 
-#: Most files one schema may include (a loop of includes ends here).
+#: Most files one schema may read through ``include`` and ``externalRef`` (a loop of
+#: includes ends here).
 MAX_INCLUDES = 100
 
 
@@ -86,24 +87,10 @@ class Builder(Patterns):
     ) -> None:
         """Read the grammar ``include`` names (a local file inside the schema's folder
         tree) and gather it under the include's overrides."""
-        href = include.get("href", "").strip()
-        base = Path(include.base or "").parent if include.base else self._folder
-        target = ((base or Path(".")) / href).resolve()
         self._files += 1
-        if (
-            "://" in href
-            or self._files > MAX_INCLUDES
-            or (self._folder is not None and not target.is_relative_to(self._folder))
-        ):
-            raise SchemaError(
-                f"the include of {href!r} is remote, outside the schema's folder or one too many"
-            )
-        try:
-            root = etree.parse(str(target), nodes.parser()).getroot()
-        except (OSError, etree.XMLSyntaxError) as exc:
-            raise SchemaError(f"the include of {href!r} cannot be read: {exc}") from None
+        root = local_file(include, self._folder, self._files)
         if root.tag != f"{_R}grammar":
-            raise SchemaError(f"{href!r} is not a <grammar>")
+            raise SchemaError(f"{include.get('href', '').strip()!r} is not a <grammar>")
         if include.get("ns") is not None and root.get("ns") is None:
             root.set("ns", include.get("ns", ""))
         own = [k for k in include.iter(f"{_R}define") if k is not include]
@@ -262,6 +249,22 @@ class Builder(Patterns):
         if first is None:
             raise SchemaError("element or attribute without a name")
         return _name_class(first)
+
+
+def local_file(ref: etree._Element, folder: Path | None, count: int) -> etree._Element:
+    """The root of the file an ``include`` or ``externalRef`` ``ref`` names, the
+    ``count``-th this schema reads: a remote file, one outside ``folder`` (the schema's
+    folder tree) or one past :data:`MAX_INCLUDES` is a :class:`SchemaError`."""
+    href = ref.get("href", "").strip()
+    base = Path(ref.base).parent if ref.base else folder
+    target = ((base or Path(".")) / href).resolve()
+    outside = folder is not None and not target.is_relative_to(folder)
+    if "://" in href or count > MAX_INCLUDES or outside:
+        raise SchemaError(f"{href!r} is remote, outside the schema's folder or one too many")
+    try:
+        return etree.parse(str(target), nodes.parser()).getroot()
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise SchemaError(f"{href!r} cannot be read: {exc}") from None
 
 
 def _inherited(node: etree._Element, key: str) -> str:

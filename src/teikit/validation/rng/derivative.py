@@ -30,15 +30,16 @@ class Derivatives:
         self.b = builder
         #: Memo tables of the common (non-recovering) derivatives, public so that the
         #: walk's inner loop reads them without a method call per element: a start tag
-        #: ``(state, name)``, the end of a start tag, an end tag, whether content is typed.
+        #: ``(state, name)``, the end of a start tag, an end tag, whether content is
+        #: typed, an attribute's name ``(state, name)``, non-blank text among elements.
         self.opened: dict[tuple[Pattern, QName], Pattern] = {}
         self.closed: dict[Pattern, Pattern] = {}
         self.ended: dict[Pattern, Pattern] = {}
         self.typed_content: dict[Pattern, bool] = {}
+        self.attributes: dict[tuple[Pattern, QName], Pattern] = {}
         self._open_recovering: dict[tuple[Pattern, QName], Pattern] = {}
         self._close_forgiving: dict[Pattern, Pattern] = {}
-        self._att: dict[tuple[Pattern, QName], Pattern] = {}
-        self._mixed: dict[Pattern, Pattern] = {}
+        self.mixed: dict[Pattern, Pattern] = {}
         self._found: dict[QName, Pattern] = {}
         self._kinds: dict[Pattern, tuple[bool, bool]] = {}
         self._values: dict[tuple[Pattern, str], Pattern] = {}
@@ -131,10 +132,10 @@ class Derivatives:
     def start_attribute(self, p: Pattern, name: QName) -> Pattern:
         """The derivative for an attribute's name: ``after(value pattern, rest)``."""
         key = (p, name)
-        found = self._att.get(key)
+        found = self.attributes.get(key)
         if found is None:
             found = self._start_attribute(p, name)
-            self._att[key] = found
+            self.attributes[key] = found
         return found
 
     def _start_attribute(self, p: Pattern, name: QName) -> Pattern:
@@ -195,10 +196,10 @@ class Derivatives:
 
     def mixed_text(self, p: Pattern) -> Pattern:
         """The derivative for non-blank text among elements: only ``text`` takes it."""
-        found = self._mixed.get(p)
+        found = self.mixed.get(p)
         if found is None:
             found = self._text(p, None, None)
-            self._mixed[p] = found
+            self.mixed[p] = found
         return found
 
     def text(self, p: Pattern, value: str, cx: Context) -> Pattern:
@@ -392,4 +393,4 @@ class Derivatives:
         past a bound rather than grow without one."""
         opened = len(self.opened) + len(self._open_recovering)
         closed = len(self.closed) + len(self._close_forgiving)
-        return opened + closed + len(self._att) + len(self.ended) + len(self._values)
+        return opened + closed + len(self.attributes) + len(self.ended) + len(self._values)

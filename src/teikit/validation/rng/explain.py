@@ -139,11 +139,18 @@ class Explainer:
 
     def diagnostics(self, findings: list[Finding]) -> list[Diagnostic]:
         out: list[Diagnostic] = []
-        seen: set[tuple[int, int, str, str]] = set()
+        seen: set[tuple[str, int, int, str, str]] = set()
         for f in findings:
             message, expected = self._message(f)
             where = self._where(f.element, f.at, f.kind == "text")
-            key = (int(str(where["line"])), int(str(where["column"])), f.code, message)
+            # the file too: XIncluded parts may repeat one another's places and words
+            key = (
+                str(where["file"]),
+                int(str(where["line"])),
+                int(str(where["column"])),
+                f.code,
+                message,
+            )
             if key in seen:
                 continue
             seen.add(key)
@@ -155,14 +162,15 @@ class Explainer:
     def _where(self, el: etree._Element, at: str, text: bool = False) -> Where:
         where = locate(el, self.default)
         pos = None
-        if self.positions is not None and text:
-            pos = self.positions.text_before(el, at)
-        elif self.positions is not None:
+        found = self.positions.of(el) if self.positions is not None else None
+        if found is not None and text:
+            pos = found.text_before(el, at)
+        elif found is not None:
             pos = {
-                "start": self.positions.start,
-                "end": self.positions.end,
-                "before-start": self.positions.before_start,
-                "before-end": self.positions.before_end,
+                "start": found.start,
+                "end": found.end,
+                "before-start": found.before_start,
+                "before-end": found.before_end,
             }[at](el)
         if pos is not None:
             where["line"], where["column"] = pos

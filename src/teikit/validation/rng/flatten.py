@@ -17,8 +17,8 @@ this module does those steps, and only those, leaving the rest to the builder.
   renamed define of the grammar around it (4.18).
 
 Files are read as the builder reads includes: local, inside the schema's folder tree,
-at most :data:`MAX_FILES`; anything else is a :class:`SchemaError` (libxml2's wording
-then remains).
+at most :data:`~.builder.MAX_INCLUDES`; anything else is a :class:`SchemaError`
+(libxml2's wording then remains).
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from pathlib import Path
 from lxml import etree
 
 from teikit.namespaces import RELAXNG, XML
-from teikit.validation.rng.builder import Builder
+from teikit.validation.rng import nodes
+from teikit.validation.rng.builder import Builder, local_file
 from teikit.validation.rng.patterns import SchemaError
 
 _R = f"{{{RELAXNG}}}"
-#: Most files one schema may read through ``include`` and ``externalRef``.
-MAX_FILES = 100
 #: What a renamed define is called: a colon never occurs in a define's NCName.
 _RENAMED = "g{}:{}"
 
@@ -67,35 +66,16 @@ class _Reader:
     def __init__(self, first: Path | None) -> None:
         self._folder = first.parent if first is not None else None
         self._files = 0
-        self._parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
 
     def parse_bytes(self, data: bytes, base_url: str) -> etree._Element:
-        root = etree.fromstring(data, self._parser, base_url=base_url or None)
+        root = etree.fromstring(data, nodes.parser(), base_url=base_url or None)
         _settle(root)
         return root
 
     def _file(self, ref: etree._Element) -> etree._Element:
         """The root of the file ``ref`` (an ``include`` or ``externalRef``) names."""
-        href = ref.get("href", "").strip()
-        base = Path(ref.base).parent if ref.base else self._folder
-        target = ((base or Path(".")) / href).resolve()
         self._files += 1
-        if (
-            "://" in href
-            or self._files > MAX_FILES
-            or (self._folder is not None and not target.is_relative_to(self._folder))
-        ):
-            raise SchemaError(f"{href!r} is remote, outside the schema's folder or one too many")
-        try:
-            root = etree.parse(str(target), self._parser).getroot()
-        except (OSError, etree.XMLSyntaxError) as exc:
-            raise SchemaError(f"{href!r} cannot be read: {exc}") from None
+        root = local_file(ref, self._folder, self._files)
         _settle(root)
         return root
 
@@ -119,10 +99,10 @@ class _Reader:
         if grammar.tag != f"{_R}grammar":
             raise SchemaError(f"{include.get('href')!r} is not a <grammar>")
         _inherit_ns(include, grammar)
-        own = _components(include)
+        own = nodes.top_level(include)
         names = {k.get("name", "").strip() for k in own if k.tag == f"{_R}define"}
         starts = any(k.tag == f"{_R}start" for k in own)
-        for k in _components(grammar):
+        for k in nodes.top_level(grammar):
             overridden = k.tag == f"{_R}define" and k.get("name", "").strip() in names
             if overridden or (k.tag == f"{_R}start" and starts):
                 parent = k.getparent()
@@ -144,7 +124,7 @@ def _settle(root: etree._Element) -> None:
     prefixed names (4.10, as an ``ns`` attribute and a local name)."""
     for el in root.iter(f"{_R}data", f"{_R}value"):
         if el.get("datatypeLibrary") is None and (el.tag == f"{_R}data" or el.get("type")):
-            el.set("datatypeLibrary", _inherited(el, "datatypeLibrary").strip())
+            el.set("datatypeLibrary", (nodes.inherited(el, "datatypeLibrary") or "").strip())
     for el in root.iter(f"{_R}element", f"{_R}attribute"):
         raw = el.get("name")
         if raw is not None and ":" in raw:
@@ -168,16 +148,6 @@ def _expand(raw: str, el: etree._Element) -> tuple[str, str]:
     return ns, local
 
 
-def _inherited(el: etree._Element, key: str) -> str:
-    node: etree._Element | None = el
-    while node is not None:
-        value = node.get(key)
-        if value is not None:
-            return value
-        node = node.getparent()
-    return ""
-
-
 def _inherit_ns(ref: etree._Element, target: etree._Element) -> None:
     """RelaxNG 4.5/4.7: a referring element's ``ns`` passes to a root without one."""
     if ref.get("ns") is not None and target.get("ns") is None:
@@ -190,18 +160,6 @@ def _replace(old: etree._Element, new: etree._Element) -> None:
         raise SchemaError("nothing to replace")
     new.tail = old.tail
     parent.replace(old, new)
-
-
-def _components(parent: etree._Element) -> list[etree._Element]:
-    """A grammar's (or include's) ``start``, ``define`` and ``include`` children,
-    ``div`` wrappers opened."""
-    out: list[etree._Element] = []
-    for child in parent:
-        if child.tag == f"{_R}div":
-            out.extend(_components(child))
-        elif isinstance(child.tag, str):
-            out.append(child)
-    return out
 
 
 class _Lifter:
@@ -219,7 +177,7 @@ class _Lifter:
 
     @staticmethod
     def _defines(grammar: etree._Element) -> list[etree._Element]:
-        return [k for k in _components(grammar) if k.tag == f"{_R}define"]
+        return [k for k in nodes.top_level(grammar) if k.tag == f"{_R}define"]
 
     def _scope(
         self, grammar: etree._Element, names: dict[str, str], parent: dict[str, str]
@@ -251,9 +209,9 @@ class _Lifter:
         self._scope(grammar, {name: _RENAMED.format(n, name) for name in own}, parent)
         start_name = _RENAMED.format(n, "start")
         # the defines leave their ancestors: the namespace they inherited goes with them
-        moved = etree.Element(f"{_R}div", ns=_inherited(grammar, "ns"))
+        moved = etree.Element(f"{_R}div", ns=nodes.inherited(grammar, "ns") or "")
         starts = 0
-        for k in _components(grammar):
+        for k in nodes.top_level(grammar):
             if k.tag == f"{_R}start":
                 k.tag = f"{_R}define"
                 k.set("name", start_name)

@@ -75,6 +75,8 @@ class Grammar:
     attributes: frozenset[str] = frozenset()
     reducible: bool = True
     _bodies: dict[str, tuple[Node, ...]] = field(default_factory=dict, compare=False)
+    #: what earlier reductions found, for the next (see :meth:`reduced_tree`)
+    _memo: _Reductions = field(default_factory=lambda: _Reductions(), compare=False)
 
     def body(self, name: str) -> tuple[Node, ...]:
         """The patterns of define ``name``, made into nodes on first use (a document
@@ -111,14 +113,10 @@ class Grammar:
         """
         known = self._reachable(present)
         refs = {name: self.defines[name].refs for name in known}
-        productive = simplify.productive(known, refs, attrs)
+        productive = simplify.productive(known, refs, attrs, self._memo.seed(present, attrs))
+        self._memo.keep(present, attrs, productive)
         rules = simplify.Rules(productive, known, attrs)
-        bodies = {
-            name: simplify.sequence(
-                tuple(k for k in (simplify.rewrite(x, rules) for x in self.body(name)) if k)
-            )
-            for name in productive
-        }
+        bodies = {name: self._rewritten(name, rules) for name in productive}
         empties = simplify.empty_defines(bodies)
         root = nodes.element("grammar", self.root.attrs, self.root.namespaces)
         start = nodes.element("start", (), self.start.namespaces, root)
@@ -129,8 +127,34 @@ class Grammar:
             kept = ()
         for k in kept:
             nodes.write(k, start)
-        self._write_defines(root, kept, bodies, empties)
+        self._write_defines(root, kept, rules, bodies, empties)
         return root
+
+    def _signature(self, name: str, rules: simplify.Rules) -> tuple[object, ...]:
+        """What define ``name``'s simplified body depends on: which of its references
+        still match something, and which of its attributes may occur."""
+        d = self.defines[name]
+        ok = tuple(r in rules.productive or r not in rules.known for r in d.refs)
+        if rules.attrs is None:
+            return (name, ok, None)
+        own = self._memo.attributes.get(name)
+        if own is None:
+            own = self._memo.attributes[name] = tuple(
+                sorted({n.name for n in simplify.walk(self.body(name)) if n.kind == "attribute"})
+            )
+        return (name, ok, tuple(a in rules.attrs for a in own))
+
+    def _rewritten(self, name: str, rules: simplify.Rules) -> tuple[Node, ...]:
+        """Define ``name``'s body simplified under ``rules``, once per signature (a
+        corpus grows its union of names a few times; most defines stay the same)."""
+        key = self._signature(name, rules)
+        found = self._memo.rewritten.get(key)
+        if found is None:
+            found = simplify.sequence(
+                tuple(k for k in (simplify.rewrite(x, rules) for x in self.body(name)) if k)
+            )
+            self._memo.rewritten[key] = found
+        return found
 
     def _reachable(self, present: frozenset[str]) -> dict[str, tuple[Node, ...] | None]:
         """Defines reachable from ``start``, with None for an absent element's."""
@@ -152,6 +176,7 @@ class Grammar:
         self,
         root: etree._Element,
         start: tuple[Node, ...],
+        rules: simplify.Rules,
         bodies: Mapping[str, tuple[Node, ...]],
         empties: set[str],
     ) -> None:
@@ -164,11 +189,54 @@ class Grammar:
                 continue
             written.add(name)
             d = self.defines[name]
-            tree = simplify.sequence(tuple(simplify.inline_empty(k, empties) for k in bodies[name]))
+            key = (self._signature(name, rules), tuple(r in empties for r in d.refs))
+            found = self._memo.finished.get(key)
+            if found is None:
+                tree = simplify.sequence(
+                    tuple(simplify.inline_empty(k, empties) for k in bodies[name])
+                )
+                found = self._memo.finished[key] = (tree, tuple(simplify.refs_in(tree)))
             define = nodes.element("define", (("name", name), *d.attrs), d.namespaces, root)
-            for k in tree:
+            for k in found[0]:
                 nodes.write(k, define)
-            todo.extend(simplify.refs_in(tree))
+            todo.extend(found[1])
+
+
+class _Reductions:
+    """What reductions of one grammar share: each define's simplified body per
+    signature, the attribute names each define declares, and the last productive set.
+
+    Why the last productive set: a grammar reduced to more names matches more, so
+    every define productive for fewer names stays productive; the fixpoint may start
+    from that set instead of from nothing.
+    """
+
+    #: Entries after which the tables start afresh (a long run over varied corpora).
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.rewritten: dict[tuple[object, ...], tuple[Node, ...]] = {}
+        self.finished: dict[tuple[object, ...], tuple[tuple[Node, ...], tuple[str, ...]]] = {}
+        self.attributes: dict[str, tuple[str, ...]] = {}
+        self._last: tuple[frozenset[str], frozenset[str] | None, frozenset[str]] | None = None
+
+    def seed(self, present: frozenset[str], attrs: frozenset[str] | None) -> frozenset[str]:
+        """Defines known productive for names ``present``/``attrs`` (a subset of the
+        answer): the last reduction's, when it was for fewer names."""
+        if self._last is None:
+            return frozenset()
+        names, anames, productive = self._last
+        wider = attrs is None or (anames is not None and anames <= attrs)
+        return productive if names <= present and wider else frozenset()
+
+    def keep(
+        self, present: frozenset[str], attrs: frozenset[str] | None, productive: set[str]
+    ) -> None:
+        """Remember this reduction's productive defines; bound the tables."""
+        self._last = (present, attrs, frozenset(productive))
+        if len(self.rewritten) + len(self.finished) > self.LIMIT:
+            self.rewritten.clear()
+            self.finished.clear()
 
 
 Indexed = Grammar | Whole

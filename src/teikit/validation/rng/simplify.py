@@ -60,6 +60,17 @@ class Rules:
         return node.name in self.productive or node.name not in self.known
 
 
+def walk(nodes: tuple[Node, ...]) -> list[Node]:
+    """Every node in ``nodes`` and below them."""
+    out: list[Node] = []
+    todo = list(nodes)
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(n.kids)
+    return out
+
+
 def refs_in(nodes: tuple[Node, ...]) -> list[str]:
     """Names of every define ``nodes`` refer to."""
     out: list[str] = []
@@ -90,14 +101,18 @@ def matches(node: Node, rules: Rules) -> bool:
 
 
 def productive(
-    known: Known, refs: Mapping[str, tuple[str, ...]], attrs: frozenset[str] | None
+    known: Known,
+    refs: Mapping[str, tuple[str, ...]],
+    attrs: frozenset[str] | None,
+    seed: frozenset[str] = frozenset(),
 ) -> set[str]:
-    """The reachable defines that match something: a least fixpoint by worklist."""
+    """The reachable defines that match something: a least fixpoint by worklist,
+    started from ``seed`` (defines known to match something, or nothing)."""
     users: dict[str, list[str]] = {}
     for name, tree in known.items():
         for ref in refs[name] if tree is not None else ():
             users.setdefault(ref, []).append(name)
-    found: set[str] = set()
+    found: set[str] = {n for n in seed if known.get(n) is not None}
     rules = Rules(found, known, attrs)
     pending = [n for n, t in known.items() if t is not None]
     while pending:

@@ -129,25 +129,28 @@ class Walk:
         its end tag. (The walk's hot loop: the common, error-free case reads the memo
         tables directly, ~190,000 elements a second.)"""
         d = self.d
-        attrib = el.attrib
-        cx = Context(el)
-        if attrib:
-            for key, value in attrib.items():
-                state = self.attribute(el, qname(str(key)), str(value), state, cx)
+        attributes = el.items()
+        if attributes:
+            cx = Context(el)
+            for key, value in attributes:
+                state = self.attribute(el, qname(key), value, state, cx)
         closed = d.closed.get(state) or d.start_tag_close(state)
         state = (
             closed if closed.kind is not Kind.NOT_ALLOWED else self.start_tag_close(el, name, state)
         )
         text = el.text or ""
         elements = False
-        opened_table = d.opened
+        opened_table, mixed = d.opened, d.mixed
         for child in el:
             tag = child.tag
             if not isinstance(tag, str):  # comments and PIs do not split text
                 text += child.tail or ""
                 continue
             if text and not text.isspace():
-                state = self.text(el, text, state, before=child)
+                nxt = mixed.get(state) or d.mixed_text(state)
+                state = (
+                    nxt if nxt.kind is not Kind.NOT_ALLOWED else self.text(el, text, state, child)
+                )
             text = child.tail or ""
             child_name = qname(tag)
             opened = opened_table.get((state, child_name)) or d.start_tag_open(state, child_name)
@@ -157,9 +160,10 @@ class Walk:
                 state = self.element(child, state)
             elements = True
         if not elements and d.typed(state):
-            return self.typed_text(el, name, text, state, cx)
+            return self.typed_text(el, name, text, state, Context(el))
         if text and not text.isspace():
-            state = self.text(el, text, state, before=None)
+            nxt = mixed.get(state) or d.mixed_text(state)
+            state = nxt if nxt.kind is not Kind.NOT_ALLOWED else self.text(el, text, state, None)
         ended = d.ended.get(state) or d.end_tag(state)
         return ended if ended.kind is not Kind.NOT_ALLOWED else self.end_tag(el, name, state)
 
@@ -212,7 +216,7 @@ class Walk:
         self, el: etree._Element, name: QName, value: str, state: Pattern, cx: Context
     ) -> Pattern:
         d = self.d
-        nxt = d.start_attribute(state, name)
+        nxt = d.attributes.get((state, name)) or d.start_attribute(state, name)
         if nxt.kind is Kind.NOT_ALLOWED:
             self._report(
                 state,
@@ -227,7 +231,9 @@ class Walk:
                 ),
             )
             return state
-        self._ids(el, name, value, nxt)
+        kind = d.id_kind(nxt)
+        if kind:
+            self._ids(el, name, value, kind)
         after = d.after_value(nxt, value, cx)
         if after.kind is not Kind.NOT_ALLOWED:
             return after
@@ -328,10 +334,9 @@ class Walk:
 
     # -- IDs -----------------------------------------------------------------------
 
-    def _ids(self, el: etree._Element, name: QName, value: str, after: Pattern) -> None:
-        """ID semantics (XSD ``ID``/``IDREF``/``IDREFS``) for the attribute just named:
-        a duplicate is reported at both places, as jing does."""
-        kind = self.d.id_kind(after)
+    def _ids(self, el: etree._Element, name: QName, value: str, kind: str) -> None:
+        """ID semantics (XSD ``ID``/``IDREF``/``IDREFS``, ``kind``) for the attribute
+        just named: a duplicate is reported at both places, as jing does."""
         if kind == "ID":
             key = value.strip()
             first = self.ids.get(key)
