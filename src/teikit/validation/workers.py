@@ -15,6 +15,7 @@ each file, so a burst between two looks is caught, whatever the timing. Not an
 ``RLIMIT_AS`` (Saxon's native image reserves gigabytes of address space and will not
 start under one) nor an ``RLIMIT_DATA`` (allocations fail inside the engines: Saxon
 aborts the process and libxml2 reports a syntax error the document does not have).
+If memory runs out all the same, workers are the OOM killer's first choice.
 
 Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
 decides, kills every worker and waits for them, so an interrupted run leaves no
@@ -69,6 +70,16 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+def _killed_first() -> None:
+    """Ask Linux's OOM killer to take this worker before anything else: if the machine
+    runs out of memory all the same (``--memory-limit 0``, or more workers than memory),
+    a worker dies and its file is reported (``load:worker-died``), not the parent and
+    its report. Raising one's own score needs no privilege."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as fh:
+            fh.write("1000")
+
+
 def _serve(
     conn: Connection,
     one: PerFile,
@@ -87,6 +98,7 @@ def _serve(
     too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    _killed_first()
     while True:
         try:
             chunk = conn.recv()
