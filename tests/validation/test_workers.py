@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -37,7 +38,9 @@ def _run(
     def done(i: int, report: Report) -> None:
         found[names[i]] = [d.rule for d in report.diagnostics]
 
-    pool = Pool(_behave, None, 2, deadline, context(), memory=memory)
+    # under a memory limit, spawned: a forked worker starts as large as this test process
+    how = multiprocessing.get_context("spawn") if memory else context()
+    pool = Pool(_behave, None, 2, deadline, how, memory=memory)
     try:
         pool.map(files, list(range(len(files))), done)
     finally:
