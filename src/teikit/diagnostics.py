@@ -8,7 +8,7 @@ locations. :class:`Report` is the only place that turns findings into an exit co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypedDict, Unpack
 
@@ -192,8 +192,17 @@ class Report:
         One pass with a set of the files seen: merging a run's 10^4 per-file reports one
         by one with :meth:`merge` would compare every file with every other.
         """
-        seen = set(self.files)
+        add = self.merger()
         for other in others:
+            add(other)
+
+    def merger(self) -> Callable[[Report], None]:
+        """A function that folds one report after another into this one, as
+        :meth:`merge_all` does, for reports that arrive one at a time (a run folds each
+        file's report in as soon as the files before it are in, and drops it)."""
+        seen = set(self.files)
+
+        def add(other: Report) -> None:
             self.diagnostics.extend(other.diagnostics)
             for f in other.files:
                 if f not in seen:
@@ -203,6 +212,8 @@ class Report:
             for file, used in other.schemas.items():
                 mine = self.schemas.setdefault(file, [])
                 mine.extend(u for u in used if u not in mine)
+
+        return add
 
     def schemas_used(self) -> list[SchemaUse]:
         """Every schema that judged some file in this report, each once, in first use order."""

@@ -193,13 +193,29 @@ def _images(
     return files, found
 
 
+#: What lxml copies from the bundle's root into a content document's start tag.
+_BUNDLE_DECLARATION = f' xmlns:b="{BUNDLE_NS}"'.encode()
+_TOP_NAMESPACES = {None: XHTML_NS, "epub": EPUB_OPS}
+
+
 def _xhtml(html: etree._Element) -> bytes:
-    """One content document, serialised as XHTML5 with the HTML doctype."""
-    copy = etree.fromstring(etree.tostring(html))
-    etree.cleanup_namespaces(
-        copy, top_nsmap={None: XHTML_NS, "epub": EPUB_OPS}, keep_ns_prefixes=["epub"]
-    )
-    body = etree.tostring(copy, encoding="utf-8", xml_declaration=False)
+    """One content document, serialised as XHTML5 with the HTML doctype.
+
+    Cleaned up in place (the bundle is not read for content afterwards): the copy through
+    text this used to make cost a fifth of a second on a large dictionary. Serialising an
+    element repeats its ancestors' namespace declarations: the bundle's own is dropped
+    from the start tag; should any other be there, the copy cleans up as before.
+    """
+    etree.cleanup_namespaces(html, top_nsmap=_TOP_NAMESPACES, keep_ns_prefixes=["epub"])
+    body = etree.tostring(html, encoding="utf-8", xml_declaration=False)
+    end = body.index(b">")
+    start = body[:end].replace(_BUNDLE_DECLARATION, b"", 1)
+    if b" xmlns:" in start.replace(b' xmlns:epub="', b""):
+        copy = etree.fromstring(body)
+        etree.cleanup_namespaces(copy, top_nsmap=_TOP_NAMESPACES, keep_ns_prefixes=["epub"])
+        body = etree.tostring(copy, encoding="utf-8", xml_declaration=False)
+    else:
+        body = start + body[end:]
     return b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n' + body + b"\n"
 
 

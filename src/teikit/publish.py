@@ -9,6 +9,7 @@ invalid edition is not published unless the caller insists (``force``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
 from teikit.epub import epub_bytes
 from teikit.files import write_atomic
-from teikit.transform import run
+from teikit.transform import prepared, run
 
 if TYPE_CHECKING:
     from teikit.validation.schemas import Settings
@@ -124,9 +125,10 @@ def build(
         return report, []
     custom = custom or Customisation()
     rendered: dict[str, bytes] = {}
-    for fmt in ("html", "text", "epub"):
-        own = Customisation(None, custom.xslt) if fmt == "text" else custom
-        rendered[fmt] = _render(doc, fmt, None, report, own)
+    with prepared(doc) if custom.xslt is None else nullcontext():
+        for fmt in ("html", "text", "epub"):
+            own = Customisation(None, custom.xslt) if fmt == "text" else custom
+            rendered[fmt] = _render(doc, fmt, None, report, own)
     written = []
     for fmt, data in rendered.items():
         written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))

@@ -226,3 +226,23 @@ def test_fallback_date_is_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
         == FALLBACK_DATE
         == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     )
+
+
+@pytest.mark.parametrize("inner", ["<p>text</p>", "<p>text <x:y>in x</x:y></p>"])
+def test_content_documents_carry_only_their_own_namespaces(inner: str) -> None:
+    """A content document is serialised in place inside the bundle: the bundle's
+    namespace never leaks into it, nor does any other an ancestor declares, and one
+    its content uses stays declared (the document parses)."""
+    from teikit.epub import _xhtml
+
+    bundle = etree.fromstring(
+        '<b:bundle xmlns:b="urn:x-teikit:bundle" xmlns:x="urn:example:x"'
+        ' xmlns="http://www.w3.org/1999/xhtml"><b:doc><html><body>'
+        f"{inner}</body></html></b:doc></b:bundle>"
+    )
+    out = _xhtml(bundle[0][0])
+    start = out[out.index(b"<html") : out.index(b">", out.index(b"<html"))]
+    assert b"xmlns:b=" not in out
+    assert (b"xmlns:x=" in out) == ("x:y" in inner)
+    assert b'xmlns="http://www.w3.org/1999/xhtml"' in start
+    assert etree.fromstring(out.split(b"\n", 2)[2]).tag == "{http://www.w3.org/1999/xhtml}html"

@@ -101,3 +101,21 @@ def test_wrap_never_splits_a_word() -> None:
 def test_wrap_zero_leaves_lines_alone() -> None:
     line = "word " * 50
     assert wrap(line, 0) == line
+
+
+def test_a_prepared_document_gives_the_same_outputs_and_never_a_stale_one() -> None:
+    """build parses a document and applies the word rule once for its three formats
+    (transform.prepared); the outputs are those of formats rendered one by one, and a
+    tree edited inside the block is rendered afresh, not from the prepared tree."""
+    from teikit.transform import prepared
+
+    doc = teikit.load(DATA / "structures" / "letter.xml")
+    alone = [run(doc, f).output for f in ("html", "text")] + [epub_bundle(doc).output]
+    with prepared(doc):
+        shared = [run(doc, f).output for f in ("html", "text")] + [epub_bundle(doc).output]
+        p = doc.tree.find(".//{http://www.tei-c.org/ns/1.0}p")
+        assert p is not None
+        p.text = "Ganz neu: " + (p.text or "")
+        edited = run(doc, "text").output
+    assert shared == alone
+    assert "Ganz neu:" in edited

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.security.conftest import Attack, tei
 
 #: Paragraphs in the large document (8 MB of markup).
@@ -64,3 +66,29 @@ def test_the_limit_is_read_from_the_project_configuration(attack: Attack) -> Non
     assert (outcome.code, _by_file(outcome.stdout)["b.xml"]) == (2, ["load:memory"])
     outcome = attack.run("validate", "--no-cache", "-q", "--memory-limit", "0", "tei")
     assert outcome.code == 0, outcome.output
+
+
+def test_the_parent_warms_up_on_small_files_without_their_includes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a bound the parent, which nothing stops, loads no file that does not fit
+    the warm-up's budget and expands no XInclude (a fan-out could need gigabytes)."""
+    from teikit import document
+    from teikit.validation import batch
+
+    files = []
+    for i in range(20):
+        files.append(tmp_path / f"{i:02d}.xml")
+        files[-1].write_text(tei(), encoding="utf-8")
+    files[0].write_text(tei("<p>x</p>" * (batch.WARM_BYTES // 8)), encoding="utf-8")
+    seen: list[tuple[str, bool]] = []
+    real = document.load
+
+    def spy(path: Path, *, xinclude: bool = True) -> document.Document:
+        seen.append((Path(path).name, xinclude))
+        return real(path, xinclude=xinclude)
+
+    monkeypatch.setattr(document, "load", spy)
+    assert batch._warm_up(files, batch.Options(memory_limit=150), validate=False) == {}
+    assert seen
+    assert not [name for name, xinclude in seen if xinclude or name == "00.xml"]

@@ -120,6 +120,23 @@ def test_a_document_over_its_deadline_on_a_worker_times_out_and_the_run_goes_on(
     assert report.exit_code == 2
 
 
+def test_a_document_over_the_memory_limit_on_a_worker_is_stopped_and_the_run_goes_on(
+    tmp_path: Path,
+) -> None:
+    """--memory-limit holds on Dask workers too: b.xml (a million paragraphs, some
+    300 MB to validate) gets load:memory under 150 MB; the others their real reports."""
+    clean = (DATA / "validation" / "clean.xml").read_text(encoding="utf-8")
+    names = ["a.xml", "b.xml", "c.xml", "d.xml"]
+    for name in names:
+        (tmp_path / name).write_text(clean, encoding="utf-8")
+    big = "<p>x</p>" * 1_000_000 + "</body>"
+    (tmp_path / "b.xml").write_text(clean.replace("</body>", big, 1), encoding="utf-8")
+    files = [tmp_path / n for n in names]
+    report = validate(files, None, jobs=2, dask="local", memory_limit=150)
+    by_file = {Path(f).name: [d.rule for d in report.for_file(f)] for f in report.files}
+    assert by_file == {"a.xml": [], "b.xml": ["load:memory"], "c.xml": [], "d.xml": []}
+
+
 def test_without_the_extra_the_flag_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
     with pytest.raises(UsageError, match=r"pip install 'teikit\[dask\]'"):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from pathlib import Path
+
+import pytest
 
 from teikit.diagnostics import Report
 from teikit.validation.workers import Pool, context
@@ -35,7 +38,9 @@ def _run(
     def done(i: int, report: Report) -> None:
         found[names[i]] = [d.rule for d in report.diagnostics]
 
-    pool = Pool(_behave, None, 2, deadline, context(), memory=memory)
+    # under a memory limit, spawned: a forked worker starts as large as this test process
+    how = multiprocessing.get_context("spawn") if memory else context()
+    pool = Pool(_behave, None, 2, deadline, how, memory=memory)
     try:
         pool.map(files, list(range(len(files))), done)
     finally:
@@ -91,3 +96,20 @@ def test_a_worker_over_the_memory_limit_costs_only_its_file() -> None:
 
 def test_under_the_memory_limit_nothing_is_stopped() -> None:
     assert _run(["ok1", "burst", "ok2"], memory=1024) == {"ok1": [], "burst": [], "ok2": []}
+
+
+def _oom_score(path: Path, options: object) -> Report:
+    return Report(files=[Path("/proc/self/oom_score_adj").read_text().strip()])
+
+
+@pytest.mark.skipif(not Path("/proc/self/oom_score_adj").exists(), reason="Linux's /proc")
+def test_workers_are_the_oom_killers_first_choice_not_the_parent() -> None:
+    """If memory runs out all the same, a worker dies (its file reported), not the run."""
+    scores: list[str] = []
+    pool = Pool(_oom_score, None, 1, None, context())
+    try:
+        pool.map([Path("a")], [0], lambda i, report: scores.extend(report.files))
+    finally:
+        pool.close()
+    assert scores == ["1000"]
+    assert Path("/proc/self/oom_score_adj").read_text().strip() != "1000"

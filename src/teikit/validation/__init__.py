@@ -90,30 +90,51 @@ def validate(
         timeout=timeout,
         memory_limit=memory_limit,
     )
-    results: list[Report | None] = [None] * len(files)
-    if cache is not None:
-        deciding = options.deciding
-        for i, path in enumerate(files):
-            results[i] = cache.lookup(path, display_path(str(path)), deciding)
-    todo = [i for i, r in enumerate(results) if r is None]
+    # Each file's report is folded into the run's as soon as the files before it are
+    # in, and dropped: the run holds only those that finished ahead of a slower one.
+    add = report.merger()
+    waiting: dict[int, Report] = {}
+    following = 0
+
+    def arrive(i: int, result: Report) -> None:
+        nonlocal following
+        waiting[i] = result
+        while following in waiting:
+            add(waiting.pop(following))
+            following += 1
+
+    todo = []
+    deciding = options.deciding if cache is not None else {}
+    for i, path in enumerate(files):
+        hit = cache.lookup(path, display_path(str(path)), deciding) if cache is not None else None
+        if hit is None:
+            todo.append(i)
+        else:
+            arrive(i, hit)
     hits = len(files) - len(todo)
 
     def progress(done: int, total: int) -> None:
         if on_file:
             on_file(hits + done, hits + total)
 
+    def computed(j: int, result: Report) -> None:
+        arrive(todo[j], result)
+
     missing = [files[i] for i in todo]
     if dask:
         from teikit.validation import cluster
 
-        found = cluster.run(
-            missing, options, dask, on_file=progress, workers=jobs if jobs > 1 else None
+        cluster.run(
+            missing,
+            options,
+            dask,
+            on_file=progress,
+            workers=jobs if jobs > 1 else None,
+            on_report=computed,
         )
     else:
-        found = run(missing, options, on_file=progress)
-    for i, result in zip(todo, found, strict=True):
-        results[i] = result
-    report.merge_all(r for r in results if r is not None)
+        run(missing, options, on_file=progress, on_report=computed)
+    assert not waiting and following == len(files), "a file's report went missing"
     return report
 
 

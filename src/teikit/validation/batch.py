@@ -254,32 +254,40 @@ def _validate_fresh(path: Path, options: Options) -> Report:
     return report
 
 
-def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int, Report]:
-    """Announce an even sample of ``files`` to the engines at once; with ``validate``
-    also validate the sample here and return its reports, by index.
+def _warm_up(
+    files: list[Path], options: Options, *, validate: bool, pick: bool = True
+) -> dict[int, Report]:
+    """Announce an even sample of ``files`` (without ``pick``: all of them, a sample
+    already) to the engines at once; with ``validate`` also validate the sample here and
+    return its reports, by index.
 
     Why: the RelaxNG engine reduces tei_all to the names documents use and grows that
     grammar as new names turn up, one compile each time; a sample shows most of a
     corpus's names at once (see :func:`_sample`). Announcing a sample's documents together costs one
     compile instead of one per file, and forked workers inherit the compiled grammar
     instead of each growing its own. Engines without ``expect`` are only warmed. Under
-    a deadline nothing is validated here: this process has no one to stop it.
+    a deadline or a memory limit nothing is validated here: this process has no one to
+    stop it; for the same reason its sample is only files that fit in
+    :data:`WARM_BYTES` together, read without their XIncludes (a fan-out of includes
+    within the limits can need gigabytes: a worker that grows so is stopped, this
+    process would not be).
     """
     from teikit.document import load
     from teikit.loading import set_project_roots
     from teikit.validation.schemas import Settings, plan
 
-    if len(files) < 2 * WARM_SAMPLE:
+    if pick and len(files) < 2 * WARM_SAMPLE:
         return {}
     set_project_roots(options.roots)
     docs: dict[int, Document] = {}
     held = 0
-    for i in _sample(len(files)):
+    for i in _sample(len(files)) if pick else range(len(files)):
         try:
-            held += files[i].stat().st_size
-            if held > WARM_BYTES and docs:
-                break
-            docs[i] = load(files[i])
+            size = files[i].stat().st_size
+            if held + size > WARM_BYTES:
+                continue
+            held += size
+            docs[i] = load(files[i], xinclude=validate)
         except (LoadError, OSError):
             continue  # reported where the run reaches it
     if not docs:
@@ -303,6 +311,25 @@ def _warm_up(files: list[Path], options: Options, *, validate: bool) -> dict[int
         out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
     return out
+
+
+def sample(files: list[Path]) -> list[str]:
+    """The warm-up sample of a run over ``files`` (see :func:`_sample`), as paths to send
+    to processes that do not inherit this one's engines (spawned, or on Dask workers),
+    which warm theirs with :func:`announce` before their first file."""
+    if len(files) < 2 * WARM_SAMPLE:
+        return []
+    return [str(files[i]) for i in _sample(len(files))]
+
+
+def announce(paths: list[str], options: Options) -> None:
+    """Warm this process's engines on the sample ``paths`` (see :func:`sample`),
+    validating nothing; best effort: a file or schema that fails here fails again, and
+    is reported, where the run reaches it."""
+    from teikit.loading import dependencies
+
+    with dependencies():  # what the sample reads decides no cached result
+        _warm_up([Path(p) for p in paths], options, validate=False, pick=False)
 
 
 def _sample(total: int) -> range:
@@ -346,6 +373,7 @@ def run(
     *,
     on_file: ProgressCallback | None = None,
     one: ValidateOne = validate_path,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Validate ``files`` with ``one`` (default :func:`validate_path`); one report per
     file, in ``files`` order, whatever order the work finished in.
@@ -357,6 +385,8 @@ def run(
     bound and with one job (the library's default) files are validated here.
     ``one`` must be a module-level function (it is pickled to spawned workers); the
     warm-up sample is announced to this process's engines before workers fork from it.
+    With ``on_report``, each file's report goes to ``on_report(index, report)`` as it is
+    made (in any order) and is not kept: the list returned is empty.
     """
     from teikit.validation.workers import Pool, context
 
@@ -367,21 +397,34 @@ def run(
     if one is validate_path:
         _warm(files, options, results, validate=not pooled)
     done = sum(r is not None for r in results)
+    todo = [i for i in range(total) if results[i] is None]
+    if on_report is not None:
+        for i, warmed in enumerate(results):
+            if warmed is not None:
+                on_report(i, warmed)
+                results[i] = None
 
     def store(i: int, report: Report) -> None:
         nonlocal done
-        results[i] = report
+        if on_report is not None:
+            on_report(i, report)
+        else:
+            results[i] = report
         done += 1
         if on_file:
             on_file(done, total)
 
-    todo = [i for i in range(total) if results[i] is None]
     if not pooled:
         for i in todo:
             store(i, one(files[i], options))
     elif todo:
+        start = context()
+        # Forked workers inherit the warmed engines; spawned ones warm their own.
+        warm = (announce, sample(files)) if start.get_start_method() == "spawn" else None
         size = min(max(1, options.jobs), len(todo))
-        pool = Pool(one, options, size, options.timeout, context(), memory=options.memory_limit)
+        pool = Pool(
+            one, options, size, options.timeout, start, memory=options.memory_limit, warm=warm
+        )
         try:
             pool.map(files, todo, store)
         except BaseException:

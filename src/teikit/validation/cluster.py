@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
+from teikit.validation import batch
 from teikit.validation.batch import Options, ProgressCallback
 
 __all__ = ["INSTALL_HINT", "map_paths", "run"]
@@ -48,7 +49,7 @@ INSTALL_HINT = "pip install 'teikit[dask]'"
 #: Chunks per worker when the corpus is small: enough to even out files of unequal size.
 CHUNKS_PER_WORKER = 8
 #: The largest chunk, so progress moves and a failed worker costs at most this many files.
-MAX_CHUNK = 64
+MAX_CHUNK = 256
 #: How long to wait for a remote scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = "20s"
 
@@ -190,33 +191,26 @@ def _plugin(shipped: list[ShippedSchema]) -> Any:
 _warmed = False
 
 
-def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]:
+def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[str]) -> list[Report]:
     """Validate one chunk on a worker; one report per path, in order.
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
     (``options.timeout``) or a memory limit each document is validated in a process of
     this worker's own that is stopped when it overruns, as ``--jobs`` does
-    (:func:`_under_deadline`).
-    Without one, the first chunk a worker process meets also warms its engines on a
-    sample of it (see :func:`teikit.validation.batch._warm_up`).
+    (:func:`_under_deadline`). Whichever process validates warms its engines first on
+    ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
     """
-    from teikit.validation import batch
-
     global _warmed
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
     if options.timeout is not None or options.memory_limit is not None:
-        return _under_deadline(files, options)
-    results: list[Report | None] = [None] * len(files)
+        return _under_deadline(files, options, sample)
     if not _warmed:
         _warmed = True
-        batch._warm(files, options, results, validate=True)  # this worker validates them
-    for i, path in enumerate(files):
-        if results[i] is None:
-            results[i] = batch.validate_path(path, options)
-    return [r for r in results if r is not None]
+        batch.announce(sample, options)
+    return [batch.validate_path(path, options) for path in files]
 
 
 #: Per Dask worker thread: the options of the run and the pool of one process that
@@ -224,13 +218,12 @@ def validate_chunk(paths: list[str], options: Options, cwd: str) -> list[Report]
 _pools = threading.local()
 
 
-def _under_deadline(files: list[Path], options: Options) -> list[Report]:
+def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
     """``files`` validated by a process of this worker's own, each stopped at the run's
     deadline and memory limit: a document that overruns gets ``load:timeout`` (one that
     grows past the limit ``load:memory``, a dead process ``load:worker-died``) and the
     others of the chunk are validated. A Dask task running
     in a thread cannot be stopped; a process can."""
-    from teikit.validation import batch
     from teikit.validation.workers import Pool, context
 
     held: tuple[Options, Pool] | None = getattr(_pools, "held", None)
@@ -251,6 +244,7 @@ def _under_deadline(files: list[Path], options: Options) -> list[Report]:
                 options.timeout,
                 context(),
                 memory=options.memory_limit,
+                warm=(batch.announce, sample),
             )
             held = (options, pool)
         _pools.held = held
@@ -364,9 +358,12 @@ def run(
     *,
     on_file: ProgressCallback | None = None,
     workers: int | None = None,
+    on_report: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Validate ``files`` on the Dask cluster at ``address`` (``local``: a new local
-    cluster of ``workers`` processes); one report per file, in ``files`` order."""
+    cluster of ``workers`` processes); one report per file, in ``files`` order (with
+    ``on_report``: handed to it as chunks finish, not kept; see
+    :func:`teikit.validation.batch.run`)."""
     if not files:
         return []
     results: list[Report | None] = [None] * len(files)
@@ -376,12 +373,14 @@ def run(
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
+        [sample] = client.scatter([batch.sample(files)], broadcast=True)
         futures = {
             client.submit(
                 validate_chunk,
                 [str(files[i]) for i in chunk],
                 options,
                 cwd,
+                sample,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             ): chunk
@@ -398,7 +397,10 @@ def run(
             except Exception as exc:  # noqa: BLE001 - any worker failure is the chunk's
                 found = [_failed(files[i], exc) for i in chunk]
             for i, report in zip(chunk, found, strict=True):
-                results[i] = report
+                if on_report is not None:
+                    on_report(i, report)
+                else:
+                    results[i] = report
             future.release()
             done += len(chunk)
             if on_file:

@@ -15,6 +15,7 @@ each file, so a burst between two looks is caught, whatever the timing. Not an
 ``RLIMIT_AS`` (Saxon's native image reserves gigabytes of address space and will not
 start under one) nor an ``RLIMIT_DATA`` (allocations fail inside the engines: Saxon
 aborts the process and libxml2 reports a syntax error the document does not have).
+If memory runs out all the same, workers are the OOM killer's first choice.
 
 Workers ignore Ctrl-C (the terminal sends it to the whole process group): the parent
 decides, kills every worker and waits for them, so an interrupted run leaves no
@@ -46,6 +47,8 @@ from teikit.locations import display_path
 _Reply = tuple[Any, ...]
 #: The per-file function a worker runs (module level, so it pickles to spawned workers).
 PerFile = Callable[[Path, Any], Report]
+#: What a worker runs once before its first file: ``warm[0](warm[1], options)``.
+Warm = tuple[Callable[[Any, Any], None], Any]
 #: Seconds a killed worker is given to go before it is waited for anyway.
 _GRACE = 2.0
 #: The most files sent to a worker at once (fewer near the end of a run).
@@ -67,15 +70,35 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def _serve(conn: Connection, one: PerFile, options: Any, clock: Any, memory: int | None) -> None:
+def _killed_first() -> None:
+    """Ask Linux's OOM killer to take this worker before anything else: if the machine
+    runs out of memory all the same (``--memory-limit 0``, or more workers than memory),
+    a worker dies and its file is reported (``load:worker-died``), not the parent and
+    its report. Raising one's own score needs no privilege."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as fh:
+            fh.write("1000")
+
+
+def _serve(
+    conn: Connection,
+    one: PerFile,
+    options: Any,
+    clock: Any,
+    memory: int | None,
+    warm: Warm | None = None,
+) -> None:
     """A worker's life: validate each chunk of paths it is sent until the pipe closes,
     answering once per chunk. ``clock`` (shared with the parent) holds the start time of
     the file being validated (0 between files) and its task number, so the parent can
     hold each document to its deadline without a message per document. A file after
     which this process's peak memory is over ``memory`` MB is answered ``load:memory``
-    and the worker leaves (its peak stays high: the next file would be blamed)."""
+    and the worker leaves (its peak stays high: the next file would be blamed). ``warm``
+    runs before the first file, on that file's clock (its deadline covers the warm-up
+    too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+    _killed_first()
     while True:
         try:
             chunk = conn.recv()
@@ -83,6 +106,13 @@ def _serve(conn: Connection, one: PerFile, options: Any, clock: Any, memory: int
             return
         if chunk is None:  # the parent's "no more work" (a forked worker may hold the
             return  # parent's end of its own pipe, so EOF alone would never come)
+        if warm is not None and chunk:
+            clock[1] = chunk[0][0]
+            clock[0] = time.monotonic()
+            with contextlib.suppress(Exception):  # best effort: the files will tell
+                warm[0](warm[1], options)
+            clock[0] = 0.0
+            warm = None
         replies = []
         for task, path in chunk:
             clock[1] = task
@@ -210,9 +240,11 @@ class Pool:
         context: Any,
         *,
         memory: int | None = None,
+        warm: Warm | None = None,
     ) -> None:
         self.one = one
         self.options = options
+        self.warm = warm
         self.deadline = deadline
         self.memory = memory
         self.context = context
@@ -223,7 +255,9 @@ class Pool:
         parent, child = self.context.Pipe()
         clock = self.context.RawArray("d", 2)
         process = self.context.Process(
-            target=_serve, args=(child, self.one, self.options, clock, self.memory), daemon=True
+            target=_serve,
+            args=(child, self.one, self.options, clock, self.memory, self.warm),
+            daemon=True,
         )
         process.start()
         child.close()

@@ -220,3 +220,38 @@ def test_a_report_does_not_depend_on_what_the_process_validated_before() -> None
         engine.validate(load(other))
     after = [str(d) for d in engine.validate(load(case))]
     assert after and all(line in alone for line in after)
+
+
+def test_reductions_that_share_work_equal_fresh_ones(tei_all: Path) -> None:
+    """A grammar's reductions reuse each define's simplified body and the last
+    productive set (names that only grow): the bytes must be those of a reduction
+    made from nothing, whatever came before (wider, narrower, attributes or not)."""
+    data = tei_all.read_bytes()
+    shared = grammar.index(data, "t", str(tei_all))
+    tei = "{http://www.tei-c.org/ns/1.0}"
+    names = [f"{tei}{n}" for n in ("p", "lg", "l", "div", "head", "sp", "speaker", "stage")]
+    sets = [frozenset(names[:k]) | MINIMAL for k in (1, 3, 8, 2, 8)]
+    for present, attrs in [(s, a) for s in sets for a in (None, frozenset({"n"}))]:
+        fresh = grammar.index(data, "t", str(tei_all))
+        assert shared.reduced(present, attrs) == fresh.reduced(present, attrs)
+
+
+def test_a_run_of_invalid_documents_gives_each_one_its_own_report(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    """After enough invalid documents the engine walks before libxml2 checks: each
+    report is still the one a fresh engine gives that document alone, and a valid
+    document among them is still valid."""
+    bodies = ['<p>a<bogus n="{i}"/></p>', "<p>b</p><head>h{i}</head>", '<date when="x{i}">d</date>']
+    paths = []
+    for i in range(12):
+        path = tmp_path / f"d{i}.xml"
+        body = "<p>fine</p>" if i == 9 else bodies[i % 3].format(i=i)
+        path.write_text(DOC.format(body=body), encoding="utf-8")
+        paths.append(path)
+    run = RelaxNG._build(tei_all, tei_all.read_bytes())
+    together = [run.validate(load(p)) for p in paths]
+    alone = [RelaxNG._build(tei_all, tei_all.read_bytes()).validate(load(p)) for p in paths]
+    assert together == alone
+    assert together[9] == [] and all(together[i] for i in range(12) if i != 9)
+    assert run._walk_per_check is not None  # it measured a walk against a check

@@ -18,6 +18,7 @@ from teikit.validation.rng import RelaxNG
 from teikit.validation.rng.datatypes import Context, allows, describe
 from teikit.validation.rng.patterns import Datatype
 
+from conftest import require_command
 from helpers import jing
 
 XSD = "http://www.w3.org/2001/XMLSchema-datatypes"
@@ -189,4 +190,45 @@ def test_a_bounded_value_is_explained_with_its_range(setup: tuple[Path, Path]) -
     line = doc.read_text(encoding="utf-8").splitlines().index(f"<e{k}>11</e{k}>") + 1
     assert messages[line] == (
         f'The content "11" of <e{k}> is not valid: use a whole number from 1 to 10.'
+    )
+
+
+def test_enumeration_params_are_a_closed_list_as_libxml2_reads_them(tmp_path: Path) -> None:
+    """jing refuses ``enumeration`` as a parameter (RelaxNG has ``value`` for that);
+    libxml2, which gives teikit's verdict, takes it as a closed list: the walk agrees,
+    and says the list."""
+    schema = tmp_path / "s.rng"
+    schema.write_text(
+        f'<grammar xmlns="http://relaxng.org/ns/structure/1.0" datatypeLibrary="{XSD}">'
+        '<start><element name="doc"><zeroOrMore><element name="e"><data type="token">'
+        '<param name="enumeration">a</param><param name="enumeration">b c</param></data>'
+        "</element></zeroOrMore></element></start></grammar>",
+        encoding="utf-8",
+    )
+    lines = ["a", " b  c ", "c", "b", "A"]
+    doc = tmp_path / "d.xml"
+    doc.write_text(
+        "<doc>\n" + "\n".join(f"<e>{v}</e>" for v in lines) + "\n</doc>", encoding="utf-8"
+    )
+    require_command("java")
+    refused = jing.check(schema, [doc])
+    assert not refused[doc]  # jing stops at the schema: no finding for the document
+    libxml2 = etree.RelaxNG(etree.parse(str(schema)))
+    ours = RelaxNG.compile(schema)
+    for value in lines:
+        alone = etree.fromstring(f"<doc><e>{value}</e></doc>")
+        assert libxml2.validate(alone) == (
+            not ours.validate(Document(etree.ElementTree(alone), None))
+        )
+    found = ours.validate(Document(etree.parse(str(doc)), doc))
+    assert [(d.line, d.message) for d in found] == [
+        (4, 'The content "c" of <e> is not valid: use one of "a", "b c".'),
+        (5, 'The content "b" of <e> is not valid: use one of "a", "b c".'),
+        (6, 'The content "A" of <e> is not valid: use one of "a", "b c".'),
+    ]
+
+
+def test_a_bound_that_does_not_read_is_not_said() -> None:
+    assert describe(Datatype(XSD, "integer", (("maxInclusive", "x"),))) == (
+        "a whole number such as 42"
     )

@@ -227,6 +227,9 @@ def allows(dt: Datatype, value: str, cx: Context) -> bool:
         return False
     if dt.name in _BOUNDS and not _in_bounds(dt.name, text):
         return False
+    listed = [arg for name, arg in dt.params if name == "enumeration"]
+    if listed and not any(equal(dt, arg, text, cx) for arg in listed):
+        return False  # libxml2 takes enumeration params (jing refuses them) as a closed list
     return all(_facet_ok(dt.name, name, arg, text) for name, arg in dt.params)
 
 
@@ -343,7 +346,11 @@ def describe(dt: Datatype) -> str:
     """``dt`` in words with an example, for messages; facets said plainly."""
     kind = _kind(dt)
     words = kind.words if kind is not None else f"a value of type {dt.name}"
-    given = dict(dt.params)
+    given = {  # a bound that does not read as the type (jing refuses it) is not said
+        name: arg
+        for name, arg in dt.params
+        if name not in _ORDER_FACETS or _order_key(dt.name, arg.strip()) is not None
+    }
     if any(f in given for f in _ORDER_FACETS):
         words = words.split(", such as ")[0].split(" such as ")[0]  # the example may not fit
         words += _range(given)
@@ -361,7 +368,8 @@ def describe(dt: Datatype) -> str:
             words += f" of at most {arg} digits"
         elif name == "fractionDigits":
             words += f" with at most {arg} digits after the point"
-    return words
+    listed = [f'"{arg}"' for name, arg in dt.params if name == "enumeration"]
+    return f"one of {', '.join(listed)}" if listed else words
 
 
 def _range(given: dict[str, str]) -> str:

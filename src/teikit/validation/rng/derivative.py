@@ -31,7 +31,7 @@ class Derivatives:
         #: Memo tables of the common (non-recovering) derivatives, public so that the
         #: walk's inner loop reads them without a method call per element: a start tag
         #: ``(state, name)``, the end of a start tag, an end tag, whether content is
-        #: typed, an attribute's name ``(state, name)``.
+        #: typed, an attribute's name ``(state, name)``, non-blank text among elements.
         self.opened: dict[tuple[Pattern, QName], Pattern] = {}
         self.closed: dict[Pattern, Pattern] = {}
         self.ended: dict[Pattern, Pattern] = {}
@@ -39,7 +39,7 @@ class Derivatives:
         self.attributes: dict[tuple[Pattern, QName], Pattern] = {}
         self._open_recovering: dict[tuple[Pattern, QName], Pattern] = {}
         self._close_forgiving: dict[Pattern, Pattern] = {}
-        self._mixed: dict[Pattern, Pattern] = {}
+        self.mixed: dict[Pattern, Pattern] = {}
         self._found: dict[QName, Pattern] = {}
         self._kinds: dict[Pattern, tuple[bool, bool]] = {}
         self._values: dict[tuple[Pattern, str], Pattern] = {}
@@ -196,10 +196,10 @@ class Derivatives:
 
     def mixed_text(self, p: Pattern) -> Pattern:
         """The derivative for non-blank text among elements: only ``text`` takes it."""
-        found = self._mixed.get(p)
+        found = self.mixed.get(p)
         if found is None:
             found = self._text(p, None, None)
-            self._mixed[p] = found
+            self.mixed[p] = found
         return found
 
     def text(self, p: Pattern, value: str, cx: Context) -> Pattern:

@@ -162,14 +162,15 @@ class Explainer:
     def _where(self, el: etree._Element, at: str, text: bool = False) -> Where:
         where = locate(el, self.default)
         pos = None
-        if self.positions is not None and text:
-            pos = self.positions.text_before(el, at)
-        elif self.positions is not None:
+        found = self.positions.of(el) if self.positions is not None else None
+        if found is not None and text:
+            pos = found.text_before(el, at)
+        elif found is not None:
             pos = {
-                "start": self.positions.start,
-                "end": self.positions.end,
-                "before-start": self.positions.before_start,
-                "before-end": self.positions.before_end,
+                "start": found.start,
+                "end": found.end,
+                "before-start": found.before_start,
+                "before-end": found.before_end,
             }[at](el)
         if pos is not None:
             where["line"], where["column"] = pos

@@ -66,10 +66,9 @@ class _Reader:
     def __init__(self, first: Path | None) -> None:
         self._folder = first.parent if first is not None else None
         self._files = 0
-        self._parser = nodes.parser()
 
     def parse_bytes(self, data: bytes, base_url: str) -> etree._Element:
-        root = etree.fromstring(data, self._parser, base_url=base_url or None)
+        root = etree.fromstring(data, nodes.parser(), base_url=base_url or None)
         _settle(root)
         return root
 
@@ -100,10 +99,10 @@ class _Reader:
         if grammar.tag != f"{_R}grammar":
             raise SchemaError(f"{include.get('href')!r} is not a <grammar>")
         _inherit_ns(include, grammar)
-        own = _components(include)
+        own = nodes.top_level(include)
         names = {k.get("name", "").strip() for k in own if k.tag == f"{_R}define"}
         starts = any(k.tag == f"{_R}start" for k in own)
-        for k in _components(grammar):
+        for k in nodes.top_level(grammar):
             overridden = k.tag == f"{_R}define" and k.get("name", "").strip() in names
             if overridden or (k.tag == f"{_R}start" and starts):
                 parent = k.getparent()
@@ -163,18 +162,6 @@ def _replace(old: etree._Element, new: etree._Element) -> None:
     parent.replace(old, new)
 
 
-def _components(parent: etree._Element) -> list[etree._Element]:
-    """A grammar's (or include's) ``start``, ``define`` and ``include`` children,
-    ``div`` wrappers opened."""
-    out: list[etree._Element] = []
-    for child in parent:
-        if child.tag == f"{_R}div":
-            out.extend(_components(child))
-        elif isinstance(child.tag, str):
-            out.append(child)
-    return out
-
-
 class _Lifter:
     """RelaxNG 4.18: every define of every grammar at the top of the outermost one,
     renamed apart; nested grammars replaced by a reference to their start."""
@@ -190,7 +177,7 @@ class _Lifter:
 
     @staticmethod
     def _defines(grammar: etree._Element) -> list[etree._Element]:
-        return [k for k in _components(grammar) if k.tag == f"{_R}define"]
+        return [k for k in nodes.top_level(grammar) if k.tag == f"{_R}define"]
 
     def _scope(
         self, grammar: etree._Element, names: dict[str, str], parent: dict[str, str]
@@ -224,7 +211,7 @@ class _Lifter:
         # the defines leave their ancestors: the namespace they inherited goes with them
         moved = etree.Element(f"{_R}div", ns=nodes.inherited(grammar, "ns") or "")
         starts = 0
-        for k in _components(grammar):
+        for k in nodes.top_level(grammar):
             if k.tag == f"{_R}start":
                 k.tag = f"{_R}define"
                 k.set("name", start_name)

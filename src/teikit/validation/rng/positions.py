@@ -39,6 +39,11 @@ class Positions:
         self._lines = [m.start() for m in re.finditer(b"\n", data)]
         self._index: dict[etree._Element, int] = {}
 
+    def of(self, el: etree._Element) -> Positions | None:
+        """These positions when ``el`` is one of this file's elements (the question
+        :class:`Sources` answers for a tree of several files)."""
+        return self if el in self._index else None
+
     def pair(self, elements: list[etree._Element]) -> list[etree._Element]:
         """Pair ``elements`` (this file's, in document order, some of its elements
         perhaps left out: an ``xi:include`` replaced, an ``xpointer`` part) with the
@@ -200,8 +205,8 @@ def _read_file(path: Path) -> Positions | None:
 
 
 class Sources:
-    """Positions in a tree that XInclude made of several files: each element's in the
-    file it was read from (the same questions as :class:`Positions`)."""
+    """Positions in a tree that XInclude made of several files: for each element, those
+    of the file it was read from."""
 
     def __init__(self) -> None:
         self._of: dict[etree._Element, Positions] = {}
@@ -210,25 +215,9 @@ class Sources:
         for el in positions.pair(elements):
             self._of[el] = positions
 
-    def start(self, el: etree._Element) -> tuple[int, int] | None:
-        found = self._of.get(el)
-        return None if found is None else found.start(el)
-
-    def end(self, el: etree._Element) -> tuple[int, int] | None:
-        found = self._of.get(el)
-        return None if found is None else found.end(el)
-
-    def before_start(self, el: etree._Element) -> tuple[int, int] | None:
-        found = self._of.get(el)
-        return None if found is None else found.before_start(el)
-
-    def before_end(self, el: etree._Element) -> tuple[int, int] | None:
-        found = self._of.get(el)
-        return None if found is None else found.before_end(el)
-
-    def text_before(self, el: etree._Element, at: str) -> tuple[int, int] | None:
-        found = self._of.get(el)
-        return None if found is None else found.text_before(el, at)
+    def of(self, el: etree._Element) -> Positions | None:
+        """The positions of the file ``el`` was read from, if known."""
+        return self._of.get(el)
 
 
 def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:

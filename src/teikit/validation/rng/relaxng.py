@@ -261,8 +261,8 @@ class RelaxNG:
         return libxml.diagnostics(own or entries or [], doc)
 
     def _expect_invalid(self) -> bool:
-        """Whether to walk ``doc`` before libxml2 checks it: the walk finds every error
-        of an invalid document anyway, so the check only pays on valid ones. Walk first
+        """Whether to walk the next document before libxml2 checks it: the walk finds
+        every error of an invalid document anyway, so the check only pays on valid ones. Walk first
         when P(valid) x walk < P(invalid) x check, with the ratio of their costs as
         measured on invalid documents both checked and walked (none yet: check first).
         A run over invalid files then skips the check; a valid corpus never walks."""
@@ -288,7 +288,7 @@ class RelaxNG:
         in this process: walking first wastes the walk on a valid document, compiling
         first wastes the compile on an invalid one (it is walked anyway). So walk first
         when P(valid) x walk < P(invalid) x compile, with P from the verdicts so far:
-        a run over invalid files never compiles, a valid corpus stops walking first
+        a run over invalid files compiles once or twice, a valid corpus stops walking first
         after its first few files, and the derivative engine's one-off setup counts
         against the first walk (a single valid file never pays it).
         """

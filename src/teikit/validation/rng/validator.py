@@ -140,14 +140,17 @@ class Walk:
         )
         text = el.text or ""
         elements = False
-        opened_table = d.opened
+        opened_table, mixed = d.opened, d.mixed
         for child in el:
             tag = child.tag
             if not isinstance(tag, str):  # comments and PIs do not split text
                 text += child.tail or ""
                 continue
             if text and not text.isspace():
-                state = self.text(el, text, state, before=child)
+                nxt = mixed.get(state) or d.mixed_text(state)
+                state = (
+                    nxt if nxt.kind is not Kind.NOT_ALLOWED else self.text(el, text, state, child)
+                )
             text = child.tail or ""
             child_name = qname(tag)
             opened = opened_table.get((state, child_name)) or d.start_tag_open(state, child_name)
@@ -159,7 +162,8 @@ class Walk:
         if not elements and d.typed(state):
             return self.typed_text(el, name, text, state, Context(el))
         if text and not text.isspace():
-            state = self.text(el, text, state, before=None)
+            nxt = mixed.get(state) or d.mixed_text(state)
+            state = nxt if nxt.kind is not Kind.NOT_ALLOWED else self.text(el, text, state, None)
         ended = d.ended.get(state) or d.end_tag(state)
         return ended if ended.kind is not Kind.NOT_ALLOWED else self.end_tag(el, name, state)
 
