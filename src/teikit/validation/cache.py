@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
@@ -88,7 +89,7 @@ def file_digest(path: Path) -> str:
         stat = path.stat()
     except OSError:
         return ABSENT
-    if not path.is_file():
+    if not S_ISREG(stat.st_mode):  # a folder where a file was looked for is no file
         return ABSENT
     memo = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     found = _digests.get(memo)
@@ -250,8 +251,11 @@ class ResultCache:
         # Not files.write_atomic: its fsync per file would cost more than validating a
         # small document, and an entry lost or torn by a crash is caught by its checksum.
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            try:
+                fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            except FileNotFoundError:  # the entry's folder's first entry
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
