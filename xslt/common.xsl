@@ -28,14 +28,16 @@
 
   <!-- ===== keys ===== -->
   <xsl:key name="t:id" match="*[@xml:id]" use="string(@xml:id)"/>
-  <!-- mentions of an entity: names pointing to it, and speeches (sp/@who) it speaks -->
+  <!-- mentions of an entity: names pointing to it, and speeches (sp/@who) it speaks
+       (also through a cast list role that corresponds to it: t:who-ids) -->
   <!-- (patterns name the elements, as below: Saxon then tests only those elements, where
        a predicate on * such as *[t:is-name(.)] ran for every element of the document) -->
   <xsl:key name="t:mentions" match="text//persName[@ref] | text//placeName[@ref]
                                     | text//orgName[@ref] | text//name[@ref] | text//rs[@ref]
                                     | text//geogName[@ref] | text//settlement[@ref]
                                     | text//country[@ref] | text//sp[@who]"
-           use="for $r in tokenize(@ref | @who) return t:ref-id($r)"/>
+           use="for $r in tokenize(@ref | @who) return
+                if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
 
   <!-- ===== counters (document order) ===== -->
@@ -497,7 +499,8 @@
                    if ($t:source) then t:label('source') || ': ' || $t:source else ()), '. ')"/>
 
   <!-- ===== critical apparatus ===== -->
-  <!-- An entry keyed to its lemma: "lemma] reading Sigla; om. Sigla (witDetail) — note".
+  <!-- An entry keyed to its lemma: "1.2:5 lemma] reading Sigla; om. Sigla (witDetail) — note"
+       (t:app-key: section 1.2, line 5; the entry's number when it has neither).
        Sigla come from listWit/witness (@n, abbr, idno, then the text), else the pointer
        itself; an empty reading is "om.". The notes of an app belong to its entry. -->
   <xsl:function name="t:app-number" as="xs:integer">
@@ -538,10 +541,40 @@
                                      [ancestor::app[1] is $app]
             return '(' || t:plain($d) || ')'), ' ')"/>
   </xsl:function>
+  <!-- Where an entry stands, as its key: the section reference (each enclosing division's
+       @n, else its head's @n, else its position among its sibling divisions, joined by
+       '.') and, after ':', the line: the verse line's @n, else, where the section has line
+       beginnings (lb), the last one's @n or their count. '' outside any division and line. -->
+  <xsl:function name="t:app-key" as="xs:string">
+    <xsl:param name="app" as="element()"/>
+    <xsl:variable name="divs" select="$app/ancestor::*[t:is-div(.)]"/>
+    <xsl:variable name="section" select="string-join(
+        for $d in $divs return (normalize-space($d/@n)[. != ''],
+                                normalize-space($d/head[1]/@n)[. != ''],
+                                string(count($d/preceding-sibling::*[t:is-div(.)]) + 1))[1],
+        '.')"/>
+    <xsl:variable name="line" select="(normalize-space($app/ancestor::l[1]/@n)[. != ''],
+                                       t:lb-line($app, ($divs[last()], $app/ancestor::text[1])[1]))[1]"/>
+    <xsl:sequence select="string-join(($section[. != ''], $line[. != '']), ':')"/>
+  </xsl:function>
+  <!-- The line of $node counted by the lb elements of $scope: the last preceding one's
+       @n, else how many precede it (plus one when text stands before the first lb);
+       '' when $scope has no lb. -->
+  <xsl:function name="t:lb-line" as="xs:string">
+    <xsl:param name="node" as="element()"/>
+    <xsl:param name="scope" as="element()?"/>
+    <xsl:variable name="lbs" select="$scope//lb"/>
+    <xsl:variable name="before" select="$lbs[. &lt;&lt; $node]"/>
+    <xsl:variable name="opening" select="exists($lbs[1]/preceding::text()[normalize-space()]
+        [. >> $scope][not(ancestor::head)])"/>
+    <xsl:sequence select="if (empty($lbs)) then ''
+        else if (normalize-space($before[last()]/@n) != '') then normalize-space($before[last()]/@n)
+        else string(count($before) + (if ($opening) then 1 else 0))"/>
+  </xsl:function>
   <xsl:function name="t:app-entry" as="xs:string">
     <xsl:param name="app" as="element()"/>
     <xsl:variable name="lemma" select="t:app-lemma($app)"/>
-    <xsl:variable name="line" select="normalize-space($app/ancestor::l[1]/@n)"/>
+    <xsl:variable name="line" select="(t:app-key($app)[. != ''], string(t:app-number($app)))[1]"/>
     <xsl:sequence select="string-join((
         (if ($line != '') then $line || ' ' else '')
         || t:reading-text($lemma) || ']'
@@ -902,6 +935,29 @@
       </xsl:call-template>
     </xsl:if>
   </xsl:template>
+
+  <!-- ===== drama: speakers and the cast list ===== -->
+  <!-- The ids an sp/@who id stands for: itself and, when it names a cast list entry
+       (castItem or role), the persons that entry corresponds to (@corresp). -->
+  <xsl:function name="t:who-ids" as="xs:string*">
+    <xsl:param name="id" as="xs:string"/>
+    <xsl:variable name="cast" select="key('t:id', $id, $t:doc)[self::castItem or self::role]"/>
+    <xsl:sequence select="distinct-values(($id,
+        ($cast, $cast/parent::castItem, $cast/role)/@corresp ! tokenize(.) ! t:ref-id(.)))"/>
+  </xsl:function>
+
+  <!-- Cast list entries a speaker may link to: castItems and roles with an id. -->
+  <xsl:variable name="t:cast-targets" as="element()*"
+      select="$t:doc//text//castList//(castItem | role)[@xml:id]"/>
+
+  <!-- The cast list entry for an sp/@who id: the castItem or role with that id, else one
+       whose @corresp (or its castItem's, or its role's) names that person; () if none. -->
+  <xsl:function name="t:cast-entry" as="element()?">
+    <xsl:param name="id" as="xs:string"/>
+    <xsl:sequence select="($t:cast-targets[@xml:id = $id],
+        $t:cast-targets[(@corresp, parent::castItem/@corresp, role/@corresp)
+                        ! tokenize(.) ! t:ref-id(.) = $id])[1]"/>
+  </xsl:function>
 
   <!-- Report something through xsl:message in the structured form teikit reads. -->
   <xsl:template name="t:report">

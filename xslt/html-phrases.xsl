@@ -159,7 +159,7 @@
             <li id="appn-{$n}" value="{$n}">
               <xsl:call-template name="t:lang-attrs"/>
               <span class="entry-n">
-                <xsl:value-of select="(ancestor::l[1]/@n/normalize-space()[. != ''], $n)[1]"/>
+                <xsl:value-of select="(t:app-key(.)[. != ''], $n)[1]"/>
               </span>
               <xsl:text> </xsl:text>
               <span class="lemma"><xsl:value-of select="t:reading-text($lemma)"/></span>

@@ -807,7 +807,8 @@
   </xsl:template>
 
   <!-- A speech: its sp carries the id the person index counts; the speaker links to the
-       speaking person's index entry (the cast, from sp/@who). -->
+       speaker's cast list entry when there is one (t:cast-entry), else to the speaking
+       person's index entry (from sp/@who). -->
   <xsl:template match="sp[@who]">
     <xsl:call-template name="t:box">
       <xsl:with-param name="id" select="t:mention-id(.)"/>
@@ -815,15 +816,19 @@
   </xsl:template>
   <xsl:template match="sp[@who]/speaker">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
-    <xsl:variable name="who" select="(for $r in tokenize(../@who) return
-        key('t:id', t:ref-id($r), $t:doc)[. intersect $t:entities])[1]"/>
+    <xsl:variable name="ids" select="tokenize(../@who) ! t:ref-id(.)"/>
+    <xsl:variable name="cast" select="($ids ! t:cast-entry(.))[1]"/>
+    <xsl:variable name="who" select="($ids ! t:who-ids(.)
+        ! key('t:id', ., $t:doc)[. intersect $t:entities])[1]"/>
     <xsl:choose>
-      <xsl:when test="$who and $t:show-index and not($in-link)">
+      <xsl:when test="($cast or ($who and $t:show-index)) and not($in-link)">
         <xsl:call-template name="t:box">
           <xsl:with-param name="tag" select="'p'"/>
           <xsl:with-param name="before" as="node()*">
-            <a class="speaker-link" href="{t:index-file()}#idx-{$who/@xml:id}"
-               aria-label="{t:entity-name($who)}">
+            <a class="speaker-link"
+               href="{if ($cast) then t:file($cast) || '#' || $cast/@xml:id
+                      else t:index-file() || '#idx-' || $who/@xml:id}"
+               aria-label="{if ($who) then t:entity-name($who) else t:plain($cast)}">
               <xsl:apply-templates>
                 <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
                 <xsl:with-param name="in-link" tunnel="yes" select="true()"/>

@@ -149,8 +149,7 @@
     <xsl:if test="exists($apps)">
       <xsl:value-of select="$P || t:label('apparatus') || $P"/>
       <xsl:for-each select="$apps">
-        <xsl:value-of select="(if (ancestor::l[1]/@n) then '' else t:app-number(.) || '. ')
-                              || t:app-entry(.) || $N"/>
+        <xsl:value-of select="t:app-entry(.) || $N"/>
       </xsl:for-each>
       <xsl:value-of select="$P"/>
     </xsl:if>

@@ -111,8 +111,8 @@ def test_dictionary_cross_reference_links_to_the_entry() -> None:
 def test_apparatus_entries_are_visible_with_sigla_and_om() -> None:
     entries = html("manuscript").xpath("//section[@class='apparatus']//li")
     assert [visible(e) for e in entries] == [
-        "1 quick] A swift B; om. Cpr ↩",
-        "2 over] A B above Cpr (in the margin) — A later hand. ↩",
+        "1:1 quick] A swift B; om. Cpr ↩",
+        "1:2 over] A B above Cpr (in the margin) — A later hand. ↩",
     ]
 
 
