@@ -142,3 +142,34 @@ def test_an_invalid_part_fails_its_parent(tmp_path: Path) -> None:
 )
 def test_glob_matching(pattern: str, path: str, hit: bool, tmp_path: Path) -> None:
     assert matches(pattern, tmp_path / path, tmp_path) is hit
+
+
+NS = b"http://www.tei-c.org/ns/1.0"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'<?xml version="1.0" encoding="utf-8"?>\n<TEI xmlns="' + NS + b'" xml:id="a"><p/></TEI>',
+        b"<?xml version='1.0'?><!-- a - b --><?xml-model href='x'?>\n<t:TEI xmlns:t='" + NS + b"'>",
+        b'<teiCorpus xmlns="' + NS + b'"/>',
+        b'<TEI a="x>y" xmlns="' + NS + b'">',
+        b'<TEI xmlns="http://other">',
+        b"<TEI>",
+        b'<tei:TEI xmlns="' + NS + b'">',
+        b'<!DOCTYPE TEI><TEI xmlns="' + NS + b'">',
+        b'\xef\xbb\xbf<TEI xmlns="' + NS + b'">',
+        b'<TEI xmlns="' + NS + b'" xmlns="' + NS + b'">',
+        b'junk<TEI xmlns="' + NS + b'">',
+        b'<TEI foo="xmlns=&quot;x&quot;" xmlns="' + NS + b'">',
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+    ],
+)
+def test_the_quick_root_check_agrees_with_the_parser(tmp_path: Path, head: bytes) -> None:
+    """Discovery reads a plain start tag without a parser; when it answers, it answers
+    what the parser would, and it never decides to skip a file."""
+    from teikit.validation.discovery import _plain_tei, is_tei
+
+    (tmp_path / "f.xml").write_bytes(head)
+    assert _plain_tei(head) in (None, is_tei(tmp_path / "f.xml"))
+    assert _plain_tei(head) is not False

@@ -104,9 +104,10 @@ def validate(
             following += 1
 
     todo = []
-    deciding = options.deciding if cache is not None else {}
-    for i, path in enumerate(files):
-        hit = cache.lookup(path, display_path(str(path)), deciding) if cache is not None else None
+    shown = ((path, display_path(str(path))) for path in files)
+    cached = cache.lookup_all(shown, options.deciding) if cache is not None else None
+    for i in range(len(files)):
+        hit = next(cached) if cached is not None else None
         if hit is None:
             todo.append(i)
         else:

@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -206,9 +206,11 @@ class ResultCache:
     def _entry(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Report | None:
+    def get(self, key: str, digests: dict[str, str] | None = None) -> Report | None:
         """The cached report for ``key`` if its entry is whole and its dependencies are
-        unchanged; a damaged entry is counted, and treated as missing."""
+        unchanged; a damaged entry is counted, and treated as missing. ``digests``
+        remembers dependencies' digests across the lookups of one pass (see
+        :meth:`lookup_all`)."""
         try:
             raw = self._entry(key).read_bytes()
         except OSError:
@@ -227,9 +229,15 @@ class ResultCache:
             self.stats.damaged += 1
             self.stats.misses += 1
             return None
-        if any(file_digest(Path(p)) != h for p, h in deps):
-            self.stats.misses += 1
-            return None
+        if digests is None:
+            digests = {}
+        for p, h in deps:
+            found = digests.get(p)
+            if found is None:
+                found = digests[p] = file_digest(Path(p))
+            if found != h:
+                self.stats.misses += 1
+                return None
         self.stats.hits += 1
         return report
 
@@ -272,6 +280,19 @@ class ResultCache:
         or None when it must be validated (again)."""
         key = self.key(path, shown, options)
         return self.get(key) if key is not None else None
+
+    def lookup_all(
+        self, files: Iterable[tuple[Path, str]], options: Mapping[str, object]
+    ) -> Iterator[Report | None]:
+        """:meth:`lookup` of each (path, shown) in turn, each dependency checked once for
+        the whole pass: the entries of a corpus share their schemas and the store's index,
+        and a warm re-run of 10,000 files looked at them 40,000 times. A file that changes
+        during the pass may be judged by its state at the first look, as a file changed
+        during any run is."""
+        digests: dict[str, str] = {}
+        for path, shown in files:
+            key = self.key(path, shown, options)
+            yield self.get(key, digests) if key is not None else None
 
     def record(
         self, path: Path, shown: str, options: Mapping[str, object], compute: Callable[[], Report]
