@@ -936,6 +936,72 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- ===== dictionaries: grammatical labels ===== -->
+  <!-- The common abbreviations of gramGrp's pos, gen and number (FreeDict, TEI Lex-0,
+       printed dictionaries), as labels in en, de, fr, ru (in that order). Keyed by the
+       element and the lower-cased value without a final dot: 'n' is a noun in pos and
+       neuter in gen. Values not listed are shown as the source has them. -->
+  <xsl:variable name="t:gram-langs" as="xs:string*" select="('en', 'de', 'fr', 'ru')"/>
+  <xsl:variable name="t:gram-labels" as="map(xs:string, map(xs:string, xs:string+))"
+      select="map{
+    'pos': map{
+      'n': ('noun', 'Substantiv', 'nom', 'существительное'),
+      'noun': ('noun', 'Substantiv', 'nom', 'существительное'),
+      's': ('noun', 'Substantiv', 'nom', 'существительное'),
+      'subst': ('noun', 'Substantiv', 'nom', 'существительное'),
+      'v': ('verb', 'Verb', 'verbe', 'глагол'),
+      'vb': ('verb', 'Verb', 'verbe', 'глагол'),
+      'verb': ('verb', 'Verb', 'verbe', 'глагол'),
+      'vi': ('intransitive verb', 'intransitives Verb', 'verbe intransitif',
+             'непереходный глагол'),
+      'vt': ('transitive verb', 'transitives Verb', 'verbe transitif', 'переходный глагол'),
+      'a': ('adjective', 'Adjektiv', 'adjectif', 'прилагательное'),
+      'adj': ('adjective', 'Adjektiv', 'adjectif', 'прилагательное'),
+      'adv': ('adverb', 'Adverb', 'adverbe', 'наречие'),
+      'pron': ('pronoun', 'Pronomen', 'pronom', 'местоимение'),
+      'prep': ('preposition', 'Präposition', 'préposition', 'предлог'),
+      'pr': ('preposition', 'Präposition', 'préposition', 'предлог'),
+      'conj': ('conjunction', 'Konjunktion', 'conjonction', 'союз'),
+      'interj': ('interjection', 'Interjektion', 'interjection', 'междометие'),
+      'int': ('interjection', 'Interjektion', 'interjection', 'междометие'),
+      'num': ('numeral', 'Numerale', 'numéral', 'числительное'),
+      'art': ('article', 'Artikel', 'article', 'артикль'),
+      'det': ('determiner', 'Determinativ', 'déterminant', 'определитель'),
+      'part': ('particle', 'Partikel', 'particule', 'частица'),
+      'ptcl': ('particle', 'Partikel', 'particule', 'частица'),
+      'pn': ('proper noun', 'Eigenname', 'nom propre', 'имя собственное'),
+      'propn': ('proper noun', 'Eigenname', 'nom propre', 'имя собственное'),
+      'abbr': ('abbreviation', 'Abkürzung', 'abréviation', 'сокращение')},
+    'gen': map{
+      'm': ('masculine', 'maskulin', 'masculin', 'мужской род'),
+      'masc': ('masculine', 'maskulin', 'masculin', 'мужской род'),
+      'f': ('feminine', 'feminin', 'féminin', 'женский род'),
+      'fem': ('feminine', 'feminin', 'féminin', 'женский род'),
+      'n': ('neuter', 'neutral', 'neutre', 'средний род'),
+      'nt': ('neuter', 'neutral', 'neutre', 'средний род'),
+      'neut': ('neuter', 'neutral', 'neutre', 'средний род'),
+      'c': ('common gender', 'Utrum', 'genre commun', 'общий род')},
+    'number': map{
+      'sg': ('singular', 'Singular', 'singulier', 'единственное число'),
+      'pl': ('plural', 'Plural', 'pluriel', 'множественное число'),
+      'du': ('dual', 'Dual', 'duel', 'двойственное число')}}"/>
+
+  <!-- A grammatical element's value as labels in the interface language (unknown
+       languages: English), token by token ('n N9' → 'noun N9'); '' when nothing in it is
+       a known abbreviation or it holds elements (it is then rendered as it stands). -->
+  <xsl:function name="t:gram-label" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="table" select="$t:gram-labels(if ($e/self::num) then 'number'
+                                                       else local-name($e))"/>
+    <xsl:variable name="i" select="(index-of($t:gram-langs, $t:ui), 1)[1]"/>
+    <xsl:variable name="tokens" select="tokenize(normalize-space($e))"/>
+    <xsl:variable name="labels" select="for $tok in $tokens return
+        let $k := lower-case(replace($tok, '\.$', ''))
+        return if (map:contains($table, $k)) then $table($k)[$i] else $tok"/>
+    <xsl:sequence select="if (exists($e/*) or empty($tokens) or deep-equal($labels, $tokens))
+                          then '' else string-join($labels, ' ')"/>
+  </xsl:function>
+
   <!-- ===== drama: speakers and the cast list ===== -->
   <!-- The ids an sp/@who id stands for: itself and, when it names a cast list entry
        (castItem or role), the persons that entry corresponds to (@corresp). -->

@@ -281,6 +281,25 @@
     </xsl:choose>
   </xsl:template>
 
+  <!-- ===================== dictionaries: grammatical labels ===================== -->
+  <!-- pos, gen, number: the common abbreviations as labels in the reader's language
+       (t:gram-label: n → noun, Substantiv, nom, существительное); the source's value stays
+       in the title. Anything else is shown as the source has it. -->
+  <xsl:template match="pos | gen | number | gramGrp//num">
+    <xsl:variable name="label" select="t:gram-label(.)"/>
+    <xsl:choose>
+      <xsl:when test="$label != ''">
+        <span title="{normalize-space(.)}">
+          <xsl:call-template name="t:attrs">
+            <xsl:with-param name="class" select="'gram'"/>
+          </xsl:call-template>
+          <xsl:value-of select="$label"/>
+        </span>
+      </xsl:when>
+      <xsl:otherwise><xsl:call-template name="t:inline"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
+
   <!-- ===================== figures and graphics ===================== -->
   <xsl:template match="figure">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>

@@ -359,6 +359,14 @@
     <xsl:apply-templates/>
     <xsl:value-of select="t:cit-separator(.)"/>
   </xsl:template>
+  <!-- grammatical labels in the reader's language (see t:gram-label) -->
+  <xsl:template match="pos | gen | number | gramGrp//num">
+    <xsl:variable name="label" select="t:gram-label(.)"/>
+    <xsl:choose>
+      <xsl:when test="$label != ''"><xsl:value-of select="$label"/></xsl:when>
+      <xsl:otherwise><xsl:apply-templates/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
   <xsl:template match="pron">
     <xsl:value-of select="' /'"/><xsl:apply-templates/><xsl:value-of select="'/ '"/>
   </xsl:template>

@@ -60,6 +60,9 @@ CONTAINERS = frozenset(
 )
 #: What no output shows as reading text.
 SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
+#: Grammatical values the outputs show as labels in the reader's language, not as the
+#: source's text (``<pos>n</pos>`` is "noun"): words of their own, never part of another.
+LABELLED = frozenset({"pos", "gen", "number"})
 
 
 def _name(el: etree._Element) -> str:
@@ -95,6 +98,12 @@ def _read_children(el: etree._Element) -> list[etree._Element]:
 def _pieces(el: etree._Element) -> Iterator[str]:
     """The source text of ``el`` with "\\x00" at boundaries and "\\x01" at joins."""
     if _name(el) in SKIPPED:
+        return
+    parent = el.getparent()
+    if _name(el) in LABELLED or (
+        _name(el) == "num" and parent is not None and _name(parent) == "gramGrp"
+    ):
+        yield "\x00"
         return
     brk = _is_break(el)
     if brk:

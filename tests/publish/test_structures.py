@@ -98,7 +98,7 @@ def test_dictionary_senses_are_numbered_when_there_are_several() -> None:
 
 def test_dictionary_translations_have_no_quotation_marks() -> None:
     [entry] = html("dictionary").xpath("//div[@id='aqueste']")
-    assert visible(entry) == "aqueste aˈkeste pron m aquest"
+    assert visible(entry) == "aqueste aˈkeste pronoun masculine aquest"
 
 
 def test_dictionary_cross_reference_links_to_the_entry() -> None:
