@@ -4,7 +4,6 @@ run at once and leaves no process behind."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,16 +13,7 @@ from pathlib import Path
 
 from tests.security.conftest import Attack, tei
 
-ENDLESS = (
-    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" '
-    'xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:f="urn:f" queryBinding="xslt2">\n'
-    '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
-    '<xsl:function name="f:loop"><xsl:param name="n"/>'
-    '<xsl:sequence select="f:loop($n + 1)"/></xsl:function>\n'
-    '<sch:pattern><sch:rule context="tei:TEI">\n'
-    '<sch:report test="true()"><sch:value-of select="f:loop(1)"/></sch:report>\n'
-    "</sch:rule></sch:pattern></sch:schema>\n"
-)
+from helpers.hostile import ENDLESS_SCHEMATRON, rules_by_file
 
 FAILING = (
     '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
@@ -43,7 +33,9 @@ def _corpus(attack: Attack, bad_schema: str) -> None:
     ``bad_schema``."""
     attack.write(
         "rules/ok.sch",
-        ENDLESS.replace("f:loop(1)", "'fine'").replace('test="true()"', 'test="false()"'),
+        ENDLESS_SCHEMATRON.replace("f:loop(1)", "'fine'").replace(
+            'test="true()"', 'test="false()"'
+        ),
     )
     attack.write("rules/bad.sch", bad_schema)
     attack.write("tei/a.xml", tei(before=_pi("../rules/ok.sch")))
@@ -51,19 +43,11 @@ def _corpus(attack: Attack, bad_schema: str) -> None:
     attack.write("tei/c.xml", tei(before=_pi("../rules/ok.sch")))
 
 
-def _by_file(report_json: str) -> dict[str, list[str]]:
-    data = json.loads(report_json)
-    found: dict[str, list[str]] = {Path(f).name: [] for f in data["files"]}
-    for d in data["diagnostics"]:
-        found.setdefault(Path(d["file"]).name, []).append(d["rule"])
-    return found
-
-
 def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: Attack) -> None:
-    _corpus(attack, ENDLESS)
+    _corpus(attack, ENDLESS_SCHEMATRON)
     outcome = attack.run("validate", "-q", "--timeout", "3", "-f", "json", "tei")
     attack.assert_safe(outcome)
-    assert (outcome.code, _by_file(outcome.stdout)) == (
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
         2,
         {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []},
     ), outcome.output
@@ -74,7 +58,7 @@ def test_a_schematron_failing_at_run_time_is_that_files_error(attack: Attack) ->
     _corpus(attack, FAILING)
     outcome = attack.run("validate", "-q", "-f", "json", "tei")
     attack.assert_safe(outcome)
-    assert (outcome.code, _by_file(outcome.stdout)) == (
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
         2,
         {"a.xml": [], "b.xml": ["sch:run-failed"], "c.xml": []},
     ), outcome.output
@@ -84,7 +68,7 @@ def test_a_schematron_that_does_not_compile_is_that_files_error(attack: Attack) 
     _corpus(attack, FAILING.replace("xs:integer(.) gt 0", "((("))
     outcome = attack.run("validate", "-q", "-f", "json", "tei")
     attack.assert_safe(outcome)
-    found = _by_file(outcome.stdout)
+    found = rules_by_file(outcome.stdout)
     assert (outcome.code, found["a.xml"], found["c.xml"]) == (2, [], []), outcome.output
     assert any(rule == "sch:schema-invalid" for rules in found.values() for rule in rules)
 
@@ -95,7 +79,7 @@ def test_the_report_is_written_with_o_when_files_fail(attack: Attack, tmp_path: 
     target.parent.mkdir()
     outcome = attack.run("validate", "-q", "-f", "json", "-o", str(target), "tei")
     attack.assert_safe(outcome)
-    assert (outcome.code, sorted(_by_file(target.read_text(encoding="utf-8")))) == (
+    assert (outcome.code, sorted(rules_by_file(target.read_text(encoding="utf-8")))) == (
         2,
         ["a.xml", "b.xml", "c.xml"],
     )
@@ -139,7 +123,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
-    _corpus(attack, ENDLESS)
+    _corpus(attack, ENDLESS_SCHEMATRON)
     proc = _start(attack, "validate", "-q", "--timeout", "60", "-f", "json", "tei")
     try:
         time.sleep(2.5)  # a.xml is done, b.xml is running for ever
@@ -148,14 +132,14 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     finally:
         proc.kill()
     assert attack.secret not in out + err and "Traceback" not in err
-    assert (proc.returncode, _by_file(out)) == (
+    assert (proc.returncode, rules_by_file(out)) == (
         2,
         {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []},
     ), out + err
 
 
 def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
-    _corpus(attack, ENDLESS)
+    _corpus(attack, ENDLESS_SCHEMATRON)
     proc = _start(attack, "validate", "-q", "--timeout", "60", "tei")
     try:
         worker = _worker_of(proc)

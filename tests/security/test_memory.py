@@ -15,6 +15,8 @@ import pytest
 
 from tests.security.conftest import Attack, tei
 
+from helpers.hostile import rules_by_file
+
 #: Paragraphs in the large document (8 MB of markup).
 PARAGRAPHS = 1_000_000
 
@@ -25,21 +27,13 @@ def _corpus(attack: Attack) -> None:
     attack.write("tei/c.xml", tei("<p>After the large one.</p>"))
 
 
-def _by_file(report_json: str) -> dict[str, list[str]]:
-    data = json.loads(report_json)
-    found: dict[str, list[str]] = {Path(f).name: [] for f in data["files"]}
-    for d in data["diagnostics"]:
-        found.setdefault(Path(d["file"]).name, []).append(d["rule"])
-    return found
-
-
 def test_a_document_over_the_memory_limit_is_stopped_and_the_run_goes_on(
     attack: Attack,
 ) -> None:
     _corpus(attack)
     outcome = attack.run("validate", "--no-cache", "--memory-limit", "150", "-f", "json", "tei")
     attack.assert_safe(outcome)
-    assert (outcome.code, _by_file(outcome.stdout)) == (
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
         2,
         {"a.xml": [], "b.xml": ["load:memory"], "c.xml": []},
     ), outcome.output
@@ -53,7 +47,7 @@ def test_the_same_document_is_valid_under_the_default_limit(attack: Attack) -> N
     _corpus(attack)
     outcome = attack.run("validate", "--no-cache", "-q", "-f", "json", "tei")
     attack.assert_safe(outcome)
-    assert (outcome.code, _by_file(outcome.stdout)) == (
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
         0,
         {"a.xml": [], "b.xml": [], "c.xml": []},
     ), outcome.output
@@ -63,7 +57,7 @@ def test_the_limit_is_read_from_the_project_configuration(attack: Attack) -> Non
     _corpus(attack)
     attack.write("pyproject.toml", "[tool.teikit]\nmemory-limit = 150\n")
     outcome = attack.run("validate", "--no-cache", "-q", "-f", "json", "tei")
-    assert (outcome.code, _by_file(outcome.stdout)["b.xml"]) == (2, ["load:memory"])
+    assert (outcome.code, rules_by_file(outcome.stdout)["b.xml"]) == (2, ["load:memory"])
     outcome = attack.run("validate", "--no-cache", "-q", "--memory-limit", "0", "tei")
     assert outcome.code == 0, outcome.output
 

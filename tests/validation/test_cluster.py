@@ -17,6 +17,7 @@ from teikit.validation import validate
 from teikit.validation.cluster import INSTALL_HINT, ShippedSchema, install_schemas
 
 from conftest import DATA
+from helpers.hostile import ENDLESS_SCHEMATRON
 
 pytestmark = pytest.mark.slow
 
@@ -85,26 +86,13 @@ def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path])
             assert report.for_file(file) == truth.for_file(file)
 
 
-#: A Schematron rule that never ends (an XSLT function calling itself, in tail position).
-ENDLESS = (
-    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" '
-    'xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:f="urn:f" queryBinding="xslt2">\n'
-    '<sch:ns prefix="tei" uri="http://www.tei-c.org/ns/1.0"/>\n'
-    '<xsl:function name="f:loop"><xsl:param name="n"/>'
-    '<xsl:sequence select="f:loop($n + 1)"/></xsl:function>\n'
-    '<sch:pattern><sch:rule context="tei:TEI">\n'
-    '<sch:report test="true()"><sch:value-of select="f:loop(1)"/></sch:report>\n'
-    "</sch:rule></sch:pattern></sch:schema>\n"
-)
-
-
 def test_a_document_over_its_deadline_on_a_worker_times_out_and_the_run_goes_on(
     tmp_path: Path,
 ) -> None:
     """--timeout holds on Dask workers too: b.xml's schema never ends, so b.xml gets
     load:timeout; the files around it (and in the same chunk) get their real reports."""
     clean = (DATA / "validation" / "clean.xml").read_text(encoding="utf-8")
-    (tmp_path / "endless.sch").write_text(ENDLESS, encoding="utf-8")
+    (tmp_path / "endless.sch").write_text(ENDLESS_SCHEMATRON, encoding="utf-8")
     pi = (
         '<?xml-model href="endless.sch" '
         'schematypens="http://purl.oclc.org/dsdl/schematron"?>\n<TEI '
