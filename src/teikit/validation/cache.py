@@ -97,7 +97,7 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     if found is None:
         digest = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb", buffering=0) as fh:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(block)
         except OSError:
@@ -225,7 +225,7 @@ class ResultCache:
         remembers dependencies' digests across the lookups of one pass (see
         :meth:`lookup_all`)."""
         try:
-            with open(self._entry(key), "rb") as fh:
+            with open(self._entry(key), "rb", buffering=0) as fh:
                 raw = fh.read()
         except OSError:
             self.stats.misses += 1

@@ -20,8 +20,8 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Sequence
-from fnmatch import fnmatchcase
+from collections.abc import Callable, Iterable, Sequence
+from fnmatch import fnmatchcase, translate
 from functools import cache
 from pathlib import Path
 from typing import BinaryIO
@@ -161,7 +161,7 @@ def _scan(path: Path, root: bool) -> tuple[bool | None, bool]:
     before any is validated, so this is the run's serial part."""
     mark = XI_NS.encode()
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb", buffering=0) as fh:  # unbuffered: two syscalls fewer
             head = fh.read(_HEAD)
             tei = None
             if root:
@@ -213,15 +213,15 @@ class _Collector:
         self.skip_non_tei = skip_non_tei
         self.files: list[tuple[Path, bool]] = []
         self.problems: list[Diagnostic] = []
-        self.seen: set[Path] = set()
+        self.seen: set[str] = set()
 
     def excluded(self, path: Path) -> bool:
-        return any(matches(p, path, self.root) for p in self.exclude)
+        return bool(self.exclude) and any(matches(p, path, self.root) for p in self.exclude)
 
-    def take(self, path: Path, found: bool, key: Path | None = None) -> None:
+    def take(self, path: Path, found: bool, key: str | None = None) -> None:
         """Add ``path`` unless excluded or already taken under another name (``key``:
         its resolved path, when the caller knows it without asking the file system)."""
-        key = key or path.resolve()
+        key = key or str(path.resolve())
         if key in self.seen or self.excluded(path):
             return
         self.seen.add(key)
@@ -284,14 +284,17 @@ class _Collector:
             self.take(q, found=True)
 
 
-def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, Path]]:
+def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
     """(file, its resolved path) for every file below ``folder`` whose name matches
     ``include``, sorted as paths sort; folders reached through a symbolic link are not
     entered (as :meth:`Path.rglob`). One ``scandir`` per folder and one ``realpath`` per
-    folder, not one per file: 10,000 files cost milliseconds, not seconds."""
-    found: list[tuple[tuple[str, ...], Path, Path]] = []
+    folder, not one per file: 10,000 files cost milliseconds, not seconds. Resolved paths
+    are strings and ``include`` is one pattern: a warm re-run of 10,000 files is mostly
+    this walk and the cache's reads."""
+    found: list[tuple[tuple[str, ...], Path, str]] = []
+    wanted = _one_pattern(tuple(include))
 
-    def visit(where: str, parts: tuple[str, ...], real: Path) -> None:
+    def visit(where: str, parts: tuple[str, ...], real: str) -> None:
         try:
             with os.scandir(where) as listing:
                 entries = list(listing)
@@ -304,14 +307,21 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, Path]]:
             except OSError:
                 continue
             if is_dir:
-                visit(entry.path, (*parts, entry.name), real / entry.name)
-            elif is_file and any(fnmatchcase(entry.name, p) for p in include):
+                visit(entry.path, (*parts, entry.name), os.path.join(real, entry.name))
+            elif is_file and wanted(entry.name):
                 path = Path(entry.path)
-                key = path.resolve() if entry.is_symlink() else real / entry.name
+                key = str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
                 found.append(((*parts, entry.name), path, key))
 
-    visit(str(folder), (), folder.resolve())
+    visit(str(folder), (), str(folder.resolve()))
     return [(path, key) for _, path, key in sorted(found, key=lambda f: f[0])]
+
+
+@cache
+def _one_pattern(include: tuple[str, ...]) -> Callable[[str], object]:
+    """A matcher of names that match any of ``include`` (as :func:`fnmatchcase`)."""
+    either = "|".join(f"(?:{translate(p)})" for p in include) or "(?!)"
+    return re.compile(either).match
 
 
 def _drop_parts(files: list[Path], including: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
