@@ -79,24 +79,25 @@ def fingerprint() -> str:
 _digests: dict[tuple[str, int, int, int], str] = {}
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, or :data:`ABSENT` when there is no such file.
 
     Remembered per process by (path, inode, size, mtime), so a schema that every entry of
     a run depends on (tei_all is 7 MB) is hashed once per run, not once per document.
+    Plain ``os`` calls, no :mod:`pathlib`: a warm re-run calls this once per file.
     """
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return ABSENT
     if not S_ISREG(stat.st_mode):  # a folder where a file was looked for is no file
         return ABSENT
-    memo = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    memo = (os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     found = _digests.get(memo)
     if found is None:
         digest = hashlib.sha256()
         try:
-            with path.open("rb") as fh:
+            with open(path, "rb") as fh:
                 for block in iter(lambda: fh.read(1 << 20), b""):
                     digest.update(block)
         except OSError:
@@ -157,6 +158,16 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     )
 
 
+def _common(options: Mapping[str, object]) -> str:
+    """The part of every key that a run's files share: the entry format, teikit's
+    :func:`fingerprint` and the ``options``, as canonical JSON."""
+    return json.dumps(
+        {"format": FORMAT, "teikit": fingerprint(), "options": options},
+        sort_keys=True,
+        default=str,
+    )
+
+
 @dataclass
 class CacheStats:
     """What one process's cache did: for progress lines, benchmarks and tests."""
@@ -174,10 +185,16 @@ class ResultCache:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.root = self.folder / f"v{FORMAT}"
         self.stats = CacheStats()
+        self._where = os.fspath(self.root)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
-        return {"folder": self.folder, "root": self.root, "stats": CacheStats()}
+        return {
+            "folder": self.folder,
+            "root": self.root,
+            "stats": CacheStats(),
+            "_where": self._where,
+        }
 
     # -- keys and entries ----------------------------------------------------------
 
@@ -187,24 +204,20 @@ class ResultCache:
         A file that cannot be read is never cached: its report says why, and that may
         change without any byte changing (permissions, a folder appearing).
         """
+        return self._key(path, shown, _common(options))
+
+    @staticmethod
+    def _key(path: Path, shown: str, common: str) -> str | None:
+        """:meth:`key`, given :func:`_common` of the options (made once per pass)."""
         digest = file_digest(path)
         if digest == ABSENT:
             return None
-        material = json.dumps(
-            {
-                "format": FORMAT,
-                "teikit": fingerprint(),
-                "file": shown,
-                "sha256": digest,
-                "options": options,
-            },
-            sort_keys=True,
-            default=str,
-        )
+        # JSON never holds a raw newline and a digest is 64 hex digits: unambiguous.
+        material = f"{common}\n{json.dumps(shown)}\n{digest}"
         return hashlib.sha256(material.encode()).hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
+    def _entry(self, key: str) -> str:
+        return os.path.join(self._where, key[:2], key + ".json")
 
     def get(self, key: str, digests: dict[str, str] | None = None) -> Report | None:
         """The cached report for ``key`` if its entry is whole and its dependencies are
@@ -212,7 +225,8 @@ class ResultCache:
         remembers dependencies' digests across the lookups of one pass (see
         :meth:`lookup_all`)."""
         try:
-            raw = self._entry(key).read_bytes()
+            with open(self._entry(key), "rb") as fh:
+                raw = fh.read()
         except OSError:
             self.stats.misses += 1
             return None
@@ -234,7 +248,7 @@ class ResultCache:
         for p, h in deps:
             found = digests.get(p)
             if found is None:
-                found = digests[p] = file_digest(Path(p))
+                found = digests[p] = file_digest(p)
             if found != h:
                 self.stats.misses += 1
                 return None
@@ -255,7 +269,7 @@ class ResultCache:
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-        target = self._entry(key)
+        target = Path(self._entry(key))
         # Not files.write_atomic: its fsync per file would cost more than validating a
         # small document, and an entry lost or torn by a crash is caught by its checksum.
         try:
@@ -290,8 +304,9 @@ class ResultCache:
         during the pass may be judged by its state at the first look, as a file changed
         during any run is."""
         digests: dict[str, str] = {}
+        common = _common(options)
         for path, shown in files:
-            key = self.key(path, shown, options)
+            key = self._key(path, shown, common)
             yield self.get(key, digests) if key is not None else None
 
     def record(
