@@ -14,8 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import html as lhtml
 
+from teikit.cli import cli
 from teikit.collection import build_collection
 from teikit.publish import build, transform_file
 
@@ -88,6 +90,16 @@ def test_build_into_another_folder_copies_the_images_the_html_shows(
     assert not (tmp_path / "site" / "fig" / "leak.png").exists()
     missing = [d.message for d in report if d.rule == "epub:image-missing"]
     assert len(missing) == 1 and "fig/leak.png" in missing[0]
+
+
+def test_the_cli_build_names_the_copies_it_wrote(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli"
+    done = CliRunner().invoke(
+        cli, ["build", str(project / "article.xml"), "-o", str(out), "--force"]
+    )
+    assert done.exit_code == 0, done.output
+    assert f"wrote {out / 'fig' / 'one.png'}" in done.output
+    _resolves(out / "article.html")
 
 
 def test_transform_to_another_folder_copies_them_too(project: Path, tmp_path: Path) -> None:
