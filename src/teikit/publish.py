@@ -83,7 +83,8 @@ def copy_images(doc: Document, folder: Path) -> list[Path]:
     inside the document's folder, links never followed out of it, nothing remote or
     missing), and only image types; each copy is atomic, and one that already has the
     same bytes is left alone (a folder build does not rewrite it), as is the source
-    itself when the page is written beside it.
+    itself when the page is written beside it. An image removed between the look and the
+    copy is skipped, as if it had been removed a moment earlier: no traceback.
     """
     copies = []
     for name, source in local_images(doc).items():
@@ -92,7 +93,10 @@ def copy_images(doc: Document, folder: Path) -> list[Path]:
         target = Path(folder) / name
         if target.resolve() == source:
             continue
-        data = source.read_bytes()
+        try:
+            data = source.read_bytes()
+        except OSError:  # gone since it was found: the page names what is not there
+            continue
         if not _holds(target, data):
             write_atomic(target, data)
         copies.append(target)

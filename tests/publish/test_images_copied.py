@@ -17,9 +17,11 @@ import pytest
 from click.testing import CliRunner
 from lxml import html as lhtml
 
+import teikit.publish
 from teikit.cli import cli
 from teikit.collection import build_collection
-from teikit.publish import build, transform_file
+from teikit.document import load
+from teikit.publish import build, copy_images, transform_file
 
 from conftest import DATA
 
@@ -138,3 +140,15 @@ def test_a_folder_build_copies_into_the_mirrored_tree_and_skips_current_copies(
     assert build_collection(source, site, force=True).built == ["project/article.xml"]
     assert (site / "project" / "scans" / "p1.png").read_bytes().endswith(b"\0")
     assert copy.stat().st_mtime_ns == stamp
+
+
+def test_an_image_removed_between_the_look_and_the_copy_is_skipped(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = load(project / "article.xml")
+    gone = project / "fig" / "gone.png"
+    found = {"fig/one.png": project / "fig" / "one.png", "fig/gone.png": gone}
+    monkeypatch.setattr(teikit.publish, "local_images", lambda _doc: found)
+    copies = copy_images(doc, tmp_path / "site")
+    assert copies == [tmp_path / "site" / "fig" / "one.png"]
+    assert not (tmp_path / "site" / "fig" / "gone.png").exists()
