@@ -340,10 +340,12 @@
         else $u"/>
   </xsl:function>
 
+  <!-- a local image only when it is a file inside the document's folder ($t:present):
+       a page must not show a broken image, nor one a link leads to outside the folder -->
   <xsl:template match="graphic | media">
     <xsl:variable name="url" select="t:image-url(.)"/>
     <xsl:choose>
-      <xsl:when test="$url != ''">
+      <xsl:when test="$url != '' and ($url = $t:present or matches($url, '^https?://'))">
         <img class="tei-graphic" src="{t:image-src(., $url)}" alt="{t:alt(.)}"/>
       </xsl:when>
       <xsl:when test="matches(@url, '^https?://')">

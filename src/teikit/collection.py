@@ -12,8 +12,9 @@ of them did not change. ``.teikit-build.json`` in the output folder records, per
 key (the source's bytes, the files it XIncluded, teikit's version and code, its
 stylesheets, ``force``) and the SHA-256 of each output written. A document is skipped when
 its key is unchanged and its outputs are still there with those hashes; anything else
-(an edited source or XInclude, a new teikit, a deleted or hand-edited output) builds it
-again. A document that failed validation is never current: it is tried again next time.
+(an edited source, XInclude or image, a new teikit, a deleted or hand-edited output or
+copied image) builds it again. A document that failed validation is never current: it is
+tried again next time.
 XML files that are not TEI documents (parts that documents XInclude, ODDs) are left alone.
 """
 
@@ -63,6 +64,8 @@ class Built:
     key: str = ""
     #: the files the build read besides the source, with their SHA-256 (part of the key)
     deps: dict[str, str] = field(default_factory=dict)
+    #: the images copied beside the HTML, with their SHA-256 (not linked from the index)
+    images: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,7 +137,7 @@ def build_one(path: str, job: Job) -> Built:
     from teikit.diagnostics import LoadError
     from teikit.document import load
     from teikit.loading import dependencies
-    from teikit.publish import Customisation, build
+    from teikit.publish import SUFFIXES, Customisation, build
     from teikit.validation.cache import file_digest
 
     source = Path(path)
@@ -156,8 +159,9 @@ def build_one(path: str, job: Job) -> Built:
     deps.discard(source.resolve())
     read = {str(d): file_digest(d) for d in sorted(deps)}
     outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p)) for p in written}
+    images = {n: outputs.pop(n) for n in list(outputs) if Path(n).suffix not in SUFFIXES.values()}
     key = _key(source, read, job) if written else ""
-    return Built(path, report, outputs, meta, key, read)
+    return Built(path, report, outputs, meta, key, read, images)
 
 
 def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
@@ -171,7 +175,8 @@ def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
         return False
     if _key(path, deps, job) != entry["key"]:
         return False
-    return all(file_digest(output / name) == digest for name, digest in entry["outputs"].items())
+    made = {**entry["outputs"], **(entry.get("images") or {})}
+    return all(file_digest(output / name) == digest for name, digest in made.items())
 
 
 def _run(
@@ -263,6 +268,7 @@ def build_collection(
                 "outputs": built.outputs,
                 "meta": built.meta,
                 "deps": built.deps,
+                "images": built.images,
             }
         else:
             entries.pop(name, None)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Severity, TeikitError
-from teikit.files import write_atomic
+from teikit.files import file_inside, write_atomic
 from teikit.namespaces import DC as DC_NS
 from teikit.namespaces import EPUB_OPS, OCF_CONTAINER, XML
 from teikit.namespaces import OPF as OPF_NS
@@ -155,9 +155,10 @@ def _images(
     """The local images the stylesheet placed (``b:image``), read from the document's
     folder, as ``OEBPS/…`` files.
 
-    Why only from the document's folder: a TEI file from a stranger must not pull, say,
-    ``~/.ssh`` into a publication; an image that is missing or outside the folder is
-    replaced in the text by its description, with a warning.
+    Why only from the document's folder (:func:`teikit.files.file_inside`, the test every
+    copier of images shares): a TEI file from a stranger must not pull, say, ``~/.ssh``
+    into a publication; an image that is missing or outside the folder is replaced in the
+    text by its description, with a warning.
     """
     files: dict[str, bytes] = {}
     found: list[Diagnostic] = []
@@ -165,12 +166,8 @@ def _images(
     missing: set[str] = set()
     for image in bundle.iterfind(f"{{{BUNDLE_NS}}}image"):
         href, src = image.get("href", ""), image.get("src", "")
-        path = (folder / src).resolve()
-        if (
-            path.is_relative_to(folder)
-            and path.is_file()
-            and href.rsplit(".", 1)[-1] in IMAGE_TYPES
-        ):
+        path = file_inside(folder, src)
+        if path is not None and href.rsplit(".", 1)[-1] in IMAGE_TYPES:
             files[f"OEBPS/{href}"] = path.read_bytes()
         else:
             missing.add(href)

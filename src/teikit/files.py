@@ -12,7 +12,8 @@ in their name, so the first write into a folder in each process removes those wh
 writer is gone (:func:`remove_stale_temporaries`) instead of letting them pile up.
 
 :func:`is_remote` is here too: it decides, for every href teikit meets (XInclude,
-``sch:include``, ``xml-model``), whether following it would leave the file system.
+``sch:include``, ``xml-model``), whether following it would leave the file system; and
+:func:`path_inside`, whether a file a document names (an image) may be read and published.
 
 Imports nothing from teikit: the lowest floor.
 """
@@ -54,6 +55,31 @@ def is_remote(href: str) -> bool:
     ``C:\\schemas\\x.rng``.
     """
     return bool(_SCHEME.match(href)) and not href[:5].lower() == "file:"
+
+
+def path_inside(folder: Path, name: str) -> Path | None:
+    """Where ``name``, relative to the resolved ``folder``, leads after following symbolic
+    links, when that is inside ``folder`` (whether or not a file is there); else None.
+
+    Why one test: a TEI file from a stranger must not pull, say, ``~/.ssh`` into an EPUB or
+    an output folder, so every reader and copier of the images a document names (the
+    stylesheets' list of present files, the EPUB, the images copied beside the HTML) asks
+    this. Refused: remote hrefs, fragments, absolute paths, backslashes and any ``..``
+    (a copy at the same relative name elsewhere must stay below its folder), and links
+    that lead out of ``folder``.
+    """
+    if not name or name.startswith(("#", "/")) or "\\" in name or is_remote(name):
+        return None
+    if ".." in name.split("/"):
+        return None
+    path = (folder / name).resolve()
+    return path if path.is_relative_to(folder) else None
+
+
+def file_inside(folder: Path, name: str) -> Path | None:
+    """:func:`path_inside` when a regular file is there, else None."""
+    path = path_inside(folder, name)
+    return path if path is not None and path.is_file() else None
 
 
 def user_cache_dir() -> Path:

@@ -3,7 +3,9 @@
 Why a module of its own: the library's transformations return strings and bytes; this
 is where they meet the file system, under one rule — an output file is either the
 complete new version or the old one untouched (:func:`teikit.files.write_atomic`), and an
-invalid edition is not published unless the caller insists (``force``).
+invalid edition is not published unless the caller insists (``force``). An HTML page
+written into another folder takes the local images it shows with it
+(:func:`copy_images`); an EPUB carries its own.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import TYPE_CHECKING
 from teikit.checkers import check_outputs
 from teikit.diagnostics import Report, UsageError
 from teikit.document import Document, load
-from teikit.epub import epub_bytes
+from teikit.epub import IMAGE_TYPES, epub_bytes
 from teikit.files import write_atomic
-from teikit.transform import prepared, run
+from teikit.transform import local_images, prepared, run
 
 if TYPE_CHECKING:
     from teikit.validation.schemas import Settings
@@ -72,6 +74,43 @@ def _render(
     return result.output.encode("utf-8")
 
 
+def copy_images(doc: Document, folder: Path) -> list[Path]:
+    """Copy the local images ``doc`` shows into ``folder`` (where its HTML is written),
+    each at the relative path the page names it by; return the copies.
+
+    Why: the HTML names images relative to the source, so a page written elsewhere would
+    show none. Only what :func:`teikit.transform.local_images` allows is copied (a file
+    inside the document's folder, links never followed out of it, nothing remote or
+    missing), and only image types; each copy is atomic, and one that already has the
+    same bytes is left alone (a folder build does not rewrite it), as is the source
+    itself when the page is written beside it. An image removed between the look and the
+    copy is skipped, as if it had been removed a moment earlier: no traceback.
+    """
+    copies = []
+    for name, source in local_images(doc).items():
+        if name.rsplit(".", 1)[-1].lower() not in IMAGE_TYPES:
+            continue
+        target = Path(folder) / name
+        if target.resolve() == source:
+            continue
+        try:
+            data = source.read_bytes()
+        except OSError:  # gone since it was found: the page names what is not there
+            continue
+        if not _holds(target, data):
+            write_atomic(target, data)
+        copies.append(target)
+    return copies
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a file with exactly ``data`` (size first: cheap)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
 def transform_file(
     src: Path,
     fmt: str,
@@ -83,7 +122,8 @@ def transform_file(
 
     HTML and text go to stdout (the returned string) unless ``out`` is given; an EPUB is
     binary and always goes to a file, by default ``<src stem>.epub`` beside the working
-    folder. A :class:`~teikit.diagnostics.LoadError` propagates (the CLI exits 2).
+    folder. An HTML file takes the local images it shows along (:func:`copy_images`).
+    A :class:`~teikit.diagnostics.LoadError` propagates (the CLI exits 2).
     """
     if fmt not in SUFFIXES:
         raise UsageError(f"unknown output format '{fmt}'; choose html, text or epub.")
@@ -95,6 +135,8 @@ def transform_file(
     if out is None:
         return report, data.decode("utf-8")
     write_atomic(out, data)
+    if fmt == "html" and out.is_file():  # not a device such as /dev/stdout
+        copy_images(doc, out.parent)
     return report, None
 
 
@@ -108,7 +150,8 @@ def build(
     settings: Settings | None = None,
     custom: Customisation | None = None,
 ) -> tuple[Report, list[Path]]:
-    """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``.
+    """Validate ``src``, then write ``<stem>.html``, ``.txt`` and ``.epub`` into ``out_dir``,
+    and the local images the HTML shows (:func:`copy_images`, listed after the outputs).
 
     An invalid document is not published (the report holds the validation errors and no
     file is written) unless ``force``. All three outputs are rendered in memory before
@@ -132,6 +175,7 @@ def build(
     written = []
     for fmt, data in rendered.items():
         written.append(write_atomic(Path(out_dir) / f"{doc.name}{SUFFIXES[fmt]}", data))
+    written += copy_images(doc, Path(out_dir))
     if check:
         report.add(check_outputs(written))
     return report, written

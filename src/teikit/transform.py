@@ -32,6 +32,7 @@ from lxml import etree
 
 from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
+from teikit.files import path_inside
 from teikit.namespaces import XSLT
 from teikit.resources import stylesheet
 
@@ -175,30 +176,40 @@ def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) ->
 
 #: ``t:files``, the stylesheets' parameter that lists the local files that exist.
 _FILES = f"{{{_T}}}files"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
-def present_files(doc: Document) -> str:
-    """The relative file names the document's images and facsimiles name (``graphic/@url``,
-    ``pb/@facs``) that are files inside its folder, one per line.
+def local_images(doc: Document) -> dict[str, Path]:
+    """The images and facsimiles the document names (``graphic/@url``, ``pb/@facs``) that
+    are files inside its folder: relative name -> resolved file (:func:`teikit.files.path_inside`).
 
     Why here: XSLT cannot ask whether an image file exists, and an output must never
     show a missing image or one from outside the document's folder (a stranger's TEI must
-    not pull ``~/.ssh`` into a publication); the stylesheets show only these.
+    not pull ``~/.ssh`` into a publication); the stylesheets show only these, and only
+    these are copied beside an HTML page written elsewhere (:mod:`teikit.publish`). Each
+    file looked for inside the folder is a dependency of the result, present or not
+    (adding or editing the image changes the outputs).
     """
     if doc.path is None:
-        return ""
+        return {}
+    from teikit.loading import note_dependency
+
     folder = doc.path.parent.resolve()
     names = {" ".join(str(u).split()) for u in doc.xpath("//tei:graphic/@url")}
     names.update(str(f).split()[0] for f in doc.xpath("//tei:text//tei:pb/@facs") if str(f).split())
-    found = []
+    found = {}
     for name in sorted(names):
-        if not name or name.startswith(("#", "/", "\\")) or _SCHEME.match(name):
+        path = path_inside(folder, name)
+        if path is None:
             continue
-        path = (folder / name).resolve()
-        if path.is_relative_to(folder) and path.is_file():
-            found.append(name)
-    return "\n".join(found)
+        note_dependency(path)
+        if path.is_file():
+            found[name] = path
+    return found
+
+
+def present_files(doc: Document) -> str:
+    """:func:`local_images`' names, one per line: the stylesheets' ``t:files``."""
+    return "\n".join(local_images(doc))
 
 
 def _apply(
