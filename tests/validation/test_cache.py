@@ -3,6 +3,7 @@ invalidates, damage is recomputed, and a report never depends on whether it was 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ import pytest
 import teikit.version
 from teikit.diagnostics import Report
 from teikit.validation import validate
-from teikit.validation.cache import ResultCache, fingerprint
+from teikit.validation.cache import ResultCache, file_digest, fingerprint
+from teikit.validation.discovery import discover
 
 from conftest import DATA
 
@@ -107,6 +109,17 @@ def test_a_changed_file_is_validated_again(project: Path) -> None:
     )
     assert misses == 1
     assert report.for_file("a.xml")
+
+
+def test_digests_taken_by_discovery_are_true_and_go_stale_with_the_file(project: Path) -> None:
+    """Discovery hashes each file as it reads it, for the cache's keys: the digest is
+    the file's, and a file edited after discovery read it is hashed again."""
+    target = project / "a.xml"
+    files, _ = discover([target], digest=True)
+    assert files == [target]
+    assert file_digest(target) == hashlib.sha256(target.read_bytes()).hexdigest()
+    target.write_text(CLEAN + "<!-- edited -->", encoding="utf-8")
+    assert file_digest(target) == hashlib.sha256(target.read_bytes()).hexdigest()
 
 
 def test_a_changed_xinclude_invalidates_the_including_file(project: Path) -> None:

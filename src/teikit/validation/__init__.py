@@ -76,6 +76,7 @@ def validate(
         exclude=exclude,
         root=settings.root if settings else None,
         skip_non_tei=skip_non_tei,
+        digest=cache is not None,
     )
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))

@@ -38,7 +38,14 @@ from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 
-__all__ = ["ResultCache", "CacheStats", "default_folder", "file_digest", "fingerprint"]
+__all__ = [
+    "ResultCache",
+    "CacheStats",
+    "default_folder",
+    "file_digest",
+    "fingerprint",
+    "remember_digest",
+]
 
 #: Bump when the entry layout or the meaning of a key changes: old entries are then
 #: simply never found (they live under another folder name).
@@ -103,10 +110,22 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         except OSError:
             return ABSENT
         found = digest.hexdigest()
-        if len(_digests) > 100_000:
-            _digests.clear()  # a long-lived process must not grow without bound
-        _digests[memo] = found
+        _remember(memo, found)
     return found
+
+
+def remember_digest(path: str | os.PathLike[str], stat: os.stat_result, digest: str) -> None:
+    """Note ``digest`` as the SHA-256 of ``path`` while in state ``stat`` (taken before
+    its bytes were read, so a file changed meanwhile is hashed again, never trusted),
+    for :func:`file_digest`: discovery reads each file of a run anyway."""
+    if S_ISREG(stat.st_mode):
+        _remember((os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns), digest)
+
+
+def _remember(memo: tuple[str, int, int, int], digest: str) -> None:
+    if len(_digests) > 100_000:
+        _digests.clear()  # a long-lived process must not grow without bound
+    _digests[memo] = digest
 
 
 #: The fields of :class:`Report` an entry carries. A field added to ``Report`` must be

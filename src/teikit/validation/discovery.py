@@ -18,6 +18,7 @@ Files that cannot be parsed are never skipped: the loader reports them.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -33,6 +34,7 @@ from teikit.diagnostics import Diagnostic, Severity, error
 from teikit.files import is_remote
 from teikit.locations import display_path
 from teikit.namespaces import TEI, XINCLUDE
+from teikit.validation.cache import remember_digest
 
 TEI_NS = TEI
 XI_NS = XINCLUDE
@@ -155,30 +157,46 @@ def _plain_tei(head: bytes) -> bool | None:
     return None
 
 
-def _scan(path: Path, root: bool) -> tuple[bool | None, bool]:
+def _scan(path: Path, root: bool, digest: bool = False) -> tuple[bool | None, bool]:
     """(is it TEI, when ``root`` is asked, else None; does it mention the XInclude
     namespace) in one read of the file: every file of a folder run is looked at
-    before any is validated, so this is the run's serial part."""
-    mark = XI_NS.encode()
+    before any is validated, so this is the run's serial part.
+
+    With ``digest`` the whole file is read and its SHA-256 handed to the result cache
+    (:func:`teikit.validation.cache.remember_digest`), which would otherwise open and
+    read every file of a warm re-run a second time to make its key."""
     try:
         with open(path, "rb", buffering=0) as fh:  # unbuffered: two syscalls fewer
+            stat = os.fstat(fh.fileno()) if digest else None  # before any byte is read
             head = fh.read(_HEAD)
             tei = None
             if root:
                 tei = _plain_tei(head)
                 if tei is None:
                     tei = _tei_root(_root_in(head, fh))
-            if mark in head:
-                return tei, True
+            hashed = hashlib.sha256(head) if stat is not None else None
             fh.seek(len(head))
-            tail = head[-len(mark) :]
-            while block := fh.read(1 << 20):
-                if mark in tail + block:
-                    return tei, True
-                tail = block[-len(mark) :]
+            marked = _mark_in_rest(fh, head, hashed)
     except OSError:
         return None, False
-    return tei, False
+    if stat is not None and hashed is not None:
+        remember_digest(path, stat, hashed.hexdigest())
+    return tei, marked
+
+
+def _mark_in_rest(fh: BinaryIO, head: bytes, hashed: hashlib._Hash | None) -> bool:
+    """Whether the XInclude namespace is named in ``head`` or the rest of ``fh`` (a
+    name may straddle two blocks); reading stops there unless ``hashed`` takes every
+    byte to the end."""
+    mark = XI_NS.encode()
+    found = mark in head
+    tail = head[-len(mark) :]
+    while (hashed is not None or not found) and (block := fh.read(1 << 20)):
+        if hashed is not None:
+            hashed.update(block)
+        found = found or mark in tail + block
+        tail = block[-len(mark) :]
+    return found
 
 
 def xincluded(path: Path) -> list[Path]:
@@ -207,10 +225,15 @@ class _Collector:
     """Accumulates files in argument order, each once, with the reasons for skips."""
 
     def __init__(
-        self, include: Sequence[str], exclude: Sequence[str], root: Path | None, skip_non_tei: bool
+        self,
+        include: Sequence[str],
+        exclude: Sequence[str],
+        root: Path | None,
+        skip_non_tei: bool,
+        digest: bool = False,
     ) -> None:
         self.include, self.exclude, self.root = include, exclude, root
-        self.skip_non_tei = skip_non_tei
+        self.skip_non_tei, self.digest = skip_non_tei, digest
         self.files: list[tuple[Path, bool]] = []
         self.problems: list[Diagnostic] = []
         self.seen: set[str] = set()
@@ -231,7 +254,7 @@ class _Collector:
         """Each file read once (see :func:`_scan`); the root is only asked of files
         that were found rather than named (unless ``skip_non_tei``)."""
         found = {p for p, by_search in self.files if by_search or self.skip_non_tei}
-        return {path: _scan(path, root=path in found) for path in files}
+        return {path: _scan(path, path in found, self.digest) for path in files}
 
     def tei_only(
         self, files: list[Path], scans: dict[Path, tuple[bool | None, bool]]
@@ -356,10 +379,12 @@ def discover(
     exclude: Sequence[str] = (),
     root: Path | None = None,
     skip_non_tei: bool = False,
+    digest: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and diagnostics for the rest:
-    errors for arguments that name nothing, infos for files skipped on purpose."""
-    run = _Collector(include, exclude, root, skip_non_tei)
+    errors for arguments that name nothing, infos for files skipped on purpose. With
+    ``digest``, each file's SHA-256 is taken as it is read, for the result cache."""
+    run = _Collector(include, exclude, root, skip_non_tei, digest)
     for raw in paths:
         text = os.fspath(raw)
         p = Path(text)
