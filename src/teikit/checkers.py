@@ -200,9 +200,18 @@ def _nu_diagnostic(page: Path, message: dict[str, Any]) -> Diagnostic:
 
 def check_outputs(paths: Sequence[Path]) -> list[Diagnostic]:
     """Every finding of the checkers for written outputs: ``.epub`` through epubcheck,
-    ``.html`` through the Nu checker; other files have no checker."""
+    ``.html`` through the Nu checker; other files have no checker.
+
+    Both checkers needed are looked for before either runs, so a missing one is reported
+    at once, not after seconds of the other's work.
+    """
     epubs = [p for p in paths if p.suffix == ".epub"]
     pages = [p for p in paths if p.suffix in (".html", ".xhtml")]
+    if epubs:
+        epubcheck_jar()
+        _java()
+    if pages:
+        nu_command()
     found: list[Diagnostic] = []
     for results in (epubcheck(epubs) if epubs else {}, nu(pages) if pages else {}):
         for diagnostics in results.values():
