@@ -434,13 +434,15 @@
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
       <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
+      <!-- a section only when it has a heading: a headless one (a letter's writing
+           session, a scene without a title) is a div, which is what HTML means by it -->
       <xsl:otherwise>
-        <section>
+        <xsl:element name="{if (head) then 'section' else 'div'}">
           <xsl:call-template name="t:attrs">
             <xsl:with-param name="id" select="t:div-id(.)"/>
           </xsl:call-template>
           <xsl:apply-templates/>
-        </section>
+        </xsl:element>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>

@@ -1,0 +1,44 @@
+"""What a demanding reader found in the outputs of the shared corpora (issue 13, second
+look): each test is one defect seen in a real file, reduced to a small document written
+here (the corpus it came from is named), so that it stays fixed without the corpora."""
+
+from __future__ import annotations
+
+from lxml import html as lhtml
+
+import teikit
+from teikit.loading import parse_bytes
+
+HEAD = """<TEI xmlns="http://www.tei-c.org/ns/1.0"{lang}><teiHeader><fileDesc><titleStmt>
+{titles}</titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc>
+</fileDesc></teiHeader><text>{front}<body>{body}</body>{back}</text></TEI>"""
+
+
+def tei(
+    body: str = "<p>x</p>",
+    *,
+    titles: str = "<title>T</title>",
+    lang: str = "",
+    front: str = "",
+    back: str = "",
+) -> teikit.Document:
+    xml = HEAD.format(
+        body=body,
+        titles=titles,
+        front=f"<front>{front}</front>" if front else "",
+        back=f"<back>{back}</back>" if back else "",
+        lang=f' xml:lang="{lang}"' if lang else "",
+    )
+    return teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
+
+
+def page(doc: teikit.Document) -> lhtml.HtmlElement:
+    return lhtml.document_fromstring(doc.to_html().output.encode())
+
+
+def test_a_division_without_a_heading_is_no_section() -> None:
+    """Nu warned "Section lacks heading" 709 times over the corpora (every Schnitzler
+    letter's div type="writingSession", ELTeC's div type="notes", DraCor's scenes)."""
+    tree = page(tei('<div type="writingSession"><p>Lieber Arthur!</p></div>'))
+    assert tree.xpath("//main//section[not(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)]") == []
+    assert tree.xpath("//main//div[contains(@class, 'type-writingSession')]/p")
