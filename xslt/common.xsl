@@ -435,9 +435,18 @@
         then string-join(($n/forename ! t:plain(.), $n/surname ! t:plain(.)), ' ')
         else if (exists($n)) then t:plain($n)
         else t:plain($a/node()[not(self::idno or self::date or self::note)])"/>
+    <xsl:variable name="core" select="t:name-core($s)"/>
     <xsl:sequence select="
-        if (empty($a/*) and matches($s, '^[^,]+,\s*[^,]+$'))
-        then replace($s, '^([^,]+),\s*(.+)$', '$2 $1') else $s"/>
+        if (empty($a/*) and matches($core, '^[^,]+,\s*[^,]+$'))
+        then replace($core, '^([^,]+),\s*(.+)$', '$2 $1') else $core"/>
+  </xsl:function>
+  <!-- A name without what an authority heading adds to it (ELTeC's "Sand, George [Amantine
+       Lucile Aurore Dupin] (1804-1876)"): the real name in brackets and the life dates in
+       parentheses belong to a catalogue, not to the title page. -->
+  <xsl:function name="t:name-core" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:sequence select="normalize-space(replace(replace($s, '\s*\[[^\]]*\]', ''),
+                                                  '\s*\([^)]*\d[^)]*\)\s*$', ''))"/>
   </xsl:function>
   <!-- "Surname, Forename" for sorting (EPUB file-as) -->
   <xsl:function name="t:author-file-as" as="xs:string">
@@ -449,7 +458,8 @@
         if ($n/@type = ('filing', 'sort', 'reg')) then t:plain($n)
         else if ($n/surname and $n/forename)
         then string-join((t:plain($n/surname), string-join($n/forename !t:plain(.), ' ')), ', ')
-        else if (empty($a/*) and contains(t:plain($a), ',')) then t:plain($a)
+        else if (empty($a/*) and contains(t:name-core(t:plain($a)), ','))
+        then t:name-core(t:plain($a))
         else t:author-name($a)"/>
   </xsl:function>
   <xsl:variable name="t:authors" as="xs:string*"

@@ -4,6 +4,9 @@ here (the corpus it came from is named), so that it stays fixed without the corp
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from lxml import html as lhtml
 
 import teikit
@@ -42,3 +45,27 @@ def test_a_division_without_a_heading_is_no_section() -> None:
     tree = page(tei('<div type="writingSession"><p>Lieber Arthur!</p></div>'))
     assert tree.xpath("//main//section[not(.//h1|.//h2|.//h3|.//h4|.//h5|.//h6)]") == []
     assert tree.xpath("//main//div[contains(@class, 'type-writingSession')]/p")
+
+
+def test_an_authority_form_author_shows_as_forename_surname() -> None:
+    """ELTeC writes every author as an authority heading: "Flaubert, Gustave (1821-1880)"
+    was shown as "Gustave (1821-1880) Flaubert", and "Gréville, Henry [Alice Marie Céleste
+    Fleury, dite Durand] (1842-1902)" was not turned round at all."""
+    from teikit.epub import epub_bytes
+
+    for source, display, filing in [
+        ("Flaubert, Gustave (1821-1880)", "Gustave Flaubert", "Flaubert, Gustave"),
+        (
+            "Gréville, Henry [Alice Marie Céleste Fleury, dite Durand] (1842-1902)",
+            "Henry Gréville",
+            "Gréville, Henry",
+        ),
+        ("Sand, George [Amantine Lucile Aurore Dupin] (1804-1876)", "George Sand", "Sand, George"),
+        ("Molière", "Molière", "Molière"),
+    ]:
+        doc = tei(titles=f"<title>T</title><author>{source}</author>", lang="fr")
+        assert page(doc).xpath("//header//p[@class='author']/text()") == [display]
+        assert f"\n{display}\n" in teikit.transform(doc, "text").output
+        data, _ = epub_bytes(doc)
+        opf = zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
+        assert f">{display}</dc:creator>" in opf and f">{filing}</meta>" in opf
