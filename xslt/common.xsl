@@ -411,6 +411,23 @@
   <xsl:variable name="t:title-page" as="element()?"
       select="($t:root//text[not(ancestor::text)]/front/titlePage)[1]"/>
 
+  <!-- A docTitle straight in the front (no titlePage round it) whose parts only repeat the
+       header's titles, as in most DraCor plays: the title block already shows them, so the
+       outputs that show that block leave it out rather than show the title twice. -->
+  <xsl:function name="t:repeats-header" as="xs:boolean">
+    <xsl:param name="doc-title" as="element()"/>
+    <xsl:variable name="header" select="t:title-key(string-join($t:titleStmt/title ! t:plain(.),
+                                                                ' / '))"/>
+    <xsl:sequence select="empty($t:title-page) and exists($doc-title/titlePart) and
+        (every $p in $doc-title/titlePart satisfies contains($header, t:title-key(t:plain($p))))"/>
+  </xsl:function>
+  <!-- A title as compared: case, punctuation and Unicode normalisation do not count. -->
+  <xsl:function name="t:title-key" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:sequence select="normalize-space(lower-case(replace(normalize-unicode($s),
+                                                             '[\p{P}\s]+', ' ')))"/>
+  </xsl:function>
+
   <!-- The series a document belongs to (title level="s"): shown apart, never as the title. -->
   <xsl:variable name="t:series" as="xs:string*" select="
       $t:titleStmt/title[@level = 's'] ! t:plain(.)[. != '']"/>

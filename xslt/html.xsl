@@ -801,6 +801,8 @@
     </xsl:choose>
   </xsl:template>
 
+  <xsl:template match="front/docTitle[t:repeats-header(.)]" priority="1"/>
+
   <!-- ===================== verse and drama ===================== -->
   <xsl:template match="lg | sp | spGrp | set | epigraph | argument | opener | closer
                        | postscript | titlePage | docTitle | docImprint | floatingText

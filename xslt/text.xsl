@@ -132,6 +132,10 @@
     </xsl:choose>
   </xsl:template>
 
+  <!-- shown once, by the title block (t:repeats-header), when there is one -->
+  <xsl:template match="front/docTitle[$title-block = 'true'][t:repeats-header(.)]"
+                priority="1"/>
+
   <xsl:template match="text | group | front | body | back | div | div1 | div2 | div3 | div4 | div5 | div6 | div7">
     <xsl:call-template name="t:block">
       <xsl:with-param name="sep" tunnel="yes" select="$P"/>

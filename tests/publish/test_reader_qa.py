@@ -69,3 +69,20 @@ def test_an_authority_form_author_shows_as_forename_surname() -> None:
         data, _ = epub_bytes(doc)
         opf = zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
         assert f">{display}</dc:creator>" in opf and f">{filing}</meta>" in opf
+
+
+def test_a_doc_title_that_repeats_the_header_is_shown_once() -> None:
+    """99 of DraCor's plays open their front with a docTitle (no titlePage) that repeats
+    the header's title and subtitle: every output showed the title twice."""
+    doc = tei(
+        titles='<title type="main">Машенька</title><title type="sub">Пьеса в 3-х актах</title>',
+        front='<docTitle><titlePart type="main">Машенька</titlePart>'
+        '<titlePart type="sub">Пьеса в 3-х актах</titlePart></docTitle>',
+        lang="ru",
+    )
+    assert teikit.transform(doc, "text").output.count("Машенька") == 1
+    assert teikit.transform(doc, "text", {"title-block": "false"}).output.count("Машенька") == 1
+    assert page(doc).text_content().count("Машенька") == 2  # the <title> and the h1
+    different = tei(titles="<title>Модная лавка</title>", front="<docTitle>"
+                    "<titlePart>Урок дочкам</titlePart></docTitle>")
+    assert "Урок дочкам" in teikit.transform(different, "text").output
