@@ -215,6 +215,10 @@
       <xsl:when test="$s = ''"/>
       <xsl:when test="map:contains($t:alternatives, local-name(..))
                       and normalize-space($s) = ''"/>
+      <!-- layout whitespace closing a unit container is no text: what follows the last
+           unit (a dictionary translation's ";") comes right after it -->
+      <xsl:when test="empty($next) and map:contains($t:unit-containers, local-name(..))
+                      and normalize-space($s) = ''"/>
       <xsl:otherwise>
         <xsl:value-of select="
             (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
@@ -635,7 +639,8 @@
                                                or self::said][not(self::said[@direct = 'false'])])"/>
     <xsl:sequence select="
         if ($q/self::said[@direct = 'false']) then ()
-        else if ($q/parent::cit[@type = ('trans', 'translation')]) then ()
+        else if ($q/parent::cit[@type = ('trans', 'translation')]
+                 or $q/@type = ('trans', 'translation')) then ()
         else if (contains($t:quote-chars, substring(replace($before, '\s+$', ''),
                  string-length(replace($before, '\s+$', '')))) and $before != '') then ()
         else if ($own != '' and contains($t:quote-chars, substring($own, 1, 1))) then ()

@@ -86,3 +86,31 @@ def test_a_doc_title_that_repeats_the_header_is_shown_once() -> None:
     different = tei(titles="<title>Модная лавка</title>", front="<docTitle>"
                     "<titlePart>Урок дочкам</titlePart></docTitle>")
     assert "Урок дочкам" in teikit.transform(different, "text").output
+
+
+ENTRY = """<entry><form><orth>Achaia</orth></form>
+<sense n="1">
+  <cit type="trans">
+    <quote>Achaea</quote>
+  </cit>
+  <cit type="trans">
+    <quote>Achaia</quote>
+  </cit>
+</sense></entry>
+<entry><form><orth>aqueste</orth></form><sense><cit><quote type="trans">aquest</quote></cit>
+</sense></entry>"""
+
+
+def test_translations_are_separated_by_a_semicolon_without_a_space_before_it() -> None:
+    """FreeDict lat-eng (pretty-printed): "1. Achaea ; Achaia" in every output."""
+    doc = tei(ENTRY, lang="la")
+    assert "Achaea; Achaia" in teikit.transform(doc, "text").output
+    assert "Achaea; Achaia" in " ".join(page(doc).text_content().split())
+
+
+def test_a_quote_typed_as_a_translation_has_no_quotation_marks() -> None:
+    """FreeDict oci-cat marks the translation on the quote (quote type="trans"), not on the
+    cit: every one of its 16,679 translations was put in quotation marks."""
+    doc = tei(ENTRY, lang="oc")
+    assert "aqueste aquest" in teikit.transform(doc, "text").output
+    assert "aqueste aquest" in " ".join(page(doc).text_content().split())
