@@ -83,8 +83,10 @@ def test_a_doc_title_that_repeats_the_header_is_shown_once() -> None:
     assert teikit.transform(doc, "text").output.count("Машенька") == 1
     assert teikit.transform(doc, "text", {"title-block": "false"}).output.count("Машенька") == 1
     assert page(doc).text_content().count("Машенька") == 2  # the <title> and the h1
-    different = tei(titles="<title>Модная лавка</title>", front="<docTitle>"
-                    "<titlePart>Урок дочкам</titlePart></docTitle>")
+    different = tei(
+        titles="<title>Модная лавка</title>",
+        front="<docTitle><titlePart>Урок дочкам</titlePart></docTitle>",
+    )
     assert "Урок дочкам" in teikit.transform(different, "text").output
 
 
