@@ -39,6 +39,9 @@
            use="for $r in tokenize(@ref | @who) return
                 if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
+  <!-- pointers by the id they point to first (a note's callers: t:caller) -->
+  <xsl:key name="t:callers" match="text//ref[@target] | text//ptr[@target]"
+           use="tokenize(normalize-space(@target))[1][starts-with(., '#')] ! substring(., 2)"/>
 
   <!-- ===== counters (document order) ===== -->
   <xsl:accumulator name="t:mention" as="xs:integer" initial-value="0">
@@ -820,6 +823,31 @@
   <xsl:function name="t:note-number" as="xs:integer">
     <xsl:param name="note" as="element()"/>
     <xsl:sequence select="$note/accumulator-before('t:note')"/>
+  </xsl:function>
+  <!-- A note called by a pointer (ELTeC's endnotes: <ref target="#N2">{2}</ref> in the
+       text, the note itself in back/div[@type='notes']): the first pointer outside any note
+       stands where the note's mark belongs, so the note gets no mark where it is written
+       and, in an EPUB, goes with that pointer's file (its back-link is "#noteref-N"). -->
+  <xsl:function name="t:caller" as="element()?">
+    <xsl:param name="note" as="element()"/>
+    <xsl:sequence select="if (empty($note/@xml:id)) then ()
+        else key('t:callers', string($note/@xml:id), root($note))[not(ancestor::note)][1]"/>
+  </xsl:function>
+  <xsl:function name="t:called-note" as="element()?">
+    <xsl:param name="ref" as="element()"/>
+    <xsl:sequence select="(tokenize(normalize-space($ref/@target))[1][starts-with(., '#')]
+        ! key('t:id', substring(., 2), root($ref)))[self::note][t:caller(.) is $ref]"/>
+  </xsl:function>
+  <xsl:function name="t:note-home" as="element()">
+    <xsl:param name="note" as="element()"/>
+    <xsl:sequence select="(t:caller($note), $note)[1]"/>
+  </xsl:function>
+  <!-- A pointer whose text is only a note mark ("{2}", "[1]", "*"): it shows the note's
+       own label, as every other note mark does; a pointer of words keeps its words. -->
+  <xsl:function name="t:is-mark" as="xs:boolean">
+    <xsl:param name="ref" as="element()"/>
+    <xsl:sequence select="exists($ref/self::ptr) or matches(normalize-space($ref),
+                          '^[\[\(\{]?\s*(\p{N}+|\p{L}|\*+|†|‡)\s*[\]\)\}]?$')"/>
   </xsl:function>
   <xsl:function name="t:note-label" as="xs:string">
     <xsl:param name="note" as="element()"/>

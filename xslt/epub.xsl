@@ -144,7 +144,7 @@
               </section>
               <xsl:call-template name="t:notes-section">
                 <xsl:with-param name="notes"
-                                select="$t:notes[t:file(.) = $unit('file')]"/>
+                                select="$t:notes[t:file(t:note-home(.)) = $unit('file')]"/>
               </xsl:call-template>
               <xsl:call-template name="t:apparatus-section">
                 <xsl:with-param name="apps" select="$t:apps[t:file(.) = $unit('file')]"/>

@@ -214,6 +214,8 @@
     </xsl:if>
   </xsl:template>
 
+  <xsl:template match="text//note[exists(t:caller(.))]" priority="4"/>
+
   <xsl:template match="text//note" priority="3">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="n" select="t:note-number(.)"/>

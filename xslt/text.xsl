@@ -285,6 +285,12 @@
   <xsl:template match="text//note">
     <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
   </xsl:template>
+  <!-- a note called by a pointer has its mark where the pointer is (t:caller) -->
+  <xsl:template match="text//note[exists(t:caller(.))]" priority="1"/>
+  <xsl:template match="ref[exists(t:called-note(.))][t:is-mark(.)]
+                       | ptr[exists(t:called-note(.))]" priority="1">
+    <xsl:value-of select="'[' || t:note-label(t:called-note(.)) || ']'"/>
+  </xsl:template>
 
   <xsl:template match="text//pb[t:empty-page(.)]" priority="2">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>

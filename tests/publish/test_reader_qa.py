@@ -116,3 +116,48 @@ def test_a_quote_typed_as_a_translation_has_no_quotation_marks() -> None:
     doc = tei(ENTRY, lang="oc")
     assert "aqueste aquest" in teikit.transform(doc, "text").output
     assert "aqueste aquest" in " ".join(page(doc).text_content().split())
+
+
+CALLED = """<div><head>Un</head><p>Elle est folle »<ref target="#N2">{2}</ref>. Et puis.</p></div>
+<div><head>Deux</head><p>Voir <ref target="#N3">[1]</ref> et <ref target="#N3">ceci</ref>.</p>
+</div>"""
+CALLED_BACK = """<div type="notes"><note xml:id="N2">Elle dit.</note>
+<note xml:id="N3">Un sortilège.</note></div>"""
+
+
+def test_a_note_called_by_a_pointer_has_its_mark_where_the_pointer_is() -> None:
+    """ELTeC's endnotes: <ref target="#N2">{2}</ref> in the text, the note in
+    back/div[@type='notes']. The notes' marks were piled up at the end of the text
+    ("[1] [2] … [12]" on a line of the text output) and their back-links led there."""
+    doc = tei(CALLED, back=CALLED_BACK, lang="fr")
+    tree = page(doc)
+    refs = tree.xpath("//main//a[contains(@class, 'noteref')]")
+    assert [(a.get("id"), a.get("href"), a.text_content()) for a in refs] == [
+        ("noteref-1", "#note-1", "1"),
+        ("noteref-2", "#note-2", "2"),
+    ]
+    assert [a.get("href") for a in tree.xpath("//a[@class='backlink']")] == [
+        "#noteref-1",
+        "#noteref-2",
+    ]
+    assert tree.xpath("//a[text()='ceci']/@href") == ["#note-2"]
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "folle »[1]. Et puis." in text and "Voir [2] et ceci." in text
+    assert "\n[1] Elle dit.\n" in text and "[1] [2]" not in text
+
+
+def test_in_an_epub_a_called_note_is_in_the_file_of_its_pointer() -> None:
+    """The back-link of a note is "#noteref-N" in the note's own file: the note goes with
+    the pointer that calls it, or its back-link dangles."""
+    from teikit.epub import epub_bytes
+
+    data, _ = epub_bytes(tei(CALLED, back=CALLED_BACK, lang="fr"))
+    book = zipfile.ZipFile(io.BytesIO(data))
+    for name in book.namelist():
+        if name.endswith(".xhtml"):
+            part = lhtml.fromstring(book.read(name))
+            ids = set(part.xpath("//@id"))
+            for href in part.xpath("//a/@href"):
+                assert not href.startswith("#") or href[1:] in ids, (name, href)
+            if "noteref-1" in ids:
+                assert "note-1" in ids
