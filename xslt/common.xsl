@@ -36,8 +36,10 @@
                                     | text//orgName[@ref] | text//name[@ref] | text//rs[@ref]
                                     | text//geogName[@ref] | text//settlement[@ref]
                                     | text//country[@ref] | text//sp[@who]"
-           use="for $r in tokenize(@ref | @who) return
-                if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
+           use="if (ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)
+                then () (: a register's own birthplaces and streets are no mentions :)
+                else for $r in tokenize(@ref | @who) return
+                  if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
   <!-- pointers by the id they point to first (a note's callers: t:caller) -->
   <xsl:key name="t:callers" match="text//ref[@target] | text//ptr[@target]"
@@ -53,8 +55,11 @@
   <xsl:accumulator name="t:sp" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="text//sp[@who]" select="$value + 1"/>
   </xsl:accumulator>
+  <!-- (a note inside a register's entry belongs to the entry, which the outputs show as
+       one line: it is no note of the text) -->
   <xsl:accumulator name="t:note" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="text//note[not(parent::app or parent::rdgGrp)]"
+    <xsl:accumulator-rule match="text//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"
                           select="$value + 1"/>
   </xsl:accumulator>
   <xsl:accumulator name="t:app" as="xs:integer" initial-value="0">
@@ -750,8 +755,14 @@
     <xsl:sequence select="if (starts-with($ref, '#')) then substring($ref, 2) else $ref"/>
   </xsl:function>
 
+  <!-- The entities of the index: those of the header and standOff, and those of a register
+       in the back (Schnitzler's letters keep their listPerson and listPlace there). -->
   <xsl:variable name="t:entities" as="element()*" select="
-      ($t:root//standOff, $t:header)//(person | personGrp | place | org)[@xml:id]"/>
+      ($t:root//standOff, $t:header, $t:registers)//(person | personGrp | place | org)
+      [@xml:id]"/>
+  <xsl:variable name="t:registers" as="element()*" select="
+      $t:root//text/back//(listPerson | listPlace | listOrg)
+      [not(ancestor::listPerson or ancestor::listPlace or ancestor::listOrg)]"/>
 
   <!-- The entity a name points to (its first local reference), if any. -->
   <xsl:function name="t:entity" as="element()?">
@@ -771,8 +782,13 @@
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="names" select="$e/(persName | placeName | orgName | name | geogName
                                         | settlement | country)[not(@type = 'variant')]"/>
-    <xsl:sequence select="(t:plain(($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1])
-                           [. != ''], string($e/@xml:id))[1]"/>
+    <xsl:variable name="n" select="($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1]"/>
+    <!-- a surname written before the forename (Schnitzler's "<surname>Schnitzler</surname>
+         <forename>Arthur</forename>") reads "Arthur Schnitzler", as every other entry -->
+    <xsl:variable name="s" select="
+        if ($n/surname[following-sibling::forename] and count($n/*) = 2)
+        then string-join(($n/forename, $n/surname) ! t:plain(.), ' ') else t:plain($n)"/>
+    <xsl:sequence select="($s[. != ''], string($e/@xml:id))[1]"/>
   </xsl:function>
 
   <!-- How many entities share each display name: those need telling apart. -->

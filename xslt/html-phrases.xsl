@@ -118,9 +118,9 @@
         then key('t:id', substring($target, 2), root($context))[1] else ()"/>
     <xsl:sequence select="
         if (matches($target, '^https?://\S+$')) then $target
-        else if (empty($local) or empty($local/ancestor::text)) then
-          (if ($local intersect $t:entities and $t:show-index)
-           then t:index-file() || '#idx-' || $local/@xml:id else '')
+        else if ($local intersect $t:entities and $t:show-index)
+        then t:index-file() || '#idx-' || $local/@xml:id
+        else if (empty($local) or empty($local/ancestor::text)) then ''
         else if (t:is-div($local)) then t:file($local) || '#' || t:div-id($local)
         else if ($local/self::pb) then t:file($local) || '#' || t:page-id($local)
         else if ($local/self::note)

@@ -42,7 +42,8 @@
   <xsl:variable name="t:heading-offset" as="xs:integer" select="1"/>
 
   <xsl:variable name="t:texts" select="$t:root//text[not(ancestor::text)]"/>
-  <xsl:variable name="t:notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+  <xsl:variable name="t:notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"/>
   <xsl:variable name="t:apps" select="$t:texts//app"/>
   <xsl:variable name="t:mentioned" as="element()*"
       select="$t:entities[exists(key('t:mentions', string(@xml:id), $t:root/root()))]"/>
@@ -154,7 +155,8 @@
   <!-- Warn once per unresolved local reference: the link will point nowhere. -->
   <xsl:template name="t:unresolved-refs">
     <xsl:for-each select="$t:texts//*[t:is-name(.)][starts-with(normalize-space(@ref), '#')]
-                          [empty(t:entity(.))]">
+                          [empty(t:entity(.))]
+                          [t:href(tokenize(normalize-space(@ref))[1], .) = '']">
       <xsl:call-template name="t:report">
         <xsl:with-param name="code" select="'unresolved-ref'"/>
         <xsl:with-param name="text" select="'&lt;' || local-name() || ' ref=&quot;' || @ref
@@ -944,7 +946,8 @@
     <xsl:variable name="first" select="tokenize(normalize-space(@ref))[1]"/>
     <xsl:variable name="href" select="
         if ($e and $t:show-index) then t:index-file() || '#idx-' || $e/@xml:id
-        else if (matches($first, '^https?://')) then $first else ''"/>
+        else if (matches($first, '^https?://')) then $first
+        else if (starts-with($first, '#')) then t:href($first, .) else ''"/>
     <xsl:variable name="class" select="'name', ($e ! t:entity-kind(.))"/>
     <xsl:choose>
       <xsl:when test="$in-link or $href = '' or (not($phrasing) and exists(*[t:is-flow(.)]))">
@@ -966,6 +969,24 @@
         </a>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- A register in the back (t:registers): the index shows it; without the index, one
+       line per entry (name, years, description), never its dates, places and coordinates
+       as running text. -->
+  <xsl:template match="listPerson | listPlace | listOrg" priority="2">
+    <xsl:if test="not($t:show-index and exists(. intersect $t:registers))">
+      <xsl:apply-templates select="head"/>
+      <ul class="register">
+        <xsl:for-each select=".//(person | personGrp | place | org)">
+          <li>
+            <xsl:if test="@xml:id"><xsl:attribute name="id" select="@xml:id"/></xsl:if>
+            <span class="entry"><xsl:value-of select="t:entity-name(.)"/></span>
+            <xsl:value-of select="t:entity-about(.)[. != ''] ! (' ' || .)"/>
+          </li>
+        </xsl:for-each>
+      </ul>
+    </xsl:if>
   </xsl:template>
 
   <xsl:include href="html-phrases.xsl"/>

@@ -55,7 +55,8 @@
         <xsl:call-template name="t:apparatus">
           <xsl:with-param name="apps" select="$t:texts//app[empty(ancestor::*[t:is-div(.)])]"/>
         </xsl:call-template>
-        <xsl:variable name="notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+        <xsl:variable name="notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"/>
         <xsl:if test="exists($notes)">
           <xsl:sequence select="$P, t:label('notes'), $P"/>
           <xsl:for-each select="$notes">
@@ -130,6 +131,17 @@
         </xsl:apply-templates>
       </xsl:otherwise>
     </xsl:choose>
+  </xsl:template>
+
+  <!-- a register (a listPerson, listPlace or listOrg): one line per entry, as the index of
+       the HTML page shows it, never its dates, places and coordinates as running text -->
+  <xsl:template match="listPerson | listPlace | listOrg">
+    <xsl:param name="sep" tunnel="yes" as="xs:string" select="$P"/>
+    <xsl:value-of select="$sep"/>
+    <xsl:apply-templates select="head"/>
+    <xsl:value-of select="string-join(.//(person | personGrp | place | org)
+                          ! string-join((t:entity-name(.), t:entity-about(.)[. != '']), ' '),
+                          $N), $sep" separator=""/>
   </xsl:template>
 
   <!-- shown once, by the title block (t:repeats-header), when there is one -->

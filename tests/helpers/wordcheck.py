@@ -60,6 +60,10 @@ CONTAINERS = frozenset(
 )
 #: What no output shows as reading text.
 SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
+#: A register (Schnitzler's back/listPerson): the outputs show it as the index of names or
+#: one line per entry (name and years), not its dates, places and coordinates; its words
+#: are known words (for fused and split ones) but not reading text (for letters kept).
+REGISTERS = frozenset({"listPerson", "listPlace", "listOrg"})
 #: Grammatical values the outputs show as labels in the reader's language, not as the
 #: source's text (``<pos>n</pos>`` is "noun"): words of their own, never part of another.
 LABELLED = frozenset({"pos", "gen", "number"})
@@ -95,9 +99,9 @@ def _read_children(el: etree._Element) -> list[etree._Element]:
     return kids
 
 
-def _pieces(el: etree._Element) -> Iterator[str]:
+def _pieces(el: etree._Element, registers: bool = True) -> Iterator[str]:
     """The source text of ``el`` with "\\x00" at boundaries and "\\x01" at joins."""
-    if _name(el) in SKIPPED:
+    if _name(el) in SKIPPED or (not registers and _name(el) in REGISTERS):
         return
     parent = el.getparent()
     if _name(el) in LABELLED or (
@@ -112,21 +116,22 @@ def _pieces(el: etree._Element) -> Iterator[str]:
         yield "\x01"
     if _name(el) in {"choice", "app", "subst"}:
         for child in _read_children(el):
-            yield from _pieces(child)
+            yield from _pieces(child, registers)
     else:
         yield el.text or ""
         for child in el:
             if isinstance(child.tag, str):
-                yield from _pieces(child)
+                yield from _pieces(child, registers)
             yield child.tail or ""
     if brk:
         yield "\x00"
 
 
-def source_words(root: etree._Element) -> list[str]:
-    """The words of every top-level ``text`` of the document, in order."""
+def source_words(root: etree._Element, registers: bool = True) -> list[str]:
+    """The words of every top-level ``text`` of the document, in order; without those of
+    registers (the reading text only) when ``registers`` is false."""
     texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
-    raw = "".join(piece for t in texts for piece in _pieces(t))
+    raw = "".join(piece for t in texts for piece in _pieces(t, registers))
     raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
     return WORD.findall(_editorial(raw.replace("\x00", " ")))
 

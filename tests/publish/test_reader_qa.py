@@ -161,3 +161,58 @@ def test_in_an_epub_a_called_note_is_in_the_file_of_its_pointer() -> None:
                 assert not href.startswith("#") or href[1:] in ids, (name, href)
             if "noteref-1" in ids:
                 assert "note-1" in ids
+
+
+REGISTER = """<listPerson><person xml:id="pmb10863"><persName><forename>Richard</forename>
+<surname>Beer-Hofmann</surname></persName><birth><date when="1866-07-11">1866-07-11</date>
+<settlement ref="#pmb50"><placeName type="pref">Wien</placeName><location><geo>48,208333
+16,373056</geo></location></settlement></birth><death><date when="1945-09-26">1945-09-26</date>
+</death><note type="references">Briefe 1891</note></person></listPerson>
+<listPlace><place xml:id="pmb50"><placeName>Wien</placeName><location><geo>48,208333
+16,373056</geo></location></place></listPlace>
+<listBibl><bibl xml:id="pmb31357"><title type="main">Episode</title></bibl></listBibl>"""
+LETTER = """<div><p>Lieber <rs type="person" ref="#pmb10863">Richard</rs>, aus
+<rs type="place" ref="#pmb50">Wien</rs> die <rs type="work" ref="#pmb31357">Episode</rs>.</p>
+</div>"""
+
+
+def test_a_register_in_the_back_is_the_index_not_running_text() -> None:
+    """Every Schnitzler letter keeps its registers (listPerson, listPlace) in back: they
+    were printed as running text with geographic coordinates ("Richard Beer-Hofmann
+    1866-07-11 Wien 48,208333 16,373056 …"), their names counted as mentions, and the
+    letter's names linked to nothing."""
+    doc = tei(LETTER, back=REGISTER, lang="de")
+    result = doc.to_html()
+    tree = lhtml.document_fromstring(result.output.encode())
+    assert "48,208333" not in tree.text_content()
+    assert tree.xpath("//main//a[text()='Richard']/@href") == ["#idx-pmb10863"]
+    [entry] = tree.xpath("//li[@id='idx-pmb10863']")
+    assert " ".join(entry.text_content().split()).startswith("Richard Beer-Hofmann (1866–1945)")
+    # a place named inside the register is no mention of Wien: one backlink, the letter's
+    assert len(tree.xpath("//li[@id='idx-pmb50']//a[@role='doc-backlink']")) == 1
+    # nor is a note of the register's entry a note of the text (its back-link dangled)
+    assert tree.xpath("//*[@id='tk-notes']") == []
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "48,208333" not in text and "\nRichard Beer-Hofmann (1866–1945)\n" in text
+
+
+def test_a_name_pointing_to_a_bibliography_entry_links_to_it() -> None:
+    """Schnitzler's rs type="work" point to a bibl of back/listBibl: 892 warnings "names no
+    person, place or organisation" over 150 letters, and no link."""
+    result = tei(LETTER, back=REGISTER, lang="de").to_html()
+    tree = lhtml.document_fromstring(result.output.encode())
+    assert tree.xpath("//main//a[text()='Episode']/@href") == ["#pmb31357"]
+    assert [d.code for d in result.diagnostics] == []
+
+
+def test_a_register_name_written_surname_first_reads_forename_surname() -> None:
+    """Schnitzler's register: "<surname>Schnitzler</surname><forename>Arthur</forename>"
+    was listed as "Schnitzler Arthur" among "Richard Beer-Hofmann" and the others."""
+    person = (
+        '<listPerson><person xml:id="p1"><persName><surname>Schnitzler</surname>'
+        "<forename>Arthur</forename></persName></person></listPerson>"
+    )
+    doc = tei('<p><rs ref="#p1">A.</rs></p>', back=person, lang="de")
+    assert page(doc).xpath("//li[@id='idx-p1']/span[@class='entry']/text()") == [
+        "Arthur Schnitzler"
+    ]
