@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
 from lxml import html as lhtml
 
@@ -216,3 +217,23 @@ def test_a_register_name_written_surname_first_reads_forename_surname() -> None:
     assert page(doc).xpath("//li[@id='idx-p1']/span[@class='entry']/text()") == [
         "Arthur Schnitzler"
     ]
+
+
+def test_build_reports_each_stylesheet_warning_once(tmp_path: Path) -> None:
+    """The HTML page and the EPUB come from the same stylesheet, so `teikit build` printed
+    each of its warnings twice (8 lines for the 4 names of one line of a Schnitzler
+    letter)."""
+    from teikit.publish import build
+
+    src = tmp_path / "w.xml"
+    xml = HEAD.format(
+        body='<p><ref target="#nowhere">a</ref> <ref target="#nowhere">b</ref></p>',
+        titles="<title>T</title>",
+        front="",
+        back="",
+        lang="",
+    )
+    src.write_text(xml, encoding="utf-8")
+    report, _ = build(src, tmp_path / "out", force=True)
+    found = [d for d in report.diagnostics if d.rule == "xslt:unresolved-target"]
+    assert sorted(d.xpath[-6:] for d in found) == ["ref[1]", "ref[2]"]
