@@ -21,6 +21,7 @@ import hashlib
 import re
 import textwrap
 import threading
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -237,7 +238,15 @@ def _apply(
             why = f"{said} ({exc.detail})" if said else exc.detail
             stop = error("xslt:error", f"The {fmt} stylesheet failed: {why}", file=file)
         raise TeikitError(str(stop), stop) from None
-    return Result(out.text, saxon.message_diagnostics(out.messages, doc.tree, file))
+    return Result(_nfc(out.text), saxon.message_diagnostics(out.messages, doc.tree, file))
+
+
+def _nfc(text: str) -> str:
+    """``text`` in Unicode Normalization Form C, which the web expects (the Nu checker
+    warns otherwise, and a search for "й" misses "и" + combining breve); a canonically
+    equivalent spelling, so nothing a reader sees changes. Most texts already are (a
+    quick check, no copy)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 #: The named template of ``xslt/common.xsl`` that returns the document with the word rule

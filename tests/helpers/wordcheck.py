@@ -16,6 +16,7 @@ shows as two adjacent tokens of which at least one is no source word ("Ge schich
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -133,6 +134,8 @@ def source_words(root: etree._Element, registers: bool = True) -> list[str]:
     texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
     raw = "".join(piece for t in texts for piece in _pieces(t, registers))
     raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
+    # the outputs are NFC (a canonically equivalent spelling): "и" + combining breve is "й"
+    raw = unicodedata.normalize("NFC", raw)
     return WORD.findall(_editorial(raw.replace("\x00", " ")))
 
 
@@ -201,8 +204,9 @@ _GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "app-ref", "fac
 
 
 def html_reading(page: str) -> str:
-    """The reading text of an HTML page: ``main`` without the generated marks, the notes
-    and apparatus (read separately) and the index; blocks separated as a browser shows them.
+    """The reading text of an HTML page: the title block and ``main`` without the generated
+    marks, the notes and apparatus (read separately) and the index; blocks separated as a
+    browser shows them.
     """
     from lxml import html as lhtml
 
@@ -224,7 +228,9 @@ def html_reading(page: str) -> str:
     for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
         el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
     main = tree.find(".//main")
-    return _editorial((main if main is not None else tree.find("body")).text_content())
+    # the title block shows the text's own title too, when it only repeats the header's
+    head = "".join(h.text_content() + " " for h in tree.xpath("//header[@class='titlepage']"))
+    return _editorial(head + (main if main is not None else tree.find("body")).text_content())
 
 
 def text_reading(text: str) -> str:
