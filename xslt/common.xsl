@@ -303,6 +303,23 @@
         else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
   </xsl:function>
 
+  <!-- The writing direction of a (BCP 47) language: right to left for the scripts written
+       so (Arabic, Hebrew, Syriac, Thaana, N'Ko, Adlam…), by the script subtag when there is
+       one, else by the language's usual script. Without it an Arabic page is set left to
+       right: punctuation at the wrong end, lines aligned to the wrong side. -->
+  <xsl:function name="t:dir" as="xs:string">
+    <xsl:param name="lang" as="xs:string"/>
+    <xsl:variable name="parts" select="tokenize(lower-case($lang), '-')"/>
+    <xsl:variable name="script" select="$parts[position() gt 1][string-length(.) = 4][1]"/>
+    <xsl:sequence select="
+        if (exists($script))
+        then (if ($script = ('arab', 'hebr', 'syrc', 'thaa', 'nkoo', 'adlm', 'samr', 'mand',
+                             'rohg')) then 'rtl' else 'ltr')
+        else if ($parts[1] = ('ar', 'he', 'iw', 'fa', 'ur', 'yi', 'ji', 'ps', 'sd', 'ug', 'dv',
+                              'syr', 'arc', 'ckb', 'prs', 'pnb', 'azb', 'ota', 'jrb', 'sam'))
+        then 'rtl' else 'ltr'"/>
+  </xsl:function>
+
   <xsl:variable name="t:lang" as="xs:string"
       select="(t:bcp47($t:root/@xml:lang)[. != ''],
                t:bcp47(($t:root//text)[1]/@xml:lang)[. != ''],

@@ -99,7 +99,7 @@
     <xsl:call-template name="t:facsimile-warnings"/>
     <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
-      <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
+      <b:meta title="{$t:title}" lang="{$t:lang}" dir="{t:dir($t:lang)}" source="{$t:source}" rights="{$t:rights}"
               page-source="{$t:page-source}"
               images="{count($t:texts//graphic) + count($t:facs-images)}"
               images-without-alt="{count($t:texts//graphic[t:alt(.) = ''])}"
@@ -180,6 +180,7 @@
     <xsl:param name="title" as="xs:string"/>
     <xsl:param name="body" as="element()*"/>
     <html lang="{$t:lang}" xml:lang="{$t:lang}">
+      <xsl:if test="t:dir($t:lang) = 'rtl'"><xsl:attribute name="dir" select="'rtl'"/></xsl:if>
       <head>
         <meta charset="utf-8"/>
         <title><xsl:value-of select="$title"/></title>

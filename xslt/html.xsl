@@ -55,6 +55,7 @@
     <xsl:call-template name="t:unresolved-refs"/>
     <xsl:call-template name="t:facsimile-warnings"/>
     <html lang="{$t:lang}">
+      <xsl:if test="t:dir($t:lang) = 'rtl'"><xsl:attribute name="dir" select="'rtl'"/></xsl:if>
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -319,6 +320,12 @@
     <xsl:if test="$lang != ''">
       <xsl:attribute name="lang" select="$lang"/>
       <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="$lang"/></xsl:if>
+      <!-- a passage written the other way from what surrounds it (t:dir) -->
+      <xsl:variable name="outer" select="((ancestor::*/@xml:lang)[last()] ! t:bcp47(.)
+                                          [. != ''], $t:lang)[1]"/>
+      <xsl:if test="t:dir($lang) != t:dir($outer)">
+        <xsl:attribute name="dir" select="t:dir($lang)"/>
+      </xsl:if>
     </xsl:if>
   </xsl:template>
 

@@ -246,3 +246,27 @@ def test_outputs_are_in_unicode_normalization_form_c() -> None:
     doc = tei(f"<p>{decomposed}</p>", titles=f"<title>{decomposed}</title>", lang="ru")
     outputs = [doc.to_html().output, teikit.transform(doc, "text").output]
     assert all("Чайка" in out and decomposed not in out for out in outputs)
+
+
+def test_right_to_left_text_has_its_direction() -> None:
+    """An Arabic document had lang="ar" and no dir: browsers and reading systems set it
+    left to right (punctuation at the wrong end, lines aligned left), and the EPUB's pages
+    turned the wrong way. A left-to-right passage in it (and a Hebrew one in an English
+    document) needs dir too."""
+    from teikit.epub import epub_bytes
+
+    body = (
+        '<p>قال أبو محمد: الحب.</p><p xml:lang="en">hello <foreign xml:lang="he">שלום</foreign></p>'
+    )
+    doc = tei(body, lang="ar")
+    tree = page(doc)
+    assert tree.get("dir") == "rtl"
+    assert tree.xpath("//p[@lang='en']/@dir") == ["ltr"]
+    assert tree.xpath("//*[@lang='he']/@dir") == ["rtl"]
+    data, _ = epub_bytes(doc)
+    book = zipfile.ZipFile(io.BytesIO(data))
+    assert 'page-progression-direction="rtl"' in book.read("OEBPS/content.opf").decode()
+    pages = [n for n in book.namelist() if n.endswith(".xhtml")]
+    assert all(lhtml.fromstring(book.read(n)).get("dir") == "rtl" for n in pages)
+    english = page(tei('<p>x <foreign xml:lang="he">שלום</foreign></p>', lang="en"))
+    assert english.get("dir") is None and english.xpath("//*[@lang='he']/@dir") == ["rtl"]
