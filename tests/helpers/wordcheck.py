@@ -134,9 +134,17 @@ def source_words(root: etree._Element, registers: bool = True) -> list[str]:
     texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
     raw = "".join(piece for t in texts for piece in _pieces(t, registers))
     raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
-    # the outputs are NFC (a canonically equivalent spelling): "и" + combining breve is "й"
-    raw = unicodedata.normalize("NFC", raw)
+    raw = nfc(raw)
     return WORD.findall(_editorial(raw.replace("\x00", " ")))
+
+
+def nfc(text: str) -> str:
+    """``text`` as the outputs spell it: in NFC (a canonically equivalent spelling: "и" and
+    a combining breve is "й"), except CJK compatibility ideographs, kept as written."""
+    return "".join(
+        p if i % 2 else unicodedata.normalize("NFC", p)
+        for i, p in enumerate(re.split("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)", text))
+    )
 
 
 @dataclass

@@ -270,3 +270,10 @@ def test_right_to_left_text_has_its_direction() -> None:
     assert all(lhtml.fromstring(book.read(n)).get("dir") == "rtl" for n in pages)
     english = page(tei('<p>x <foreign xml:lang="he">שלום</foreign></p>', lang="en"))
     assert english.get("dir") is None and english.xpath("//*[@lang='he']/@dir") == ["rtl"]
+
+
+def test_cjk_compatibility_ideographs_are_kept() -> None:
+    """NFC replaces a CJK compatibility ideograph by its unified form: a glyph variant an
+    edition may mean (found by the property test with "\\U0002f800")."""
+    doc = tei("<p>\U0002f800 \uf900 Чаи\u0306ка</p>", lang="ko")
+    assert "\U0002f800 \uf900 Чайка" in teikit.transform(doc, "text").output
