@@ -95,7 +95,9 @@ def test_a_worker_over_the_memory_limit_costs_only_its_file() -> None:
 
 
 def test_under_the_memory_limit_nothing_is_stopped() -> None:
-    assert _run(["ok1", "burst", "ok2"], memory=1024) == {"ok1": [], "burst": [], "ok2": []}
+    # no deadline: on a loaded machine writing 300 MB may take longer than one
+    found = _run(["ok1", "burst", "ok2"], deadline=None, memory=1024)
+    assert found == {"ok1": [], "burst": [], "ok2": []}
 
 
 def _oom_score(path: Path, options: object) -> Report:
