@@ -182,7 +182,7 @@ def test_a_duplicate_id_is_reported_at_both_places(schema_path: Path) -> None:
 
 def test_a_namespaced_name_keeps_its_prefix(schema_path: Path) -> None:
     assert _messages(schema_path, "namespaced") == [
-        "<x:nte> is not allowed here: did you mean <x:note>?"
+        "<x:nte> (namespace urn:x) is not allowed here: did you mean <x:note>?"
     ]
 
 
