@@ -148,3 +148,21 @@ def test_dask_builds_the_same_outputs(corpus: Path, tmp_path: Path) -> None:
             twin = tmp_path / "there" / path.relative_to(tmp_path / "here")
             assert twin.read_bytes() == path.read_bytes(), path.name
     assert os.path.exists(tmp_path / "there" / "index.html")
+
+
+def test_the_schema_asked_for_judges_every_document(corpus: Path, tmp_path: Path) -> None:
+    """``--schema`` reaches each document of a folder (the project profile is narrower than
+    tei_all: these letters are not valid against it), and a build under another schema
+    is not taken for current."""
+    out = tmp_path / "site"
+    assert len(build_collection(corpus, out).built) == 3
+    strict = build_collection(corpus, out, schemas=["teikit"])
+    assert strict.built == [] and strict.skipped == []
+    assert not strict.report.ok
+    # three.xml's findings inside the part it XIncludes are located in that part
+    assert {Path(d.file or "").name for d in strict.report.errors} == {
+        "one.xml",
+        "two.xml",
+        "three.xml",
+        "part.xml",
+    }

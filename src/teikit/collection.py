@@ -7,6 +7,13 @@ runs that function on them (here, in ``jobs`` processes, or on a Dask cluster) a
 what only a collection has: ``index.html``, listing every published document's titles,
 authors and dates with links to its outputs.
 
+Why builds run in worker processes under a deadline and a memory limit, as validation
+does (:mod:`teikit.validation.workers`): ``build`` publishes other people's TEI, often in
+CI on pull requests, and its engines (libxml2, Saxon's native image) cannot be stopped
+from inside. A document that overruns gets ``load:timeout`` (``load:memory``, or
+``load:worker-died``) and writes nothing; the other documents are built. A single file
+(:func:`build_file`) is held to the same bounds.
+
 Why a manifest: a collection of thousands of documents is rebuilt on every commit, and most
 of them did not change. ``.teikit-build.json`` in the output folder records, per source, a
 key (the source's bytes, the files it XIncluded, teikit's version and code, its
@@ -24,21 +31,27 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from teikit import namespaces
 from teikit.diagnostics import Report, Severity, UsageError
 from teikit.files import write_atomic
 from teikit.locations import display_path
 
-__all__ = ["CollectionResult", "build_collection"]
+if TYPE_CHECKING:
+    from teikit.publish import Customisation
+    from teikit.validation.schemas import Settings
+
+__all__ = ["Bounds", "CollectionResult", "build_collection", "build_file"]
 
 MANIFEST = ".teikit-build.json"
 INDEX = "index.html"
 TEI = "{" + namespaces.TEI + "}"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,33 @@ class Job:
     #: the user's ``--css`` and ``--xslt`` files (:class:`teikit.publish.Customisation`)
     css: str | None = None
     xslt: str | None = None
+    #: what each document is validated against (``--schema``; None: what it names)
+    schemas: tuple[str, ...] | None = None
+    settings: Settings | None = None
+    #: run the Nu checker and epubcheck on each document's outputs (``--check``)
+    check: bool = False
+
+    def custom(self) -> Customisation:
+        from teikit.publish import Customisation
+
+        return Customisation(
+            Path(self.css) if self.css else None, Path(self.xslt) if self.xslt else None
+        )
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How each document's build is run: in ``jobs`` worker processes, each document
+    stopped after ``timeout`` seconds or above ``memory_limit`` MB (None: unbounded; with
+    neither and one job, documents are built in this process, the library's default)."""
+
+    jobs: int = 1
+    timeout: float | None = None
+    memory_limit: int | None = None
+
+    @property
+    def pooled(self) -> bool:
+        return self.timeout is not None or self.memory_limit is not None or self.jobs > 1
 
 
 @dataclass
@@ -103,6 +143,9 @@ def _key(path: Path, deps: dict[str, str], job: Job) -> str:
             "xslt": _stylesheets_digest(),
             "force": job.force,
             "custom": [file_digest(Path(f)) if f else None for f in (job.css, job.xslt)],
+            "schemas": job.schemas,
+            "settings": repr(job.settings),
+            "check": job.check,
         },
         sort_keys=True,
     )
@@ -132,14 +175,15 @@ def _meta(doc: object) -> dict[str, object]:
     }
 
 
-def build_one(path: str, job: Job) -> Built:
+def build_one(path: str | Path, job: Job) -> Built:
     """Build one document into its mirrored folder (runs in any process: a worker too)."""
     from teikit.diagnostics import LoadError
     from teikit.document import load
     from teikit.loading import dependencies
-    from teikit.publish import SUFFIXES, Customisation, build
+    from teikit.publish import SUFFIXES, build
     from teikit.validation.cache import file_digest
 
+    path = str(path)
     source = Path(path)
     shown = display_path(path)
     folder = Path(job.output) / source.parent.relative_to(job.source)
@@ -151,10 +195,15 @@ def build_one(path: str, job: Job) -> Built:
                 return Built(path, Report())  # a part others XInclude, an ODD: not a document
             found = [exc.diagnostic] if exc.diagnostic else []
             return Built(path, Report(diagnostics=found, files=[shown], input_error=True))
-        custom = Customisation(
-            Path(job.css) if job.css else None, Path(job.xslt) if job.xslt else None
+        report, written = build(
+            source,
+            folder,
+            force=job.force,
+            check=job.check,
+            schemas=job.schemas,
+            settings=job.settings,
+            custom=job.custom(),
         )
-        report, written = build(source, folder, force=job.force, custom=custom)
     report.files = [shown]
     deps.discard(source.resolve())
     read = {str(d): file_digest(d) for d in sorted(deps)}
@@ -182,29 +231,131 @@ def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
 def _run(
     paths: list[str],
     job: Job,
-    jobs: int,
+    bounds: Bounds,
     dask: str | None,
     on_file: Callable[[int, int], None] | None,
 ) -> Iterator[Built]:
-    """Each path's :func:`build_one`, in order, here, in a pool, or on a Dask cluster."""
+    """Each path's :func:`build_one`, in order, here, in bounded workers, or on Dask."""
     if dask:
         from teikit.validation.cluster import map_paths
 
-        yield from map_paths(
-            build_one, paths, job, dask, on_file=on_file, workers=jobs if jobs > 1 else None
-        )
+        jobs = bounds.jobs if bounds.jobs > 1 else None
+        yield from map_paths(build_one, paths, job, dask, on_file=on_file, workers=jobs)
         return
-    if jobs <= 1 or len(paths) <= 1:
+    if not bounds.pooled:
         for done, path in enumerate(paths, 1):
             yield build_one(path, job)
             if on_file:
                 on_file(done, len(paths))
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for done, built in enumerate(pool.map(build_one, paths, [job] * len(paths)), 1):
-            yield built
-            if on_file:
-                on_file(done, len(paths))
+    results: list[Built | None] = [None] * len(paths)
+
+    def store(i: int, outcome: Built | Report) -> None:
+        results[i] = outcome if isinstance(outcome, Built) else Built(paths[i], outcome)
+        if on_file:
+            on_file(sum(r is not None for r in results), len(paths))
+
+    _pooled(build_one, [Path(p) for p in paths], job, bounds, store)
+    yield from (r for r in results if r is not None)
+
+
+def _pooled(
+    one: Callable[[Path, T], R],
+    files: list[Path],
+    arg: T,
+    bounds: Bounds,
+    done: Callable[[int, R | Report], None],
+) -> None:
+    """``one(file, arg)`` for every file in worker processes held to ``bounds``; a
+    document that overruns, grows too large or kills its worker gets a one-error
+    :class:`Report` instead of ``one``'s result."""
+    from teikit.validation.workers import BUILDING, Pool, context
+
+    size = min(max(1, bounds.jobs), len(files))
+    pool = Pool(
+        one,
+        arg,
+        size,
+        bounds.timeout,
+        context(),
+        memory=bounds.memory_limit,
+        work=BUILDING,
+    )
+    try:
+        pool.map(files, list(range(len(files))), done)
+    except BaseException:
+        pool.close(kill=True)  # Ctrl-C or a fatal error: stop everything now
+        raise
+    pool.close()
+
+
+@dataclass(frozen=True)
+class _Single:
+    """What :func:`build_file` hands its worker (plain values: it may be pickled)."""
+
+    out_dir: str
+    force: bool
+    check: bool
+    schemas: tuple[str, ...] | None
+    settings: Settings | None
+    custom: Customisation | None
+
+
+def _build_single(path: Path, task: _Single) -> tuple[Report, list[str]]:
+    """:func:`teikit.publish.build` with plain results (paths as strings); a document
+    teikit will not read is its located input error, as in a folder build."""
+    from teikit.diagnostics import LoadError
+    from teikit.publish import build
+
+    try:
+        report, written = build(
+            path,
+            Path(task.out_dir),
+            task.force,
+            task.check,
+            schemas=task.schemas,
+            settings=task.settings,
+            custom=task.custom,
+        )
+    except LoadError as exc:
+        found = [exc.diagnostic] if exc.diagnostic else []
+        return Report(diagnostics=found, files=[display_path(str(path))], input_error=True), []
+    return report, [str(p) for p in written]
+
+
+def build_file(
+    src: Path,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    check: bool = False,
+    schemas: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    custom: Customisation | None = None,
+    bounds: Bounds = Bounds(),
+) -> tuple[Report, list[Path]]:
+    """:func:`teikit.publish.build` of one document, in a worker process held to
+    ``bounds`` when they bound anything (a stopped build writes nothing and its report
+    says why); ``bounds=Bounds()`` builds here. A document that cannot be read is an
+    input error in the report (exit 2), not an exception."""
+    task = _Single(
+        str(out_dir), force, check, tuple(schemas) if schemas else None, settings, custom
+    )
+    if not bounds.pooled:
+        report, written = _build_single(src, task)
+        return report, [Path(p) for p in written]
+    found: list[tuple[Report, list[str]] | Report] = []
+    _pooled(
+        _build_single,
+        [src],
+        task,
+        Bounds(1, bounds.timeout, bounds.memory_limit),
+        lambda _, outcome: found.append(outcome),
+    )
+    outcome = found[0]
+    if isinstance(outcome, Report):
+        return outcome, []
+    return outcome[0], [Path(p) for p in outcome[1]]
 
 
 def _read_manifest(output: Path) -> dict[str, object]:
@@ -225,10 +376,18 @@ def build_collection(
     on_file: Callable[[int, int], None] | None = None,
     css: Path | None = None,
     xslt: Path | None = None,
+    check: bool = False,
+    schemas: Sequence[str] | None = None,
+    settings: Settings | None = None,
+    timeout: float | None = None,
+    memory_limit: int | None = None,
 ) -> CollectionResult:
     """Build every ``*.xml`` below ``source`` into the same layout below ``output``, skip
     documents whose outputs are current, and write ``output/index.html``; ``css`` and
-    ``xslt`` customise every document as ``teikit build --css/--xslt`` does."""
+    ``xslt`` customise every document as ``teikit build --css/--xslt`` does, ``check``,
+    ``schemas`` and ``settings`` are :func:`teikit.publish.build`'s, and ``timeout``
+    (seconds) and ``memory_limit`` (MB) bound each document's build (:class:`Bounds`;
+    not on Dask, whose workers run documents in threads)."""
     from teikit.validation.batch import expand_paths
 
     for flag, given in (("--css", css), ("--xslt", xslt)):
@@ -249,6 +408,9 @@ def build_collection(
         force,
         str(css.resolve()) if css else None,
         str(xslt.resolve()) if xslt else None,
+        tuple(schemas) if schemas else None,
+        settings,
+        check,
     )
     todo = []
     for path in files:
@@ -258,7 +420,7 @@ def build_collection(
             report.files.append(display_path(str(path)))
         else:
             todo.append(str(path))
-    for built in _run(todo, job, jobs, dask, on_file):
+    for built in _run(todo, job, Bounds(jobs, timeout, memory_limit), dask, on_file):
         name = Path(built.source).relative_to(source).as_posix()
         report.merge(built.report)
         if built.key:

@@ -118,6 +118,49 @@ def schema_access(command: Callable[P, R]) -> Callable[P, R]:
     return command
 
 
+def bounds_options(command: Callable[P, R]) -> Callable[P, R]:
+    """``--timeout`` and ``--memory-limit``: validate and build hold every document to
+    the same bounds (:mod:`teikit.validation.workers`)."""
+    for option in reversed(
+        (
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0),
+                default=None,
+                metavar="SECONDS",
+                help="stop working on a document after SECONDS (default: [tool.teikit] "
+                "timeout, else 60; 0: no deadline); it gets a load:timeout error and the "
+                "run goes on",
+            ),
+            click.option(
+                "--memory-limit",
+                "memory_limit",
+                type=click.IntRange(min=0),
+                default=None,
+                metavar="MB",
+                help="stop working on a document when its process holds more than MB of "
+                "memory (default: [tool.teikit] memory-limit, else 2048; 0: no limit); it "
+                "gets a load:memory error and the run goes on",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+def resolved_bounds(
+    config: Any, timeout: float | None, memory_limit: int | None
+) -> tuple[float | None, int | None]:
+    """The deadline (s) and memory limit (MB) of a run, None for none: the flags, else
+    the project's [tool.teikit], else teikit's defaults; 0 switches a bound off."""
+    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
+    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
+    if memory_limit is None:
+        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
+    return seconds or None, memory_limit or None
+
+
 def project_settings(
     fetch: bool | None,
     allow_hosts: tuple[str, ...],

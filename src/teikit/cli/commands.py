@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from teikit.cli.base import (
     FORMATS,
     TRANSFORM_FORMATS,
+    bounds_options,
     cli,
     emit,
     examples,
@@ -27,13 +27,11 @@ from teikit.cli.base import (
     progress_bar,
     project_settings,
     quiet_option,
+    resolved_bounds,
     schema_access,
     schema_option,
 )
 from teikit.diagnostics import UsageError
-
-if TYPE_CHECKING:
-    from teikit.publish import Customisation
 
 
 @cli.command(
@@ -91,24 +89,7 @@ if TYPE_CHECKING:
     default=None,
     help="warnings fail the run (exit 1); default: [tool.teikit]",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=None,
-    metavar="SECONDS",
-    help="stop validating a file after SECONDS (default: [tool.teikit] timeout, else "
-    "60; 0: no deadline); the file gets a load:timeout error and the run goes on",
-)
-@click.option(
-    "--memory-limit",
-    "memory_limit",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="MB",
-    help="stop validating a file when its process holds more than MB of memory "
-    "(default: [tool.teikit] memory-limit, else 2048; 0: no limit); the file gets a "
-    "load:memory error and the run goes on",
-)
+@bounds_options
 @click.option(
     "--no-cache",
     "no_cache",
@@ -152,7 +133,6 @@ def validate(
     """
     from teikit.render import step_summary, stream, summary
     from teikit.validation import validate as run_validation
-    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
     from teikit.validation.cache import ResultCache
 
     config, settings = project_settings(fetch, allow_hosts, unavailable, embedded)
@@ -162,9 +142,7 @@ def validate(
             'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
-    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
-    if memory_limit is None:
-        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
+    seconds, memory = resolved_bounds(config, timeout, memory_limit)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
             targets,
@@ -173,8 +151,8 @@ def validate(
             embedded_schematron=embedded,
             on_file=on_file,
             settings=settings,
-            timeout=seconds or None,
-            memory_limit=memory_limit or None,
+            timeout=seconds,
+            memory_limit=memory,
             cache=None if no_cache else ResultCache(),
             dask=dask,
             include=config.include,
@@ -314,6 +292,7 @@ def transform(
 @xslt_option
 @schema_option
 @schema_access
+@bounds_options
 @quiet_option
 @finish()
 def build(
@@ -329,6 +308,8 @@ def build(
     fetch: bool | None,
     allow_hosts: tuple[str, ...],
     unavailable: str | None,
+    timeout: float | None,
+    memory_limit: int | None,
     quiet: bool,
 ) -> int:
     """Validate, then write HTML, text and EPUB.
@@ -338,14 +319,38 @@ def build(
     folder, documents whose outputs are current are skipped, and an index.html lists them.
     --css and --xslt customise every output as for transform (--css: html and epub).
     """
+    from teikit.collection import Bounds, build_collection, build_file
     from teikit.publish import Customisation, default_edition
-    from teikit.publish import build as run_build
 
     custom = Customisation(css, xslt)
+    config, settings = project_settings(fetch, allow_hosts, unavailable)
+    seconds, memory = resolved_bounds(config, timeout, memory_limit)
     if source and Path(source).is_dir():
-        return _build_folder(Path(source), Path(output), force, jobs, dask, quiet, custom)
-    _, settings = project_settings(fetch, allow_hosts, unavailable)
-    report, written = run_build(
+        with progress_bar(enabled=not quiet) as on_file:
+            done = build_collection(
+                Path(source),
+                Path(output),
+                force=force,
+                jobs=jobs,
+                dask=dask,
+                on_file=on_file,
+                css=custom.css,
+                xslt=custom.xslt,
+                check=check,
+                schemas=list(schemas) or None,
+                settings=settings,
+                timeout=seconds,
+                memory_limit=memory,
+            )
+        for d in done.report:
+            click.echo(str(d), err=True)
+        if not quiet:
+            click.echo(
+                f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}",
+                err=True,
+            )
+        return done.report.exit_code
+    report, written = build_file(
         Path(source) if source else default_edition(),
         Path(output),
         force=force,
@@ -353,6 +358,7 @@ def build(
         schemas=list(schemas) or None,
         settings=settings,
         custom=custom,
+        bounds=Bounds(1, seconds, memory),
     )
     for d in report:
         click.echo(str(d), err=True)
@@ -360,35 +366,3 @@ def build(
         for path in written:
             click.echo(f"wrote {path}", err=True)
     return report.exit_code
-
-
-def _build_folder(
-    source: Path,
-    output: Path,
-    force: bool,
-    jobs: int,
-    dask: str | None,
-    quiet: bool,
-    custom: Customisation,
-) -> int:
-    """``build`` over a folder (:func:`teikit.collection.build_collection`)."""
-    from teikit.collection import build_collection
-
-    with progress_bar(enabled=not quiet) as on_file:
-        done = build_collection(
-            source,
-            output,
-            force=force,
-            jobs=jobs,
-            dask=dask,
-            on_file=on_file,
-            css=custom.css,
-            xslt=custom.xslt,
-        )
-    for d in done.report:
-        click.echo(str(d), err=True)
-    if not quiet:
-        click.echo(
-            f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}", err=True
-        )
-    return done.report.exit_code

@@ -226,7 +226,7 @@ def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> l
     in a thread cannot be stopped; a process can."""
     from teikit.validation.workers import Pool, context
 
-    held: tuple[Options, Pool] | None = getattr(_pools, "held", None)
+    held: tuple[Options, Pool[Report]] | None = getattr(_pools, "held", None)
     if held is not None and held[0] != options:  # another run on this cluster
         held[1].close()
         held = None

@@ -38,15 +38,17 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
 
-#: One task's outcome as sent back: ("ok", report) or ("fatal", exit code, message).
+#: One task's outcome as sent back: ("ok", result) or ("fatal", exit code, message).
 _Reply = tuple[Any, ...]
+#: What the per-file function returns: a validation's Report, a build's outcome.
+R = TypeVar("R")
 #: The per-file function a worker runs (module level, so it pickles to spawned workers).
-PerFile = Callable[[Path, Any], Report]
+PerFile = Callable[[Path, Any], Any]
 #: What a worker runs once before its first file: ``warm[0](warm[1], options)``.
 Warm = tuple[Callable[[Any, Any], None], Any]
 #: Seconds a killed worker is given to go before it is waited for anyway.
@@ -56,6 +58,20 @@ MAX_CHUNK = 16
 #: Seconds between two looks at the busy workers' memory, under a memory limit.
 POLL = 0.05
 _MB = 2**20
+
+
+@dataclass(frozen=True)
+class Work:
+    """How the messages of a stopped file name the work the pool does: validating, or
+    building (``teikit build`` runs under the same bounds)."""
+
+    doing: str = "validating"
+    done: str = "validated"
+    verb: str = "validate"
+
+
+VALIDATING = Work()
+BUILDING = Work("building", "built", "build")
 
 
 def _die_with_parent() -> None:
@@ -87,6 +103,7 @@ def _serve(
     clock: Any,
     memory: int | None,
     warm: Warm | None = None,
+    work: Work = VALIDATING,
 ) -> None:
     """A worker's life: validate each chunk of paths it is sent until the pipe closes,
     answering once per chunk. ``clock`` (shared with the parent) holds the start time of
@@ -117,9 +134,10 @@ def _serve(
         for task, path in chunk:
             clock[1] = task
             clock[0] = time.monotonic()
-            reply = _one(one, Path(path), options)
-            if memory is not None and reply[0] == "ok" and (_peak() or 0) > memory * _MB:
-                reply = ("memory", _failed(Path(path), "load:memory", _memory_message(memory)))
+            reply = _one(one, Path(path), options, work)
+            if memory is not None and reply[0] == "ok" and _over(memory * _MB):
+                message = _memory_message(memory, work)
+                reply = ("memory", _failed(Path(path), "load:memory", message))
             clock[0] = 0.0
             replies.append((task, reply))
             if reply[0] != "ok":
@@ -130,6 +148,24 @@ def _serve(
             return
         if replies and replies[-1][1][0] == "memory":
             return
+
+
+def _over(limit: int) -> bool:
+    """Has this process's peak memory gone over ``limit`` bytes (see :func:`_peak`)?
+
+    Asked after every file, so first the kernel's cheap answer: ``ru_maxrss`` is never
+    below ``VmHWM`` (it is the larger of the peak of this memory map and of the ones
+    before an ``exec``), so at or under the limit it settles the question; reading
+    ``/proc/self/status`` cost a tenth of validating a small file. Over it, the exact
+    peak decides (a spawned worker's ``ru_maxrss`` may be its parent's)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return (_peak() or 0) > limit
+    quick = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if quick * (1 if sys.platform == "darwin" else 1024) <= limit:
+        return False
+    return (_peak() or 0) > limit
 
 
 def _peak() -> int | None:
@@ -166,7 +202,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _PROC = os.path.exists(f"/proc/{os.getpid()}/statm")
 
 
-def _one(one: PerFile, path: Path, options: Any) -> _Reply:
+def _one(one: PerFile, path: Path, options: Any, work: Work = VALIDATING) -> _Reply:
     """``one(path, options)`` as a reply; a failure is this file's report, unless
     teikit itself cannot run (a :class:`TeikitError`: the parent ends the run)."""
     try:
@@ -177,7 +213,8 @@ def _one(one: PerFile, path: Path, options: Any) -> _Reply:
             _failed(
                 path,
                 "load:out-of-memory",
-                "Validating this file ran out of memory; the other files were validated.",
+                f"{work.doing.capitalize()} this file ran out of memory; the other files "
+                f"were {work.done}.",
             ),
         )
     except TeikitError as exc:
@@ -190,7 +227,7 @@ def _one(one: PerFile, path: Path, options: Any) -> _Reply:
                 "load:internal-error",
                 "teikit failed on this "
                 f"file ({type(exc).__name__}: {exc}); the other files were "
-                "validated. Please report this with the file.",
+                f"{work.done}. Please report this with the file.",
             ),
         )
 
@@ -220,9 +257,11 @@ class _Worker:
         return (int(task), start) if start else (None, 0.0)
 
 
-class Pool:
+class Pool(Generic[R]):
     """``size`` workers running ``one(path, options)`` with a per-file ``deadline``
-    (seconds) and ``memory`` limit (MB), each None for none.
+    (seconds) and ``memory`` limit (MB), each None for none. A file that does not finish
+    gets a :class:`Report` with one located error instead of ``one``'s result (``work``
+    says, in its message, what was stopped).
 
     Files go out in chunks (at most :data:`MAX_CHUNK`, fewer as the run ends, so both
     workers finish together) and two chunks are in flight per worker, so a worker never
@@ -233,7 +272,7 @@ class Pool:
 
     def __init__(
         self,
-        one: PerFile,
+        one: Callable[[Path, Any], R],
         options: Any,
         size: int,
         deadline: float | None,
@@ -241,8 +280,10 @@ class Pool:
         *,
         memory: int | None = None,
         warm: Warm | None = None,
+        work: Work = VALIDATING,
     ) -> None:
         self.one = one
+        self.work = work
         self.options = options
         self.warm = warm
         self.deadline = deadline
@@ -256,7 +297,7 @@ class Pool:
         clock = self.context.RawArray("d", 2)
         process = self.context.Process(
             target=_serve,
-            args=(child, self.one, self.options, clock, self.memory, self.warm),
+            args=(child, self.one, self.options, clock, self.memory, self.warm, self.work),
             daemon=True,
         )
         process.start()
@@ -279,7 +320,9 @@ class Pool:
             if worker.process.is_alive():
                 _kill(worker)
 
-    def map(self, files: list[Path], todo: list[int], done: Callable[[int, Report], None]) -> None:
+    def map(
+        self, files: list[Path], todo: list[int], done: Callable[[int, R | Report], None]
+    ) -> None:
         """Validate ``files[i]`` for each ``i`` in ``todo``, calling ``done(i, report)``
         as each finishes (in completion order)."""
         self.queue = deque(todo)
@@ -289,7 +332,7 @@ class Pool:
             self._collect(files, done)
 
     def _feed(
-        self, worker: _Worker, files: list[Path], done: Callable[[int, Report], None]
+        self, worker: _Worker, files: list[Path], done: Callable[[int, R | Report], None]
     ) -> None:
         """Keep two chunks in flight on ``worker``."""
         size = max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
@@ -303,7 +346,7 @@ class Pool:
                 return
             worker.pending.extend(chunk)
 
-    def _collect(self, files: list[Path], done: Callable[[int, Report], None]) -> None:
+    def _collect(self, files: list[Path], done: Callable[[int, R | Report], None]) -> None:
         """Wait for answers (or the nearest deadline) and hand each file's report on."""
         active = [w for w in self.workers if w.pending]
         waits: list[Any] = [w.conn for w in active] + [w.process.sentinel for w in active]
@@ -321,7 +364,7 @@ class Pool:
                 self._lost(worker, files, done, "load:memory")
 
     def _answers(
-        self, worker: _Worker, done: Callable[[int, Report], None], *, block: bool = True
+        self, worker: _Worker, done: Callable[[int, R | Report], None], *, block: bool = True
     ) -> bool:
         """Read one chunk's answers from ``worker`` (without ``block``: only if one is
         there); False when its pipe is broken."""
@@ -343,18 +386,18 @@ class Pool:
         return True
 
     def _lost(
-        self, worker: _Worker, files: list[Path], done: Callable[[int, Report], None], rule: str
+        self, worker: _Worker, files: list[Path], done: Callable[[int, R | Report], None], rule: str
     ) -> None:
         """``worker`` died or overran: the file it was on gets ``rule``, a fresh worker
         takes its place, and the files it had not answered go back to the queue (the
         ones it finished but had not sent are validated again: only on failures)."""
         culprit, _ = worker.current()
         if rule == "load:worker-died":
-            message = _died(worker)
+            message = _died(worker, self.work)
         elif rule == "load:memory":
-            message = _memory_message(self.memory)
+            message = _memory_message(self.memory, self.work)
         else:
-            message = _timeout_message(self.deadline)
+            message = _timeout_message(self.deadline, self.work)
         if culprit not in worker.pending:
             culprit = worker.pending[0] if worker.pending else None
         self._replace(worker, culprit)
@@ -394,7 +437,7 @@ class Pool:
         )
 
 
-def _died(worker: _Worker) -> str:
+def _died(worker: _Worker, work: Work) -> str:
     worker.process.join(_GRACE)
     code = worker.process.exitcode
     how = (
@@ -403,26 +446,27 @@ def _died(worker: _Worker) -> str:
         else f"exited with status {code}"
     )
     return (
-        f"The process validating this file {how} (out of memory, or a crash in a "
-        "validator); the other files were validated. Validate this file alone to see "
+        f"The process {work.doing} this file {how} (out of memory, or a crash in an "
+        f"engine); the other files were {work.done}. {work.verb.capitalize()} this file "
+        "alone to see "
         "whether it happens again."
     )
 
 
-def _timeout_message(deadline: float | None) -> str:
+def _timeout_message(deadline: float | None, work: Work) -> str:
     return (
-        f"Validating this file took longer than {deadline:g} s and was stopped; the "
-        "other files were validated. Raise --timeout (or [tool.teikit] timeout) if the "
-        "file is just large, or look for a schema rule or pattern that never ends."
+        f"{work.doing.capitalize()} this file took longer than {deadline:g} s and was "
+        f"stopped; the other files were {work.done}. Raise --timeout (or [tool.teikit] "
+        "timeout) if the file is just large, or look for a schema rule or pattern that never ends."
     )
 
 
-def _memory_message(limit: int | None) -> str:
+def _memory_message(limit: int | None, work: Work) -> str:
     return (
-        f"Validating this file used more than {limit} MB of memory and was stopped; the "
-        "other files were validated. Raise --memory-limit (or [tool.teikit] memory-limit; "
-        "0 for none) if the file is just large, or look for a schema or XInclude that "
-        "multiplies the document."
+        f"{work.doing.capitalize()} this file used more than {limit} MB of memory and was "
+        f"stopped; the other files were {work.done}. Raise --memory-limit (or "
+        "[tool.teikit] memory-limit; 0 for none) if the file is just large, or look "
+        "for a schema or XInclude that multiplies the document."
     )
 
 
