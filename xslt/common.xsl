@@ -515,7 +515,28 @@
       let $sd := $t:header/fileDesc/sourceDesc,
           $b := ($sd//bibl[@type = ('originalSource', 'printSource', 'print')],
                  $sd/(bibl | biblStruct | biblFull | msDesc | p))[1]
-      return if ($b/self::biblStruct) then t:bibl-struct($b) else t:plain($b)"/>
+      return if ($b/self::biblStruct) then t:bibl-struct($b)
+             else if ($b/self::msDesc) then t:fields($b/msIdentifier/*, ', ')
+             else if ($b/self::bibl and empty($b/text()[normalize-space()])) then t:bibl-fields($b)
+             else t:plain($b)"/>
+
+  <!-- A source made of fields alone, with no punctuation of its own between them (ELTeC's
+       print source, a manuscript's msIdentifier): the fields kept apart, in citation order
+       ("Paul Bourget. Laurence Albani. Plon-Nourrit, 1919"; "Wien, ÖNB, Cod. 123"); their
+       text run together read "WienÖNBCod. 123". -->
+  <xsl:function name="t:bibl-fields" as="xs:string">
+    <xsl:param name="b" as="element()"/>
+    <xsl:sequence select="string-join((
+        string-join(($b/author | $b/editor) ! t:author-name(.)[. != ''], ', '),
+        t:fields($b/title, '. '),
+        t:fields($b/*[not(self::author or self::editor or self::title or self::ref
+                          or self::ptr or self::note)], ', '))[. != ''], '. ')"/>
+  </xsl:function>
+  <xsl:function name="t:fields" as="xs:string">
+    <xsl:param name="fields" as="element()*"/>
+    <xsl:param name="sep" as="xs:string"/>
+    <xsl:sequence select="string-join($fields ! t:plain(.)[. != ''], $sep)"/>
+  </xsl:function>
 
   <!-- "Author. Title. Journal, No. 20, 1931" from a biblStruct -->
   <xsl:function name="t:bibl-struct" as="xs:string">
@@ -742,7 +763,11 @@
   <xsl:template match="head | p | l | item | ab | speaker | stage | lg | sp | label | castItem
                        | title | persName | forename | surname | addName | roleName"
                 mode="t:plain" priority="-0.1">
-    <xsl:text> </xsl:text><xsl:apply-templates mode="t:plain"/><xsl:text> </xsl:text>
+    <!-- apart from an element beside it ("<forename>A</forename><surname>B</surname>");
+         text beside it has its own spacing ("<title>B</title>, 1900" is not "B , 1900") -->
+    <xsl:if test="preceding-sibling::node()[1][self::*]"><xsl:text> </xsl:text></xsl:if>
+    <xsl:apply-templates mode="t:plain"/>
+    <xsl:if test="following-sibling::node()[1][self::*]"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
 
   <!-- ===== editorial readings ===== -->

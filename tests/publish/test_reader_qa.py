@@ -277,3 +277,32 @@ def test_cjk_compatibility_ideographs_are_kept() -> None:
     edition may mean (found by the property test with "\\U0002f800")."""
     doc = tei("<p>\U0002f800 \uf900 Чаи\u0306ка</p>", lang="ko")
     assert "\U0002f800 \uf900 Чайка" in teikit.transform(doc, "text").output
+
+
+def _with_source(source: str) -> teikit.Document:
+    xml = HEAD.format(body="<p>x</p>", titles="<title>T</title>", front="", back="", lang="")
+    return teikit.Document(
+        parse_bytes(xml.replace("<sourceDesc><p/></sourceDesc>", source).encode(), "mem.xml")
+    )
+
+
+def test_the_source_line_keeps_the_fields_of_a_structured_source_apart() -> None:
+    """A manuscript's msIdentifier gave "Source: WienÖNBCod. 123"; ELTeC's print source
+    "Bourget, Paul (1852-1935) Laurence Albani Plon-Nourrit 1919" (fields run together)."""
+    ms = _with_source(
+        "<sourceDesc><msDesc><msIdentifier><settlement>Wien</settlement>"
+        "<repository>ÖNB</repository><idno>Cod. 123</idno></msIdentifier></msDesc></sourceDesc>"
+    )
+    assert "Source: Wien, ÖNB, Cod. 123\n" in teikit.transform(ms, "text").output
+    book = _with_source(
+        '<sourceDesc><bibl type="printSource">\n<author>Bourget, Paul (1852-1935)</author>\n'
+        "<title>Laurence Albani</title>\n<publisher>Plon-Nourrit</publisher>\n<date>1919</date>"
+        "\n</bibl></sourceDesc>"
+    )
+    assert "Source: Paul Bourget. Laurence Albani. Plon-Nourrit, 1919\n" in (
+        teikit.transform(book, "text").output
+    )
+    prose = _with_source(
+        "<sourceDesc><bibl><author>A</author>: <title>B</title>, 1900</bibl></sourceDesc>"
+    )
+    assert "Source: A: B, 1900\n" in teikit.transform(prose, "text").output
