@@ -666,8 +666,12 @@
       'de': ('„', '“', '‚', '‘'), 'fr': ('«&#xA0;', '&#xA0;»', '“', '”'),
       'ru': ('«', '»', '„', '“'), 'uk': ('«', '»', '„', '“'), 'pl': ('„', '”', '«', '»'),
       'cs': ('„', '“', '‚', '‘'), 'it': ('«', '»', '“', '”'), 'es': ('«', '»', '“', '”'),
+      'ca': ('«', '»', '“', '”'), 'oc': ('«', '»', '“', '”'), 'pt': ('«', '»', '“', '”'),
+      'el': ('«', '»', '“', '”'), 'ar': ('«', '»', '‹', '›'), 'fa': ('«', '»', '‹', '›'),
+      'ja': ('「', '」', '『', '』'), 'hu': ('„', '”', '»', '«'), 'da': ('»', '«', '›', '‹'),
+      'sv': ('”', '”', '’', '’'), 'fi': ('”', '”', '’', '’'), 'nl': ('“', '”', '‘', '’'),
       'en': ('“', '”', '‘', '’')}"/>
-  <xsl:variable name="t:quote-chars" as="xs:string" select="'«»„“”‟&quot;''‹›‚‘’「」'"/>
+  <xsl:variable name="t:quote-chars" as="xs:string" select="'«»„“”‟&quot;''‹›‚‘’「」『』'"/>
 
   <!-- The marks to put around a quotation, or () when the source has its own: a quote
        character just before it or at its start, or said[@direct='false']. Inner marks

@@ -171,11 +171,21 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- East Asian wide characters (Unicode's East_Asian_Width W and F, in ranges) -->
+  <xsl:variable name="wide" as="xs:string" select="'&#x1100;-&#x115F;&#x2E80;-&#xA4CF;'
+      || '&#xAC00;-&#xD7A3;&#xF900;-&#xFAFF;&#xFE30;-&#xFE4F;&#xFF00;-&#xFF60;&#xFFE0;-&#xFFE6;'
+      || '&#x20000;-&#x3FFFD;'"/>
+
   <!-- Headings of divisions: a part (top level) underlined with "=", a section (second
        level) with "-", so the two look different in plain text (as in setext). -->
   <xsl:template match="head[t:is-div(..)][. is ../head[1]]">
     <xsl:variable name="depth" select="count(ancestor::*[t:is-div(.)])"/>
-    <xsl:variable name="len" select="string-length(t:plain(.))"/>
+    <!-- as wide as the heading looks: a Han, kana or Hangul character (or a fullwidth
+         form) takes two columns, a combining mark none -->
+    <xsl:variable name="plain" select="t:plain(.)"/>
+    <xsl:variable name="len" select="string-length($plain)
+        - string-length(replace($plain, '[^\p{M}]', ''))
+        + string-length(replace($plain, '[^' || $wide || ']', ''))"/>
     <xsl:call-template name="t:block">
       <xsl:with-param name="after" select="
           if ($depth le 2 and $len gt 0)

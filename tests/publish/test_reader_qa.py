@@ -306,3 +306,12 @@ def test_the_source_line_keeps_the_fields_of_a_structured_source_apart() -> None
         "<sourceDesc><bibl><author>A</author>: <title>B</title>, 1900</bibl></sourceDesc>"
     )
     assert "Source: A: B, 1900\n" in teikit.transform(prose, "text").output
+
+
+def test_cjk_quotation_marks_and_heading_underlines() -> None:
+    """Japanese got English quotation marks (“名前”), and a text heading of four Han
+    characters, eight columns wide, was underlined with four "="."""
+    doc = tei("<div><head>學而第一</head><p><q>名前</q>はまだ無い。</p></div>", lang="ja")
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "學而第一\n========\n" in text and "「名前」はまだ無い。" in text
+    assert "「名前」" in page(doc).text_content()
