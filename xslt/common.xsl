@@ -588,6 +588,9 @@
     <xsl:param name="app" as="element()"/>
     <xsl:sequence select="($app/lem, $app/rdg, $app/rdgGrp/(lem, rdg))[1]"/>
   </xsl:function>
+  <!-- A witness's siglum: its @n, its abbr/idno/siglum, its content when that is as short
+       as a siglum ("A"), else its id: a name such as "Oxoniensis" is a description, and
+       the id the apparatus then uses is the editor's siglum ("O"). -->
   <xsl:function name="t:siglum" as="xs:string">
     <xsl:param name="pointer" as="xs:string"/>
     <xsl:variable name="id" select="t:ref-id($pointer)"/>
@@ -595,7 +598,7 @@
                                                                 or self::bibl or self::msDesc]"/>
     <xsl:sequence select="(normalize-space($w/@n)[. != ''],
                            t:plain($w/(abbr | idno | siglum)[1])[. != ''],
-                           t:plain($w)[. != ''][string-length(.) le 12], $id)[1]"/>
+                           t:plain($w)[. != ''][string-length(.) le 5], $id)[1]"/>
   </xsl:function>
   <xsl:function name="t:sigla" as="xs:string">
     <xsl:param name="r" as="element()"/>

@@ -315,3 +315,21 @@ def test_cjk_quotation_marks_and_heading_underlines() -> None:
     text = teikit.transform(doc, "text", {"title-block": "false"}).output
     assert "學而第一\n========\n" in text and "「名前」はまだ無い。" in text
     assert "「名前」" in page(doc).text_content()
+
+
+def test_witness_sigla_are_the_ids_unless_the_witness_is_a_siglum() -> None:
+    """Witnesses described by a name ("Oxoniensis", "Sangermanensis") got mixed sigla:
+    "lepidum] Oxoniensis G" (the name when it had at most 12 letters, else the id)."""
+    xml = HEAD.format(
+        body='<l>Cui dono <app><lem wit="#O #G">lepidum</lem><rdg wit="#R">lepidem</rdg></app></l>',
+        titles="<title>T</title>",
+        front="",
+        back="",
+        lang="",
+    ).replace(
+        "<sourceDesc><p/></sourceDesc>",
+        '<sourceDesc><listWit><witness xml:id="O">Oxoniensis</witness><witness xml:id="G">'
+        'Sangermanensis</witness><witness xml:id="R">Romanus</witness></listWit></sourceDesc>',
+    )
+    doc = teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
+    assert "lepidum] O G lepidem R" in teikit.transform(doc, "text").output
