@@ -635,7 +635,9 @@
         '.')"/>
     <xsl:variable name="line" select="(normalize-space($app/ancestor::l[1]/@n)[. != ''],
                                        t:lb-line($app, ($divs[last()], $app/ancestor::text[1])[1]))[1]"/>
-    <xsl:sequence select="string-join(($section[. != ''], $line[. != '']), ':')"/>
+    <!-- an entry that says where it belongs (EpiDoc's app/@loc: the line) keeps that -->
+    <xsl:sequence select="(normalize-space($app/@loc)[. != ''],
+                           string-join(($section[. != ''], $line[. != '']), ':'))[1]"/>
   </xsl:function>
   <!-- The line of $node counted by the lb elements of $scope: the last preceding one's
        @n, else how many precede it (plus one when text stands before the first lb);

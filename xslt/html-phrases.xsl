@@ -210,9 +210,11 @@
                   <xsl:with-param name="in-link" tunnel="yes" select="false()"/>
                 </xsl:apply-templates>
               </xsl:for-each>
-              <xsl:text> </xsl:text>
-              <a class="backlink" href="{t:file(.)}#app-{$n}" role="doc-backlink"
-                 aria-label="{t:label('back')}">↩</a>
+              <xsl:if test="empty(ancestor::listApp)">
+                <xsl:text> </xsl:text>
+                <a class="backlink" href="{t:file(.)}#app-{$n}" role="doc-backlink"
+                   aria-label="{t:label('back')}">↩</a>
+              </xsl:if>
             </li>
           </xsl:for-each>
         </ol>

@@ -996,6 +996,10 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- An apparatus apart from the text (EpiDoc's div type="apparatus"): its entries are
+       the apparatus section's, keyed by their @loc; its lemmas are no text of their own. -->
+  <xsl:template match="listApp"/>
+
   <xsl:include href="html-phrases.xsl"/>
 
 </xsl:stylesheet>

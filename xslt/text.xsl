@@ -144,6 +144,9 @@
                           $N), $sep" separator=""/>
   </xsl:template>
 
+  <!-- an apparatus apart from the text (listApp): its entries are in the apparatus block -->
+  <xsl:template match="listApp"/>
+
   <!-- shown once, by the title block (t:repeats-header), when there is one -->
   <xsl:template match="front/docTitle[$title-block = 'true'][t:repeats-header(.)]"
                 priority="1"/>

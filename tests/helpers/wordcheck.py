@@ -59,8 +59,9 @@ CONTAINERS = frozenset(
         "imprint",
     }
 )
-#: What no output shows as reading text.
-SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
+#: What no output shows as reading text (an apparatus apart from the text, listApp, is read
+#: as the apparatus).
+SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del", "listApp"})
 #: A register (Schnitzler's back/listPerson): the outputs show it as the index of names or
 #: one line per entry (name and years), not its dates, places and coordinates; its words
 #: are known words (for fused and split ones) but not reading text (for letters kept).

@@ -333,3 +333,26 @@ def test_witness_sigla_are_the_ids_unless_the_witness_is_a_siglum() -> None:
     )
     doc = teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
     assert "lepidum] O G lepidem R" in teikit.transform(doc, "text").output
+
+
+def test_an_apparatus_apart_from_the_text_is_the_apparatus() -> None:
+    """EpiDoc keeps the apparatus in div type="apparatus" (listApp, app/@loc = the line):
+    its lemmas were printed as a paragraph of the text and its entries keyed by the
+    division's number ("3 Feliculae]" for line 2)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from helpers.wordcheck import dangling_links
+
+    doc = tei(
+        '<div type="edition"><ab><lb n="1"/>Dis Manibus <lb n="2"/>Iuliae Felicul<gap/></ab>'
+        '</div><div type="translation"><p>To the spirits</p></div>'
+        '<div type="apparatus"><listApp><app loc="2"><lem>Feliculae</lem>'
+        "<rdg>Felicitas</rdg></app></listApp></div>",
+        lang="la",
+    )
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "\n2 Feliculae] Felicitas\n" in text and "\nFeliculae\n" not in text
+    html = doc.to_html().output
+    assert dangling_links(html) == []
+    assert "2 Feliculae] Felicitas" in " ".join(page(doc).text_content().split())
