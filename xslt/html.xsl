@@ -338,7 +338,7 @@
     <xsl:attribute name="class" select="
         if (empty($class) and empty(@type) and empty(@xml:space)) then 'tei-' || local-name()
         else string-join(distinct-values(('tei-' || local-name(),
-        $class, if (@xml:space = 'preserve') then 'preserve' else (),
+        $class, if (@xml:space = 'preserve' and not($t:is-leiden)) then 'preserve' else (),
         @type ! ('type-' || replace(normalize-space(.), '\s', '_')))), ' ')"/>
   </xsl:template>
 

@@ -82,9 +82,11 @@
 
   <!-- ===== text nodes ===== -->
   <!-- (whether any element preserves space: most documents have none, and then no text
-       node needs to look at its ancestors) -->
+       node needs to look at its ancestors; an inscription's, which EpiDoc's template sets
+       on every edition, is not honoured: its lb make the lines) -->
   <xsl:variable name="t:preserves" as="xs:boolean"
-      select="exists($t:root/descendant-or-self::*[@xml:space = 'preserve'])"/>
+      select="exists($t:root/descendant-or-self::*[@xml:space = 'preserve'])
+              and not($t:is-leiden)"/>
   <xsl:template match="text()">
     <xsl:choose>
       <xsl:when test="$t:preserves
@@ -338,6 +340,10 @@
   </xsl:template>
   <xsl:template match="lb | cb">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
+  <!-- an inscription (Leiden conventions) keeps its lines: each lb begins one -->
+  <xsl:template match="lb[$t:is-leiden][not(@break = 'no')]" priority="1">
+    <xsl:value-of select="$N"/>
   </xsl:template>
 
   <xsl:template match="choice">

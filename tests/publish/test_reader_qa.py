@@ -356,3 +356,24 @@ def test_an_apparatus_apart_from_the_text_is_the_apparatus() -> None:
     html = doc.to_html().output
     assert dangling_links(html) == []
     assert "2 Feliculae] Felicitas" in " ".join(page(doc).text_content().split())
+
+
+EPIDOC = """<div type="edition" xml:space="preserve" xml:lang="la">
+<ab>
+<lb n="1"/>Dis Manibus
+<lb n="2"/>Iuliae Felicul<gap reason="lost" extent="unknown" unit="character"/>
+<lb n="3"/>vix<lb n="4" break="no"/>it annis XXV
+</ab>
+</div>"""
+
+
+def test_an_inscription_keeps_its_lines_and_not_the_template_whitespace() -> None:
+    """EpiDoc's template sets xml:space="preserve" on the edition: the page showed a blank
+    line between the inscription's lines (source newline and lb both broke the line), and
+    the text output ran the lines together as one."""
+    doc = tei(EPIDOC, lang="en")
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert text == "Dis Manibus\nIuliae Felicul[…]\nvixit annis XXV\n"
+    tree = page(doc)
+    assert "preserve" not in tree.xpath("string(//div[contains(@class, 'type-edition')]/@class)")
+    assert len(tree.xpath("//main//br")) == 3
