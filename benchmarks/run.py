@@ -36,8 +36,10 @@ NOTES = """
 Notes. Timings are of whole cold processes (interpreter or JVM start included). teikit
 keeps its parsed index of tei_all on disk (first use ever: ~0.3 s more) but no compiled
 grammar: every process reduces and compiles its own. jing runs with the JVM's default
-threads (its user time exceeds its wall time on 2 cores). xmllint compiles the whole
-tei_all (runs=1). See docs/decisions/0006-fast-tei-all.md.
+threads (its user time exceeds its wall time on 2 cores); teikit without ``--jobs``
+validates a run of several files in as many workers as the machine has cores (at most
+4: two here). xmllint compiles the whole tei_all (runs=1). See
+docs/decisions/0006-fast-tei-all.md.
 """
 
 
