@@ -13,6 +13,8 @@ from lxml import html as lhtml
 import teikit
 from teikit.loading import parse_bytes
 
+from helpers.wordcheck import dangling_links
+
 HEAD = """<TEI xmlns="http://www.tei-c.org/ns/1.0"{lang}><teiHeader><fileDesc><titleStmt>
 {titles}</titleStmt><publicationStmt><p/></publicationStmt><sourceDesc><p/></sourceDesc>
 </fileDesc></teiHeader><text>{front}<body>{body}</body>{back}</text></TEI>"""
@@ -339,11 +341,6 @@ def test_an_apparatus_apart_from_the_text_is_the_apparatus() -> None:
     """EpiDoc keeps the apparatus in div type="apparatus" (listApp, app/@loc = the line):
     its lemmas were printed as a paragraph of the text and its entries keyed by the
     division's number ("3 Feliculae]" for line 2)."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parents[1]))
-    from helpers.wordcheck import dangling_links
-
     doc = tei(
         '<div type="edition"><ab><lb n="1"/>Dis Manibus <lb n="2"/>Iuliae Felicul<gap/></ab>'
         '</div><div type="translation"><p>To the spirits</p></div>'
@@ -377,3 +374,23 @@ def test_an_inscription_keeps_its_lines_and_not_the_template_whitespace() -> Non
     tree = page(doc)
     assert "preserve" not in tree.xpath("string(//div[contains(@class, 'type-edition')]/@class)")
     assert len(tree.xpath("//main//br")) == 3
+
+
+def test_a_long_run_of_entries_is_cut_into_epub_documents() -> None:
+    """A FreeDict dictionary (no divisions) was one XHTML file of up to 5 MB (oci-cat):
+    reading systems load such a file slowly or not at all, and its contents had one
+    entry, "Text"."""
+    from teikit.epub import epub_bytes
+
+    entries = "".join(
+        f'<entry><form><orth>w{i:04d}</orth></form><sense><cit type="trans"><quote>t{i}'
+        "</quote></cit></sense></entry>"
+        for i in range(900)
+    )
+    data, _ = epub_bytes(tei(entries, lang="en"))
+    book = zipfile.ZipFile(io.BytesIO(data))
+    parts = [n for n in book.namelist() if "/part-" in n]
+    assert len(parts) == 3
+    nav = lhtml.fromstring(book.read("OEBPS/nav.xhtml"))
+    titles = nav.xpath("//nav[@id='toc' or contains(@*, 'toc')]//a/text()")
+    assert titles[1:] == ["w0000 – w0399", "w0400 – w0799", "w0800 – w0899"]
