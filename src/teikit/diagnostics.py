@@ -139,6 +139,13 @@ def error(
     return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
 
+def _grouped(found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in found:
+        groups.setdefault(d.file or "<input>", []).append(d)
+    return groups
+
+
 #: Findings a spooled report holds in memory before it writes them to disk, as one chunk
 #: (some 20 MB: a finding that lists what tei_all allows in a ``p`` is ~2 KB).
 SPOOL_CHUNK = 10_000
@@ -198,23 +205,26 @@ class Report:
     def by_file(self) -> Iterator[tuple[str, list[Diagnostic]]]:
         """Each file's findings, files in ``files`` order (then files only findings
         name; ``<input>`` for none), one file at a time. A spooled report is read a
-        chunk at a time: a first pass notes which chunks name which file."""
-        chunks = self.spooled.chunk_count if self.spooled else 0
+        chunk at a time: a first pass notes which chunks name which file, and each chunk
+        is grouped by file when it is read (a file's findings mostly sit in one)."""
         where: dict[str, list[int]] = {f: [] for f in self.files}
         for n, chunk in enumerate(self._chunks()):
             for name in dict.fromkeys(d.file or "<input>" for d in chunk):
                 where.setdefault(name, []).append(n)
-        held: tuple[int, list[Diagnostic]] = (-1, [])
+        held: tuple[int, dict[str, list[Diagnostic]]] = (-1, {})
         for name, places in where.items():
             found: list[Diagnostic] = []
             for n in places:
                 if held[0] != n:
-                    chunk = (
-                        self.spooled.chunk(n) if self.spooled and n < chunks else self.diagnostics
-                    )
-                    held = (n, chunk)
-                found.extend(d for d in held[1] if (d.file or "<input>") == name)
+                    held = (n, _grouped(self._chunk(n)))
+                found.extend(held[1][name])
             yield name, found
+
+    def _chunk(self, n: int) -> list[Diagnostic]:
+        """The ``n``-th chunk of :meth:`_chunks`."""
+        if self.spooled is not None and n < self.spooled.chunk_count:
+            return self.spooled.chunk(n)
+        return self.diagnostics
 
     def _chunks(self) -> Iterator[list[Diagnostic]]:
         if self.spooled is not None:
