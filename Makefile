@@ -45,11 +45,14 @@ test: build $(VENV)/.test-installed tools schemas
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
 # Everything but the tests marked slow (corpus runs, external checkers over many files):
-# the loop to run while working, in two pytest-xdist processes (59 s on a quiet 2-core
-# machine; 103 s in one process).
+# the loop to run while working, in two pytest-xdist processes. Bytecode is cached even
+# where the environment says not to (PYTHONDONTWRITEBYTECODE): the suite starts hundreds of
+# Python processes (the CLI, pytest, workers), and each would compile teikit, and pytest
+# rewrite every test module's asserts, from source again.
 test-fast: $(VENV)/.test-installed
 	TEIKIT_VNU_JAR=$(CURDIR)/$(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m "not slow" -n 2 -p no:cacheprovider
+	  PYTHONDONTWRITEBYTECODE= PATH="$(CURDIR)/$(BIN):$$PATH" \
+	  $(BIN)/python -m pytest -q -m "not slow" -n 2 -p no:cacheprovider
 
 # ruff (style, imports, McCabe complexity <= 15), ruff's formatting and mypy --strict over
 # src must all pass; tests/test_lint.py runs the same three in the suite, so CI enforces them.
