@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -39,6 +39,14 @@ def note_dependency(path: str | os.PathLike[str]) -> None:
     found = _dependencies.get()
     if found is not None:
         found.add(Path(path).resolve())
+
+
+def note_resolved(paths: Iterable[Path]) -> None:
+    """:func:`note_dependency` for paths resolved already: a memo that replays what it
+    depended on (:mod:`teikit.validation.named`) need not resolve them for each file."""
+    found = _dependencies.get()
+    if found is not None:
+        found.update(paths)
 
 
 #: Folders a run validates (the folder arguments, the folders of file arguments), resolved:

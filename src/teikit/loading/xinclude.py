@@ -30,6 +30,8 @@ def resolve_includes(tree: etree._ElementTree, path: Path, notes: list[Diagnosti
     """Replace every xi:include in ``tree`` (read from ``path``) by what it names, inside
     ``path``'s folder tree; warnings of the included files go to ``notes``. Returns the
     files included (that exist)."""
+    if next(tree.getroot().iter(f"{{{XI_NS}}}include"), None) is None:
+        return []  # most documents include nothing: no need to resolve their path
     real = path.resolve()
     includer = _Includer(real.parent, notes)
     includer.resolve_all(tree.getroot(), path, real, depth=0, chain=((real, None),))

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
-from teikit.locations import display_path
 from teikit.validation.batch import ProgressCallback, validate_document
 from teikit.validation.cache import ResultCache
 
@@ -82,6 +81,7 @@ def validate(
         root=settings.root if settings else None,
         skip_non_tei=skip_non_tei,
         digest=cache is not None,
+        split=jobs > 1,
     )
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))
@@ -112,10 +112,11 @@ def validate(
             following += 1
 
     todo = []
-    shown = ((path, display_path(str(path))) for path in files)
-    cached = cache.lookup_all(shown, options.deciding) if cache is not None else None
+    cached = None
+    if cache is not None:
+        cached = cache.lookup_many(files, options.deciding, split=jobs > 1)
     for i in range(len(files)):
-        hit = next(cached) if cached is not None else None
+        hit = cached[i] if cached is not None else None
         if hit is None:
             todo.append(i)
         else:

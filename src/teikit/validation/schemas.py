@@ -352,10 +352,17 @@ def _named(name: str, settings: Settings) -> Plan:
 
 
 def _for_names(names: Sequence[str], settings: Settings) -> Plan:
-    out = Plan()
-    for name in names:
-        out.extend(_named(name, settings))
-    return out
+    """The plan for schemas named without the document: once per process while the
+    files it was made from are unchanged (:mod:`teikit.validation.named`)."""
+    from teikit.validation import named
+
+    def build() -> Plan:
+        out = Plan()
+        for name in names:
+            out.extend(_named(name, settings))
+        return out
+
+    return named.once(tuple(names), settings, build)
 
 
 def _per_file(doc_path: Path | None, settings: Settings) -> tuple[str, ...]:

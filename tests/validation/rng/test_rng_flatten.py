@@ -113,8 +113,10 @@ CASES: list[tuple[str, str, list[str]]] = [
         '<doc xmlns="urn:a"><item xmlns="urn:b" xmlns:c="urn:c" c:kind="z">three</item>\n'
         "<more><leaf/><leaf/></more></doc>",
         [
-            '@c:kind="z" on <item> is not valid: use one of "x", "y".',
-            'The content "three" of <item> is not valid: use a whole number such as 42.',
+            '@c:kind="z" (namespace urn:c) on <item> (namespace urn:b) is not valid: use one '
+            'of "x", "y".',
+            'The content "three" of <item> (namespace urn:b) is not valid: use a whole number '
+            "such as 42.",
             "<leaf> is not allowed here; <more> may contain nothing more here.",
         ],
     ),

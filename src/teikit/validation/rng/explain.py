@@ -17,37 +17,27 @@ from teikit.diagnostics import Diagnostic, Where, error
 from teikit.locations import locate
 from teikit.validation.rng.datatypes import describe, rank
 from teikit.validation.rng.derivative import Derivatives
-from teikit.validation.rng.patterns import XML_NS, Datatype, Kind, Pattern, QName
+from teikit.validation.rng.naming import (
+    SHOWN,
+    Namer,
+    expected_attributes,
+    expected_elements,
+    note,
+    scope,
+    split,
+    written,
+)
+from teikit.validation.rng.patterns import Datatype, Kind, Pattern, QName
 from teikit.validation.rng.positions import Positions, Sources
 from teikit.validation.rng.validator import Finding
 
-#: Names shown in a message; the diagnostic's ``expected`` has them all.
-SHOWN = 8
 
-
-def shown_element(name: QName, el: etree._Element) -> str:
-    """``name`` as the document writes element names: unprefixed in the default
-    namespace, else with the document's prefix for its namespace."""
-    if name.ns == (el.nsmap.get(None) or ""):
-        return name.local
-    return _prefixed(name, el)
-
-
-def shown_attribute(name: QName, el: etree._Element) -> str:
-    """``name`` as written on an attribute: ``xml:id``, ``rend``, ``xlink:href``."""
-    return name.local if not name.ns else _prefixed(name, el)
-
-
-def _prefixed(name: QName, el: etree._Element) -> str:
-    if name.ns == XML_NS:
-        return f"xml:{name.local}"
-    prefix = next((p for p, u in el.nsmap.items() if u == name.ns and p), None)
-    return f"{prefix}:{name.local}" if prefix else f"{{{name.ns}}}{name.local}"
-
-
-def distance(a: str, b: str) -> int:
+def distance(a: str, b: str, limit: int | None = None) -> int:
     """Edit distance (insert, delete, substitute, swap two neighbours); a change of
-    case alone costs nothing, as it is the commonest slip (``persname``)."""
+    case alone costs nothing, as it is the commonest slip (``persname``). With
+    ``limit``, any answer above it is ``limit + 1``: a row is built from the two
+    before it, so once both exceed the limit no later one comes back under it (most
+    candidates of a near-miss search are given up after a letter or two)."""
     a, b = a.lower(), b.lower()
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
@@ -58,8 +48,10 @@ def distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cost = min(cost, prev2[j - 2] + 1)
             row.append(cost)
+        if limit is not None and min(row) > limit and min(prev) > limit:
+            return limit + 1
         prev2, prev = prev, row
-    return prev[-1]
+    return prev[-1] if limit is None else min(prev[-1], limit + 1)
 
 
 def suggestion(wrong: str, candidates: list[str]) -> str | None:
@@ -70,46 +62,23 @@ def suggestion(wrong: str, candidates: list[str]) -> str | None:
 @cache
 def _suggestion(wrong: str, candidates: tuple[str, ...]) -> str | None:
     """The candidate ``wrong`` is probably a slip for: the nearest within a small
-    edit distance (none but case below three letters, 1 below six, else 2), else None."""
+    edit distance (none but case below three letters, 1 below six, else 2), the
+    shortest of equally near ones, else None."""
     limit = 0 if len(wrong) < 3 else 1 if len(wrong) < 6 else 2
-    scored = sorted(
-        (distance(wrong, c), len(c), c)
-        for c in candidates
-        if c != wrong and abs(len(c) - len(wrong)) <= limit
-    )
-    if scored and scored[0][0] <= limit:
-        return scored[0][2]
-    return None
+    best: tuple[int, int, str] | None = None
+    for c in candidates:
+        if c != wrong and abs(len(c) - len(wrong)) <= limit:
+            found = (distance(wrong, c, limit), len(c), c)
+            if found[0] <= limit and (best is None or found < best):
+                best = found
+    return best[2] if best is not None else None
 
 
-@cache
-def _expected_names(
-    names: tuple[QName, ...], nsmap: tuple[tuple[str | None, str], ...]
-) -> tuple[tuple[str, ...], str]:
-    """The names an element could have been, as the document would write them (sorted,
-    once each) and as a message lists them. Cached: a run of errors in one content model
-    (10^5 unknown siblings in a paragraph of tei_all: 200 names each) asks for the same
-    list every time, and building it per error was most of the run."""
-    ns = dict(nsmap)
-    default = ns.get(None) or ""
-    shown = []
-    for name in names:
-        if name.ns == default:
-            shown.append(name.local)
-        elif name.ns == XML_NS:
-            shown.append(f"xml:{name.local}")
-        else:
-            prefix = next((p for p, u in ns.items() if u == name.ns and p), None)
-            shown.append(f"{prefix}:{name.local}" if prefix else f"{{{name.ns}}}{name.local}")
-    return tuple(sorted(set(shown))), _listing(shown, "<{}>") if shown else ""
-
-
-def _listing(names: list[str], wrap: str) -> str:
-    """Names shortest first, up to :data:`SHOWN`, the rest counted."""
-    ordered = sorted(set(names), key=lambda n: (len(n), n))
-    shown = ", ".join(wrap.format(n) for n in ordered[:SHOWN])
+def _listing(values: list[str]) -> str:
+    """Values shortest first, up to :data:`SHOWN`, the rest counted."""
+    ordered = sorted(set(values), key=lambda v: (len(v), v))
     more = len(ordered) - SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    return ", ".join(ordered[:SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def _article(names: list[str]) -> str:
@@ -135,7 +104,7 @@ class Explainer:
         self.d = d
         self.positions = positions
         self.default = default
-        self._schema_names: list[str] | None = None
+        self._schema_names: dict[str, set[str]] | None = None
 
     def diagnostics(self, findings: list[Finding]) -> list[Diagnostic]:
         out: list[Diagnostic] = []
@@ -182,21 +151,23 @@ class Explainer:
         el = f.element
         if f.kind == "in-unknown":
             parent = f.other if f.other is not None else el
+            namer = Namer(el)
             return (
-                f"<{shown_element(f.name or QName('', ''), el)}> cannot stand here: it "
-                f"is inside <{shown_element(QName(*_split(parent.tag)), parent)}>, which "
-                "is not an element of this schema.",
+                f"{namer.tag(f.name or QName('', ''), el)} cannot stand here: it "
+                f"is inside {namer.element(parent)}, which is not an element of this schema.",
                 [],
             )
         if f.kind in ("unknown", "elsewhere", "not-yet", "incomplete", "text"):
             return self._content(f)
         if f.kind == "attribute" and f.code == "rng:attribute-missing":
-            names = [f"@{shown_attribute(n, el)}" for n in f.missing]
-            tag = shown_element(f.name or QName("", ""), el)
+            namer = Namer(el)
+            tag = namer.tag(f.name or QName("", ""), el)
+            names = namer.each(f.missing, scope(el), attributes=True)
+            json = [f"@{n}" for n in expected_attributes(f.missing, scope(el))]
             if not names:
-                return f"<{tag}> lacks a required attribute.", []
+                return f"{tag} lacks a required attribute.", []
             plural = "attribute" if len(names) == 1 else "attributes"
-            return f"<{tag}> needs the {plural} {_and(names)}.", names
+            return f"{tag} needs the {plural} {_and(names)}.", json
         if f.kind == "attribute":
             return self._attribute(f)
         if f.kind in ("value", "content"):
@@ -208,55 +179,88 @@ class Explainer:
     def _content(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
         parent = f.other if f.kind == "text" else (el if f.kind == "incomplete" else el.getparent())
-        ptag = shown_element(QName(*_split(parent.tag)), parent) if parent is not None else ""
-        names, may = _expected_names(tuple(f.expected), tuple(el.nsmap.items()))
-        expected = list(names)
-        tag = shown_element(f.name, el) if f.name is not None else ""
+        where = scope(parent if parent is not None else el)
+        expected = list(expected_elements(tuple(f.expected), where))
         if f.kind == "incomplete":
-            if f.missing:
-                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (
-                    f"<{ptag}> needs {_article(needed)}{_and(needed)} before </{ptag}>.",
-                    expected,
-                )
-            return f"<{ptag}> is incomplete: add one of {may} before </{ptag}>.", expected
+            return self._incomplete(f, el, where), expected
         if f.kind == "text":
-            text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
-            if not may:
-                return (
-                    f'Text "{text}" is not allowed in <{ptag}>, which takes no text '
-                    "here: remove it or move it out.",
-                    expected,
-                )
-            return (
-                f'Text "{text}" is not allowed directly in <{ptag}>; wrap it in an '
-                f"element allowed here, such as {may}.",
-                expected,
-            )
-        if f.kind == "not-yet":
-            if f.missing:
-                needed = [f"<{shown_element(n, el)}>" for n in f.missing]
-                return (
-                    f"<{ptag}> needs {_article(needed)}{_and(needed)} before this <{tag}>.",
-                    expected,
-                )
-            return (
-                f"<{tag}> is not allowed here yet in <{ptag}>: something required comes "
-                f"first; here <{ptag}> may contain {may or 'nothing more'}.",
-                expected,
-            )
+            return self._text(f, parent, where), expected
+        n = Namer(el)
+        if f.kind == "not-yet" and f.missing:
+            ptag = n.element(parent) if parent is not None else ""
+            needed = n.each(f.missing, where)
+            tag = n.tag(f.name or QName("", ""), el)
+            return f"{ptag} needs {_article(needed)}{_and(needed)} before this {tag}.", expected
         earlier = self._earlier_place(f, parent)
         if earlier:
             return earlier, expected
-        near = suggestion(tag, expected) or (
-            suggestion(tag, self._all_names()) if f.kind == "unknown" else None
-        )
+        tag = n.tag(f.name or QName("", ""), el)
+        near = self._near(f, where, n)
         if near is not None:
-            return f"<{tag}> is not allowed here: did you mean <{near}>?", expected
+            return f"{tag} is not allowed here: did you mean {near}?", expected
+        ptag = n.element(parent) if parent is not None else ""
+        if f.kind == "not-yet":
+            return (
+                f"{tag} is not allowed here yet in {ptag}: something required comes first; "
+                f"here {ptag} may contain {n.expected(f.expected, where) or 'nothing more'}.",
+                expected,
+            )
         what = "not a known element" if f.kind == "unknown" else "not allowed here"
         if not expected:
-            return f"<{tag}> is {what}; <{ptag}> may contain nothing more here.", expected
-        return f"<{tag}> is {what}; here <{ptag}> may contain {may}.", expected
+            return f"{tag} is {what}; {ptag} may contain nothing more here.", expected
+        return (
+            f"{tag} is {what}; here {ptag} may contain {n.expected(f.expected, where)}.",
+            expected,
+        )
+
+    def _incomplete(
+        self, f: Finding, el: etree._Element, where: tuple[tuple[str | None, str], ...]
+    ) -> str:
+        n = Namer(el)
+        ptag = n.element(el)
+        close = f"</{written(el)}>"
+        if f.missing:
+            needed = n.each(f.missing, where)
+            return f"{ptag} needs {_article(needed)}{_and(needed)} before {close}."
+        return f"{ptag} is incomplete: add one of {n.expected(f.expected, where)} before {close}."
+
+    def _text(
+        self, f: Finding, parent: etree._Element | None, where: tuple[tuple[str | None, str], ...]
+    ) -> str:
+        n = Namer(f.element)
+        text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
+        ptag = n.element(parent) if parent is not None else ""
+        if not f.expected:
+            return (
+                f'Text "{text}" is not allowed in {ptag}, which takes no text '
+                "here: remove it or move it out."
+            )
+        return (
+            f'Text "{text}" is not allowed directly in {ptag}; wrap it in an '
+            f"element allowed here, such as {n.expected(f.expected, where)}."
+        )
+
+    def _near(self, f: Finding, where: tuple[tuple[str | None, str], ...], n: Namer) -> str | None:
+        """The name the offending element probably should have had, written out: the
+        same name in the namespace the schema expects (``<p xmlns="">`` for a TEI
+        ``<p>``; its namespace always said, as it is the fault), else the nearest name
+        of its own namespace (``<persname>`` for ``<persName>``)."""
+        name = f.name
+        if name is None:
+            return None
+        other = next(
+            (e for e in sorted(f.expected) if e.local == name.local and e.ns != name.ns), None
+        )
+        if other is not None:
+            [written] = Namer(f.element).each([other], where)
+            return written if written.endswith(")") else f"{written} {note(other.ns)}"
+        own = [e.local for e in f.expected if e.ns == name.ns]
+        near = suggestion(name.local, own) or (
+            suggestion(name.local, self._all_names(name.ns)) if f.kind == "unknown" else None
+        )
+        if near is None:
+            return None
+        return n.each([QName(name.ns, near)], where)[0]
 
     def _earlier_place(self, f: Finding, parent: etree._Element | None) -> str:
         """ "<head> must come before the first <p> of this <div>", when the element
@@ -266,19 +270,18 @@ class Explainer:
         siblings = [k for k in parent if isinstance(k.tag, str)]
         if f.element not in siblings:
             return ""
-        names = {QName(*_split(k.tag)) for k in siblings[: siblings.index(f.element)]}
+        names = {QName(*split(k.tag)) for k in siblings[: siblings.index(f.element)]}
         allowed_before = self._allowed_before(parent, f.name, f.element)
         if (
             allowed_before is None
             or allowed_before.tag == f.element.tag
-            or QName(*_split(allowed_before.tag)) not in names
+            or QName(*split(allowed_before.tag)) not in names
         ):
             return ""
-        el = f.element
+        n = Namer(f.element)
         return (
-            f"<{shown_element(f.name, el)}> must come before the first "
-            f"<{shown_element(QName(*_split(allowed_before.tag)), el)}> of this "
-            f"<{shown_element(QName(*_split(parent.tag)), el)}>."
+            f"{n.tag(f.name, f.element)} must come before the first "
+            f"{n.element(allowed_before)} of this {n.element(parent)}."
         )
 
     def _allowed_before(
@@ -287,7 +290,7 @@ class Explainer:
         """The first sibling before which an element ``name`` would have been
         allowed, replaying ``parent``'s children from its own definition."""
         d = self.d
-        state = d.start_tag_close(d.find_element(QName(*_split(parent.tag))), forgive=True)
+        state = d.start_tag_close(d.find_element(QName(*split(parent.tag))), forgive=True)
         for kid in parent:
             if kid is el:
                 return None
@@ -295,80 +298,79 @@ class Explainer:
                 continue
             if d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED:
                 return kid
-            nxt = d.start_tag_open(state, QName(*_split(kid.tag)))
+            nxt = d.start_tag_open(state, QName(*split(kid.tag)))
             if nxt.kind is Kind.NOT_ALLOWED:
                 return None
             state = d.recover_after(nxt)  # the child taken as complete, whatever it holds
         return None
 
-    def _all_names(self) -> list[str]:
+    def _all_names(self, ns: str) -> list[str]:
+        """The local names of the schema's elements in namespace ``ns``."""
         if self._schema_names is None:
-            self._schema_names = sorted(
-                {
-                    n.local
-                    for p in self.d.b.element_patterns()
-                    if p.names is not None
-                    for n in p.names.names()
-                }
-            )
-        return self._schema_names
+            self._schema_names = {}
+            for p in self.d.b.element_patterns():
+                for name in p.names.names() if p.names is not None else ():
+                    self._schema_names.setdefault(name.ns, set()).add(name.local)
+        return sorted(self._schema_names.get(ns, ()))
 
     # -- attributes and values -----------------------------------------------------
 
     def _attribute(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
-        tag = shown_element(QName(*_split(el.tag)), el)
-        name = shown_attribute(f.name or QName("", ""), el)
-        allowed = [shown_attribute(n, el) for n in f.expected]
-        near = suggestion(name, allowed)
+        where = scope(el)
+        allowed = expected_attributes(f.expected, where)
+        n = Namer(el)
+        name = f.name or QName("", "")
+        said = f"{n.attribute(name, el)} is not allowed on {n.element(el)}"
+        near = suggestion(name.local, [e.local for e in f.expected if e.ns == name.ns])
         if near is not None:
-            return f"@{name} is not allowed on <{tag}>: did you mean @{near}?", allowed
+            [written] = n.each([QName(name.ns, near)], where, attributes=True)
+            return f"{said}: did you mean {written}?", allowed
         if not allowed:
-            return f"@{name} is not allowed on <{tag}>, which takes no attributes.", allowed
-        return (
-            f"@{name} is not allowed on <{tag}>; it may have {_listing(allowed, '@{}')}.",
-            allowed,
-        )
+            return f"{said}, which takes no attributes.", allowed
+        return f"{said}; it may have {n.expected(f.expected, where, attributes=True)}.", allowed
 
     def _value(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
-        tag = shown_element(QName(*_split(el.tag)), el)
+        n = Namer(el)
         values, kinds = _value_forms(f.state)
         value = f.value if len(f.value) <= 40 else f.value[:37] + "…"
         if f.kind == "content":
-            said = f'The content "{value}" of <{tag}> is not valid'
+            said = f'The content "{value}" of {n.element(el)} is not valid'
         else:
-            said = (
-                f'@{shown_attribute(f.name or QName("", ""), el)}="{value}" on <{tag}> is not valid'
-            )
+            written = n.attribute(f.name or QName("", ""), el, value=value)
+            said = f"{written} on {n.element(el)} is not valid"
         forms = [f'"{v}"' for v in sorted(values)]
         if forms and not kinds:
             near = suggestion(f.value, sorted(values))
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
-            return f"{said}: use one of {_listing(forms, '{}')}.", sorted(values)
+            return f"{said}: use one of {_listing(forms)}.", sorted(values)
         options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"] if forms else [])
         words = _or(options)
         return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
 
     def _ids(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
-        name = shown_attribute(f.name or QName("", ""), el)
+        name = f.name or QName("", "")
         other = f.other
         line = other.sourceline if other is not None else 0
         if f.kind == "duplicate":
+            written = Namer(el).attribute(name, el, value=f.value, sign="")
             return (
-                f'{name}="{f.value}" is already used at line {line}: every ID must '
+                f"{written} is already used at line {line}: every ID must "
                 "be unique; rename one of them.",
                 [],
             )
         if f.kind == "first":
+            written = Namer(el).attribute(name, el, value=f.value, sign="")
             return (
-                f'{name}="{f.value}" is used again at line {line}: every ID must be '
+                f"{written} is used again at line {line}: every ID must be "
                 "unique; rename one of them.",
                 [],
             )
-        return f'@{name}="{f.value}" points to no element with that ID.', []
+        written = Namer(el).attribute(name, el, value=f.value)
+        return f"{written} points to no element with that ID.", []
 
 
 def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
@@ -403,14 +405,6 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
         describe(dt) if dt.name != "list" else "a list of values separated by spaces"
         for dt in found
     ]
-
-
-def _split(clark: object) -> tuple[str, str]:
-    text = str(clark)
-    if text.startswith("{"):
-        ns, _, local = text[1:].partition("}")
-        return ns, local
-    return "", text
 
 
 def _end_line(node: etree._Element) -> int:
