@@ -188,6 +188,16 @@ def _compiled(form: str) -> re.Pattern[str]:
 _CATEGORIES = re.compile(r"\[\^((?:\\p\{[A-Z][a-z]?\})+)\]\+")
 
 
+#: An XSD pattern that means the same to Python's ``re`` (with ``fullmatch``, as XSD
+#: anchors implicitly): plain characters, groups, alternatives and quantifiers, escapes
+#: both read alike (``\d`` is ``\p{Nd}`` in both), and classes without subtraction;
+#: no ``.`` (XSD's excludes ``\r``), ``^``/``$`` (literal in XSD) nor ``\s \w \i \c
+#: \p``, nor the doubled signs Python may one day read as set operations. Compiled
+#: directly, without elementpath's translation and import (~45 ms).
+_ESCAPE = r"\\[dDnrt\\|.?*+{}()\[\]^-]"
+_PLAIN = re.compile(rf"(?:[^\\.^$\[]|{_ESCAPE}|\[\^?(?:[^\\\[\]]|{_ESCAPE})+\])*")
+
+
 def _outside(categories: tuple[str, ...], text: str) -> bool:
     return bool(text) and not any(unicodedata.category(c).startswith(categories) for c in text)
 
@@ -198,6 +208,9 @@ def _facet(pattern: str) -> Callable[[str], bool] | None:
     if simple:
         categories = tuple(re.findall(r"\{([A-Za-z]+)\}", simple.group(1)))
         return lambda text: _outside(categories, text)
+    if _PLAIN.fullmatch(pattern) and not any(d in pattern for d in ("--", "&&", "~~", "||")):
+        plain = re.compile(pattern)
+        return lambda text: plain.fullmatch(text) is not None
     from elementpath.regex import translate_pattern
 
     try:

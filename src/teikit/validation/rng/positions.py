@@ -20,7 +20,6 @@ file.
 
 from __future__ import annotations
 
-import bisect
 import re
 from pathlib import Path
 from xml.parsers import expat
@@ -60,7 +59,9 @@ class Positions:
         self._ends = ends
         self._tags = tags
         self._blank = blank
-        self._lines = [m.start() for m in re.finditer(b"\n", data)]
+        #: an offset and its line, from which the next line is counted (diagnostics
+        #: come in document order: each count is short)
+        self._mark = (0, 1)
         self._index: dict[etree._Element, int] = {}
 
     def of(self, el: etree._Element) -> Positions | None:
@@ -89,7 +90,14 @@ class Positions:
         return paired
 
     def _line_of(self, offset: int) -> int:
-        return bisect.bisect_left(self._lines, offset) + 1
+        """The 1-based line of ``offset``, counted from the last one asked for."""
+        at, line = self._mark
+        if offset < at:
+            line -= self._data.count(b"\n", offset, at)
+        else:
+            line += self._data.count(b"\n", at, offset)
+        self._mark = (offset, line)
+        return line
 
     def bind(self, elements: list[etree._Element]) -> bool:
         """Pair positions with a tree's ``elements`` (in document order); False when
@@ -208,10 +216,9 @@ class Positions:
         return i
 
     def _at(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_left(self._lines, offset)
-        begin = self._lines[line - 1] + 1 if line else 0
+        begin = self._data.rfind(b"\n", 0, offset) + 1
         column = len(self._data[begin:offset].decode("utf-8", "replace"))
-        return line + 1, column + 1
+        return self._line_of(offset), column + 1
 
 
 def _last_child(el: etree._Element) -> etree._Element | None:
