@@ -45,7 +45,8 @@ def _corpus(attack: Attack, bad_schema: str) -> None:
 
 def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
-    outcome = attack.run("validate", "-q", "--timeout", "3", "-f", "json", "tei")
+    # b.xml never ends; a.xml and c.xml need a few hundredths of a second of CPU each
+    outcome = attack.run("validate", "-q", "--timeout", "1", "-f", "json", "tei")
     attack.assert_safe(outcome)
     assert (outcome.code, rules_by_file(outcome.stdout)) == (
         2,
@@ -114,6 +115,20 @@ def _worker_of(proc: subprocess.Popen[str], seconds: float = 20.0) -> int:
     raise AssertionError("no worker process appeared")
 
 
+def _wait_for_cpu(pid: int, seconds: float, wall: float = 60.0) -> None:
+    """Wait until process ``pid`` has used ``seconds`` of CPU: a worker past its small
+    first file and busy with the endless one, however loaded the machine (a fixed sleep
+    is too long on a quiet machine and may be too short on a loaded one)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + wall
+    while time.monotonic() < deadline:
+        fields = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()
+        if (int(fields[11]) + int(fields[12])) / tick >= seconds:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not use {seconds} s of CPU")
+
+
 def _alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -126,8 +141,9 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
     proc = _start(attack, "validate", "-q", "--timeout", "60", "-f", "json", "tei")
     try:
-        time.sleep(2.5)  # a.xml is done, b.xml is running for ever
-        os.kill(_worker_of(proc), signal.SIGKILL)
+        worker = _worker_of(proc)
+        _wait_for_cpu(worker, 0.5)  # a.xml (0.02 s) is done, b.xml is running for ever
+        os.kill(worker, signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -143,7 +159,7 @@ def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
     proc = _start(attack, "validate", "-q", "--timeout", "60", "tei")
     try:
         worker = _worker_of(proc)
-        time.sleep(2.0)
+        _wait_for_cpu(worker, 0.5)  # busy with the endless file
         start = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
