@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from teikit.cli import main
+from teikit.cli.commands import MOST_JOBS, default_jobs
 from teikit.validation import validate
 
 from conftest import CASES
@@ -77,6 +78,14 @@ def test_jobs_give_the_same_report_as_one_process() -> None:
     one = validate(files, schemas=[str(DATA / "mini.xsd"), "references"], jobs=1)
     two = validate(files, schemas=[str(DATA / "mini.xsd"), "references"], jobs=2)
     assert (two.files, two.diagnostics) == (one.files, one.diagnostics)
+
+
+@pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 2), (64, MOST_JOBS)])
+def test_a_run_not_told_how_many_jobs_uses_the_cores_up_to_a_ceiling(
+    monkeypatch: pytest.MonkeyPatch, cores: int, jobs: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert default_jobs() == jobs
 
 
 def test_on_file_is_called_once_per_file_up_to_the_total() -> None:

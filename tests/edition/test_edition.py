@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from conftest import ROOT
+from helpers.jing import java_env
 
 EDITION = ROOT / "tei" / "problems-of-development-of-the-ussr-1931.xml"
 SOURCE = ROOT / "tei" / "source" / "problems-of-development-of-the-ussr-1931.ru.txt"
@@ -698,5 +699,6 @@ def test_edition_is_valid_against_tei_all(tei_all: Path, java: str) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env=java_env(),
     )
     assert run.returncode == 0, run.stdout + run.stderr

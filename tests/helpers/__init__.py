@@ -1,6 +1,6 @@
 """What several test modules share: the outside checkers used as oracles (jing,
-epubcheck, Nu), headless Chromium, a loopback HTTP server, and the word-integrity
-reading of the outputs.
+epubcheck, Nu), headless Chromium, a loopback HTTP server, the word-integrity
+reading of the outputs, and the stand-in work of the worker-pool tests.
 
 Each checker runs its tool once for many files (one JVM) and returns teikit's own message type,
 :class:`~teikit.diagnostics.Diagnostic`, so a test compares like with like and a failure

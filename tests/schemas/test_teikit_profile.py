@@ -170,6 +170,7 @@ def test_the_committed_grammars_are_what_trang_makes_of_teikit_rnc() -> None:
         capture_output=True,
         text=True,
         timeout=300,
+        env=jing.java_env(),  # trang, twice, on one small grammar
     )
     assert run.returncode == 0, run.stderr
 

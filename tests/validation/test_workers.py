@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from pathlib import Path
 
@@ -12,21 +11,7 @@ import pytest
 from teikit.diagnostics import Report
 from teikit.validation.workers import Pool, context
 
-
-def _behave(path: Path, options: object) -> Report:
-    """Each file's name says what to do: sleep, die, raise, or finish."""
-    if path.name == "sleep":
-        time.sleep(60)
-    if path.name == "die":
-        os._exit(7)
-    if path.name == "raise":
-        raise ValueError("a bug")
-    if path.name in ("hog", "burst"):  # 300 MB, written (so resident), kept or let go
-        held = b"\1" * (300 * 2**20)
-        if path.name == "hog":
-            time.sleep(60)
-        del held
-    return Report(files=[path.name])
+from helpers.behave import behave
 
 
 def _run(
@@ -40,7 +25,7 @@ def _run(
 
     # under a memory limit, spawned: a forked worker starts as large as this test process
     how = multiprocessing.get_context("spawn") if memory else context()
-    pool = Pool(_behave, None, 2, deadline, how, memory=memory)
+    pool = Pool(behave, None, 2, deadline, how, memory=memory)
     try:
         pool.map(files, list(range(len(files))), done)
     finally:

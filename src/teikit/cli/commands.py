@@ -33,6 +33,9 @@ from teikit.cli.base import (
 )
 from teikit.diagnostics import UsageError
 
+#: Most workers a run starts when neither ``--jobs`` nor ``[tool.teikit]`` says.
+MOST_JOBS = 4
+
 
 @cli.command(
     epilog=examples("""
@@ -62,7 +65,8 @@ from teikit.diagnostics import UsageError
     type=click.IntRange(min=1, clamp=True),
     default=None,
     metavar="N",
-    help="validate files in N parallel processes (default 1)",
+    help="validate files in N parallel processes (default: [tool.teikit] jobs, else the "
+    "machine's cores, at most 4)",
 )
 @click.option(
     "--embedded-schematron",
@@ -147,7 +151,7 @@ def validate(
         report = run_validation(
             targets,
             schemas=list(schemas) or None,
-            jobs=jobs or config.jobs or 1,
+            jobs=jobs or config.jobs or default_jobs(),
             embedded_schematron=embedded,
             on_file=on_file,
             settings=settings,
@@ -158,6 +162,7 @@ def validate(
             include=config.include,
             exclude=config.exclude + exclude,
             skip_non_tei=skip_non_tei,
+            spool=True,
         )
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
     emit(stream(report, fmt), output)
@@ -169,6 +174,20 @@ def validate(
     if not quiet:
         click.echo(summary(report), err=True)
     return report.exit_code
+
+
+def default_jobs() -> int:
+    """Workers for a run not told how many: the cores this process may use, at most
+    :data:`MOST_JOBS`. Why not one: a run validates in a worker process anyway (for its
+    deadline), and a second one on the second core is what lets a run over invalid
+    documents, which are walked in Python, keep pace with jing, whose JVM uses the other
+    core for its compiler and collector. Why a ceiling: each worker holds its own
+    compiled grammars (~300 MB with tei_all)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity outside Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MOST_JOBS))
 
 
 # --------------------------------------------------------------------------- transform

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, Report
-from teikit.locations import display_path
 from teikit.validation.batch import ProgressCallback, validate_document
 from teikit.validation.cache import ResultCache
 
@@ -39,6 +38,7 @@ def validate(
     include: Sequence[str] = ("*.xml", "*.tei"),
     exclude: Sequence[str] = (),
     skip_non_tei: bool = False,
+    spool: bool = False,
 ) -> Report:
     """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
     into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
@@ -56,6 +56,10 @@ def validate(
     With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
     are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
     has ``jobs`` workers when ``jobs > 1``).
+    With ``spool``, the report keeps its findings on disk as they come
+    (:meth:`~teikit.diagnostics.Report.spool`), so a run that finds millions holds
+    only a chunk of them: read them by iterating the report, not ``.diagnostics``.
+
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
@@ -77,10 +81,13 @@ def validate(
         root=settings.root if settings else None,
         skip_non_tei=skip_non_tei,
         digest=cache is not None,
+        split=jobs > 1,
     )
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))
     report.files.extend(d.file for d in duds)
+    if spool:
+        report.spool()
     options = Options(
         schemas=names,
         embedded_schematron=embedded_schematron,
@@ -105,10 +112,11 @@ def validate(
             following += 1
 
     todo = []
-    shown = ((path, display_path(str(path))) for path in files)
-    cached = cache.lookup_all(shown, options.deciding) if cache is not None else None
+    cached = None
+    if cache is not None:
+        cached = cache.lookup_many(files, options.deciding, split=jobs > 1)
     for i in range(len(files)):
-        hit = next(cached) if cached is not None else None
+        hit = cached[i] if cached is not None else None
         if hit is None:
             todo.append(i)
         else:

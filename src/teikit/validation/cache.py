@@ -25,11 +25,12 @@ clears against runs). So the cache takes no lock at all.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -135,9 +136,10 @@ REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_
 
 
 def report_to_json(report: Report) -> dict[str, object]:
-    """A :class:`Report` as plain JSON values, every field, nothing lost."""
-    missing = {f.name for f in fields(report)} - set(REPORT_FIELDS)
-    if missing:
+    """A :class:`Report` as plain JSON values, every field, nothing lost (``spooled``
+    is where a run's report keeps findings, not a finding: a file's report has none)."""
+    missing = {f.name for f in fields(report) if f.compare} - set(REPORT_FIELDS)
+    if missing or report.spooled is not None:
         raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
     diagnostics = []
     for d in report.diagnostics:
@@ -327,6 +329,28 @@ class ResultCache:
         for path, shown in files:
             key = self._key(path, shown, common)
             yield self.get(key, digests) if key is not None else None
+
+    def lookup_many(
+        self, files: Sequence[Path], options: Mapping[str, object], *, split: bool = False
+    ) -> list[Report | None]:
+        """:meth:`lookup_all` of ``files`` (each reported as :func:`display_path` shows
+        it), with ``split`` half of them by a child process
+        (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
+        from teikit.locations import display_path
+        from teikit.validation.halves import in_two
+
+        def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
+            counted = copy.copy(self)
+            counted.stats = CacheStats()
+            shown = ((path, display_path(str(path))) for path in part)
+            return list(counted.lookup_all(shown, options)), counted.stats
+
+        found: list[Report | None] = []
+        for reports, stats in in_two(step, files, split=split):
+            found.extend(reports)
+            for name in ("hits", "misses", "damaged"):
+                setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+        return found
 
     def record(
         self, path: Path, shown: str, options: Mapping[str, object], compute: Callable[[], Report]

@@ -157,12 +157,18 @@ def _plain_tei(head: bytes) -> bool | None:
     return None
 
 
-def _scan(path: Path, root: bool, digest: bool = False) -> tuple[bool | None, bool]:
-    """(is it TEI, when ``root`` is asked, else None; does it mention the XInclude
-    namespace) in one read of the file: every file of a folder run is looked at
-    before any is validated, so this is the run's serial part.
+#: What :func:`_scan` found: is it TEI (None: not asked, or unparseable); does it
+#: mention XInclude; its status before it was read and its SHA-256 (with ``digest``).
+Scan = tuple[bool | None, bool, tuple[os.stat_result, str] | None]
 
-    With ``digest`` the whole file is read and its SHA-256 handed to the result cache
+
+def _scan(path: Path, root: bool, digest: bool = False) -> Scan:
+    """(is it TEI, when ``root`` is asked, else None; does it mention the XInclude
+    namespace; with ``digest``, its status and SHA-256) in one read of the file: every
+    file of a folder run is looked at before any is validated, so this is the run's
+    serial part.
+
+    With ``digest`` the whole file is read and hashed, for the result cache
     (:func:`teikit.validation.cache.remember_digest`), which would otherwise open and
     read every file of a warm re-run a second time to make its key."""
     try:
@@ -178,10 +184,10 @@ def _scan(path: Path, root: bool, digest: bool = False) -> tuple[bool | None, bo
             fh.seek(len(head))
             marked = _mark_in_rest(fh, head, hashed)
     except OSError:
-        return None, False
+        return None, False, None
     if stat is not None and hashed is not None:
-        remember_digest(path, stat, hashed.hexdigest())
-    return tei, marked
+        return tei, marked, (stat, hashed.hexdigest())
+    return tei, marked, None
 
 
 def _mark_in_rest(fh: BinaryIO, head: bytes, hashed: hashlib._Hash | None) -> bool:
@@ -231,9 +237,10 @@ class _Collector:
         root: Path | None,
         skip_non_tei: bool,
         digest: bool = False,
+        split: bool = False,
     ) -> None:
         self.include, self.exclude, self.root = include, exclude, root
-        self.skip_non_tei, self.digest = skip_non_tei, digest
+        self.skip_non_tei, self.digest, self.split = skip_non_tei, digest, split
         self.files: list[tuple[Path, bool]] = []
         self.problems: list[Diagnostic] = []
         self.seen: set[str] = set()
@@ -251,10 +258,23 @@ class _Collector:
         self.files.append((path, found))
 
     def scan(self, files: list[Path]) -> dict[Path, tuple[bool | None, bool]]:
-        """Each file read once (see :func:`_scan`); the root is only asked of files
-        that were found rather than named (unless ``skip_non_tei``)."""
+        """Each file read once (see :func:`_scan`; with ``split``, half of them by a
+        child process: :mod:`teikit.validation.halves`); the root is only asked of
+        files that were found rather than named (unless ``skip_non_tei``)."""
+        from teikit.validation.halves import in_two
+
         found = {p for p, by_search in self.files if by_search or self.skip_non_tei}
-        return {path: _scan(path, path in found, self.digest) for path in files}
+
+        def step(part: Sequence[Path]) -> list[Scan]:
+            return [_scan(path, path in found, self.digest) for path in part]
+
+        scans: dict[Path, tuple[bool | None, bool]] = {}
+        done = (scan for half in in_two(step, files, split=self.split) for scan in half)
+        for path, (tei, marked, hashed) in zip(files, done, strict=True):
+            if hashed is not None:
+                remember_digest(path, *hashed)
+            scans[path] = (tei, marked)
+        return scans
 
     def tei_only(
         self, files: list[Path], scans: dict[Path, tuple[bool | None, bool]]
@@ -380,11 +400,13 @@ def discover(
     root: Path | None = None,
     skip_non_tei: bool = False,
     digest: bool = False,
+    split: bool = False,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and diagnostics for the rest:
     errors for arguments that name nothing, infos for files skipped on purpose. With
-    ``digest``, each file's SHA-256 is taken as it is read, for the result cache."""
-    run = _Collector(include, exclude, root, skip_non_tei, digest)
+    ``digest``, each file's SHA-256 is taken as it is read, for the result cache; with
+    ``split``, a large run's files are read by two processes (the run has two jobs)."""
+    run = _Collector(include, exclude, root, skip_non_tei, digest, split)
     for raw in paths:
         text = os.fspath(raw)
         p = Path(text)

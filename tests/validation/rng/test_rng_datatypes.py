@@ -8,6 +8,7 @@ prefixes are checked as jing checks them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,30 @@ def test_a_bound_that_does_not_read_is_not_said() -> None:
     assert describe(Datatype(XSD, "integer", (("maxInclusive", "x"),))) == (
         "a whole number such as 42"
     )
+
+
+PATTERNS = [
+    r"[0-9.,DHMPRSTWYZ/:+\-]+",
+    r"(\-?[\d]+/\-?[\d]+)",
+    r"[\d]+(\.[\d]+){0,2}",
+    r"[^abc]+",
+    r"(#|[a-z]+:)?x\|y",
+    r"a.b",
+    r"\s+",
+    r"x$",
+    r"[a-z-[aeiou]]+",
+]
+SAMPLES = ["", "1.2", "12/3", "-1/-2", "1.2.3.4", "abc", "xyz", "#x|y", "ab:x|y", "a\rb"]
+SAMPLES += ["a b", " ", "x$", "x", "bcd", "aeb", "٣/٤", "P1Y2M", "a.b"]
+
+
+def test_patterns_compiled_directly_read_as_elementpath_translates_them() -> None:
+    from elementpath.regex import translate_pattern
+
+    for pattern in PATTERNS:
+        theirs = re.compile(translate_pattern(pattern, anchors=False))
+        params = (("pattern", pattern),)
+        for sample in SAMPLES:
+            expected = theirs.fullmatch(sample) is not None
+            found = allows(Datatype(XSD, "string", params), sample, Context())
+            assert found == expected, (pattern, sample)

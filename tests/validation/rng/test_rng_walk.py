@@ -20,6 +20,7 @@ from teikit.validation.rng.patterns import SchemaError
 from teikit.validation.rng.validator import walk
 
 from conftest import require_command
+from helpers.jing import java_env
 
 XSD = "http://www.w3.org/2001/XMLSchema-datatypes"
 
@@ -85,7 +86,11 @@ def _jing(schema: Path) -> dict[str, list[tuple[int, int]]]:
     pyjing = Path(sys.executable).with_name("pyjing")
     files = [str(schema.parent / f"{name}.xml") for name in CASES]
     out = subprocess.run(
-        [str(pyjing), str(schema), *files], capture_output=True, text=True, check=False
+        [str(pyjing), str(schema), *files],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=java_env(),
     ).stdout
     found: dict[str, list[tuple[int, int]]] = {name: [] for name in CASES}
     for line in out.splitlines():
@@ -215,7 +220,11 @@ def test_an_included_grammar_with_overrides_and_combine_is_walked(tmp_path: Path
     )
     pyjing = Path(sys.executable).with_name("pyjing")
     out = subprocess.run(
-        [str(pyjing), str(main), str(doc)], capture_output=True, text=True, check=False
+        [str(pyjing), str(main), str(doc)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=java_env(),
     ).stdout
     jing = sorted((int(m[1]), int(m[2])) for m in re.finditer(r":(\d+):(\d+): error", out))
     found = RelaxNG.compile(main).validate(Document(etree.parse(str(doc)), doc))

@@ -31,7 +31,8 @@ class Derivatives:
         #: Memo tables of the common (non-recovering) derivatives, public so that the
         #: walk's inner loop reads them without a method call per element: a start tag
         #: ``(state, name)``, the end of a start tag, an end tag, whether content is
-        #: typed, an attribute's name ``(state, name)``, non-blank text among elements.
+        #: typed, an attribute's name ``(state, name)``, non-blank text among elements,
+        #: an attribute's ID kind (after its name) and value ``(state, value)``.
         self.opened: dict[tuple[Pattern, QName], Pattern] = {}
         self.closed: dict[Pattern, Pattern] = {}
         self.ended: dict[Pattern, Pattern] = {}
@@ -42,8 +43,8 @@ class Derivatives:
         self.mixed: dict[Pattern, Pattern] = {}
         self._found: dict[QName, Pattern] = {}
         self._kinds: dict[Pattern, tuple[bool, bool]] = {}
-        self._values: dict[tuple[Pattern, str], Pattern] = {}
-        self._id_kinds: dict[Pattern, str] = {}
+        self.values: dict[tuple[Pattern, str], Pattern] = {}
+        self.id_kinds: dict[Pattern, str] = {}
 
     # -- helpers -------------------------------------------------------------------
 
@@ -267,10 +268,10 @@ class Derivatives:
         if ":" in value:
             return self._after_value(p, value, cx)
         key = (p, value)
-        found = self._values.get(key)
+        found = self.values.get(key)
         if found is None:
             found = self._after_value(p, value, cx)
-            self._values[key] = found
+            self.values[key] = found
         return found
 
     def _after_value(self, p: Pattern, value: str, cx: Context) -> Pattern:
@@ -352,7 +353,7 @@ class Derivatives:
         """``ID``/``IDREF``/``IDREFS`` when the attribute value patterns now expected
         (the left sides of ``after``, the state after an attribute's name) are of that
         type, else ''."""
-        found = self._id_kinds.get(after)
+        found = self.id_kinds.get(after)
         if found is None:
             found = ""
             for alt in after.alternatives if after.kind is Kind.CHOICE else (after,):
@@ -361,7 +362,7 @@ class Derivatives:
                     found = is_id_type(p.datatype)
                     if found:
                         break
-            self._id_kinds[after] = found
+            self.id_kinds[after] = found
         return found
 
     def _content_kind(self, p: Pattern) -> tuple[bool, bool]:
@@ -393,4 +394,4 @@ class Derivatives:
         past a bound rather than grow without one."""
         opened = len(self.opened) + len(self._open_recovering)
         closed = len(self.closed) + len(self._close_forgiving)
-        return opened + closed + len(self.attributes) + len(self.ended) + len(self._values)
+        return opened + closed + len(self.attributes) + len(self.ended) + len(self.values)

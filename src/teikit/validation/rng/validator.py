@@ -132,15 +132,22 @@ class Walk:
         attributes = el.items()
         if attributes:
             cx = Context(el)
+            named, kinds, values = d.attributes, d.id_kinds, d.values
             for key, value in attributes:
-                state = self.attribute(el, qname(key), value, state, cx)
+                attribute = qname(key)
+                # the common case inline: name and value met before, no ID semantics
+                nxt = named.get((state, attribute))
+                after = None if nxt is None or kinds.get(nxt) != "" else values.get((nxt, value))
+                if after is None or after.kind is Kind.NOT_ALLOWED:
+                    after = self.attribute(el, attribute, value, state, cx)
+                state = after
         closed = d.closed.get(state) or d.start_tag_close(state)
         state = (
             closed if closed.kind is not Kind.NOT_ALLOWED else self.start_tag_close(el, name, state)
         )
         text = el.text or ""
         elements = False
-        opened_table, mixed = d.opened, d.mixed
+        opened_table, mixed, typed = d.opened, d.mixed, d.typed_content
         for child in el:
             tag = child.tag
             if not isinstance(tag, str):  # comments and PIs do not split text
@@ -159,7 +166,7 @@ class Walk:
             else:
                 state = self.element(child, state)
             elements = True
-        if not elements and d.typed(state):
+        if not elements and typed.get(state, True) and d.typed(state):
             return self.typed_text(el, name, text, state, Context(el))
         if text and not text.isspace():
             nxt = mixed.get(state) or d.mixed_text(state)
