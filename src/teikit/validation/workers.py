@@ -54,7 +54,7 @@ Warm = tuple[Callable[[Any, Any], None], Any]
 #: Seconds a killed worker is given to go before it is waited for anyway.
 _GRACE = 2.0
 #: The most files sent to a worker at once (fewer near the end of a run).
-MAX_CHUNK = 16
+MAX_CHUNK = 64
 #: Seconds between two looks at the busy workers' memory, under a memory limit.
 POLL = 0.05
 _MB = 2**20
