@@ -15,7 +15,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Where, error
 from teikit.locations import locate
-from teikit.validation.rng.datatypes import describe, rank
+from teikit.validation.rng.datatypes import Context, allows, describe, rank
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.naming import (
     SHOWN,
@@ -333,19 +333,23 @@ class Explainer:
     def _value(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
         n = Namer(el)
-        values, kinds = _value_forms(f.state)
+        values, kinds, types = _value_forms(f.state)
         value = f.value if len(f.value) <= 40 else f.value[:37] + "…"
         if f.kind == "content":
             said = f'The content "{value}" of {n.element(el)} is not valid'
         else:
             written = n.attribute(f.name or QName("", ""), el, value=value)
-            said = f"{written} on {n.element(el)} is not valid"
+            said = f"{written} on {n.element(el)} is {'not valid' if value.strip() else 'empty'}"
         forms = [f'"{v}"' for v in sorted(values)]
         if forms and not kinds:
             near = suggestion(f.value, sorted(values))
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
             return f"{said}: use one of {_listing(forms)}.", sorted(values)
+        bare = f.value.strip()[1:]
+        if f.value.strip().startswith("#") and any(allows(t, bare, Context(el)) for t in types):
+            # a pointer written where the schema wants a plain name (@scribe="#pmb1")
+            return f'{said}: it takes a name, not a pointer: write "{bare}".', sorted(values)
         options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"] if forms else [])
         words = _or(options)
         return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
@@ -373,11 +377,12 @@ class Explainer:
         return f"{written} points to no element with that ID.", []
 
 
-def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
-    """The closed values and the datatype descriptions of the value patterns a
-    state expected (the left sides of its ``after`` patterns)."""
+def _value_forms(state: Pattern | None) -> tuple[set[str], list[str], list[Datatype]]:
+    """The closed values, the datatype descriptions and the datatypes of the value
+    patterns a state expected (the left sides of its ``after`` patterns)."""
     values: set[str] = set()
     found: list[Datatype] = []
+    lists: list[Pattern | None] = []
     todo: list[Pattern | None] = [state]
     seen: set[int] = set()
     while todo:
@@ -390,7 +395,7 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
         elif p.kind is Kind.DATA and p.datatype is not None:
             found.append(p.datatype)
         elif p.kind is Kind.LIST:
-            found.append(Datatype("", "list"))
+            lists.append(p.left)
         elif p.kind is Kind.TEXT:
             found.append(Datatype("", "string"))
         elif p.kind is Kind.CHOICE:
@@ -401,10 +406,17 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
             todo.extend((p.left, p.right))
     # the commonest form first (a full date before a year alone), each said once
     found.sort(key=rank)
-    return values, [
-        describe(dt) if dt.name != "list" else "a list of values separated by spaces"
-        for dt in found
-    ]
+    return values, [describe(dt) for dt in found] + [_list_form(p) for p in lists], found
+
+
+def _list_form(items: Pattern | None) -> str:
+    """A ``list`` pattern in words, after what its items are ("a URI … such as …, or
+    several separated by spaces"), not "a list of values"."""
+    values, kinds, _ = _value_forms(items)
+    forms = kinds + ([f"one of {', '.join(repr(v) for v in sorted(values))}"] if values else [])
+    if not forms:
+        return "a list of values separated by spaces"
+    return f"{_or(forms)}, or several separated by spaces"
 
 
 def _end_line(node: etree._Element) -> int:
