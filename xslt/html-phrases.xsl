@@ -269,6 +269,22 @@
       <xsl:with-param name="title" select="string-join((t:label('deleted'), @rend), ': ')"/>
     </xsl:call-template>
   </xsl:template>
+  <!-- Leiden: an erasure in double brackets, superfluous letters in braces -->
+  <xsl:template match="del[@rend = 'erasure'][t:leiden()]" priority="1">
+    <xsl:call-template name="t:inline">
+      <xsl:with-param name="tag" select="'del'"/>
+      <xsl:with-param name="class" select="'leiden'"/>
+      <xsl:with-param name="title" select="string-join((t:label('deleted'), @rend), ': ')"/>
+      <xsl:with-param name="before" as="node()*"><xsl:text>⟦</xsl:text></xsl:with-param>
+      <xsl:with-param name="after" as="node()*"><xsl:text>⟧</xsl:text></xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
+  <xsl:template match="surplus[t:leiden()]">
+    <xsl:call-template name="t:inline">
+      <xsl:with-param name="before" as="node()*"><xsl:text>{</xsl:text></xsl:with-param>
+      <xsl:with-param name="after" as="node()*"><xsl:text>}</xsl:text></xsl:with-param>
+    </xsl:call-template>
+  </xsl:template>
   <xsl:template match="add">
     <xsl:call-template name="t:inline">
       <xsl:with-param name="tag" select="'ins'"/>

@@ -360,6 +360,14 @@
     <xsl:value-of select="replace(t:clean(.), '(\w)', '$1&#x323;')"/>
   </xsl:template>
   <xsl:template match="del"/>
+  <!-- Leiden: an erasure in double brackets (an erased name is text the edition keeps),
+       superfluous letters in braces -->
+  <xsl:template match="del[@rend = 'erasure'][t:leiden()]" priority="1">
+    <xsl:text>⟦</xsl:text><xsl:apply-templates/><xsl:text>⟧</xsl:text>
+  </xsl:template>
+  <xsl:template match="surplus[t:leiden()]">
+    <xsl:text>{</xsl:text><xsl:apply-templates/><xsl:text>}</xsl:text>
+  </xsl:template>
   <xsl:template match="gap"><xsl:text>[…]</xsl:text></xsl:template>
   <xsl:template match="supplied">
     <xsl:text>[</xsl:text><xsl:apply-templates/><xsl:text>]</xsl:text>

@@ -394,3 +394,15 @@ def test_a_long_run_of_entries_is_cut_into_epub_documents() -> None:
     nav = lhtml.fromstring(book.read("OEBPS/nav.xhtml"))
     titles = nav.xpath("//nav[@id='toc' or contains(@*, 'toc')]//a/text()")
     assert titles[1:] == ["w0000 – w0399", "w0400 – w0799", "w0800 – w0899"]
+
+
+def test_an_inscriptions_erasure_and_surplus_follow_leiden() -> None:
+    """An erased name (del rend="erasure": a damnatio memoriae) vanished from the text of
+    an inscription; Leiden shows it in double brackets, and superfluous letters in braces."""
+    doc = tei(
+        '<div type="edition"><ab><lb n="1"/><del rend="erasure">Domitiano</del> fecit '
+        "<surplus>et</surplus> filiae</ab></div>",
+        lang="la",
+    )
+    assert "⟦Domitiano⟧ fecit {et} filiae" in teikit.transform(doc, "text").output
+    assert "⟦Domitiano⟧ fecit {et} filiae" in " ".join(page(doc).text_content().split())
