@@ -193,15 +193,34 @@
     <xsl:sequence select="
         if (not($n instance of element())) then false()
         else let $name := local-name($n) return
-          if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no')
+          if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no' or t:cjk-between($n))
           else (map:contains($t:break-names, $name)
                 or map:contains($t:unit-containers, local-name($n/..)))
                and namespace-uri($n) = 'http://www.tei-c.org/ns/1.0'"/>
   </xsl:function>
+  <!-- Chinese and Japanese are written without spaces between words: in a document in
+       one of them, a line break of the source (a newline, an lb, pb or cb) between two of
+       their characters is no word boundary ("不亦說乎？ 有朋" was a space too many). -->
+  <xsl:variable name="t:cjk" as="xs:boolean" select="tokenize(lower-case(string(
+      (/*/@xml:lang, (/*//*:text)[1]/@xml:lang)[1])), '[-_]')[1]
+      = ('zh', 'ja', 'lzh', 'yue', 'wuu', 'och', 'ltc', 'cmn', 'zho', 'chi', 'jpn')"/>
+  <xsl:variable name="t:cjk-class" as="xs:string" select="'[&#x3000;-&#x303F;&#x3040;-&#x30FF;&#x3400;-&#x4DBF;&#x4E00;-&#x9FFF;&#xF900;-&#xFAFF;&#xFF00;-&#xFFEF;&#x20000;-&#x3FFFD;]'"/>
+  <xsl:function name="t:cjk-between" as="xs:boolean">
+    <xsl:param name="n" as="node()"/>
+    <xsl:sequence select="$t:cjk
+        and matches(string($n/preceding-sibling::node()[1][self::text()]), $t:cjk-class || '\s*$')
+        and matches(string($n/following-sibling::node()[1][self::text()]), '^\s*' || $t:cjk-class)"/>
+  </xsl:function>
+  <xsl:function name="t:cjk-join" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:variable name="pattern" select="'(' || $t:cjk-class || ')\s*\n\s*(' || $t:cjk-class || ')'"/>
+    <xsl:sequence select="if ($t:cjk) then replace(replace($s, $pattern, '$1$2'), $pattern, '$1$2')
+                          else $s"/>
+  </xsl:function>
   <xsl:function name="t:is-join" as="xs:boolean">
     <xsl:param name="n" as="node()?"/>
-    <xsl:sequence select="$n instance of element() and $n/@break = 'no'
-                          and local-name($n) = ('lb', 'pb', 'cb')"/>
+    <xsl:sequence select="$n instance of element() and local-name($n) = ('lb', 'pb', 'cb')
+                          and ($n/@break = 'no' or t:cjk-between($n))"/>
   </xsl:function>
 
   <xsl:mode name="t:ws" on-no-match="shallow-copy"/>
@@ -211,12 +230,16 @@
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>
     </xsl:copy>
   </xsl:template>
-  <!-- only a text node with an element beside it can need a change -->
+  <xsl:template match="text()[$t:cjk]" mode="t:wst" priority="0">
+    <xsl:value-of select="t:cjk-join(.)"/>
+  </xsl:template>
+  <!-- only a text node with an element beside it can need a change (in Chinese and
+       Japanese, any text node: t:cjk-join) -->
   <xsl:template match="text()[../*]" mode="t:wst">
     <xsl:variable name="prev" select="preceding-sibling::node()[1]"/>
     <xsl:variable name="next" select="following-sibling::node()[1]"/>
     <xsl:variable name="s" select="
-        if (t:is-join($prev)) then replace(., '^\s+', '') else string(.)"/>
+        if (t:is-join($prev)) then replace(t:cjk-join(.), '^\s+', '') else t:cjk-join(.)"/>
     <xsl:variable name="s" select="
         if (t:is-join($next)) then replace($s, '\s+$', '') else $s"/>
     <xsl:choose>

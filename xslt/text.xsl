@@ -341,6 +341,7 @@
   <xsl:template match="lb | cb">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
+  <xsl:template match="lb[t:cjk-between(.)] | cb[t:cjk-between(.)]" priority="2"/>
   <!-- an inscription (Leiden conventions) keeps its lines: each lb begins one -->
   <xsl:template match="lb[$t:is-leiden][not(@break = 'no')]" priority="1">
     <xsl:value-of select="$N"/>

@@ -406,3 +406,17 @@ def test_an_inscriptions_erasure_and_surplus_follow_leiden() -> None:
     )
     assert "⟦Domitiano⟧ fecit {et} filiae" in teikit.transform(doc, "text").output
     assert "⟦Domitiano⟧ fecit {et} filiae" in " ".join(page(doc).text_content().split())
+
+
+def test_a_line_break_between_chinese_characters_is_no_space() -> None:
+    """Chinese and Japanese have no spaces between words: a newline of the source or an
+    lb between two of their characters put one in ("不亦說乎？ 有朋自遠方來")."""
+    doc = tei(
+        "<p>學而時習之，\n  不亦說乎？<lb/>有朋自遠方來，\n  <lb/>\n  不亦樂乎？</p>"
+        '<p xml:lang="en">two\nwords<lb/>apart</p>',
+        lang="zh-Hant",
+    )
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "學而時習之，不亦說乎？有朋自遠方來，不亦樂乎？\n" in text
+    assert "two words apart" in text
+    assert "學而時習之，不亦說乎？" in page(doc).text_content()
