@@ -489,6 +489,21 @@
                  [not(@xml:lang) or @xml:lang = $t:lang]
       return t:plain($s)[. != '']"/>
 
+  <!-- The date of the work (an EPUB's dc:date, which a reading system's library shows): a
+       letter's sending, the text's creation, a play's writing, printing or premiere
+       (DraCor's standOff events), the source's first edition, else its date; only a
+       W3C date (YYYY, YYYY-MM, YYYY-MM-DD), which is what dc:date may hold. -->
+  <xsl:variable name="t:work-date" as="xs:string?" select="
+      let $p := $t:header/profileDesc,
+          $sd := $t:header/fileDesc/sourceDesc,
+          $events := $t:root/standOff//event[@type = ('written', 'print', 'premiere')]
+      return ((($p/correspDesc/correspAction[@type = 'sent']//date,
+                $p/creation//date)/(@when, @notBefore, @from),
+               $events/(@when, @notBefore),
+               ($sd//bibl[@type = ('firstEdition', 'printSource', 'originalSource')]//date,
+                $sd//date)/(@when, .)) ! normalize-space(.)
+              [matches(., '^\d{4}(-\d\d(-\d\d)?)?$')])[1]"/>
+
   <!-- Authors: the name in the document's language, without ids and dates. -->
   <xsl:variable name="t:author-elements" select="$t:titleStmt/author"/>
   <!-- The display form: "Forename Surname" (a persName with forename and surname in that

@@ -123,7 +123,7 @@
     <xsl:call-template name="t:facsimile-warnings"/>
     <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
-      <b:meta title="{$t:title}" lang="{$t:lang}" dir="{t:dir($t:lang)}" source="{$t:source}" rights="{$t:rights}"
+      <b:meta title="{$t:title}" lang="{$t:lang}" dir="{t:dir($t:lang)}" date="{$t:work-date}" source="{$t:source}" rights="{$t:rights}"
               page-source="{$t:page-source}"
               images="{count($t:texts//graphic) + count($t:facs-images)}"
               images-without-alt="{count($t:texts//graphic[t:alt(.) = ''])}"

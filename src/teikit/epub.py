@@ -254,6 +254,8 @@ def _opf(
         dc("creator", creator.get("name", ""), id=f"creator{i}")
         prop("file-as", creator.get("file-as", ""), refines=f"#creator{i}")
         prop("role", "aut", refines=f"#creator{i}", scheme="marc:relators")
+    if meta.get("date"):
+        dc("date", meta.get("date", ""))
     if meta.get("description"):
         dc("description", meta.get("description", ""))
     if meta.get("source"):

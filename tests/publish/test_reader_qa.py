@@ -8,6 +8,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from lxml import etree
 from lxml import html as lhtml
 
 import teikit
@@ -420,3 +421,38 @@ def test_a_line_break_between_chinese_characters_is_no_space() -> None:
     assert "學而時習之，不亦說乎？有朋自遠方來，不亦樂乎？\n" in text
     assert "two words apart" in text
     assert "學而時習之，不亦說乎？" in page(doc).text_content()
+
+
+def _opf(doc: teikit.Document) -> str:
+    from teikit.epub import epub_bytes
+
+    data, _ = epub_bytes(doc)
+    return zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
+
+
+def test_the_epub_carries_the_date_of_the_work() -> None:
+    """No EPUB had a dc:date, so a reading system's library showed no year for Chekhov's
+    "Чайка" (DraCor: standOff event type="print" when="1896"), a Schnitzler letter (its
+    correspAction sent) or an ELTeC novel (its first edition's date)."""
+    play = tei(lang="ru").tree.getroot()
+    play.append(
+        etree.fromstring(
+            '<standOff xmlns="http://www.tei-c.org/ns/1.0"><listEvent>'
+            '<event type="print" when="1896"><desc/></event></listEvent></standOff>'
+        )
+    )
+    assert "<dc:date>1896</dc:date>" in _opf(teikit.Document(play.getroottree()))
+    xml = HEAD.format(body="<p>x</p>", titles="<title>T</title>", front="", back="", lang="")
+    letter = xml.replace(
+        "</fileDesc>",
+        '</fileDesc><profileDesc><correspDesc><correspAction type="sent">'
+        '<date when="1891-05-30">30. 5. 1891</date></correspAction></correspDesc></profileDesc>',
+    )
+    opf = _opf(teikit.Document(parse_bytes(letter.encode(), "mem.xml")))
+    assert "<dc:date>1891-05-30</dc:date>" in opf
+    novel = _with_source(
+        '<sourceDesc><bibl type="firstEdition"><title>L</title><date>1919</date></bibl>'
+        "</sourceDesc>"
+    )
+    assert "<dc:date>1919</dc:date>" in _opf(novel)
+    assert "<dc:date>" not in _opf(tei())
