@@ -195,8 +195,16 @@
         else let $name := local-name($n) return
           if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no' or t:cjk-between($n))
           else (map:contains($t:break-names, $name)
-                or map:contains($t:unit-containers, local-name($n/..)))
+                or map:contains($t:unit-containers, local-name($n/..))
+                or t:is-field-bibl($n/..))
                and namespace-uri($n) = 'http://www.tei-c.org/ns/1.0'"/>
+  </xsl:function>
+  <!-- A bibl made of fields alone, with no punctuation of its own (Schnitzler's registers):
+       its fields are units, as a biblStruct's are ("<title>Episode</title><author>…" is two
+       words); a bibl that writes its punctuation ("<author>A</author>: …") reads as is. -->
+  <xsl:function name="t:is-field-bibl" as="xs:boolean">
+    <xsl:param name="b" as="node()?"/>
+    <xsl:sequence select="exists($b/self::bibl) and empty($b/text()[normalize-space()])"/>
   </xsl:function>
   <!-- Chinese and Japanese are written without spaces between words: in a document in
        one of them, a line break of the source (a newline, an lb, pb or cb) between two of

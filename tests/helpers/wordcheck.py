@@ -84,7 +84,18 @@ def _is_break(el: etree._Element) -> bool:
     if name in {"lb", "pb", "cb"}:
         return el.get("break") != "no"
     parent = el.getparent()
-    return name in BREAKS or (parent is not None and _name(parent) in CONTAINERS)
+    return name in BREAKS or (
+        parent is not None and (_name(parent) in CONTAINERS or _is_field_bibl(parent))
+    )
+
+
+def _is_field_bibl(el: etree._Element) -> bool:
+    """A bibl of fields alone (no text of its own between them): its fields are units."""
+    return (
+        _name(el) == "bibl"
+        and not (el.text or "").strip()
+        and all(not (c.tail or "").strip() for c in el)
+    )
 
 
 def _read_children(el: etree._Element) -> list[etree._Element]:
@@ -213,9 +224,8 @@ _GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "app-ref", "fac
 
 
 def html_reading(page: str) -> str:
-    """The reading text of an HTML page: the title block and ``main`` without the generated
-    marks, the notes and apparatus (read separately) and the index; blocks separated as a
-    browser shows them.
+    """The reading text of an HTML page: ``main`` without the generated marks, the notes
+    and apparatus (read separately) and the index; blocks separated as a browser shows them.
     """
     from lxml import html as lhtml
 
@@ -237,9 +247,17 @@ def html_reading(page: str) -> str:
     for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
         el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
     main = tree.find(".//main")
-    # the title block shows the text's own title too, when it only repeats the header's
-    head = "".join(h.text_content() + " " for h in tree.xpath("//header[@class='titlepage']"))
-    return _editorial(head + (main if main is not None else tree.find("body")).text_content())
+    return _editorial((main if main is not None else tree.find("body")).text_content())
+
+
+def html_title_block(page: str) -> str:
+    """The title block of an HTML page: made from the header, so no reading text to check
+    words against, but where the text's own title is shown when it only repeats the
+    header's (a front docTitle): counted for the letters kept."""
+    from lxml import html as lhtml
+
+    tree = lhtml.document_fromstring(page.encode("utf-8"))
+    return " ".join(h.text_content() for h in tree.xpath("//header[@class='titlepage']"))
 
 
 def text_reading(text: str) -> str:

@@ -26,6 +26,7 @@ from conftest import DATA, EDITION, missing
 from helpers.wordcheck import (
     dangling_links,
     html_reading,
+    html_title_block,
     integrity,
     letters_kept,
     source_words,
@@ -67,7 +68,7 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
         "name": Path(src).name,
         "error": None,
         "text": letters_kept(reading, in_text),
-        "html": letters_kept(reading, in_html),
+        "html": letters_kept(reading, f"{in_html} {html_title_block(page)}"),
         "fused": t.fused + h.fused,
         "split": t.split + h.split,
         "examples": (t.examples + h.examples)[:4],

@@ -456,3 +456,15 @@ def test_the_epub_carries_the_date_of_the_work() -> None:
     )
     assert "<dc:date>1919</dc:date>" in _opf(novel)
     assert "<dc:date>" not in _opf(tei())
+
+
+def test_the_fields_of_a_bibliographic_entry_are_separate_words() -> None:
+    """A bibl made of fields alone (Schnitzler's back/listBibl, written compactly) ran its
+    fields together: "<title>Episode</title><author>Schnitzler, Arthur</author>" read
+    "EpisodeSchnitzler"; a bibl with its own punctuation stays as written."""
+    doc = tei(
+        "<listBibl><bibl><title>Episode</title><author>Schnitzler, Arthur</author></bibl>"
+        "<bibl><author>A</author>: <title>B</title></bibl></listBibl>"
+    )
+    for out in (teikit.transform(doc, "text").output, page(doc).text_content()):
+        assert "Episode Schnitzler, Arthur" in " ".join(out.split()) and "A: B" in out
