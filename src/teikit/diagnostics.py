@@ -7,6 +7,7 @@ locations. :class:`Report` is the only place that turns findings into an exit co
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import TypedDict, Unpack
 # Severities, exit codes and the exceptions live one floor lower (teikit.codes) so the
 # renderers can use them without importing this module; they are re-exported here.
 from teikit.codes import ExitCode, LoadError, Severity, TeikitError, UsageError
+from teikit.files import Spool
 
 __all__ = [
     "Diagnostic",
@@ -137,6 +139,18 @@ def error(
     return Diagnostic(Severity.ERROR, rule, message, expected=expected, **where)
 
 
+def _grouped(found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
+    groups: dict[str, list[Diagnostic]] = {}
+    for d in found:
+        groups.setdefault(d.file or "<input>", []).append(d)
+    return groups
+
+
+#: Findings a spooled report holds in memory before it writes them to disk, as one chunk
+#: (some 20 MB: a finding that lists what tei_all allows in a ``p`` is ~2 KB).
+SPOOL_CHUNK = 10_000
+
+
 @dataclass
 class Report:
     """The findings of one run over one or more files.
@@ -144,6 +158,10 @@ class Report:
     ``files`` lists every file that was checked, clean or not, so that per-file
     formats (JUnit) can show passing files too; ``schemas`` says, per file, which
     schemas judged it.
+
+    A report of a large run may keep its findings on disk (:meth:`spool`): then
+    ``diagnostics`` holds only those not yet spooled, and iterating the report
+    (``for d in report``, ``len(report)``, :meth:`by_file`) sees them all, in order.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -152,25 +170,66 @@ class Report:
     schemas: dict[str, list[SchemaUse]] = field(default_factory=dict)
     #: The project asked for warnings to fail the run too (``warnings-as-errors``).
     warnings_as_errors: bool = False
+    #: findings moved to disk (:meth:`spool`); they come before ``diagnostics``
+    spooled: Spool[Diagnostic] | None = field(default=None, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[Diagnostic]:
-        return iter(self.diagnostics)
+        if self.spooled is None:
+            return iter(self.diagnostics)
+        return itertools.chain(self.spooled, self.diagnostics)
 
     def __len__(self) -> int:
-        return len(self.diagnostics)
+        return len(self.diagnostics) + (len(self.spooled) if self.spooled else 0)
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        return [d for d in self if d.severity is Severity.ERROR]
 
     @property
     def ok(self) -> bool:
         """True when nothing at error level (or, with ``warnings_as_errors``, at warning
         level) was found."""
-        strict = self.warnings_as_errors and any(
-            d.severity is Severity.WARNING for d in self.diagnostics
+        failing = (
+            (Severity.ERROR, Severity.WARNING) if self.warnings_as_errors else (Severity.ERROR,)
         )
-        return not self.errors and not self.input_error and not strict
+        return not self.input_error and not any(d.severity in failing for d in self)
+
+    def spool(self) -> None:
+        """Keep this report's findings on disk from now on: those found so far go there
+        at once, and :meth:`merger` moves each :data:`SPOOL_CHUNK` more as they come."""
+        if self.spooled is None:
+            self.spooled = Spool()
+        self.spooled.write(self.diagnostics)
+        self.diagnostics = []
+
+    def by_file(self) -> Iterator[tuple[str, list[Diagnostic]]]:
+        """Each file's findings, files in ``files`` order (then files only findings
+        name; ``<input>`` for none), one file at a time. A spooled report is read a
+        chunk at a time: a first pass notes which chunks name which file, and each chunk
+        is grouped by file when it is read (a file's findings mostly sit in one)."""
+        where: dict[str, list[int]] = {f: [] for f in self.files}
+        for n, chunk in enumerate(self._chunks()):
+            for name in dict.fromkeys(d.file or "<input>" for d in chunk):
+                where.setdefault(name, []).append(n)
+        held: tuple[int, dict[str, list[Diagnostic]]] = (-1, {})
+        for name, places in where.items():
+            found: list[Diagnostic] = []
+            for n in places:
+                if held[0] != n:
+                    held = (n, _grouped(self._chunk(n)))
+                found.extend(held[1][name])
+            yield name, found
+
+    def _chunk(self, n: int) -> list[Diagnostic]:
+        """The ``n``-th chunk of :meth:`_chunks`."""
+        if self.spooled is not None and n < self.spooled.chunk_count:
+            return self.spooled.chunk(n)
+        return self.diagnostics
+
+    def _chunks(self) -> Iterator[list[Diagnostic]]:
+        if self.spooled is not None:
+            yield from self.spooled.chunks()
+        yield self.diagnostics
 
     @property
     def exit_code(self) -> int:
@@ -204,6 +263,8 @@ class Report:
 
         def add(other: Report) -> None:
             self.diagnostics.extend(other.diagnostics)
+            if self.spooled is not None and len(self.diagnostics) >= SPOOL_CHUNK:
+                self.spool()
             for f in other.files:
                 if f not in seen:
                     seen.add(f)
@@ -223,7 +284,7 @@ class Report:
         return seen
 
     def for_file(self, file: str) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.file == file]
+        return [d for d in self if d.file == file]
 
     def render(self, fmt: str = "text") -> str:
         """The report as text, json, junit, sarif or github (see :mod:`teikit.render`)."""

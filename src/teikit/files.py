@@ -14,6 +14,7 @@ writer is gone (:func:`remove_stale_temporaries`) instead of letting them pile u
 :func:`is_remote` is here too: it decides, for every href teikit meets (XInclude,
 ``sch:include``, ``xml-model``), whether following it would leave the file system; and
 :func:`path_inside`, whether a file a document names (an image) may be read and published.
+:class:`Spool` keeps what a run finds on disk when there is too much of it for memory.
 
 Imports nothing from teikit: the lowest floor.
 """
@@ -22,12 +23,14 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import platformdirs
 
@@ -41,6 +44,8 @@ _TEMP_NAME = re.compile(r"^\..+\.teikit-(\d+)-[^.]*\.tmp$")
 STALE_AFTER_SECONDS = 24 * 3600
 #: A URI scheme of two or more characters; a single letter is a Windows drive (``C:``).
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+T = TypeVar("T")
 
 _swept: set[str] = set()
 _swept_lock = threading.Lock()
@@ -235,3 +240,55 @@ def _process_alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # it exists but belongs to someone else, or we cannot tell: keep it
     return True
+
+
+class Spool(Generic[T]):
+    """Items kept in an unnamed temporary file, in pickled chunks, read back in order.
+
+    Why: a corpus run can find millions of problems (a schema change makes one element
+    wrong in every file), and each finding costs its report a couple of kilobytes of
+    memory; a report spooled here holds only the chunk being written or read, so the
+    process stays flat however many there are. The file has no name (it is gone when
+    the process is, however it ends) and only this process writes it, so unpickling it
+    trusts nothing from outside.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="teikit-")
+        #: where each chunk starts and how many items it holds
+        self._chunks: list[tuple[int, int]] = []
+        self.count = 0
+
+    def write(self, items: list[T]) -> None:
+        """Append ``items`` as one chunk."""
+        if not items:
+            return
+        start = self._file.seek(0, os.SEEK_END)
+        pickle.dump(items, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._chunks.append((start, len(items)))
+        self.count += len(items)
+
+    def chunks(self) -> Iterator[list[T]]:
+        """Every chunk, in the order written (each read when it is reached)."""
+        for n in range(len(self._chunks)):
+            yield self.chunk(n)
+
+    def chunk(self, n: int) -> list[T]:
+        """The ``n``-th chunk written."""
+        self._file.seek(self._chunks[n][0])
+        items: list[T] = pickle.load(self._file)
+        return items
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._chunks)
+
+    def __iter__(self) -> Iterator[T]:
+        for chunk in self.chunks():
+            yield from chunk
+
+    def __len__(self) -> int:
+        return self.count
+
+    def close(self) -> None:
+        self._file.close()

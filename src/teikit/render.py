@@ -94,16 +94,19 @@ def _plural(n: int, word: str) -> str:
 
 def summary(report: Report) -> str:
     """One line for the end of a run: ``120 files: 2 errors, 1 warning in 2 files``."""
-    errors = [d for d in report if d.severity is Severity.ERROR]
-    warnings = [d for d in report if d.severity is Severity.WARNING]
+    counts: Counter[Severity] = Counter()
+    affected: set[str | None] = set()
+    for d in report:
+        if d.severity is not Severity.INFO:
+            counts[d.severity] += 1
+            affected.add(d.file)
     files = len(report.files)
-    if not errors and not warnings:
+    if not affected:
         return _with_schemas(f"{_plural(files, 'file')}: no errors, no warnings", report)
-    affected = len({d.file for d in errors + warnings})
     return _with_schemas(
-        f"{_plural(files, 'file')}: {_plural(len(errors), 'error')}, "
-        f"{_plural(len(warnings), 'warning')} in "
-        f"{_plural(affected, 'file')}",
+        f"{_plural(files, 'file')}: {_plural(counts[Severity.ERROR], 'error')}, "
+        f"{_plural(counts[Severity.WARNING], 'warning')} in "
+        f"{_plural(len(affected), 'file')}",
         report,
     )
 
@@ -125,12 +128,12 @@ def _with_schemas(line: str, report: Report) -> str:
 
 
 def _text(report: Report) -> str:
-    return "\n".join(str(d) for d in report.diagnostics)
+    return "\n".join(str(d) for d in report)
 
 
 def _json(report: Report) -> str:
     return json.dumps(
-        _json_data(report, [d.to_dict() for d in report.diagnostics]), ensure_ascii=False, indent=2
+        _json_data(report, [d.to_dict() for d in report]), ensure_ascii=False, indent=2
     )
 
 
@@ -141,7 +144,7 @@ def _json_data(report: Report, diagnostics: list[object]) -> dict[str, object]:
         "tool": {"name": "teikit", "version": __version__},
         "summary": {
             "files": len(report.files),
-            "files_with_errors": len({d.file for d in report.errors}),
+            "files_with_errors": len({d.file for d in report if d.severity is Severity.ERROR}),
             "errors": counts.get("error", 0),
             "warnings": counts.get("warning", 0),
             "infos": counts.get("info", 0),
@@ -157,13 +160,6 @@ def _json_data(report: Report, diagnostics: list[object]) -> dict[str, object]:
 
 def _schemas_by_file(report: Report) -> dict[str, list[dict[str, str]]]:
     return {file: [u.to_dict() for u in used] for file, used in report.schemas.items()}
-
-
-def _by_file(report: Report) -> dict[str, list[Diagnostic]]:
-    groups: dict[str, list[Diagnostic]] = {f: [] for f in report.files}
-    for d in report.diagnostics:
-        groups.setdefault(d.file or "<input>", []).append(d)
-    return groups
 
 
 #: Characters XML 1.0 cannot carry at all (a file name may hold them): shown as escapes.
@@ -192,8 +188,9 @@ def _junit_pieces(report: Report) -> Iterator[str]:
     """:func:`_junit` piece by piece: what ``ElementTree`` writes for the whole suite,
     indented, but one ``testcase`` at a time, so a run of 10^5 files is never one tree
     nor one string. Each element is still written by ``ElementTree`` (its escaping)."""
-    groups = _by_file(report)
-    failing = sum(1 for ds in groups.values() if any(d.severity is Severity.ERROR for d in ds))
+    names = dict.fromkeys(report.files)
+    names.update(dict.fromkeys(d.file or "<input>" for d in report))
+    failing = len({d.file or "<input>" for d in report if d.severity is Severity.ERROR})
     suite = ET.Element(
         "testsuite",
         package="teikit",
@@ -201,7 +198,7 @@ def _junit_pieces(report: Report) -> Iterator[str]:
         name="teikit validate",
         timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
         hostname="localhost",
-        tests=str(len(groups)),
+        tests=str(len(names)),
         failures=str(failing),
         errors="0",
         skipped="0",
@@ -217,7 +214,7 @@ def _junit_pieces(report: Report) -> Iterator[str]:
         yield ET.tostring(prop, encoding="unicode")
     if properties:
         yield "</properties>\n    "
-    for file, found in groups.items():
+    for file, found in report.by_file():
         yield ET.tostring(_testcase(file, found), encoding="unicode")
     others = sum(1 for d in report if d.severity is not Severity.ERROR)
     if others:
@@ -372,7 +369,7 @@ def _markdown(report: Report) -> str:
 def _markdown_pieces(report: Report) -> Iterator[str]:
     """:func:`_markdown` a row at a time."""
     yield f"## teikit validate\n\n{summary(report)}\n"
-    if not report.diagnostics:
+    if not len(report):
         return
     yield "\n| File | Line | Severity | Rule | Message |\n| --- | ---: | --- | --- | --- |"
     for d in report:
@@ -389,22 +386,25 @@ SUMMARY_LIMIT = 1_000_000
 
 def step_summary(report: Report, limit: int = SUMMARY_LIMIT) -> str:
     """The Markdown job summary, cut to at most ``limit`` bytes (UTF-8) with a last line
-    saying how many findings were left out, so a huge run never loses its summary."""
-    text = _markdown(report)
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    lines = text.splitlines(keepends=True)
-    kept, size = [], 0
+    saying how many findings were left out, so a huge run never loses its summary. Built
+    a row at a time: past the cut, rows are only counted (and the last 200 bytes' worth
+    kept, in case the whole fits after all)."""
+    kept: list[str] = []
+    tail: list[str] = []
+    size, left = 0, 0
     budget = limit - 200  # room for the closing note
-    for line in lines:
-        size += len(line.encode("utf-8"))
-        if size > budget:
-            break
-        kept.append(line)
-    table_rows = sum(1 for line in lines if line.startswith("| ")) - 2
-    shown = max(0, sum(1 for line in kept if line.startswith("| ")) - 2)
+    for piece in _markdown_pieces(report):
+        size += len(piece.encode("utf-8"))
+        if size <= budget:
+            kept.append(piece)
+            continue
+        left += piece.startswith("\n| ") and not piece.startswith("\n| File |")
+        if size <= limit:
+            tail.append(piece)
+    if size <= limit:
+        return "".join(kept + tail)
     return "".join(kept) + (
-        f"\n… {table_rows - shown} more findings are not shown (GitHub "
+        f"\n\n… {left} more findings are not shown (GitHub "
         "limits a job summary to 1 MiB); see the report file or the "
         "annotations.\n"
     )
@@ -459,7 +459,7 @@ def _pieces(report: Report, fmt: str) -> Iterator[str]:
     if fmt == "json":
         data = _json_data(
             report,
-            _Lazy(len(report.diagnostics), lambda: (d.to_dict() for d in report.diagnostics)),
+            _Lazy(len(report), lambda: (d.to_dict() for d in report)),
         )
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
     if fmt == "sarif":
@@ -468,12 +468,12 @@ def _pieces(report: Report, fmt: str) -> Iterator[str]:
         log = _sarif_log(
             report,
             _sarif_rules(rule_ids),
-            _Lazy(len(report.diagnostics), lambda: (_sarif_result(d, index) for d in report)),
+            _Lazy(len(report), lambda: (_sarif_result(d, index) for d in report)),
         )
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(log)
     if fmt in ("text", "github"):
         line = str if fmt == "text" else _github_line
-        return (("\n" if i else "") + line(d) for i, d in enumerate(report.diagnostics))
+        return (("\n" if i else "") + line(d) for i, d in enumerate(report))
     return _junit_pieces(report) if fmt == "junit" else _markdown_pieces(report)
 
 

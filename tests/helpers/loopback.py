@@ -59,7 +59,11 @@ def serve(folder: Path, redirects: dict[str, str] | None = None) -> Iterator[Ser
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(folder)))
     served = Served("127.0.0.1", server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look up: every 20 ms, not the default
+    # 0.5 s that every fetch test would spend idle at its end
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     watchdog = threading.Timer(DEADLINE_SECONDS, server.shutdown)
     thread.start()
     watchdog.start()
@@ -79,7 +83,7 @@ def listener() -> Iterator[Served]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    sock.settimeout(0.2)
+    sock.settimeout(0.02)  # how soon the accepting thread sees the end of the block
     served = Served("127.0.0.1", sock.getsockname()[1])
     stop = threading.Event()
 

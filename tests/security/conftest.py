@@ -64,7 +64,11 @@ class Loopback:
         self.hits = hits
         self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # stop() waits for the serving loop to look up: every 20 ms, not the default
+        # 0.5 s that every attack test would spend idle at its end
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         self._timer = threading.Timer(lifetime, self.stop)
         self._timer.daemon = True

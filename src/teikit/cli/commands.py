@@ -162,6 +162,7 @@ def validate(
             include=config.include,
             exclude=config.exclude + exclude,
             skip_non_tei=skip_non_tei,
+            spool=True,
         )
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
     emit(stream(report, fmt), output)

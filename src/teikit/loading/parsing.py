@@ -143,7 +143,7 @@ def parse_bytes(
         )
     tree = _parse(data, file)
     check_doctype(tree, data, file, notes if notes is not None else [])
-    check_width(tree, file, len(data))
+    check_width(tree, file, data)
     root = tree.getroot()
     if require_tei and root.tag not in TEI_ROOTS:
         raise LoadError(

@@ -38,6 +38,7 @@ def validate(
     include: Sequence[str] = ("*.xml", "*.tei"),
     exclude: Sequence[str] = (),
     skip_non_tei: bool = False,
+    spool: bool = False,
 ) -> Report:
     """Validate files, folders (recursively ``include``: ``*.xml``, ``*.tei``) and globs
     into one report (see :mod:`teikit.validation.discovery` for what is skipped and why;
@@ -55,6 +56,10 @@ def validate(
     With ``dask`` (``"local"`` or a scheduler address), the files not found in the cache
     are validated on that Dask cluster (:mod:`teikit.validation.cluster`; a local one
     has ``jobs`` workers when ``jobs > 1``).
+    With ``spool``, the report keeps its findings on disk as they come
+    (:meth:`~teikit.diagnostics.Report.spool`), so a run that finds millions holds
+    only a chunk of them: read them by iterating the report, not ``.diagnostics``.
+
     Raises :class:`~teikit.diagnostics.UsageError` for an unknown schema name and
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
@@ -81,6 +86,8 @@ def validate(
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))
     report.files.extend(d.file for d in duds)
+    if spool:
+        report.spool()
     options = Options(
         schemas=names,
         embedded_schematron=embedded_schematron,

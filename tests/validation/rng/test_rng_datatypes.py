@@ -162,6 +162,16 @@ def test_a_qname_prefix_must_be_declared_where_the_value_stands() -> None:
     assert not allows(dt, "t:x", Context(None))
 
 
+def test_teis_patterns_are_said_in_words_not_as_regular_expressions() -> None:
+    # an editor cannot read "any text matching the pattern [^\\p{C}\\p{Z}]+"
+    word = Datatype(XSD, "token", (("pattern", r"[^\p{C}\p{Z}]+"),))
+    assert describe(word) == "a single word without spaces, such as main"
+    fraction = Datatype(XSD, "token", (("pattern", r"(\-?[\d]+/\-?[\d]+)"),))
+    assert describe(fraction) == "a fraction such as 1/2"
+    other = Datatype(XSD, "token", (("pattern", "[A-Z]{2}"),))
+    assert describe(other) == "any text matching the pattern [A-Z]{2}"
+
+
 def test_bounds_and_digits_are_said_in_words() -> None:
     assert describe(Datatype(XSD, "integer", (("minInclusive", "1"), ("maxInclusive", "10")))) == (
         "a whole number from 1 to 10"

@@ -361,6 +361,25 @@ def equal(dt: Datatype, wanted: str, value: str, cx: Context) -> bool:
     return " ".join(wanted.split()) == " ".join(value.split())
 
 
+#: TEI's patterns (the teidata.* types of tei_all) in words: a regular expression such as
+#: ``[^\p{C}\p{Z}]+`` tells an editor nothing.
+_PATTERNS: dict[str, str] = {
+    r"[^\p{C}\p{Z}]+": "a single word without spaces, such as main",
+    r"(\-?[\d]+/\-?[\d]+)": "a fraction such as 1/2",
+    r"(-?[0-9]+(\.[0-9]+)?,-?[0-9]+(\.[0-9]+)?)": "a point as x,y such as 10,20.5",
+    r"[\-+]?\d+(\.\d+)?(%|cm|mm|in|pt|pc|px|em|ex|gd|rem|vw|vh|vm)": (
+        "a length with its unit such as 12pt, 2.5cm or 50%"
+    ),
+    r"[\d]+[a-z]*[\d]*(\.[\d]+[a-z]*[\d]*){0,3}": "a version number such as 4.3.0 or 2.1a",
+    r"[\d]+(\.[\d]+){0,2}": "a version number such as 4.3.0",
+    r"[0-9.,DHMPRSTWYZ/:+\-]+": (
+        "an ISO 8601 date, time or duration such as 1843-07-10, 1843/1850 or P2D"
+    ),
+    r"[a-z][a-z0-9\+\.\-]*": "a lower-case prefix such as bib",
+    r".+": "any text, not empty",
+}
+
+
 def describe(dt: Datatype) -> str:
     """``dt`` in words with an example, for messages; facets said plainly."""
     kind = _kind(dt)
@@ -375,7 +394,9 @@ def describe(dt: Datatype) -> str:
         words += _range(given)
     unit = "items" if dt.name in _LISTS else "octets" if "Binary" in dt.name else "characters"
     for name, arg in dt.params:
-        if name == "pattern":
+        if name == "pattern" and arg in _PATTERNS:
+            words = _PATTERNS[arg]
+        elif name == "pattern":
             words += f" matching the pattern {arg}"
         elif name in ("length", "minLength", "maxLength"):
             words += {

@@ -9,17 +9,19 @@ datatype in words with an example. Names keep the document's prefixes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Where, error
 from teikit.locations import locate
-from teikit.validation.rng.datatypes import describe, rank
+from teikit.validation.rng.datatypes import Context, allows, describe, rank
 from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.naming import (
     SHOWN,
     Namer,
+    Scope,
     expected_attributes,
     expected_elements,
     note,
@@ -191,10 +193,10 @@ class Explainer:
             needed = n.each(f.missing, where)
             tag = n.tag(f.name or QName("", ""), el)
             return f"{ptag} needs {_article(needed)}{_and(needed)} before this {tag}.", expected
-        earlier = self._earlier_place(f, parent)
-        if earlier:
-            return earlier, expected
         tag = n.tag(f.name or QName("", ""), el)
+        place = self._place(f, parent, n, where)
+        if place:
+            return place, expected
         near = self._near(f, where, n)
         if near is not None:
             return f"{tag} is not allowed here: did you mean {near}?", expected
@@ -262,47 +264,63 @@ class Explainer:
             return None
         return n.each([QName(name.ns, near)], where)[0]
 
-    def _earlier_place(self, f: Finding, parent: etree._Element | None) -> str:
-        """ "<head> must come before the first <p> of this <div>", when the element
-        would have been allowed before an earlier sibling."""
+    def _place(self, f: Finding, parent: etree._Element | None, n: Namer, where: Scope) -> str:
+        """Where a misplaced element goes, from the sibling after which it stopped being
+        allowed: "<head> must come before the first <p> of this <div>"; "<head> is not
+        allowed after <head> in <sec>" when that sibling has its own name."""
         if parent is None or f.name is None or f.kind != "elsewhere":
             return ""
-        siblings = [k for k in parent if isinstance(k.tag, str)]
-        if f.element not in siblings:
+        el = f.element
+        blocker = self._blocker(parent, f.name, el)
+        if blocker is None:
             return ""
-        names = {QName(*split(k.tag)) for k in siblings[: siblings.index(f.element)]}
-        allowed_before = self._allowed_before(parent, f.name, f.element)
-        if (
-            allowed_before is None
-            or allowed_before.tag == f.element.tag
-            or QName(*split(allowed_before.tag)) not in names
-        ):
-            return ""
-        n = Namer(f.element)
-        return (
-            f"{n.tag(f.name, f.element)} must come before the first "
-            f"{n.element(allowed_before)} of this {n.element(parent)}."
-        )
+        tag = n.tag(f.name, el)
+        ptag = n.element(parent)
+        if blocker.tag != el.tag:
+            first = next(k for k in parent if k.tag == blocker.tag)
+            at = (
+                f"the first {n.element(blocker)}"
+                if first is blocker
+                else f"the {n.element(blocker)} at line {blocker.sourceline}"
+            )
+            return f"{tag} must come before {at} of this {ptag}."
+        said = f"{tag} is not allowed after {n.element(blocker)} in {ptag}"
+        if not f.expected:
+            return f"{said}, which may contain nothing more here."
+        return f"{said}; here {ptag} may contain {n.expected(f.expected, where)}."
 
-    def _allowed_before(
+    def _blocker(
         self, parent: etree._Element, name: QName, el: etree._Element
     ) -> etree._Element | None:
-        """The first sibling before which an element ``name`` would have been
-        allowed, replaying ``parent``'s children from its own definition."""
+        """The sibling after which an element ``name`` stopped being allowed (a ``<p>``
+        after the ``<closer>`` of a ``<div>``), when it was allowed before it."""
+        before: tuple[etree._Element, bool] | None = None
+        blocker = None
+        for kid, ok in self._replay(parent, name, el):
+            if before is not None and before[1] and not ok:
+                blocker = before[0]
+            before = (kid, ok)
+        return blocker if before is not None and before[0] is el and not before[1] else None
+
+    def _replay(
+        self, parent: etree._Element, name: QName, el: etree._Element
+    ) -> Iterator[tuple[etree._Element, bool]]:
+        """Each element child of ``parent`` up to ``el`` and whether an element ``name``
+        would have been allowed just before it, replaying ``parent``'s children from its
+        own definition, each taken as complete whatever it holds; a child that is itself
+        not allowed there is passed over (the second of two misplaced ``<p>`` still
+        follows the ``<closer>``)."""
         d = self.d
         state = d.start_tag_close(d.find_element(QName(*split(parent.tag))), forgive=True)
         for kid in parent:
-            if kid is el:
-                return None
             if not isinstance(kid.tag, str):
                 continue
-            if d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED:
-                return kid
+            yield kid, d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED
+            if kid is el:
+                return
             nxt = d.start_tag_open(state, QName(*split(kid.tag)))
-            if nxt.kind is Kind.NOT_ALLOWED:
-                return None
-            state = d.recover_after(nxt)  # the child taken as complete, whatever it holds
-        return None
+            if nxt.kind is not Kind.NOT_ALLOWED:
+                state = d.recover_after(nxt)
 
     def _all_names(self, ns: str) -> list[str]:
         """The local names of the schema's elements in namespace ``ns``."""
@@ -333,19 +351,23 @@ class Explainer:
     def _value(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
         n = Namer(el)
-        values, kinds = _value_forms(f.state)
+        values, kinds, types = _value_forms(f.state)
         value = f.value if len(f.value) <= 40 else f.value[:37] + "…"
         if f.kind == "content":
             said = f'The content "{value}" of {n.element(el)} is not valid'
         else:
             written = n.attribute(f.name or QName("", ""), el, value=value)
-            said = f"{written} on {n.element(el)} is not valid"
+            said = f"{written} on {n.element(el)} is {'not valid' if value.strip() else 'empty'}"
         forms = [f'"{v}"' for v in sorted(values)]
         if forms and not kinds:
             near = suggestion(f.value, sorted(values))
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
             return f"{said}: use one of {_listing(forms)}.", sorted(values)
+        bare = f.value.strip()[1:]
+        if f.value.strip().startswith("#") and any(allows(t, bare, Context(el)) for t in types):
+            # a pointer written where the schema wants a plain name (@scribe="#pmb1")
+            return f'{said}: it takes a name, not a pointer: write "{bare}".', sorted(values)
         options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"] if forms else [])
         words = _or(options)
         return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
@@ -373,11 +395,12 @@ class Explainer:
         return f"{written} points to no element with that ID.", []
 
 
-def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
-    """The closed values and the datatype descriptions of the value patterns a
-    state expected (the left sides of its ``after`` patterns)."""
+def _value_forms(state: Pattern | None) -> tuple[set[str], list[str], list[Datatype]]:
+    """The closed values, the datatype descriptions and the datatypes of the value
+    patterns a state expected (the left sides of its ``after`` patterns)."""
     values: set[str] = set()
     found: list[Datatype] = []
+    lists: list[Pattern | None] = []
     todo: list[Pattern | None] = [state]
     seen: set[int] = set()
     while todo:
@@ -390,7 +413,7 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
         elif p.kind is Kind.DATA and p.datatype is not None:
             found.append(p.datatype)
         elif p.kind is Kind.LIST:
-            found.append(Datatype("", "list"))
+            lists.append(p.left)
         elif p.kind is Kind.TEXT:
             found.append(Datatype("", "string"))
         elif p.kind is Kind.CHOICE:
@@ -401,10 +424,17 @@ def _value_forms(state: Pattern | None) -> tuple[set[str], list[str]]:
             todo.extend((p.left, p.right))
     # the commonest form first (a full date before a year alone), each said once
     found.sort(key=rank)
-    return values, [
-        describe(dt) if dt.name != "list" else "a list of values separated by spaces"
-        for dt in found
-    ]
+    return values, [describe(dt) for dt in found] + [_list_form(p) for p in lists], found
+
+
+def _list_form(items: Pattern | None) -> str:
+    """A ``list`` pattern in words, after what its items are ("a URI … such as …, or
+    several separated by spaces"), not "a list of values"."""
+    values, kinds, _ = _value_forms(items)
+    forms = kinds + ([f"one of {', '.join(repr(v) for v in sorted(values))}"] if values else [])
+    if not forms:
+        return "a list of values separated by spaces"
+    return f"{_or(forms)}, or several separated by spaces"
 
 
 def _end_line(node: etree._Element) -> int:

@@ -1,0 +1,109 @@
+"""Spooled reports: a run that finds millions of problems holds a chunk of them, not all,
+and its report reads the same in every format as one held in memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+import pytest
+
+import teikit.diagnostics
+from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+from teikit.render import RENDERERS, render, step_summary, summary
+from teikit.validation import validate
+
+KINDS = list(Severity)
+
+
+def _file_report(i: int, per_file: int) -> Report:
+    """One file's report as a worker sends it; every third file has a finding located
+    in a part it XIncludes, so that part's findings are scattered over the run."""
+    name = f"corpus/d{i}.xml"
+    found = [
+        Diagnostic(
+            KINDS[j % 3],
+            f"rng:rule-{j % 4}",
+            f'bad <x a="1"> & "q", ü line {j}',
+            name if j % 3 or i % 3 else "corpus/part.xml",
+            j + 1,
+            2,
+            f"/tei:TEI/tei:p[{j}]",
+            ("a", "b") if j % 2 else (),
+        )
+        for j in range(per_file)
+    ]
+    return Report(found, [name], schemas={name: [SchemaUse("tei_all", "4.3.0")]})
+
+
+def _run(files: int, per_file: int, *, spooled: bool) -> Report:
+    report = Report(files=["clean.xml"])
+    if spooled:
+        report.spool()
+    add = report.merger()
+    for i in range(files):
+        add(_file_report(i, per_file))
+    return report
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JUnit's timestamp frozen, so two renderings can be compared byte for byte."""
+    import teikit.render
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:
+            return cls(2026, 12, 1, 17, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(teikit.render, "datetime", Frozen)
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+@pytest.mark.parametrize("shape", [(0, 0), (1, 2), (13, 5)])
+def test_a_spooled_report_renders_as_one_held_in_memory(
+    fmt: str, shape: tuple[int, int], frozen_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(teikit.diagnostics, "SPOOL_CHUNK", 7)
+    held, spooled = _run(*shape, spooled=False), _run(*shape, spooled=True)
+    assert spooled.spooled is not None
+    assert shape[0] < 2 or len(spooled.diagnostics) < 7 < len(spooled)
+    assert render(spooled, fmt) == render(held, fmt)
+    assert (summary(spooled), step_summary(spooled)) == (summary(held), step_summary(held))
+    assert (spooled.ok, spooled.exit_code, len(spooled)) == (held.ok, held.exit_code, len(held))
+    assert list(spooled.by_file()) == list(held.by_file())
+
+
+def test_a_spooled_run_holds_one_chunk_however_many_it_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ten times the findings, about the same memory: each chunk goes to disk when full."""
+    monkeypatch.setattr(teikit.diagnostics, "SPOOL_CHUNK", 500)
+
+    def peak(files: int, spooled: bool) -> int:
+        tracemalloc.start()
+        report = _run(files, 50, spooled=spooled)
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert len(report) == files * 50
+        return top
+
+    small, large = peak(20, True), peak(200, True)
+    assert large < 2 * small, (small, large)
+    assert peak(200, False) > 5 * small  # without the spool it grows with the findings
+
+
+def test_validate_spools_when_asked_and_finds_the_same(tmp_path: Path, tei_all: Path) -> None:
+    head = (
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        "<title>T</title></titleStmt><publicationStmt><p>P</p></publicationStmt>"
+        "<sourceDesc><p>S</p></sourceDesc></fileDesc></teiHeader><text><body>"
+    )
+    for i in range(4):
+        bad = "".join(f"<p>{j}<foo/></p>" for j in range(i * 3))
+        (tmp_path / f"d{i}.xml").write_text(f"{head}<p>ok</p>{bad}</body></text></TEI>")
+    held = validate([tmp_path], "tei_all")
+    spooled = validate([tmp_path], "tei_all", spool=True)
+    assert spooled.spooled is not None and len(held) == 18
+    assert render(spooled, "json") == render(held, "json")
