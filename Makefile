@@ -40,15 +40,16 @@ tools:
 	@[ -f $(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar ] || \
 	  npm install --silent --no-audit --no-fund --prefix $(TOOLS) vnu-jar >/dev/null
 
+# Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# the suite starts hundreds of Python processes (the CLI, pytest, workers), and each would
+# compile teikit, and pytest rewrite every test module's asserts, from source again (a
+# fifth of the suite's CPU).
 test: build $(VENV)/.test-installed tools schemas
 	TEIKIT_VNU_JAR=$(CURDIR)/$(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
+	  PYTHONDONTWRITEBYTECODE= PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
 # Everything but the tests marked slow (corpus runs, external checkers over many files):
-# the loop to run while working, in two pytest-xdist processes. Bytecode is cached even
-# where the environment says not to (PYTHONDONTWRITEBYTECODE): the suite starts hundreds of
-# Python processes (the CLI, pytest, workers), and each would compile teikit, and pytest
-# rewrite every test module's asserts, from source again.
+# the loop to run while working, in two pytest-xdist processes.
 test-fast: $(VENV)/.test-installed
 	TEIKIT_VNU_JAR=$(CURDIR)/$(TOOLS)/node_modules/vnu-jar/build/dist/vnu.jar \
 	  PYTHONDONTWRITEBYTECODE= PATH="$(CURDIR)/$(BIN):$$PATH" \

@@ -75,7 +75,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     (
         "external",
         "<doc>\n<sec><head>h</head><p>a</p>\n<head>late</head></sec>\n</doc>",
-        ["<head> is not allowed here; here <sec> may contain <p>."],
+        ["<head> is not allowed after <head> in <sec>; here <sec> may contain <p>."],
     ),
     ("external", "<doc>\n<sec><head>h</head></sec>\n</doc>", []),
     (
@@ -117,7 +117,7 @@ CASES: list[tuple[str, str, list[str]]] = [
             'of "x", "y".',
             'The content "three" of <item> (namespace urn:b) is not valid: use a whole number '
             "such as 42.",
-            "<leaf> is not allowed here; <more> may contain nothing more here.",
+            "<leaf> is not allowed after <leaf> in <more>, which may contain nothing more here.",
         ],
     ),
     (

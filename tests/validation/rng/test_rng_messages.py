@@ -64,3 +64,18 @@ def test_text_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: Path) -
     assert _messages(tmp_path, tei_all, "<p>x<pb>12</pb></p>") == [
         'Text "12" is not allowed in <pb>, which takes no text here: remove it or move it out.'
     ]
+
+
+def test_a_misplaced_element_is_sent_before_the_sibling_that_ended_its_place(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    # before: "<p> must come before the first <head> of this <div>" (wrong advice: <p>
+    # may stand after <head>, not after <closer>), then "<p> is not allowed here; …"
+    assert (
+        _messages(
+            tmp_path,
+            tei_all,
+            "<div><head>h</head><p>a</p><closer>c</closer>\n<p>b</p>\n<p>c</p></div>",
+        )
+        == ["<p> must come before the first <closer> of this <div>."] * 2
+    )

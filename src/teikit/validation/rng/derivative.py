@@ -17,7 +17,21 @@ from collections.abc import Callable
 
 from teikit.validation.rng.builder import Builder
 from teikit.validation.rng.datatypes import Context, allows, equal, is_id_type
-from teikit.validation.rng.patterns import Kind, Pattern, QName
+from teikit.validation.rng.patterns import (
+    AFTER,
+    ATTRIBUTE,
+    CHOICE,
+    DATA,
+    ELEMENT,
+    GROUP,
+    INTERLEAVE,
+    LIST,
+    ONE_OR_MORE,
+    TEXT,
+    VALUE,
+    Pattern,
+    QName,
+)
 
 Transform = Callable[[Pattern], Pattern]
 
@@ -50,10 +64,10 @@ class Derivatives:
 
     def apply_after(self, f: Transform, p: Pattern) -> Pattern:
         """``p`` (a choice of ``after`` patterns) with ``f`` applied to what follows."""
-        if p.kind is Kind.AFTER:
+        if p.kind is AFTER:
             assert p.left is not None and p.right is not None
             return self.b.after(p.left, f(p.right))
-        if p.kind is Kind.CHOICE:
+        if p.kind is CHOICE:
             return self.b.choice_of([self.apply_after(f, alt) for alt in p.alternatives])
         return self.b.not_allowed
 
@@ -77,15 +91,15 @@ class Derivatives:
     def _start_tag_open(self, p: Pattern, name: QName, recover: bool) -> Pattern:
         b = self.b
         kind = p.kind
-        if kind is Kind.CHOICE:
+        if kind is CHOICE:
             return self._each(p, lambda x: self.start_tag_open(x, name, recover))
-        if kind is Kind.ELEMENT:
+        if kind is ELEMENT:
             assert p.names is not None
             if p.names.contains(name):
                 return b.after(b.content(p), b.empty)
             return b.not_allowed
         left, right = p.left, p.right
-        if kind is Kind.GROUP:
+        if kind is GROUP:
             assert left is not None and right is not None
             out = self.apply_after(
                 lambda x: b.group(x, right), self.start_tag_open(left, name, recover)
@@ -93,7 +107,7 @@ class Derivatives:
             if left.nullable or recover:
                 out = b.choice(out, self.start_tag_open(right, name, recover))
             return out
-        if kind is Kind.INTERLEAVE:
+        if kind is INTERLEAVE:
             assert left is not None and right is not None
             return b.choice(
                 self.apply_after(
@@ -103,12 +117,12 @@ class Derivatives:
                     lambda x: b.interleave(left, x), self.start_tag_open(right, name, recover)
                 ),
             )
-        if kind is Kind.ONE_OR_MORE:
+        if kind is ONE_OR_MORE:
             assert left is not None
             return self.apply_after(
                 lambda x: b.group(x, b.optional(p)), self.start_tag_open(left, name, recover)
             )
-        if kind is Kind.AFTER:
+        if kind is AFTER:
             assert left is not None and right is not None
             return self.apply_after(
                 lambda x: b.after(x, right), self.start_tag_open(left, name, recover)
@@ -142,25 +156,25 @@ class Derivatives:
     def _start_attribute(self, p: Pattern, name: QName) -> Pattern:
         b = self.b
         kind = p.kind
-        if kind is Kind.CHOICE:
+        if kind is CHOICE:
             return self._each(p, lambda x: self.start_attribute(x, name))
-        if kind is Kind.ATTRIBUTE:
+        if kind is ATTRIBUTE:
             assert p.names is not None and p.left is not None
             return b.after(p.left, b.empty) if p.names.contains(name) else b.not_allowed
         left, right = p.left, p.right
-        if kind in (Kind.GROUP, Kind.INTERLEAVE):
+        if kind in (GROUP, INTERLEAVE):
             assert left is not None and right is not None
-            make = b.group if kind is Kind.GROUP else b.interleave
+            make = b.group if kind is GROUP else b.interleave
             return b.choice(
                 self.apply_after(lambda x: make(x, right), self.start_attribute(left, name)),
                 self.apply_after(lambda x: make(left, x), self.start_attribute(right, name)),
             )
-        if kind is Kind.ONE_OR_MORE:
+        if kind is ONE_OR_MORE:
             assert left is not None
             return self.apply_after(
                 lambda x: b.group(x, b.optional(p)), self.start_attribute(left, name)
             )
-        if kind is Kind.AFTER:
+        if kind is AFTER:
             assert left is not None and right is not None
             return self.apply_after(lambda x: b.after(x, right), self.start_attribute(left, name))
         return b.not_allowed
@@ -178,17 +192,17 @@ class Derivatives:
     def _start_tag_close(self, p: Pattern, forgive: bool) -> Pattern:
         b = self.b
         kind = p.kind
-        if kind is Kind.CHOICE:
+        if kind is CHOICE:
             return self._each(p, lambda x: self.start_tag_close(x, forgive))
-        if kind is Kind.ATTRIBUTE:
+        if kind is ATTRIBUTE:
             return b.empty if forgive else b.not_allowed
         left, right = p.left, p.right
-        if kind in (Kind.GROUP, Kind.INTERLEAVE, Kind.AFTER):
+        if kind in (GROUP, INTERLEAVE, AFTER):
             assert left is not None and right is not None
-            make = {Kind.GROUP: b.group, Kind.INTERLEAVE: b.interleave, Kind.AFTER: b.after}[kind]
-            second = right if kind is Kind.AFTER else self.start_tag_close(right, forgive)
+            make = {GROUP: b.group, INTERLEAVE: b.interleave, AFTER: b.after}[kind]
+            second = right if kind is AFTER else self.start_tag_close(right, forgive)
             return make(self.start_tag_close(left, forgive), second)
-        if kind is Kind.ONE_OR_MORE:
+        if kind is ONE_OR_MORE:
             assert left is not None
             return b.one_or_more(self.start_tag_close(left, forgive))
         return p
@@ -213,25 +227,25 @@ class Derivatives:
         of :meth:`mixed_text`, a value (matched per value) through this function."""
         b = self.b
         kind = p.kind
-        if kind is Kind.TEXT:
+        if kind is TEXT:
             return p
         sub: Transform = (
             self.mixed_text if value is None or cx is None else lambda x: self._text(x, value, cx)
         )
-        if kind is Kind.CHOICE:
+        if kind is CHOICE:
             return self._each(p, sub)
         left, right = p.left, p.right
-        if kind is Kind.GROUP:
+        if kind is GROUP:
             assert left is not None and right is not None
             out = b.group(sub(left), right)
             return b.choice(out, sub(right)) if left.nullable else out
-        if kind is Kind.INTERLEAVE:
+        if kind is INTERLEAVE:
             assert left is not None and right is not None
             return b.choice(b.interleave(sub(left), right), b.interleave(left, sub(right)))
-        if kind is Kind.ONE_OR_MORE:
+        if kind is ONE_OR_MORE:
             assert left is not None
             return b.group(sub(left), b.optional(p))
-        if kind is Kind.AFTER:
+        if kind is AFTER:
             assert left is not None and right is not None
             return b.after(sub(left), right)
         if value is None or cx is None:
@@ -240,15 +254,15 @@ class Derivatives:
 
     def data_matches(self, p: Pattern, value: str, cx: Context) -> bool:
         """Whether a ``data``, ``value`` or ``list`` pattern accepts ``value``."""
-        if p.kind is Kind.VALUE:
+        if p.kind is VALUE:
             assert p.datatype is not None
             return equal(p.datatype, p.value, value, cx)
-        if p.kind is Kind.DATA:
+        if p.kind is DATA:
             assert p.datatype is not None
             if not allows(p.datatype, value, cx):
                 return False
             return p.left is None or not self.value_matches(p.left, value, cx)
-        if p.kind is Kind.LIST:
+        if p.kind is LIST:
             assert p.left is not None
             q = p.left
             for token in value.split():
@@ -276,9 +290,9 @@ class Derivatives:
 
     def _after_value(self, p: Pattern, value: str, cx: Context) -> Pattern:
         b = self.b
-        if p.kind is Kind.CHOICE:
+        if p.kind is CHOICE:
             return self._each(p, lambda x: self._after_value(x, value, cx))
-        if p.kind is Kind.AFTER:
+        if p.kind is AFTER:
             assert p.left is not None and p.right is not None
             return p.right if self.value_matches(p.left, value, cx) else b.not_allowed
         return b.not_allowed
@@ -286,21 +300,21 @@ class Derivatives:
     def text_only(self, p: Pattern) -> Pattern:
         """``p`` with elements removed: typed content is checked as data alone."""
         b = self.b
-        if p.kind is Kind.ELEMENT:
+        if p.kind is ELEMENT:
             return b.not_allowed
-        if p.kind is Kind.CHOICE:
+        if p.kind is CHOICE:
             return self._each(p, self.text_only)
         if p.left is None:
             return p
         left = self.text_only(p.left)
-        if p.kind is Kind.AFTER:
+        if p.kind is AFTER:
             assert p.right is not None
             return b.after(left, p.right)
-        if p.kind in (Kind.GROUP, Kind.INTERLEAVE):
+        if p.kind in (GROUP, INTERLEAVE):
             assert p.right is not None
-            make = b.group if p.kind is Kind.GROUP else b.interleave
+            make = b.group if p.kind is GROUP else b.interleave
             return make(left, self.text_only(p.right))
-        if p.kind is Kind.ONE_OR_MORE:
+        if p.kind is ONE_OR_MORE:
             return b.one_or_more(left)
         return p
 
@@ -310,9 +324,9 @@ class Derivatives:
         """The derivative for an end tag: what follows, if the content is complete."""
         found = self.ended.get(p)
         if found is None:
-            if p.kind is Kind.CHOICE:
+            if p.kind is CHOICE:
                 found = self._each(p, self.end_tag)
-            elif p.kind is Kind.AFTER:
+            elif p.kind is AFTER:
                 assert p.left is not None and p.right is not None
                 found = p.right if p.left.nullable else self.b.not_allowed
             else:
@@ -323,20 +337,20 @@ class Derivatives:
     def recover_after(self, p: Pattern) -> Pattern:
         """What follows the current element whatever its content: jing's way on after
         an incomplete element or a bad value."""
-        if p.kind is Kind.AFTER:
+        if p.kind is AFTER:
             assert p.right is not None
             return p.right
-        if p.kind is Kind.CHOICE:
+        if p.kind is CHOICE:
             return self._each(p, self.recover_after)
         return self.b.not_allowed
 
     def empty_after(self, p: Pattern) -> Pattern:
         """``p`` with what follows the current element made ``empty``: tells an error
         of this element from one only inherited from its parent's state."""
-        if p.kind is Kind.AFTER:
+        if p.kind is AFTER:
             assert p.left is not None
             return self.b.after(p.left, self.b.empty)
-        if p.kind is Kind.CHOICE:
+        if p.kind is CHOICE:
             return self._each(p, self.empty_after)
         return p
 
@@ -356,9 +370,9 @@ class Derivatives:
         found = self.id_kinds.get(after)
         if found is None:
             found = ""
-            for alt in after.alternatives if after.kind is Kind.CHOICE else (after,):
-                p = alt.left if alt.kind is Kind.AFTER else None
-                if p is not None and p.kind is Kind.DATA and p.datatype is not None:
+            for alt in after.alternatives if after.kind is CHOICE else (after,):
+                p = alt.left if alt.kind is AFTER else None
+                if p is not None and p.kind is DATA and p.datatype is not None:
                     found = is_id_type(p.datatype)
                     if found:
                         break
@@ -370,20 +384,18 @@ class Derivatives:
         found = self._kinds.get(p)
         if found is not None:
             return found
-        if p.kind in (Kind.DATA, Kind.VALUE, Kind.LIST):
+        if p.kind in (DATA, VALUE, LIST):
             found = (True, False)
-        elif p.kind in (Kind.ELEMENT, Kind.TEXT):
+        elif p.kind in (ELEMENT, TEXT):
             found = (False, True)
         else:
             parts: tuple[Pattern | None, ...] = (
                 p.alternatives
-                if p.kind is Kind.CHOICE
-                else ((p.left,) if p.kind is Kind.AFTER or p.right is None else (p.left, p.right))
+                if p.kind is CHOICE
+                else ((p.left,) if p.kind is AFTER or p.right is None else (p.left, p.right))
             )
             kinds = [
-                self._content_kind(q)
-                for q in parts
-                if q is not None and p.kind is not Kind.ATTRIBUTE
+                self._content_kind(q) for q in parts if q is not None and p.kind is not ATTRIBUTE
             ]
             found = (any(k[0] for k in kinds), any(k[1] for k in kinds))
         self._kinds[p] = found

@@ -9,6 +9,7 @@ datatype in words with an example. Names keep the document's prefixes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 from lxml import etree
@@ -20,6 +21,7 @@ from teikit.validation.rng.derivative import Derivatives
 from teikit.validation.rng.naming import (
     SHOWN,
     Namer,
+    Scope,
     expected_attributes,
     expected_elements,
     note,
@@ -191,10 +193,10 @@ class Explainer:
             needed = n.each(f.missing, where)
             tag = n.tag(f.name or QName("", ""), el)
             return f"{ptag} needs {_article(needed)}{_and(needed)} before this {tag}.", expected
-        earlier = self._earlier_place(f, parent)
-        if earlier:
-            return earlier, expected
         tag = n.tag(f.name or QName("", ""), el)
+        place = self._place(f, parent, n, where)
+        if place:
+            return place, expected
         near = self._near(f, where, n)
         if near is not None:
             return f"{tag} is not allowed here: did you mean {near}?", expected
@@ -262,47 +264,63 @@ class Explainer:
             return None
         return n.each([QName(name.ns, near)], where)[0]
 
-    def _earlier_place(self, f: Finding, parent: etree._Element | None) -> str:
-        """ "<head> must come before the first <p> of this <div>", when the element
-        would have been allowed before an earlier sibling."""
+    def _place(self, f: Finding, parent: etree._Element | None, n: Namer, where: Scope) -> str:
+        """Where a misplaced element goes, from the sibling after which it stopped being
+        allowed: "<head> must come before the first <p> of this <div>"; "<head> is not
+        allowed after <head> in <sec>" when that sibling has its own name."""
         if parent is None or f.name is None or f.kind != "elsewhere":
             return ""
-        siblings = [k for k in parent if isinstance(k.tag, str)]
-        if f.element not in siblings:
+        el = f.element
+        blocker = self._blocker(parent, f.name, el)
+        if blocker is None:
             return ""
-        names = {QName(*split(k.tag)) for k in siblings[: siblings.index(f.element)]}
-        allowed_before = self._allowed_before(parent, f.name, f.element)
-        if (
-            allowed_before is None
-            or allowed_before.tag == f.element.tag
-            or QName(*split(allowed_before.tag)) not in names
-        ):
-            return ""
-        n = Namer(f.element)
-        return (
-            f"{n.tag(f.name, f.element)} must come before the first "
-            f"{n.element(allowed_before)} of this {n.element(parent)}."
-        )
+        tag = n.tag(f.name, el)
+        ptag = n.element(parent)
+        if blocker.tag != el.tag:
+            first = next(k for k in parent if k.tag == blocker.tag)
+            at = (
+                f"the first {n.element(blocker)}"
+                if first is blocker
+                else f"the {n.element(blocker)} at line {blocker.sourceline}"
+            )
+            return f"{tag} must come before {at} of this {ptag}."
+        said = f"{tag} is not allowed after {n.element(blocker)} in {ptag}"
+        if not f.expected:
+            return f"{said}, which may contain nothing more here."
+        return f"{said}; here {ptag} may contain {n.expected(f.expected, where)}."
 
-    def _allowed_before(
+    def _blocker(
         self, parent: etree._Element, name: QName, el: etree._Element
     ) -> etree._Element | None:
-        """The first sibling before which an element ``name`` would have been
-        allowed, replaying ``parent``'s children from its own definition."""
+        """The sibling after which an element ``name`` stopped being allowed (a ``<p>``
+        after the ``<closer>`` of a ``<div>``), when it was allowed before it."""
+        before: tuple[etree._Element, bool] | None = None
+        blocker = None
+        for kid, ok in self._replay(parent, name, el):
+            if before is not None and before[1] and not ok:
+                blocker = before[0]
+            before = (kid, ok)
+        return blocker if before is not None and before[0] is el and not before[1] else None
+
+    def _replay(
+        self, parent: etree._Element, name: QName, el: etree._Element
+    ) -> Iterator[tuple[etree._Element, bool]]:
+        """Each element child of ``parent`` up to ``el`` and whether an element ``name``
+        would have been allowed just before it, replaying ``parent``'s children from its
+        own definition, each taken as complete whatever it holds; a child that is itself
+        not allowed there is passed over (the second of two misplaced ``<p>`` still
+        follows the ``<closer>``)."""
         d = self.d
         state = d.start_tag_close(d.find_element(QName(*split(parent.tag))), forgive=True)
         for kid in parent:
-            if kid is el:
-                return None
             if not isinstance(kid.tag, str):
                 continue
-            if d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED:
-                return kid
+            yield kid, d.start_tag_open(state, name).kind is not Kind.NOT_ALLOWED
+            if kid is el:
+                return
             nxt = d.start_tag_open(state, QName(*split(kid.tag)))
-            if nxt.kind is Kind.NOT_ALLOWED:
-                return None
-            state = d.recover_after(nxt)  # the child taken as complete, whatever it holds
-        return None
+            if nxt.kind is not Kind.NOT_ALLOWED:
+                state = d.recover_after(nxt)
 
     def _all_names(self, ns: str) -> list[str]:
         """The local names of the schema's elements in namespace ``ns``."""

@@ -37,6 +37,20 @@ class Kind(Enum):
     LIST = "list"
 
 
+#: The kinds as module constants, for the derivative walk's inner loops: reading
+#: ``Kind.NOT_ALLOWED`` goes through the enum class's attribute machinery (~100 ns in
+#: Python 3.11, several times an element), a module constant is one dictionary read.
+EMPTY, NOT_ALLOWED, TEXT, CHOICE = Kind.EMPTY, Kind.NOT_ALLOWED, Kind.TEXT, Kind.CHOICE
+GROUP, INTERLEAVE, ONE_OR_MORE, AFTER = Kind.GROUP, Kind.INTERLEAVE, Kind.ONE_OR_MORE, Kind.AFTER
+ATTRIBUTE, ELEMENT, DATA, VALUE, LIST = (
+    Kind.ATTRIBUTE,
+    Kind.ELEMENT,
+    Kind.DATA,
+    Kind.VALUE,
+    Kind.LIST,
+)
+
+
 class QName(NamedTuple):
     """A name as the document uses it: namespace URI and local name."""
 
@@ -115,9 +129,9 @@ class Patterns:
 
     def __init__(self) -> None:
         self._table: dict[tuple[object, ...], Pattern] = {}
-        self.empty = Pattern(Kind.EMPTY, True)
-        self.not_allowed = Pattern(Kind.NOT_ALLOWED, False)
-        self.text = Pattern(Kind.TEXT, True)
+        self.empty = Pattern(EMPTY, True)
+        self.not_allowed = Pattern(NOT_ALLOWED, False)
+        self.text = Pattern(TEXT, True)
 
     def _intern(self, key: tuple[object, ...], make: Pattern) -> Pattern:
         found = self._table.get(key)
@@ -128,9 +142,9 @@ class Patterns:
 
     def choice(self, a: Pattern, b: Pattern) -> Pattern:
         """``a | b`` as a flat set of alternatives, without ``notAllowed``."""
-        if a is b or b.kind is Kind.NOT_ALLOWED:
+        if a is b or b.kind is NOT_ALLOWED:
             return a
-        if a.kind is Kind.NOT_ALLOWED:
+        if a.kind is NOT_ALLOWED:
             return b
         return self.choice_of((a, b))
 
@@ -140,72 +154,72 @@ class Patterns:
         derivative over a choice of a hundred alternatives is one set, not a hundred)."""
         members: dict[int, Pattern] = {}
         for p in patterns:
-            if p.kind is Kind.CHOICE:
+            if p.kind is CHOICE:
                 for alt in p.alternatives:
                     members[id(alt)] = alt
-            elif p.kind is not Kind.NOT_ALLOWED:
+            elif p.kind is not NOT_ALLOWED:
                 members[id(p)] = p
         if len(members) <= 1:
             return next(iter(members.values()), self.not_allowed)
         alts = tuple(sorted(members.values(), key=id))
         return self._intern(
             ("choice", *map(id, alts)),
-            Pattern(Kind.CHOICE, any(p.nullable for p in alts), alternatives=alts),
+            Pattern(CHOICE, any(p.nullable for p in alts), alternatives=alts),
         )
 
     def group(self, a: Pattern, b: Pattern) -> Pattern:
-        return self._pair(Kind.GROUP, a, b)
+        return self._pair(GROUP, a, b)
 
     def interleave(self, a: Pattern, b: Pattern) -> Pattern:
-        return self._pair(Kind.INTERLEAVE, a, b)
+        return self._pair(INTERLEAVE, a, b)
 
     def _pair(self, kind: Kind, a: Pattern, b: Pattern) -> Pattern:
         """A group or interleave of ``a`` and ``b``: ``notAllowed`` when either is, the
         other when one is ``empty``."""
-        if a.kind is Kind.NOT_ALLOWED or b.kind is Kind.NOT_ALLOWED:
+        if a.kind is NOT_ALLOWED or b.kind is NOT_ALLOWED:
             return self.not_allowed
-        if a.kind is Kind.EMPTY:
+        if a.kind is EMPTY:
             return b
-        if b.kind is Kind.EMPTY:
+        if b.kind is EMPTY:
             return a
         return self._intern(
             (kind.value, id(a), id(b)), Pattern(kind, a.nullable and b.nullable, a, b)
         )
 
     def after(self, a: Pattern, b: Pattern) -> Pattern:
-        if a.kind is Kind.NOT_ALLOWED or b.kind is Kind.NOT_ALLOWED:
+        if a.kind is NOT_ALLOWED or b.kind is NOT_ALLOWED:
             return self.not_allowed
-        return self._intern(("after", id(a), id(b)), Pattern(Kind.AFTER, False, a, b))
+        return self._intern(("after", id(a), id(b)), Pattern(AFTER, False, a, b))
 
     def one_or_more(self, a: Pattern) -> Pattern:
-        if a.kind in (Kind.NOT_ALLOWED, Kind.EMPTY):
+        if a.kind in (NOT_ALLOWED, EMPTY):
             return a
-        return self._intern(("oneOrMore", id(a)), Pattern(Kind.ONE_OR_MORE, a.nullable, a))
+        return self._intern(("oneOrMore", id(a)), Pattern(ONE_OR_MORE, a.nullable, a))
 
     def optional(self, a: Pattern) -> Pattern:
         return self.choice(a, self.empty)
 
     def attribute(self, names: NameClass, value: Pattern) -> Pattern:
-        if value.kind is Kind.NOT_ALLOWED:
+        if value.kind is NOT_ALLOWED:
             return value
         return self._intern(
-            ("attribute", names, id(value)), Pattern(Kind.ATTRIBUTE, False, value, names=names)
+            ("attribute", names, id(value)), Pattern(ATTRIBUTE, False, value, names=names)
         )
 
     def list_of(self, a: Pattern) -> Pattern:
-        if a.kind is Kind.NOT_ALLOWED:
+        if a.kind is NOT_ALLOWED:
             return a
-        return self._intern(("list", id(a)), Pattern(Kind.LIST, False, a))
+        return self._intern(("list", id(a)), Pattern(LIST, False, a))
 
     def data(self, datatype: Datatype, minus: Pattern | None) -> Pattern:
-        minus = minus if minus is not None and minus.kind is not Kind.NOT_ALLOWED else None
+        minus = minus if minus is not None and minus.kind is not NOT_ALLOWED else None
         return self._intern(
-            ("data", datatype, id(minus)), Pattern(Kind.DATA, False, minus, datatype=datatype)
+            ("data", datatype, id(minus)), Pattern(DATA, False, minus, datatype=datatype)
         )
 
     def value_of(self, datatype: Datatype, value: str, ns: str) -> Pattern:
         # ``right`` unused; the namespace context matters for QName values only
         return self._intern(
             ("value", datatype, value, ns),
-            Pattern(Kind.VALUE, False, datatype=datatype, value=value),
+            Pattern(VALUE, False, datatype=datatype, value=value),
         )
