@@ -36,9 +36,14 @@
                                     | text//orgName[@ref] | text//name[@ref] | text//rs[@ref]
                                     | text//geogName[@ref] | text//settlement[@ref]
                                     | text//country[@ref] | text//sp[@who]"
-           use="for $r in tokenize(@ref | @who) return
-                if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
+           use="if (ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)
+                then () (: a register's own birthplaces and streets are no mentions :)
+                else for $r in tokenize(@ref | @who) return
+                  if (self::sp) then t:who-ids(t:ref-id($r)) else t:ref-id($r)"/>
   <xsl:key name="t:pb-n" match="text//pb" use="string(@n)"/>
+  <!-- pointers by the id they point to first (a note's callers: t:caller) -->
+  <xsl:key name="t:callers" match="text//ref[@target] | text//ptr[@target]"
+           use="tokenize(normalize-space(@target))[1][starts-with(., '#')] ! substring(., 2)"/>
 
   <!-- ===== counters (document order) ===== -->
   <xsl:accumulator name="t:mention" as="xs:integer" initial-value="0">
@@ -50,8 +55,11 @@
   <xsl:accumulator name="t:sp" as="xs:integer" initial-value="0">
     <xsl:accumulator-rule match="text//sp[@who]" select="$value + 1"/>
   </xsl:accumulator>
+  <!-- (a note inside a register's entry belongs to the entry, which the outputs show as
+       one line: it is no note of the text) -->
   <xsl:accumulator name="t:note" as="xs:integer" initial-value="0">
-    <xsl:accumulator-rule match="text//note[not(parent::app or parent::rdgGrp)]"
+    <xsl:accumulator-rule match="text//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"
                           select="$value + 1"/>
   </xsl:accumulator>
   <xsl:accumulator name="t:app" as="xs:integer" initial-value="0">
@@ -215,6 +223,10 @@
       <xsl:when test="$s = ''"/>
       <xsl:when test="map:contains($t:alternatives, local-name(..))
                       and normalize-space($s) = ''"/>
+      <!-- layout whitespace closing a unit container is no text: what follows the last
+           unit (a dictionary translation's ";") comes right after it -->
+      <xsl:when test="empty($next) and map:contains($t:unit-containers, local-name(..))
+                      and normalize-space($s) = ''"/>
       <xsl:otherwise>
         <xsl:value-of select="
             (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
@@ -289,6 +301,23 @@
     <xsl:sequence select="
         if (not(matches($t, '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$'))) then ''
         else string-join((($t:iso639-1($primary), $primary)[1], subsequence($parts, 2)), '-')"/>
+  </xsl:function>
+
+  <!-- The writing direction of a (BCP 47) language: right to left for the scripts written
+       so (Arabic, Hebrew, Syriac, Thaana, N'Ko, Adlam…), by the script subtag when there is
+       one, else by the language's usual script. Without it an Arabic page is set left to
+       right: punctuation at the wrong end, lines aligned to the wrong side. -->
+  <xsl:function name="t:dir" as="xs:string">
+    <xsl:param name="lang" as="xs:string"/>
+    <xsl:variable name="parts" select="tokenize(lower-case($lang), '-')"/>
+    <xsl:variable name="script" select="$parts[position() gt 1][string-length(.) = 4][1]"/>
+    <xsl:sequence select="
+        if (exists($script))
+        then (if ($script = ('arab', 'hebr', 'syrc', 'thaa', 'nkoo', 'adlm', 'samr', 'mand',
+                             'rohg')) then 'rtl' else 'ltr')
+        else if ($parts[1] = ('ar', 'he', 'iw', 'fa', 'ur', 'yi', 'ji', 'ps', 'sd', 'ug', 'dv',
+                              'syr', 'arc', 'ckb', 'prs', 'pnb', 'azb', 'ota', 'jrb', 'sam'))
+        then 'rtl' else 'ltr'"/>
   </xsl:function>
 
   <xsl:variable name="t:lang" as="xs:string"
@@ -411,6 +440,23 @@
   <xsl:variable name="t:title-page" as="element()?"
       select="($t:root//text[not(ancestor::text)]/front/titlePage)[1]"/>
 
+  <!-- A docTitle straight in the front (no titlePage round it) whose parts only repeat the
+       header's titles, as in most DraCor plays: the title block already shows them, so the
+       outputs that show that block leave it out rather than show the title twice. -->
+  <xsl:function name="t:repeats-header" as="xs:boolean">
+    <xsl:param name="doc-title" as="element()"/>
+    <xsl:variable name="header" select="t:title-key(string-join($t:titleStmt/title ! t:plain(.),
+                                                                ' / '))"/>
+    <xsl:sequence select="empty($t:title-page) and exists($doc-title/titlePart) and
+        (every $p in $doc-title/titlePart satisfies contains($header, t:title-key(t:plain($p))))"/>
+  </xsl:function>
+  <!-- A title as compared: case, punctuation and Unicode normalisation do not count. -->
+  <xsl:function name="t:title-key" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:sequence select="normalize-space(lower-case(replace(normalize-unicode($s),
+                                                             '[\p{P}\s]+', ' ')))"/>
+  </xsl:function>
+
   <!-- The series a document belongs to (title level="s"): shown apart, never as the title. -->
   <xsl:variable name="t:series" as="xs:string*" select="
       $t:titleStmt/title[@level = 's'] ! t:plain(.)[. != '']"/>
@@ -435,9 +481,18 @@
         then string-join(($n/forename ! t:plain(.), $n/surname ! t:plain(.)), ' ')
         else if (exists($n)) then t:plain($n)
         else t:plain($a/node()[not(self::idno or self::date or self::note)])"/>
+    <xsl:variable name="core" select="t:name-core($s)"/>
     <xsl:sequence select="
-        if (empty($a/*) and matches($s, '^[^,]+,\s*[^,]+$'))
-        then replace($s, '^([^,]+),\s*(.+)$', '$2 $1') else $s"/>
+        if (empty($a/*) and matches($core, '^[^,]+,\s*[^,]+$'))
+        then replace($core, '^([^,]+),\s*(.+)$', '$2 $1') else $core"/>
+  </xsl:function>
+  <!-- A name without what an authority heading adds to it (ELTeC's "Sand, George [Amantine
+       Lucile Aurore Dupin] (1804-1876)"): the real name in brackets and the life dates in
+       parentheses belong to a catalogue, not to the title page. -->
+  <xsl:function name="t:name-core" as="xs:string">
+    <xsl:param name="s" as="xs:string"/>
+    <xsl:sequence select="normalize-space(replace(replace($s, '\s*\[[^\]]*\]', ''),
+                                                  '\s*\([^)]*\d[^)]*\)\s*$', ''))"/>
   </xsl:function>
   <!-- "Surname, Forename" for sorting (EPUB file-as) -->
   <xsl:function name="t:author-file-as" as="xs:string">
@@ -449,7 +504,8 @@
         if ($n/@type = ('filing', 'sort', 'reg')) then t:plain($n)
         else if ($n/surname and $n/forename)
         then string-join((t:plain($n/surname), string-join($n/forename !t:plain(.), ' ')), ', ')
-        else if (empty($a/*) and contains(t:plain($a), ',')) then t:plain($a)
+        else if (empty($a/*) and contains(t:name-core(t:plain($a)), ','))
+        then t:name-core(t:plain($a))
         else t:author-name($a)"/>
   </xsl:function>
   <xsl:variable name="t:authors" as="xs:string*"
@@ -459,7 +515,28 @@
       let $sd := $t:header/fileDesc/sourceDesc,
           $b := ($sd//bibl[@type = ('originalSource', 'printSource', 'print')],
                  $sd/(bibl | biblStruct | biblFull | msDesc | p))[1]
-      return if ($b/self::biblStruct) then t:bibl-struct($b) else t:plain($b)"/>
+      return if ($b/self::biblStruct) then t:bibl-struct($b)
+             else if ($b/self::msDesc) then t:fields($b/msIdentifier/*, ', ')
+             else if ($b/self::bibl and empty($b/text()[normalize-space()])) then t:bibl-fields($b)
+             else t:plain($b)"/>
+
+  <!-- A source made of fields alone, with no punctuation of its own between them (ELTeC's
+       print source, a manuscript's msIdentifier): the fields kept apart, in citation order
+       ("Paul Bourget. Laurence Albani. Plon-Nourrit, 1919"; "Wien, ÖNB, Cod. 123"); their
+       text run together read "WienÖNBCod. 123". -->
+  <xsl:function name="t:bibl-fields" as="xs:string">
+    <xsl:param name="b" as="element()"/>
+    <xsl:sequence select="string-join((
+        string-join(($b/author | $b/editor) ! t:author-name(.)[. != ''], ', '),
+        t:fields($b/title, '. '),
+        t:fields($b/*[not(self::author or self::editor or self::title or self::ref
+                          or self::ptr or self::note)], ', '))[. != ''], '. ')"/>
+  </xsl:function>
+  <xsl:function name="t:fields" as="xs:string">
+    <xsl:param name="fields" as="element()*"/>
+    <xsl:param name="sep" as="xs:string"/>
+    <xsl:sequence select="string-join($fields ! t:plain(.)[. != ''], $sep)"/>
+  </xsl:function>
 
   <!-- "Author. Title. Journal, No. 20, 1931" from a biblStruct -->
   <xsl:function name="t:bibl-struct" as="xs:string">
@@ -511,6 +588,9 @@
     <xsl:param name="app" as="element()"/>
     <xsl:sequence select="($app/lem, $app/rdg, $app/rdgGrp/(lem, rdg))[1]"/>
   </xsl:function>
+  <!-- A witness's siglum: its @n, its abbr/idno/siglum, its content when that is as short
+       as a siglum ("A"), else its id: a name such as "Oxoniensis" is a description, and
+       the id the apparatus then uses is the editor's siglum ("O"). -->
   <xsl:function name="t:siglum" as="xs:string">
     <xsl:param name="pointer" as="xs:string"/>
     <xsl:variable name="id" select="t:ref-id($pointer)"/>
@@ -518,7 +598,7 @@
                                                                 or self::bibl or self::msDesc]"/>
     <xsl:sequence select="(normalize-space($w/@n)[. != ''],
                            t:plain($w/(abbr | idno | siglum)[1])[. != ''],
-                           t:plain($w)[. != ''][string-length(.) le 12], $id)[1]"/>
+                           t:plain($w)[. != ''][string-length(.) le 5], $id)[1]"/>
   </xsl:function>
   <xsl:function name="t:sigla" as="xs:string">
     <xsl:param name="r" as="element()"/>
@@ -555,7 +635,9 @@
         '.')"/>
     <xsl:variable name="line" select="(normalize-space($app/ancestor::l[1]/@n)[. != ''],
                                        t:lb-line($app, ($divs[last()], $app/ancestor::text[1])[1]))[1]"/>
-    <xsl:sequence select="string-join(($section[. != ''], $line[. != '']), ':')"/>
+    <!-- an entry that says where it belongs (EpiDoc's app/@loc: the line) keeps that -->
+    <xsl:sequence select="(normalize-space($app/@loc)[. != ''],
+                           string-join(($section[. != ''], $line[. != '']), ':'))[1]"/>
   </xsl:function>
   <!-- The line of $node counted by the lb elements of $scope: the last preceding one's
        @n, else how many precede it (plus one when text stands before the first lb);
@@ -589,8 +671,12 @@
       'de': ('„', '“', '‚', '‘'), 'fr': ('«&#xA0;', '&#xA0;»', '“', '”'),
       'ru': ('«', '»', '„', '“'), 'uk': ('«', '»', '„', '“'), 'pl': ('„', '”', '«', '»'),
       'cs': ('„', '“', '‚', '‘'), 'it': ('«', '»', '“', '”'), 'es': ('«', '»', '“', '”'),
+      'ca': ('«', '»', '“', '”'), 'oc': ('«', '»', '“', '”'), 'pt': ('«', '»', '“', '”'),
+      'el': ('«', '»', '“', '”'), 'ar': ('«', '»', '‹', '›'), 'fa': ('«', '»', '‹', '›'),
+      'ja': ('「', '」', '『', '』'), 'hu': ('„', '”', '»', '«'), 'da': ('»', '«', '›', '‹'),
+      'sv': ('”', '”', '’', '’'), 'fi': ('”', '”', '’', '’'), 'nl': ('“', '”', '‘', '’'),
       'en': ('“', '”', '‘', '’')}"/>
-  <xsl:variable name="t:quote-chars" as="xs:string" select="'«»„“”‟&quot;''‹›‚‘’「」'"/>
+  <xsl:variable name="t:quote-chars" as="xs:string" select="'«»„“”‟&quot;''‹›‚‘’「」『』'"/>
 
   <!-- The marks to put around a quotation, or () when the source has its own: a quote
        character just before it or at its start, or said[@direct='false']. Inner marks
@@ -608,7 +694,8 @@
                                                or self::said][not(self::said[@direct = 'false'])])"/>
     <xsl:sequence select="
         if ($q/self::said[@direct = 'false']) then ()
-        else if ($q/parent::cit[@type = ('trans', 'translation')]) then ()
+        else if ($q/parent::cit[@type = ('trans', 'translation')]
+                 or $q/@type = ('trans', 'translation')) then ()
         else if (contains($t:quote-chars, substring(replace($before, '\s+$', ''),
                  string-length(replace($before, '\s+$', '')))) and $before != '') then ()
         else if ($own != '' and contains($t:quote-chars, substring($own, 1, 1))) then ()
@@ -685,7 +772,11 @@
   <xsl:template match="head | p | l | item | ab | speaker | stage | lg | sp | label | castItem
                        | title | persName | forename | surname | addName | roleName"
                 mode="t:plain" priority="-0.1">
-    <xsl:text> </xsl:text><xsl:apply-templates mode="t:plain"/><xsl:text> </xsl:text>
+    <!-- apart from an element beside it ("<forename>A</forename><surname>B</surname>");
+         text beside it has its own spacing ("<title>B</title>, 1900" is not "B , 1900") -->
+    <xsl:if test="preceding-sibling::node()[1][self::*]"><xsl:text> </xsl:text></xsl:if>
+    <xsl:apply-templates mode="t:plain"/>
+    <xsl:if test="following-sibling::node()[1][self::*]"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
 
   <!-- ===== editorial readings ===== -->
@@ -715,8 +806,14 @@
     <xsl:sequence select="if (starts-with($ref, '#')) then substring($ref, 2) else $ref"/>
   </xsl:function>
 
+  <!-- The entities of the index: those of the header and standOff, and those of a register
+       in the back (Schnitzler's letters keep their listPerson and listPlace there). -->
   <xsl:variable name="t:entities" as="element()*" select="
-      ($t:root//standOff, $t:header)//(person | personGrp | place | org)[@xml:id]"/>
+      ($t:root//standOff, $t:header, $t:registers)//(person | personGrp | place | org)
+      [@xml:id]"/>
+  <xsl:variable name="t:registers" as="element()*" select="
+      $t:root//text/back//(listPerson | listPlace | listOrg)
+      [not(ancestor::listPerson or ancestor::listPlace or ancestor::listOrg)]"/>
 
   <!-- The entity a name points to (its first local reference), if any. -->
   <xsl:function name="t:entity" as="element()?">
@@ -736,8 +833,13 @@
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="names" select="$e/(persName | placeName | orgName | name | geogName
                                         | settlement | country)[not(@type = 'variant')]"/>
-    <xsl:sequence select="(t:plain(($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1])
-                           [. != ''], string($e/@xml:id))[1]"/>
+    <xsl:variable name="n" select="($names[not(@xml:lang) or @xml:lang = $t:lang], $names)[1]"/>
+    <!-- a surname written before the forename (Schnitzler's "<surname>Schnitzler</surname>
+         <forename>Arthur</forename>") reads "Arthur Schnitzler", as every other entry -->
+    <xsl:variable name="s" select="
+        if ($n/surname[following-sibling::forename] and count($n/*) = 2)
+        then string-join(($n/forename, $n/surname) ! t:plain(.), ' ') else t:plain($n)"/>
+    <xsl:sequence select="($s[. != ''], string($e/@xml:id))[1]"/>
   </xsl:function>
 
   <!-- How many entities share each display name: those need telling apart. -->
@@ -788,6 +890,31 @@
   <xsl:function name="t:note-number" as="xs:integer">
     <xsl:param name="note" as="element()"/>
     <xsl:sequence select="$note/accumulator-before('t:note')"/>
+  </xsl:function>
+  <!-- A note called by a pointer (ELTeC's endnotes: <ref target="#N2">{2}</ref> in the
+       text, the note itself in back/div[@type='notes']): the first pointer outside any note
+       stands where the note's mark belongs, so the note gets no mark where it is written
+       and, in an EPUB, goes with that pointer's file (its back-link is "#noteref-N"). -->
+  <xsl:function name="t:caller" as="element()?">
+    <xsl:param name="note" as="element()"/>
+    <xsl:sequence select="if (empty($note/@xml:id)) then ()
+        else key('t:callers', string($note/@xml:id), root($note))[not(ancestor::note)][1]"/>
+  </xsl:function>
+  <xsl:function name="t:called-note" as="element()?">
+    <xsl:param name="ref" as="element()"/>
+    <xsl:sequence select="(tokenize(normalize-space($ref/@target))[1][starts-with(., '#')]
+        ! key('t:id', substring(., 2), root($ref)))[self::note][t:caller(.) is $ref]"/>
+  </xsl:function>
+  <xsl:function name="t:note-home" as="element()">
+    <xsl:param name="note" as="element()"/>
+    <xsl:sequence select="(t:caller($note), $note)[1]"/>
+  </xsl:function>
+  <!-- A pointer whose text is only a note mark ("{2}", "[1]", "*"): it shows the note's
+       own label, as every other note mark does; a pointer of words keeps its words. -->
+  <xsl:function name="t:is-mark" as="xs:boolean">
+    <xsl:param name="ref" as="element()"/>
+    <xsl:sequence select="exists($ref/self::ptr) or matches(normalize-space($ref),
+                          '^[\[\(\{]?\s*(\p{N}+|\p{L}|\*+|†|‡)\s*[\]\)\}]?$')"/>
   </xsl:function>
   <xsl:function name="t:note-label" as="xs:string">
     <xsl:param name="note" as="element()"/>

@@ -53,17 +53,35 @@
         else if ($prev) then t:unit-key($prev) else 'run'"/>
   </xsl:function>
 
-  <xsl:variable name="t:units" as="map(*)*">
+  <!-- A run of undivided body content is cut into documents of at most this many blocks:
+       a dictionary's 16,679 entries made one 5 MB XHTML file, which reading systems load
+       slowly or not at all. -->
+  <xsl:variable name="t:chunk" as="xs:integer" select="400"/>
+  <xsl:variable name="t:unit-groups" as="array(element()*)*">
     <xsl:for-each-group select="$t:tops" group-adjacent="t:unit-key(.)">
-      <xsl:variable name="first" select="(current-group()[not(t:is-marker(.))],
-                                          current-group())[1]"/>
+      <xsl:choose>
+        <xsl:when test="current-grouping-key() = 'run' and count(current-group()) gt $t:chunk">
+          <xsl:for-each-group select="current-group()"
+                              group-adjacent="(position() - 1) idiv $t:chunk">
+            <xsl:sequence select="[current-group()]"/>
+          </xsl:for-each-group>
+        </xsl:when>
+        <xsl:otherwise><xsl:sequence select="[current-group()]"/></xsl:otherwise>
+      </xsl:choose>
+    </xsl:for-each-group>
+  </xsl:variable>
+
+  <xsl:variable name="t:units" as="map(*)*">
+    <xsl:for-each select="$t:unit-groups">
+      <xsl:variable name="nodes" select="?1"/>
+      <xsl:variable name="first" select="($nodes[not(t:is-marker(.))], $nodes)[1]"/>
       <xsl:sequence select="map{
           'file': 'part-' || format-number(position(), '000') || '.xhtml',
-          'nodes': current-group(),
+          'nodes': $nodes,
           'kind': if ($first/self::front) then 'frontmatter'
                   else if ($first/self::back) then 'backmatter' else 'bodymatter',
-          'title': t:unit-title(current-group(), position())}"/>
-    </xsl:for-each-group>
+          'title': t:unit-title($nodes, position())}"/>
+    </xsl:for-each>
   </xsl:variable>
 
   <xsl:variable name="t:file-of-top" as="map(xs:string, xs:string)"
@@ -74,9 +92,15 @@
     <xsl:param name="nodes" as="element()*"/>
     <xsl:param name="pos" as="xs:integer"/>
     <xsl:variable name="first" select="($nodes[not(t:is-marker(.))], $nodes)[1]"/>
+    <!-- a dictionary's part: its first and last headwords, as on a dictionary's page -->
+    <xsl:variable name="words" select="$nodes/self::*[self::entry or self::entryFree
+        or self::superEntry]/descendant::orth[1]"/>
     <xsl:sequence select="(
         t:plain(($nodes/self::*[t:is-div(.)]/head)[1])[. != ''],
         t:plain($nodes/self::head[1])[. != ''],
+        if (exists($words)) then string-join(distinct-values((t:plain($words[1]),
+                                                              t:plain($words[last()]))), ' – ')
+        else (),
         if ($first/self::front) then t:label('front')
         else if ($first/self::back) then t:label('back-matter') else (),
         if ($first/self::*[t:is-div(.)] or $first/parent::body) then
@@ -99,7 +123,7 @@
     <xsl:call-template name="t:facsimile-warnings"/>
     <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
-      <b:meta title="{$t:title}" lang="{$t:lang}" source="{$t:source}" rights="{$t:rights}"
+      <b:meta title="{$t:title}" lang="{$t:lang}" dir="{t:dir($t:lang)}" source="{$t:source}" rights="{$t:rights}"
               page-source="{$t:page-source}"
               images="{count($t:texts//graphic) + count($t:facs-images)}"
               images-without-alt="{count($t:texts//graphic[t:alt(.) = ''])}"
@@ -144,7 +168,7 @@
               </section>
               <xsl:call-template name="t:notes-section">
                 <xsl:with-param name="notes"
-                                select="$t:notes[t:file(.) = $unit('file')]"/>
+                                select="$t:notes[t:file(t:note-home(.)) = $unit('file')]"/>
               </xsl:call-template>
               <xsl:call-template name="t:apparatus-section">
                 <xsl:with-param name="apps" select="$t:apps[t:file(.) = $unit('file')]"/>
@@ -180,6 +204,7 @@
     <xsl:param name="title" as="xs:string"/>
     <xsl:param name="body" as="element()*"/>
     <html lang="{$t:lang}" xml:lang="{$t:lang}">
+      <xsl:if test="t:dir($t:lang) = 'rtl'"><xsl:attribute name="dir" select="'rtl'"/></xsl:if>
       <head>
         <meta charset="utf-8"/>
         <title><xsl:value-of select="$title"/></title>

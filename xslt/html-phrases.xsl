@@ -47,6 +47,36 @@
   </xsl:template>
 
   <!-- ===================== links ===================== -->
+  <!-- The pointer that calls a note (t:caller) is the note's mark. -->
+  <xsl:template match="ref[exists(t:called-note(.))] | ptr[exists(t:called-note(.))]"
+                priority="1">
+    <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
+    <xsl:variable name="note" select="t:called-note(.)"/>
+    <xsl:variable name="n" select="t:note-number($note)"/>
+    <xsl:variable name="mark" select="t:is-mark(.)"/>
+    <xsl:element name="{if ($in-link) then 'span' else 'a'}">
+      <xsl:attribute name="class" select="if ($mark) then 'noteref' else 'tei-ref'"/>
+      <xsl:attribute name="id" select="'noteref-' || $n"/>
+      <xsl:if test="not($in-link)">
+        <xsl:attribute name="href" select="t:file(.) || '#note-' || $n"/>
+        <xsl:attribute name="role" select="'doc-noteref'"/>
+        <xsl:if test="$mark">
+          <xsl:attribute name="aria-label" select="t:label('note') || ' ' || t:note-label($note)"/>
+        </xsl:if>
+        <xsl:if test="$t:epub"><xsl:attribute name="epub:type" select="'noteref'"/></xsl:if>
+      </xsl:if>
+      <xsl:choose>
+        <xsl:when test="$mark"><sup><xsl:value-of select="t:note-label($note)"/></sup></xsl:when>
+        <xsl:otherwise>
+          <xsl:apply-templates>
+            <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
+            <xsl:with-param name="in-link" tunnel="yes" select="true()"/>
+          </xsl:apply-templates>
+        </xsl:otherwise>
+      </xsl:choose>
+    </xsl:element>
+  </xsl:template>
+
   <xsl:template match="ref | ptr">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:variable name="target" select="tokenize(normalize-space(@target))[1]"/>
@@ -88,12 +118,13 @@
         then key('t:id', substring($target, 2), root($context))[1] else ()"/>
     <xsl:sequence select="
         if (matches($target, '^https?://\S+$')) then $target
-        else if (empty($local) or empty($local/ancestor::text)) then
-          (if ($local intersect $t:entities and $t:show-index)
-           then t:index-file() || '#idx-' || $local/@xml:id else '')
+        else if ($local intersect $t:entities and $t:show-index)
+        then t:index-file() || '#idx-' || $local/@xml:id
+        else if (empty($local) or empty($local/ancestor::text)) then ''
         else if (t:is-div($local)) then t:file($local) || '#' || t:div-id($local)
         else if ($local/self::pb) then t:file($local) || '#' || t:page-id($local)
-        else if ($local/self::note) then t:file($local) || '#note-' || t:note-number($local)
+        else if ($local/self::note)
+        then t:file(t:note-home($local)) || '#note-' || t:note-number($local)
         else if (t:shows-id($local)) then t:file($local) || '#' || $local/@xml:id
         else ''"/>
   </xsl:function>
@@ -179,9 +210,11 @@
                   <xsl:with-param name="in-link" tunnel="yes" select="false()"/>
                 </xsl:apply-templates>
               </xsl:for-each>
-              <xsl:text> </xsl:text>
-              <a class="backlink" href="{t:file(.)}#app-{$n}" role="doc-backlink"
-                 aria-label="{t:label('back')}">↩</a>
+              <xsl:if test="empty(ancestor::listApp)">
+                <xsl:text> </xsl:text>
+                <a class="backlink" href="{t:file(.)}#app-{$n}" role="doc-backlink"
+                   aria-label="{t:label('back')}">↩</a>
+              </xsl:if>
             </li>
           </xsl:for-each>
         </ol>

@@ -42,7 +42,8 @@
   <xsl:variable name="t:heading-offset" as="xs:integer" select="1"/>
 
   <xsl:variable name="t:texts" select="$t:root//text[not(ancestor::text)]"/>
-  <xsl:variable name="t:notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+  <xsl:variable name="t:notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"/>
   <xsl:variable name="t:apps" select="$t:texts//app"/>
   <xsl:variable name="t:mentioned" as="element()*"
       select="$t:entities[exists(key('t:mentions', string(@xml:id), $t:root/root()))]"/>
@@ -54,6 +55,7 @@
     <xsl:call-template name="t:unresolved-refs"/>
     <xsl:call-template name="t:facsimile-warnings"/>
     <html lang="{$t:lang}">
+      <xsl:if test="t:dir($t:lang) = 'rtl'"><xsl:attribute name="dir" select="'rtl'"/></xsl:if>
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -154,7 +156,8 @@
   <!-- Warn once per unresolved local reference: the link will point nowhere. -->
   <xsl:template name="t:unresolved-refs">
     <xsl:for-each select="$t:texts//*[t:is-name(.)][starts-with(normalize-space(@ref), '#')]
-                          [empty(t:entity(.))]">
+                          [empty(t:entity(.))]
+                          [t:href(tokenize(normalize-space(@ref))[1], .) = '']">
       <xsl:call-template name="t:report">
         <xsl:with-param name="code" select="'unresolved-ref'"/>
         <xsl:with-param name="text" select="'&lt;' || local-name() || ' ref=&quot;' || @ref
@@ -213,6 +216,8 @@
       </section>
     </xsl:if>
   </xsl:template>
+
+  <xsl:template match="text//note[exists(t:caller(.))]" priority="4"/>
 
   <xsl:template match="text//note" priority="3">
     <xsl:param name="in-link" tunnel="yes" as="xs:boolean" select="false()"/>
@@ -315,6 +320,12 @@
     <xsl:if test="$lang != ''">
       <xsl:attribute name="lang" select="$lang"/>
       <xsl:if test="$t:epub"><xsl:attribute name="xml:lang" select="$lang"/></xsl:if>
+      <!-- a passage written the other way from what surrounds it (t:dir) -->
+      <xsl:variable name="outer" select="((ancestor::*/@xml:lang)[last()] ! t:bcp47(.)
+                                          [. != ''], $t:lang)[1]"/>
+      <xsl:if test="t:dir($lang) != t:dir($outer)">
+        <xsl:attribute name="dir" select="t:dir($lang)"/>
+      </xsl:if>
     </xsl:if>
   </xsl:template>
 
@@ -327,7 +338,7 @@
     <xsl:attribute name="class" select="
         if (empty($class) and empty(@type) and empty(@xml:space)) then 'tei-' || local-name()
         else string-join(distinct-values(('tei-' || local-name(),
-        $class, if (@xml:space = 'preserve') then 'preserve' else (),
+        $class, if (@xml:space = 'preserve' and not($t:is-leiden)) then 'preserve' else (),
         @type ! ('type-' || replace(normalize-space(.), '\s', '_')))), ' ')"/>
   </xsl:template>
 
@@ -434,13 +445,15 @@
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
     <xsl:choose>
       <xsl:when test="$phrasing"><xsl:call-template name="t:box"/></xsl:when>
+      <!-- a section only when it has a heading: a headless one (a letter's writing
+           session, a scene without a title) is a div, which is what HTML means by it -->
       <xsl:otherwise>
-        <section>
+        <xsl:element name="{if (head) then 'section' else 'div'}">
           <xsl:call-template name="t:attrs">
             <xsl:with-param name="id" select="t:div-id(.)"/>
           </xsl:call-template>
           <xsl:apply-templates/>
-        </section>
+        </xsl:element>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
@@ -799,6 +812,8 @@
     </xsl:choose>
   </xsl:template>
 
+  <xsl:template match="front/docTitle[t:repeats-header(.)]" priority="1"/>
+
   <!-- ===================== verse and drama ===================== -->
   <xsl:template match="lg | sp | spGrp | set | epigraph | argument | opener | closer
                        | postscript | titlePage | docTitle | docImprint | floatingText
@@ -938,7 +953,8 @@
     <xsl:variable name="first" select="tokenize(normalize-space(@ref))[1]"/>
     <xsl:variable name="href" select="
         if ($e and $t:show-index) then t:index-file() || '#idx-' || $e/@xml:id
-        else if (matches($first, '^https?://')) then $first else ''"/>
+        else if (matches($first, '^https?://')) then $first
+        else if (starts-with($first, '#')) then t:href($first, .) else ''"/>
     <xsl:variable name="class" select="'name', ($e ! t:entity-kind(.))"/>
     <xsl:choose>
       <xsl:when test="$in-link or $href = '' or (not($phrasing) and exists(*[t:is-flow(.)]))">
@@ -961,6 +977,28 @@
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
+
+  <!-- A register in the back (t:registers): the index shows it; without the index, one
+       line per entry (name, years, description), never its dates, places and coordinates
+       as running text. -->
+  <xsl:template match="listPerson | listPlace | listOrg" priority="2">
+    <xsl:if test="not($t:show-index and exists(. intersect $t:registers))">
+      <xsl:apply-templates select="head"/>
+      <ul class="register">
+        <xsl:for-each select=".//(person | personGrp | place | org)">
+          <li>
+            <xsl:if test="@xml:id"><xsl:attribute name="id" select="@xml:id"/></xsl:if>
+            <span class="entry"><xsl:value-of select="t:entity-name(.)"/></span>
+            <xsl:value-of select="t:entity-about(.)[. != ''] ! (' ' || .)"/>
+          </li>
+        </xsl:for-each>
+      </ul>
+    </xsl:if>
+  </xsl:template>
+
+  <!-- An apparatus apart from the text (EpiDoc's div type="apparatus"): its entries are
+       the apparatus section's, keyed by their @loc; its lemmas are no text of their own. -->
+  <xsl:template match="listApp"/>
 
   <xsl:include href="html-phrases.xsl"/>
 

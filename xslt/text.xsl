@@ -55,7 +55,8 @@
         <xsl:call-template name="t:apparatus">
           <xsl:with-param name="apps" select="$t:texts//app[empty(ancestor::*[t:is-div(.)])]"/>
         </xsl:call-template>
-        <xsl:variable name="notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]"/>
+        <xsl:variable name="notes" select="$t:texts//note[not(parent::app or parent::rdgGrp)]
+      [not(ancestor::person or ancestor::personGrp or ancestor::place or ancestor::org)]"/>
         <xsl:if test="exists($notes)">
           <xsl:sequence select="$P, t:label('notes'), $P"/>
           <xsl:for-each select="$notes">
@@ -81,9 +82,11 @@
 
   <!-- ===== text nodes ===== -->
   <!-- (whether any element preserves space: most documents have none, and then no text
-       node needs to look at its ancestors) -->
+       node needs to look at its ancestors; an inscription's, which EpiDoc's template sets
+       on every edition, is not honoured: its lb make the lines) -->
   <xsl:variable name="t:preserves" as="xs:boolean"
-      select="exists($t:root/descendant-or-self::*[@xml:space = 'preserve'])"/>
+      select="exists($t:root/descendant-or-self::*[@xml:space = 'preserve'])
+              and not($t:is-leiden)"/>
   <xsl:template match="text()">
     <xsl:choose>
       <xsl:when test="$t:preserves
@@ -132,6 +135,24 @@
     </xsl:choose>
   </xsl:template>
 
+  <!-- a register (a listPerson, listPlace or listOrg): one line per entry, as the index of
+       the HTML page shows it, never its dates, places and coordinates as running text -->
+  <xsl:template match="listPerson | listPlace | listOrg">
+    <xsl:param name="sep" tunnel="yes" as="xs:string" select="$P"/>
+    <xsl:value-of select="$sep"/>
+    <xsl:apply-templates select="head"/>
+    <xsl:value-of select="string-join(.//(person | personGrp | place | org)
+                          ! string-join((t:entity-name(.), t:entity-about(.)[. != '']), ' '),
+                          $N), $sep" separator=""/>
+  </xsl:template>
+
+  <!-- an apparatus apart from the text (listApp): its entries are in the apparatus block -->
+  <xsl:template match="listApp"/>
+
+  <!-- shown once, by the title block (t:repeats-header), when there is one -->
+  <xsl:template match="front/docTitle[$title-block = 'true'][t:repeats-header(.)]"
+                priority="1"/>
+
   <xsl:template match="text | group | front | body | back | div | div1 | div2 | div3 | div4 | div5 | div6 | div7">
     <xsl:call-template name="t:block">
       <xsl:with-param name="sep" tunnel="yes" select="$P"/>
@@ -155,11 +176,21 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- East Asian wide characters (Unicode's East_Asian_Width W and F, in ranges) -->
+  <xsl:variable name="wide" as="xs:string" select="'&#x1100;-&#x115F;&#x2E80;-&#xA4CF;'
+      || '&#xAC00;-&#xD7A3;&#xF900;-&#xFAFF;&#xFE30;-&#xFE4F;&#xFF00;-&#xFF60;&#xFFE0;-&#xFFE6;'
+      || '&#x20000;-&#x3FFFD;'"/>
+
   <!-- Headings of divisions: a part (top level) underlined with "=", a section (second
        level) with "-", so the two look different in plain text (as in setext). -->
   <xsl:template match="head[t:is-div(..)][. is ../head[1]]">
     <xsl:variable name="depth" select="count(ancestor::*[t:is-div(.)])"/>
-    <xsl:variable name="len" select="string-length(t:plain(.))"/>
+    <!-- as wide as the heading looks: a Han, kana or Hangul character (or a fullwidth
+         form) takes two columns, a combining mark none -->
+    <xsl:variable name="plain" select="t:plain(.)"/>
+    <xsl:variable name="len" select="string-length($plain)
+        - string-length(replace($plain, '[^\p{M}]', ''))
+        + string-length(replace($plain, '[^' || $wide || ']', ''))"/>
     <xsl:call-template name="t:block">
       <xsl:with-param name="after" select="
           if ($depth le 2 and $len gt 0)
@@ -281,6 +312,12 @@
   <xsl:template match="text//note">
     <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
   </xsl:template>
+  <!-- a note called by a pointer has its mark where the pointer is (t:caller) -->
+  <xsl:template match="text//note[exists(t:caller(.))]" priority="1"/>
+  <xsl:template match="ref[exists(t:called-note(.))][t:is-mark(.)]
+                       | ptr[exists(t:called-note(.))]" priority="1">
+    <xsl:value-of select="'[' || t:note-label(t:called-note(.)) || ']'"/>
+  </xsl:template>
 
   <xsl:template match="text//pb[t:empty-page(.)]" priority="2">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
@@ -303,6 +340,10 @@
   </xsl:template>
   <xsl:template match="lb | cb">
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+  </xsl:template>
+  <!-- an inscription (Leiden conventions) keeps its lines: each lb begins one -->
+  <xsl:template match="lb[$t:is-leiden][not(@break = 'no')]" priority="1">
+    <xsl:value-of select="$N"/>
   </xsl:template>
 
   <xsl:template match="choice">

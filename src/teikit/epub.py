@@ -263,7 +263,7 @@ def _opf(
     prop("dcterms:modified", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     _accessibility(meta, lang, prop, doc.name)
-    _manifest(package, docs, images, custom_css)
+    _manifest(package, docs, images, custom_css, rtl=meta.get("dir") == "rtl")
     return etree.tostring(package, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
@@ -315,11 +315,18 @@ def _accessibility(meta: etree._Element, lang: str, prop: Prop, name: str) -> No
 
 
 def _manifest(
-    package: etree._Element, docs: list[etree._Element], images: list[str], custom_css: bool
+    package: etree._Element,
+    docs: list[etree._Element],
+    images: list[str],
+    custom_css: bool,
+    rtl: bool = False,
 ) -> None:
-    """The manifest (content documents, CSS, the user's CSS, images) and the spine."""
+    """The manifest (content documents, CSS, the user's CSS, images) and the spine, whose
+    pages turn from right to left in a right-to-left book (Arabic, Hebrew)."""
     manifest = etree.SubElement(package, f"{{{OPF_NS}}}manifest")
     spine = etree.SubElement(package, f"{{{OPF_NS}}}spine")
+    if rtl:
+        spine.set("page-progression-direction", "rtl")
     for i, d in enumerate(docs):
         href = d.get("href", "")
         item_id = "nav" if d.get("kind") == "nav" else f"d{i:03d}"

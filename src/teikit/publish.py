@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.checkers import check_outputs
-from teikit.diagnostics import Report, UsageError
+from teikit.diagnostics import Diagnostic, Report, UsageError
 from teikit.document import Document, load
 from teikit.epub import IMAGE_TYPES, epub_bytes
 from teikit.files import write_atomic
@@ -67,11 +67,18 @@ def _render(
     params = custom.params(fmt, params)
     if fmt == "epub":
         data, diagnostics = epub_bytes(doc, params, xslt=custom.xslt)
-        report.add(diagnostics)
+        _add_new(report, diagnostics)
         return data
     result = run(doc, fmt, params, xslt=custom.xslt)
-    report.add(result.diagnostics)
+    _add_new(report, result.diagnostics)
     return result.output.encode("utf-8")
+
+
+def _add_new(report: Report, diagnostics: list[Diagnostic]) -> None:
+    """Add the findings ``report`` does not hold yet: the HTML page and the EPUB come from
+    the same stylesheet, and a build that reported both would say everything twice."""
+    held = set(report.diagnostics)
+    report.add(d for d in diagnostics if d not in held)
 
 
 def copy_images(doc: Document, folder: Path) -> list[Path]:

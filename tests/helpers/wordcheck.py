@@ -16,6 +16,7 @@ shows as two adjacent tokens of which at least one is no source word ("Ge schich
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,8 +59,13 @@ CONTAINERS = frozenset(
         "imprint",
     }
 )
-#: What no output shows as reading text.
-SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del"})
+#: What no output shows as reading text (an apparatus apart from the text, listApp, is read
+#: as the apparatus).
+SKIPPED = frozenset({"teiHeader", "facsimile", "standOff", "sourceDoc", "del", "listApp"})
+#: A register (Schnitzler's back/listPerson): the outputs show it as the index of names or
+#: one line per entry (name and years), not its dates, places and coordinates; its words
+#: are known words (for fused and split ones) but not reading text (for letters kept).
+REGISTERS = frozenset({"listPerson", "listPlace", "listOrg"})
 #: Grammatical values the outputs show as labels in the reader's language, not as the
 #: source's text (``<pos>n</pos>`` is "noun"): words of their own, never part of another.
 LABELLED = frozenset({"pos", "gen", "number"})
@@ -95,9 +101,9 @@ def _read_children(el: etree._Element) -> list[etree._Element]:
     return kids
 
 
-def _pieces(el: etree._Element) -> Iterator[str]:
+def _pieces(el: etree._Element, registers: bool = True) -> Iterator[str]:
     """The source text of ``el`` with "\\x00" at boundaries and "\\x01" at joins."""
-    if _name(el) in SKIPPED:
+    if _name(el) in SKIPPED or (not registers and _name(el) in REGISTERS):
         return
     parent = el.getparent()
     if _name(el) in LABELLED or (
@@ -112,23 +118,34 @@ def _pieces(el: etree._Element) -> Iterator[str]:
         yield "\x01"
     if _name(el) in {"choice", "app", "subst"}:
         for child in _read_children(el):
-            yield from _pieces(child)
+            yield from _pieces(child, registers)
     else:
         yield el.text or ""
         for child in el:
             if isinstance(child.tag, str):
-                yield from _pieces(child)
+                yield from _pieces(child, registers)
             yield child.tail or ""
     if brk:
         yield "\x00"
 
 
-def source_words(root: etree._Element) -> list[str]:
-    """The words of every top-level ``text`` of the document, in order."""
+def source_words(root: etree._Element, registers: bool = True) -> list[str]:
+    """The words of every top-level ``text`` of the document, in order; without those of
+    registers (the reading text only) when ``registers`` is false."""
     texts = root.xpath("//t:text[not(ancestor::t:text)]", namespaces={"t": TEI})
-    raw = "".join(piece for t in texts for piece in _pieces(t))
+    raw = "".join(piece for t in texts for piece in _pieces(t, registers))
     raw = re.sub(r"\s*\x01\s*", "", raw)  # break="no": the words on both sides are one
+    raw = nfc(raw)
     return WORD.findall(_editorial(raw.replace("\x00", " ")))
+
+
+def nfc(text: str) -> str:
+    """``text`` as the outputs spell it: in NFC (a canonically equivalent spelling: "и" and
+    a combining breve is "й"), except CJK compatibility ideographs, kept as written."""
+    return "".join(
+        p if i % 2 else unicodedata.normalize("NFC", p)
+        for i, p in enumerate(re.split("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)", text))
+    )
 
 
 @dataclass
@@ -196,8 +213,9 @@ _GENERATED = ("note-label", "noteref", "backlink", "pb", "lnum", "app-ref", "fac
 
 
 def html_reading(page: str) -> str:
-    """The reading text of an HTML page: ``main`` without the generated marks, the notes
-    and apparatus (read separately) and the index; blocks separated as a browser shows them.
+    """The reading text of an HTML page: the title block and ``main`` without the generated
+    marks, the notes and apparatus (read separately) and the index; blocks separated as a
+    browser shows them.
     """
     from lxml import html as lhtml
 
@@ -219,7 +237,9 @@ def html_reading(page: str) -> str:
     for el in tree.xpath(" | ".join(f"//{t}" for t in _HTML_BLOCKS)):
         el.text, el.tail = " " + (el.text or ""), " " + (el.tail or "")
     main = tree.find(".//main")
-    return _editorial((main if main is not None else tree.find("body")).text_content())
+    # the title block shows the text's own title too, when it only repeats the header's
+    head = "".join(h.text_content() + " " for h in tree.xpath("//header[@class='titlepage']"))
+    return _editorial(head + (main if main is not None else tree.find("body")).text_content())
 
 
 def text_reading(text: str) -> str:

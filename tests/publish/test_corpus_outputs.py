@@ -50,6 +50,7 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
     try:
         doc = teikit.load(src)
         words = source_words(doc.tree.getroot())
+        reading = source_words(doc.tree.getroot(), registers=False)
         # the reading text without the lines made from the header (title, dates)
         text = teikit.transform(doc, "text", {"title-block": "false"}).output
         page = doc.to_html().output
@@ -65,8 +66,8 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
         "corpus": corpus,
         "name": Path(src).name,
         "error": None,
-        "text": letters_kept(words, in_text),
-        "html": letters_kept(words, in_html),
+        "text": letters_kept(reading, in_text),
+        "html": letters_kept(reading, in_html),
         "fused": t.fused + h.fused,
         "split": t.split + h.split,
         "examples": (t.examples + h.examples)[:4],

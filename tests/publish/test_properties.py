@@ -19,6 +19,8 @@ from lxml import html as lhtml
 
 import teikit
 
+from helpers.wordcheck import nfc
+
 T = "{http://www.tei-c.org/ns/1.0}"
 CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЯ", min_size=1, max_size=9)
 UNICODE = st.text(alphabet=st.characters(categories=("L", "N", "P")), min_size=1, max_size=9)
@@ -111,8 +113,13 @@ def expected(doc: teikit.Document) -> Counter[str]:
     """Words of the reading text: everything in <text> but the sic side of a choice."""
     text = doc.xpath("//tei:text")[0]
     return tokens(
-        " ".join(
-            s for s in text.xpath(".//text()[not(ancestor::tei:sic)]", namespaces={"tei": T[1:-1]})
+        nfc(  # as the outputs spell it (Gurmukhi "ਲ਼" is "ਲ" and a nukta in NFC)
+            " ".join(
+                s
+                for s in text.xpath(
+                    ".//text()[not(ancestor::tei:sic)]", namespaces={"tei": T[1:-1]}
+                )
+            )
         )
     )
 
