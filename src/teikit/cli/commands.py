@@ -338,7 +338,7 @@ def build(
     folder, documents whose outputs are current are skipped, and an index.html lists them.
     --css and --xslt customise every output as for transform (--css: html and epub).
     """
-    from teikit.collection import Bounds, build_collection, build_file
+    from teikit.collection import build_collection, build_file
     from teikit.publish import Customisation, default_edition
 
     custom = Customisation(css, xslt)
@@ -377,7 +377,8 @@ def build(
         schemas=list(schemas) or None,
         settings=settings,
         custom=custom,
-        bounds=Bounds(1, seconds, memory),
+        timeout=seconds,
+        memory_limit=memory,
     )
     for d in report:
         click.echo(str(d), err=True)
