@@ -365,8 +365,10 @@ def build(
         for d in done.report:
             click.echo(str(d), err=True)
         if not quiet:
+            gone = f", removed {len(done.removed)} stale" if done.removed else ""
             click.echo(
-                f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}",
+                f"built {len(done.built)}, up to date {len(done.skipped)}{gone}, "
+                f"index {done.index}",
                 err=True,
             )
         return done.report.exit_code
