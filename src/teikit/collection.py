@@ -100,6 +100,8 @@ class CollectionResult:
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     index: Path | None = None
+    #: outputs and copied images of an earlier build that no document claims any more
+    removed: list[str] = field(default_factory=list)
 
 
 def _stylesheets_digest() -> str:
@@ -367,6 +369,7 @@ def build_collection(
     manifest = _read_manifest(output)
     entries = manifest.get("documents", {})
     entries = dict(entries) if isinstance(entries, dict) else {}
+    before = dict(entries)
     result = CollectionResult(report)
     job = Job(
         str(source),
@@ -404,12 +407,48 @@ def build_collection(
         else:
             entries.pop(name, None)
     entries = {name: entries[name] for name in sorted(entries) if (source / name).is_file()}
+    result.removed = _prune(output, before, entries)
     write_atomic(
         output / MANIFEST,
         json.dumps({"format": 1, "documents": entries}, indent=1, sort_keys=True).encode(),
     )
     result.index = write_atomic(output / INDEX, index_page(entries).encode("utf-8"))
     return result
+
+
+def _made(entry: object) -> dict[str, str]:
+    """The files a manifest entry says its build wrote (outputs and copied images), by
+    name relative to the output folder, with their SHA-256."""
+    if not isinstance(entry, dict):
+        return {}
+    made = {**(entry.get("outputs") or {}), **(entry.get("images") or {})}
+    return {str(k): str(v) for k, v in made.items()}
+
+
+def _prune(output: Path, before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Remove what the earlier build wrote that no document claims now (its source was
+    deleted, it no longer shows that image, it fails validation now), so the site is the
+    collection as it is. Only a file that still has the bytes teikit wrote goes (one
+    edited by hand stays), only inside ``output`` (a manifest is a file like any other),
+    and folders it leaves empty go with it."""
+    from teikit.files import path_inside
+    from teikit.validation.cache import file_digest
+
+    claimed = {name for entry in after.values() for name in _made(entry)}
+    folder = output.resolve()
+    removed = []
+    for entry in before.values():
+        for name, digest in _made(entry).items():
+            target = None if name in claimed else path_inside(folder, name)
+            if target is None or not target.is_file() or file_digest(target) != digest:
+                continue
+            target.unlink()
+            removed.append(name)
+            for parent in target.parents:
+                if parent == folder or not parent.is_relative_to(folder) or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+    return sorted(set(removed))
 
 
 def index_page(entries: dict[str, object]) -> str:

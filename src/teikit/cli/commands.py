@@ -297,9 +297,10 @@ def transform(
     "-j",
     "--jobs",
     type=click.IntRange(min=1, clamp=True),
-    default=1,
+    default=None,
     metavar="N",
-    help="a folder: build documents in N processes (or N local Dask workers)",
+    help="a folder: build documents in N processes, or N local Dask workers (default: "
+    "[tool.teikit] jobs, else the machine's cores, at most 4)",
 )
 @click.option(
     "--dask",
@@ -319,7 +320,7 @@ def build(
     output: str,
     force: bool,
     check: bool,
-    jobs: int,
+    jobs: int | None,
     dask: str | None,
     css: Path | None,
     xslt: Path | None,
@@ -350,7 +351,7 @@ def build(
                 Path(source),
                 Path(output),
                 force=force,
-                jobs=jobs,
+                jobs=jobs or config.jobs or default_jobs(),
                 dask=dask,
                 on_file=on_file,
                 css=custom.css,
@@ -364,8 +365,10 @@ def build(
         for d in done.report:
             click.echo(str(d), err=True)
         if not quiet:
+            gone = f", removed {len(done.removed)} stale" if done.removed else ""
             click.echo(
-                f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}",
+                f"built {len(done.built)}, up to date {len(done.skipped)}{gone}, "
+                f"index {done.index}",
                 err=True,
             )
         return done.report.exit_code
