@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,16 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JUnit's timestamp frozen, so two renderings can be compared byte for byte."""
+    import teikit.render
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Frozen:
+            return cls(2026, 12, 1, 17, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(teikit.render, "datetime", Frozen)

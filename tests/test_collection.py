@@ -166,3 +166,60 @@ def test_the_schema_asked_for_judges_every_document(corpus: Path, tmp_path: Path
         "three.xml",
         "part.xml",
     }
+
+
+def test_what_no_document_claims_any_more_is_removed(corpus: Path, tmp_path: Path) -> None:
+    """A deleted source's outputs go, and so do those of a document that fails now; an
+    output edited by hand stays, and so does the folder that holds it."""
+    out = tmp_path / "site"
+    build_collection(corpus, out)
+    (out / "letters" / "deep" / "three.txt").write_text("my notes", encoding="utf-8")
+    (corpus / "letters" / "deep" / "three.xml").unlink()
+    _doc(corpus / "one.xml", "Первое письмо", "Анна Петрова", "1901-02-03", "<bogus/>")
+    result = build_collection(corpus, out)
+    assert result.removed == [
+        "letters/deep/three.epub",
+        "letters/deep/three.html",
+        "one.epub",
+        "one.html",
+        "one.txt",
+    ]
+    assert (out / "letters" / "deep" / "three.txt").read_text(encoding="utf-8") == "my notes"
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [
+        ".teikit-build.json",
+        "index.html",
+        "three.txt",
+        "two.epub",
+        "two.html",
+        "two.txt",
+    ]
+    (out / "letters" / "deep" / "three.txt").unlink()
+    (out / "letters" / "deep").rmdir()
+    (corpus / "letters" / "two.xml").unlink()
+    assert build_collection(corpus, out).removed == [
+        "letters/two.epub",
+        "letters/two.html",
+        "letters/two.txt",
+    ]
+    assert not (out / "letters").exists()  # the folders it left empty went with it
+
+
+def test_a_tampered_manifest_removes_nothing_outside_the_site(corpus: Path, tmp_path: Path) -> None:
+    import json
+
+    from teikit.validation.cache import file_digest
+
+    out = tmp_path / "site"
+    build_collection(corpus, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    digest = file_digest(victim)
+    manifest["documents"]["gone.xml"] = {
+        "key": "x",
+        "outputs": {"../victim.txt": digest, str(victim): digest},
+        "images": {"letters/../../victim.txt": digest},
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert build_collection(corpus, out).removed == []
+    assert victim.read_text(encoding="utf-8") == "keep me"

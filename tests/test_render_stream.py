@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from datetime import datetime, tzinfo
 from pathlib import Path
 
 import jsonschema
@@ -37,23 +36,10 @@ def _report(files: int, per_file: int) -> Report:
     return report
 
 
-@pytest.fixture
-def one_second(monkeypatch: pytest.MonkeyPatch) -> None:
-    """JUnit's timestamp frozen, so two renderings can be compared byte for byte."""
-    import teikit.render
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> Frozen:
-            return cls(2026, 12, 1, 17, 0, 0, tzinfo=tz)
-
-    monkeypatch.setattr(teikit.render, "datetime", Frozen)
-
-
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))
 @pytest.mark.parametrize("shape", [(0, 0), (1, 1), (3, 5)])
 def test_the_stream_is_the_rendered_text(
-    fmt: str, shape: tuple[int, int], one_second: None
+    fmt: str, shape: tuple[int, int], frozen_clock: None
 ) -> None:
     report = _report(*shape)
     streamed, rendered = "".join(stream(report, fmt)), render(report, fmt)

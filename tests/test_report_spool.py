@@ -4,7 +4,6 @@ and its report reads the same in every format as one held in memory."""
 from __future__ import annotations
 
 import tracemalloc
-from datetime import datetime, tzinfo
 from pathlib import Path
 
 import pytest
@@ -45,19 +44,6 @@ def _run(files: int, per_file: int, *, spooled: bool) -> Report:
     for i in range(files):
         add(_file_report(i, per_file))
     return report
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """JUnit's timestamp frozen, so two renderings can be compared byte for byte."""
-    import teikit.render
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> Frozen:
-            return cls(2026, 12, 1, 17, 0, 0, tzinfo=tz)
-
-    monkeypatch.setattr(teikit.render, "datetime", Frozen)
 
 
 @pytest.mark.parametrize("fmt", sorted(RENDERERS))

@@ -34,7 +34,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from teikit import namespaces
 from teikit.diagnostics import Report, Severity, UsageError
@@ -44,14 +44,13 @@ from teikit.locations import display_path
 if TYPE_CHECKING:
     from teikit.publish import Customisation
     from teikit.validation.schemas import Settings
+    from teikit.validation.workers import Bounds
 
-__all__ = ["Bounds", "CollectionResult", "build_collection", "build_file"]
+__all__ = ["CollectionResult", "build_collection", "build_file"]
 
 MANIFEST = ".teikit-build.json"
 INDEX = "index.html"
 TEI = "{" + namespaces.TEI + "}"
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -78,21 +77,6 @@ class Job:
         )
 
 
-@dataclass(frozen=True)
-class Bounds:
-    """How each document's build is run: in ``jobs`` worker processes, each document
-    stopped after ``timeout`` seconds or above ``memory_limit`` MB (None: unbounded; with
-    neither and one job, documents are built in this process, the library's default)."""
-
-    jobs: int = 1
-    timeout: float | None = None
-    memory_limit: int | None = None
-
-    @property
-    def pooled(self) -> bool:
-        return self.timeout is not None or self.memory_limit is not None or self.jobs > 1
-
-
 @dataclass
 class Built:
     """One document's outcome: its report, what was written, and what the index shows."""
@@ -116,6 +100,8 @@ class CollectionResult:
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     index: Path | None = None
+    #: outputs and copied images of an earlier build that no document claims any more
+    removed: list[str] = field(default_factory=list)
 
 
 def _stylesheets_digest() -> str:
@@ -231,23 +217,37 @@ def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
 def _run(
     paths: list[str],
     job: Job,
+    jobs: int,
     bounds: Bounds,
     dask: str | None,
     on_file: Callable[[int, int], None] | None,
 ) -> Iterator[Built]:
-    """Each path's :func:`build_one`, in order, here, in bounded workers, or on Dask."""
+    """Each path's :func:`build_one`, in order: here, in worker processes held to
+    ``bounds``, or on Dask (each document in a process of its worker's, under the same
+    bounds). A document that did not finish is its report alone."""
     if dask:
         from teikit.validation.cluster import map_paths
 
-        jobs = bounds.jobs if bounds.jobs > 1 else None
-        yield from map_paths(build_one, paths, job, dask, on_file=on_file, workers=jobs)
+        outcomes = map_paths(
+            build_one,
+            paths,
+            job,
+            dask,
+            on_file=on_file,
+            workers=jobs if jobs > 1 else None,
+            bounds=bounds,
+        )
+        for path, outcome in zip(paths, outcomes, strict=True):
+            yield outcome if isinstance(outcome, Built) else Built(path, outcome)
         return
-    if not bounds.pooled:
+    if not bounds.bounded and jobs <= 1:
         for done, path in enumerate(paths, 1):
             yield build_one(path, job)
             if on_file:
                 on_file(done, len(paths))
         return
+    from teikit.validation.workers import run_pool
+
     results: list[Built | None] = [None] * len(paths)
 
     def store(i: int, outcome: Built | Report) -> None:
@@ -255,38 +255,9 @@ def _run(
         if on_file:
             on_file(sum(r is not None for r in results), len(paths))
 
-    _pooled(build_one, [Path(p) for p in paths], job, bounds, store)
+    files = [Path(p) for p in paths]
+    run_pool(build_one, files, job, min(max(1, jobs), len(files)), bounds, store)
     yield from (r for r in results if r is not None)
-
-
-def _pooled(
-    one: Callable[[Path, T], R],
-    files: list[Path],
-    arg: T,
-    bounds: Bounds,
-    done: Callable[[int, R | Report], None],
-) -> None:
-    """``one(file, arg)`` for every file in worker processes held to ``bounds``; a
-    document that overruns, grows too large or kills its worker gets a one-error
-    :class:`Report` instead of ``one``'s result."""
-    from teikit.validation.workers import BUILDING, Pool, context
-
-    size = min(max(1, bounds.jobs), len(files))
-    pool = Pool(
-        one,
-        arg,
-        size,
-        bounds.timeout,
-        context(),
-        memory=bounds.memory_limit,
-        work=BUILDING,
-    )
-    try:
-        pool.map(files, list(range(len(files))), done)
-    except BaseException:
-        pool.close(kill=True)  # Ctrl-C or a fatal error: stop everything now
-        raise
-    pool.close()
 
 
 @dataclass(frozen=True)
@@ -332,26 +303,24 @@ def build_file(
     schemas: Sequence[str] | None = None,
     settings: Settings | None = None,
     custom: Customisation | None = None,
-    bounds: Bounds = Bounds(),
+    timeout: float | None = None,
+    memory_limit: int | None = None,
 ) -> tuple[Report, list[Path]]:
-    """:func:`teikit.publish.build` of one document, in a worker process held to
-    ``bounds`` when they bound anything (a stopped build writes nothing and its report
-    says why); ``bounds=Bounds()`` builds here. A document that cannot be read is an
+    """:func:`teikit.publish.build` of one document, in a worker process stopped after
+    ``timeout`` seconds or above ``memory_limit`` MB (a stopped build writes nothing and
+    its report says why); with neither, here. A document that cannot be read is an
     input error in the report (exit 2), not an exception."""
+    from teikit.validation.workers import BUILDING, Bounds, run_pool
+
     task = _Single(
         str(out_dir), force, check, tuple(schemas) if schemas else None, settings, custom
     )
-    if not bounds.pooled:
+    bounds = Bounds(timeout, memory_limit, BUILDING)
+    if not bounds.bounded:
         report, written = _build_single(src, task)
         return report, [Path(p) for p in written]
     found: list[tuple[Report, list[str]] | Report] = []
-    _pooled(
-        _build_single,
-        [src],
-        task,
-        Bounds(1, bounds.timeout, bounds.memory_limit),
-        lambda _, outcome: found.append(outcome),
-    )
+    run_pool(_build_single, [src], task, 1, bounds, lambda _, outcome: found.append(outcome))
     outcome = found[0]
     if isinstance(outcome, Report):
         return outcome, []
@@ -386,8 +355,7 @@ def build_collection(
     documents whose outputs are current, and write ``output/index.html``; ``css`` and
     ``xslt`` customise every document as ``teikit build --css/--xslt`` does, ``check``,
     ``schemas`` and ``settings`` are :func:`teikit.publish.build`'s, and ``timeout``
-    (seconds) and ``memory_limit`` (MB) bound each document's build (:class:`Bounds`;
-    not on Dask, whose workers run documents in threads)."""
+    (seconds) and ``memory_limit`` (MB) bound each document's build, on Dask too."""
     from teikit.validation.batch import expand_paths
 
     for flag, given in (("--css", css), ("--xslt", xslt)):
@@ -401,6 +369,7 @@ def build_collection(
     manifest = _read_manifest(output)
     entries = manifest.get("documents", {})
     entries = dict(entries) if isinstance(entries, dict) else {}
+    before = dict(entries)
     result = CollectionResult(report)
     job = Job(
         str(source),
@@ -420,7 +389,10 @@ def build_collection(
             report.files.append(display_path(str(path)))
         else:
             todo.append(str(path))
-    for built in _run(todo, job, Bounds(jobs, timeout, memory_limit), dask, on_file):
+    from teikit.validation.workers import BUILDING, Bounds
+
+    bounds = Bounds(timeout, memory_limit, BUILDING)
+    for built in _run(todo, job, jobs, bounds, dask, on_file):
         name = Path(built.source).relative_to(source).as_posix()
         report.merge(built.report)
         if built.key:
@@ -435,12 +407,48 @@ def build_collection(
         else:
             entries.pop(name, None)
     entries = {name: entries[name] for name in sorted(entries) if (source / name).is_file()}
+    result.removed = _prune(output, before, entries)
     write_atomic(
         output / MANIFEST,
         json.dumps({"format": 1, "documents": entries}, indent=1, sort_keys=True).encode(),
     )
     result.index = write_atomic(output / INDEX, index_page(entries).encode("utf-8"))
     return result
+
+
+def _made(entry: object) -> dict[str, str]:
+    """The files a manifest entry says its build wrote (outputs and copied images), by
+    name relative to the output folder, with their SHA-256."""
+    if not isinstance(entry, dict):
+        return {}
+    made = {**(entry.get("outputs") or {}), **(entry.get("images") or {})}
+    return {str(k): str(v) for k, v in made.items()}
+
+
+def _prune(output: Path, before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Remove what the earlier build wrote that no document claims now (its source was
+    deleted, it no longer shows that image, it fails validation now), so the site is the
+    collection as it is. Only a file that still has the bytes teikit wrote goes (one
+    edited by hand stays), only inside ``output`` (a manifest is a file like any other),
+    and folders it leaves empty go with it."""
+    from teikit.files import path_inside
+    from teikit.validation.cache import file_digest
+
+    claimed = {name for entry in after.values() for name in _made(entry)}
+    folder = output.resolve()
+    removed = []
+    for entry in before.values():
+        for name, digest in _made(entry).items():
+            target = None if name in claimed else path_inside(folder, name)
+            if target is None or not target.is_file() or file_digest(target) != digest:
+                continue
+            target.unlink()
+            removed.append(name)
+            for parent in target.parents:
+                if parent == folder or not parent.is_relative_to(folder) or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+    return sorted(set(removed))
 
 
 def index_page(entries: dict[str, object]) -> str:

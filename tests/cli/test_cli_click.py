@@ -118,3 +118,37 @@ def test_params_become_a_dict() -> None:
 def test_table_aligns_columns_under_the_header() -> None:
     text = table([{"a": "long value", "b": "x"}], {"a": "A", "b": "B"})
     assert text.splitlines() == ["A           B", "long value  x"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "config", "jobs"),
+    [([], "", 3), ([], "jobs = 2\n", 2), (["-j", "1"], "jobs = 2\n", 1)],
+)
+def test_a_folder_build_takes_its_jobs_as_validate_does(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    flags: list[str],
+    config: str,
+    jobs: int,
+) -> None:
+    """--jobs, else [tool.teikit] jobs, else the cores (here 3): the real build, watched."""
+    import os
+
+    import teikit.collection
+
+    real, seen = teikit.collection.build_collection, []
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs["jobs"])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(teikit.collection, "build_collection", watched)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(f"[tool.teikit]\n{config}", encoding="utf-8")
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "verse.xml").write_bytes(VERSE.read_bytes())
+    done = runner.invoke(cli, ["build", "-q", "corpus", "-o", "site", "--force", *flags])
+    assert (done.exit_code, seen) == (0, [jobs]), done.output
+    assert (tmp_path / "site" / "verse.html").is_file()

@@ -140,6 +140,15 @@ def test_a_folder_build_copies_into_the_mirrored_tree_and_skips_current_copies(
     assert build_collection(source, site, force=True).built == ["project/article.xml"]
     assert (site / "project" / "scans" / "p1.png").read_bytes().endswith(b"\0")
     assert copy.stat().st_mtime_ns == stamp
+    # a figure taken out of the document takes its copy out of the site
+    article = source / "project" / "article.xml"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace('<graphic url="fig/one.png"/>', ""),
+        encoding="utf-8",
+    )
+    assert build_collection(source, site, force=True).removed == ["project/fig/one.png"]
+    assert not copy.exists() and not copy.parent.exists()
+    assert (site / "project" / "scans" / "p1.png").is_file()
 
 
 def test_an_image_removed_between_the_look_and_the_copy_is_skipped(

@@ -9,6 +9,8 @@ build without a deadline would hang the CI job that publishes a pull request.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.security.conftest import Attack, Outcome, tei
 
 from helpers.hostile import ENDLESS_SCHEMATRON
@@ -61,6 +63,23 @@ def test_a_document_that_never_ends_is_stopped_and_the_folder_is_built(attack: A
     index = (attack.folder / "site" / "index.html").read_text(encoding="utf-8")
     assert 'href="a.html"' in index and 'href="b.html"' not in index
     assert outcome.seconds < 30
+
+
+@pytest.mark.slow
+def test_on_dask_a_document_that_never_ends_is_stopped_and_the_folder_is_built(
+    attack: Attack,
+) -> None:
+    """A Dask worker runs each document's build in a process of its own, held to the
+    same deadline (a task in the worker's thread could not be stopped)."""
+    _corpus(attack, ENDLESS_SCHEMATRON)
+    # each worker's own process starts Saxon on its first document's clock: room for it
+    # on a loaded machine (b.xml never ends, whatever the deadline)
+    outcome = attack.run(
+        "build", "-q", "tei", "-o", "site", "--timeout", "8", "--dask", "local", "--jobs", "2"
+    )
+    _safe(attack, outcome)
+    assert (outcome.code, outcome.rules()) == (2, [("b.xml", 1, "load:timeout")]), outcome.output
+    assert _pages(outcome) == ["site/a.html", "site/c.html", "site/index.html"]
 
 
 def test_one_document_that_never_ends_writes_nothing(attack: Attack) -> None:

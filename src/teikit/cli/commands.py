@@ -297,9 +297,10 @@ def transform(
     "-j",
     "--jobs",
     type=click.IntRange(min=1, clamp=True),
-    default=1,
+    default=None,
     metavar="N",
-    help="a folder: build documents in N processes (or N local Dask workers)",
+    help="a folder: build documents in N processes, or N local Dask workers (default: "
+    "[tool.teikit] jobs, else the machine's cores, at most 4)",
 )
 @click.option(
     "--dask",
@@ -319,7 +320,7 @@ def build(
     output: str,
     force: bool,
     check: bool,
-    jobs: int,
+    jobs: int | None,
     dask: str | None,
     css: Path | None,
     xslt: Path | None,
@@ -338,7 +339,7 @@ def build(
     folder, documents whose outputs are current are skipped, and an index.html lists them.
     --css and --xslt customise every output as for transform (--css: html and epub).
     """
-    from teikit.collection import Bounds, build_collection, build_file
+    from teikit.collection import build_collection, build_file
     from teikit.publish import Customisation, default_edition
 
     custom = Customisation(css, xslt)
@@ -350,7 +351,7 @@ def build(
                 Path(source),
                 Path(output),
                 force=force,
-                jobs=jobs,
+                jobs=jobs or config.jobs or default_jobs(),
                 dask=dask,
                 on_file=on_file,
                 css=custom.css,
@@ -364,8 +365,10 @@ def build(
         for d in done.report:
             click.echo(str(d), err=True)
         if not quiet:
+            gone = f", removed {len(done.removed)} stale" if done.removed else ""
             click.echo(
-                f"built {len(done.built)}, up to date {len(done.skipped)}, index {done.index}",
+                f"built {len(done.built)}, up to date {len(done.skipped)}{gone}, "
+                f"index {done.index}",
                 err=True,
             )
         return done.report.exit_code
@@ -377,7 +380,8 @@ def build(
         schemas=list(schemas) or None,
         settings=settings,
         custom=custom,
-        bounds=Bounds(1, seconds, memory),
+        timeout=seconds,
+        memory_limit=memory,
     )
     for d in report:
         click.echo(str(d), err=True)

@@ -206,7 +206,8 @@ def project_roots(paths: Iterable[str | os.PathLike[str]], files: list[Path]) ->
     """The folders a run validates: folder arguments and the folders of the files, none
     inside another (10,000 files in 300 folders below one argument give one root)."""
     found = {os.fspath(p) for p in paths if Path(p).is_dir()}
-    found.update(str(f.parent) for f in files)
+    # A Path's text is normalised, so its folder is the text's (no Path per file).
+    found.update(os.path.dirname(str(f)) or "." for f in files)
     roots: set[Path] = set()
     for root in sorted((Path(r) for r in found), key=lambda r: len(r.parts)):
         if not any(parent in roots for parent in root.parents):

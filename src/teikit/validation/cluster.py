@@ -38,6 +38,7 @@ from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
 from teikit.validation import batch
 from teikit.validation.batch import Options, ProgressCallback
+from teikit.validation.workers import VALIDATING, Bounds, Warm, Work
 
 __all__ = ["INSTALL_HINT", "map_paths", "run"]
 
@@ -219,40 +220,61 @@ def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[st
     return [batch.validate_path(path, options) for path in files]
 
 
-#: Per Dask worker thread: the options of the run and the pool of one process that
-#: validates under its deadline, kept from chunk to chunk (it compiles each schema once).
+#: Per Dask worker thread: what the run does and the pool of one process that does it
+#: under its bounds, kept from chunk to chunk (it compiles each schema once).
 _pools = threading.local()
 
 
 def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
-    """``files`` validated by a process of this worker's own, each stopped at the run's
-    deadline and memory limit: a document that overruns gets ``load:timeout`` (one that
-    grows past the limit ``load:memory``, a dead process ``load:worker-died``) and the
-    others of the chunk are validated. A Dask task running
-    in a thread cannot be stopped; a process can."""
+    """``files`` validated by a process of this worker's own (:func:`_bounded`), which
+    warms its engines on the run's ``sample`` first."""
+    return _bounded(
+        batch.validate_path,
+        files,
+        options,
+        Bounds(options.timeout, options.memory_limit),
+        warm=(batch.announce, sample),
+    )
+
+
+def _bounded(
+    one: Callable[[Path, T], R],
+    files: list[Path],
+    arg: T,
+    bounds: Bounds,
+    *,
+    warm: Warm | None = None,
+) -> list[R | Report]:
+    """``one(file, arg)`` for each file, in a process of this worker's own, each stopped
+    at ``bounds``: a document that overruns gets ``load:timeout`` (one that grows past
+    the limit ``load:memory``, a dead process ``load:worker-died``) and the others of
+    the chunk are done. A Dask task running in a thread cannot be stopped; a process
+    can."""
     from teikit.validation.workers import Pool, context
 
-    held: tuple[Options, Pool[Report]] | None = getattr(_pools, "held", None)
-    if held is not None and held[0] != options:  # another run on this cluster
+    key = (one, arg, bounds)
+    held: tuple[object, Pool[R]] | None = getattr(_pools, "held", None)
+    if held is not None and held[0] != key:  # another run on this cluster
         held[1].close()
         held = None
-    results: list[Report | None] = [None] * len(files)
+    results: list[R | Report | None] = [None] * len(files)
 
-    def done(i: int, report: Report) -> None:
-        results[i] = report
+    def done(i: int, outcome: R | Report) -> None:
+        results[i] = outcome
 
     with _children_allowed():
         if held is None:
             pool = Pool(
-                batch.validate_path,
-                options,
+                one,
+                arg,
                 1,
-                options.timeout,
+                bounds.timeout,
                 context(),
-                memory=options.memory_limit,
-                warm=(batch.announce, sample),
+                memory=bounds.memory_limit,
+                warm=warm,
+                work=bounds.work,
             )
-            held = (options, pool)
+            held = (key, pool)
         _pools.held = held
         try:
             held[1].map(files, list(range(len(files))), done)
@@ -280,7 +302,7 @@ def _children_allowed() -> Iterator[None]:
             config["daemon"] = daemon
 
 
-def _failed(path: Path, exc: BaseException) -> Report:
+def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
     """A file whose chunk failed on its worker: said, located, and an input error."""
     shown = display_path(str(path))
     reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
@@ -288,9 +310,10 @@ def _failed(path: Path, exc: BaseException) -> Report:
         diagnostics=[
             error(
                 "run:worker-failed",
-                f"The Dask worker validating this file failed ({reason}); it "
-                "was not validated. Run again (a worker that ran out of memory needs more), or "
-                "validate it alone with --jobs 1 to see whether the file itself is the cause.",
+                f"The Dask worker {work.doing} this file failed ({reason}); it "
+                f"was not {work.done}. Run again (a worker that ran out of memory needs "
+                f"more), or {work.verb} it alone with --jobs 1 to see whether the file "
+                "itself is the cause.",
                 file=shown,
             )
         ],
@@ -299,25 +322,36 @@ def _failed(path: Path, exc: BaseException) -> Report:
     )
 
 
-def apply_chunk(fn: Callable[[str, T], R], paths: list[str], arg: T, cwd: str) -> list[R]:
-    """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder."""
+def apply_chunk(
+    fn: Callable[[Path, T], R], paths: list[str], arg: T, cwd: str, bounds: Bounds
+) -> list[R | Report]:
+    """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder,
+    each in a process of the worker's own held to ``bounds`` when they bound anything."""
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
-    return [fn(p, arg) for p in paths]
+    files = [Path(p) for p in paths]
+    if bounds.timeout is None and bounds.memory_limit is None:
+        return [fn(f, arg) for f in files]
+    return _bounded(fn, files, arg, bounds)
 
 
 def map_paths(
-    fn: Callable[[str, T], R],
+    fn: Callable[[Path, T], R],
     paths: list[str],
     arg: T,
     address: str,
     *,
     on_file: ProgressCallback | None = None,
     workers: int | None = None,
-) -> Iterator[R]:
+    bounds: Bounds | None = None,
+) -> Iterator[R | Report]:
     """``fn(path, arg)`` for every path on the Dask cluster at ``address``, yielded in
     ``paths`` order as chunks finish (a chunk's result waits only for the chunks before
-    it). ``fn`` must be a module-level function; a failing chunk raises here."""
+    it). ``fn`` must be a module-level function. Each document is held to ``bounds``
+    (see :func:`apply_chunk`); one that does not finish, and each of a chunk whose Dask
+    worker failed, is a :class:`Report` with one located error instead of ``fn``'s
+    result."""
+    bounds = bounds or Bounds()
     if not paths:
         return
     with connect(address, workers or os.cpu_count() or 1) as client:
@@ -332,19 +366,29 @@ def map_paths(
                 [paths[i] for i in chunk],
                 arg,
                 os.getcwd(),
+                bounds,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             )
             for n, chunk in enumerate(chunks)
         ]
-        ready: dict[int, list[R]] = {}
+        ready: dict[int, list[R | Report]] = {}
         order = {future.key: n for n, future in enumerate(futures)}
         following = 0
         done = 0
         for future in distributed.as_completed(futures):
-            ready[order[future.key]] = future.result()
+            chunk = chunks[order[future.key]]
+            try:
+                ready[order[future.key]] = future.result()
+            except TeikitError:
+                client.cancel(futures)
+                raise  # teikit cannot run at all: as with --jobs
+            except Exception as exc:  # noqa: BLE001 - any worker failure is the chunk's
+                ready[order[future.key]] = [
+                    _failed(Path(paths[i]), exc, bounds.work) for i in chunk
+                ]
             future.release()
-            done += len(chunks[order[future.key]])
+            done += len(chunk)
             if on_file:
                 on_file(done, len(paths))
             while following in ready:

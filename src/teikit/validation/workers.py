@@ -42,6 +42,7 @@ from typing import Any, Generic, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
+from teikit.validation.memory import WATCHABLE, over, resident
 
 #: One task's outcome as sent back: ("ok", result) or ("fatal", exit code, message).
 _Reply = tuple[Any, ...]
@@ -72,6 +73,42 @@ class Work:
 
 VALIDATING = Work()
 BUILDING = Work("building", "built", "build")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What each document's work is held to: ``timeout`` seconds and ``memory_limit``
+    MB of its process (None: unbounded), and what the messages call the work."""
+
+    timeout: float | None = None
+    memory_limit: int | None = None
+    work: Work = VALIDATING
+
+    @property
+    def bounded(self) -> bool:
+        return self.timeout is not None or self.memory_limit is not None
+
+
+def run_pool(
+    one: Callable[[Path, Any], R],
+    files: list[Path],
+    arg: Any,
+    size: int,
+    bounds: Bounds,
+    done: Callable[[int, R | Report], None],
+) -> None:
+    """``one(file, arg)`` for every file in ``size`` workers held to ``bounds``, each
+    outcome handed to ``done(index, outcome)`` as it comes; every worker is stopped
+    before this returns (at once on Ctrl-C or a fatal error)."""
+    pool = Pool(
+        one, arg, size, bounds.timeout, context(), memory=bounds.memory_limit, work=bounds.work
+    )
+    try:
+        pool.map(files, list(range(len(files))), done)
+    except BaseException:
+        pool.close(kill=True)
+        raise
+    pool.close()
 
 
 def _die_with_parent() -> None:
@@ -135,7 +172,7 @@ def _serve(
             clock[1] = task
             clock[0] = time.monotonic()
             reply = _one(one, Path(path), options, work)
-            if memory is not None and reply[0] == "ok" and _over(memory * _MB):
+            if memory is not None and reply[0] == "ok" and over(memory * _MB):
                 message = _memory_message(memory, work)
                 reply = ("memory", _failed(Path(path), "load:memory", message))
             clock[0] = 0.0
@@ -148,58 +185,6 @@ def _serve(
             return
         if replies and replies[-1][1][0] == "memory":
             return
-
-
-def _over(limit: int) -> bool:
-    """Has this process's peak memory gone over ``limit`` bytes (see :func:`_peak`)?
-
-    Asked after every file, so first the kernel's cheap answer: ``ru_maxrss`` is never
-    below ``VmHWM`` (it is the larger of the peak of this memory map and of the ones
-    before an ``exec``), so at or under the limit it settles the question; reading
-    ``/proc/self/status`` cost a tenth of validating a small file. Over it, the exact
-    peak decides (a spawned worker's ``ru_maxrss`` may be its parent's)."""
-    try:
-        import resource
-    except ImportError:  # not on Windows
-        return (_peak() or 0) > limit
-    quick = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if quick * (1 if sys.platform == "darwin" else 1024) <= limit:
-        return False
-    return (_peak() or 0) > limit
-
-
-def _peak() -> int | None:
-    """This process's highest resident memory so far, in bytes (None: not known).
-
-    ``VmHWM`` on Linux: it belongs to the process's own memory map, so a forked worker
-    does not inherit its parent's peak (``ru_maxrss`` may, across ``exec``)."""
-    try:
-        with open("/proc/self/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import resource
-    except ImportError:  # not on Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
-
-
-def _resident(pid: int) -> int | None:
-    """Process ``pid``'s resident memory now, in bytes (None: not known, e.g. no /proc)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as fh:
-            return int(fh.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-#: Can the parent read its workers' memory? (Linux; elsewhere only the workers' own check.)
-_PROC = os.path.exists(f"/proc/{os.getpid()}/statm")
 
 
 def _one(one: PerFile, path: Path, options: Any, work: Work = VALIDATING) -> _Reply:
@@ -416,7 +401,7 @@ class Pool(Generic[R]):
         """Seconds until the nearest deadline (a worker between files may start one at
         any moment, so it can overrun no sooner than a whole deadline from now), or
         until the next look at the workers' memory."""
-        poll = POLL if self.memory is not None and active and _PROC else None
+        poll = POLL if self.memory is not None and active and WATCHABLE else None
         if self.deadline is None or not active:
             return poll
         now = time.monotonic()
@@ -428,7 +413,7 @@ class Pool(Generic[R]):
         there is no file to blame: its own check after the file retires it.)"""
         if self.memory is None or worker.current()[0] is None:
             return False
-        return (_resident(worker.process.pid) or 0) > self.memory * _MB
+        return (resident(worker.process.pid) or 0) > self.memory * _MB
 
     def _overran(self, worker: _Worker) -> bool:
         _, start = worker.current()

@@ -98,8 +98,7 @@ CASES: list[tuple[str, str, list[str]]] = [
         "<doc><body>\n<sec><head>h</head><note>a</note></sec>\n</body></doc>",
         [
             "<note> needs the attribute @n.",
-            'Text "a" is not allowed in <note>, which takes no text here: remove it or move '
-            "it out.",
+            'Text "a" is not allowed in <note>, which is always empty: remove it or move it out.',
         ],
     ),
     (

@@ -62,7 +62,7 @@ def test_a_misplaced_element_is_told_what_may_stand_there(tmp_path: Path, tei_al
 
 def test_text_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: Path) -> None:
     assert _messages(tmp_path, tei_all, "<p>x<pb>12</pb></p>") == [
-        'Text "12" is not allowed in <pb>, which takes no text here: remove it or move it out.'
+        'Text "12" is not allowed in <pb>, which is always empty: remove it or move it out.'
     ]
 
 
@@ -79,3 +79,10 @@ def test_a_misplaced_element_is_sent_before_the_sibling_that_ended_its_place(
         )
         == ["<p> must come before the first <closer> of this <div>."] * 2
     )
+
+
+def test_an_element_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: Path) -> None:
+    # before: "<hi> is not allowed here; <anchor> may contain nothing more here."
+    assert _messages(tmp_path, tei_all, '<p>x<anchor xml:id="a"><hi>y</hi></anchor></p>') == [
+        "<hi> is not allowed in <anchor>, which is always empty: move it out."
+    ]

@@ -208,6 +208,8 @@ class Explainer:
                 expected,
             )
         what = "not a known element" if f.kind == "unknown" else "not allowed here"
+        if not expected and f.kind == "elsewhere" and self._always_empty(parent):
+            return f"{tag} is not allowed in {ptag}, which is always empty: move it out.", expected
         if not expected:
             return f"{tag} is {what}; {ptag} may contain nothing more here.", expected
         return (
@@ -232,6 +234,11 @@ class Explainer:
         n = Namer(f.element)
         text = f.value if len(f.value) <= 30 else f.value[:27] + "…"
         ptag = n.element(parent) if parent is not None else ""
+        if not f.expected and self._always_empty(parent):
+            return (
+                f'Text "{text}" is not allowed in {ptag}, which is always empty: remove it '
+                "or move it out."
+            )
         if not f.expected:
             return (
                 f'Text "{text}" is not allowed in {ptag}, which takes no text '
@@ -288,6 +295,14 @@ class Explainer:
         if not f.expected:
             return f"{said}, which may contain nothing more here."
         return f"{said}; here {ptag} may contain {n.expected(f.expected, where)}."
+
+    def _always_empty(self, parent: etree._Element | None) -> bool:
+        """Whether ``parent``'s every definition has empty content (``<pb>``,
+        ``<anchor>``): "may contain nothing more" would suggest it held something."""
+        if parent is None:
+            return False
+        d = self.d
+        return _empty(d.start_tag_close(d.find_element(QName(*split(parent.tag))), forgive=True))
 
     def _blocker(
         self, parent: etree._Element, name: QName, el: etree._Element
@@ -393,6 +408,16 @@ class Explainer:
             )
         written = Namer(el).attribute(name, el, value=f.value)
         return f"{written} points to no element with that ID.", []
+
+
+def _empty(p: Pattern) -> bool:
+    """Whether a state inside an element allows only its end tag, whichever
+    definition of the element it is in."""
+    if p.kind is Kind.AFTER:
+        return p.left is not None and _empty(p.left)
+    if p.kind is Kind.CHOICE:
+        return all(_empty(a) for a in p.alternatives)
+    return p.kind is Kind.EMPTY
 
 
 def _value_forms(state: Pattern | None) -> tuple[set[str], list[str], list[Datatype]]:
