@@ -478,7 +478,9 @@
     <xsl:param name="doc-title" as="element()"/>
     <xsl:variable name="header" select="t:title-key(string-join($t:titleStmt/title ! t:plain(.),
                                                                 ' / '))"/>
-    <xsl:sequence select="empty($t:title-page) and exists($doc-title/titlePart) and
+    <!-- (one holding a note is kept: the note's mark is there) -->
+    <xsl:sequence select="empty($t:title-page) and exists($doc-title/titlePart)
+        and empty($doc-title//note) and
         (every $p in $doc-title/titlePart satisfies contains($header, t:title-key(t:plain($p))))"/>
   </xsl:function>
   <!-- A title as compared: case, punctuation and Unicode normalisation do not count. -->

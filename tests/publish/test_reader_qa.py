@@ -92,6 +92,13 @@ def test_a_doc_title_that_repeats_the_header_is_shown_once() -> None:
         front="<docTitle><titlePart>Урок дочкам</titlePart></docTitle>",
     )
     assert "Урок дочкам" in teikit.transform(different, "text").output
+    # one that holds a note stays, or the note loses its mark (Lermontov's "Menschen und
+    # Leidenschaften": its back-link dangled)
+    noted = tei(
+        titles="<title>T</title>",
+        front="<docTitle><titlePart>T<note>Люди и страсти.</note></titlePart></docTitle>",
+    )
+    assert dangling_links(noted.to_html().output) == []
 
 
 ENTRY = """<entry><form><orth>Achaia</orth></form>
