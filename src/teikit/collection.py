@@ -4,8 +4,8 @@ Why a module beside :mod:`teikit.publish` and not inside it: publishing one docu
 it is validated against, which formats, how they are written) stays
 :func:`teikit.publish.build`'s; this module only decides *which* documents need building,
 runs that function on them (here, in ``jobs`` processes, or on a Dask cluster) and writes
-what only a collection has: ``index.html``, listing every published document's titles,
-authors and dates with links to its outputs.
+what only a collection has: ``index.html`` (:mod:`teikit.listing`), listing every
+published document's titles, authors and dates with links to its outputs.
 
 Why builds run in worker processes under a deadline and a memory limit, as validation
 does (:mod:`teikit.validation.workers`): ``build`` publishes other people's TEI, often in
@@ -28,17 +28,15 @@ XML files that are not TEI documents (parts that documents XInclude, ODDs) are l
 from __future__ import annotations
 
 import hashlib
-import html
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit import namespaces
 from teikit.diagnostics import Report, Severity, UsageError
 from teikit.files import write_atomic
+from teikit.listing import document_meta, index_page
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
@@ -50,7 +48,6 @@ __all__ = ["CollectionResult", "build_collection", "build_file"]
 
 MANIFEST = ".teikit-build.json"
 INDEX = "index.html"
-TEI = "{" + namespaces.TEI + "}"
 
 
 @dataclass(frozen=True)
@@ -117,8 +114,9 @@ def _stylesheets_digest() -> str:
 
 
 def _key(path: Path, deps: dict[str, str], job: Job) -> str:
-    """What decides a document's outputs; the user's CSS and XSLT by content, so editing
-    them rebuilds every document."""
+    """What decides a document's outputs; the user's CSS and XSLT (with what it imports)
+    by content, so editing them rebuilds every document."""
+    from teikit.transform import stylesheet_closure
     from teikit.validation.cache import file_digest, fingerprint
 
     material = json.dumps(
@@ -128,7 +126,8 @@ def _key(path: Path, deps: dict[str, str], job: Job) -> str:
             "teikit": fingerprint(),
             "xslt": _stylesheets_digest(),
             "force": job.force,
-            "custom": [file_digest(Path(f)) if f else None for f in (job.css, job.xslt)],
+            "css": file_digest(Path(job.css)) if job.css else None,
+            "xslt-custom": stylesheet_closure(Path(job.xslt)) if job.xslt else None,
             "schemas": job.schemas,
             "settings": repr(job.settings),
             "check": job.check,
@@ -136,29 +135,6 @@ def _key(path: Path, deps: dict[str, str], job: Job) -> str:
         sort_keys=True,
     )
     return hashlib.sha256(material.encode()).hexdigest()
-
-
-def _meta(doc: object) -> dict[str, object]:
-    """Titles, authors and dates from the teiHeader, for the index page."""
-    root = doc.tree.getroot()  # type: ignore[attr-defined]
-
-    def texts(path: str) -> list[str]:
-        return [" ".join("".join(el.itertext()).split()) for el in root.iterfind(path)]
-
-    stmt = f"{TEI}teiHeader/{TEI}fileDesc/{TEI}titleStmt"
-    dates = [
-        el.get("when") or " ".join("".join(el.itertext()).split())
-        for el in root.iterfind(f"{TEI}teiHeader//{TEI}sourceDesc//{TEI}date")
-    ]
-    dates += [
-        el.get("when") or " ".join("".join(el.itertext()).split())
-        for el in root.iterfind(f"{TEI}teiHeader/{TEI}fileDesc/{TEI}publicationStmt/{TEI}date")
-    ]
-    return {
-        "titles": [t for t in texts(f"{stmt}/{TEI}title") if t],
-        "authors": [a for a in texts(f"{stmt}/{TEI}author") if a],
-        "date": next((d for d in dates if d), ""),
-    }
 
 
 def build_one(path: str | Path, job: Job) -> Built:
@@ -175,7 +151,7 @@ def build_one(path: str | Path, job: Job) -> Built:
     folder = Path(job.output) / source.parent.relative_to(job.source)
     with dependencies() as deps:
         try:
-            meta = _meta(load(source))
+            meta = document_meta(load(source))
         except LoadError as exc:
             if exc.diagnostic and exc.diagnostic.rule == "load:not-tei":
                 return Built(path, Report())  # a part others XInclude, an ODD: not a document
@@ -449,34 +425,3 @@ def _prune(output: Path, before: dict[str, object], after: dict[str, object]) ->
                     break
                 parent.rmdir()
     return sorted(set(removed))
-
-
-def index_page(entries: dict[str, object]) -> str:
-    """The collection's index: one row per published document, links to its outputs."""
-    rows = []
-    for name, entry in entries.items():
-        if not isinstance(entry, dict):
-            continue
-        meta = entry.get("meta", {})
-        titles = meta.get("titles") or [name]
-        links = " ".join(
-            f'<a href="{html.escape(out)}">{html.escape(os.path.splitext(out)[1][1:])}</a>'
-            for out in sorted(entry.get("outputs", {}))
-        )
-        rows.append(
-            "<tr>"
-            f"<td>{'<br>'.join(html.escape(str(t)) for t in titles)}</td>"
-            f"<td>{html.escape('; '.join(str(a) for a in meta.get('authors', [])))}</td>"
-            f"<td>{html.escape(str(meta.get('date', '')))}</td>"
-            f"<td>{links}</td></tr>"
-        )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        "<title>Collection</title>\n</head>\n<body>\n<main>\n<h1>Collection</h1>\n"
-        f'<p>{len(rows)} documents.</p>\n<table>\n<thead><tr><th scope="col">Title</th>'
-        '<th scope="col">Authors</th><th scope="col">Date</th>'
-        '<th scope="col">Outputs</th></tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n"
-    )

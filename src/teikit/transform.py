@@ -33,7 +33,7 @@ from lxml import etree
 
 from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
-from teikit.files import path_inside
+from teikit.files import is_remote, path_inside
 from teikit.namespaces import XSLT
 from teikit.resources import stylesheet
 
@@ -79,6 +79,31 @@ def _compiled(fmt: str, xslt: Path | None = None) -> saxon.Stylesheet:
         ) from None
 
 
+def stylesheet_closure(first: Path) -> dict[str, str]:
+    """The user's stylesheet and every local one it imports or includes, at any depth,
+    with their SHA-256: editing any of them changes the outputs. Read with no DTD and no
+    network; remote hrefs are not followed (they are not files a build can watch)."""
+    from urllib.parse import unquote, urlsplit
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+    found: dict[str, str] = {}
+    todo = [first.resolve()]
+    while todo:
+        path = todo.pop()
+        if str(path) in found or not path.is_file():
+            continue
+        found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            root = etree.parse(str(path), parser).getroot()
+        except (etree.XMLSyntaxError, OSError):
+            continue  # the compile reports it
+        for el in root.iter(f"{{{XSLT}}}import", f"{{{XSLT}}}include"):
+            href = el.get("href", "")
+            if href and not is_remote(href):
+                todo.append((path.parent / unquote(urlsplit(href).path)).resolve())
+    return found
+
+
 def _customised(path: Path, xslt: Path) -> saxon.Stylesheet:
     """teikit's stylesheet ``path`` with the user's ``xslt`` imported after it.
 
@@ -86,16 +111,17 @@ def _customised(path: Path, xslt: Path) -> saxon.Stylesheet:
     the user's templates in teikit's rendering mode (the unnamed default mode) replace
     teikit's for the elements they match and everything else stays teikit's; inside them
     ``<xsl:next-match/>`` or ``<xsl:apply-imports/>`` falls back to teikit's rendering.
-    The file's version (mtime, size) is part of the text, so an edit recompiles.
+    The digests of the file and of every stylesheet it imports are part of the text
+    (:func:`stylesheet_closure`), so an edit to any of them recompiles.
     """
     try:
         user = xslt.resolve(strict=True)
-        stat = user.stat()
+        versions = " ".join(stylesheet_closure(user).values())
     except OSError as exc:
         raise UsageError(f"--xslt {xslt}: {exc.strerror or exc}.") from None
     text = (
         f'<xsl:stylesheet version="3.0" xmlns:xsl="{XSLT}">'
-        f"<!-- {stat.st_mtime_ns} {stat.st_size} -->"
+        f"<!-- {versions} -->"
         f'<xsl:import href="{path.resolve().as_uri()}"/>'
         f'<xsl:import href="{user.as_uri()}"/></xsl:stylesheet>'
     )

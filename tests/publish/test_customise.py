@@ -136,6 +136,31 @@ def test_folder_build_customises_every_document_and_rebuilds_when_css_changes(
     assert epub_files(site / "a.epub")["OEBPS/custom.css"].endswith(b"teal; }\n")
 
 
+def test_folder_build_rebuilds_when_a_stylesheet_the_xslt_imports_changes(
+    example: Path, tmp_path: Path
+) -> None:
+    """The user's XSLT may import its own library: editing that rebuilds too."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.xml").write_bytes((example / "letter.xml").read_bytes())
+    library = example / "lib" / "names.xsl"
+    library.parent.mkdir()
+    library.write_text(block("xslt"), encoding="utf-8")
+    main = example / "main.xsl"
+    main.write_text(
+        '<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:import href="lib/names.xsl"/></xsl:stylesheet>',
+        encoding="utf-8",
+    )
+    site = tmp_path / "site"
+    assert build_collection(corpus, site, xslt=main).built == ["a.xml"]
+    assert persons((site / "a.html").read_text(encoding="utf-8")) == ["Olga"]
+    assert build_collection(corpus, site, xslt=main).built == []
+    library.write_text(block("xslt").replace('class="person"', 'class="who"'), encoding="utf-8")
+    assert build_collection(corpus, site, xslt=main).built == ["a.xml"]
+    assert persons((site / "a.html").read_text(encoding="utf-8")) == []
+
+
 def test_folder_build_refuses_a_missing_css_file(example: Path, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--css .*no such file"):
         build_collection(example, tmp_path / "site", css=tmp_path / "nope.css")

@@ -164,6 +164,10 @@ def validate_document(
             found.append(_isolated(exc, report))
     # One engine may reach the same fact through two schemas; say it once.
     unique = _one_report_per_fact(list(dict.fromkeys(found)))
+    if any(d.line and not d.column and d.xpath for d in unique):  # not RelaxNG's: placed
+        from teikit.validation.rng.positions import placed
+
+        unique = placed(doc.path, doc.root, unique)
     report.add(sorted(unique, key=_sort_key))
     return report
 

@@ -21,12 +21,14 @@ file.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from xml.parsers import expat
 
 from lxml import etree
 
-from teikit.locations import file_of
+from teikit.diagnostics import Diagnostic
+from teikit.locations import element_at, file_of
 from teikit.namespaces import XML, clark
 
 XML_BASE = clark(XML, "base")
@@ -335,3 +337,26 @@ def _parts(root: etree._Element) -> dict[etree._Element, list[etree._Element]]:
         parts.setdefault(top, []).append(el)
         stack.extend((child, top) for child in reversed(el) if isinstance(child.tag, str))
     return parts
+
+
+def placed(path: Path | None, root: etree._Element, found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` with a column on every element-level finding that has none.
+
+    Schematron, XML Schema and the reference check locate a finding by its element, and
+    lxml gives them its line only; an editor jumping to the finding wants the column
+    too, and the same place RelaxNG findings get: just after the ``>`` of the element's
+    start tag. The positions are read only when some finding needs them (once per
+    document), and a finding whose element cannot be found keeps what it had.
+    """
+    todo = [i for i, d in enumerate(found) if d.line and not d.column and d.xpath]
+    where = of_file(path, root) if todo else None
+    if where is None:
+        return found
+    out = list(found)
+    for i in todo:
+        el = element_at(root, found[i].xpath)
+        own = where.of(el) if el is not None else None
+        spot = own.start(el) if own is not None and el is not None else None
+        if spot is not None:
+            out[i] = replace(found[i], line=spot[0], column=spot[1])
+    return out
