@@ -890,6 +890,16 @@
     <xsl:sequence select="($s[. != ''], string($e/@xml:id))[1]"/>
   </xsl:function>
 
+  <!-- Where an entity files in the index: a person by surname ("Hofmannsthal Hugo" before
+       "Schnitzler Arthur", as a name index reads), anything else by its name. -->
+  <xsl:function name="t:entity-sort-key" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="n" select="($e/persName[surname][not(@xml:lang) or @xml:lang = $t:lang],
+                                    $e/persName[surname])[1]"/>
+    <xsl:sequence select="if ($n) then string-join(($n/surname, $n/forename) ! t:plain(.), ' ')
+                          else t:entity-name($e)"/>
+  </xsl:function>
+
   <!-- How many entities share each display name: those need telling apart. -->
   <xsl:variable name="t:entity-name-count" as="map(xs:string, xs:integer)">
     <xsl:map>

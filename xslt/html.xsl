@@ -250,7 +250,7 @@
           </h3>
           <ul class="index-list">
             <xsl:for-each select="current-group()">
-              <xsl:sort select="t:entity-name(.)" lang="{$t:lang}"/>
+              <xsl:sort select="t:entity-sort-key(.)" lang="{$t:lang}"/>
               <xsl:call-template name="t:index-entry"/>
             </xsl:for-each>
           </ul>

@@ -475,3 +475,21 @@ def test_the_fields_of_a_bibliographic_entry_are_separate_words() -> None:
     )
     for out in (teikit.transform(doc, "text").output, page(doc).text_content()):
         assert "Episode Schnitzler, Arthur" in " ".join(out.split()) and "A: B" in out
+
+
+def test_the_index_of_persons_is_sorted_by_surname() -> None:
+    """The index of a Schnitzler letter was sorted by forename: "Arthur Schnitzler",
+    "Charlotte Wolf", "Emil Wolf", "Hugo von Hofmannsthal", "Paul Goldmann"…"""
+    people = "".join(
+        f'<person xml:id="p{i}"><persName><forename>{f}</forename><surname>{s}</surname>'
+        "</persName></person>"
+        for i, (f, s) in enumerate([("Arthur", "Schnitzler"), ("Hugo", "Hofmannsthal")])
+    )
+    doc = tei(
+        '<p><rs ref="#p0">A</rs> <rs ref="#p1">H</rs> <rs ref="#p2">Z</rs></p>',
+        back=f'{"<listPerson>"}{people}<person xml:id="p2"><persName>Zola</persName></person>'
+        "</listPerson>",
+        lang="de",
+    )
+    entries = page(doc).xpath("//section[@id='tk-index']//li/span[@class='entry']/text()")
+    assert entries == ["Hugo Hofmannsthal", "Arthur Schnitzler", "Zola"]
