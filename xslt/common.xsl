@@ -648,11 +648,13 @@
                            t:plain($w/(abbr | idno | siglum)[1])[. != ''],
                            t:plain($w)[. != ''][string-length(.) le 5], $id)[1]"/>
   </xsl:function>
+  <!-- Who attests a reading: its witnesses, its source, and who proposed it (@resp: a
+       conjecture has no witness, but has an author). -->
   <xsl:function name="t:sigla" as="xs:string">
     <xsl:param name="r" as="element()"/>
     <xsl:sequence select="string-join(for $p in tokenize(normalize-space(
-                              string-join(($r/@wit, $r/@source), ' '))) return t:siglum($p),
-                          ' ')"/>
+                              string-join(($r/@wit, $r/@source, $r/@resp), ' ')))
+                          return t:siglum($p), ' ')"/>
   </xsl:function>
   <xsl:function name="t:reading-text" as="xs:string">
     <xsl:param name="r" as="element()"/>

@@ -493,3 +493,14 @@ def test_the_index_of_persons_is_sorted_by_surname() -> None:
     )
     entries = page(doc).xpath("//section[@id='tk-index']//li/span[@class='entry']/text()")
     assert entries == ["Hugo Hofmannsthal", "Arthur Schnitzler", "Zola"]
+
+
+def test_a_conjecture_names_who_made_it() -> None:
+    """A reading that is a conjecture (rdg resp="#Scaliger", no witness) was printed with
+    no attribution: "namque] O nam tu"."""
+    doc = tei(
+        '<l><app><lem wit="#O">namque</lem><rdg resp="#Scaliger" type="conjecture">nam tu'
+        "</rdg></app> tu solebas</l>",
+        lang="la",
+    )
+    assert "namque] O nam tu Scaliger" in teikit.transform(doc, "text").output
