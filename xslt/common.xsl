@@ -965,6 +965,17 @@
     <xsl:sequence select="(tokenize(normalize-space($ref/@target))[1][starts-with(., '#')]
         ! key('t:id', substring(., 2), root($ref)))[self::note][t:caller(.) is $ref]"/>
   </xsl:function>
+  <!-- The start of a called note's text when it repeats its caller's mark (Gay: "[1] Elle
+       a…" called by "[1]"): the notes show their own label, and the mark twice read
+       "1. [1] Elle a…". '' otherwise. -->
+  <xsl:function name="t:repeated-mark" as="xs:string">
+    <xsl:param name="t" as="text()"/>
+    <xsl:variable name="note" select="$t/ancestor::note[1]"/>
+    <xsl:variable name="mark" select="normalize-space(($note ! t:caller(.))[1])"/>
+    <xsl:sequence select="if ($mark != '' and starts-with(normalize-space($t), $mark)
+                              and $t is ($note//text()[normalize-space()])[1])
+                          then $mark else ''"/>
+  </xsl:function>
   <xsl:function name="t:note-home" as="element()">
     <xsl:param name="note" as="element()"/>
     <xsl:sequence select="(t:caller($note), $note)[1]"/>

@@ -47,6 +47,10 @@
   </xsl:template>
 
   <!-- ===================== links ===================== -->
+  <xsl:template match="note//text()[t:repeated-mark(.) != '']" priority="3">
+    <xsl:value-of select="t:clean(replace(substring-after(., t:repeated-mark(.)), '^\s+', ''))"/>
+  </xsl:template>
+
   <!-- The pointer that calls a note (t:caller) is the note's mark. -->
   <xsl:template match="ref[exists(t:called-note(.))] | ptr[exists(t:called-note(.))]"
                 priority="1">

@@ -312,6 +312,9 @@
   <xsl:template match="text//note">
     <xsl:value-of select="'[' || t:note-label(.) || ']'"/>
   </xsl:template>
+  <xsl:template match="note//text()[t:repeated-mark(.) != '']" priority="3">
+    <xsl:value-of select="t:clean(replace(substring-after(., t:repeated-mark(.)), '^\s+', ''))"/>
+  </xsl:template>
   <!-- a note called by a pointer has its mark where the pointer is (t:caller) -->
   <xsl:template match="text//note[exists(t:caller(.))]" priority="1"/>
   <xsl:template match="ref[exists(t:called-note(.))][t:is-mark(.)]

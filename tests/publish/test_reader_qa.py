@@ -504,3 +504,18 @@ def test_a_conjecture_names_who_made_it() -> None:
         lang="la",
     )
     assert "namque] O nam tu Scaliger" in teikit.transform(doc, "text").output
+
+
+def test_a_called_note_does_not_repeat_its_mark() -> None:
+    """ELTeC's Gay writes the mark in the note too (<note xml:id="N1">[1] Elle a épousé…
+    </note>, called by <ref target="#N1">[1]</ref>): the notes read "1. [1] Elle a…"."""
+    doc = tei(
+        '<p>Une statue.<ref target="#N1">[1]</ref></p>',
+        back='<div type="notes"><note xml:id="N1">[1] Elle a épousé depuis M. O\'Connor.</note>'
+        "</div>",
+        lang="fr",
+    )
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert "\n[1] Elle a épousé" in text
+    [note] = page(doc).xpath("//li[@id='note-1']")
+    assert " ".join(note.text_content().split()).startswith("1. Elle a épousé")
