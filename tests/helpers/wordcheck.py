@@ -267,8 +267,12 @@ def text_reading(text: str) -> str:
 
 def _editorial(text: str) -> str:
     """Editorial brackets inside a word ("w[ird]", "Imp(erator)") are part of the word, and
-    so are the dots below unclear letters (Leiden)."""
-    text = text.replace("\u0323", "")
+    so are the dots below unclear letters (Leiden), also where NFC made one letter of a
+    letter and its dot ("ṛ"): both sides are read without any dot below."""
+    if not text.isascii():
+        text = unicodedata.normalize(
+            "NFC", unicodedata.normalize("NFD", text).replace("\u0323", "")
+        )
     return re.sub(r"(?<=\w)[\[\]()⟨⟩](?=\w)|(?<=\w)[\[\]()⟨⟩]+(?=\w)", "", text)
 
 
