@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 
 from teikit import namespaces
 
@@ -17,26 +18,74 @@ TEI = "{" + namespaces.TEI + "}"
 
 
 def document_meta(doc: object) -> dict[str, object]:
-    """Titles, authors and dates from the teiHeader, for the index page."""
+    """What the index shows of a document, read from its teiHeader as a reader would
+    name it: the document's own title (not the series it belongs to, nor a title that
+    only repeats its date), its authors in display form, and its date (a letter's date
+    of sending first, then the source's, then the publication's; ISO where given)."""
     root = doc.tree.getroot()  # type: ignore[attr-defined]
-
-    def texts(path: str) -> list[str]:
-        return [" ".join("".join(el.itertext()).split()) for el in root.iterfind(path)]
-
-    stmt = f"{TEI}teiHeader/{TEI}fileDesc/{TEI}titleStmt"
+    header = root.find(f"{TEI}teiHeader")
+    if header is None:
+        return {"titles": [], "authors": [], "date": ""}
+    stmt = header.find(f"{TEI}fileDesc/{TEI}titleStmt")
+    titles = [] if stmt is None else _titles(stmt)
+    authors = [] if stmt is None else [_person(a) for a in stmt.iterfind(f"{TEI}author")]
     dates = [
-        el.get("when") or " ".join("".join(el.itertext()).split())
-        for el in root.iterfind(f"{TEI}teiHeader//{TEI}sourceDesc//{TEI}date")
+        *header.iterfind(
+            f"{TEI}profileDesc/{TEI}correspDesc/{TEI}correspAction[@type='sent']/{TEI}date"
+        ),
+        *header.iterfind(f".//{TEI}sourceDesc//{TEI}date"),
+        *header.iterfind(f"{TEI}fileDesc/{TEI}publicationStmt/{TEI}date"),
     ]
-    dates += [
-        el.get("when") or " ".join("".join(el.itertext()).split())
-        for el in root.iterfind(f"{TEI}teiHeader/{TEI}fileDesc/{TEI}publicationStmt/{TEI}date")
-    ]
+    when = (d.get("when") or d.get("notBefore") or d.get("from") or _text(d) for d in dates)
     return {
-        "titles": [t for t in texts(f"{stmt}/{TEI}title") if t],
-        "authors": [a for a in texts(f"{stmt}/{TEI}author") if a],
-        "date": next((d for d in dates if d), ""),
+        "titles": titles,
+        "authors": [a for a in authors if a],
+        "date": next((w for w in when if w), ""),
     }
+
+
+def _text(el: object) -> str:
+    return " ".join("".join(el.itertext()).split())  # type: ignore[attr-defined]
+
+
+def _titles(stmt: object) -> list[str]:
+    """The main title and its subtitle, in the header's language order: a series title
+    (``@level="s"``), a journal's (``"j"``) and a title holding only a date are left out
+    when another remains; translations (a second ``@xml:lang``) follow the first."""
+    found = [
+        t
+        for t in stmt.iterfind(f"{TEI}title")  # type: ignore[attr-defined]
+        if _text(t) and t.get("level") not in ("s", "j") and "date" not in (t.get("type") or "")
+    ]
+    if not found:
+        found = [t for t in stmt.iterfind(f"{TEI}title") if _text(t)]  # type: ignore[attr-defined]
+    main = [t for t in found if t.get("type") != "sub"]
+    first_lang = (main or found)[0].get(_LANG) if found else None
+    ordered = sorted(found, key=lambda t: (t.get(_LANG) != first_lang, t.get("type") == "sub"))
+    return [_text(t) for t in ordered]
+
+
+def _person(author: object) -> str:
+    """An author as a reader writes the name: the first ``persName`` if the element has
+    one (not its translations or authority ids), a catalogue's "Surname, Forename"
+    turned round, its life dates and bracketed real name left out."""
+    named = author.find(f"{TEI}persName")  # type: ignore[attr-defined]
+    if named is not None:
+        parts = [*named.iterfind(f"{TEI}forename"), *named.iterfind(f"{TEI}surname")]
+        name = " ".join(t for t in map(_text, parts) if t) or _text(named)
+    else:
+        name = " ".join(
+            [(author.text or "").strip()]  # type: ignore[attr-defined]
+            + [_text(c) for c in author if c.tag != f"{TEI}idno"]  # type: ignore[attr-defined]
+        ).strip()
+    name = " ".join(_CATALOGUE.sub(" ", name).split())
+    surname, comma, forename = name.partition(", ")
+    return f"{forename} {surname}" if comma and "," not in forename else name
+
+
+#: A catalogue name's life dates "(1821-1880)" and bracketed real name "[Amantine …]".
+_CATALOGUE = re.compile(r"\([^()]*\d{3,4}[^()]*\)|\[[^\]]*\]")
+_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def index_page(entries: dict[str, object]) -> str:

@@ -1,0 +1,71 @@
+"""What the collection's index says of a document, on the header shapes of real corpora:
+a letter edition's series title and date title, a play's persName with its translation and
+authority id, a novel's catalogue-form author."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from teikit.document import load
+from teikit.listing import document_meta
+
+HEADER = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt>{titles}</titleStmt><publicationStmt><p>P</p></publicationStmt>
+<sourceDesc><bibl>{source}</bibl></sourceDesc></fileDesc>{profile}</teiHeader>
+<text><body><p>T</p></body></text></TEI>"""
+
+
+def _meta(tmp_path: Path, titles: str, source: str = "", profile: str = "") -> dict[str, object]:
+    path = tmp_path / "doc.xml"
+    path.write_text(HEADER.format(titles=titles, source=source, profile=profile), "utf-8")
+    return document_meta(load(path))
+
+
+def test_a_letter_is_listed_by_its_own_title_and_date_of_sending(tmp_path: Path) -> None:
+    meta = _meta(
+        tmp_path,
+        '<title level="s">Briefwechsel</title>'
+        '<title type="iso-date" when-iso="1891-05-30">1891-05-30</title>'
+        '<title level="a">Beer-Hofmann an Schnitzler, 30. 5. 1891</title>'
+        '<author ref="#p1">Beer-Hofmann, Richard</author>',
+        source="<date>30/5 91</date>",
+        profile='<profileDesc><correspDesc><correspAction type="sent">'
+        '<date when="1891-05-30">30. 5. 1891</date></correspAction></correspDesc></profileDesc>',
+    )
+    assert meta == {
+        "titles": ["Beer-Hofmann an Schnitzler, 30. 5. 1891"],
+        "authors": ["Richard Beer-Hofmann"],
+        "date": "1891-05-30",
+    }
+
+
+def test_a_play_lists_its_title_subtitle_and_translations_and_the_authors_name(
+    tmp_path: Path,
+) -> None:
+    meta = _meta(
+        tmp_path,
+        '<title>Машенька</title><title xml:lang="en">Mashenka</title>'
+        '<title type="sub">Пьеса в 3-х актах</title>'
+        "<author><persName><forename>Александр</forename><forename>Николаевич</forename>"
+        '<surname>Афиногенов</surname></persName><persName xml:lang="eng">Alexander '
+        "Afinogenov</persName><idno type='wikidata'>Q729569</idno></author>",
+    )
+    assert meta["titles"] == ["Машенька", "Пьеса в 3-х актах", "Mashenka"]
+    assert meta["authors"] == ["Александр Николаевич Афиногенов"]
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Flaubert, Gustave (1821-1880)", "Gustave Flaubert"),
+        ("Sand, George [Amantine Lucile Aurore Dupin] (1804-1876)", "George Sand"),
+        ("Anonyme", "Anonyme"),
+    ],
+)
+def test_a_catalogue_name_is_shown_as_a_reader_writes_it(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    meta = _meta(tmp_path, f"<title>Roman</title><author>{written}</author>", "<date>1880</date>")
+    assert (meta["authors"], meta["date"]) == ([shown], "1880")
