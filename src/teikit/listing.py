@@ -85,7 +85,7 @@ def _person(author: object) -> str:
 
 #: A catalogue name's life dates "(1821-1880)" and bracketed real name "[Amantine …]".
 _CATALOGUE = re.compile(r"\([^()]*\d{3,4}[^()]*\)|\[[^\]]*\]")
-_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_LANG = namespaces.clark(namespaces.XML, "lang")
 
 
 def index_page(entries: dict[str, object]) -> str:
