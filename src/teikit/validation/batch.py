@@ -393,7 +393,7 @@ def run(
     With ``on_report``, each file's report goes to ``on_report(index, report)`` as it is
     made (in any order) and is not kept: the list returned is empty.
     """
-    from teikit.validation.workers import Pool, context
+    from teikit.validation.workers import Bounds, context, run_pool
 
     total = len(files)
     results: list[Report | None] = [None] * total
@@ -423,17 +423,10 @@ def run(
         for i in todo:
             store(i, one(files[i], options))
     elif todo:
-        start = context()
         # Forked workers inherit the warmed engines; spawned ones warm their own.
-        warm = (announce, sample(files)) if start.get_start_method() == "spawn" else None
+        spawned = context().get_start_method() == "spawn"
+        warm = (announce, sample(files)) if spawned else None
         size = min(max(1, options.jobs), len(todo))
-        pool = Pool(
-            one, options, size, options.timeout, start, memory=options.memory_limit, warm=warm
-        )
-        try:
-            pool.map(files, todo, store)
-        except BaseException:
-            pool.close(kill=True)  # Ctrl-C or a fatal error: stop everything now
-            raise
-        pool.close()
+        bounds = Bounds(options.timeout, options.memory_limit)
+        run_pool(one, files, options, size, bounds, store, todo=todo, warm=warm)
     return [r for r in results if r is not None]

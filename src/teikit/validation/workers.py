@@ -96,17 +96,28 @@ def run_pool(
     size: int,
     bounds: Bounds,
     done: Callable[[int, R | Report], None],
+    *,
+    todo: list[int] | None = None,
+    warm: Warm | None = None,
 ) -> None:
-    """``one(file, arg)`` for every file in ``size`` workers held to ``bounds``, each
-    outcome handed to ``done(index, outcome)`` as it comes; every worker is stopped
-    before this returns (at once on Ctrl-C or a fatal error)."""
+    """``one(files[i], arg)`` for every ``i`` in ``todo`` (default: all) in ``size``
+    workers held to ``bounds``, each outcome handed to ``done(i, outcome)`` as it comes;
+    ``warm`` runs in each worker before its first file. Every worker is stopped before
+    this returns (at once on Ctrl-C or a fatal error)."""
     pool = Pool(
-        one, arg, size, bounds.timeout, context(), memory=bounds.memory_limit, work=bounds.work
+        one,
+        arg,
+        size,
+        bounds.timeout,
+        context(),
+        memory=bounds.memory_limit,
+        warm=warm,
+        work=bounds.work,
     )
     try:
-        pool.map(files, list(range(len(files))), done)
+        pool.map(files, list(range(len(files))) if todo is None else todo, done)
     except BaseException:
-        pool.close(kill=True)
+        pool.close(kill=True)  # Ctrl-C or a fatal error: stop everything now
         raise
     pool.close()
 
