@@ -33,13 +33,12 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
-from teikit.validation import batch
+from teikit.validation import batch, shipment
 from teikit.validation.batch import Options, ProgressCallback
 from teikit.validation.workers import VALIDATING, Bounds, Warm, Work
 
@@ -151,92 +150,6 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-@dataclass(frozen=True)
-class ShippedSchema:
-    """One stored schema as it travels to workers: its store entry and its bytes."""
-
-    key: str
-    name: str
-    version: str
-    kind: str
-    filename: str
-    source: str
-    sha256: str
-    data: bytes
-
-
-def _stored_schemas() -> list[ShippedSchema]:
-    """Every verified schema in this machine's store (what a run may resolve names and
-    ``xml-model`` URLs to); a damaged one stays behind, and fails where it is used."""
-    from teikit.validation import store
-
-    found = []
-    for entry in store.entries().values():
-        try:
-            path = store.verified(entry)
-        except TeikitError:
-            continue
-        found.append(
-            ShippedSchema(
-                entry.key,
-                entry.name,
-                entry.version,
-                entry.kind,
-                Path(entry.file).name,
-                entry.source,
-                entry.sha256,
-                path.read_bytes(),
-            )
-        )
-    return found
-
-
-def install_schemas(shipped: list[ShippedSchema]) -> int:
-    """Put each shipped schema in this process's store unless it has those bytes already;
-    the number written. Runs on each worker (see :func:`_plugin`)."""
-    import tempfile
-
-    from teikit.validation import store
-    from teikit.validation.catalogue import SchemaRef
-
-    have = store.entries()
-    written = 0
-    for schema in shipped:
-        entry = have.get(schema.key)
-        if entry is not None and entry.sha256 == schema.sha256:
-            try:
-                store.verified(entry)
-                continue
-            except TeikitError:
-                pass  # damaged here: replace it with the client's copy
-        with tempfile.TemporaryDirectory(prefix="teikit-schema-") as folder:
-            temp = Path(folder) / schema.filename
-            temp.write_bytes(schema.data)
-            store.put(
-                schema.key,
-                SchemaRef(schema.name, schema.version),
-                temp,
-                schema.kind,
-                schema.filename,
-                schema.source,
-            )
-        written += 1
-    return written
-
-
-def _plugin(shipped: list[ShippedSchema]) -> Any:
-    """A worker plugin carrying the schemas: set up on every worker, also later ones."""
-    from distributed.diagnostics.plugin import WorkerPlugin
-
-    class SchemaShipment(WorkerPlugin):  # type: ignore[misc, unused-ignore]
-        name = "teikit-schemas"
-
-        def setup(self, worker: Any) -> None:
-            install_schemas(shipped)
-
-    return SchemaShipment()
 
 
 _warmed = False
@@ -399,7 +312,8 @@ def map_paths(
     bounds = bounds or Bounds()
     if not paths:
         return
-    with connect(address, workers or os.cpu_count() or 1) as client:
+    fork = address == "local" and forkable()
+    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
@@ -471,7 +385,7 @@ def run(
         _warmed = fork
     with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
-        client.register_plugin(_plugin(_stored_schemas()), name="teikit-schemas")
+        client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
