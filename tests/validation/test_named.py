@@ -12,7 +12,7 @@ import pytest
 from teikit.diagnostics import UsageError
 from teikit.document import load
 from teikit.loading import dependencies
-from teikit.validation import schemas, store, validate
+from teikit.validation import named, schemas, store, validate
 from teikit.validation.batch import validate_document
 
 from conftest import DATA
@@ -102,3 +102,26 @@ def test_documents_naming_other_schemas_by_pi_are_each_judged_by_their_own(
     assert {d.file for d in report.diagnostics if d.rule.startswith("rng:")} == {"b.xml"}
     assert [s.name for s in report.schemas["a.xml"]][0] == "mini.rng"
     assert [s.name for s in report.schemas["b.xml"]][0] == "empty-p.rng"
+
+
+def test_within_one_run_a_check_serves_a_chunk_of_documents(project: Path) -> None:
+    schema = str(project / "mini.rng")
+    run = object()
+    with named.Batch(run):
+        first = schemas.plan([schema], None).engines[0]
+    (project / "other.rng").write_text(EMPTY_P)
+    (project / "other.rng").replace(project / "mini.rng")
+    with named.Batch(run):
+        seen = [schemas.plan([schema], None).engines[0] for _ in range(named.CHECK_EVERY + 1)]
+    assert seen[0] is first
+    assert seen[-1] is not first
+
+
+def test_a_new_run_checks_the_schemas_at_its_first_document(project: Path) -> None:
+    schema = str(project / "mini.rng")
+    with named.Batch(object()):
+        first = schemas.plan([schema], None).engines[0]
+    (project / "other.rng").write_text(EMPTY_P)
+    (project / "other.rng").replace(project / "mini.rng")
+    with named.Batch(object()):
+        assert schemas.plan([schema], None).engines[0] is not first

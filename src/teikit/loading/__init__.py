@@ -54,7 +54,7 @@ def parse_file(
 ) -> etree._ElementTree:
     """Read and parse a file, resolving XIncludes inside its folder tree; warnings (of
     the file and of what it includes) are appended to ``notes``."""
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)
     if notes is None:
         notes = []
     tree = parse_bytes(read_file(p), str(p), require_tei=require_tei, notes=notes)

@@ -7,6 +7,7 @@ included file with it again, so the parse must not depend on how a file was reac
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,7 @@ def read_file(path: Path) -> bytes:
     file = str(path)
     note_dependency(path)
     try:
-        size = path.stat().st_size
+        size = os.stat(file).st_size
         limit = max_bytes()
         if size > limit:
             raise LoadError(
@@ -179,7 +180,8 @@ def read_file(path: Path) -> bytes:
                     column=1,
                 )
             )
-        return path.read_bytes()
+        with open(file, "rb") as fh:
+            return fh.read()
     except FileNotFoundError:
         raise LoadError(error("load:not-found", "No such file.", file=file)) from None
     except IsADirectoryError:

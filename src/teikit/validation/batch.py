@@ -225,13 +225,19 @@ def validate_path(path: Path, options: Options) -> Report:
     With ``options.cache``, the report is also stored in the result cache, with the files
     it was computed from (the caller looked the file up there already).
     """
-    if options.cache is not None:
-        from teikit.validation.cache import ResultCache
+    from teikit.validation.named import Batch
 
-        return ResultCache(options.cache).record(
-            path, display_path(str(path)), options.deciding, lambda: _validate_fresh(path, options)
-        )
-    return _validate_fresh(path, options)
+    with Batch(options):  # a run's schemas are checked per chunk of files, not per file
+        if options.cache is not None:
+            from teikit.validation.cache import ResultCache
+
+            return ResultCache(options.cache).record(
+                path,
+                display_path(str(path)),
+                options.deciding,
+                lambda: _validate_fresh(path, options),
+            )
+        return _validate_fresh(path, options)
 
 
 def _validate_fresh(path: Path, options: Options) -> Report:
