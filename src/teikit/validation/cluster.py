@@ -9,8 +9,9 @@ they shrink towards the end of a run, so the workers finish together (:func:`_ch
 
 What travels: paths and :class:`~teikit.validation.batch.Options` go out, a chunk's
 :class:`~teikit.diagnostics.Report` objects come back as one pickle, and the client
-puts them in the order the files were given as they stream in. Documents do not travel: workers read them
-from the same paths (a shared file system, as on an HPC cluster or a Kubernetes volume).
+puts them in the order the files were given as they stream in. Documents do not travel:
+workers read them from the same paths (a shared file system, as on an HPC cluster or a
+Kubernetes volume).
 Schemas travel by hash: the client's stored schemas (``tei_all`` and the others in the
 schema store) are registered once as a worker plugin, so every worker, including one that
 joins later, gets each of them once through the scheduler and keeps it in its own store,
@@ -413,11 +414,13 @@ def run(
         _warmed = fork
     with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
-        client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
+        shared: object = []
+        if not fork:  # forked workers have this process's store and came warm
+            client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
+            [shared] = client.scatter([sample], broadcast=True)
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
-        [shared] = client.scatter([sample], broadcast=True)
         futures = {
             client.submit(
                 validate_chunk,
