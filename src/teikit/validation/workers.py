@@ -330,8 +330,15 @@ class Pool(Generic[R]):
     def _feed(
         self, worker: _Worker, files: list[Path], done: Callable[[int, R | Report], None]
     ) -> None:
-        """Keep two chunks in flight on ``worker``."""
-        size = max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
+        """Keep two chunks in flight on ``worker``; they shrink as the queue empties,
+        so the workers finish together, unless there is only one (a Dask worker's):
+        then shrinking would only add round trips at the end of every chunk of work."""
+        shared = len(self.workers) > 1
+        size = (
+            max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
+            if shared
+            else MAX_CHUNK
+        )
         while self.queue and len(worker.pending) <= size:
             chunk = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
             try:
