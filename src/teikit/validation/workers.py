@@ -330,15 +330,11 @@ class Pool(Generic[R]):
     def _feed(
         self, worker: _Worker, files: list[Path], done: Callable[[int, R | Report], None]
     ) -> None:
-        """Keep two chunks in flight on ``worker``; they shrink as the queue empties,
-        so the workers finish together, unless there is only one (a Dask worker's):
-        then shrinking would only add round trips at the end of every chunk of work."""
-        shared = len(self.workers) > 1
-        size = (
-            max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
-            if shared
-            else MAX_CHUNK
-        )
+        """Keep two chunks in flight on ``worker``, shrinking as the queue empties so
+        the workers finish together; one worker alone (a Dask worker's) has no one to
+        finish with, and shrinking would only add round trips at each chunk's end."""
+        size = max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
+        size = size if len(self.workers) > 1 else MAX_CHUNK
         while self.queue and len(worker.pending) <= size:
             chunk = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
             try:
