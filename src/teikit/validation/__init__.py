@@ -74,6 +74,20 @@ def validate(
     paths = list(paths)
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
+    snapshot = None
+    if cache is not None:
+        from teikit.validation.snapshot import Snapshot
+
+        command = {
+            "paths": [os.fspath(p) for p in paths],
+            "include": list(include),
+            "exclude": list(exclude),
+            "skip_non_tei": skip_non_tei,
+            "schemas": names,
+            "embedded_schematron": embedded_schematron,
+            "settings": repr(settings),
+        }
+        snapshot = Snapshot(cache, command)
     files, problems = discover(
         paths,
         include=include,
@@ -114,7 +128,8 @@ def validate(
     todo = []
     cached = None
     if cache is not None:
-        cached = cache.lookup_many(files, options.deciding, split=jobs > 1)
+        # Entries a snapshot holds are read at once: no child to split the lookups with.
+        cached = cache.lookup_many(files, options.deciding, split=jobs > 1 and not cache.known)
     for i in range(len(files)):
         hit = cached[i] if cached is not None else None
         if hit is None:
@@ -145,6 +160,8 @@ def validate(
     else:
         run(missing, options, on_file=progress, on_report=computed)
     assert not waiting and following == len(files), "a file's report went missing"
+    if snapshot is not None:
+        snapshot.save(files, options.deciding)
     return report
 
 

@@ -25,7 +25,6 @@ clears against runs). So the cache takes no lock at all.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -42,10 +41,18 @@ from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 __all__ = [
     "ResultCache",
     "CacheStats",
+    "Result",
+    "Status",
+    "common",
     "default_folder",
     "file_digest",
     "fingerprint",
+    "hashed_count",
+    "known_digests",
+    "recall",
+    "remember",
     "remember_digest",
+    "status_of",
 ]
 
 #: Bump when the entry layout or the meaning of a key changes: old entries are then
@@ -84,14 +91,27 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-_digests: dict[tuple[str, int, int, int], str] = {}
+#: A file's status, as far as it tells whether its bytes may have changed: device, inode,
+#: size, and the times of its last change of content and of status (ns), as git's index
+#: keeps them. Writing a file moves its status-change time to the clock's now, and no
+#: call sets it back (``touch -d``, ``cp -p`` and archives restore the other time only).
+Status = tuple[int, int, int, int, int]
+
+
+def status_of(stat: os.stat_result) -> Status:
+    """The :data:`Status` part of ``stat``."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+_digests: dict[tuple[str, Status], str] = {}
 
 
 def file_digest(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, or :data:`ABSENT` when there is no such file.
 
-    Remembered per process by (path, inode, size, mtime), so a schema that every entry of
-    a run depends on (tei_all is 7 MB) is hashed once per run, not once per document.
+    Remembered per process by path and :data:`Status`, so a schema that every entry of
+    a run depends on (tei_all is 7 MB) is hashed once per run, not once per document,
+    and a warm re-run takes the digests its :mod:`~teikit.validation.snapshot` kept.
     Plain ``os`` calls, no :mod:`pathlib`: a warm re-run calls this once per file.
     """
     try:
@@ -100,7 +120,7 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         return ABSENT
     if not S_ISREG(stat.st_mode):  # a folder where a file was looked for is no file
         return ABSENT
-    memo = (os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    memo = (os.fspath(path), status_of(stat))
     found = _digests.get(memo)
     if found is None:
         digest = hashlib.sha256()
@@ -111,7 +131,7 @@ def file_digest(path: str | os.PathLike[str]) -> str:
         except OSError:
             return ABSENT
         found = digest.hexdigest()
-        _remember(memo, found)
+        remember(memo[0], memo[1], found)
     return found
 
 
@@ -120,14 +140,45 @@ def remember_digest(path: str | os.PathLike[str], stat: os.stat_result, digest: 
     its bytes were read, so a file changed meanwhile is hashed again, never trusted),
     for :func:`file_digest`: discovery reads each file of a run anyway."""
     if S_ISREG(stat.st_mode):
-        _remember((os.fspath(path), stat.st_ino, stat.st_size, stat.st_mtime_ns), digest)
+        remember(os.fspath(path), status_of(stat), digest)
 
 
-def _remember(memo: tuple[str, int, int, int], digest: str) -> None:
-    if len(_digests) > 100_000:
-        _digests.clear()  # a long-lived process must not grow without bound
-    _digests[memo] = digest
+#: Digests a process remembers before it forgets them all: a bound for a long-lived
+#: process, above the files of any corpus one run holds in memory anyway.
+MEMO_LIMIT = 1_000_000
+_hashed = 0
 
+
+def remember(path: str, status: Status, digest: str) -> None:
+    """Note ``digest``, taken by reading ``path`` in ``status`` (see :func:`file_digest`)."""
+    global _hashed
+    if len(_digests) > MEMO_LIMIT:
+        _digests.clear()
+    _digests[(path, status)] = digest
+    _hashed += 1
+
+
+def recall(digests: Mapping[tuple[str, Status], str]) -> None:
+    """Take ``digests`` (path and status to SHA-256) as if read here: a snapshot's."""
+    _digests.update(digests)
+
+
+def hashed_count() -> int:
+    """How many digests this process has taken by reading files: a run's
+    :class:`~teikit.validation.snapshot.Snapshot` is written again only when it grew."""
+    return _hashed
+
+
+def known_digests(paths: Iterable[str]) -> Iterator[tuple[str, Status, str]]:
+    """(path, status, digest) of every digest remembered for ``paths`` (a set)."""
+    for (path, status), digest in _digests.items():
+        if path in paths:
+            yield path, status, digest
+
+
+#: An entry as read: the files its report was computed from, each with the SHA-256 it had
+#: (:data:`ABSENT`: the file did not exist), and the report.
+Result = tuple[tuple[tuple[str, str], ...], Report]
 
 #: The fields of :class:`Report` an entry carries. A field added to ``Report`` must be
 #: added here too: until then :func:`report_to_json` refuses, so a test fails instead of
@@ -135,20 +186,35 @@ def _remember(memo: tuple[str, int, int, int], digest: str) -> None:
 REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_errors")
 
 
-def report_to_json(report: Report) -> dict[str, object]:
-    """A :class:`Report` as plain JSON values, every field, nothing lost (``spooled``
-    is where a run's report keeps findings, not a finding: a file's report has none)."""
+def check_fields(report: Report) -> None:
+    """Raise unless :data:`REPORT_FIELDS` says all of ``report`` (``spooled`` is where a
+    run's report keeps findings, not a finding: a file's report has none)."""
     missing = {f.name for f in fields(report) if f.compare} - set(REPORT_FIELDS)
     if missing or report.spooled is not None:
         raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
-    diagnostics = []
-    for d in report.diagnostics:
-        shape = {f.name: getattr(d, f.name) for f in fields(d)}
-        shape["severity"] = d.severity.value
-        shape["expected"] = list(d.expected)
-        diagnostics.append(shape)
+
+
+def diagnostic_to_json(d: Diagnostic) -> dict[str, object]:
+    """A :class:`Diagnostic` as plain JSON values, every field."""
+    shape = {f.name: getattr(d, f.name) for f in fields(d)}
+    shape["severity"] = d.severity.value
+    shape["expected"] = list(d.expected)
+    return shape
+
+
+def diagnostic_from_json(item: Mapping[str, Any]) -> Diagnostic:
+    """The inverse of :func:`diagnostic_to_json`; raises on anything unexpected."""
+    entry = dict(item)
+    entry["severity"] = Severity(entry["severity"])
+    entry["expected"] = tuple(entry["expected"])
+    return Diagnostic(**entry)
+
+
+def report_to_json(report: Report) -> dict[str, object]:
+    """A :class:`Report` as plain JSON values, every field, nothing lost."""
+    check_fields(report)
     return {
-        "diagnostics": diagnostics,
+        "diagnostics": [diagnostic_to_json(d) for d in report.diagnostics],
         "files": list(report.files),
         "input_error": report.input_error,
         "schemas": {
@@ -160,18 +226,12 @@ def report_to_json(report: Report) -> dict[str, object]:
 
 def report_from_json(data: Mapping[str, Any]) -> Report:
     """The inverse of :func:`report_to_json`; raises on anything unexpected."""
-    diagnostics = []
-    for item in data["diagnostics"]:
-        entry = dict(item)
-        entry["severity"] = Severity(entry["severity"])
-        entry["expected"] = tuple(entry["expected"])
-        diagnostics.append(Diagnostic(**entry))
     schemas = {
         str(file): [SchemaUse(str(name), str(version)) for name, version in used]
         for file, used in data["schemas"].items()
     }
     return Report(
-        diagnostics=diagnostics,
+        diagnostics=[diagnostic_from_json(item) for item in data["diagnostics"]],
         files=[str(f) for f in data["files"]],
         input_error=bool(data["input_error"]),
         schemas=schemas,
@@ -179,7 +239,7 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     )
 
 
-def _common(options: Mapping[str, object]) -> str:
+def common(options: Mapping[str, object]) -> str:
     """The part of every key that a run's files share: the entry format, teikit's
     :func:`fingerprint` and the ``options``, as canonical JSON."""
     return json.dumps(
@@ -197,6 +257,8 @@ class CacheStats:
     misses: int = 0
     damaged: int = 0
     written: int = 0
+    #: hits whose entry came from the run's snapshot (:mod:`teikit.validation.snapshot`)
+    snapshot: int = 0
 
 
 class ResultCache:
@@ -207,6 +269,9 @@ class ResultCache:
         self.root = self.folder / f"v{FORMAT}"
         self.stats = CacheStats()
         self._where = os.fspath(self.root)
+        #: Entries already read and verified, by key (a run's snapshot holds them):
+        #: looked at before the entry files.
+        self.known: dict[str, Result] = {}
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
@@ -215,6 +280,7 @@ class ResultCache:
             "root": self.root,
             "stats": CacheStats(),
             "_where": self._where,
+            "known": {},
         }
 
     # -- keys and entries ----------------------------------------------------------
@@ -225,16 +291,17 @@ class ResultCache:
         A file that cannot be read is never cached: its report says why, and that may
         change without any byte changing (permissions, a folder appearing).
         """
-        return self._key(path, shown, _common(options))
+        return self.key_for(path, shown, common(options))
 
     @staticmethod
-    def _key(path: Path, shown: str, common: str) -> str | None:
-        """:meth:`key`, given :func:`_common` of the options (made once per pass)."""
+    def key_for(path: Path, shown: str, shared: str) -> str | None:
+        """:meth:`key`, given :func:`common` of the options (``shared``: made once per
+        pass)."""
         digest = file_digest(path)
         if digest == ABSENT:
             return None
         # JSON never holds a raw newline and a digest is 64 hex digits: unambiguous.
-        material = f"{common}\n{json.dumps(shown)}\n{digest}"
+        material = f"{shared}\n{json.dumps(shown)}\n{digest}"
         return hashlib.sha256(material.encode()).hexdigest()
 
     def _entry(self, key: str) -> str:
@@ -245,11 +312,35 @@ class ResultCache:
         unchanged; a damaged entry is counted, and treated as missing. ``digests``
         remembers dependencies' digests across the lookups of one pass (see
         :meth:`lookup_all`)."""
+        found = self.known.get(key)
+        known = found is not None
+        if found is None:
+            found = self.result(key)
+        if found is None:
+            self.stats.misses += 1
+            return None
+        deps, report = found
+        if digests is None:
+            digests = {}
+        for p, h in deps:
+            now = digests.get(p)
+            if now is None:
+                now = digests[p] = file_digest(p)
+            if now != h:
+                self.stats.misses += 1
+                return None
+        self.stats.hits += 1
+        self.stats.snapshot += known
+        return report
+
+    def result(self, key: str) -> Result | None:
+        """The entry stored under ``key`` as (its dependencies, its report), verified
+        but not checked against the files, or None: no entry, or a damaged one
+        (counted: checksum, key or shape wrong)."""
         try:
             with open(self._entry(key), "rb", buffering=0) as fh:
                 raw = fh.read()
         except OSError:
-            self.stats.misses += 1
             return None
         try:
             checksum, _, body = raw.partition(b"\n")
@@ -258,23 +349,11 @@ class ResultCache:
             entry = json.loads(body)
             if entry["key"] != key:
                 raise ValueError("entry holds another key")
-            deps = [(str(p), str(h)) for p, h in entry["deps"]]
-            report = report_from_json(entry["report"])
+            deps = tuple((str(p), str(h)) for p, h in entry["deps"])
+            return deps, report_from_json(entry["report"])
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self.stats.damaged += 1
-            self.stats.misses += 1
             return None
-        if digests is None:
-            digests = {}
-        for p, h in deps:
-            found = digests.get(p)
-            if found is None:
-                found = digests[p] = file_digest(p)
-            if found != h:
-                self.stats.misses += 1
-                return None
-        self.stats.hits += 1
-        return report
 
     def put(self, key: str, report: Report, deps: Iterable[Path]) -> None:
         """Store ``report`` under ``key`` with the dependencies it was computed from.
@@ -325,9 +404,9 @@ class ResultCache:
         during the pass may be judged by its state at the first look, as a file changed
         during any run is."""
         digests: dict[str, str] = {}
-        common = _common(options)
+        shared = common(options)
         for path, shown in files:
-            key = self._key(path, shown, common)
+            key = self.key_for(path, shown, shared)
             yield self.get(key, digests) if key is not None else None
 
     def lookup_many(
@@ -340,15 +419,15 @@ class ResultCache:
         from teikit.validation.halves import in_two
 
         def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
-            counted = copy.copy(self)
-            counted.stats = CacheStats()
+            counted = ResultCache(self.folder)  # its own counts, the same known entries
+            counted.known = self.known
             shown = ((path, display_path(str(path))) for path in part)
             return list(counted.lookup_all(shown, options)), counted.stats
 
         found: list[Report | None] = []
         for reports, stats in in_two(step, files, split=split):
             found.extend(reports)
-            for name in ("hits", "misses", "damaged"):
+            for name in ("hits", "misses", "damaged", "snapshot"):
                 setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
         return found
 
@@ -373,8 +452,11 @@ class ResultCache:
         return report
 
     def clear(self) -> int:
-        """Remove every entry (of every format); the number of entry files removed.
-        Safe while other runs use the cache (see the module's notes): no lock."""
+        """Remove every entry (of every format) and every run's snapshot
+        (:mod:`teikit.validation.snapshot`); the number of entry files removed. Safe
+        while other runs use the cache (see the module's notes): no lock."""
+        for snapshot in self.folder.glob("v*/runs/*.snapshot"):
+            snapshot.unlink(missing_ok=True)
         removed = 0
         for entry in sorted(self.folder.glob("v*/*/*.json")):
             try:

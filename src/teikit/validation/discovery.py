@@ -21,7 +21,7 @@ import glob
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase, translate
 from functools import cache
 from pathlib import Path
@@ -34,7 +34,7 @@ from teikit.diagnostics import Diagnostic, Severity, error
 from teikit.files import is_remote
 from teikit.locations import display_path
 from teikit.namespaces import TEI, XINCLUDE
-from teikit.validation.cache import remember_digest
+from teikit.validation.cache import MEMO_LIMIT, Status, remember_digest, status_of
 
 TEI_NS = TEI
 XI_NS = XINCLUDE
@@ -162,6 +162,42 @@ def _plain_tei(head: bytes) -> bool | None:
 Scan = tuple[bool | None, bool, tuple[os.stat_result, str] | None]
 
 
+_scans: dict[tuple[str, Status], tuple[bool | None, bool]] = {}
+
+
+def remember_scan(path: str, status: Status, tei: bool | None, marked: bool) -> None:
+    """Note what :func:`_scan` found in ``path`` while in ``status`` (None for ``tei``:
+    the root was not asked), so that a file in that status is not read again."""
+    if len(_scans) > MEMO_LIMIT:
+        _scans.clear()  # a long-lived process must not grow without bound
+    _scans[(path, status)] = (tei, marked)
+
+
+def recall_scans(scans: Mapping[tuple[str, Status], tuple[bool | None, bool]]) -> None:
+    """Take ``scans`` (see :func:`remember_scan`) as if read here: a snapshot's."""
+    _scans.update(scans)
+
+
+def known_scans(paths: Iterable[str]) -> Iterator[tuple[str, Status, bool | None, bool]]:
+    """(path, status, is it TEI, does it mention XInclude) remembered for ``paths``."""
+    for (path, status), (tei, marked) in _scans.items():
+        if path in paths:
+            yield path, status, tei, marked
+
+
+def _known_scan(path: Path, root: bool) -> tuple[bool | None, bool] | None:
+    """What :func:`remember_scan` was told of ``path`` in its present status, if it
+    answers what is asked (``root``: is it TEI); None: read it."""
+    try:
+        status = status_of(os.stat(path))
+    except OSError:
+        return None
+    known = _scans.get((str(path), status))
+    if known is None or (root and known[0] is None):
+        return None
+    return known
+
+
 def _scan(path: Path, root: bool, digest: bool = False) -> Scan:
     """(is it TEI, when ``root`` is asked, else None; does it mention the XInclude
     namespace; with ``digest``, its status and SHA-256) in one read of the file: every
@@ -259,20 +295,29 @@ class _Collector:
 
     def scan(self, files: list[Path]) -> dict[Path, tuple[bool | None, bool]]:
         """Each file read once (see :func:`_scan`; with ``split``, half of them by a
-        child process: :mod:`teikit.validation.halves`); the root is only asked of
-        files that were found rather than named (unless ``skip_non_tei``)."""
+        child process: :mod:`teikit.validation.halves`), unless its status says it is
+        as :func:`remember_scan` was told; the root is only asked of files that were
+        found rather than named (unless ``skip_non_tei``)."""
         from teikit.validation.halves import in_two
 
         found = {p for p, by_search in self.files if by_search or self.skip_non_tei}
+        scans: dict[Path, tuple[bool | None, bool]] = {}
+        unread = []
+        for path in files:
+            known = _known_scan(path, path in found) if _scans else None
+            if known is None:
+                unread.append(path)
+            else:
+                scans[path] = known
 
         def step(part: Sequence[Path]) -> list[Scan]:
             return [_scan(path, path in found, self.digest) for path in part]
 
-        scans: dict[Path, tuple[bool | None, bool]] = {}
-        done = (scan for half in in_two(step, files, split=self.split) for scan in half)
-        for path, (tei, marked, hashed) in zip(files, done, strict=True):
+        done = (scan for half in in_two(step, unread, split=self.split) for scan in half)
+        for path, (tei, marked, hashed) in zip(unread, done, strict=True):
             if hashed is not None:
                 remember_digest(path, *hashed)
+                remember_scan(str(path), status_of(hashed[0]), tei, marked)
             scans[path] = (tei, marked)
         return scans
 

@@ -1,0 +1,215 @@
+"""A run's snapshot: what a warm re-run needs, in one verified read.
+
+Why: the result cache finds a file's result by the file's bytes (:mod:`.cache`), so a
+re-run over an unchanged corpus of 10^4 files still read and hashed every file, and
+opened, verified and decoded an entry for each: most of a re-run that should cost a
+tenth of the cold one. A snapshot keeps, for the files of one run, what those reads
+found (each file's SHA-256 and what discovery saw in it) with the
+:data:`~.cache.Status` the file had when it was read, and the entries of the run's
+results, in one file of the cache folder named by the command (working folder, the
+paths given, schemas, settings). A re-run looks at each file's status: a file whose
+status is the recorded one is taken to hold the recorded bytes; any other is read and
+hashed as before. Keys, entries and their dependencies are then checked exactly as
+without a snapshot: it saves reads, it decides nothing.
+
+Why a status may stand for the bytes: writing a file sets its status-change time to
+the clock's present, and no call sets that time back (``touch -d``, ``cp -p``, ``rsync
+-a`` and archives restore only the modification time). A status is recorded only when
+both of its times are :data:`SETTLED_NS` older than the run's start (git's rule for a
+"racily clean" index entry): a file written within the clock tick in which it was read
+is read again next time, never trusted. What this does not cover: a clock set back
+by more than that, and file systems that do not keep these times (some network and FUSE
+mounts): there, ``--no-cache`` (or ``TEIKIT_NO_CACHE=1``).
+
+Why it is safe to share and to damage: it is written as an entry is (its checksum
+first, the whole file moved into place at once), so two runs of one command write the
+same kind of snapshot and the last one stays; a snapshot that fails its checksum or its
+shape is counted as damaged and ignored: the run reads its files and entries as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from teikit.diagnostics import Report, SchemaUse
+from teikit.locations import display_path
+from teikit.validation.cache import (
+    FORMAT,
+    Result,
+    ResultCache,
+    Status,
+    check_fields,
+    common,
+    diagnostic_from_json,
+    diagnostic_to_json,
+    file_digest,
+    fingerprint,
+    hashed_count,
+    known_digests,
+    recall,
+)
+from teikit.validation.discovery import known_scans, recall_scans
+
+__all__ = ["Snapshot"]
+
+#: How much older than the run's start a file's times must be for its status to be
+#: recorded: more than the coarsest clock tick of a common file system (FAT's 2 s).
+SETTLED_NS = 3 * 10**9
+
+
+class Snapshot:
+    """The snapshot of the run ``command`` describes, read (and its memos taught to
+    this process) on creation, written again by :meth:`save` when the run learnt
+    something it did not hold."""
+
+    def __init__(self, cache: ResultCache, command: Mapping[str, object]) -> None:
+        self.cache = cache
+        material = json.dumps(
+            {"format": FORMAT, "teikit": fingerprint(), "cwd": os.getcwd(), **command},
+            sort_keys=True,
+            default=str,
+        )
+        name = hashlib.sha256(material.encode()).hexdigest()
+        self.path = cache.root / "runs" / f"{name}.snapshot"
+        self.began = time.time_ns()
+        self._load()
+        self._hashed = hashed_count()
+
+    def _load(self) -> None:
+        """Teach this process what the snapshot holds, if it is whole."""
+        try:
+            raw = self.path.read_bytes()
+        except OSError:
+            return
+        try:
+            checksum, _, body = raw.partition(b"\n")
+            if hashlib.sha256(body).hexdigest().encode() != checksum:
+                raise ValueError("checksum mismatch")
+            data = json.loads(body)
+            files = data["files"]
+            digests = {(p, _status(s)): d for p, s, d, _, _ in files}
+            digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
+            scans = {(p, _status(s)): (t, m) for p, s, _, t, m in files}
+            if not all(isinstance(v, str) for v in digests.values()):
+                raise TypeError("a digest is not text")
+            results = _Tables(data["deps"], data["uses"]).unpack(data["results"])
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            self.cache.stats.damaged += 1
+            return
+        recall(digests)
+        recall_scans(scans)
+        self.cache.known.update(results)
+
+    def save(self, files: Sequence[Path], options: Mapping[str, object]) -> None:
+        """Record the run over ``files`` (run with ``options``): each file's status,
+        digest and scan where its status has settled, and their results with the
+        digests of the files those read. Nothing is written when every result came from
+        this snapshot and no file was read (an unchanged corpus); best effort: a cache
+        folder that cannot be written costs the speed-up, never the run."""
+        if self.cache.stats.snapshot == len(files) and hashed_count() == self._hashed:
+            return
+        paths = {str(f) for f in files}
+        shared = common(options)
+        results: dict[str, Result] = {}
+        for path in files:
+            key = self.cache.key_for(path, display_path(str(path)), shared)
+            found = None if key is None else self.cache.known.get(key) or self.cache.result(key)
+            if key is not None and found is not None:
+                results[key] = found
+        read = {p for deps, _ in results.values() for p, _ in deps} - paths
+        for dep in read:
+            file_digest(dep)  # read by workers: known here only once taken here
+        scans = {(p, s): (t, m) for p, s, t, m in known_scans(paths)}
+        latest: dict[str, tuple[Status, str]] = {}
+        for p, s, d in known_digests(paths | read):
+            if p not in latest or s[4] > latest[p][0][4]:  # an edited file's new status
+                latest[p] = (s, d)
+        own, other = [], []
+        for p, (s, d) in latest.items():
+            if not self._settled(s):
+                continue
+            if (p, s) in scans:
+                own.append([p, list(s), d, *scans[p, s]])
+            elif p in read:
+                other.append([p, list(s), d])
+        tables = _Tables([], [])
+        packed = tables.pack(results)
+        data = {"files": own, "digests": other, "deps": tables.deps, "uses": tables.uses}
+        body = json.dumps({**data, "results": packed}, sort_keys=True).encode()
+        from teikit.files import write_atomic
+
+        try:
+            write_atomic(self.path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+        except OSError:
+            return
+
+    def _settled(self, status: Status) -> bool:
+        """Whether both times of ``status`` are older than the run by :data:`SETTLED_NS`."""
+        return max(status[3], status[4]) < self.began - SETTLED_NS
+
+
+def _status(value: list[int]) -> Status:
+    """A :data:`~.cache.Status` read from JSON; raises on any other shape (a value of
+    another type in it is harmless: no file's status equals it)."""
+    dev, ino, size, mtime, ctime = value
+    return (dev, ino, size, mtime, ctime)
+
+
+class _Tables:
+    """Results written compactly: the dependency lists and schema lists that thousands
+    of a corpus's results share are written once, and each result names them by index
+    (a snapshot of 10^4 results is read in a third of the time)."""
+
+    def __init__(self, deps: list[Any], uses: list[Any]) -> None:
+        self.deps, self.uses = deps, uses
+        self._index: dict[str, int] = {}
+
+    def pack(self, results: Mapping[str, Result]) -> dict[str, list[Any]]:
+        """``results`` as JSON values: per key [deps, files, [[file, uses]…],
+        diagnostics, input error, warnings as errors], the tables filled meanwhile."""
+        packed = {}
+        for key, (deps, report) in results.items():
+            check_fields(report)
+            used = [
+                [f, self._add(self.uses, [[u.name, u.version] for u in us])]
+                for f, us in report.schemas.items()
+            ]
+            packed[key] = [
+                self._add(self.deps, [list(d) for d in deps]),
+                list(report.files),
+                used,
+                [diagnostic_to_json(d) for d in report.diagnostics],
+                report.input_error,
+                report.warnings_as_errors,
+            ]
+        return packed
+
+    def _add(self, table: list[Any], value: list[Any]) -> int:
+        text = json.dumps(value)
+        found = self._index.get(text)
+        if found is None:
+            found = self._index[text] = len(table)
+            table.append(value)
+        return found
+
+    def unpack(self, packed: Mapping[str, Any]) -> dict[str, Result]:
+        """The inverse of :meth:`pack`; raises on anything unexpected."""
+        deps = [tuple((str(p), str(h)) for p, h in listed) for listed in self.deps]
+        uses = [tuple(SchemaUse(str(n), str(v)) for n, v in listed) for listed in self.uses]
+        results: dict[str, Result] = {}
+        for key, (d, files, used, diagnostics, input_error, strict) in packed.items():
+            report = Report(
+                diagnostics=[diagnostic_from_json(item) for item in diagnostics],
+                files=[str(f) for f in files],
+                input_error=bool(input_error),
+                schemas={str(f): list(uses[i]) for f, i in used},
+                warnings_as_errors=bool(strict),
+            )
+            results[str(key)] = (deps[d], report)
+        return results
