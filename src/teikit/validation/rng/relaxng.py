@@ -240,6 +240,14 @@ class RelaxNG:
                 self._valid += 1
                 return []
             self._fails.add(time.thread_time() - began)
+            if walked is None and self._cheap_walk(doc):
+                # Most documents that fail this check are invalid, and the walk says
+                # so before their names are gathered (names only tell a valid
+                # document with new names from an invalid one).
+                walked = self._explain(doc, measure=True)
+                if _decisive(walked):
+                    self._invalid += 1
+                    return walked
         present, pairs = _names(doc.root)
         if widest is None or not (present <= widest[0] and pairs <= widest[1]):
             # No compiled grammar covers this document's names: it is invalid, or
@@ -278,7 +286,18 @@ class RelaxNG:
         (600 valid documents of 10,000 walked before their check)."""
         with self._lock:
             walk, fail = self._walks.value, self._fails.value
-            return walk is not None and fail is not None and self._valid * walk < self._invalid * fail
+            return (
+                walk is not None and fail is not None and self._valid * walk < self._invalid * fail
+            )
+
+    def _cheap_walk(self, doc: Document) -> bool:
+        """Whether walking ``doc`` costs less than a compile, as measured: then a
+        walk wasted on a valid document with new names costs little beside the
+        compile that document needs anyway."""
+        if self._derivs is False:
+            return False
+        with self._lock:
+            return _size(doc.root) * self._walk_rate < self._compile_cost
 
     def _walk_first(
         self, doc: Document, present: frozenset[str], attrs: frozenset[str], first: bool
