@@ -34,10 +34,11 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from teikit.diagnostics import Report, SchemaUse
+from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 from teikit.locations import display_path
 from teikit.validation.cache import (
     FORMAT,
@@ -46,8 +47,6 @@ from teikit.validation.cache import (
     Status,
     check_fields,
     common,
-    diagnostic_from_json,
-    diagnostic_to_json,
     file_digest,
     fingerprint,
     hashed_count,
@@ -92,19 +91,21 @@ class Snapshot:
             if hashlib.sha256(body).hexdigest().encode() != checksum:
                 raise ValueError("checksum mismatch")
             data = json.loads(body)
-            files = data["files"]
-            digests = {(p, _status(s)): d for p, s, d, _, _ in files}
+            files = [(p, _status(s), d, t, m, k) for p, s, d, t, m, k in data["files"]]
+            digests = {(p, s): d for p, s, d, _, _, _ in files}
             digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
-            scans = {(p, _status(s)): (t, m) for p, s, _, t, m in files}
             if not all(isinstance(v, str) for v in digests.values()):
                 raise TypeError("a digest is not text")
+            keys = {(p, s): str(k) for p, s, _, _, _, k in files}
             results = _Tables(data["deps"], data["uses"]).unpack(data["results"])
+            made_with = str(data["common"])
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self.cache.stats.damaged += 1
             return
         recall(digests)
-        recall_scans(scans)
+        recall_scans({(p, s): (t, m) for p, s, _, t, m, _ in files})
         self.cache.known.update(results)
+        self.cache.keys[made_with] = keys
 
     def save(self, files: Sequence[Path], options: Mapping[str, object]) -> None:
         """Record the run over ``files`` (run with ``options``): each file's status,
@@ -117,11 +118,13 @@ class Snapshot:
         paths = {str(f) for f in files}
         shared = common(options)
         results: dict[str, Result] = {}
+        keys: dict[str, str] = {}
         for path in files:
             key = self.cache.key_for(path, display_path(str(path)), shared)
             found = None if key is None else self.cache.known.get(key) or self.cache.result(key)
             if key is not None and found is not None:
                 results[key] = found
+                keys[str(path)] = key
         read = {p for deps, _ in results.values() for p, _ in deps} - paths
         for dep in read:
             file_digest(dep)  # read by workers: known here only once taken here
@@ -134,13 +137,19 @@ class Snapshot:
         for p, (s, d) in latest.items():
             if not self._settled(s):
                 continue
-            if (p, s) in scans:
-                own.append([p, list(s), d, *scans[p, s]])
+            if (p, s) in scans and p in keys:
+                own.append([p, list(s), d, *scans[p, s], keys[p]])
             elif p in read:
                 other.append([p, list(s), d])
         tables = _Tables([], [])
         packed = tables.pack(results)
-        data = {"files": own, "digests": other, "deps": tables.deps, "uses": tables.uses}
+        data = {
+            "common": hashlib.sha256(shared.encode()).hexdigest(),
+            "files": own,
+            "digests": other,
+            "deps": tables.deps,
+            "uses": tables.uses,
+        }
         body = json.dumps({**data, "results": packed}, sort_keys=True).encode()
         from teikit.files import write_atomic
 
@@ -152,6 +161,25 @@ class Snapshot:
     def _settled(self, status: Status) -> bool:
         """Whether both times of ``status`` are older than the run by :data:`SETTLED_NS`."""
         return max(status[3], status[4]) < self.began - SETTLED_NS
+
+
+#: The fields of :class:`Diagnostic`, in the order a snapshot writes them (no names):
+#: a field added there must be added here, or :meth:`_Tables.pack` refuses.
+DIAGNOSTIC_FIELDS = ("severity", "rule", "message", "file", "line", "column", "xpath", "expected")
+
+
+def _diagnostic(d: Diagnostic) -> list[object]:
+    """``d``'s fields in :data:`DIAGNOSTIC_FIELDS` order, as JSON values."""
+    return [
+        d.severity.value,
+        d.rule,
+        d.message,
+        d.file,
+        d.line,
+        d.column,
+        d.xpath,
+        list(d.expected),
+    ]
 
 
 def _status(value: list[int]) -> Status:
@@ -173,6 +201,8 @@ class _Tables:
     def pack(self, results: Mapping[str, Result]) -> dict[str, list[Any]]:
         """``results`` as JSON values: per key [deps, files, [[file, uses]…],
         diagnostics, input error, warnings as errors], the tables filled meanwhile."""
+        if tuple(f.name for f in fields(Diagnostic)) != DIAGNOSTIC_FIELDS:
+            raise TypeError("the snapshot does not know every field of Diagnostic")
         packed = {}
         for key, (deps, report) in results.items():
             check_fields(report)
@@ -184,7 +214,7 @@ class _Tables:
                 self._add(self.deps, [list(d) for d in deps]),
                 list(report.files),
                 used,
-                [diagnostic_to_json(d) for d in report.diagnostics],
+                [_diagnostic(d) for d in report.diagnostics],
                 report.input_error,
                 report.warnings_as_errors,
             ]
@@ -205,7 +235,10 @@ class _Tables:
         results: dict[str, Result] = {}
         for key, (d, files, used, diagnostics, input_error, strict) in packed.items():
             report = Report(
-                diagnostics=[diagnostic_from_json(item) for item in diagnostics],
+                diagnostics=[
+                    Diagnostic(Severity(v), r, m, f, ln, c, x, tuple(e))
+                    for v, r, m, f, ln, c, x, e in diagnostics
+                ],
                 files=[str(f) for f in files],
                 input_error=bool(input_error),
                 schemas={str(f): list(uses[i]) for f, i in used},
