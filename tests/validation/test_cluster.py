@@ -14,7 +14,7 @@ import pytest
 
 from teikit.diagnostics import UsageError
 from teikit.validation import validate
-from teikit.validation.cluster import INSTALL_HINT, ShippedSchema, install_schemas
+from teikit.validation.cluster import INSTALL_HINT
 
 from conftest import DATA
 from helpers.hostile import ENDLESS_SCHEMATRON
@@ -161,22 +161,3 @@ def test_an_unreachable_scheduler_is_exit_3(
     )
     assert code == 3
     assert "Dask scheduler" in capsys.readouterr().err
-
-
-def test_shipped_schemas_land_once_in_a_workers_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What a worker plugin does on a machine without the client's store."""
-    from teikit.validation import store
-
-    monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(tmp_path / "store"))
-    data = Path(MINI).read_bytes()
-    import hashlib
-
-    shipped = ShippedSchema(
-        "mini@1", "mini", "1", "relaxng", "mini.rng", "test", hashlib.sha256(data).hexdigest(), data
-    )
-    assert install_schemas([shipped]) == 1
-    entry, path = store.get("mini@1")
-    assert path.read_bytes() == data and entry.sha256 == shipped.sha256
-    assert install_schemas([shipped]) == 0  # the same bytes are there: nothing travels

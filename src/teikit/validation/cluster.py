@@ -15,7 +15,10 @@ schema store) are registered once as a worker plugin, so every worker, including
 joins later, gets each of them once through the scheduler and keeps it in its own store,
 unless its store already has those bytes (a shared store path, or a local cluster, where
 nothing is copied). Each worker process compiles each schema once and reuses it for every
-chunk it is given (the engines' per-process caches).
+chunk it is given (the engines' per-process caches), and warms its engines on the run's
+warm-up sample before its first chunk; a local cluster's workers are forked from the
+client after it warmed its own (:func:`forkable`), so they start warm, as ``--jobs``
+workers do, and so does the process each worker forks to hold documents to a deadline.
 
 A chunk that fails on its worker (the worker was killed, ran out of memory, raised) becomes
 one located ``run:worker-failed`` diagnostic per file of that chunk, an input error (exit
@@ -30,13 +33,12 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
-from teikit.validation import batch
+from teikit.validation import batch, shipment
 from teikit.validation.batch import Options, ProgressCallback
 from teikit.validation.workers import VALIDATING, Bounds, Warm, Work
 
@@ -67,11 +69,50 @@ def _distributed() -> Any:
     return distributed
 
 
+#: Dask's own bookkeeping that a local run of short tasks does not need, turned down: the
+#: statistical profiler samples the validating thread every 10 ms (and takes the GIL
+#: from it to do so), every server checks its event loop every 20 ms, the system monitor
+#: and the memory monitor poll psutil, work stealing looks for imbalance every second.
+#: Together about a tenth of a core per worker, on the cores the run has.
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
+
+
+def forkable() -> bool:
+    """May this process fork the processes that do its work?
+
+    Twice a question here: may the client fork a local cluster's workers, and may a
+    worker fork the process that holds documents to their deadline and memory limit.
+    A forked process starts at once with its parent's imports and warmed engines (as
+    ``--jobs`` workers do); a spawned one, or one from a fork server, imports teikit
+    and warms its own engines (some 0.6 s of CPU each, on the cores the run has).
+    :func:`teikit.validation.workers.context` forks only from a single thread; here
+    the other threads are Dask's own (its event loop, its executor), which run
+    networking, never teikit's engines or libxml2, so the child, which runs only
+    teikit, needs none of the locks they may hold. Saxon's native runtime has threads
+    of its own that the child would need: once it is loaded, no fork.
+    """
+    import sys
+
+    return (
+        sys.platform == "linux"
+        and "fork" in multiprocessing.get_all_start_methods()
+        and "saxonche" not in sys.modules
+    )
+
+
 @contextmanager
-def connect(address: str, workers: int) -> Iterator[Any]:
+def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
     """A Dask client: a new local cluster of ``workers`` processes for ``local``, else the
     scheduler at ``address`` (``tcp://host:8786``). Closed (and a local cluster stopped)
-    on leaving, whatever happened."""
+    on leaving, whatever happened. A local cluster's workers are forked from this
+    process with ``fork`` (see :func:`forkable`), else from a fork server."""
     distributed = _distributed()
     cluster = None
     try:
@@ -80,10 +121,12 @@ def connect(address: str, workers: int) -> Iterator[Any]:
 
             import dask
 
-            # Workers forked from one server process that imported Dask once, instead of
-            # each spawned to import it again: 0.3 s of CPU per worker, on the cores the
-            # run has. The server lives as long as this process (multiprocessing's).
-            with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+            # Without ``fork``: workers forked from one server process that imported
+            # Dask once, instead of each spawned to import it again: 0.3 s of CPU per
+            # worker, on the cores the run has. The server lives as long as this
+            # process (multiprocessing's).
+            method = "fork" if fork else "forkserver"
+            with dask.config.set({**QUIET, "distributed.worker.multiprocessing-method": method}):
                 cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -109,92 +152,6 @@ def connect(address: str, workers: int) -> Iterator[Any]:
             cluster.close()
 
 
-@dataclass(frozen=True)
-class ShippedSchema:
-    """One stored schema as it travels to workers: its store entry and its bytes."""
-
-    key: str
-    name: str
-    version: str
-    kind: str
-    filename: str
-    source: str
-    sha256: str
-    data: bytes
-
-
-def _stored_schemas() -> list[ShippedSchema]:
-    """Every verified schema in this machine's store (what a run may resolve names and
-    ``xml-model`` URLs to); a damaged one stays behind, and fails where it is used."""
-    from teikit.validation import store
-
-    found = []
-    for entry in store.entries().values():
-        try:
-            path = store.verified(entry)
-        except TeikitError:
-            continue
-        found.append(
-            ShippedSchema(
-                entry.key,
-                entry.name,
-                entry.version,
-                entry.kind,
-                Path(entry.file).name,
-                entry.source,
-                entry.sha256,
-                path.read_bytes(),
-            )
-        )
-    return found
-
-
-def install_schemas(shipped: list[ShippedSchema]) -> int:
-    """Put each shipped schema in this process's store unless it has those bytes already;
-    the number written. Runs on each worker (see :func:`_plugin`)."""
-    import tempfile
-
-    from teikit.validation import store
-    from teikit.validation.catalogue import SchemaRef
-
-    have = store.entries()
-    written = 0
-    for schema in shipped:
-        entry = have.get(schema.key)
-        if entry is not None and entry.sha256 == schema.sha256:
-            try:
-                store.verified(entry)
-                continue
-            except TeikitError:
-                pass  # damaged here: replace it with the client's copy
-        with tempfile.TemporaryDirectory(prefix="teikit-schema-") as folder:
-            temp = Path(folder) / schema.filename
-            temp.write_bytes(schema.data)
-            store.put(
-                schema.key,
-                SchemaRef(schema.name, schema.version),
-                temp,
-                schema.kind,
-                schema.filename,
-                schema.source,
-            )
-        written += 1
-    return written
-
-
-def _plugin(shipped: list[ShippedSchema]) -> Any:
-    """A worker plugin carrying the schemas: set up on every worker, also later ones."""
-    from distributed.diagnostics.plugin import WorkerPlugin
-
-    class SchemaShipment(WorkerPlugin):  # type: ignore[misc, unused-ignore]
-        name = "teikit-schemas"
-
-        def setup(self, worker: Any) -> None:
-            install_schemas(shipped)
-
-    return SchemaShipment()
-
-
 _warmed = False
 
 
@@ -212,11 +169,11 @@ def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[st
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if options.timeout is not None or options.memory_limit is not None:
-        return _under_deadline(files, options, sample)
     if not _warmed:
         _warmed = True
         batch.announce(sample, options)
+    if options.timeout is not None or options.memory_limit is not None:
+        return _under_deadline(files, options, sample)
     return [batch.validate_path(path, options) for path in files]
 
 
@@ -250,7 +207,7 @@ def _bounded(
     the limit ``load:memory``, a dead process ``load:worker-died``) and the others of
     the chunk are done. A Dask task running in a thread cannot be stopped; a process
     can."""
-    from teikit.validation.workers import Pool, context
+    from teikit.validation.workers import Pool
 
     key = (one, arg, bounds)
     held: tuple[object, Pool[R]] | None = getattr(_pools, "held", None)
@@ -264,14 +221,15 @@ def _bounded(
 
     with _children_allowed():
         if held is None:
+            forked = forkable()
             pool = Pool(
                 one,
                 arg,
                 1,
                 bounds.timeout,
-                context(),
+                multiprocessing.get_context("fork" if forked else "spawn"),
                 memory=bounds.memory_limit,
-                warm=warm,
+                warm=None if forked else warm,
                 work=bounds.work,
             )
             held = (key, pool)
@@ -354,7 +312,8 @@ def map_paths(
     bounds = bounds or Bounds()
     if not paths:
         return
-    with connect(address, workers or os.cpu_count() or 1) as client:
+    fork = address == "local" and forkable()
+    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
@@ -416,21 +375,28 @@ def run(
     :func:`teikit.validation.batch.run`)."""
     if not files:
         return []
+    global _warmed
     results: list[Report | None] = [None] * len(files)
-    with connect(address, workers or os.cpu_count() or 1) as client:
+    sample = batch.sample(files)
+    fork = address == "local" and forkable()
+    if fork:  # warm here once; the workers inherit it (unless the warm-up loaded Saxon)
+        batch.announce(sample, options)
+        fork = forkable()
+        _warmed = fork
+    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
-        client.register_plugin(_plugin(_stored_schemas()), name="teikit-schemas")
+        client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
-        [sample] = client.scatter([batch.sample(files)], broadcast=True)
+        [shared] = client.scatter([sample], broadcast=True)
         futures = {
             client.submit(
                 validate_chunk,
                 [str(files[i]) for i in chunk],
                 options,
                 cwd,
-                sample,
+                shared,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             ): chunk
