@@ -171,3 +171,18 @@ def test_keys_made_under_other_options_are_not_taken(
     _same(_run(corpus, None), report)
     assert warm.stats.snapshot == 0 and warm.stats.misses == 4
     assert {d.rule for d in report.diagnostics} == {"load:too-large"}
+
+
+@pytest.mark.usefixtures("settled")
+def test_results_beyond_the_budget_stay_in_the_entries(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus whose results and findings outgrow the budget keeps the rest on disk
+    only: the snapshot still spares reading the files, and the entries give the rest."""
+    monkeypatch.setattr(snapshot_module, "RESULTS_BUDGET", 2)
+    _run(corpus, ResultCache(corpus.parent / ".cache"))
+    warm = ResultCache(corpus.parent / ".cache")
+    read = hashed_count()
+    _same(_run(corpus, None), _run(corpus, warm))
+    assert hashed_count() == read
+    assert warm.stats.hits == 4 and 0 < warm.stats.snapshot < 4

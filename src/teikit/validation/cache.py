@@ -188,7 +188,8 @@ REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_
 
 def check_fields(report: Report) -> None:
     """Raise unless :data:`REPORT_FIELDS` says all of ``report`` (``spooled`` is where a
-    run's report keeps findings, not a finding: a file's report has none)."""
+    run's report keeps findings, not a finding: a file's report has none; ``stored``
+    says where the report is kept)."""
     missing = {f.name for f in fields(report) if f.compare} - set(REPORT_FIELDS)
     if missing or report.spooled is not None:
         raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
@@ -335,6 +336,7 @@ class ResultCache:
                 return None
         self.stats.hits += 1
         self.stats.snapshot += known
+        report.stored = (key, deps)
         return report
 
     def result(self, key: str) -> Result | None:
@@ -360,16 +362,15 @@ class ResultCache:
             return None
 
     def put(self, key: str, report: Report, deps: Iterable[Path]) -> None:
-        """Store ``report`` under ``key`` with the dependencies it was computed from.
+        """Store ``report`` under ``key`` with the dependencies it was computed from,
+        and note both on ``report.stored``.
 
         Best effort: a cache folder that cannot be written (read-only, full) costs the
         speed-up, never the run.
         """
-        entry = {
-            "key": key,
-            "deps": sorted({(str(p), file_digest(p)) for p in deps}),
-            "report": report_to_json(report),
-        }
+        read = tuple(sorted({(str(p), file_digest(p)) for p in deps}))
+        entry = {"key": key, "deps": read, "report": report_to_json(report)}
+        report.stored = (key, read)
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
-from teikit.locations import display_path
 from teikit.validation.cache import (
     FORMAT,
     Result,
@@ -60,6 +59,12 @@ __all__ = ["Snapshot"]
 #: How much older than the run's start a file's times must be for its status to be
 #: recorded: more than the coarsest clock tick of a common file system (FAT's 2 s).
 SETTLED_NS = 3 * 10**9
+#: Results plus findings a snapshot holds in memory and on disk; a run with more keeps
+#: the rest in the cache's entries only (memory stays flat as the corpus grows).
+RESULTS_BUDGET = 250_000
+
+#: The files a result was computed from, each with its SHA-256.
+Deps = tuple[tuple[str, str], ...]
 
 
 class Snapshot:
@@ -77,6 +82,8 @@ class Snapshot:
         name = hashlib.sha256(material.encode()).hexdigest()
         self.path = cache.root / "runs" / f"{name}.snapshot"
         self.began = time.time_ns()
+        self._noted: dict[str, tuple[str, Deps, Report | None]] = {}
+        self._room = RESULTS_BUDGET
         self._load()
         self._hashed = hashed_count()
 
@@ -107,25 +114,28 @@ class Snapshot:
         self.cache.known.update(results)
         self.cache.keys[made_with] = keys
 
+    def note(self, path: Path, report: Report) -> None:
+        """Keep where ``path``'s ``report`` is stored (its key and what it read) for
+        :meth:`save`, and the report itself while :data:`RESULTS_BUDGET` lasts: a run
+        over a corpus whose findings outgrow it keeps them in the entries (and spooled),
+        not in memory."""
+        if report.stored is None:  # not cached (a file stopped at its deadline…)
+            return
+        key, deps = report.stored
+        self._room -= 1 + len(report.diagnostics)
+        self._noted[str(path)] = (key, deps, report if self._room >= 0 else None)
+
     def save(self, files: Sequence[Path], options: Mapping[str, object]) -> None:
         """Record the run over ``files`` (run with ``options``): each file's status,
-        digest and scan where its status has settled, and their results with the
-        digests of the files those read. Nothing is written when every result came from
-        this snapshot and no file was read (an unchanged corpus); best effort: a cache
-        folder that cannot be written costs the speed-up, never the run."""
+        digest, scan and result key where its status has settled, the results noted
+        (:meth:`note`) and the digests of the files those read. Nothing is written
+        when every result came from this snapshot and no file was read (an unchanged
+        corpus); best effort: a cache folder that cannot be written costs the
+        speed-up, never the run."""
         if self.cache.stats.snapshot == len(files) and hashed_count() == self._hashed:
             return
         paths = {str(f) for f in files}
-        shared = common(options)
-        results: dict[str, Result] = {}
-        keys: dict[str, str] = {}
-        for path in files:
-            key = self.cache.key_for(path, display_path(str(path)), shared)
-            found = None if key is None else self.cache.known.get(key) or self.cache.result(key)
-            if key is not None and found is not None:
-                results[key] = found
-                keys[str(path)] = key
-        read = {p for deps, _ in results.values() for p, _ in deps} - paths
+        read = {p for _, deps, _ in self._noted.values() for p, _ in deps} - paths
         for dep in read:
             file_digest(dep)  # read by workers: known here only once taken here
         scans = {(p, s): (t, m) for p, s, t, m in known_scans(paths)}
@@ -137,14 +147,15 @@ class Snapshot:
         for p, (s, d) in latest.items():
             if not self._settled(s):
                 continue
-            if (p, s) in scans and p in keys:
-                own.append([p, list(s), d, *scans[p, s], keys[p]])
+            if (p, s) in scans and p in self._noted:
+                own.append([p, list(s), d, *scans[p, s], self._noted[p][0]])
             elif p in read:
                 other.append([p, list(s), d])
         tables = _Tables([], [])
+        results = {key: (deps, r) for key, deps, r in self._noted.values() if r is not None}
         packed = tables.pack(results)
         data = {
-            "common": hashlib.sha256(shared.encode()).hexdigest(),
+            "common": hashlib.sha256(common(options).encode()).hexdigest(),
             "files": own,
             "digests": other,
             "deps": tables.deps,
@@ -196,7 +207,7 @@ class _Tables:
 
     def __init__(self, deps: list[Any], uses: list[Any]) -> None:
         self.deps, self.uses = deps, uses
-        self._index: dict[str, int] = {}
+        self._index: dict[object, int] = {}
 
     def pack(self, results: Mapping[str, Result]) -> dict[str, list[Any]]:
         """``results`` as JSON values: per key [deps, files, [[file, uses]…],
@@ -204,14 +215,14 @@ class _Tables:
         if tuple(f.name for f in fields(Diagnostic)) != DIAGNOSTIC_FIELDS:
             raise TypeError("the snapshot does not know every field of Diagnostic")
         packed = {}
+        checked = False
         for key, (deps, report) in results.items():
-            check_fields(report)
-            used = [
-                [f, self._add(self.uses, [[u.name, u.version] for u in us])]
-                for f, us in report.schemas.items()
-            ]
+            if not checked or report.spooled is not None:
+                check_fields(report)  # the fields are the class's: once is enough
+                checked = True
+            used = [[f, self._add(self.uses, tuple(us))] for f, us in report.schemas.items()]
             packed[key] = [
-                self._add(self.deps, [list(d) for d in deps]),
+                self._add(self.deps, deps),
                 list(report.files),
                 used,
                 [_diagnostic(d) for d in report.diagnostics],
@@ -220,12 +231,12 @@ class _Tables:
             ]
         return packed
 
-    def _add(self, table: list[Any], value: list[Any]) -> int:
-        text = json.dumps(value)
-        found = self._index.get(text)
+    def _add(self, table: list[Any], value: tuple[Any, ...]) -> int:
+        """The index of ``value`` in ``table`` (written as lists), added if new."""
+        found = self._index.get((id(table), value))
         if found is None:
-            found = self._index[text] = len(table)
-            table.append(value)
+            found = self._index[(id(table), value)] = len(table)
+            table.append([list(v) if isinstance(v, tuple) else [v.name, v.version] for v in value])
         return found
 
     def unpack(self, packed: Mapping[str, Any]) -> dict[str, Result]:
