@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from teikit.diagnostics import UsageError
-from teikit.validation.fetching import Access
+from teikit.validation.access import Access
 from teikit.validation.schemas import Settings
 
 PYPROJECT = "pyproject.toml"

@@ -172,6 +172,12 @@ class Report:
     warnings_as_errors: bool = False
     #: findings moved to disk (:meth:`spool`); they come before ``diagnostics``
     spooled: Spool[Diagnostic] | None = field(default=None, repr=False, compare=False)
+    #: where the result cache keeps this (one file's) report: its key, and the files it
+    #: was computed from with their SHA-256, for the run's snapshot
+    #: (:mod:`teikit.validation.snapshot`); None outside the cache. Not a finding.
+    stored: tuple[str, tuple[tuple[str, str], ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __iter__(self) -> Iterator[Diagnostic]:
         if self.spooled is None:
@@ -271,8 +277,11 @@ class Report:
                     self.files.append(f)
             self.input_error = self.input_error or other.input_error
             for file, used in other.schemas.items():
-                mine = self.schemas.setdefault(file, [])
-                mine.extend(u for u in used if u not in mine)
+                mine = self.schemas.get(file)
+                if mine is None:  # the common case: each file's report names its own
+                    self.schemas[file] = list(used)
+                else:
+                    mine.extend(u for u in used if u not in mine)
 
         return add
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from teikit.diagnostics import TeikitError, UsageError
-from teikit.validation import fetching, lock, store, validate
-from teikit.validation.fetching import Access
+from teikit.validation import access, fetching, lock, store, validate
+from teikit.validation.access import Access
 from teikit.validation.schemas import Settings
 
 from conftest import DATA as TEST_DATA
@@ -244,11 +244,11 @@ def test_a_redirect_to_a_host_that_is_not_allowed_is_not_followed(tmp_path: Path
 )
 def test_addresses_teikit_will_not_fetch(url: str) -> None:
     with pytest.raises(UsageError):
-        fetching.check_url(url, Access(fetch=True, allow_hosts=("example.org:80",)))
+        access.check_url(url, Access(fetch=True, allow_hosts=("example.org:80",)))
 
 
 def test_https_to_an_allowed_host_is_accepted() -> None:
-    fetching.check_url(
+    access.check_url(
         "https://schemas.example.org/a.rng",
         Access(fetch=True, allow_hosts=("schemas.example.org",)),
     )

@@ -155,3 +155,34 @@ def test_a_damaged_snapshot_is_ignored_never_trusted(corpus: Path, damage: str) 
     assert cache.stats.damaged == 1 and cache.stats.snapshot == 0
     assert cache.stats.hits == 4  # from the entries, each checked against the files
     assert hashed_count() >= read + 4  # every file read: no status was trusted
+
+
+@pytest.mark.usefixtures("settled")
+def test_keys_made_under_other_options_are_not_taken(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot is named by the command, but a result's key also holds options the
+    command does not show (here the size limit from the environment): a changed option
+    means every key is made again, and the limit's verdict is reported."""
+    _run(corpus, ResultCache(corpus.parent / ".cache"))
+    monkeypatch.setenv("TEIKIT_MAX_BYTES", "100")
+    warm = ResultCache(corpus.parent / ".cache")
+    report = _run(corpus, warm)
+    _same(_run(corpus, None), report)
+    assert warm.stats.snapshot == 0 and warm.stats.misses == 4
+    assert {d.rule for d in report.diagnostics} == {"load:too-large"}
+
+
+@pytest.mark.usefixtures("settled")
+def test_results_beyond_the_budget_stay_in_the_entries(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corpus whose results and findings outgrow the budget keeps the rest on disk
+    only: the snapshot still spares reading the files, and the entries give the rest."""
+    monkeypatch.setattr(snapshot_module, "RESULTS_BUDGET", 2)
+    _run(corpus, ResultCache(corpus.parent / ".cache"))
+    warm = ResultCache(corpus.parent / ".cache")
+    read = hashed_count()
+    _same(_run(corpus, None), _run(corpus, warm))
+    assert hashed_count() == read
+    assert warm.stats.hits == 4 and 0 < warm.stats.snapshot < 4

@@ -120,6 +120,8 @@ def validate(
 
     def arrive(i: int, result: Report) -> None:
         nonlocal following
+        if snapshot is not None:
+            snapshot.note(files[i], result)
         waiting[i] = result
         while following in waiting:
             add(waiting.pop(following))

@@ -188,7 +188,8 @@ REPORT_FIELDS = ("diagnostics", "files", "input_error", "schemas", "warnings_as_
 
 def check_fields(report: Report) -> None:
     """Raise unless :data:`REPORT_FIELDS` says all of ``report`` (``spooled`` is where a
-    run's report keeps findings, not a finding: a file's report has none)."""
+    run's report keeps findings, not a finding: a file's report has none; ``stored``
+    says where the report is kept)."""
     missing = {f.name for f in fields(report) if f.compare} - set(REPORT_FIELDS)
     if missing or report.spooled is not None:
         raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
@@ -272,6 +273,9 @@ class ResultCache:
         #: Entries already read and verified, by key (a run's snapshot holds them):
         #: looked at before the entry files.
         self.known: dict[str, Result] = {}
+        #: Keys a snapshot holds, by the SHA-256 of the options' :func:`common` part they
+        #: were made with, then by (path, :data:`Status`) of the file.
+        self.keys: dict[str, dict[tuple[str, Status], str]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
@@ -281,6 +285,7 @@ class ResultCache:
             "stats": CacheStats(),
             "_where": self._where,
             "known": {},
+            "keys": {},
         }
 
     # -- keys and entries ----------------------------------------------------------
@@ -331,6 +336,7 @@ class ResultCache:
                 return None
         self.stats.hits += 1
         self.stats.snapshot += known
+        report.stored = (key, deps)
         return report
 
     def result(self, key: str) -> Result | None:
@@ -356,16 +362,15 @@ class ResultCache:
             return None
 
     def put(self, key: str, report: Report, deps: Iterable[Path]) -> None:
-        """Store ``report`` under ``key`` with the dependencies it was computed from.
+        """Store ``report`` under ``key`` with the dependencies it was computed from,
+        and note both on ``report.stored``.
 
         Best effort: a cache folder that cannot be written (read-only, full) costs the
         speed-up, never the run.
         """
-        entry = {
-            "key": key,
-            "deps": sorted({(str(p), file_digest(p)) for p in deps}),
-            "report": report_to_json(report),
-        }
+        read = tuple(sorted({(str(p), file_digest(p)) for p in deps}))
+        entry = {"key": key, "deps": read, "report": report_to_json(report)}
+        report.stored = (key, read)
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
         data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
@@ -396,33 +401,42 @@ class ResultCache:
         return self.get(key) if key is not None else None
 
     def lookup_all(
-        self, files: Iterable[tuple[Path, str]], options: Mapping[str, object]
+        self, files: Iterable[Path], options: Mapping[str, object]
     ) -> Iterator[Report | None]:
-        """:meth:`lookup` of each (path, shown) in turn, each dependency checked once for
-        the whole pass: the entries of a corpus share their schemas and the store's index,
-        and a warm re-run of 10,000 files looked at them 40,000 times. A file that changes
-        during the pass may be judged by its state at the first look, as a file changed
-        during any run is."""
+        """:meth:`lookup` of each file in turn (reported as :func:`display_path` shows
+        it), each dependency checked once for the whole pass: the entries of a corpus
+        share their schemas and the store's index, and a warm re-run of 10,000 files
+        looked at them 40,000 times. A file that changes during the pass may be judged
+        by its state at the first look, as a file changed during any run is. A file
+        whose status a snapshot gave a key for (:attr:`keys`) is not named nor hashed
+        again: its key is taken as it stands."""
+        from teikit.locations import display_path
+
         digests: dict[str, str] = {}
         shared = common(options)
-        for path, shown in files:
-            key = self.key_for(path, shown, shared)
+        keys = self.keys.get(hashlib.sha256(shared.encode()).hexdigest())
+        for path in files:
+            key = None
+            if keys:
+                try:
+                    key = keys.get((str(path), status_of(os.stat(path))))
+                except OSError:
+                    pass
+            if key is None:
+                key = self.key_for(path, display_path(str(path)), shared)
             yield self.get(key, digests) if key is not None else None
 
     def lookup_many(
         self, files: Sequence[Path], options: Mapping[str, object], *, split: bool = False
     ) -> list[Report | None]:
-        """:meth:`lookup_all` of ``files`` (each reported as :func:`display_path` shows
-        it), with ``split`` half of them by a child process
-        (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
-        from teikit.locations import display_path
+        """:meth:`lookup_all` of ``files``, with ``split`` half of them by a child
+        process (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
         from teikit.validation.halves import in_two
 
         def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
-            counted = ResultCache(self.folder)  # its own counts, the same known entries
-            counted.known = self.known
-            shown = ((path, display_path(str(path))) for path in part)
-            return list(counted.lookup_all(shown, options)), counted.stats
+            counted = ResultCache(self.folder)  # its own counts, what this one was told
+            counted.known, counted.keys = self.known, self.keys
+            return list(counted.lookup_all(part, options)), counted.stats
 
         found: list[Report | None] = []
         for reports, stats in in_two(step, files, split=split):

@@ -185,14 +185,14 @@ def known_scans(paths: Iterable[str]) -> Iterator[tuple[str, Status, bool | None
             yield path, status, tei, marked
 
 
-def _known_scan(path: Path, root: bool) -> tuple[bool | None, bool] | None:
+def _known_scan(path: str, root: bool) -> tuple[bool | None, bool] | None:
     """What :func:`remember_scan` was told of ``path`` in its present status, if it
     answers what is asked (``root``: is it TEI); None: read it."""
     try:
         status = status_of(os.stat(path))
     except OSError:
         return None
-    known = _scans.get((str(path), status))
+    known = _scans.get((path, status))
     if known is None or (root and known[0] is None):
         return None
     return known
@@ -300,18 +300,20 @@ class _Collector:
         found rather than named (unless ``skip_non_tei``)."""
         from teikit.validation.halves import in_two
 
-        found = {p for p, by_search in self.files if by_search or self.skip_non_tei}
+        # by text: a warm re-run asks this of 10^4 files, and a Path hashes slowly
+        found = {str(p) for p, by_search in self.files if by_search or self.skip_non_tei}
         scans: dict[Path, tuple[bool | None, bool]] = {}
         unread = []
         for path in files:
-            known = _known_scan(path, path in found) if _scans else None
+            text = str(path)
+            known = _known_scan(text, text in found) if _scans else None
             if known is None:
                 unread.append(path)
             else:
                 scans[path] = known
 
         def step(part: Sequence[Path]) -> list[Scan]:
-            return [_scan(path, path in found, self.digest) for path in part]
+            return [_scan(path, str(path) in found, self.digest) for path in part]
 
         done = (scan for half in in_two(step, unread, split=self.split) for scan in half)
         for path, (tei, marked, hashed) in zip(unread, done, strict=True):

@@ -16,14 +16,12 @@ because CI runs teikit on strangers' pull requests:
 
 from __future__ import annotations
 
-import ipaddress
 import subprocess
 import sys
 import tarfile
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -32,70 +30,11 @@ from lxml import etree
 from teikit.diagnostics import TeikitError, UsageError
 from teikit.namespaces import RELAXNG, XSD
 from teikit.validation import catalogue, lock, store
+from teikit.validation.access import Access, check_url, loopback, mirrored
 from teikit.validation.catalogue import SchemaRef
 
 TIMEOUT_SECONDS = 60
 _ROOTS = {"relaxng": RELAXNG, "xsd": XSD}
-
-
-@dataclass(frozen=True)
-class Access:
-    """What the network may be used for; the default allows nothing during validation.
-
-    ``allow_hosts`` entries are ``host`` or ``host:port``; ``mirrors`` pairs rewrite an
-    address prefix (``https://www.tei-c.org/Vault/P5/``) to another.
-    """
-
-    fetch: bool = False
-    allow_hosts: tuple[str, ...] = ()
-    mirrors: tuple[tuple[str, str], ...] = ()
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _allowed_by_user(url: str, access: Access) -> bool:
-    parts = urlparse(url)
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    return any(item.lower() in {host, f"{host}:{port}"} for item in access.allow_hosts)
-
-
-def check_url(url: str, access: Access) -> None:
-    """Raise :class:`UsageError` unless teikit may download ``url`` under ``access``."""
-    parts = urlparse(url)
-    host = (parts.hostname or "").lower()
-    scheme = parts.scheme.lower()
-    by_user = _allowed_by_user(url, access)
-    if scheme == "https" and (host in catalogue.HOSTS or by_user):
-        return
-    if scheme == "http" and by_user and _loopback(host):
-        return
-    if scheme not in {"http", "https"}:
-        raise UsageError(f"teikit fetches schemas over HTTPS only, not {url}.")
-    if scheme == "http" and host in catalogue.HOSTS:
-        raise UsageError(f"teikit fetches over HTTPS only; {url} is plain HTTP.")
-    raise UsageError(
-        f"{host or url} is not a host teikit fetches schemas from: the catalogue "
-        f"has {', '.join(sorted(catalogue.HOSTS))}. To allow it, add it to "
-        "allow-hosts in [tool.teikit] or pass --allow-host "
-        f"{host}{':' + str(parts.port) if parts.port else ''} (plain HTTP only "
-        "for a loopback address)."
-    )
-
-
-def mirrored(url: str, access: Access) -> str:
-    """``url`` rewritten by the first mirror whose prefix it starts with."""
-    for prefix, replacement in access.mirrors:
-        if url.startswith(prefix):
-            return replacement + url[len(prefix) :]
-    return url
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -120,7 +59,7 @@ def download(url: str, access: Access) -> bytes:
     check_url(url, access)
     host = urlparse(url).hostname or ""
     handlers: list[urllib.request.BaseHandler] = [_Redirects(access)]
-    if _loopback(host):
+    if loopback(host):
         handlers.append(urllib.request.ProxyHandler({}))  # a local server, never a proxy
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": "teikit schemas fetch"})

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Protocol, Unpack
 from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError, Where
 from teikit.locations import display_path
 from teikit.validation import catalogue, store
+from teikit.validation.access import Access
 from teikit.validation.catalogue import SchemaRef
-from teikit.validation.fetching import Access
 from teikit.validation.models import XmlModel, model_target, xml_models
 from teikit.validation.store import KINDS, PROFILES, sha256_of, store_dir, stored_schema
 

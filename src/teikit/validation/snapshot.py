@@ -34,11 +34,11 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from teikit.diagnostics import Report, SchemaUse
-from teikit.locations import display_path
+from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 from teikit.validation.cache import (
     FORMAT,
     Result,
@@ -46,8 +46,6 @@ from teikit.validation.cache import (
     Status,
     check_fields,
     common,
-    diagnostic_from_json,
-    diagnostic_to_json,
     file_digest,
     fingerprint,
     hashed_count,
@@ -61,6 +59,12 @@ __all__ = ["Snapshot"]
 #: How much older than the run's start a file's times must be for its status to be
 #: recorded: more than the coarsest clock tick of a common file system (FAT's 2 s).
 SETTLED_NS = 3 * 10**9
+#: Results plus findings a snapshot holds in memory and on disk; a run with more keeps
+#: the rest in the cache's entries only (memory stays flat as the corpus grows).
+RESULTS_BUDGET = 250_000
+
+#: The files a result was computed from, each with its SHA-256.
+Deps = tuple[tuple[str, str], ...]
 
 
 class Snapshot:
@@ -78,6 +82,8 @@ class Snapshot:
         name = hashlib.sha256(material.encode()).hexdigest()
         self.path = cache.root / "runs" / f"{name}.snapshot"
         self.began = time.time_ns()
+        self._noted: dict[str, tuple[str, Deps, Report | None]] = {}
+        self._room = RESULTS_BUDGET
         self._load()
         self._hashed = hashed_count()
 
@@ -92,37 +98,44 @@ class Snapshot:
             if hashlib.sha256(body).hexdigest().encode() != checksum:
                 raise ValueError("checksum mismatch")
             data = json.loads(body)
-            files = data["files"]
-            digests = {(p, _status(s)): d for p, s, d, _, _ in files}
+            files = [(p, _status(s), d, t, m, k) for p, s, d, t, m, k in data["files"]]
+            digests = {(p, s): d for p, s, d, _, _, _ in files}
             digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
-            scans = {(p, _status(s)): (t, m) for p, s, _, t, m in files}
             if not all(isinstance(v, str) for v in digests.values()):
                 raise TypeError("a digest is not text")
+            keys = {(p, s): str(k) for p, s, _, _, _, k in files}
             results = _Tables(data["deps"], data["uses"]).unpack(data["results"])
+            made_with = str(data["common"])
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
             self.cache.stats.damaged += 1
             return
         recall(digests)
-        recall_scans(scans)
+        recall_scans({(p, s): (t, m) for p, s, _, t, m, _ in files})
         self.cache.known.update(results)
+        self.cache.keys[made_with] = keys
+
+    def note(self, path: Path, report: Report) -> None:
+        """Keep where ``path``'s ``report`` is stored (its key and what it read) for
+        :meth:`save`, and the report itself while :data:`RESULTS_BUDGET` lasts: a run
+        over a corpus whose findings outgrow it keeps them in the entries (and spooled),
+        not in memory."""
+        if report.stored is None:  # not cached (a file stopped at its deadline…)
+            return
+        key, deps = report.stored
+        self._room -= 1 + len(report.diagnostics)
+        self._noted[str(path)] = (key, deps, report if self._room >= 0 else None)
 
     def save(self, files: Sequence[Path], options: Mapping[str, object]) -> None:
         """Record the run over ``files`` (run with ``options``): each file's status,
-        digest and scan where its status has settled, and their results with the
-        digests of the files those read. Nothing is written when every result came from
-        this snapshot and no file was read (an unchanged corpus); best effort: a cache
-        folder that cannot be written costs the speed-up, never the run."""
+        digest, scan and result key where its status has settled, the results noted
+        (:meth:`note`) and the digests of the files those read. Nothing is written
+        when every result came from this snapshot and no file was read (an unchanged
+        corpus); best effort: a cache folder that cannot be written costs the
+        speed-up, never the run."""
         if self.cache.stats.snapshot == len(files) and hashed_count() == self._hashed:
             return
         paths = {str(f) for f in files}
-        shared = common(options)
-        results: dict[str, Result] = {}
-        for path in files:
-            key = self.cache.key_for(path, display_path(str(path)), shared)
-            found = None if key is None else self.cache.known.get(key) or self.cache.result(key)
-            if key is not None and found is not None:
-                results[key] = found
-        read = {p for deps, _ in results.values() for p, _ in deps} - paths
+        read = {p for _, deps, _ in self._noted.values() for p, _ in deps} - paths
         for dep in read:
             file_digest(dep)  # read by workers: known here only once taken here
         scans = {(p, s): (t, m) for p, s, t, m in known_scans(paths)}
@@ -134,13 +147,20 @@ class Snapshot:
         for p, (s, d) in latest.items():
             if not self._settled(s):
                 continue
-            if (p, s) in scans:
-                own.append([p, list(s), d, *scans[p, s]])
+            if (p, s) in scans and p in self._noted:
+                own.append([p, list(s), d, *scans[p, s], self._noted[p][0]])
             elif p in read:
                 other.append([p, list(s), d])
         tables = _Tables([], [])
+        results = {key: (deps, r) for key, deps, r in self._noted.values() if r is not None}
         packed = tables.pack(results)
-        data = {"files": own, "digests": other, "deps": tables.deps, "uses": tables.uses}
+        data = {
+            "common": hashlib.sha256(common(options).encode()).hexdigest(),
+            "files": own,
+            "digests": other,
+            "deps": tables.deps,
+            "uses": tables.uses,
+        }
         body = json.dumps({**data, "results": packed}, sort_keys=True).encode()
         from teikit.files import write_atomic
 
@@ -152,6 +172,25 @@ class Snapshot:
     def _settled(self, status: Status) -> bool:
         """Whether both times of ``status`` are older than the run by :data:`SETTLED_NS`."""
         return max(status[3], status[4]) < self.began - SETTLED_NS
+
+
+#: The fields of :class:`Diagnostic`, in the order a snapshot writes them (no names):
+#: a field added there must be added here, or :meth:`_Tables.pack` refuses.
+DIAGNOSTIC_FIELDS = ("severity", "rule", "message", "file", "line", "column", "xpath", "expected")
+
+
+def _diagnostic(d: Diagnostic) -> list[object]:
+    """``d``'s fields in :data:`DIAGNOSTIC_FIELDS` order, as JSON values."""
+    return [
+        d.severity.value,
+        d.rule,
+        d.message,
+        d.file,
+        d.line,
+        d.column,
+        d.xpath,
+        list(d.expected),
+    ]
 
 
 def _status(value: list[int]) -> Status:
@@ -168,34 +207,36 @@ class _Tables:
 
     def __init__(self, deps: list[Any], uses: list[Any]) -> None:
         self.deps, self.uses = deps, uses
-        self._index: dict[str, int] = {}
+        self._index: dict[object, int] = {}
 
     def pack(self, results: Mapping[str, Result]) -> dict[str, list[Any]]:
         """``results`` as JSON values: per key [deps, files, [[file, uses]…],
         diagnostics, input error, warnings as errors], the tables filled meanwhile."""
+        if tuple(f.name for f in fields(Diagnostic)) != DIAGNOSTIC_FIELDS:
+            raise TypeError("the snapshot does not know every field of Diagnostic")
         packed = {}
+        checked = False
         for key, (deps, report) in results.items():
-            check_fields(report)
-            used = [
-                [f, self._add(self.uses, [[u.name, u.version] for u in us])]
-                for f, us in report.schemas.items()
-            ]
+            if not checked or report.spooled is not None:
+                check_fields(report)  # the fields are the class's: once is enough
+                checked = True
+            used = [[f, self._add(self.uses, tuple(us))] for f, us in report.schemas.items()]
             packed[key] = [
-                self._add(self.deps, [list(d) for d in deps]),
+                self._add(self.deps, deps),
                 list(report.files),
                 used,
-                [diagnostic_to_json(d) for d in report.diagnostics],
+                [_diagnostic(d) for d in report.diagnostics],
                 report.input_error,
                 report.warnings_as_errors,
             ]
         return packed
 
-    def _add(self, table: list[Any], value: list[Any]) -> int:
-        text = json.dumps(value)
-        found = self._index.get(text)
+    def _add(self, table: list[Any], value: tuple[Any, ...]) -> int:
+        """The index of ``value`` in ``table`` (written as lists), added if new."""
+        found = self._index.get((id(table), value))
         if found is None:
-            found = self._index[text] = len(table)
-            table.append(value)
+            found = self._index[(id(table), value)] = len(table)
+            table.append([list(v) if isinstance(v, tuple) else [v.name, v.version] for v in value])
         return found
 
     def unpack(self, packed: Mapping[str, Any]) -> dict[str, Result]:
@@ -205,7 +246,10 @@ class _Tables:
         results: dict[str, Result] = {}
         for key, (d, files, used, diagnostics, input_error, strict) in packed.items():
             report = Report(
-                diagnostics=[diagnostic_from_json(item) for item in diagnostics],
+                diagnostics=[
+                    Diagnostic(Severity(v), r, m, f, ln, c, x, tuple(e))
+                    for v, r, m, f, ln, c, x, e in diagnostics
+                ],
                 files=[str(f) for f in files],
                 input_error=bool(input_error),
                 schemas={str(f): list(uses[i]) for f, i in used},

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from teikit.document import Document
     from teikit.validation.rng.derivative import Derivatives
 
+#: Attributes documents carry: (element, attribute) Clark names.
+Pairs = frozenset[tuple[str, str]]
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
@@ -75,17 +77,17 @@ class RelaxNG:
         self._attributes: frozenset[str] | None = None
         self._lock = threading.Lock()
         self._met: frozenset[str] = frozenset()
-        self._met_attrs: frozenset[str] = frozenset()
-        #: (element names, attribute names, compiled) per reduced grammar, newest last.
-        self._reduced: list[tuple[frozenset[str], frozenset[str], etree.RelaxNG]] = []
+        self._met_pairs: Pairs = frozenset()
+        #: (element names, attributes per element, compiled) per reduced grammar, newest last.
+        self._reduced: list[tuple[frozenset[str], Pairs, etree.RelaxNG]] = []
         #: documents found valid and invalid so far (one each to start: no evidence is an
         #: even bet), and the measured cost of a walk per element and of a compile
         self._valid, self._invalid = 1, 1
         self._walk_rate = WALK_PER_ELEMENT
         self._compile_cost = COMPILE_SECONDS
-        #: the last walk's seconds, and how much dearer a walk was than a failed check
+        #: the last walk's seconds; the mean seconds of a walk and of a failed check
         self._last_walk = 0.0
-        self._walk_per_check: float | None = None
+        self._walks, self._fails = _Mean(), _Mean()
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
@@ -149,15 +151,15 @@ class RelaxNG:
                 return None
             return list(schema.error_log)
 
-    def _widest(self) -> tuple[frozenset[str], frozenset[str], etree.RelaxNG] | None:
+    def _widest(self) -> tuple[frozenset[str], Pairs, etree.RelaxNG] | None:
         """The reduced grammar compiled last: each is reduced to the union of all
         element and attribute names met before, so it is the widest one."""
         with self._lock:
             return self._reduced[-1] if self._reduced else None
 
-    def _covering(self, present: frozenset[str], attrs: frozenset[str]) -> etree.RelaxNG:
+    def _covering(self, present: frozenset[str], pairs: Pairs) -> etree.RelaxNG:
         """A compiled reduced grammar exact for a document with elements ``present``
-        and attribute names ``attrs``.
+        and attributes ``pairs`` (element and attribute name, see :func:`_names`).
 
         Any grammar reduced to *supersets* of these is exact too (a name a document
         lacks cannot matter), so one already compiled is reused when it covers them;
@@ -169,17 +171,23 @@ class RelaxNG:
         if self._full is not None:
             return self._full
         with self._lock:
-            for names, anames, compiled in reversed(self._reduced):
-                if present <= names and attrs <= anames:
+            for names, held, compiled in reversed(self._reduced):
+                if present <= names and pairs <= held:
                     return compiled
             if len(present | self._met) <= UNION_LIMIT:
-                present, attrs = present | self._met, attrs | self._met_attrs
-            self._met, self._met_attrs = self._met | present, self._met_attrs | attrs
-        began = time.perf_counter()
-        compiled = libxml.compile_tree(self._reducible().reduced_tree(present, attrs), self.path)
+                present, pairs = present | self._met, pairs | self._met_pairs
+            self._met, self._met_pairs = self._met | present, self._met_pairs | pairs
+        began = time.thread_time()
+        on: dict[str, set[str]] = {}
+        for element, attribute in pairs:
+            on.setdefault(element, set()).add(attribute)
+        reduced = self._reducible().reduced_tree(
+            present, _attributes(pairs), {e: frozenset(a) for e, a in on.items()}
+        )
+        compiled = libxml.compile_tree(reduced, self.path)
         with self._lock:
-            self._compile_cost = time.perf_counter() - began
-            self._reduced.append((present, attrs, compiled))
+            self._compile_cost = time.thread_time() - began
+            self._reduced.append((present, pairs, compiled))
             del self._reduced[:-MEMO_SIZE]
         return compiled
 
@@ -225,34 +233,40 @@ class RelaxNG:
         RelaxNG to the letter; datatype facets are where implementations differ.
         """
         widest = self._widest()
-        checked = 0.0
         if widest is not None:
-            began = time.perf_counter()
+            began = time.thread_time()
             entries = self._check(widest[2], doc.tree)
             if entries is None:
                 self._valid += 1
                 return []
-            checked = time.perf_counter() - began
-        present, attrs = _names(doc.root)
-        if widest is None or not (present <= widest[0] and attrs <= widest[1]):
+            self._fails.add(time.thread_time() - began)
+            if walked is None and self._cheap_walk(doc):
+                # Most documents that fail this check are invalid, and the walk says
+                # so before their names are gathered (names only tell a valid
+                # document with new names from an invalid one).
+                walked = self._explain(doc, measure=True)
+                if _decisive(walked):
+                    self._invalid += 1
+                    return walked
+        present, pairs = _names(doc.root)
+        if widest is None or not (present <= widest[0] and pairs <= widest[1]):
             # No compiled grammar covers this document's names: it is invalid, or
             # valid with new names. When walking it is the better bet (see
             # _walk_first), the walk tells, and a compile follows only if it finds
             # nothing: an invalid document then costs no compile at all.
-            if walked is None and self._walk_first(doc, present, attrs, widest is None):
+            first = widest is None
+            if walked is None and self._walk_first(doc, present, _attributes(pairs), first):
                 walked = self._explain(doc, measure=True)
                 if _decisive(walked):
                     self._invalid += 1
-                    self._compare(checked)
                     return walked
-            entries = self._check(self._covering(present, attrs), doc.tree)
+            entries = self._check(self._covering(present, pairs), doc.tree)
             if entries is None:
                 self._valid += 1
                 return []
         self._invalid += 1
         found = self._explain(doc) if walked is None else walked
         if found:
-            self._compare(checked)
             return found
         # libxml2's own report, from the grammar reduced to exactly this document's names:
         # the wider grammars above give the same verdict, but their wording would depend
@@ -262,20 +276,28 @@ class RelaxNG:
 
     def _expect_invalid(self) -> bool:
         """Whether to walk the next document before libxml2 checks it: the walk finds
-        every error of an invalid document anyway, so the check only pays on valid ones. Walk first
-        when P(valid) x walk < P(invalid) x check, with the ratio of their costs as
-        measured on invalid documents both checked and walked (none yet: check first).
-        A run over invalid files then skips the check; a valid corpus never walks."""
-        with self._lock:
-            ratio = self._walk_per_check
-            return ratio is not None and self._valid * ratio < self._invalid
+        every error of an invalid document anyway, so the check only pays on valid ones.
+        Walk first when P(valid) x walk < P(invalid) x failed check, with the mean
+        costs measured in this process (none yet: check first). A run over invalid
+        files then skips the check; a valid corpus never walks.
 
-    def _compare(self, checked: float) -> None:
-        """Keep how much dearer than libxml2's check (``checked`` seconds) the last
-        walk was, for :meth:`_expect_invalid`."""
-        if checked > 0.0:
-            with self._lock:
-                self._walk_per_check = self._last_walk / checked
+        Why means of CPU time: the costs were once the last document's wall time, and
+        one check slowed by a busy machine made the walk look cheap for much of a run
+        (600 valid documents of 10,000 walked before their check)."""
+        with self._lock:
+            walk, fail = self._walks.value, self._fails.value
+            return (
+                walk is not None and fail is not None and self._valid * walk < self._invalid * fail
+            )
+
+    def _cheap_walk(self, doc: Document) -> bool:
+        """Whether walking ``doc`` costs less than a compile, as measured: then a
+        walk wasted on a valid document with new names costs little beside the
+        compile that document needs anyway."""
+        if self._derivs is False:
+            return False
+        with self._lock:
+            return _size(doc.root) * self._walk_rate < self._compile_cost
 
     def _walk_first(
         self, doc: Document, present: frozenset[str], attrs: frozenset[str], first: bool
@@ -354,9 +376,10 @@ class RelaxNG:
         if d is None:
             return []
         with self._walk_lock:  # the memo tables are shared and not thread-safe
-            began = time.perf_counter()
+            began = time.thread_time()
             findings = walk(d, doc.root)
-            self._last_walk = time.perf_counter() - began
+            self._last_walk = time.thread_time() - began
+            self._walks.add(self._last_walk)
             if measure:
                 self._walk_rate = self._last_walk / max(_size(doc.root), 1)
             if not findings:
@@ -365,17 +388,46 @@ class RelaxNG:
             return Explainer(d, where, str(doc.path) if doc.path else "").diagnostics(findings)
 
 
-def _names(root: etree._Element) -> tuple[frozenset[str], frozenset[str]]:
-    """The element and attribute names (Clark) used in a document.
+class _Mean:
+    """A running mean of measured seconds (None before the first)."""
 
-    Two passes beat one: ``map`` over lxml's element iterator, and libxml2's XPath for
-    the attributes (no element proxy per attribute-bearing element); ~1.3 µs an
-    element, the dearest step on a single large file.
+    __slots__ = ("_count", "_total")
+
+    def __init__(self) -> None:
+        self._total, self._count = 0.0, 0
+
+    def add(self, seconds: float) -> None:
+        self._total += seconds
+        self._count += 1
+
+    @property
+    def value(self) -> float | None:
+        return self._total / self._count if self._count else None
+
+
+def _names(root: etree._Element) -> tuple[frozenset[str], Pairs]:
+    """The element names (Clark) used in a document, and each attribute name with the
+    element it is on: grammars keep on each element only its own attributes
+    (:mod:`.contexts`).
+
+    ``map`` over lxml's element iterator, then only the elements that carry
+    attributes, found by libxml2's XPath.
     """
     tags = frozenset(map(attrgetter("tag"), root.iter(etree.Element)))
-    found = root.xpath("//@*")
-    attrs = frozenset(map(attrgetter("attrname"), found if isinstance(found, list) else []))
-    return tags, attrs
+    found = root.xpath("//*[@*]")
+    bearers = found if isinstance(found, list) else []
+    pairs = frozenset(
+        (str(el.tag), str(name))
+        for el in bearers
+        if isinstance(el, etree._Element)
+        for name in el.attrib
+    )
+    return tags, pairs
+
+
+def _attributes(pairs: Pairs) -> frozenset[str]:
+    """The attribute names of ``pairs``, whatever element they are on."""
+    return frozenset(name for _, name in pairs)
 
 
 #: Rule codes of errors in the document's structure (names, places, required parts):
