@@ -53,11 +53,11 @@ R = TypeVar("R")
 #: What to tell someone who asks for ``--dask`` without the extra installed.
 INSTALL_HINT = "pip install 'teikit[dask]'"
 #: Each chunk is at most this share of the files left per worker (see :func:`_chunks`).
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 2
 #: The smallest chunk, at the end of a run (fewer files than this only in the last one).
 MIN_CHUNK = 8
 #: The largest chunk, so progress moves and a failed worker costs at most this many files.
-MAX_CHUNK = 256
+MAX_CHUNK = 512
 #: How long to wait for a remote scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = "20s"
 
