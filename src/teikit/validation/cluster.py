@@ -4,12 +4,14 @@ The unit of work is a chunk of file paths, not a file: a task costs the schedule
 millisecond, a small TEI file costs a worker about as much, so one task per file would spend
 half the cluster on bookkeeping. Chunks are small enough (at most :data:`MAX_CHUNK` files)
 that progress moves, a lost worker costs little, and no worker holds more than the
-documents of the chunk it is working on (each is parsed, validated and dropped in turn).
+documents of the chunk it is working on (each is parsed, validated and dropped in turn);
+they shrink towards the end of a run, so the workers finish together (:func:`_chunks`).
 
-What travels: paths and :class:`~teikit.validation.batch.Options` go out, small
-:class:`~teikit.diagnostics.Report` objects come back, and the client puts them in the
-order the files were given as they stream in. Documents do not travel: workers read them
-from the same paths (a shared file system, as on an HPC cluster or a Kubernetes volume).
+What travels: paths and :class:`~teikit.validation.batch.Options` go out, a chunk's
+:class:`~teikit.diagnostics.Report` objects come back as one pickle, and the client
+puts them in the order the files were given as they stream in. Documents do not travel:
+workers read them from the same paths (a shared file system, as on an HPC cluster or a
+Kubernetes volume).
 Schemas travel by hash: the client's stored schemas (``tei_all`` and the others in the
 schema store) are registered once as a worker plugin, so every worker, including one that
 joins later, gets each of them once through the scheduler and keeps it in its own store,
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -49,8 +52,10 @@ R = TypeVar("R")
 
 #: What to tell someone who asks for ``--dask`` without the extra installed.
 INSTALL_HINT = "pip install 'teikit[dask]'"
-#: Chunks per worker when the corpus is small: enough to even out files of unequal size.
-CHUNKS_PER_WORKER = 8
+#: Each chunk is at most this share of the files left per worker (see :func:`_chunks`).
+CHUNKS_PER_WORKER = 4
+#: The smallest chunk, at the end of a run (fewer files than this only in the last one).
+MIN_CHUNK = 8
 #: The largest chunk, so progress moves and a failed worker costs at most this many files.
 MAX_CHUNK = 256
 #: How long to wait for a remote scheduler before saying it cannot be reached.
@@ -155,8 +160,9 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
 _warmed = False
 
 
-def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[str]) -> list[Report]:
-    """Validate one chunk on a worker; one report per path, in order.
+def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[str]) -> bytes:
+    """Validate one chunk on a worker; one report per path, in order, pickled (see
+    :func:`_packed`).
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
@@ -173,8 +179,15 @@ def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[st
         _warmed = True
         batch.announce(sample, options)
     if options.timeout is not None or options.memory_limit is not None:
-        return _under_deadline(files, options, sample)
-    return [batch.validate_path(path, options) for path in files]
+        return _packed(_under_deadline(files, options, sample))
+    return _packed([batch.validate_path(path, options) for path in files])
+
+
+def _packed(results: list[Any]) -> bytes:
+    """A chunk's results as one pickle: Dask sends bytes as they are, where a list of
+    objects goes through its own serialisation, which costs more than the pickle
+    itself (it looks for the list's module among every module loaded, each time)."""
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 #: Per Dask worker thread: what the run does and the pool of one process that does it
@@ -282,15 +295,16 @@ def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
 
 def apply_chunk(
     fn: Callable[[Path, T], R], paths: list[str], arg: T, cwd: str, bounds: Bounds
-) -> list[R | Report]:
+) -> bytes:
     """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder,
-    each in a process of the worker's own held to ``bounds`` when they bound anything."""
+    each in a process of the worker's own held to ``bounds`` when they bound anything;
+    the results pickled (see :func:`_packed`)."""
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
     if bounds.timeout is None and bounds.memory_limit is None:
-        return [fn(f, arg) for f in files]
-    return _bounded(fn, files, arg, bounds)
+        return _packed([fn(f, arg) for f in files])
+    return _packed(_bounded(fn, files, arg, bounds))
 
 
 def map_paths(
@@ -338,7 +352,7 @@ def map_paths(
         for future in distributed.as_completed(futures):
             chunk = chunks[order[future.key]]
             try:
-                ready[order[future.key]] = future.result()
+                ready[order[future.key]] = pickle.loads(future.result())
             except TeikitError:
                 client.cancel(futures)
                 raise  # teikit cannot run at all: as with --jobs
@@ -356,8 +370,23 @@ def map_paths(
 
 
 def _chunks(count: int, workers: int) -> list[list[int]]:
-    size = max(1, min(MAX_CHUNK, -(-count // (workers * CHUNKS_PER_WORKER))))
-    return [list(range(i, min(i + size, count))) for i in range(0, count, size)]
+    """The run's indexes in chunks that shrink as the run goes: each at most
+    1/:data:`CHUNKS_PER_WORKER` of the files left per worker (and :data:`MAX_CHUNK`),
+    at least :data:`MIN_CHUNK`.
+
+    Why shrinking: the scheduler hands chunks out in this order, so large ones come
+    first (few tasks, little bookkeeping) and the last are small, so no worker idles
+    long while another finishes a large one; chunks of one size left a worker waiting
+    for up to a whole chunk's time at the end of every run."""
+    chunks = []
+    start = 0
+    while start < count:
+        left = count - start
+        share = -(-left // (workers * CHUNKS_PER_WORKER))
+        size = min(left, max(MIN_CHUNK, min(MAX_CHUNK, share)))
+        chunks.append(list(range(start, start + size)))
+        start += size
+    return chunks
 
 
 def run(
@@ -385,11 +414,13 @@ def run(
         _warmed = fork
     with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
         distributed = _distributed()
-        client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
+        shared: object = []
+        if not fork:  # forked workers have this process's store and came warm
+            client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
+            [shared] = client.scatter([sample], broadcast=True)
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
         cwd = os.getcwd()
-        [shared] = client.scatter([sample], broadcast=True)
         futures = {
             client.submit(
                 validate_chunk,
@@ -406,7 +437,7 @@ def run(
         for future in distributed.as_completed(futures):
             chunk = futures.pop(future)
             try:
-                found = future.result()
+                found = pickle.loads(future.result())
             except TeikitError:
                 client.cancel(list(futures))
                 raise  # teikit cannot run at all (a broken store): as with --jobs

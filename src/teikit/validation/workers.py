@@ -330,8 +330,11 @@ class Pool(Generic[R]):
     def _feed(
         self, worker: _Worker, files: list[Path], done: Callable[[int, R | Report], None]
     ) -> None:
-        """Keep two chunks in flight on ``worker``."""
+        """Keep two chunks in flight on ``worker``, shrinking as the queue empties so
+        the workers finish together; one worker alone (a Dask worker's) has no one to
+        finish with, and shrinking would only add round trips at each chunk's end."""
         size = max(1, min(MAX_CHUNK, len(self.queue) // (4 * len(self.workers))))
+        size = size if len(self.workers) > 1 else MAX_CHUNK
         while self.queue and len(worker.pending) <= size:
             chunk = [self.queue.popleft() for _ in range(min(size, len(self.queue)))]
             try:
