@@ -186,3 +186,21 @@ def test_results_beyond_the_budget_stay_in_the_entries(
     _same(_run(corpus, None), _run(corpus, warm))
     assert hashed_count() == read
     assert warm.stats.hits == 4 and 0 < warm.stats.snapshot < 4
+
+
+def test_the_cache_keeps_the_newest_snapshots_only(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One snapshot per command: a hook that validates the files of each commit makes a
+    new command every time, so the oldest snapshots go."""
+    monkeypatch.setattr(snapshot_module, "KEPT", 2)
+    cache = corpus.parent / ".cache"
+    for name in ("0.xml", "1.xml", "2.xml"):
+        _new_process()
+        validate([corpus / name], [str(MINI)], cache=ResultCache(cache))
+        time.sleep(0.01)  # distinct modification times
+    kept = _snapshots(corpus)
+    assert len(kept) == 2
+    _new_process()
+    validate([corpus / "2.xml"], [str(MINI)], cache=(again := ResultCache(cache)))
+    assert again.stats.snapshot == 1  # the newest is among those kept

@@ -293,16 +293,16 @@ class _Collector:
         self.seen.add(key)
         self.files.append((path, found))
 
-    def scan(self, files: list[Path]) -> dict[Path, tuple[bool | None, bool]]:
-        """Each file read once (see :func:`_scan`; with ``split``, half of them by a
+    def scan(self, files: list[Path]) -> dict[str, tuple[bool | None, bool]]:
+        """Each file (by its text: a warm re-run asks this of 10^4 files, and a Path
+        hashes slowly) read once (see :func:`_scan`; with ``split``, half of them by a
         child process: :mod:`teikit.validation.halves`), unless its status says it is
         as :func:`remember_scan` was told; the root is only asked of files that were
         found rather than named (unless ``skip_non_tei``)."""
         from teikit.validation.halves import in_two
 
-        # by text: a warm re-run asks this of 10^4 files, and a Path hashes slowly
         found = {str(p) for p, by_search in self.files if by_search or self.skip_non_tei}
-        scans: dict[Path, tuple[bool | None, bool]] = {}
+        scans: dict[str, tuple[bool | None, bool]] = {}
         unread = []
         for path in files:
             text = str(path)
@@ -310,7 +310,7 @@ class _Collector:
             if known is None:
                 unread.append(path)
             else:
-                scans[path] = known
+                scans[text] = known
 
         def step(part: Sequence[Path]) -> list[Scan]:
             return [_scan(path, str(path) in found, self.digest) for path in part]
@@ -320,16 +320,14 @@ class _Collector:
             if hashed is not None:
                 remember_digest(path, *hashed)
                 remember_scan(str(path), status_of(hashed[0]), tei, marked)
-            scans[path] = (tei, marked)
+            scans[str(path)] = (tei, marked)
         return scans
 
-    def tei_only(
-        self, files: list[Path], scans: dict[Path, tuple[bool | None, bool]]
-    ) -> list[Path]:
+    def tei_only(self, files: list[Path], scans: dict[str, tuple[bool | None, bool]]) -> list[Path]:
         """``files`` without the non-TEI XML that was found rather than named."""
         kept = []
         for path in files:
-            if scans[path][0] is False:
+            if scans[str(path)][0] is False:
                 self.problems.append(
                     Diagnostic(
                         Severity.INFO,
@@ -473,6 +471,6 @@ def discover(
             )
     files = [p for p, _ in run.files]
     scans = run.scan(files)
-    files, notes = _drop_parts(files, [p for p in files if scans[p][1]])
+    files, notes = _drop_parts(files, [p for p in files if scans[str(p)][1]])
     files = run.tei_only(files, scans)
     return files, run.problems + notes

@@ -63,6 +63,10 @@ SETTLED_NS = 3 * 10**9
 #: the rest in the cache's entries only (memory stays flat as the corpus grows).
 RESULTS_BUDGET = 250_000
 
+#: Snapshots a cache folder keeps (the most recently written): one per command, and a
+#: hook that validates the files it is given makes a new command at every commit.
+KEPT = 32
+
 #: The files a result was computed from, each with its SHA-256.
 Deps = tuple[tuple[str, str], ...]
 
@@ -168,6 +172,7 @@ class Snapshot:
             write_atomic(self.path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
         except OSError:
             return
+        _prune(self.path.parent)
 
     def _settled(self, status: Status) -> bool:
         """Whether both times of ``status`` are older than the run by :data:`SETTLED_NS`."""
@@ -177,6 +182,19 @@ class Snapshot:
 #: The fields of :class:`Diagnostic`, in the order a snapshot writes them (no names):
 #: a field added there must be added here, or :meth:`_Tables.pack` refuses.
 DIAGNOSTIC_FIELDS = ("severity", "rule", "message", "file", "line", "column", "xpath", "expected")
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the :data:`KEPT` most recently written snapshots in ``folder``
+    (another run may remove one first, or be reading it: it then reads nothing)."""
+    found = []
+    for path in folder.glob("*.snapshot"):
+        try:
+            found.append((path.stat().st_mtime_ns, path))
+        except OSError:
+            continue
+    for _, path in sorted(found, reverse=True)[KEPT:]:
+        path.unlink(missing_ok=True)
 
 
 def _diagnostic(d: Diagnostic) -> list[object]:
