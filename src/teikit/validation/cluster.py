@@ -18,9 +18,9 @@ joins later, gets each of them once through the scheduler and keeps it in its ow
 unless its store already has those bytes (a shared store path, or a local cluster, where
 nothing is copied). Each worker process compiles each schema once and reuses it for every
 chunk it is given (the engines' per-process caches), and warms its engines on the run's
-warm-up sample before its first chunk; a local cluster's workers are forked from the
-client after it warmed its own (:func:`forkable`), so they start warm, as ``--jobs``
-workers do, and so does the process each worker forks to hold documents to a deadline.
+warm-up sample before its first chunk. A local cluster's workers are threads of the
+client, each driving a validating process forked from the client once it has warmed its
+engines (:func:`connect`), so they start warm, as ``--jobs`` workers do.
 
 A chunk that fails on its worker (the worker was killed, ran out of memory, raised) becomes
 one located ``run:worker-failed`` diagnostic per file of that chunk, an input error (exit
@@ -29,10 +29,8 @@ one located ``run:worker-failed`` diagnostic per file of that chunk, an input er
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,9 +39,9 @@ from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
-from teikit.validation import batch, shipment
+from teikit.validation import batch, isolated, shipment
 from teikit.validation.batch import Options, ProgressCallback
-from teikit.validation.workers import VALIDATING, Bounds, Warm, Work
+from teikit.validation.workers import VALIDATING, Bounds, Work
 
 __all__ = ["INSTALL_HINT", "map_paths", "run"]
 
@@ -53,11 +51,11 @@ R = TypeVar("R")
 #: What to tell someone who asks for ``--dask`` without the extra installed.
 INSTALL_HINT = "pip install 'teikit[dask]'"
 #: Each chunk is at most this share of the files left per worker (see :func:`_chunks`).
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 2
 #: The smallest chunk, at the end of a run (fewer files than this only in the last one).
 MIN_CHUNK = 8
 #: The largest chunk, so progress moves and a failed worker costs at most this many files.
-MAX_CHUNK = 256
+MAX_CHUNK = 512
 #: How long to wait for a remote scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = "20s"
 
@@ -89,35 +87,18 @@ QUIET = {
 }
 
 
-def forkable() -> bool:
-    """May this process fork the processes that do its work?
-
-    Twice a question here: may the client fork a local cluster's workers, and may a
-    worker fork the process that holds documents to their deadline and memory limit.
-    A forked process starts at once with its parent's imports and warmed engines (as
-    ``--jobs`` workers do); a spawned one, or one from a fork server, imports teikit
-    and warms its own engines (some 0.6 s of CPU each, on the cores the run has).
-    :func:`teikit.validation.workers.context` forks only from a single thread; here
-    the other threads are Dask's own (its event loop, its executor), which run
-    networking, never teikit's engines or libxml2, so the child, which runs only
-    teikit, needs none of the locks they may hold. Saxon's native runtime has threads
-    of its own that the child would need: once it is loaded, no fork.
-    """
-    import sys
-
-    return (
-        sys.platform == "linux"
-        and "fork" in multiprocessing.get_all_start_methods()
-        and "saxonche" not in sys.modules
-    )
-
-
 @contextmanager
-def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
-    """A Dask client: a new local cluster of ``workers`` processes for ``local``, else the
+def connect(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client: a new local cluster of ``workers`` for ``local``, else the
     scheduler at ``address`` (``tcp://host:8786``). Closed (and a local cluster stopped)
-    on leaving, whatever happened. A local cluster's workers are forked from this
-    process with ``fork`` (see :func:`forkable`), else from a fork server."""
+    on leaving, whatever happened.
+
+    A local cluster's workers are threads of this process (``processes=False``), each
+    of which hands its chunks to a validating process of its own
+    (:func:`teikit.validation.isolated.held_to`), forked from this process once it has
+    warmed its engines: the run's processes are this one and the validating ones, as
+    with ``--jobs``. Worker processes would each stand between the two, receiving every
+    report to send it on, and start slower."""
     distributed = _distributed()
     cluster = None
     try:
@@ -126,18 +107,16 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
 
             import dask
 
-            # Without ``fork``: workers forked from one server process that imported
-            # Dask once, instead of each spawned to import it again: 0.3 s of CPU per
-            # worker, on the cores the run has. The server lives as long as this
-            # process (multiprocessing's).
-            method = "fork" if fork else "forkserver"
-            with dask.config.set({**QUIET, "distributed.worker.multiprocessing-method": method}):
+            with dask.config.set(QUIET):
                 cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
-                    processes=True,
+                    processes=False,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    # The scheduler's HTTP server (health, metrics) on a free local port,
+                    # not on 8787 with a warning when another cluster has it.
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 )
             client = distributed.Client(cluster)
         else:
@@ -160,21 +139,26 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
 _warmed = False
 
 
-def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[str]) -> bytes:
+def validate_chunk(
+    paths: list[str], options: Options, cwd: str, sample: list[str], in_client: bool = False
+) -> bytes | list[Report]:
     """Validate one chunk on a worker; one report per path, in order, pickled (see
-    :func:`_packed`).
+    :func:`_packed`) unless ``isolated``.
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
     (``options.timeout``) or a memory limit each document is validated in a process of
     this worker's own that is stopped when it overruns, as ``--jobs`` does
-    (:func:`_under_deadline`). Whichever process validates warms its engines first on
-    ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
+    (:func:`_under_deadline`); ``in_client`` (a local cluster's worker, a thread of the
+    client, warm already) always so. Whichever process validates warms its engines
+    first on ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
     """
     global _warmed
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
+    if in_client:  # a thread of the client: the reports need not travel
+        return _under_deadline(files, options, sample)
     if not _warmed:
         _warmed = True
         batch.announce(sample, options)
@@ -190,87 +174,23 @@ def _packed(results: list[Any]) -> bytes:
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: Per Dask worker thread: what the run does and the pool of one process that does it
-#: under its bounds, kept from chunk to chunk (it compiles each schema once).
-_pools = threading.local()
+def _unpacked(result: bytes | list[Any]) -> list[Any]:
+    """A chunk's results as the client gets them: pickled by a worker process, as
+    they are from a worker thread of the client's own."""
+    return pickle.loads(result) if isinstance(result, bytes) else result
 
 
 def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
-    """``files`` validated by a process of this worker's own (:func:`_bounded`), which
-    warms its engines on the run's ``sample`` first."""
-    return _bounded(
+    """``files`` validated by a process of this worker's own
+    (:func:`teikit.validation.isolated.held_to`), which warms its engines on the run's
+    ``sample`` first (unless it is forked from this warm one)."""
+    return isolated.held_to(
         batch.validate_path,
         files,
         options,
         Bounds(options.timeout, options.memory_limit),
         warm=(batch.announce, sample),
     )
-
-
-def _bounded(
-    one: Callable[[Path, T], R],
-    files: list[Path],
-    arg: T,
-    bounds: Bounds,
-    *,
-    warm: Warm | None = None,
-) -> list[R | Report]:
-    """``one(file, arg)`` for each file, in a process of this worker's own, each stopped
-    at ``bounds``: a document that overruns gets ``load:timeout`` (one that grows past
-    the limit ``load:memory``, a dead process ``load:worker-died``) and the others of
-    the chunk are done. A Dask task running in a thread cannot be stopped; a process
-    can."""
-    from teikit.validation.workers import Pool
-
-    key = (one, arg, bounds)
-    held: tuple[object, Pool[R]] | None = getattr(_pools, "held", None)
-    if held is not None and held[0] != key:  # another run on this cluster
-        held[1].close()
-        held = None
-    results: list[R | Report | None] = [None] * len(files)
-
-    def done(i: int, outcome: R | Report) -> None:
-        results[i] = outcome
-
-    with _children_allowed():
-        if held is None:
-            forked = forkable()
-            pool = Pool(
-                one,
-                arg,
-                1,
-                bounds.timeout,
-                multiprocessing.get_context("fork" if forked else "spawn"),
-                memory=bounds.memory_limit,
-                warm=None if forked else warm,
-                work=bounds.work,
-            )
-            held = (key, pool)
-        _pools.held = held
-        try:
-            held[1].map(files, list(range(len(files))), done)
-        except BaseException:
-            _pools.held = None
-            held[1].close(kill=True)
-            raise
-    return [r for r in results if r is not None]
-
-
-@contextmanager
-def _children_allowed() -> Iterator[None]:
-    """Let this process start child processes though Dask started it as a daemon.
-
-    :mod:`multiprocessing` forbids daemonic processes to have children because it could
-    not stop them at exit. The pool's processes stop themselves: Linux kills them when
-    their parent goes (``PR_SET_PDEATHSIG``) and they leave when their pipe closes.
-    """
-    config = vars(multiprocessing.current_process()).get("_config", {})
-    daemon = config.pop("daemon", None)
-    try:
-        yield
-    finally:
-        if daemon is not None:
-            config["daemon"] = daemon
 
 
 def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
@@ -294,17 +214,24 @@ def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
 
 
 def apply_chunk(
-    fn: Callable[[Path, T], R], paths: list[str], arg: T, cwd: str, bounds: Bounds
-) -> bytes:
+    fn: Callable[[Path, T], R],
+    paths: list[str],
+    arg: T,
+    cwd: str,
+    bounds: Bounds,
+    in_client: bool = False,
+) -> bytes | list[R | Report]:
     """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder,
-    each in a process of the worker's own held to ``bounds`` when they bound anything;
-    the results pickled (see :func:`_packed`)."""
+    each in a process of the worker's own held to ``bounds`` when they bound anything
+    or the worker is ``in_client`` (see :func:`validate_chunk`; then not pickled)."""
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if bounds.timeout is None and bounds.memory_limit is None:
+    if in_client:
+        return isolated.held_to(fn, files, arg, bounds)
+    if not bounds.bounded:
         return _packed([fn(f, arg) for f in files])
-    return _packed(_bounded(fn, files, arg, bounds))
+    return _packed(isolated.held_to(fn, files, arg, bounds))
 
 
 def map_paths(
@@ -326,8 +253,8 @@ def map_paths(
     bounds = bounds or Bounds()
     if not paths:
         return
-    fork = address == "local" and forkable()
-    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
+    local = address == "local"
+    with isolated.closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
@@ -340,6 +267,7 @@ def map_paths(
                 arg,
                 os.getcwd(),
                 bounds,
+                local,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             )
@@ -352,7 +280,7 @@ def map_paths(
         for future in distributed.as_completed(futures):
             chunk = chunks[order[future.key]]
             try:
-                ready[order[future.key]] = pickle.loads(future.result())
+                ready[order[future.key]] = _unpacked(future.result())
             except TeikitError:
                 client.cancel(futures)
                 raise  # teikit cannot run at all: as with --jobs
@@ -404,18 +332,15 @@ def run(
     :func:`teikit.validation.batch.run`)."""
     if not files:
         return []
-    global _warmed
     results: list[Report | None] = [None] * len(files)
     sample = batch.sample(files)
-    fork = address == "local" and forkable()
-    if fork:  # warm here once; the workers inherit it (unless the warm-up loaded Saxon)
+    local = address == "local"
+    if local:  # warm here once: the validating processes fork from this one
         batch.announce(sample, options)
-        fork = forkable()
-        _warmed = fork
-    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
+    with isolated.closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
-        shared: object = []
-        if not fork:  # forked workers have this process's store and came warm
+        shared: object = sample
+        if not local:
             client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
             [shared] = client.scatter([sample], broadcast=True)
         width = max(1, len(client.scheduler_info().get("workers", {})))
@@ -428,6 +353,7 @@ def run(
                 options,
                 cwd,
                 shared,
+                local,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             ): chunk
@@ -437,7 +363,7 @@ def run(
         for future in distributed.as_completed(futures):
             chunk = futures.pop(future)
             try:
-                found = pickle.loads(future.result())
+                found = _unpacked(future.result())
             except TeikitError:
                 client.cancel(list(futures))
                 raise  # teikit cannot run at all (a broken store): as with --jobs
