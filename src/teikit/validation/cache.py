@@ -52,7 +52,9 @@ __all__ = [
     "recall",
     "remember",
     "remember_digest",
+    "seal",
     "status_of",
+    "unseal",
 ]
 
 #: Bump when the entry layout or the meaning of a key changes: old entries are then
@@ -240,6 +242,20 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     )
 
 
+def seal(body: bytes) -> bytes:
+    """``body`` after a line with its SHA-256: what an entry or a snapshot file holds."""
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def unseal(raw: bytes) -> bytes:
+    """The body of a file made by :func:`seal`; ValueError when its checksum does not hold
+    (a truncated, garbled or half-written file)."""
+    checksum, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != checksum:
+        raise ValueError("checksum mismatch")
+    return body
+
+
 def common(options: Mapping[str, object]) -> str:
     """The part of every key that a run's files share: the entry format, teikit's
     :func:`fingerprint` and the ``options``, as canonical JSON."""
@@ -349,10 +365,7 @@ class ResultCache:
         except OSError:
             return None
         try:
-            checksum, _, body = raw.partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != checksum:
-                raise ValueError("checksum mismatch")
-            entry = json.loads(body)
+            entry = json.loads(unseal(raw))
             if entry["key"] != key:
                 raise ValueError("entry holds another key")
             deps = tuple((str(p), str(h)) for p, h in entry["deps"])
@@ -373,7 +386,7 @@ class ResultCache:
         report.stored = (key, read)
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
-        data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        data = seal(body)
         target = Path(self._entry(key))
         # Not files.write_atomic: its fsync per file would cost more than validating a
         # small document, and an entry lost or torn by a crash is caught by its checksum.

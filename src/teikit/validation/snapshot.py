@@ -51,6 +51,8 @@ from teikit.validation.cache import (
     hashed_count,
     known_digests,
     recall,
+    seal,
+    unseal,
 )
 from teikit.validation.discovery import known_scans, recall_scans
 
@@ -98,10 +100,7 @@ class Snapshot:
         except OSError:
             return
         try:
-            checksum, _, body = raw.partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != checksum:
-                raise ValueError("checksum mismatch")
-            data = json.loads(body)
+            data = json.loads(unseal(raw))
             files = [(p, _status(s), d, t, m, k) for p, s, d, t, m, k in data["files"]]
             digests = {(p, s): d for p, s, d, _, _, _ in files}
             digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
@@ -169,7 +168,7 @@ class Snapshot:
         from teikit.files import write_atomic
 
         try:
-            write_atomic(self.path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+            write_atomic(self.path, seal(body))
         except OSError:
             return
         _prune(self.path.parent)
