@@ -50,6 +50,16 @@ def test_progress_reaches_every_file(rusdracor: list[Path]) -> None:
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
+def test_a_local_run_leaves_no_process_behind(rusdracor: list[Path]) -> None:
+    """A local cluster's workers validate in processes of their own: all stopped when
+    the run ends, bounded or not."""
+    import multiprocessing
+
+    validate(rusdracor[:20], [MINI], jobs=2, dask="local")
+    validate(rusdracor[:20], [MINI], jobs=2, dask="local", timeout=30)
+    assert multiprocessing.active_children() == []
+
+
 def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path]) -> None:
     """One of two workers is killed (SIGKILL) once the first results are in. The
     scheduler may not retry (allowed-failures 0), so the files it held become

@@ -18,9 +18,9 @@ joins later, gets each of them once through the scheduler and keeps it in its ow
 unless its store already has those bytes (a shared store path, or a local cluster, where
 nothing is copied). Each worker process compiles each schema once and reuses it for every
 chunk it is given (the engines' per-process caches), and warms its engines on the run's
-warm-up sample before its first chunk; a local cluster's workers are forked from the
-client after it warmed its own (:func:`forkable`), so they start warm, as ``--jobs``
-workers do, and so does the process each worker forks to hold documents to a deadline.
+warm-up sample before its first chunk. A local cluster's workers are threads of the
+client, each driving a validating process forked from the client once it has warmed its
+engines (:func:`connect`), so they start warm, as ``--jobs`` workers do.
 
 A chunk that fails on its worker (the worker was killed, ran out of memory, raised) becomes
 one located ``run:worker-failed`` diagnostic per file of that chunk, an input error (exit
@@ -53,11 +53,11 @@ R = TypeVar("R")
 #: What to tell someone who asks for ``--dask`` without the extra installed.
 INSTALL_HINT = "pip install 'teikit[dask]'"
 #: Each chunk is at most this share of the files left per worker (see :func:`_chunks`).
-CHUNKS_PER_WORKER = 4
+CHUNKS_PER_WORKER = 2
 #: The smallest chunk, at the end of a run (fewer files than this only in the last one).
 MIN_CHUNK = 8
 #: The largest chunk, so progress moves and a failed worker costs at most this many files.
-MAX_CHUNK = 256
+MAX_CHUNK = 512
 #: How long to wait for a remote scheduler before saying it cannot be reached.
 CONNECT_TIMEOUT = "20s"
 
@@ -90,18 +90,17 @@ QUIET = {
 
 
 def forkable() -> bool:
-    """May this process fork the processes that do its work?
+    """May this process fork the processes that validate for it?
 
-    Twice a question here: may the client fork a local cluster's workers, and may a
-    worker fork the process that holds documents to their deadline and memory limit.
     A forked process starts at once with its parent's imports and warmed engines (as
-    ``--jobs`` workers do); a spawned one, or one from a fork server, imports teikit
-    and warms its own engines (some 0.6 s of CPU each, on the cores the run has).
+    ``--jobs`` workers do); a spawned one imports teikit and warms its own engines
+    (some 0.6 s of CPU each, on the cores the run has).
     :func:`teikit.validation.workers.context` forks only from a single thread; here
-    the other threads are Dask's own (its event loop, its executor), which run
-    networking, never teikit's engines or libxml2, so the child, which runs only
-    teikit, needs none of the locks they may hold. Saxon's native runtime has threads
-    of its own that the child would need: once it is loaded, no fork.
+    the other threads are Dask's own (its event loop, its executor, a local cluster's
+    other workers) and the client's, collecting reports: they run networking and
+    bookkeeping, never teikit's engines or libxml2, so the child, which runs only
+    teikit's engines, needs none of the locks they may hold. Saxon's native runtime
+    has threads of its own that the child would need: once it is loaded, no fork.
     """
     import sys
 
@@ -113,11 +112,16 @@ def forkable() -> bool:
 
 
 @contextmanager
-def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
-    """A Dask client: a new local cluster of ``workers`` processes for ``local``, else the
+def connect(address: str, workers: int) -> Iterator[Any]:
+    """A Dask client: a new local cluster of ``workers`` for ``local``, else the
     scheduler at ``address`` (``tcp://host:8786``). Closed (and a local cluster stopped)
-    on leaving, whatever happened. A local cluster's workers are forked from this
-    process with ``fork`` (see :func:`forkable`), else from a fork server."""
+    on leaving, whatever happened.
+
+    A local cluster's workers are threads of this process (``processes=False``), each
+    of which hands its chunks to a validating process of its own (:func:`_bounded`),
+    forked from this process once it has warmed its engines: the run's processes are
+    this one and the validating ones, as with ``--jobs``. Worker processes would each
+    stand between the two, receiving every report to send it on, and start slower."""
     distributed = _distributed()
     cluster = None
     try:
@@ -126,16 +130,11 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
 
             import dask
 
-            # Without ``fork``: workers forked from one server process that imported
-            # Dask once, instead of each spawned to import it again: 0.3 s of CPU per
-            # worker, on the cores the run has. The server lives as long as this
-            # process (multiprocessing's).
-            method = "fork" if fork else "forkserver"
-            with dask.config.set({**QUIET, "distributed.worker.multiprocessing-method": method}):
+            with dask.config.set(QUIET):
                 cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
-                    processes=True,
+                    processes=False,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
                 )
@@ -160,7 +159,9 @@ def connect(address: str, workers: int, *, fork: bool = False) -> Iterator[Any]:
 _warmed = False
 
 
-def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[str]) -> bytes:
+def validate_chunk(
+    paths: list[str], options: Options, cwd: str, sample: list[str], isolated: bool = False
+) -> bytes:
     """Validate one chunk on a worker; one report per path, in order, pickled (see
     :func:`_packed`).
 
@@ -168,13 +169,16 @@ def validate_chunk(paths: list[str], options: Options, cwd: str, sample: list[st
     does, so the worker works from there when it has that folder. With a deadline
     (``options.timeout``) or a memory limit each document is validated in a process of
     this worker's own that is stopped when it overruns, as ``--jobs`` does
-    (:func:`_under_deadline`). Whichever process validates warms its engines first on
-    ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
+    (:func:`_under_deadline`); ``isolated`` (a local cluster's worker, a thread of the
+    client, warm already) always so. Whichever process validates warms its engines
+    first on ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
     """
     global _warmed
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
+    if isolated:
+        return _packed(_under_deadline(files, options, sample))
     if not _warmed:
         _warmed = True
         batch.announce(sample, options)
@@ -190,9 +194,33 @@ def _packed(results: list[Any]) -> bytes:
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: Per Dask worker thread: what the run does and the pool of one process that does it
-#: under its bounds, kept from chunk to chunk (it compiles each schema once).
-_pools = threading.local()
+#: Per Dask worker thread (by its ident): what the run does and the pool of one process
+#: that does it under its bounds, kept from chunk to chunk (it compiles each schema once).
+_pools: dict[int, tuple[object, Any]] = {}
+_pools_lock = threading.Lock()
+
+
+@contextmanager
+def _closing_pools(local: bool) -> Iterator[None]:
+    """Stop the validating processes of this process's Dask worker threads on leaving
+    (only for ``local``, a local cluster's run: its workers are this process's
+    threads, and they are gone); at once if the run was interrupted or failed."""
+    try:
+        yield
+    except BaseException:
+        if local:
+            _close_pools(kill=True)
+        raise
+    if local:
+        _close_pools()
+
+
+def _close_pools(*, kill: bool = False) -> None:
+    with _pools_lock:
+        held = list(_pools.values())
+        _pools.clear()
+    for _, pool in held:
+        pool.close(kill=kill)
 
 
 def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
@@ -223,7 +251,9 @@ def _bounded(
     from teikit.validation.workers import Pool
 
     key = (one, arg, bounds)
-    held: tuple[object, Pool[R]] | None = getattr(_pools, "held", None)
+    me = threading.get_ident()
+    with _pools_lock:
+        held: tuple[object, Pool[R]] | None = _pools.pop(me, None)
     if held is not None and held[0] != key:  # another run on this cluster
         held[1].close()
         held = None
@@ -246,13 +276,13 @@ def _bounded(
                 work=bounds.work,
             )
             held = (key, pool)
-        _pools.held = held
         try:
             held[1].map(files, list(range(len(files))), done)
         except BaseException:
-            _pools.held = None
             held[1].close(kill=True)
             raise
+    with _pools_lock:
+        _pools[me] = held
     return [r for r in results if r is not None]
 
 
@@ -294,15 +324,20 @@ def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
 
 
 def apply_chunk(
-    fn: Callable[[Path, T], R], paths: list[str], arg: T, cwd: str, bounds: Bounds
+    fn: Callable[[Path, T], R],
+    paths: list[str],
+    arg: T,
+    cwd: str,
+    bounds: Bounds,
+    isolated: bool = False,
 ) -> bytes:
     """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder,
-    each in a process of the worker's own held to ``bounds`` when they bound anything;
-    the results pickled (see :func:`_packed`)."""
+    each in a process of the worker's own held to ``bounds`` when they bound anything
+    or the worker is ``isolated`` (see :func:`validate_chunk`); the results pickled."""
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if bounds.timeout is None and bounds.memory_limit is None:
+    if not isolated and not bounds.bounded:
         return _packed([fn(f, arg) for f in files])
     return _packed(_bounded(fn, files, arg, bounds))
 
@@ -326,8 +361,8 @@ def map_paths(
     bounds = bounds or Bounds()
     if not paths:
         return
-    fork = address == "local" and forkable()
-    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
+    local = address == "local"
+    with _closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
@@ -340,6 +375,7 @@ def map_paths(
                 arg,
                 os.getcwd(),
                 bounds,
+                local,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             )
@@ -404,18 +440,15 @@ def run(
     :func:`teikit.validation.batch.run`)."""
     if not files:
         return []
-    global _warmed
     results: list[Report | None] = [None] * len(files)
     sample = batch.sample(files)
-    fork = address == "local" and forkable()
-    if fork:  # warm here once; the workers inherit it (unless the warm-up loaded Saxon)
+    local = address == "local"
+    if local:  # warm here once: the validating processes fork from this one
         batch.announce(sample, options)
-        fork = forkable()
-        _warmed = fork
-    with connect(address, workers or os.cpu_count() or 1, fork=fork) as client:
+    with _closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
-        shared: object = []
-        if not fork:  # forked workers have this process's store and came warm
+        shared: object = sample
+        if not local:
             client.register_plugin(shipment.plugin(shipment.stored()), name="teikit-schemas")
             [shared] = client.scatter([sample], broadcast=True)
         width = max(1, len(client.scheduler_info().get("workers", {})))
@@ -428,6 +461,7 @@ def run(
                 options,
                 cwd,
                 shared,
+                local,
                 key=f"teikit-{run_id}-{n}",
                 pure=False,
             ): chunk
