@@ -130,6 +130,11 @@ def connect(address: str, workers: int) -> Iterator[Any]:
         ) from None
     try:
         yield client
+    except BaseException:
+        if cluster is not None:  # interrupted, or teikit cannot run: do not wait
+            for worker in list(cluster.workers.values()):  # for the running chunks
+                cluster.sync(worker.close, executor_wait=False)
+        raise
     finally:
         client.close()
         if cluster is not None:
