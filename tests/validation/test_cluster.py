@@ -12,7 +12,7 @@ from pathlib import Path
 import distributed
 import pytest
 
-from teikit.diagnostics import UsageError
+from teikit.diagnostics import TeikitError, UsageError
 from teikit.validation import validate
 from teikit.validation.cluster import INSTALL_HINT
 
@@ -58,6 +58,21 @@ def test_a_local_run_leaves_no_process_behind(rusdracor: list[Path]) -> None:
     validate(rusdracor[:20], [MINI], jobs=2, dask="local")
     validate(rusdracor[:20], [MINI], jobs=2, dask="local", timeout=30)
     assert multiprocessing.active_children() == []
+
+
+def _cannot_run(path: Path, options: object) -> None:
+    raise TeikitError("the schema store is broken")
+
+
+def test_when_teikit_cannot_run_the_run_ends_with_that_error(
+    rusdracor: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with --jobs: not a diagnostic per file, the run's own error (exit 3)."""
+    from teikit.validation import batch
+
+    monkeypatch.setattr(batch, "validate_path", _cannot_run)
+    with pytest.raises(TeikitError, match="store is broken"):
+        validate(rusdracor[:40], [MINI], jobs=2, dask="local")
 
 
 def test_a_killed_worker_is_reported_and_the_run_finishes(rusdracor: list[Path]) -> None:

@@ -29,10 +29,8 @@ one located ``run:worker-failed`` diagnostic per file of that chunk, an input er
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,9 +39,9 @@ from typing import Any, TypeVar
 
 from teikit.diagnostics import Report, TeikitError, UsageError, error
 from teikit.locations import display_path
-from teikit.validation import batch, shipment
+from teikit.validation import batch, isolated, shipment
 from teikit.validation.batch import Options, ProgressCallback
-from teikit.validation.workers import VALIDATING, Bounds, Warm, Work
+from teikit.validation.workers import VALIDATING, Bounds, Work
 
 __all__ = ["INSTALL_HINT", "map_paths", "run"]
 
@@ -89,28 +87,6 @@ QUIET = {
 }
 
 
-def forkable() -> bool:
-    """May this process fork the processes that validate for it?
-
-    A forked process starts at once with its parent's imports and warmed engines (as
-    ``--jobs`` workers do); a spawned one imports teikit and warms its own engines
-    (some 0.6 s of CPU each, on the cores the run has).
-    :func:`teikit.validation.workers.context` forks only from a single thread; here
-    the other threads are Dask's own (its event loop, its executor, a local cluster's
-    other workers) and the client's, collecting reports: they run networking and
-    bookkeeping, never teikit's engines or libxml2, so the child, which runs only
-    teikit's engines, needs none of the locks they may hold. Saxon's native runtime
-    has threads of its own that the child would need: once it is loaded, no fork.
-    """
-    import sys
-
-    return (
-        sys.platform == "linux"
-        and "fork" in multiprocessing.get_all_start_methods()
-        and "saxonche" not in sys.modules
-    )
-
-
 @contextmanager
 def connect(address: str, workers: int) -> Iterator[Any]:
     """A Dask client: a new local cluster of ``workers`` for ``local``, else the
@@ -118,10 +94,11 @@ def connect(address: str, workers: int) -> Iterator[Any]:
     on leaving, whatever happened.
 
     A local cluster's workers are threads of this process (``processes=False``), each
-    of which hands its chunks to a validating process of its own (:func:`_bounded`),
-    forked from this process once it has warmed its engines: the run's processes are
-    this one and the validating ones, as with ``--jobs``. Worker processes would each
-    stand between the two, receiving every report to send it on, and start slower."""
+    of which hands its chunks to a validating process of its own
+    (:func:`teikit.validation.isolated.held_to`), forked from this process once it has
+    warmed its engines: the run's processes are this one and the validating ones, as
+    with ``--jobs``. Worker processes would each stand between the two, receiving every
+    report to send it on, and start slower."""
     distributed = _distributed()
     cluster = None
     try:
@@ -137,6 +114,9 @@ def connect(address: str, workers: int) -> Iterator[Any]:
                     processes=False,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    # The scheduler's HTTP server (health, metrics) on a free local port,
+                    # not on 8787 with a warning when another cluster has it.
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 )
             client = distributed.Client(cluster)
         else:
@@ -150,6 +130,11 @@ def connect(address: str, workers: int) -> Iterator[Any]:
         ) from None
     try:
         yield client
+    except BaseException:
+        if cluster is not None:  # interrupted, or teikit cannot run: do not wait
+            for worker in list(cluster.workers.values()):  # for the running chunks
+                cluster.sync(worker.close, executor_wait=False)
+        raise
     finally:
         client.close()
         if cluster is not None:
@@ -160,16 +145,16 @@ _warmed = False
 
 
 def validate_chunk(
-    paths: list[str], options: Options, cwd: str, sample: list[str], isolated: bool = False
-) -> bytes:
+    paths: list[str], options: Options, cwd: str, sample: list[str], in_client: bool = False
+) -> bytes | list[Report]:
     """Validate one chunk on a worker; one report per path, in order, pickled (see
-    :func:`_packed`).
+    :func:`_packed`) unless ``isolated``.
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
     (``options.timeout``) or a memory limit each document is validated in a process of
     this worker's own that is stopped when it overruns, as ``--jobs`` does
-    (:func:`_under_deadline`); ``isolated`` (a local cluster's worker, a thread of the
+    (:func:`_under_deadline`); ``in_client`` (a local cluster's worker, a thread of the
     client, warm already) always so. Whichever process validates warms its engines
     first on ``sample``, the run's warm-up sample (:func:`teikit.validation.batch.sample`).
     """
@@ -177,8 +162,8 @@ def validate_chunk(
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if isolated:
-        return _packed(_under_deadline(files, options, sample))
+    if in_client:  # a thread of the client: the reports need not travel
+        return _under_deadline(files, options, sample)
     if not _warmed:
         _warmed = True
         batch.announce(sample, options)
@@ -194,113 +179,23 @@ def _packed(results: list[Any]) -> bytes:
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: Per Dask worker thread (by its ident): what the run does and the pool of one process
-#: that does it under its bounds, kept from chunk to chunk (it compiles each schema once).
-_pools: dict[int, tuple[object, Any]] = {}
-_pools_lock = threading.Lock()
-
-
-@contextmanager
-def _closing_pools(local: bool) -> Iterator[None]:
-    """Stop the validating processes of this process's Dask worker threads on leaving
-    (only for ``local``, a local cluster's run: its workers are this process's
-    threads, and they are gone); at once if the run was interrupted or failed."""
-    try:
-        yield
-    except BaseException:
-        if local:
-            _close_pools(kill=True)
-        raise
-    if local:
-        _close_pools()
-
-
-def _close_pools(*, kill: bool = False) -> None:
-    with _pools_lock:
-        held = list(_pools.values())
-        _pools.clear()
-    for _, pool in held:
-        pool.close(kill=kill)
+def _unpacked(result: bytes | list[Any]) -> list[Any]:
+    """A chunk's results as the client gets them: pickled by a worker process, as
+    they are from a worker thread of the client's own."""
+    return pickle.loads(result) if isinstance(result, bytes) else result
 
 
 def _under_deadline(files: list[Path], options: Options, sample: list[str]) -> list[Report]:
-    """``files`` validated by a process of this worker's own (:func:`_bounded`), which
-    warms its engines on the run's ``sample`` first."""
-    return _bounded(
+    """``files`` validated by a process of this worker's own
+    (:func:`teikit.validation.isolated.held_to`), which warms its engines on the run's
+    ``sample`` first (unless it is forked from this warm one)."""
+    return isolated.held_to(
         batch.validate_path,
         files,
         options,
         Bounds(options.timeout, options.memory_limit),
         warm=(batch.announce, sample),
     )
-
-
-def _bounded(
-    one: Callable[[Path, T], R],
-    files: list[Path],
-    arg: T,
-    bounds: Bounds,
-    *,
-    warm: Warm | None = None,
-) -> list[R | Report]:
-    """``one(file, arg)`` for each file, in a process of this worker's own, each stopped
-    at ``bounds``: a document that overruns gets ``load:timeout`` (one that grows past
-    the limit ``load:memory``, a dead process ``load:worker-died``) and the others of
-    the chunk are done. A Dask task running in a thread cannot be stopped; a process
-    can."""
-    from teikit.validation.workers import Pool
-
-    key = (one, arg, bounds)
-    me = threading.get_ident()
-    with _pools_lock:
-        held: tuple[object, Pool[R]] | None = _pools.pop(me, None)
-    if held is not None and held[0] != key:  # another run on this cluster
-        held[1].close()
-        held = None
-    results: list[R | Report | None] = [None] * len(files)
-
-    def done(i: int, outcome: R | Report) -> None:
-        results[i] = outcome
-
-    with _children_allowed():
-        if held is None:
-            forked = forkable()
-            pool = Pool(
-                one,
-                arg,
-                1,
-                bounds.timeout,
-                multiprocessing.get_context("fork" if forked else "spawn"),
-                memory=bounds.memory_limit,
-                warm=None if forked else warm,
-                work=bounds.work,
-            )
-            held = (key, pool)
-        try:
-            held[1].map(files, list(range(len(files))), done)
-        except BaseException:
-            held[1].close(kill=True)
-            raise
-    with _pools_lock:
-        _pools[me] = held
-    return [r for r in results if r is not None]
-
-
-@contextmanager
-def _children_allowed() -> Iterator[None]:
-    """Let this process start child processes though Dask started it as a daemon.
-
-    :mod:`multiprocessing` forbids daemonic processes to have children because it could
-    not stop them at exit. The pool's processes stop themselves: Linux kills them when
-    their parent goes (``PR_SET_PDEATHSIG``) and they leave when their pipe closes.
-    """
-    config = vars(multiprocessing.current_process()).get("_config", {})
-    daemon = config.pop("daemon", None)
-    try:
-        yield
-    finally:
-        if daemon is not None:
-            config["daemon"] = daemon
 
 
 def _failed(path: Path, exc: BaseException, work: Work = VALIDATING) -> Report:
@@ -329,17 +224,19 @@ def apply_chunk(
     arg: T,
     cwd: str,
     bounds: Bounds,
-    isolated: bool = False,
-) -> bytes:
+    in_client: bool = False,
+) -> bytes | list[R | Report]:
     """``fn(path, arg)`` for each path of a chunk, on a worker, from the client's folder,
     each in a process of the worker's own held to ``bounds`` when they bound anything
-    or the worker is ``isolated`` (see :func:`validate_chunk`); the results pickled."""
+    or the worker is ``in_client`` (see :func:`validate_chunk`; then not pickled)."""
     if os.path.isdir(cwd) and os.getcwd() != cwd:
         os.chdir(cwd)
     files = [Path(p) for p in paths]
-    if not isolated and not bounds.bounded:
+    if in_client:
+        return isolated.held_to(fn, files, arg, bounds)
+    if not bounds.bounded:
         return _packed([fn(f, arg) for f in files])
-    return _packed(_bounded(fn, files, arg, bounds))
+    return _packed(isolated.held_to(fn, files, arg, bounds))
 
 
 def map_paths(
@@ -362,7 +259,7 @@ def map_paths(
     if not paths:
         return
     local = address == "local"
-    with _closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
+    with isolated.closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
         width = max(1, len(client.scheduler_info().get("workers", {})))
         run_id = uuid.uuid4().hex[:8]
@@ -388,7 +285,7 @@ def map_paths(
         for future in distributed.as_completed(futures):
             chunk = chunks[order[future.key]]
             try:
-                ready[order[future.key]] = pickle.loads(future.result())
+                ready[order[future.key]] = _unpacked(future.result())
             except TeikitError:
                 client.cancel(futures)
                 raise  # teikit cannot run at all: as with --jobs
@@ -445,7 +342,7 @@ def run(
     local = address == "local"
     if local:  # warm here once: the validating processes fork from this one
         batch.announce(sample, options)
-    with _closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
+    with isolated.closing_pools(local), connect(address, workers or os.cpu_count() or 1) as client:
         distributed = _distributed()
         shared: object = sample
         if not local:
@@ -471,7 +368,7 @@ def run(
         for future in distributed.as_completed(futures):
             chunk = futures.pop(future)
             try:
-                found = pickle.loads(future.result())
+                found = _unpacked(future.result())
             except TeikitError:
                 client.cancel(list(futures))
                 raise  # teikit cannot run at all (a broken store): as with --jobs
