@@ -207,7 +207,7 @@ def test_what_no_document_claims_any_more_is_removed(corpus: Path, tmp_path: Pat
 def test_a_tampered_manifest_removes_nothing_outside_the_site(corpus: Path, tmp_path: Path) -> None:
     import json
 
-    from teikit.validation.cache import file_digest
+    from teikit.validation.digests import file_digest
 
     out = tmp_path / "site"
     build_collection(corpus, out)

@@ -117,7 +117,8 @@ def _key(path: Path, deps: dict[str, str], job: Job) -> str:
     """What decides a document's outputs; the user's CSS and XSLT (with what it imports)
     by content, so editing them rebuilds every document."""
     from teikit.transform import stylesheet_closure
-    from teikit.validation.cache import file_digest, fingerprint
+    from teikit.validation.cache import fingerprint
+    from teikit.validation.digests import file_digest
 
     material = json.dumps(
         {
@@ -143,7 +144,7 @@ def build_one(path: str | Path, job: Job) -> Built:
     from teikit.document import load
     from teikit.loading import dependencies
     from teikit.publish import SUFFIXES, build
-    from teikit.validation.cache import file_digest
+    from teikit.validation.digests import file_digest
 
     path = str(path)
     source = Path(path)
@@ -177,7 +178,7 @@ def build_one(path: str | Path, job: Job) -> Built:
 
 def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
     """Whether the manifest entry says ``path``'s outputs are up to date."""
-    from teikit.validation.cache import file_digest
+    from teikit.validation.digests import file_digest
 
     if not isinstance(entry, dict) or not entry.get("key") or not entry.get("outputs"):
         return False
@@ -408,7 +409,7 @@ def _prune(output: Path, before: dict[str, object], after: dict[str, object]) ->
     edited by hand stays), only inside ``output`` (a manifest is a file like any other),
     and folders it leaves empty go with it."""
     from teikit.files import path_inside
-    from teikit.validation.cache import file_digest
+    from teikit.validation.digests import file_digest
 
     claimed = {name for entry in after.values() for name in _made(entry)}
     folder = output.resolve()

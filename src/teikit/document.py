@@ -94,7 +94,7 @@ def load(path: str | os.PathLike[str], *, xinclude: bool = True) -> Document:
     Raises :class:`~teikit.diagnostics.LoadError`, carrying a located diagnostic, when
     the file is missing, malformed, hostile or not TEI.
     """
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)  # a batch passes Paths: no copy
     notes: list[Diagnostic] = []
     tree = parse_file(p, xinclude=xinclude, notes=notes)
     return Document(tree, p, tuple(notes))

@@ -15,7 +15,8 @@ import pytest
 import teikit.version
 from teikit.diagnostics import Report
 from teikit.validation import validate
-from teikit.validation.cache import ResultCache, file_digest, fingerprint
+from teikit.validation.cache import ResultCache, fingerprint
+from teikit.validation.digests import file_digest
 from teikit.validation.discovery import discover
 
 from conftest import DATA

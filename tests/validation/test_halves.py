@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from teikit.validation import cache as cache_module
+from teikit.validation import digests as digests_module
 from teikit.validation import discovery, halves, validate
 from teikit.validation.cache import ResultCache
 
@@ -83,8 +83,8 @@ def test_discovery_split_finds_the_same_and_hands_over_every_digest(corpus: Path
     assert shared == alone
     files, _ = shared
     for path in files:
-        memo = (str(path), cache_module.status_of(path.stat()))
-        assert memo in cache_module._digests  # hashed once, by whichever process read it
+        memo = (str(path), digests_module.status_of(path.stat()))
+        assert memo in digests_module._digests  # hashed once, by whichever process read it
 
 
 @pytest.mark.usefixtures("split")

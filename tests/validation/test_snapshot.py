@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-import teikit.validation.cache as cache_module
+import teikit.validation.digests as digests_module
 import teikit.validation.discovery as discovery_module
 import teikit.validation.snapshot as snapshot_module
 from teikit.diagnostics import Report
 from teikit.validation import validate
-from teikit.validation.cache import ResultCache, hashed_count
+from teikit.validation.cache import ResultCache
+from teikit.validation.digests import hashed_count
 
 from conftest import DATA
 
@@ -47,7 +48,7 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _new_process() -> None:
     """Forget what this process read, as a new ``teikit`` process would not know it."""
-    cache_module._digests.clear()
+    digests_module._digests.clear()
     discovery_module._scans.clear()
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from teikit.diagnostics import Diagnostic, Report
 from teikit.validation.batch import ProgressCallback, validate_document
 from teikit.validation.cache import ResultCache
+from teikit.validation.digests import Status
 
 if TYPE_CHECKING:
     from teikit.validation.schemas import Settings
@@ -75,6 +76,7 @@ def validate(
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
     snapshot = None
+    seen: dict[str, Status] = {}  # discovery's look at each file, for the lookups
     if cache is not None:
         from teikit.validation.snapshot import Snapshot
 
@@ -96,6 +98,7 @@ def validate(
         skip_non_tei=skip_non_tei,
         digest=cache is not None,
         split=jobs > 1,
+        statuses=seen,
     )
     duds = [d for d in problems if d.severity is Severity.ERROR]
     report = Report(diagnostics=list(problems), input_error=bool(duds))
@@ -131,7 +134,8 @@ def validate(
     cached = None
     if cache is not None:
         # Entries a snapshot holds are read at once: no child to split the lookups with.
-        cached = cache.lookup_many(files, options.deciding, split=jobs > 1 and not cache.known)
+        split = jobs > 1 and not cache.known
+        cached = cache.lookup_many(files, options.deciding, split=split, statuses=seen)
     for i in range(len(files)):
         hit = cached[i] if cached is not None else None
         if hit is None:

@@ -33,34 +33,25 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from stat import S_ISREG
 from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+from teikit.validation.digests import ABSENT, Status, file_digest, status_of
 
 __all__ = [
     "ResultCache",
     "CacheStats",
     "Result",
-    "Status",
     "common",
     "default_folder",
-    "file_digest",
     "fingerprint",
-    "hashed_count",
-    "known_digests",
-    "recall",
-    "remember",
-    "remember_digest",
-    "status_of",
+    "seal",
+    "unseal",
 ]
 
 #: Bump when the entry layout or the meaning of a key changes: old entries are then
 #: simply never found (they live under another folder name).
 FORMAT = 1
-
-#: Marks a dependency that did not exist when the result was computed.
-ABSENT = ""
 
 
 def default_folder() -> Path:
@@ -89,91 +80,6 @@ def fingerprint() -> str:
         stat = path.stat()
         digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-#: A file's status, as far as it tells whether its bytes may have changed: device, inode,
-#: size, and the times of its last change of content and of status (ns), as git's index
-#: keeps them. Writing a file moves its status-change time to the clock's now, and no
-#: call sets it back (``touch -d``, ``cp -p`` and archives restore the other time only).
-Status = tuple[int, int, int, int, int]
-
-
-def status_of(stat: os.stat_result) -> Status:
-    """The :data:`Status` part of ``stat``."""
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-
-
-_digests: dict[tuple[str, Status], str] = {}
-
-
-def file_digest(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, or :data:`ABSENT` when there is no such file.
-
-    Remembered per process by path and :data:`Status`, so a schema that every entry of
-    a run depends on (tei_all is 7 MB) is hashed once per run, not once per document,
-    and a warm re-run takes the digests its :mod:`~teikit.validation.snapshot` kept.
-    Plain ``os`` calls, no :mod:`pathlib`: a warm re-run calls this once per file.
-    """
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return ABSENT
-    if not S_ISREG(stat.st_mode):  # a folder where a file was looked for is no file
-        return ABSENT
-    memo = (os.fspath(path), status_of(stat))
-    found = _digests.get(memo)
-    if found is None:
-        digest = hashlib.sha256()
-        try:
-            with open(path, "rb", buffering=0) as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-        except OSError:
-            return ABSENT
-        found = digest.hexdigest()
-        remember(memo[0], memo[1], found)
-    return found
-
-
-def remember_digest(path: str | os.PathLike[str], stat: os.stat_result, digest: str) -> None:
-    """Note ``digest`` as the SHA-256 of ``path`` while in state ``stat`` (taken before
-    its bytes were read, so a file changed meanwhile is hashed again, never trusted),
-    for :func:`file_digest`: discovery reads each file of a run anyway."""
-    if S_ISREG(stat.st_mode):
-        remember(os.fspath(path), status_of(stat), digest)
-
-
-#: Digests a process remembers before it forgets them all: a bound for a long-lived
-#: process, above the files of any corpus one run holds in memory anyway.
-MEMO_LIMIT = 1_000_000
-_hashed = 0
-
-
-def remember(path: str, status: Status, digest: str) -> None:
-    """Note ``digest``, taken by reading ``path`` in ``status`` (see :func:`file_digest`)."""
-    global _hashed
-    if len(_digests) > MEMO_LIMIT:
-        _digests.clear()
-    _digests[(path, status)] = digest
-    _hashed += 1
-
-
-def recall(digests: Mapping[tuple[str, Status], str]) -> None:
-    """Take ``digests`` (path and status to SHA-256) as if read here: a snapshot's."""
-    _digests.update(digests)
-
-
-def hashed_count() -> int:
-    """How many digests this process has taken by reading files: a run's
-    :class:`~teikit.validation.snapshot.Snapshot` is written again only when it grew."""
-    return _hashed
-
-
-def known_digests(paths: Iterable[str]) -> Iterator[tuple[str, Status, str]]:
-    """(path, status, digest) of every digest remembered for ``paths`` (a set)."""
-    for (path, status), digest in _digests.items():
-        if path in paths:
-            yield path, status, digest
 
 
 #: An entry as read: the files its report was computed from, each with the SHA-256 it had
@@ -238,6 +144,20 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
         schemas=schemas,
         warnings_as_errors=bool(data.get("warnings_as_errors", False)),
     )
+
+
+def seal(body: bytes) -> bytes:
+    """``body`` after a line with its SHA-256: what an entry or a snapshot file holds."""
+    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+
+
+def unseal(raw: bytes) -> bytes:
+    """The body of a file made by :func:`seal`; ValueError when its checksum does not hold
+    (a truncated, garbled or half-written file)."""
+    checksum, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != checksum:
+        raise ValueError("checksum mismatch")
+    return body
 
 
 def common(options: Mapping[str, object]) -> str:
@@ -349,10 +269,7 @@ class ResultCache:
         except OSError:
             return None
         try:
-            checksum, _, body = raw.partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != checksum:
-                raise ValueError("checksum mismatch")
-            entry = json.loads(body)
+            entry = json.loads(unseal(raw))
             if entry["key"] != key:
                 raise ValueError("entry holds another key")
             deps = tuple((str(p), str(h)) for p, h in entry["deps"])
@@ -373,7 +290,7 @@ class ResultCache:
         report.stored = (key, read)
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
-        data = hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        data = seal(body)
         target = Path(self._entry(key))
         # Not files.write_atomic: its fsync per file would cost more than validating a
         # small document, and an entry lost or torn by a crash is caught by its checksum.
@@ -401,25 +318,32 @@ class ResultCache:
         return self.get(key) if key is not None else None
 
     def lookup_all(
-        self, files: Iterable[Path], options: Mapping[str, object]
+        self,
+        files: Iterable[Path],
+        options: Mapping[str, object],
+        statuses: Mapping[str, Status] | None = None,
     ) -> Iterator[Report | None]:
         """:meth:`lookup` of each file in turn (reported as :func:`display_path` shows
         it), each dependency checked once for the whole pass: the entries of a corpus
         share their schemas and the store's index, and a warm re-run of 10,000 files
         looked at them 40,000 times. A file that changes during the pass may be judged
-        by its state at the first look, as a file changed during any run is. A file
-        whose status a snapshot gave a key for (:attr:`keys`) is not named nor hashed
-        again: its key is taken as it stands."""
+        by its state at the first look, as a file changed during any run is: its status
+        as ``statuses`` (discovery's look) gives it, else as it is now. A file whose
+        status a snapshot gave a key for (:attr:`keys`) is not named nor hashed again:
+        its key is taken as it stands."""
         from teikit.locations import display_path
 
         digests: dict[str, str] = {}
         shared = common(options)
         keys = self.keys.get(hashlib.sha256(shared.encode()).hexdigest())
+        seen = statuses or {}
         for path in files:
             key = None
             if keys:
+                text = str(path)
                 try:
-                    key = keys.get((str(path), status_of(os.stat(path))))
+                    status = seen.get(text) or status_of(os.stat(text))
+                    key = keys.get((text, status))
                 except OSError:
                     pass
             if key is None:
@@ -427,7 +351,12 @@ class ResultCache:
             yield self.get(key, digests) if key is not None else None
 
     def lookup_many(
-        self, files: Sequence[Path], options: Mapping[str, object], *, split: bool = False
+        self,
+        files: Sequence[Path],
+        options: Mapping[str, object],
+        *,
+        split: bool = False,
+        statuses: Mapping[str, Status] | None = None,
     ) -> list[Report | None]:
         """:meth:`lookup_all` of ``files``, with ``split`` half of them by a child
         process (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
@@ -436,7 +365,7 @@ class ResultCache:
         def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
             counted = ResultCache(self.folder)  # its own counts, what this one was told
             counted.known, counted.keys = self.known, self.keys
-            return list(counted.lookup_all(part, options)), counted.stats
+            return list(counted.lookup_all(part, options, statuses)), counted.stats
 
         found: list[Report | None] = []
         for reports, stats in in_two(step, files, split=split):

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase, translate
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlparse
@@ -34,7 +35,7 @@ from teikit.diagnostics import Diagnostic, Severity, error
 from teikit.files import is_remote
 from teikit.locations import display_path
 from teikit.namespaces import TEI, XINCLUDE
-from teikit.validation.cache import MEMO_LIMIT, Status, remember_digest, status_of
+from teikit.validation.digests import MEMO_LIMIT, Status, remember_digest, status_of
 
 TEI_NS = TEI
 XI_NS = XINCLUDE
@@ -185,11 +186,11 @@ def known_scans(paths: Iterable[str]) -> Iterator[tuple[str, Status, bool | None
             yield path, status, tei, marked
 
 
-def _known_scan(path: str, root: bool) -> tuple[bool | None, bool] | None:
-    """What :func:`remember_scan` was told of ``path`` in its present status, if it
-    answers what is asked (``root``: is it TEI); None: read it."""
+def _known_scan(path: str, root: bool, seen: dict[str, Status]) -> tuple[bool | None, bool] | None:
+    """What :func:`remember_scan` was told of ``path`` in its present status (noted in
+    ``seen``), if it answers what is asked (``root``: is it TEI); None: read it."""
     try:
-        status = status_of(os.stat(path))
+        status = seen[path] = status_of(os.stat(path))
     except OSError:
         return None
     known = _scans.get((path, status))
@@ -280,6 +281,8 @@ class _Collector:
         self.files: list[tuple[Path, bool]] = []
         self.problems: list[Diagnostic] = []
         self.seen: set[str] = set()
+        #: the status of each file whose scan was remembered, as it was looked at
+        self.statuses: dict[str, Status] = {}
 
     def excluded(self, path: Path) -> bool:
         return bool(self.exclude) and any(matches(p, path, self.root) for p in self.exclude)
@@ -306,7 +309,7 @@ class _Collector:
         unread = []
         for path in files:
             text = str(path)
-            known = _known_scan(text, text in found) if _scans else None
+            known = _known_scan(text, text in found, self.statuses) if _scans else None
             if known is None:
                 unread.append(path)
             else:
@@ -379,13 +382,15 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
     folder, not one per file: 10,000 files cost milliseconds, not seconds. Resolved paths
     are strings and ``include`` is one pattern: a warm re-run of 10,000 files is mostly
     this walk and the cache's reads."""
-    found: list[tuple[tuple[str, ...], Path, str]] = []
+    found: list[tuple[Path, str]] = []
     wanted = _one_pattern(tuple(include))
 
-    def visit(where: str, parts: tuple[str, ...], real: str) -> None:
+    def visit(where: str, real: str) -> None:
+        # Each folder's entries in name order, a folder's files where its name falls:
+        # depth first, that is the order of the paths' parts, with no sort of the whole.
         try:
             with os.scandir(where) as listing:
-                entries = list(listing)
+                entries = sorted(listing, key=attrgetter("name"))
         except (PermissionError, FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
@@ -395,14 +400,14 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
             except OSError:
                 continue
             if is_dir:
-                visit(entry.path, (*parts, entry.name), os.path.join(real, entry.name))
+                visit(entry.path, os.path.join(real, entry.name))
             elif is_file and wanted(entry.name):
                 path = Path(entry.path)
                 key = str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
-                found.append(((*parts, entry.name), path, key))
+                found.append((path, key))
 
-    visit(str(folder), (), str(folder.resolve()))
-    return [(path, key) for _, path, key in sorted(found, key=lambda f: f[0])]
+    visit(str(folder), str(folder.resolve()))
+    return found
 
 
 @cache
@@ -446,11 +451,14 @@ def discover(
     skip_non_tei: bool = False,
     digest: bool = False,
     split: bool = False,
+    statuses: dict[str, Status] | None = None,
 ) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and diagnostics for the rest:
     errors for arguments that name nothing, infos for files skipped on purpose. With
     ``digest``, each file's SHA-256 is taken as it is read, for the result cache; with
-    ``split``, a large run's files are read by two processes (the run has two jobs)."""
+    ``split``, a large run's files are read by two processes (the run has two jobs).
+    ``statuses`` receives the status of each file that was not read because its status
+    said what is in it (:func:`remember_scan`): the cache's lookups need not ask again."""
     run = _Collector(include, exclude, root, skip_non_tei, digest, split)
     for raw in paths:
         text = os.fspath(raw)
@@ -473,4 +481,6 @@ def discover(
     scans = run.scan(files)
     files, notes = _drop_parts(files, [p for p in files if scans[str(p)][1]])
     files = run.tei_only(files, scans)
+    if statuses is not None:
+        statuses.update(run.statuses)
     return files, run.problems + notes

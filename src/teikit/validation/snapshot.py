@@ -43,15 +43,13 @@ from teikit.validation.cache import (
     FORMAT,
     Result,
     ResultCache,
-    Status,
     check_fields,
     common,
-    file_digest,
     fingerprint,
-    hashed_count,
-    known_digests,
-    recall,
+    seal,
+    unseal,
 )
+from teikit.validation.digests import Status, file_digest, hashed_count, known_digests, recall
 from teikit.validation.discovery import known_scans, recall_scans
 
 __all__ = ["Snapshot"]
@@ -98,10 +96,7 @@ class Snapshot:
         except OSError:
             return
         try:
-            checksum, _, body = raw.partition(b"\n")
-            if hashlib.sha256(body).hexdigest().encode() != checksum:
-                raise ValueError("checksum mismatch")
-            data = json.loads(body)
+            data = json.loads(unseal(raw))
             files = [(p, _status(s), d, t, m, k) for p, s, d, t, m, k in data["files"]]
             digests = {(p, s): d for p, s, d, _, _, _ in files}
             digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
@@ -169,7 +164,7 @@ class Snapshot:
         from teikit.files import write_atomic
 
         try:
-            write_atomic(self.path, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+            write_atomic(self.path, seal(body))
         except OSError:
             return
         _prune(self.path.parent)
@@ -258,20 +253,24 @@ class _Tables:
         return found
 
     def unpack(self, packed: Mapping[str, Any]) -> dict[str, Result]:
-        """The inverse of :meth:`pack`; raises on anything unexpected."""
-        deps = [tuple((str(p), str(h)) for p, h in listed) for listed in self.deps]
-        uses = [tuple(SchemaUse(str(n), str(v)) for n, v in listed) for listed in self.uses]
+        """The inverse of :meth:`pack`; raises on anything unexpected in its shape.
+        Texts are taken as JSON gives them (a snapshot's checksum holds, so what it
+        says is what was written; a value of another type only ever fails to match)."""
+        deps = [tuple((p, h) for p, h in listed) for listed in self.deps]
+        uses = [tuple(SchemaUse(n, v) for n, v in listed) for listed in self.uses]
+        severity = {s.value: s for s in Severity}
         results: dict[str, Result] = {}
         for key, (d, files, used, diagnostics, input_error, strict) in packed.items():
+            found = [
+                Diagnostic(severity[v], r, m, f, ln, c, x, tuple(e))
+                for v, r, m, f, ln, c, x, e in diagnostics
+            ]
             report = Report(
-                diagnostics=[
-                    Diagnostic(Severity(v), r, m, f, ln, c, x, tuple(e))
-                    for v, r, m, f, ln, c, x, e in diagnostics
-                ],
-                files=[str(f) for f in files],
-                input_error=bool(input_error),
-                schemas={str(f): list(uses[i]) for f, i in used},
-                warnings_as_errors=bool(strict),
+                diagnostics=found,
+                files=files,
+                input_error=input_error is True,
+                schemas={f: list(uses[i]) for f, i in used},
+                warnings_as_errors=strict is True,
             )
-            results[str(key)] = (deps[d], report)
+            results[key] = (deps[d], report)
         return results
