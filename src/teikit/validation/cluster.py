@@ -73,16 +73,15 @@ def _distributed() -> Any:
 
 
 #: Dask's own bookkeeping that a local run of short tasks does not need, turned down: the
-#: statistical profiler samples the validating thread every 10 ms (and takes the GIL
-#: from it to do so), every server checks its event loop every 20 ms, the system monitor
-#: and the memory monitor poll psutil, work stealing looks for imbalance every second.
-#: Together about a tenth of a core per worker, on the cores the run has.
+#: statistical profiler samples the worker threads every 10 ms (and takes the GIL to do
+#: so), every server checks its event loop every 20 ms, the system monitor polls psutil,
+#: work stealing looks for imbalance every second. Together about a tenth of a core per
+#: worker, on the cores the run has.
 QUIET = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.admin.system-monitor.gil.enabled": False,
-    "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing": False,
 }
 
@@ -112,6 +111,11 @@ def connect(address: str, workers: int) -> Iterator[Any]:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=False,
+                    # No Dask memory limit: its workers being this process's threads, it
+                    # would watch (and pause them at 80% of a share of the machine for)
+                    # the client's own memory; each validating process is held to the
+                    # run's memory limit instead.
+                    memory_limit=0,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
                     # The scheduler's HTTP server (health, metrics) on a free local port,
