@@ -148,7 +148,7 @@ def validate_chunk(
     paths: list[str], options: Options, cwd: str, sample: list[str], in_client: bool = False
 ) -> bytes | list[Report]:
     """Validate one chunk on a worker; one report per path, in order, pickled (see
-    :func:`_packed`) unless ``isolated``.
+    :func:`_packed`) unless ``in_client``.
 
     Reports name files relative to the client's working folder, as a run on one machine
     does, so the worker works from there when it has that folder. With a deadline
