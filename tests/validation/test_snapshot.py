@@ -205,3 +205,32 @@ def test_the_cache_keeps_the_newest_snapshots_only(
     _new_process()
     validate([corpus / "2.xml"], [str(MINI)], cache=(again := ResultCache(cache)))
     assert again.stats.snapshot == 1  # the newest is among those kept
+
+
+def test_results_of_any_shape_are_written_and_read_back_whole() -> None:
+    """Each document's report is written short; any other shape (several files, a
+    schema named for another file, no schema at all) is written in full: all come back
+    equal, field by field."""
+    from teikit.diagnostics import Diagnostic, SchemaUse, Severity
+
+    finding = Diagnostic(Severity.ERROR, "rng:x", "m", "a.xml", 3, 4, "/TEI", ("p", "q"))
+    shapes = {
+        "one": Report([finding], ["a.xml"], False, {"a.xml": [SchemaUse("tei_all", "4.3.0")]}),
+        "refused": Report([finding], ["a.xml"], True, {}),
+        "two": Report(
+            [finding],
+            ["a.xml", "b.xml"],
+            True,
+            {"a.xml": [SchemaUse("tei_all", "4.3.0")], "b.xml": [SchemaUse("x.rng", "ab12")]},
+            True,
+        ),
+        "other": Report([], ["a.xml"], False, {"b.xml": [SchemaUse("tei_all", "4.3.0")]}),
+    }
+    deps = (("/s/tei_all.rng", "0" * 64), ("/s/gone.xml", ""))
+    written = snapshot_module._Tables([], [])
+    packed = written.pack({key: (deps, report) for key, report in shapes.items()})
+    assert isinstance(packed["one"][1], str) and isinstance(packed["two"][1], list)
+    read = snapshot_module._Tables(written.deps, written.uses).unpack(packed)
+    for key, report in shapes.items():
+        assert read[key] == (deps, report)
+        assert read[key][1].warnings_as_errors == report.warnings_as_errors

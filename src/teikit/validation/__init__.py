@@ -8,8 +8,10 @@ run on one loaded document).
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from teikit.validation.cache import ResultCache
 from teikit.validation.digests import Status
 
 if TYPE_CHECKING:
+    from teikit.validation.batch import Options
     from teikit.validation.schemas import Settings
 
 __all__ = ["expand_paths", "validate", "validate_document"]
@@ -66,7 +69,7 @@ def validate(
     The work itself is :mod:`teikit.validation.batch`'s.
     """
     from teikit.diagnostics import Severity
-    from teikit.validation.batch import Options, project_roots, run
+    from teikit.validation.batch import Options, project_roots
     from teikit.validation.discovery import discover
     from teikit.validation.schemas import check_names
 
@@ -75,74 +78,77 @@ def validate(
     paths = list(paths)
     names = ((schemas,) if isinstance(schemas, str) else tuple(schemas)) if schemas else None
     check_names(list(names or ()), settings)
-    snapshot = None
-    seen: dict[str, Status] = {}  # discovery's look at each file, for the lookups
-    if cache is not None:
-        from teikit.validation.snapshot import Snapshot
+    # What follows allocates a few objects per file and frees none of them in cycles:
+    # the cyclic collector's passes over them were a quarter of a warm re-run.
+    with _collector_paused():
+        snapshot = None
+        seen: dict[str, Status] = {}  # discovery's look at each file, for the lookups
+        if cache is not None:
+            from teikit.validation.snapshot import Snapshot
 
-        command = {
-            "paths": [os.fspath(p) for p in paths],
-            "include": list(include),
-            "exclude": list(exclude),
-            "skip_non_tei": skip_non_tei,
-            "schemas": names,
-            "embedded_schematron": embedded_schematron,
-            "settings": repr(settings),
-        }
-        snapshot = Snapshot(cache, command)
-    files, problems = discover(
-        paths,
-        include=include,
-        exclude=exclude,
-        root=settings.root if settings else None,
-        skip_non_tei=skip_non_tei,
-        digest=cache is not None,
-        split=jobs > 1,
-        statuses=seen,
-    )
-    duds = [d for d in problems if d.severity is Severity.ERROR]
-    report = Report(diagnostics=list(problems), input_error=bool(duds))
-    report.files.extend(d.file for d in duds)
-    if spool:
-        report.spool()
-    options = Options(
-        schemas=names,
-        embedded_schematron=embedded_schematron,
-        jobs=jobs,
-        roots=project_roots(paths, files),
-        settings=settings,
-        cache=str(cache.folder) if cache is not None else None,
-        timeout=timeout,
-        memory_limit=memory_limit,
-    )
-    # Each file's report is folded into the run's as soon as the files before it are
-    # in, and dropped: the run holds only those that finished ahead of a slower one.
-    add = report.merger()
-    waiting: dict[int, Report] = {}
-    following = 0
+            command = {
+                "paths": [os.fspath(p) for p in paths],
+                "include": list(include),
+                "exclude": list(exclude),
+                "skip_non_tei": skip_non_tei,
+                "schemas": names,
+                "embedded_schematron": embedded_schematron,
+                "settings": repr(settings),
+            }
+            snapshot = Snapshot(cache, command)
+        files, problems = discover(
+            paths,
+            include=include,
+            exclude=exclude,
+            root=settings.root if settings else None,
+            skip_non_tei=skip_non_tei,
+            digest=cache is not None,
+            split=jobs > 1,
+            statuses=seen,
+        )
+        duds = [d for d in problems if d.severity is Severity.ERROR]
+        report = Report(diagnostics=list(problems), input_error=bool(duds))
+        report.files.extend(d.file for d in duds)
+        if spool:
+            report.spool()
+        options = Options(
+            schemas=names,
+            embedded_schematron=embedded_schematron,
+            jobs=jobs,
+            roots=project_roots(paths, files),
+            settings=settings,
+            cache=str(cache.folder) if cache is not None else None,
+            timeout=timeout,
+            memory_limit=memory_limit,
+        )
+        # Each file's report is folded into the run's as soon as the files before it are
+        # in, and dropped: the run holds only those that finished ahead of a slower one.
+        add = report.merger()
+        waiting: dict[int, Report] = {}
+        following = 0
 
-    def arrive(i: int, result: Report) -> None:
-        nonlocal following
-        if snapshot is not None:
-            snapshot.note(files[i], result)
-        waiting[i] = result
-        while following in waiting:
-            add(waiting.pop(following))
-            following += 1
+        def arrive(i: int, result: Report) -> None:
+            nonlocal following
+            if snapshot is not None:
+                snapshot.note(files[i], result)
+            waiting[i] = result
+            while following in waiting:
+                add(waiting.pop(following))
+                following += 1
 
-    todo = []
-    cached = None
-    if cache is not None:
-        # Entries a snapshot holds are read at once: no child to split the lookups with.
-        split = jobs > 1 and not cache.known
-        cached = cache.lookup_many(files, options.deciding, split=split, statuses=seen)
-    for i in range(len(files)):
-        hit = cached[i] if cached is not None else None
-        if hit is None:
-            todo.append(i)
-        else:
-            arrive(i, hit)
-    hits = len(files) - len(todo)
+        todo = []
+        cached = None
+        if cache is not None:
+            # Entries a snapshot holds are read at once: no child to split the lookups with.
+            split = jobs > 1 and not cache.known
+            cached = cache.lookup_many(files, options.deciding, split=split, statuses=seen)
+        for i in range(len(files)):
+            hit = cached[i] if cached is not None else None
+            if hit is None:
+                todo.append(i)
+            else:
+                arrive(i, hit)
+        hits = len(files) - len(todo)
 
     def progress(done: int, total: int) -> None:
         if on_file:
@@ -151,24 +157,48 @@ def validate(
     def computed(j: int, result: Report) -> None:
         arrive(todo[j], result)
 
-    missing = [files[i] for i in todo]
-    if dask:
-        from teikit.validation import cluster
-
-        cluster.run(
-            missing,
-            options,
-            dask,
-            on_file=progress,
-            workers=jobs if jobs > 1 else None,
-            on_report=computed,
-        )
-    else:
-        run(missing, options, on_file=progress, on_report=computed)
+    _compute([files[i] for i in todo], options, dask, progress, computed)
     assert not waiting and following == len(files), "a file's report went missing"
     if snapshot is not None:
         snapshot.save(files, options.deciding)
     return report
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block (as it was after it): objects
+    without cycles are still freed at once; cycles made meanwhile wait for the next
+    pass."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _compute(
+    files: list[Path],
+    options: Options,
+    dask: str | None,
+    on_file: ProgressCallback,
+    on_report: Callable[[int, Report], None],
+) -> None:
+    """Validate ``files`` (those the cache did not have) in this process or its pool
+    (:func:`teikit.validation.batch.run`), or on the Dask cluster ``dask``; with none,
+    nothing at all: no cluster, no pool, not even their imports."""
+    if not files:
+        return
+    if dask:
+        from teikit.validation import cluster
+
+        workers = options.jobs if options.jobs > 1 else None
+        cluster.run(files, options, dask, on_file=on_file, workers=workers, on_report=on_report)
+    else:
+        from teikit.validation.batch import run
+
+        run(files, options, on_file=on_file, on_report=on_report)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:

@@ -360,7 +360,6 @@ class ResultCache:
     ) -> list[Report | None]:
         """:meth:`lookup_all` of ``files``, with ``split`` half of them by a child
         process (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
-        from teikit.validation.halves import in_two
 
         def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
             counted = ResultCache(self.folder)  # its own counts, what this one was told
@@ -368,7 +367,13 @@ class ResultCache:
             return list(counted.lookup_all(part, options, statuses)), counted.stats
 
         found: list[Report | None] = []
-        for reports, stats in in_two(step, files, split=split):
+        if split:
+            from teikit.validation.halves import in_two
+
+            parts = in_two(step, files)
+        else:
+            parts = [step(files)]
+        for reports, stats in parts:
             found.extend(reports)
             for name in ("hits", "misses", "damaged", "snapshot"):
                 setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))

@@ -27,6 +27,7 @@ __all__ = [
     "remember",
     "remember_digest",
     "status_of",
+    "times_of",
 ]
 
 #: The digest of a file that does not exist (a dependency that must stay absent).
@@ -36,12 +37,20 @@ ABSENT = ""
 #: size, and the times of its last change of content and of status (ns), as git's index
 #: keeps them. Writing a file moves its status-change time to the clock's now, and no
 #: call sets it back (``touch -d``, ``cp -p`` and archives restore the other time only).
-Status = tuple[int, int, int, int, int]
+#: As one text ``device:inode:size:mtime:ctime``: it is only ever compared whole (and
+#: a snapshot of 10^4 of them is read in a third of the time five numbers take).
+Status = str
 
 
 def status_of(stat: os.stat_result) -> Status:
     """The :data:`Status` part of ``stat``."""
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
+
+
+def times_of(status: Status) -> tuple[int, int]:
+    """The modification and status-change times (ns) in ``status``."""
+    _, _, _, mtime, ctime = status.split(":")
+    return int(mtime), int(ctime)
 
 
 _digests: dict[tuple[str, Status], str] = {}

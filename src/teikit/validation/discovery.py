@@ -302,8 +302,6 @@ class _Collector:
         child process: :mod:`teikit.validation.halves`), unless its status says it is
         as :func:`remember_scan` was told; the root is only asked of files that were
         found rather than named (unless ``skip_non_tei``)."""
-        from teikit.validation.halves import in_two
-
         found = {str(p) for p, by_search in self.files if by_search or self.skip_non_tei}
         scans: dict[str, tuple[bool | None, bool]] = {}
         unread = []
@@ -317,6 +315,10 @@ class _Collector:
 
         def step(part: Sequence[Path]) -> list[Scan]:
             return [_scan(path, str(path) in found, self.digest) for path in part]
+
+        if not unread:  # all known: not even the fork machinery's import
+            return scans
+        from teikit.validation.halves import in_two
 
         done = (scan for half in in_two(step, unread, split=self.split) for scan in half)
         for path, (tei, marked, hashed) in zip(unread, done, strict=True):

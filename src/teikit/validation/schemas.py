@@ -239,11 +239,11 @@ def from_store(ref: SchemaRef, settings: Settings, url: str = "") -> tuple[store
 
 
 def _from_store(ref: SchemaRef, settings: Settings, url: str) -> tuple[store.Entry, Path] | str:
-    from teikit.validation import fetching
-
     wanted = _locked_version(ref, settings.root)
     entry = store.lookup_url(url) if url else store.lookup(wanted)
     if entry is None and settings.access.fetch:
+        from teikit.validation import fetching  # the HTTP stack only for a fetch
+
         spec = url or str(wanted if wanted.version else ref)
         try:
             entry = fetching.fetch(spec, access=settings.access, lock_root=settings.root)

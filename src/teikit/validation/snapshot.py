@@ -49,7 +49,14 @@ from teikit.validation.cache import (
     seal,
     unseal,
 )
-from teikit.validation.digests import Status, file_digest, hashed_count, known_digests, recall
+from teikit.validation.digests import (
+    Status,
+    file_digest,
+    hashed_count,
+    known_digests,
+    recall,
+    times_of,
+)
 from teikit.validation.discovery import known_scans, recall_scans
 
 __all__ = ["Snapshot"]
@@ -97,12 +104,14 @@ class Snapshot:
             return
         try:
             data = json.loads(unseal(raw))
-            files = [(p, _status(s), d, t, m, k) for p, s, d, t, m, k in data["files"]]
+            # A value of another type than JSON's text where a text belongs can only
+            # fail to match (a status, a path) or fails to hash (a list): never trusted.
+            files = data["files"]
             digests = {(p, s): d for p, s, d, _, _, _ in files}
-            digests.update({(p, _status(s)): d for p, s, d in data["digests"]})
-            if not all(isinstance(v, str) for v in digests.values()):
-                raise TypeError("a digest is not text")
-            keys = {(p, s): str(k) for p, s, _, _, _, k in files}
+            digests.update({(p, s): d for p, s, d in data["digests"]})
+            keys = {(p, s): k for p, s, _, _, _, k in files}
+            if not all(isinstance(v, str) for v in (*digests.values(), *keys.values())):
+                raise TypeError("a digest or a key is not text")
             results = _Tables(data["deps"], data["uses"]).unpack(data["results"])
             made_with = str(data["common"])
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
@@ -140,16 +149,16 @@ class Snapshot:
         scans = {(p, s): (t, m) for p, s, t, m in known_scans(paths)}
         latest: dict[str, tuple[Status, str]] = {}
         for p, s, d in known_digests(paths | read):
-            if p not in latest or s[4] > latest[p][0][4]:  # an edited file's new status
-                latest[p] = (s, d)
+            if p not in latest or times_of(s)[1] > times_of(latest[p][0])[1]:
+                latest[p] = (s, d)  # an edited file's new status
         own, other = [], []
         for p, (s, d) in latest.items():
             if not self._settled(s):
                 continue
             if (p, s) in scans and p in self._noted:
-                own.append([p, list(s), d, *scans[p, s], self._noted[p][0]])
+                own.append([p, s, d, *scans[p, s], self._noted[p][0]])
             elif p in read:
-                other.append([p, list(s), d])
+                other.append([p, s, d])
         tables = _Tables([], [])
         results = {key: (deps, r) for key, deps, r in self._noted.values() if r is not None}
         packed = tables.pack(results)
@@ -171,7 +180,7 @@ class Snapshot:
 
     def _settled(self, status: Status) -> bool:
         """Whether both times of ``status`` are older than the run by :data:`SETTLED_NS`."""
-        return max(status[3], status[4]) < self.began - SETTLED_NS
+        return max(times_of(status)) < self.began - SETTLED_NS
 
 
 #: The fields of :class:`Diagnostic`, in the order a snapshot writes them (no names):
@@ -206,13 +215,6 @@ def _diagnostic(d: Diagnostic) -> list[object]:
     ]
 
 
-def _status(value: list[int]) -> Status:
-    """A :data:`~.cache.Status` read from JSON; raises on any other shape (a value of
-    another type in it is harmless: no file's status equals it)."""
-    dev, ino, size, mtime, ctime = value
-    return (dev, ino, size, mtime, ctime)
-
-
 class _Tables:
     """Results written compactly: the dependency lists and schema lists that thousands
     of a corpus's results share are written once, and each result names them by index
@@ -224,7 +226,9 @@ class _Tables:
 
     def pack(self, results: Mapping[str, Result]) -> dict[str, list[Any]]:
         """``results`` as JSON values: per key [deps, files, [[file, uses]…],
-        diagnostics, input error, warnings as errors], the tables filled meanwhile."""
+        diagnostics, input error, warnings as errors], the tables filled meanwhile; a
+        one-file report (each document's) in short: its file as a text, and its
+        schemas, when they are that file's, as the index of their list."""
         if tuple(f.name for f in fields(Diagnostic)) != DIAGNOSTIC_FIELDS:
             raise TypeError("the snapshot does not know every field of Diagnostic")
         packed = {}
@@ -233,10 +237,15 @@ class _Tables:
             if not checked or report.spooled is not None:
                 check_fields(report)  # the fields are the class's: once is enough
                 checked = True
-            used = [[f, self._add(self.uses, tuple(us))] for f, us in report.schemas.items()]
+            indexes = {f: self._add(self.uses, tuple(us)) for f, us in report.schemas.items()}
+            files: str | list[str] = list(report.files)
+            used: int | list[Any] = [[f, i] for f, i in indexes.items()]
+            if len(report.files) == 1 and list(indexes) in ([], report.files):
+                files = report.files[0]
+                used = indexes.get(files, -1)
             packed[key] = [
                 self._add(self.deps, deps),
-                list(report.files),
+                files,
                 used,
                 [_diagnostic(d) for d in report.diagnostics],
                 report.input_error,
@@ -265,11 +274,16 @@ class _Tables:
                 Diagnostic(severity[v], r, m, f, ln, c, x, tuple(e))
                 for v, r, m, f, ln, c, x, e in diagnostics
             ]
+            if isinstance(files, str):  # the short form of a one-file report
+                schemas = {files: list(uses[used])} if used >= 0 else {}
+                files = [files]
+            else:
+                schemas = {f: list(uses[i]) for f, i in used}
             report = Report(
                 diagnostics=found,
                 files=files,
                 input_error=input_error is True,
-                schemas={f: list(uses[i]) for f, i in used},
+                schemas=schemas,
                 warnings_as_errors=strict is True,
             )
             results[key] = (deps[d], report)
