@@ -138,10 +138,10 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Result:
 def _adopt_orphans() -> None:
     """Make this process the reaper of its descendants whose parent ends first (Linux).
 
-    Why: a process that nobody waits for is missing from ``wait4``'s CPU time, and so
-    are the processes it reaped. ``--dask local`` forks its workers from
-    multiprocessing's fork server, which its parent never waits for: without this the
-    Dask row would not count its workers' CPU at all."""
+    Why: a process that nobody waits for (its parent ended first) is missing from
+    ``wait4``'s CPU time, and so are the processes it reaped. Whatever way a run starts
+    its workers (forked by a pool, by a Dask worker, by a fork server), every one of
+    them is then counted."""
     import ctypes
 
     pr_set_child_subreaper = 36
@@ -262,13 +262,13 @@ def main() -> int:
             f"| {name} | {secs:.1f} | {cpu:.1f} | {mb:.0f} | {first:.0f} | {code} | {load:.1f} "
             f"| {ratios.get(name, '')} |"
         )
-    chunks = -(-len(files) // 256)
     lines += [
         "",
-        f"Dask: a 2-worker LocalCluster starts and stops in {up:.1f} s; the "
-        f"scheduler costs {per_task * 1000:.2f} ms per task (2,000 no-op tasks); this "
-        f"run sent {chunks} chunks of at most 256 files. Per-file worker time (2 "
-        f"workers, cluster start excluded): {(dask - up) * 2 / len(files) * 1000:.1f} ms.",
+        f"Dask: a 2-worker LocalCluster of processes starts and stops in {up:.1f} s; "
+        f"the scheduler costs {per_task * 1000:.2f} ms per task (2,000 no-op tasks); "
+        "teikit sends chunks of at most 512 files, smaller towards the end of a run. "
+        f"Per-file worker time (2 workers, cluster start excluded): "
+        f"{(dask - up) * 2 / len(files) * 1000:.1f} ms.",
     ]
     text = "\n".join(lines)
     print(text)
