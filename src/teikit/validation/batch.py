@@ -367,15 +367,19 @@ def _warm(
     from teikit.loading import dependencies
     from teikit.validation.cache import ResultCache
 
+    if options.cache is None or not validate:  # nothing to cache: no reads to note
+        results_of = _warm_up(files, options, validate=validate)
+        for i, report in results_of.items():
+            results[i] = report
+        return
     with dependencies() as deps:
         warmed = _warm_up(files, options, validate=validate)
-    cache = ResultCache(options.cache) if options.cache is not None else None
+    cache = ResultCache(options.cache)
     for i, report in warmed.items():
         results[i] = report
-        if cache is not None:
-            key = cache.key(files[i], display_path(str(files[i])), options.deciding)
-            if key is not None:
-                cache.put(key, report, deps - {files[i].resolve()})
+        key = cache.key(files[i], display_path(str(files[i])), options.deciding)
+        if key is not None:
+            cache.put(key, report, deps - {files[i].resolve()})
 
 
 def run(
