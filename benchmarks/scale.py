@@ -191,6 +191,9 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS-scale.md")
     args = parser.parse_args()
     _adopt_orphans()
+    from run import byte_compile  # benchmarks/run.py, beside this script
+
+    byte_compile()  # as an installed teikit is: no process compiles its modules again
     sys.path.insert(0, str(ROOT / "src"))
     from teikit.validation.schemas import stored_schema
 
