@@ -387,9 +387,10 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     wanted = _one_pattern(tuple(include))
 
-    def visit(where: str, real: str) -> None:
+    def visit(where: Path, real: str) -> None:
         # Each folder's entries in name order, a folder's files where its name falls:
         # depth first, that is the order of the paths' parts, with no sort of the whole.
+        # A file's Path is its folder's joined with its name: no parse of the whole.
         try:
             with os.scandir(where) as listing:
                 entries = sorted(listing, key=attrgetter("name"))
@@ -402,13 +403,13 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
             except OSError:
                 continue
             if is_dir:
-                visit(entry.path, os.path.join(real, entry.name))
+                visit(where / entry.name, os.path.join(real, entry.name))
             elif is_file and wanted(entry.name):
-                path = Path(entry.path)
+                path = where / entry.name
                 key = str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
                 found.append((path, key))
 
-    visit(str(folder), str(folder.resolve()))
+    visit(folder, str(folder.resolve()))
     return found
 
 
