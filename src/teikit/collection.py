@@ -142,7 +142,7 @@ def build_one(path: str | Path, job: Job) -> Built:
     """Build one document into its mirrored folder (runs in any process: a worker too)."""
     from teikit.diagnostics import LoadError
     from teikit.document import load
-    from teikit.loading import dependencies
+    from teikit.loading import dependencies, dependency_path
     from teikit.publish import SUFFIXES, build
     from teikit.validation.digests import file_digest
 
@@ -168,7 +168,7 @@ def build_one(path: str | Path, job: Job) -> Built:
             custom=job.custom(),
         )
     report.files = [shown]
-    deps.discard(source.resolve())
+    deps.discard(dependency_path(source))
     read = {str(d): file_digest(d) for d in sorted(deps)}
     outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p)) for p in written}
     images = {n: outputs.pop(n) for n in list(outputs) if Path(n).suffix not in SUFFIXES.values()}

@@ -28,13 +28,20 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic
 from teikit.loading.limits import max_bytes
 from teikit.loading.parsing import TEI_NS, base_url, parse_bytes, read_file
-from teikit.loading.scope import dependencies, inside_project, note_dependency, set_project_roots
+from teikit.loading.scope import (
+    dependencies,
+    dependency_path,
+    inside_project,
+    note_dependency,
+    set_project_roots,
+)
 from teikit.loading.xinclude import resolve_includes
 from teikit.locations import record_files
 
 __all__ = [
     "TEI_NS",
     "dependencies",
+    "dependency_path",
     "inside_project",
     "max_bytes",
     "note_dependency",

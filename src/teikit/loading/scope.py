@@ -35,10 +35,21 @@ def dependencies() -> Iterator[set[Path]]:
 
 def note_dependency(path: str | os.PathLike[str]) -> None:
     """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
-    whether or not it exists."""
+    whether or not it exists.
+
+    Noted as :func:`dependency_path` spells it: absolute, but through the links it was
+    read through. Why not resolved: a check of the dependency later opens the same
+    name, so it reads what a run would read then (a link moved meanwhile is followed
+    anew), and resolving every component cost more than reading a small document."""
     found = _dependencies.get()
     if found is not None:
-        found.add(Path(path).resolve())
+        found.add(dependency_path(path))
+
+
+def dependency_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as :func:`note_dependency` notes it: made absolute from the working
+    folder, nothing else (a ``..`` after a link means what the file system says)."""
+    return Path(path).absolute()
 
 
 def note_resolved(paths: Iterable[Path]) -> None:

@@ -364,7 +364,7 @@ def _warm(
     The sample is loaded and validated together, so each of its cache entries depends on
     every file any of them read: more than it needs, never less, and only for 8 files.
     """
-    from teikit.loading import dependencies
+    from teikit.loading import dependencies, dependency_path
     from teikit.validation.cache import ResultCache
 
     if options.cache is None or not validate:  # nothing to cache: no reads to note
@@ -379,7 +379,7 @@ def _warm(
         results[i] = report
         key = cache.key(files[i], display_path(str(files[i])), options.deciding)
         if key is not None:
-            cache.put(key, report, deps - {files[i].resolve()})
+            cache.put(key, report, deps - {dependency_path(files[i])})
 
 
 def run(

@@ -389,13 +389,13 @@ class ResultCache:
         key is taken before computing: a file edited meanwhile is stored under its old
         bytes, which no later lookup will present, so it is validated again next time.
         """
-        from teikit.loading import dependencies
+        from teikit.loading import dependencies, dependency_path
 
         key = self.key(path, shown, options)
         with dependencies() as deps:
             report = compute()
         if key is not None:
-            deps.discard(path.resolve())
+            deps.discard(dependency_path(path))
             self.put(key, report, deps)
         return report
 
