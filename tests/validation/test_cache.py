@@ -327,3 +327,26 @@ def test_clearing_while_runs_use_the_cache_changes_no_report(project: Path) -> N
     assert ResultCache(folder).clear() == len(_files(project))
     assert not list(folder.glob("v*/*/*.json"))
     assert not list(folder.glob("v*/runs/*.snapshot"))
+
+
+def test_an_xinclude_through_a_retargeted_link_is_read_again(project: Path) -> None:
+    """The file an XInclude names through a link is the link's target at each run: a
+    link moved to another folder (both inside the project) is a change of what the
+    document includes, though no byte of it or of the old target changed."""
+    import os
+
+    (project / "parts").rename(project / "parts_a")
+    shutil.copytree(project / "parts_a", project / "parts_b")
+    (project / "parts_b" / "body.xml").write_text(
+        '<p xmlns="http://www.tei-c.org/ns/1.0"><bogus>b</bogus></p>', encoding="utf-8"
+    )
+    os.symlink("parts_a", project / "parts")
+    _run(project, ResultCache(project / ".cache"))
+    (project / "parts").unlink()
+    os.symlink("parts_b", project / "parts")
+    cache = ResultCache(project / ".cache")
+    report = _run(project, cache)
+    _same(report, _run(project, None))
+    assert cache.stats.misses == 1
+    # the new target's error is reported (located in the included file)
+    assert any("bogus" in d.message and d.file.endswith("body.xml") for d in report.diagnostics)

@@ -134,6 +134,11 @@ class _Includer:
                 )
             )
         target = self._target(real, href)
+        if href:
+            # Also the name as written, through the links on its way: a later check of
+            # the result opens it again, so a link moved since is a change (the resolved
+            # target alone would still be the old one, unchanged).
+            note_dependency(file.parent / href.removeprefix("file:"))
         if not target.is_relative_to(self.confine):
             raise LoadError(
                 error(
