@@ -256,3 +256,47 @@ def test_a_run_of_invalid_documents_gives_each_one_its_own_report(
     assert together[9] == [] and all(together[i] for i in range(12) if i != 9)
     # it measured walks and failed checks, what its bet between them weighs
     assert run._walks.value is not None and run._fails.value is not None
+
+
+def test_a_folder_s_last_verdict_decides_what_runs_first(tmp_path: Path, tei_all: Path) -> None:
+    """After an invalid document, the next one from the same folder is walked before
+    libxml2 checks it, however rare invalid documents have been in the run; after a
+    valid one it is checked first. The reports are the ones a fresh engine gives."""
+
+    def doc(folder: str, name: str, body: str) -> Path:
+        path = tmp_path / folder / f"{name}.xml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(DOC.format(body=body), encoding="utf-8")
+        return path
+
+    run = RelaxNG._build(tei_all, tei_all.read_bytes())
+    checks: list[Path | None] = []
+    check = run._check
+    current: list[Path | None] = [None]
+
+    def counted(schema: object, target: object) -> object:
+        checks.append(current[0])
+        return check(schema, target)  # type: ignore[arg-type]
+
+    run._check = counted  # type: ignore[assignment,method-assign]
+
+    def validate(path: Path) -> list:
+        current[0] = path
+        return run.validate(load(path))
+
+    for i in range(30):  # the run's odds: valid documents, by far
+        assert validate(doc("fine", f"v{i}", f"<p>fine {i}</p>")) == []
+    first = doc("broken", "b0", "<p>a<bogus/></p>")
+    second = doc("broken", "b1", "<p>b<bogus/></p>")
+    valid = doc("broken", "b2", "<p>fine</p>")
+    after_valid = doc("broken", "b3", "<p>c<bogus/></p>")
+    reports = [validate(p) for p in (first, second, valid, after_valid)]
+    assert first in checks  # nothing known of its folder: the odds say check first
+    assert second not in checks  # its neighbour was invalid: walked, and that decided
+    assert valid in checks  # walked first, found nothing: libxml2 decides
+    assert after_valid in checks  # its neighbour was valid: checked first
+    fresh = [
+        RelaxNG._build(tei_all, tei_all.read_bytes()).validate(load(p))
+        for p in (first, second, valid, after_valid)
+    ]
+    assert reports == fresh and reports[2] == [] and all(reports[i] for i in (0, 1, 3))
