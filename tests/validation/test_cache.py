@@ -350,3 +350,31 @@ def test_an_xinclude_through_a_retargeted_link_is_read_again(project: Path) -> N
     assert cache.stats.misses == 1
     # the new target's error is reported (located in the included file)
     assert any("bogus" in d.message and d.file.endswith("body.xml") for d in report.diagnostics)
+
+
+def test_entries_with_the_same_dependencies_share_one_list(project: Path) -> None:
+    """Each worker's answers travel pickled per chunk: equal dependency lists that are
+    one object are written once per chunk, not once per file."""
+    cache = ResultCache(project / ".cache")
+    reports = [Report(files=[name]) for name in ("a.xml", "b.xml")]
+    for report, name in zip(reports, ("a", "b"), strict=True):
+        cache.put(name * 64, report, [project / "mini.rng", project / "parts" / "body.xml"])
+    first, second = (r.stored for r in reports)
+    assert first is not None and second is not None
+    assert first[1] == second[1] and first[1] is second[1]
+    assert cache.stats.written == 2
+    assert not list((project / ".cache").glob("v*/*/.tmp-*"))  # moved into place
+
+
+def test_a_process_makes_its_cache_once_and_its_keys_follow_the_options(project: Path) -> None:
+    """Workers store a result per file through one cache per folder; the part of the
+    key the options make is remembered, and made again when the options differ."""
+    folder = str(project / ".cache")
+    assert ResultCache.at(folder) is ResultCache.at(folder)
+    cache = ResultCache.at(folder)
+    options: dict[str, object] = {"schemas": ["tei_all"]}
+    first = cache.key(project / "a.xml", "a.xml", options)
+    options["schemas"] = ["teikit"]  # the same mapping, changed
+    assert cache.key(project / "a.xml", "a.xml", options) != first
+    options["schemas"] = ["tei_all"]
+    assert cache.key(project / "a.xml", "a.xml", options) == first

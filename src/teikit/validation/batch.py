@@ -231,7 +231,7 @@ def validate_path(path: Path, options: Options) -> Report:
         if options.cache is not None:
             from teikit.validation.cache import ResultCache
 
-            return ResultCache(options.cache).record(
+            return ResultCache.at(options.cache).record(
                 path,
                 display_path(str(path)),
                 options.deciding,

@@ -28,8 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -96,14 +96,21 @@ def check_fields(report: Report) -> None:
     """Raise unless :data:`REPORT_FIELDS` says all of ``report`` (``spooled`` is where a
     run's report keeps findings, not a finding: a file's report has none; ``stored``
     says where the report is kept)."""
-    missing = {f.name for f in fields(report) if f.compare} - set(REPORT_FIELDS)
+    missing = _COMPARED - set(REPORT_FIELDS)
     if missing or report.spooled is not None:
         raise TypeError(f"the result cache does not know Report fields {sorted(missing)}")
 
 
+#: The names of the fields of :class:`Report` that equality compares and of every field
+#: of :class:`Diagnostic`: asked per entry written, and :func:`dataclasses.fields` is
+#: slow to ask 10^4 times.
+_COMPARED = frozenset(f.name for f in fields(Report) if f.compare)
+_DIAGNOSTIC = tuple(f.name for f in fields(Diagnostic))
+
+
 def diagnostic_to_json(d: Diagnostic) -> dict[str, object]:
     """A :class:`Diagnostic` as plain JSON values, every field."""
-    shape = {f.name: getattr(d, f.name) for f in fields(d)}
+    shape = {name: getattr(d, name) for name in _DIAGNOSTIC}
     shape["severity"] = d.severity.value
     shape["expected"] = list(d.expected)
     return shape
@@ -170,6 +177,57 @@ def common(options: Mapping[str, object]) -> str:
     )
 
 
+#: How a temporary entry file is made: new (never another's), not inherited by
+#: children, and not followed if a link already holds its name.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+#: (process id, a random text) naming this process's temporaries; made again in a child
+_writer: tuple[int, str] = (0, "")
+_written = 0
+
+
+def _write(folder: str, name: str, data: bytes) -> bool:
+    """Put ``data`` in ``folder``/``name`` at once (a reader sees the old file or the
+    new one, never a part): written to a temporary file beside it, then moved into
+    place. False when that could not be done (best effort: see :meth:`ResultCache.put`).
+
+    Why not :func:`tempfile.mkstemp`: its random names cost more than the write (a
+    run that fills a cache makes one per file). A name made of the process id, a
+    random text taken once per process, and a count is new already; ``O_EXCL`` makes
+    sure of it (a clash fails the write, it never mixes two). Why not
+    :func:`teikit.files.write_atomic`: its fsync per file costs more than validating
+    a small document, and an entry lost or torn by a crash fails its checksum.
+    """
+    global _writer, _written
+    pid = os.getpid()
+    if _writer[0] != pid:
+        _writer = (pid, os.urandom(4).hex())
+    _written += 1
+    temp = f"{folder}/.tmp-{pid}-{_writer[1]}-{_written}"
+    try:
+        try:
+            fd = os.open(temp, _CREATE, 0o600)
+        except FileNotFoundError:  # the folder's first entry
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(temp, _CREATE, 0o600)
+    except OSError:
+        return False
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(temp, os.path.join(folder, name))
+    except BaseException as exc:  # no temporary left behind, even on Ctrl-C
+        with suppress(OSError):
+            os.unlink(temp)
+        if isinstance(exc, OSError):
+            return False
+        raise
+    return True
+
+
 @dataclass
 class CacheStats:
     """What one process's cache did: for progress lines, benchmarks and tests."""
@@ -185,6 +243,14 @@ class CacheStats:
 class ResultCache:
     """Validation results on disk, one verified entry per (file, options) key."""
 
+    @staticmethod
+    @lru_cache(maxsize=8)
+    def at(folder: str) -> ResultCache:
+        """This process's cache over ``folder``, made once: a worker stores one result
+        per file, and making a cache (and its options' key part) per file was a
+        measurable part of a run that fills the cache."""
+        return ResultCache(folder)
+
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self.folder = Path(folder) if folder is not None else default_folder()
         self.root = self.folder / f"v{FORMAT}"
@@ -196,6 +262,9 @@ class ResultCache:
         #: Keys a snapshot holds, by the SHA-256 of the options' :func:`common` part they
         #: were made with, then by (path, :data:`Status`) of the file.
         self.keys: dict[str, dict[tuple[str, Status], str]] = {}
+        self._last_read: tuple[tuple[str, str], ...] = ()
+        #: the options last asked of :meth:`key` and their :func:`common` part
+        self._shared: tuple[Mapping[str, object], str] | None = None
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
@@ -206,6 +275,8 @@ class ResultCache:
             "_where": self._where,
             "known": {},
             "keys": {},
+            "_last_read": (),
+            "_shared": None,
         }
 
     # -- keys and entries ----------------------------------------------------------
@@ -216,7 +287,10 @@ class ResultCache:
         A file that cannot be read is never cached: its report says why, and that may
         change without any byte changing (permissions, a folder appearing).
         """
-        return self.key_for(path, shown, common(options))
+        shared = self._shared
+        if shared is None or shared[0] != options:  # a worker asks once per file
+            shared = self._shared = (dict(options), common(options))
+        return self.key_for(path, shown, shared[1])
 
     @staticmethod
     def key_for(path: Path, shown: str, shared: str) -> str | None:
@@ -286,30 +360,15 @@ class ResultCache:
         speed-up, never the run.
         """
         read = tuple(sorted({(str(p), file_digest(p)) for p in deps}))
+        if read == self._last_read:  # one object for the run's equal lists: each chunk's
+            read = self._last_read  # answers pickle it once, the parent keeps it once
+        self._last_read = read
         entry = {"key": key, "deps": read, "report": report_to_json(report)}
         report.stored = (key, read)
         # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
         body = json.dumps(entry, sort_keys=True).encode()
-        data = seal(body)
-        target = Path(self._entry(key))
-        # Not files.write_atomic: its fsync per file would cost more than validating a
-        # small document, and an entry lost or torn by a crash is caught by its checksum.
-        try:
-            try:
-                fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-            except FileNotFoundError:  # the entry's folder's first entry
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(temp, target)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            return
-        self.stats.written += 1
+        if _write(os.path.join(self._where, key[:2]), key + ".json", seal(body)):
+            self.stats.written += 1
 
     def lookup(self, path: Path, shown: str, options: Mapping[str, object]) -> Report | None:
         """The cached report of ``path`` (reported as ``shown``) run with ``options``,
