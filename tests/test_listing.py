@@ -4,12 +4,16 @@ authority id, a novel's catalogue-form author."""
 
 from __future__ import annotations
 
+import io
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from teikit.document import load
-from teikit.listing import document_meta
+from teikit.epub import epub_bytes
+from teikit.listing import document_meta, index_page
 
 HEADER = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
 <titleStmt>{titles}</titleStmt><publicationStmt><p>P</p></publicationStmt>
@@ -69,3 +73,43 @@ def test_a_catalogue_name_is_shown_as_a_reader_writes_it(
 ) -> None:
     meta = _meta(tmp_path, f"<title>Roman</title><author>{written}</author>", "<date>1880</date>")
     assert (meta["authors"], meta["date"]) == ([shown], "1880")
+
+
+PLAY = """<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="ru"><teiHeader><fileDesc>
+<titleStmt><title>Машенька</title></titleStmt><publicationStmt><publisher>DraCor</publisher>
+</publicationStmt><sourceDesc><bibl type="digitalSource"><name>ru.wikisource.org</name>
+</bibl></sourceDesc></fileDesc></teiHeader>
+<standOff><listEvent>
+  <event type="print" when="1941"><desc>"Пьеса написана в 1940 году"</desc></event>
+  <event type="premiere" when="1941"><desc>Премьера</desc></event>
+  <event type="written" when="1940"><desc>"Пьеса написана в 1940 году"</desc></event>
+</listEvent></standOff>
+<text><body><p>T</p></body></text></TEI>"""
+
+
+def test_a_play_is_dated_by_its_standoff_events_as_its_epub_is(tmp_path: Path) -> None:
+    """Cut from RusDraCor's afinogenov-mashenka: the play's dates are DraCor events, not
+    header dates; the index showed no date for any of the 120 plays while each EPUB's
+    dc:date had the year."""
+    path = tmp_path / "play.xml"
+    path.write_text(PLAY, "utf-8")
+    doc = load(path)
+    data, _ = epub_bytes(doc)
+    opf = zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
+    assert document_meta(doc)["date"] == "1941"
+    assert "<dc:date>1941</dc:date>" in opf
+
+
+def test_an_event_without_a_date_is_passed_over(tmp_path: Path) -> None:
+    path = tmp_path / "play.xml"
+    path.write_text(PLAY.replace('type="print" when="1941"', 'type="print"'), "utf-8")
+    assert document_meta(load(path))["date"] == "1941"  # the premiere's
+
+
+def test_the_index_page_is_in_nfc() -> None:
+    """Three RusDraCor headers spell "й" as "и" + combining breve ("Чайка"): the Nu
+    checker warned on the index page, as it had on the documents' own pages."""
+    decomposed = "Чаи\u0306ка"
+    page = index_page({"chaika.xml": {"meta": {"titles": [decomposed]}, "outputs": {}}})
+    assert unicodedata.is_normalized("NFC", page)
+    assert "<td>Чайка</td>" in page

@@ -195,9 +195,18 @@
         else let $name := local-name($n) return
           if ($name = ('lb', 'pb', 'cb')) then not($n/@break = 'no' or t:cjk-between($n))
           else (map:contains($t:break-names, $name)
-                or map:contains($t:unit-containers, local-name($n/..))
+                or (map:contains($t:unit-containers, local-name($n/..))
+                    and not(t:holds-prose($n/..)))
                 or t:is-field-bibl($n/..))
                and namespace-uri($n) = 'http://www.tei-c.org/ns/1.0'"/>
+  </xsl:function>
+  <!-- A unit container that holds words of its own is prose, not a row of units: its
+       phrase-level children join the words beside them like anywhere else (Schnitzler's
+       closers: "Herzlich<c>s</c>t Ihr" is "Herzlichst", not "Herzlich s t"); its blocks
+       and line-like children still break. -->
+  <xsl:function name="t:holds-prose" as="xs:boolean" cache="yes">
+    <xsl:param name="c" as="element()"/>
+    <xsl:sequence select="exists($c/text()[matches(., '\p{L}')])"/>
   </xsl:function>
   <!-- A bibl made of fields alone, with no punctuation of its own (Schnitzler's registers):
        its fields are units, as a biblStruct's are ("<title>Episode</title><author>…" is two

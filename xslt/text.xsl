@@ -233,10 +233,13 @@
           <xsl:with-param name="inner" select="' '"/>
         </xsl:call-template>
       </xsl:when>
+      <!-- inline: the word rule (t:ws) has already put a space where a word touches it;
+           padding of its own put one before the punctuation that follows
+           ("(Игриво заглядывая въ глаза) . Такъ") -->
       <xsl:otherwise>
-        <xsl:value-of select="' ' || $open"/>
+        <xsl:value-of select="$open"/>
         <xsl:apply-templates/>
-        <xsl:value-of select="$close || ' '"/>
+        <xsl:value-of select="$close"/>
       </xsl:otherwise>
     </xsl:choose>
   </xsl:template>

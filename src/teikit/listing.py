@@ -13,6 +13,7 @@ import os
 import re
 
 from teikit import namespaces
+from teikit.nfc import nfc
 
 TEI = "{" + namespaces.TEI + "}"
 
@@ -21,7 +22,11 @@ def document_meta(doc: object) -> dict[str, object]:
     """What the index shows of a document, read from its teiHeader as a reader would
     name it: the document's own title (not the series it belongs to, nor a title that
     only repeats its date), its authors in display form, and its date (a letter's date
-    of sending first, then the source's, then the publication's; ISO where given)."""
+    of sending first, then the text's creation, a play's writing, printing or premiere
+    (DraCor's ``standOff`` events), the source's, the publication's; ISO where given).
+    The order is the EPUB's ``dc:date`` rule (``t:work-date`` in ``xslt/common.xsl``), so
+    the index and the book name the same year; the index falls back to a date as
+    written where the EPUB, which may hold only a W3C date, has none."""
     root = doc.tree.getroot()  # type: ignore[attr-defined]
     header = root.find(f"{TEI}teiHeader")
     if header is None:
@@ -32,6 +37,12 @@ def document_meta(doc: object) -> dict[str, object]:
     dates = [
         *header.iterfind(
             f"{TEI}profileDesc/{TEI}correspDesc/{TEI}correspAction[@type='sent']/{TEI}date"
+        ),
+        *header.iterfind(f"{TEI}profileDesc/{TEI}creation//{TEI}date"),
+        *(
+            e
+            for e in root.iterfind(f"{TEI}standOff//{TEI}event")
+            if e.get("type") in _WORK_EVENTS and (e.get("when") or e.get("notBefore"))
         ),
         *header.iterfind(f".//{TEI}sourceDesc//{TEI}date"),
         *header.iterfind(f"{TEI}fileDesc/{TEI}publicationStmt/{TEI}date"),
@@ -83,13 +94,16 @@ def _person(author: object) -> str:
     return f"{forename} {surname}" if comma and "," not in forename else name
 
 
+#: DraCor's ``standOff`` events that date a play (its writing, printing, premiere).
+_WORK_EVENTS = ("written", "print", "premiere")
 #: A catalogue name's life dates "(1821-1880)" and bracketed real name "[Amantine …]".
 _CATALOGUE = re.compile(r"\([^()]*\d{3,4}[^()]*\)|\[[^\]]*\]")
 _LANG = namespaces.clark(namespaces.XML, "lang")
 
 
 def index_page(entries: dict[str, object]) -> str:
-    """The collection's index: one row per published document, links to its outputs."""
+    """The collection's index: one row per published document, links to its outputs; in
+    NFC like every page teikit writes (headers spell titles in decomposed form too)."""
     rows = []
     for name, entry in entries.items():
         if not isinstance(entry, dict):
@@ -107,7 +121,7 @@ def index_page(entries: dict[str, object]) -> str:
             f"<td>{html.escape(str(meta.get('date', '')))}</td>"
             f"<td>{links}</td></tr>"
         )
-    return (
+    return nfc(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<title>Collection</title>\n</head>\n<body>\n<main>\n<h1>Collection</h1>\n"

@@ -21,7 +21,6 @@ import hashlib
 import re
 import textwrap
 import threading
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
 from teikit.files import is_remote, path_inside
 from teikit.namespaces import XSLT
+from teikit.nfc import nfc
 from teikit.resources import stylesheet
 
 if TYPE_CHECKING:
@@ -264,23 +264,7 @@ def _apply(
             why = f"{said} ({exc.detail})" if said else exc.detail
             stop = error("xslt:error", f"The {fmt} stylesheet failed: {why}", file=file)
         raise TeikitError(str(stop), stop) from None
-    return Result(_nfc(out.text), saxon.message_diagnostics(out.messages, doc.tree, file))
-
-
-#: CJK compatibility ideographs: NFC would replace each by its unified ideograph, a glyph
-#: variant an edition may mean (Korean hanja); they stay as written.
-_COMPAT_IDEOGRAPHS = re.compile("([\uf900-\ufaff\U0002f800-\U0002fa1f]+)")
-
-
-def _nfc(text: str) -> str:
-    """``text`` in Unicode Normalization Form C, which the web expects (the Nu checker
-    warns otherwise, and a search for "й" misses "и" + combining breve); a canonically
-    equivalent spelling, so nothing a reader sees changes, except CJK compatibility
-    ideographs, which are kept. Most texts already are NFC (a quick check, no copy)."""
-    if unicodedata.is_normalized("NFC", text):
-        return text
-    pieces = _COMPAT_IDEOGRAPHS.split(text)  # odd pieces are the ideographs, kept
-    return "".join(p if i % 2 else unicodedata.normalize("NFC", p) for i, p in enumerate(pieces))
+    return Result(nfc(out.text), saxon.message_diagnostics(out.messages, doc.tree, file))
 
 
 #: The named template of ``xslt/common.xsl`` that returns the document with the word rule

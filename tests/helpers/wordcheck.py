@@ -39,7 +39,8 @@ listOrg person place org
 """.split()
 )
 #: Containers whose children are separate units whatever they are (letterhead lines,
-#: the parts of a dictionary entry, a quotation and its source).
+#: the parts of a dictionary entry, a quotation and its source), unless the container
+#: holds words of its own (a closer written as prose).
 CONTAINERS = frozenset(
     {
         "opener",
@@ -85,8 +86,15 @@ def _is_break(el: etree._Element) -> bool:
         return el.get("break") != "no"
     parent = el.getparent()
     return name in BREAKS or (
-        parent is not None and (_name(parent) in CONTAINERS or _is_field_bibl(parent))
+        parent is not None
+        and ((_name(parent) in CONTAINERS and not _holds_prose(parent)) or _is_field_bibl(parent))
     )
+
+
+def _holds_prose(el: etree._Element) -> bool:
+    """A container with words of its own ("Herzlich<c>s</c>t Ihr" in a closer) is prose:
+    its phrase-level children are parts of words, not units."""
+    return any(re.search(r"[^\W\d_]", t or "") for t in [el.text, *(c.tail for c in el)])
 
 
 def _is_field_bibl(el: etree._Element) -> bool:

@@ -86,6 +86,26 @@ def test_a_break_beside_punctuation_adds_no_space() -> None:
     assert "Маша, дочь" in text_of(doc)
 
 
+def test_a_closer_written_as_prose_keeps_its_words_whole() -> None:
+    """Cut from Schnitzler's L01794: the long s and the unclear ending are parts of words
+    (the outputs read "be s tem Gru s s … ergeb ener" while closers' children were units)."""
+    doc = tei(
+        '<p>x</p><closer>mit be<c rendition="#langesS">s</c>tem Gru<c rendition="#langesS">'
+        's</c>s Ihr<space unit="chars" quantity="1"/><c rendition="#langesS">s</c>ehr '
+        "ergeb<unclear>ener</unclear><lb/><signed>A. S.</signed></closer>"
+    )
+    words = "mit bestem Gruss Ihr sehr ergebener A. S.".split()
+    assert text_of(doc).split()[1:] == words
+    assert html_reading(doc.to_html().output).split()[-len(words) :] == words
+    source = source_words(doc.tree.getroot())
+    assert source[1:] == ["mit", "bestem", "Gruss", "Ihr", "sehr", "ergebener", "A", "S"]
+
+
+def test_a_letterhead_closer_keeps_its_units_apart() -> None:
+    doc = tei("<p>x</p><closer><seg>Dr.</seg><seg>Arthur</seg><seg>Schnitzler</seg></closer>")
+    assert text_of(doc).split()[1:] == ["Dr.", "Arthur", "Schnitzler"]
+
+
 def test_dictionary_entries_keep_every_word() -> None:
     body = "".join(
         f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'

@@ -8,6 +8,7 @@ import re
 import pytest
 
 import teikit
+from teikit.loading import parse_bytes
 
 from conftest import DATA
 
@@ -136,6 +137,30 @@ def test_drama_has_speaker_lines_and_bracketed_stage_directions() -> None:
     text = teikit.load(OUT / "drama.xml").to_text().output
     assert "\n\nМаша.\nГде ты был? (Садится.) Я ждала.\n" in text
     assert "\n\n(Комната. Вечер.)\n\n" in text
+
+
+def test_an_inline_stage_direction_keeps_the_punctuation_after_it() -> None:
+    """Cut from RusDraCor's artsybashev-revnost and afinogenov-mashenka: the text read
+    "(Игриво заглядывая въ глаза) . Такъ" and "(осекается) , то есть" (646 stray spaces
+    before a full stop, 78 before a comma over the plays); the HTML had it right."""
+    doc = teikit.Document(
+        parse_bytes(
+            """<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:lang="ru"><teiHeader><fileDesc>
+<titleStmt><title>T</title></titleStmt><publicationStmt><p/></publicationStmt>
+<sourceDesc><p/></sourceDesc></fileDesc></teiHeader><text><body><sp>
+<speaker>Елена Николаевна.</speaker>
+<p>Просто мнѣ весело!.. <stage>(Игриво заглядывая въ
+  глаза)</stage>. Такъ я сегодня интересная?.. Во-вторых... <stage>(осекается)</stage>,
+  то есть<stage>уходит</stage>: вот что<stage>(тихо)</stage>вы</p></sp></body></text>
+</TEI>""".encode(),
+            "mem.xml",
+        )
+    )
+    text = teikit.transform(doc, "text", {"title-block": "false"}).output
+    assert text.split("\n")[1] == (
+        "Просто мнѣ весело!.. (Игриво заглядывая въ глаза). Такъ я сегодня интересная?.. "
+        "Во-вторых... (осекается), то есть (уходит): вот что (тихо) вы"
+    )
 
 
 def test_deleted_text_is_not_read() -> None:
