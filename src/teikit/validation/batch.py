@@ -22,6 +22,7 @@ import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -438,5 +439,17 @@ def run(
         warm = (announce, sample(files)) if spawned else None
         size = min(max(1, options.jobs), len(todo))
         bounds = Bounds(options.timeout, options.memory_limit)
-        run_pool(one, files, options, size, bounds, store, todo=todo, warm=warm)
+        around = gathered if one is validate_path and options.cache is not None else None
+        run_pool(one, files, options, size, bounds, store, todo=todo, warm=warm, around=around)
     return [r for r in results if r is not None]
+
+
+def gathered(options: Options) -> AbstractContextManager[object]:
+    """What a worker validates a chunk of files within: with a cache, the chunk's
+    entries are written together at its end, one file for all of them
+    (:meth:`teikit.validation.cache.ResultCache.gathered`)."""
+    if options.cache is None:
+        return nullcontext()
+    from teikit.validation.cache import ResultCache
+
+    return ResultCache.at(options.cache).gathered()

@@ -9,14 +9,17 @@ a hit only when every dependency still hashes the same (a file that was absent m
 be absent); anything else is a miss and the file is validated again. The dependencies are
 noted by the code that reads them (:func:`teikit.loading.note_dependency`).
 
-Why entries can be trusted: each entry file starts with the SHA-256 of the rest, and names
-its own key. A truncated, garbled or misplaced entry fails that check, is counted as
-damaged, and is recomputed and rewritten: a cache never turns a wrong result into a pass.
+Why entries can be trusted: each entry file starts with the SHA-256 of the rest, and holds
+its entries by key (a worker's chunk of files shares one file: :mod:`.entries`). A
+truncated, garbled or misplaced entry (a file that does not hold the key asked for) fails
+that check, is counted as damaged, and is recomputed and rewritten: a cache never turns a
+wrong result into a pass.
 
-Why two runs may share the folder: an entry is written to a temporary file in its own
-folder and moved into place with :func:`os.replace`, which is atomic, so a reader sees
-either no entry or a whole one; two writers of one key write the same result and the last
-one wins. A lock per entry would cost two system calls per file and buy nothing more, and
+Why two runs may share the folder: an entry file is written whole under a temporary name
+and only then given the key's name, by a hard link or :func:`os.replace`, which are
+atomic, so a reader sees either no entry or a whole one; two writers of one key write the
+same result and the last one wins. A lock per entry would cost two system calls per file
+and buy nothing more, and
 neither does a lock around :meth:`ResultCache.clear`: removing an entry while a run reads
 it costs that run a recomputation, an entry written just after a clear is a true one, and
 two clears only remove the same files twice (``tests/validation/test_cache.py`` runs
@@ -29,7 +32,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +40,7 @@ from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 from teikit.validation.digests import ABSENT, Status, file_digest, status_of
+from teikit.validation.entries import Packs, seal, unseal, write_pack
 
 __all__ = [
     "ResultCache",
@@ -51,7 +55,7 @@ __all__ = [
 
 #: Bump when the entry layout or the meaning of a key changes: old entries are then
 #: simply never found (they live under another folder name).
-FORMAT = 1
+FORMAT = 2
 
 
 def default_folder() -> Path:
@@ -153,20 +157,6 @@ def report_from_json(data: Mapping[str, Any]) -> Report:
     )
 
 
-def seal(body: bytes) -> bytes:
-    """``body`` after a line with its SHA-256: what an entry or a snapshot file holds."""
-    return hashlib.sha256(body).hexdigest().encode() + b"\n" + body
-
-
-def unseal(raw: bytes) -> bytes:
-    """The body of a file made by :func:`seal`; ValueError when its checksum does not hold
-    (a truncated, garbled or half-written file)."""
-    checksum, _, body = raw.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != checksum:
-        raise ValueError("checksum mismatch")
-    return body
-
-
 def common(options: Mapping[str, object]) -> str:
     """The part of every key that a run's files share: the entry format, teikit's
     :func:`fingerprint` and the ``options``, as canonical JSON."""
@@ -175,57 +165,6 @@ def common(options: Mapping[str, object]) -> str:
         sort_keys=True,
         default=str,
     )
-
-
-#: How a temporary entry file is made: new (never another's), not inherited by
-#: children, and not followed if a link already holds its name.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-#: (process id, a random text) naming this process's temporaries; made again in a child
-_writer: tuple[int, str] = (0, "")
-_written = 0
-
-
-def _write(folder: str, name: str, data: bytes) -> bool:
-    """Put ``data`` in ``folder``/``name`` at once (a reader sees the old file or the
-    new one, never a part): written to a temporary file beside it, then moved into
-    place. False when that could not be done (best effort: see :meth:`ResultCache.put`).
-
-    Why not :func:`tempfile.mkstemp`: its random names cost more than the write (a
-    run that fills a cache makes one per file). A name made of the process id, a
-    random text taken once per process, and a count is new already; ``O_EXCL`` makes
-    sure of it (a clash fails the write, it never mixes two). Why not
-    :func:`teikit.files.write_atomic`: its fsync per file costs more than validating
-    a small document, and an entry lost or torn by a crash fails its checksum.
-    """
-    global _writer, _written
-    pid = os.getpid()
-    if _writer[0] != pid:
-        _writer = (pid, os.urandom(4).hex())
-    _written += 1
-    temp = f"{folder}/.tmp-{pid}-{_writer[1]}-{_written}"
-    try:
-        try:
-            fd = os.open(temp, _CREATE, 0o600)
-        except FileNotFoundError:  # the folder's first entry
-            os.makedirs(folder, exist_ok=True)
-            fd = os.open(temp, _CREATE, 0o600)
-    except OSError:
-        return False
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        os.replace(temp, os.path.join(folder, name))
-    except BaseException as exc:  # no temporary left behind, even on Ctrl-C
-        with suppress(OSError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            return False
-        raise
-    return True
 
 
 @dataclass
@@ -265,6 +204,9 @@ class ResultCache:
         self._last_read: tuple[tuple[str, str], ...] = ()
         #: the options last asked of :meth:`key` and their :func:`common` part
         self._shared: tuple[Mapping[str, object], str] | None = None
+        self._packs = Packs()
+        #: entries waiting to be written together (see :meth:`gathered`)
+        self._pending: list[tuple[str, dict[str, Any]]] | None = None
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
@@ -277,6 +219,8 @@ class ResultCache:
             "keys": {},
             "_last_read": (),
             "_shared": None,
+            "_packs": Packs(),
+            "_pending": None,
         }
 
     # -- keys and entries ----------------------------------------------------------
@@ -338,14 +282,9 @@ class ResultCache:
         but not checked against the files, or None: no entry, or a damaged one
         (counted: checksum, key or shape wrong)."""
         try:
-            with open(self._entry(key), "rb", buffering=0) as fh:
-                raw = fh.read()
-        except OSError:
-            return None
-        try:
-            entry = json.loads(unseal(raw))
-            if entry["key"] != key:
-                raise ValueError("entry holds another key")
+            entry = self._packs.entry(self._entry(key), key)
+            if entry is None:
+                return None
             deps = tuple((str(p), str(h)) for p, h in entry["deps"])
             return deps, report_from_json(entry["report"])
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
@@ -363,12 +302,27 @@ class ResultCache:
         if read == self._last_read:  # one object for the run's equal lists: each chunk's
             read = self._last_read  # answers pickle it once, the parent keeps it once
         self._last_read = read
-        entry = {"key": key, "deps": read, "report": report_to_json(report)}
         report.stored = (key, read)
-        # ASCII JSON: a file name that is not UTF-8 (lone surrogates) is escaped, not fatal
-        body = json.dumps(entry, sort_keys=True).encode()
-        if _write(os.path.join(self._where, key[:2]), key + ".json", seal(body)):
-            self.stats.written += 1
+        entry = {"deps": read, "report": report_to_json(report)}
+        if self._pending is not None:
+            self._pending.append((key, entry))
+        else:
+            self.stats.written += write_pack(self._where, [(key, entry)])
+
+    @contextmanager
+    def gathered(self) -> Iterator[None]:
+        """Within the block, :meth:`put` keeps the entries, and they are written
+        together at its end (see :mod:`.entries`): a worker's chunk of files."""
+        if self._pending is not None:  # within one already: that one writes
+            yield
+            return
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+            if pending:
+                self.stats.written += write_pack(self._where, pending)
 
     def lookup(self, path: Path, shown: str, options: Mapping[str, object]) -> Report | None:
         """The cached report of ``path`` (reported as ``shown``) run with ``options``,

@@ -173,7 +173,8 @@ def validate_chunk(
         batch.announce(sample, options)
     if options.timeout is not None or options.memory_limit is not None:
         return _packed(_under_deadline(files, options, sample))
-    return _packed([batch.validate_path(path, options) for path in files])
+    with batch.gathered(options):
+        return _packed([batch.validate_path(path, options) for path in files])
 
 
 def _packed(results: list[Any]) -> bytes:

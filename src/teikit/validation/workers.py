@@ -34,6 +34,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -43,6 +44,10 @@ from typing import Any, Generic, TypeVar
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
 from teikit.validation.memory import WATCHABLE, over, resident
+from teikit.validation.stopped import BUILDING as BUILDING
+from teikit.validation.stopped import VALIDATING as VALIDATING
+from teikit.validation.stopped import Work as Work
+from teikit.validation.stopped import died_message, memory_message, timeout_message
 
 #: One task's outcome as sent back: ("ok", result) or ("fatal", exit code, message).
 _Reply = tuple[Any, ...]
@@ -52,6 +57,8 @@ R = TypeVar("R")
 PerFile = Callable[[Path, Any], Any]
 #: What a worker runs once before its first file: ``warm[0](warm[1], options)``.
 Warm = tuple[Callable[[Any, Any], None], Any]
+#: What each chunk of files is worked on within: ``with around(options):``.
+Around = Callable[[Any], AbstractContextManager[Any]]
 #: Seconds a killed worker is given to go before it is waited for anyway.
 _GRACE = 2.0
 #: The most files sent to a worker at once (fewer near the end of a run).
@@ -59,20 +66,6 @@ MAX_CHUNK = 64
 #: Seconds between two looks at the busy workers' memory, under a memory limit.
 POLL = 0.05
 _MB = 2**20
-
-
-@dataclass(frozen=True)
-class Work:
-    """How the messages of a stopped file name the work the pool does: validating, or
-    building (``teikit build`` runs under the same bounds)."""
-
-    doing: str = "validating"
-    done: str = "validated"
-    verb: str = "validate"
-
-
-VALIDATING = Work()
-BUILDING = Work("building", "built", "build")
 
 
 @dataclass(frozen=True)
@@ -99,11 +92,12 @@ def run_pool(
     *,
     todo: list[int] | None = None,
     warm: Warm | None = None,
+    around: Around | None = None,
 ) -> None:
     """``one(files[i], arg)`` for every ``i`` in ``todo`` (default: all) in ``size``
     workers held to ``bounds``, each outcome handed to ``done(i, outcome)`` as it comes;
-    ``warm`` runs in each worker before its first file. Every worker is stopped before
-    this returns (at once on Ctrl-C or a fatal error)."""
+    ``warm`` runs in each worker before its first file, each chunk runs ``around``
+    it. Every worker is stopped before this returns (at once on Ctrl-C or a fatal error)."""
     pool = Pool(
         one,
         arg,
@@ -113,6 +107,7 @@ def run_pool(
         memory=bounds.memory_limit,
         warm=warm,
         work=bounds.work,
+        around=around,
     )
     try:
         pool.map(files, list(range(len(files))) if todo is None else todo, done)
@@ -152,15 +147,16 @@ def _serve(
     memory: int | None,
     warm: Warm | None = None,
     work: Work = VALIDATING,
+    around: Around | None = None,
 ) -> None:
-    """A worker's life: validate each chunk of paths it is sent until the pipe closes,
-    answering once per chunk. ``clock`` (shared with the parent) holds the start time of
-    the file being validated (0 between files) and its task number, so the parent can
-    hold each document to its deadline without a message per document. A file after
-    which this process's peak memory is over ``memory`` MB is answered ``load:memory``
-    and the worker leaves (its peak stays high: the next file would be blamed). ``warm``
-    runs before the first file, on that file's clock (its deadline covers the warm-up
-    too)."""
+    """A worker's life: validate each chunk of paths it is sent (``around`` it, if
+    given) until the pipe closes, answering once per chunk. ``clock`` (shared with the
+    parent) holds the start time of the file being validated (0 between files) and its
+    task number, so the parent can hold each document to its deadline without a message
+    per document. A file after which this process's peak memory is over ``memory`` MB
+    is answered ``load:memory`` and the worker leaves (its peak stays high: the next file
+    would be blamed). ``warm`` runs before the first file, on that file's clock (its
+    deadline covers the warm-up too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     _killed_first()
@@ -179,17 +175,18 @@ def _serve(
             clock[0] = 0.0
             warm = None
         replies = []
-        for task, path in chunk:
-            clock[1] = task
-            clock[0] = time.monotonic()
-            reply = _one(one, Path(path), options, work)
-            if memory is not None and reply[0] == "ok" and over(memory * _MB):
-                message = _memory_message(memory, work)
-                reply = ("memory", _failed(Path(path), "load:memory", message))
-            clock[0] = 0.0
-            replies.append((task, reply))
-            if reply[0] != "ok":
-                break
+        with around(options) if around is not None else contextlib.nullcontext():
+            for task, path in chunk:
+                clock[1] = task
+                clock[0] = time.monotonic()
+                reply = _one(one, Path(path), options, work)
+                if memory is not None and reply[0] == "ok" and over(memory * _MB):
+                    message = memory_message(memory, work)
+                    reply = ("memory", _failed(Path(path), "load:memory", message))
+                clock[0] = 0.0
+                replies.append((task, reply))
+                if reply[0] != "ok":
+                    break
         try:
             conn.send(replies)
         except (EOFError, OSError):
@@ -277,8 +274,10 @@ class Pool(Generic[R]):
         memory: int | None = None,
         warm: Warm | None = None,
         work: Work = VALIDATING,
+        around: Around | None = None,
     ) -> None:
         self.one = one
+        self.around = around
         self.work = work
         self.options = options
         self.warm = warm
@@ -293,7 +292,16 @@ class Pool(Generic[R]):
         clock = self.context.RawArray("d", 2)
         process = self.context.Process(
             target=_serve,
-            args=(child, self.one, self.options, clock, self.memory, self.warm, self.work),
+            args=(
+                child,
+                self.one,
+                self.options,
+                clock,
+                self.memory,
+                self.warm,
+                self.work,
+                self.around,
+            ),
             daemon=True,
         )
         process.start()
@@ -394,9 +402,9 @@ class Pool(Generic[R]):
         if rule == "load:worker-died":
             message = _died(worker, self.work)
         elif rule == "load:memory":
-            message = _memory_message(self.memory, self.work)
+            message = memory_message(self.memory, self.work)
         else:
-            message = _timeout_message(self.deadline, self.work)
+            message = timeout_message(self.deadline, self.work)
         if culprit not in worker.pending:
             culprit = worker.pending[0] if worker.pending else None
         self._replace(worker, culprit)
@@ -438,35 +446,7 @@ class Pool(Generic[R]):
 
 def _died(worker: _Worker, work: Work) -> str:
     worker.process.join(_GRACE)
-    code = worker.process.exitcode
-    how = (
-        f"was killed by signal {-code}"
-        if code is not None and code < 0
-        else f"exited with status {code}"
-    )
-    return (
-        f"The process {work.doing} this file {how} (out of memory, or a crash in an "
-        f"engine); the other files were {work.done}. {work.verb.capitalize()} this file "
-        "alone to see "
-        "whether it happens again."
-    )
-
-
-def _timeout_message(deadline: float | None, work: Work) -> str:
-    return (
-        f"{work.doing.capitalize()} this file took longer than {deadline:g} s and was "
-        f"stopped; the other files were {work.done}. Raise --timeout (or [tool.teikit] "
-        "timeout) if the file is just large, or look for a schema rule or pattern that never ends."
-    )
-
-
-def _memory_message(limit: int | None, work: Work) -> str:
-    return (
-        f"{work.doing.capitalize()} this file used more than {limit} MB of memory and was "
-        f"stopped; the other files were {work.done}. Raise --memory-limit (or "
-        "[tool.teikit] memory-limit; 0 for none) if the file is just large, or look "
-        "for a schema or XInclude that multiplies the document."
-    )
+    return died_message(worker.process.exitcode, work)
 
 
 def _kill(worker: _Worker) -> None:
