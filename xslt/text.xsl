@@ -392,7 +392,7 @@
   </xsl:template>
   <xsl:template match="graphic | media | index | interp | interpGrp | link | linkGrp | join
                        | alt | altGrp | spanGrp | certainty | precision | respons"/>
-  <xsl:template match="ptr">
+  <xsl:template match="ptr | ref[t:is-bare-ref(.)]">
     <xsl:value-of select="t:ptr-text(tokenize(normalize-space(@target))[1], .)"/>
   </xsl:template>
 
