@@ -94,10 +94,8 @@ def test_a_play_is_dated_by_its_standoff_events_as_its_epub_is(tmp_path: Path) -
     path = tmp_path / "play.xml"
     path.write_text(PLAY, "utf-8")
     doc = load(path)
-    data, _ = epub_bytes(doc)
-    opf = zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
     assert document_meta(doc)["date"] == "1941"
-    assert "<dc:date>1941</dc:date>" in opf
+    assert "<dc:date>1941</dc:date>" in _opf(doc)
 
 
 def test_an_event_without_a_date_is_passed_over(tmp_path: Path) -> None:
@@ -113,3 +111,51 @@ def test_the_index_page_is_in_nfc() -> None:
     page = index_page({"chaika.xml": {"meta": {"titles": [decomposed]}, "outputs": {}}})
     assert unicodedata.is_normalized("NFC", page)
     assert "<td>Чайка</td>" in page
+
+
+GAY = """<bibl type="digitalSource"><publisher>Project Gutenberg</publisher><idno>17757</idno>
+<date>2006</date></bibl><bibl type="printSource"><title>Ellenore. 1ère série</title>
+<publisher>Michel Lévy</publisher><date>1864</date></bibl><bibl type="firstEdition">
+<title>Ellenore</title><date>{first}</date></bibl>"""
+
+
+@pytest.mark.parametrize(("first", "dated"), [("1844", "1844"), ("", "1864")])
+def test_a_novel_is_dated_by_its_first_edition_not_its_digitisation(
+    tmp_path: Path, first: str, dated: str
+) -> None:
+    """Cut from ELTeC's FRA01801_Gay: the dates came in document order, so the digital
+    source's 2006 dated "Ellénore" (1844) in the index and the EPUB (10 of the 20 novels
+    got their digitisation's or print source's year)."""
+    path = tmp_path / "novel.xml"
+    path.write_text(
+        "<TEI xmlns='http://www.tei-c.org/ns/1.0'><teiHeader><fileDesc><titleStmt>"
+        "<title>Ellenore</title></titleStmt><publicationStmt><p>P</p></publicationStmt>"
+        f"<sourceDesc>{GAY.format(first=first)}</sourceDesc></fileDesc></teiHeader>"
+        "<text><body><p>T</p></body></text></TEI>",
+        "utf-8",
+    )
+    doc = load(path)
+    assert document_meta(doc)["date"] == dated  # without a first edition: the print source
+    assert f"<dc:date>{dated}</dc:date>" in _opf(doc)
+
+
+def test_a_range_of_years_dates_the_book_by_its_first(tmp_path: Path) -> None:
+    """FRA01301_Flaubert: the first edition "1869-1870" is no W3C date; the print source's
+    1880 was taken instead. The index shows the date as written."""
+    path = tmp_path / "novel.xml"
+    path.write_text(
+        "<TEI xmlns='http://www.tei-c.org/ns/1.0'><teiHeader><fileDesc><titleStmt>"
+        "<title>L'Éducation sentimentale</title></titleStmt><publicationStmt><p>P</p>"
+        "</publicationStmt><sourceDesc><bibl type='printSource'><date>1880</date></bibl>"
+        "<bibl type='firstEdition'><date>1869-1870</date></bibl></sourceDesc></fileDesc>"
+        "</teiHeader><text><body><p>T</p></body></text></TEI>",
+        "utf-8",
+    )
+    doc = load(path)
+    assert document_meta(doc)["date"] == "1869-1870"
+    assert "<dc:date>1869</dc:date>" in _opf(doc)
+
+
+def _opf(doc: object) -> str:
+    data, _ = epub_bytes(doc)  # type: ignore[arg-type]
+    return zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()

@@ -510,17 +510,24 @@
 
   <!-- The date of the work (an EPUB's dc:date, which a reading system's library shows): a
        letter's sending, the text's creation, a play's writing, printing or premiere
-       (DraCor's standOff events), the source's first edition, else its date; only a
-       W3C date (YYYY, YYYY-MM, YYYY-MM-DD), which is what dc:date may hold. -->
+       (DraCor's standOff events), the source's first edition, then the edition the text
+       was taken from, else a date of the source that is not the digital source's (ELTeC
+       and DraCor date their digitisation: Gay's "Ellénore" of 1844 was dated 2006); only a
+       W3C date (YYYY, YYYY-MM, YYYY-MM-DD), which is what dc:date may hold, a range of
+       years ("1869-1870") by its first. The order is kept with "!" and "for": a path
+       ("(a, b)/@when") would put the dates back in document order. -->
   <xsl:variable name="t:work-date" as="xs:string?" select="
       let $p := $t:header/profileDesc,
           $sd := $t:header/fileDesc/sourceDesc,
-          $events := $t:root/standOff//event[@type = ('written', 'print', 'premiere')]
+          $events := $t:root/standOff//event[@type = ('written', 'print', 'premiere')],
+          $sources := ($sd//bibl[@type = 'firstEdition'],
+                       $sd//bibl[@type = ('originalSource', 'printSource')])
       return ((($p/correspDesc/correspAction[@type = 'sent']//date,
-                $p/creation//date)/(@when, @notBefore, @from),
-               $events/(@when, @notBefore),
-               ($sd//bibl[@type = ('firstEdition', 'printSource', 'originalSource')]//date,
-                $sd//date)/(@when, .)) ! normalize-space(.)
+                $p/creation//date) ! (@when, @notBefore, @from),
+               $events ! (@when, @notBefore),
+               (for $b in $sources return $b//date[ancestor::bibl[1] is $b]) ! (@when, .),
+               $sd//date[not(ancestor::bibl[1]/@type = 'digitalSource')] ! (@when, .))
+              ! replace(normalize-space(.), '^(\d{4})\s*[-–/]\s*\d{4}$', '$1')
               [matches(., '^\d{4}(-\d\d(-\d\d)?)?$')])[1]"/>
 
   <!-- Authors: the name in the document's language, without ids and dates. -->

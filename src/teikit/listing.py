@@ -16,6 +16,7 @@ from teikit import namespaces
 from teikit.nfc import nfc
 
 TEI = "{" + namespaces.TEI + "}"
+_NS = {"t": namespaces.TEI}
 
 
 def document_meta(doc: object) -> dict[str, object]:
@@ -44,7 +45,7 @@ def document_meta(doc: object) -> dict[str, object]:
             for e in root.iterfind(f"{TEI}standOff//{TEI}event")
             if e.get("type") in _WORK_EVENTS and (e.get("when") or e.get("notBefore"))
         ),
-        *header.iterfind(f".//{TEI}sourceDesc//{TEI}date"),
+        *_source_dates(header),
         *header.iterfind(f"{TEI}fileDesc/{TEI}publicationStmt/{TEI}date"),
     ]
     when = (d.get("when") or d.get("notBefore") or d.get("from") or _text(d) for d in dates)
@@ -53,6 +54,23 @@ def document_meta(doc: object) -> dict[str, object]:
         "authors": [a for a in authors if a],
         "date": next((w for w in when if w), ""),
     }
+
+
+def _source_dates(header: object) -> list[object]:
+    """The source's dates in the order that dates the work: its first edition's, then the
+    edition's the text was taken from (``originalSource``, ``printSource``), then any other
+    but the digital source's (ELTeC and DraCor date their digitisation: Gay's "Ellénore"
+    of 1844 was listed as 2006). The EPUB's ``dc:date`` follows the same order."""
+    dates = list(header.iterfind(f".//{TEI}sourceDesc//{TEI}date"))  # type: ignore[attr-defined]
+    kinds = [d.xpath("string(ancestor::t:bibl[1]/@type)", namespaces=_NS) for d in dates]
+    ranked = [("firstEdition",), ("originalSource", "printSource")]
+    found = [d for types in ranked for d, k in zip(dates, kinds, strict=True) if k in types]
+    others = [
+        d
+        for d, k in zip(dates, kinds, strict=True)
+        if k not in ("firstEdition", "originalSource", "printSource", "digitalSource")
+    ]
+    return found + others
 
 
 def _text(el: object) -> str:
