@@ -378,3 +378,28 @@ def test_a_process_makes_its_cache_once_and_its_keys_follow_the_options(project:
     assert cache.key(project / "a.xml", "a.xml", options) != first
     options["schemas"] = ["tei_all"]
     assert cache.key(project / "a.xml", "a.xml", options) == first
+
+
+def test_lookups_in_an_empty_cache_make_no_keys(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CI runner's first run finds an empty cache: every file is a miss, known
+    without naming and hashing each one; once there are entries, keys are made."""
+    made: list[str] = []
+    key_for = ResultCache.key_for
+
+    def counted(path: Path, shown: str, shared: str) -> str | None:
+        made.append(shown)
+        return key_for(path, shown, shared)
+
+    monkeypatch.setattr(ResultCache, "key_for", staticmethod(counted))
+    cache = ResultCache(project / ".cache")
+    assert cache.lookup_many(_files(project), {}) == [None] * len(_files(project))
+    assert cache.stats.misses == len(_files(project)) and not made
+    _run(project, ResultCache(project / ".cache"))
+    made.clear()
+    again = ResultCache(project / ".cache")
+    for snapshot in (project / ".cache").glob("v*/runs/*.snapshot"):
+        snapshot.unlink()  # its keys would be taken as they stand
+    _run(project, again)
+    assert again.stats.hits == len(_files(project)) and len(made) == len(_files(project))

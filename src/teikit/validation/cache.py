@@ -374,6 +374,13 @@ class ResultCache:
         """:meth:`lookup_all` of ``files``, with ``split`` half of them by a child
         process (:mod:`teikit.validation.halves`): a warm re-run is mostly these lookups."""
 
+        if not self.known and not os.path.isdir(self._where):
+            # An empty cache (a CI runner's first run): nothing to find, so no key to
+            # make (a name and a hash per file; an entry written meanwhile by another
+            # run only costs this one its use).
+            self.stats.misses += len(files)
+            return [None] * len(files)
+
         def step(part: Sequence[Path]) -> tuple[list[Report | None], CacheStats]:
             counted = ResultCache(self.folder)  # its own counts, what this one was told
             counted.known, counted.keys = self.known, self.keys
