@@ -784,6 +784,16 @@
     <xsl:sequence select="$t:is-leiden"/>
   </xsl:function>
 
+  <!-- A line break in a letter's opening or closing formula keeps its line in every
+       output: "Herzlichste Grüße!<lb/>Prost Neujahr!<lb/>Ihr sehr ergeb." is three lines
+       of the letter's layout, where an lb in a paragraph of prose is only the source's
+       line end (the text output reflows it). -->
+  <xsl:function name="t:keeps-line" as="xs:boolean">
+    <xsl:param name="lb" as="element()"/>
+    <xsl:sequence select="not($lb/@break = 'no') and exists($lb/ancestor::*[self::opener
+                          or self::closer][1]) and empty($lb/ancestor::note)"/>
+  </xsl:function>
+
   <!-- ===== letters: the correspondence header ===== -->
   <!-- "From: Hermann Bahr, Wien, 24. 12. 1899", "To: Arthur Schnitzler, Wien" -->
   <xsl:variable name="t:corresp" as="xs:string*" select="

@@ -101,6 +101,21 @@ def test_a_closer_written_as_prose_keeps_its_words_whole() -> None:
     assert source[1:] == ["mit", "bestem", "Gruss", "Ihr", "sehr", "ergebener", "A", "S"]
 
 
+def test_a_closer_keeps_its_lines() -> None:
+    """Cut from Schnitzler's L00150 (44 line breaks in 40 letters' openers and closers):
+    the closing formula ran into one line in the text and the HTML; a paragraph's lb is
+    only the source's line end and still reflows in the text."""
+    doc = tei(
+        "<p>Ein<lb/>Satz.</p><closer>Herzlich<c>s</c>te Grüße!<lb/>Prost Neujahr!<lb/>"
+        "Ihr sehr ergeb.<lb/><signed>Karl Kraus,</signed></closer>"
+    )
+    assert text_of(doc) == (
+        "Ein Satz.\n\nHerzlichste Grüße!\nProst Neujahr!\nIhr sehr ergeb.\nKarl Kraus,\n"
+    )
+    page = doc.to_html().output
+    assert "Herzlich<span" in page and "Grüße!<br> Prost Neujahr!<br> Ihr sehr ergeb." in page
+
+
 def test_a_letterhead_closer_keeps_its_units_apart() -> None:
     doc = tei("<p>x</p><closer><seg>Dr.</seg><seg>Arthur</seg><seg>Schnitzler</seg></closer>")
     assert text_of(doc).split()[1:] == ["Dr.", "Arthur", "Schnitzler"]
