@@ -215,6 +215,20 @@
     <xsl:param name="b" as="node()?"/>
     <xsl:sequence select="exists($b/self::bibl) and empty($b/text()[normalize-space()])"/>
   </xsl:function>
+  <!-- What stands between two fields of such a bibl: "; " between names, ". " between
+       other fields (the works register of every Schnitzler letter read "Anatol Arthur
+       Schnitzler: Anatol. Berlin … 1893 Anatol Schnitzler, Arthur Hofmannsthal, Hugo von");
+       a space where a field ends in punctuation or a note, pointer or milestone stands. -->
+  <xsl:function name="t:field-separator" as="xs:string">
+    <xsl:param name="prev" as="element()"/>
+    <xsl:param name="next" as="element()"/>
+    <xsl:sequence select="
+        if (t:is-never-flow($prev) or t:is-never-flow($next) or normalize-space($prev) = ''
+            or matches(normalize-space($prev), '[.!?:;,]$')) then ' '
+        else if ($prev[self::author or self::editor] and $next[self::author or self::editor])
+        then '; '
+        else '. '"/>
+  </xsl:function>
   <!-- Chinese and Japanese are written without spaces between words: in a document in
        one of them, a line break of the source (a newline, an lb, pb or cb) between two of
        their characters is no word boundary ("不亦說乎？ 有朋" was a space too many). -->
@@ -267,6 +281,10 @@
            unit (a dictionary translation's ";") comes right after it -->
       <xsl:when test="empty($next) and map:contains($t:unit-containers, local-name(..))
                       and normalize-space($s) = ''"/>
+      <xsl:when test="$prev instance of element() and $next instance of element()
+                      and normalize-space($s) = '' and t:is-field-bibl(..)">
+        <xsl:value-of select="t:field-separator($prev, $next)"/>
+      </xsl:when>
       <xsl:otherwise>
         <xsl:value-of select="
             (if (t:is-break($prev) and matches($s, '^\w')) then ' ' else '') || $s
@@ -280,7 +298,8 @@
     <xsl:variable name="brk" select="t:is-break(.)
                                      and not(map:contains($t:alternatives, local-name(..)))"/>
     <xsl:if test="$brk and preceding-sibling::node()[1] instance of element()">
-      <xsl:text> </xsl:text>
+      <xsl:value-of select="if (t:is-field-bibl(..))
+                            then t:field-separator(preceding-sibling::*[1], .) else ' '"/>
     </xsl:if>
     <xsl:copy>
       <xsl:apply-templates select="@*, node()" mode="t:wst"/>

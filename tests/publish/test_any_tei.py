@@ -157,6 +157,25 @@ def test_an_empty_ref_calling_a_note_is_its_mark() -> None:
     assert 'aria-label="Note 1"><sup>1</sup></a>, l' in doc.to_html().output
 
 
+def test_the_fields_of_a_register_entry_are_punctuated() -> None:
+    """Cut from Schnitzler's L00150 (the works register, 244 such entries in the 150
+    letters): the fields ran together, "Anatol Arthur Schnitzler: Anatol. … 1893 Anatol
+    Schnitzler, Arthur Hofmannsthal, Hugo von", names and titles not told apart."""
+    doc = tei(
+        '<p>x</p><listBibl><bibl xml:id="pmb29935">\n  <title type="main">Anatol</title>\n'
+        '  <title type="werk">Arthur Schnitzler: Anatol. Berlin 1892, vordatiert auf 1893.'
+        '</title><title type="merge">Anatol</title>\n  <author ref="pmb2121">Schnitzler, '
+        'Arthur</author><author ref="pmb11740">Hofmannsthal, Hugo von</author>\n</bibl>'
+        "</listBibl>"
+    )
+    entry = (
+        "Anatol. Arthur Schnitzler: Anatol. Berlin 1892, vordatiert auf 1893. Anatol. "
+        "Schnitzler, Arthur; Hofmannsthal, Hugo von"
+    )
+    assert text_of(doc).split("\n\n")[1] == entry + "\n"
+    assert entry in " ".join(html_reading(doc.to_html().output).split())
+
+
 def test_dictionary_entries_keep_every_word() -> None:
     body = "".join(
         f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'

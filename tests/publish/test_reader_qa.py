@@ -474,7 +474,7 @@ def test_the_fields_of_a_bibliographic_entry_are_separate_words() -> None:
         "<bibl><author>A</author>: <title>B</title></bibl></listBibl>"
     )
     for out in (teikit.transform(doc, "text").output, page(doc).text_content()):
-        assert "Episode Schnitzler, Arthur" in " ".join(out.split()) and "A: B" in out
+        assert "Episode. Schnitzler, Arthur" in " ".join(out.split()) and "A: B" in out
 
 
 def test_the_index_of_persons_is_sorted_by_surname() -> None:
