@@ -9,23 +9,35 @@ whether a path a document names lies inside the project.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+class Noted(set[Path]):
+    """The files a :func:`dependencies` block read or looked for, and in :attr:`read`
+    the SHA-256 of the bytes the loader read of each (by the path as noted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: dict[Path, str] = {}
+
+
+_dependencies: ContextVar[Noted | None] = ContextVar("teikit_dependencies", default=None)
 
 
 @contextmanager
-def dependencies() -> Iterator[set[Path]]:
+def dependencies() -> Iterator[Noted]:
     """Collect every file that work inside the ``with`` block reads or looks for.
 
     Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
-    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale,
+    and the bytes the loader validated, which a file edited meanwhile no longer has.
     """
-    found: set[Path] = set()
+    found = Noted()
     token = _dependencies.set(found)
     try:
         yield found
@@ -44,6 +56,17 @@ def note_dependency(path: str | os.PathLike[str]) -> None:
     found = _dependencies.get()
     if found is not None:
         found.add(dependency_path(path))
+
+
+def note_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``data`` are the bytes
+    read of ``path``, whole: their SHA-256 is what the result was computed from, even
+    if the file is edited before the block ends (the cache keys the result by them)."""
+    found = _dependencies.get()
+    if found is not None:
+        noted = dependency_path(path)
+        found.add(noted)
+        found.read[noted] = hashlib.sha256(data).hexdigest()
 
 
 def dependency_path(path: str | os.PathLike[str]) -> Path:
