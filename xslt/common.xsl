@@ -784,6 +784,16 @@
     <xsl:sequence select="$t:is-leiden"/>
   </xsl:function>
 
+  <!-- A line break in a letter's opening or closing formula keeps its line in every
+       output: "Herzlichste Grüße!<lb/>Prost Neujahr!<lb/>Ihr sehr ergeb." is three lines
+       of the letter's layout, where an lb in a paragraph of prose is only the source's
+       line end (the text output reflows it). -->
+  <xsl:function name="t:keeps-line" as="xs:boolean">
+    <xsl:param name="lb" as="element()"/>
+    <xsl:sequence select="not($lb/@break = 'no') and exists($lb/ancestor::*[self::opener
+                          or self::closer][1]) and empty($lb/ancestor::note)"/>
+  </xsl:function>
+
   <!-- ===== letters: the correspondence header ===== -->
   <!-- "From: Hermann Bahr, Wien, 24. 12. 1899", "To: Arthur Schnitzler, Wien" -->
   <xsl:variable name="t:corresp" as="xs:string*" select="
@@ -801,6 +811,15 @@
         else if (count($sense/../sense) gt 1)
           then count($sense/preceding-sibling::sense) + 1 || '. '
         else ''"/>
+  </xsl:function>
+
+  <!-- A ref with a target and no content says no more than a ptr: it reads as one (its
+       target's heading or label, else the address), or the reference would vanish
+       (Schnitzler's notes: "trafen (<ref target='1899-05-13'/>)" read "trafen ()"). -->
+  <xsl:function name="t:is-bare-ref" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="exists($e/self::ref) and empty($e/*) and normalize-space($e) = ''
+                          and normalize-space($e/@target) != ''"/>
   </xsl:function>
 
   <!-- What a ptr shows: the heading or label of its target, else the address. -->
@@ -996,11 +1015,14 @@
     <xsl:param name="note" as="element()"/>
     <xsl:sequence select="(t:caller($note), $note)[1]"/>
   </xsl:function>
-  <!-- A pointer whose text is only a note mark ("{2}", "[1]", "*"): it shows the note's
-       own label, as every other note mark does; a pointer of words keeps its words. -->
+  <!-- A pointer whose text is only a note mark ("{2}", "[1]", "*"), or none (ELTeC calls
+       its notes with an empty ref: the HTML link had no text, the text no mark): it shows
+       the note's own label, as every other note mark does; a pointer of words keeps its
+       words. -->
   <xsl:function name="t:is-mark" as="xs:boolean">
     <xsl:param name="ref" as="element()"/>
-    <xsl:sequence select="exists($ref/self::ptr) or matches(normalize-space($ref),
+    <xsl:sequence select="exists($ref/self::ptr) or t:is-bare-ref($ref)
+                          or matches(normalize-space($ref),
                           '^[\[\(\{]?\s*(\p{N}+|\p{L}|\*+|†|‡)\s*[\]\)\}]?$')"/>
   </xsl:function>
   <xsl:function name="t:note-label" as="xs:string">

@@ -95,7 +95,8 @@
     </xsl:if>
     <xsl:variable name="text" as="node()*">
       <xsl:choose>
-        <xsl:when test="self::ptr"><xsl:value-of select="t:ptr-text($target, .)"/></xsl:when>
+        <xsl:when test="self::ptr or t:is-bare-ref(.)">
+          <xsl:value-of select="t:ptr-text($target, .)"/></xsl:when>
         <xsl:otherwise><xsl:apply-templates>
           <xsl:with-param name="phrasing" tunnel="yes" select="true()"/>
           <xsl:with-param name="in-link" tunnel="yes" select="true()"/>
@@ -106,7 +107,7 @@
       <xsl:when test="$href != '' and not(*[t:is-flow(.)])">
         <a href="{$href}"><xsl:call-template name="t:attrs"/><xsl:sequence select="$text"/></a>
       </xsl:when>
-      <xsl:when test="self::ptr">
+      <xsl:when test="self::ptr or t:is-bare-ref(.)">
         <span><xsl:call-template name="t:attrs"/><xsl:sequence select="$text"/></span>
       </xsl:when>
       <xsl:otherwise><xsl:call-template name="t:inline"/></xsl:otherwise>

@@ -549,8 +549,9 @@
 
   <xsl:template match="lb">
     <xsl:param name="phrasing" tunnel="yes" as="xs:boolean" select="false()"/>
-    <xsl:if test="$phrasing and not(@break = 'no')"><br/></xsl:if>
-    <xsl:if test="not($phrasing) and not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
+    <xsl:variable name="br" select="($phrasing and not(@break = 'no')) or t:keeps-line(.)"/>
+    <xsl:if test="$br"><br/></xsl:if>
+    <xsl:if test="not($br) and not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
   <xsl:template match="cb | index | interp | interpGrp | link | linkGrp | join | alt | altGrp
                        | spanGrp | timeline | certainty | precision | respons"/>

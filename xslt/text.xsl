@@ -348,6 +348,9 @@
     <xsl:if test="not(@break = 'no')"><xsl:text> </xsl:text></xsl:if>
   </xsl:template>
   <xsl:template match="lb[t:cjk-between(.)] | cb[t:cjk-between(.)]" priority="2"/>
+  <xsl:template match="lb[t:keeps-line(.)]" priority="1">
+    <xsl:value-of select="$N"/>
+  </xsl:template>
   <!-- an inscription (Leiden conventions) keeps its lines: each lb begins one -->
   <xsl:template match="lb[$t:is-leiden][not(@break = 'no')]" priority="1">
     <xsl:value-of select="$N"/>
@@ -392,7 +395,7 @@
   </xsl:template>
   <xsl:template match="graphic | media | index | interp | interpGrp | link | linkGrp | join
                        | alt | altGrp | spanGrp | certainty | precision | respons"/>
-  <xsl:template match="ptr">
+  <xsl:template match="ptr | ref[t:is-bare-ref(.)]">
     <xsl:value-of select="t:ptr-text(tokenize(normalize-space(@target))[1], .)"/>
   </xsl:template>
 

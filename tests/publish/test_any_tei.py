@@ -101,9 +101,60 @@ def test_a_closer_written_as_prose_keeps_its_words_whole() -> None:
     assert source[1:] == ["mit", "bestem", "Gruss", "Ihr", "sehr", "ergebener", "A", "S"]
 
 
+def test_a_closer_keeps_its_lines() -> None:
+    """Cut from Schnitzler's L00150 (44 line breaks in 40 letters' openers and closers):
+    the closing formula ran into one line in the text and the HTML; a paragraph's lb is
+    only the source's line end and still reflows in the text."""
+    doc = tei(
+        "<p>Ein<lb/>Satz.</p><closer>Herzlich<c>s</c>te Grüße!<lb/>Prost Neujahr!<lb/>"
+        "Ihr sehr ergeb.<lb/><signed>Karl Kraus,</signed></closer>"
+    )
+    assert text_of(doc) == (
+        "Ein Satz.\n\nHerzlichste Grüße!\nProst Neujahr!\nIhr sehr ergeb.\nKarl Kraus,\n"
+    )
+    page = doc.to_html().output
+    assert "Herzlich<span" in page and "Grüße!<br> Prost Neujahr!<br> Ihr sehr ergeb." in page
+
+
 def test_a_letterhead_closer_keeps_its_units_apart() -> None:
     doc = tei("<p>x</p><closer><seg>Dr.</seg><seg>Arthur</seg><seg>Schnitzler</seg></closer>")
     assert text_of(doc).split()[1:] == ["Dr.", "Arthur", "Schnitzler"]
+
+
+def test_a_ref_without_content_shows_its_target_as_a_ptr_does() -> None:
+    """Cut from Schnitzler's L04210 (some 140 such refs over the 150 letters): the
+    reference vanished, "am  verfasst", "trafen ()"; a ref with words keeps its words."""
+    doc = tei(
+        '<p>x</p><p>Sie trafen (<ref type="schnitzler-tagebuch" subtype="date-only" '
+        'target="1899-05-13"/>), siehe <ref target="https://example.org/a"/> und '
+        '<ref target="https://example.org/b">den Brief</ref>.</p>'
+    )
+    assert text_of(doc).split("\n")[2] == (
+        "Sie trafen (1899-05-13), siehe https://example.org/a und den Brief."
+    )
+    page = doc.to_html().output
+    assert "(<span" in page and ">1899-05-13</span>)" in page
+    assert 'href="https://example.org/a" class="tei-ref">https://example.org/a</a>' in page
+    assert 'href="https://example.org/b" class="tei-ref">den Brief</a>' in page
+
+
+def test_an_empty_ref_calling_a_note_is_its_mark() -> None:
+    """Cut from ELTeC's FRA02202_Gouraud (7 calls in 3 novels): the HTML and EPUB link
+    to the note had no text (nothing to see or click), the text had no mark."""
+    xml = HEAD.format(
+        body="<p>Elle conduisit Pierre au poêle\n  <ref target='#N01'/>, l'aida.</p>",
+        titles="<title>T</title>",
+        pub="<p/>",
+        profile="",
+        lang=' xml:lang="fr"',
+    ).replace(
+        "</body>",
+        "</body><back><div type='notes'><note xml:id='N01'>On appelle poêle l'endroit bien "
+        "chauffé.</note></div></back>",
+    )
+    doc = teikit.Document(parse_bytes(xml.encode(), "mem.xml"))
+    assert "Elle conduisit Pierre au poêle [1], l'aida." in text_of(doc)
+    assert 'aria-label="Note 1"><sup>1</sup></a>, l' in doc.to_html().output
 
 
 def test_dictionary_entries_keep_every_word() -> None:
