@@ -71,8 +71,31 @@ def note_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 
 def dependency_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as :func:`note_dependency` notes it: made absolute from the working
-    folder, nothing else (a ``..`` after a link means what the file system says)."""
-    return Path(path).absolute()
+    folder, nothing else (a ``..`` after a link means what the file system says).
+
+    Asked three times per document of a run that fills the cache (the loader twice, the
+    cache once) and once per engine: a path that is absolutely spelled already is taken
+    as it is, and the last answer is remembered (a new :class:`Path` per question was a
+    tenth of what the cache added to a run)."""
+    global _last
+    last = _last
+    if path is last[0] or path == last[0]:
+        if last[2] is None or last[2] == os.getcwd():  # a relative one: from where?
+            return last[1]
+    if isinstance(path, Path) and path.is_absolute():
+        _last = (path, path, None)
+        return path
+    found = Path(path)
+    relative = None if found.is_absolute() else os.getcwd()
+    if relative is not None:
+        found = Path(relative, found)  # what Path.absolute does, with this one look
+    _last = (path, found, relative)
+    return found
+
+
+#: The last path :func:`dependency_path` was asked about, its answer, and the working
+#: folder it was made absolute from (None: it was absolute).
+_last: tuple[object, Path, str | None] = (object(), Path("/"), None)
 
 
 def note_resolved(paths: Iterable[Path]) -> None:
