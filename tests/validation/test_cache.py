@@ -388,9 +388,9 @@ def test_lookups_in_an_empty_cache_make_no_keys(
     made: list[str] = []
     key_for = ResultCache.key_for
 
-    def counted(path: Path, shown: str, shared: str) -> str | None:
+    def counted(path: Path, shown: str, shared: str, digest: str | None = None) -> str | None:
         made.append(shown)
-        return key_for(path, shown, shared)
+        return key_for(path, shown, shared, digest)
 
     monkeypatch.setattr(ResultCache, "key_for", staticmethod(counted))
     cache = ResultCache(project / ".cache")
@@ -403,3 +403,42 @@ def test_lookups_in_an_empty_cache_make_no_keys(
         snapshot.unlink()  # its keys would be taken as they stand
     _run(project, again)
     assert again.stats.hits == len(_files(project)) and len(made) == len(_files(project))
+
+
+def test_a_file_edited_as_it_is_validated_is_stored_under_the_bytes_validated(
+    project: Path,
+) -> None:
+    """The key is the bytes the loader read: a file edited after it was hashed for the
+    lookup but before it was read is stored under its new bytes, so undoing the edit
+    never finds a result computed from bytes the file no longer has."""
+    target = project / "a.xml"
+    before = target.read_bytes()
+    edited = CLEAN.replace("Hello.", "<bogus>Now bad</bogus>").encode()
+    assert file_digest(target)  # hashed as discovery hashes it, then edited
+    cache = ResultCache(project / ".cache")
+
+    def edited_then_validated() -> Report:
+        target.write_bytes(edited)
+        return validate([target])
+
+    assert not cache.record(target, "a.xml", {}, edited_then_validated).ok
+    target.write_bytes(before)  # the edit undone: the old bytes have no result
+    assert cache.lookup(target, "a.xml", {}) is None
+    target.write_bytes(edited)
+    found = cache.lookup(target, "a.xml", {})
+    assert found is not None and not found.ok
+
+
+def test_an_include_edited_after_it_was_read_is_a_change(project: Path) -> None:
+    """A file a document included is recorded with the bytes that were read of it: an
+    edit after the read (while the engines ran) makes the entry stale, not true."""
+    part = project / "parts" / "body.xml"
+    cache = ResultCache(project / ".cache")
+
+    def validated_then_part_edited() -> Report:
+        report = validate([project / "inc.xml"])
+        part.write_text('<p xmlns="http://www.tei-c.org/ns/1.0">Edited.</p>', encoding="utf-8")
+        return report
+
+    cache.record(project / "inc.xml", "inc.xml", {}, validated_then_part_edited)
+    assert cache.lookup(project / "inc.xml", "inc.xml", {}) is None

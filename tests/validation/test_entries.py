@@ -129,3 +129,60 @@ def test_a_run_with_workers_writes_chunks_and_a_rerun_reads_every_entry(
     second = validate(files, jobs=2, cache=again)
     assert again.stats.hits == len(files) and again.stats.damaged == 0
     assert first.render("json") == second.render("json") == validate(files).render("json")
+
+
+def test_threads_gathering_on_one_cache_each_write_their_own(tmp_path: Path) -> None:
+    """A Dask worker may validate chunks in threads of one process, through one cache:
+    each thread's entries are its own, written when its own block ends."""
+    import threading
+
+    cache = ResultCache(tmp_path)
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with cache.gathered():
+            cache.put("ee" * 32, Report(files=["other.xml"]), [])
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(10)
+    with cache.gathered():
+        for key in KEYS:
+            cache.put(key, Report(files=["mine.xml"]), [])
+    assert all(ResultCache(tmp_path).result(key) is not None for key in KEYS)
+    assert ResultCache(tmp_path).result("ee" * 32) is None  # its block is still open
+    leave.set()
+    thread.join(10)
+    found = ResultCache(tmp_path).result("ee" * 32)
+    assert found is not None and found[1].files == ["other.xml"]
+
+
+def test_a_warm_up_samples_entries_depend_on_their_own_reads_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In one process the warm-up sample (up to 1,024 files) is validated together:
+    each entry lists what its own document read, not every file of the sample."""
+    from teikit.validation import validate
+
+    from conftest import DATA
+
+    monkeypatch.chdir(tmp_path)
+    clean = (DATA / "validation" / "clean.xml").read_text(encoding="utf-8")
+    files = [tmp_path / f"d{i:02}.xml" for i in range(20)]
+    for path in files:
+        path.write_text(clean, encoding="utf-8")
+    stored: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    put = ResultCache.put
+
+    def kept(self: ResultCache, key: str, report: Report, *args: object) -> None:
+        put(self, key, report, *args)  # type: ignore[arg-type]
+        assert report.stored is not None
+        stored.append(report.stored)
+
+    monkeypatch.setattr(ResultCache, "put", kept)
+    validate(files, cache=ResultCache(tmp_path / "c"))
+    assert len(stored) == len(files)
+    documents = {str(path) for path in files}
+    assert all(not documents & {p for p, _ in deps} for _, deps in stored)

@@ -16,7 +16,7 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, LoadError, error
 from teikit.loading.doctype import check_doctype
 from teikit.loading.limits import MAX_DEPTH, check_width, max_bytes
-from teikit.loading.scope import note_dependency
+from teikit.loading.scope import note_bytes, note_dependency
 from teikit.namespaces import TEI
 
 TEI_NS = TEI
@@ -181,7 +181,9 @@ def read_file(path: Path) -> bytes:
                 )
             )
         with open(file, "rb") as fh:
-            return fh.read()
+            data = fh.read()
+        note_bytes(path, data)
+        return data
     except FileNotFoundError:
         raise LoadError(error("load:not-found", "No such file.", file=file)) from None
     except IsADirectoryError:

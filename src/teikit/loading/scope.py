@@ -9,23 +9,35 @@ whether a path a document names lies inside the project.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-_dependencies: ContextVar[set[Path] | None] = ContextVar("teikit_dependencies", default=None)
+
+class Noted(set[Path]):
+    """The files a :func:`dependencies` block read or looked for, and in :attr:`read`
+    the SHA-256 of the bytes the loader read of each (by the path as noted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: dict[Path, str] = {}
+
+
+_dependencies: ContextVar[Noted | None] = ContextVar("teikit_dependencies", default=None)
 
 
 @contextmanager
-def dependencies() -> Iterator[set[Path]]:
+def dependencies() -> Iterator[Noted]:
     """Collect every file that work inside the ``with`` block reads or looks for.
 
     Why: the result cache (:mod:`teikit.validation.cache`) must know which files decided
-    a result (XIncludes, files that pointers name, schemas) to tell when it is stale.
+    a result (XIncludes, files that pointers name, schemas) to tell when it is stale,
+    and the bytes the loader validated, which a file edited meanwhile no longer has.
     """
-    found: set[Path] = set()
+    found = Noted()
     token = _dependencies.set(found)
     try:
         yield found
@@ -46,10 +58,44 @@ def note_dependency(path: str | os.PathLike[str]) -> None:
         found.add(dependency_path(path))
 
 
+def note_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Tell a :func:`dependencies` block (if one is open) that ``data`` are the bytes
+    read of ``path``, whole: their SHA-256 is what the result was computed from, even
+    if the file is edited before the block ends (the cache keys the result by them)."""
+    found = _dependencies.get()
+    if found is not None:
+        noted = dependency_path(path)
+        found.add(noted)
+        found.read[noted] = hashlib.sha256(data).hexdigest()
+
+
 def dependency_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as :func:`note_dependency` notes it: made absolute from the working
-    folder, nothing else (a ``..`` after a link means what the file system says)."""
-    return Path(path).absolute()
+    folder, nothing else (a ``..`` after a link means what the file system says).
+
+    Asked three times per document of a run that fills the cache (the loader twice, the
+    cache once) and once per engine: a path that is absolutely spelled already is taken
+    as it is, and the last answer is remembered (a new :class:`Path` per question was a
+    tenth of what the cache added to a run)."""
+    global _last
+    last = _last
+    if path is last[0] or path == last[0]:
+        if last[2] is None or last[2] == os.getcwd():  # a relative one: from where?
+            return last[1]
+    if isinstance(path, Path) and path.is_absolute():
+        _last = (path, path, None)
+        return path
+    found = Path(path)
+    relative = None if found.is_absolute() else os.getcwd()
+    if relative is not None:
+        found = Path(relative, found)  # what Path.absolute does, with this one look
+    _last = (path, found, relative)
+    return found
+
+
+#: The last path :func:`dependency_path` was asked about, its answer, and the working
+#: folder it was made absolute from (None: it was absolute).
+_last: tuple[object, Path, str | None] = (object(), Path("/"), None)
 
 
 def note_resolved(paths: Iterable[Path]) -> None:

@@ -32,6 +32,7 @@ from teikit.locations import display_path
 
 if TYPE_CHECKING:
     from teikit.document import Document
+    from teikit.loading.scope import Noted
     from teikit.validation.schemas import Settings
 
 __all__ = [
@@ -267,11 +268,17 @@ def _validate_fresh(path: Path, options: Options) -> Report:
 
 
 def _warm_up(
-    files: list[Path], options: Options, *, validate: bool, pick: bool = True
+    files: list[Path],
+    options: Options,
+    *,
+    validate: bool,
+    pick: bool = True,
+    read: dict[int, Noted] | None = None,
 ) -> dict[int, Report]:
     """Announce an even sample of ``files`` (without ``pick``: all of them, a sample
     already) to the engines at once; with ``validate`` also validate the sample here and
-    return its reports, by index.
+    return its reports, by index, and in ``read`` (if given) the files each one's load
+    and validation read.
 
     Why: the RelaxNG engine reduces tei_all to the names documents use and grows that
     grammar as new names turn up, one compile each time; a sample shows most of a
@@ -285,7 +292,7 @@ def _warm_up(
     process would not be).
     """
     from teikit.document import load
-    from teikit.loading import set_project_roots
+    from teikit.loading import dependencies, set_project_roots
     from teikit.validation.schemas import Settings, plan
 
     if pick and len(files) < 2 * WARM_SAMPLE:
@@ -299,7 +306,10 @@ def _warm_up(
             if held + size > WARM_BYTES:
                 continue
             held += size
-            docs[i] = load(files[i], xinclude=validate)
+            with dependencies() as noted:
+                docs[i] = load(files[i], xinclude=validate)
+            if read is not None:
+                read[i] = noted
         except (LoadError, OSError):
             continue  # reported where the run reaches it
     if not docs:
@@ -320,8 +330,12 @@ def _warm_up(
         return {}
     out = {}
     for i, doc in docs.items():
-        out[i] = validate_document(doc, names, settings=settings)
+        with dependencies() as noted:
+            out[i] = validate_document(doc, names, settings=settings)
         out[i].files = [display_path(str(files[i]))]
+        if read is not None:
+            read[i] |= noted
+            read[i].read.update(noted.read)
     return out
 
 
@@ -360,11 +374,9 @@ def _sample(total: int) -> range:
 def _warm(
     files: list[Path], options: Options, results: list[Report | None], *, validate: bool = True
 ) -> None:
-    """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them.
-
-    The sample is loaded and validated together, so each of its cache entries depends on
-    every file any of them read: more than it needs, never less, and only for 8 files.
-    """
+    """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them, each
+    with the files its own load and validation read (a sample is up to 1,024 files: an
+    entry depending on every file of the sample was a quadratic cost)."""
     from teikit.loading import dependencies, dependency_path
     from teikit.validation.cache import ResultCache
 
@@ -373,14 +385,18 @@ def _warm(
         for i, report in results_of.items():
             results[i] = report
         return
-    with dependencies() as deps:
-        warmed = _warm_up(files, options, validate=validate)
+    read: dict[int, Noted] = {}
+    with dependencies():  # what the sample's announcement read decides no result
+        warmed = _warm_up(files, options, validate=validate, read=read)
     cache = ResultCache(options.cache)
     for i, report in warmed.items():
         results[i] = report
-        key = cache.key(files[i], display_path(str(files[i])), options.deciding)
-        if key is not None:
-            cache.put(key, report, deps - {dependency_path(files[i])})
+        own = dependency_path(files[i])
+        digest = read[i].read.get(own)  # the bytes validated (see ResultCache.record)
+        if digest is not None:
+            key = cache.key(files[i], display_path(str(files[i])), options.deciding, digest)
+            if key is not None:
+                cache.put(key, report, read[i] - {own}, read[i].read)
 
 
 def run(

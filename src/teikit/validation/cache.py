@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -205,8 +206,9 @@ class ResultCache:
         #: the options last asked of :meth:`key` and their :func:`common` part
         self._shared: tuple[Mapping[str, object], str] | None = None
         self._packs = Packs()
-        #: entries waiting to be written together (see :meth:`gathered`)
-        self._pending: list[tuple[str, dict[str, Any]]] | None = None
+        #: entries waiting to be written together (see :meth:`gathered`), by thread (a
+        #: Dask worker may run chunks in threads of one process)
+        self._pending: dict[int, list[tuple[str, dict[str, Any]]]] = {}
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled into pool and Dask workers: the folder travels, the counts do not."""
@@ -220,13 +222,21 @@ class ResultCache:
             "_last_read": (),
             "_shared": None,
             "_packs": Packs(),
-            "_pending": None,
+            "_pending": {},
         }
 
     # -- keys and entries ----------------------------------------------------------
 
-    def key(self, path: Path, shown: str, options: Mapping[str, object]) -> str | None:
-        """The entry key of ``path`` (reported as ``shown``), None when it cannot be read.
+    def key(
+        self,
+        path: Path,
+        shown: str,
+        options: Mapping[str, object],
+        digest: str | None = None,
+    ) -> str | None:
+        """The entry key of ``path`` (reported as ``shown``): of ``digest`` (the SHA-256
+        of the bytes validated) if given, else of the file's bytes now; None when it
+        cannot be read.
 
         A file that cannot be read is never cached: its report says why, and that may
         change without any byte changing (permissions, a folder appearing).
@@ -234,13 +244,14 @@ class ResultCache:
         shared = self._shared
         if shared is None or shared[0] != options:  # a worker asks once per file
             shared = self._shared = (dict(options), common(options))
-        return self.key_for(path, shown, shared[1])
+        return self.key_for(path, shown, shared[1], digest)
 
     @staticmethod
-    def key_for(path: Path, shown: str, shared: str) -> str | None:
+    def key_for(path: Path, shown: str, shared: str, digest: str | None = None) -> str | None:
         """:meth:`key`, given :func:`common` of the options (``shared``: made once per
         pass)."""
-        digest = file_digest(path)
+        if digest is None:
+            digest = file_digest(path)
         if digest == ABSENT:
             return None
         # JSON never holds a raw newline and a digest is 64 hex digits: unambiguous.
@@ -291,21 +302,31 @@ class ResultCache:
             self.stats.damaged += 1
             return None
 
-    def put(self, key: str, report: Report, deps: Iterable[Path]) -> None:
+    def put(
+        self,
+        key: str,
+        report: Report,
+        deps: Iterable[Path],
+        read: Mapping[Path, str] | None = None,
+    ) -> None:
         """Store ``report`` under ``key`` with the dependencies it was computed from,
-        and note both on ``report.stored``.
+        and note both on ``report.stored``; ``read`` gives the SHA-256 of the bytes
+        the loader read of some of them (a file edited since is a change), the others
+        are hashed now.
 
         Best effort: a cache folder that cannot be written (read-only, full) costs the
         speed-up, never the run.
         """
-        read = tuple(sorted({(str(p), file_digest(p)) for p in deps}))
-        if read == self._last_read:  # one object for the run's equal lists: each chunk's
-            read = self._last_read  # answers pickle it once, the parent keeps it once
-        self._last_read = read
-        report.stored = (key, read)
-        entry = {"deps": read, "report": report_to_json(report)}
-        if self._pending is not None:
-            self._pending.append((key, entry))
+        known = read or {}
+        digests = tuple(sorted({(str(p), known.get(p) or file_digest(p)) for p in deps}))
+        if digests == self._last_read:  # one object for the run's equal lists: each
+            digests = self._last_read  # chunk's answers pickle it once, the parent too
+        self._last_read = digests
+        report.stored = (key, digests)
+        entry = {"deps": digests, "report": report_to_json(report)}
+        pending = self._pending.get(threading.get_ident())
+        if pending is not None:
+            pending.append((key, entry))
         else:
             self.stats.written += write_pack(self._where, [(key, entry)])
 
@@ -313,14 +334,15 @@ class ResultCache:
     def gathered(self) -> Iterator[None]:
         """Within the block, :meth:`put` keeps the entries, and they are written
         together at its end (see :mod:`.entries`): a worker's chunk of files."""
-        if self._pending is not None:  # within one already: that one writes
+        thread = threading.get_ident()
+        if thread in self._pending:  # within one already: that one writes
             yield
             return
-        self._pending = []
+        self._pending[thread] = []
         try:
             yield
         finally:
-            pending, self._pending = self._pending, None
+            pending = self._pending.pop(thread)
             if pending:
                 self.stats.written += write_pack(self._where, pending)
 
@@ -406,17 +428,22 @@ class ResultCache:
 
         ``compute`` runs inside :func:`teikit.loading.dependencies`, so every file that
         the loader, the engines and the reference check touch becomes a dependency. The
-        key is taken before computing: a file edited meanwhile is stored under its old
-        bytes, which no later lookup will present, so it is validated again next time.
+        key is made of the bytes the loader read and validated (and so are the digests
+        of the files it included), not of the file as it is before or after: a file
+        edited meanwhile is stored under the bytes that were validated, which a later
+        lookup presents only if the file holds them again. A file the loader did not
+        read whole (missing, unreadable, over the size limit) is not cached.
         """
         from teikit.loading import dependencies, dependency_path
 
-        key = self.key(path, shown, options)
         with dependencies() as deps:
             report = compute()
+        own = dependency_path(path)
+        digest = deps.read.get(own)
+        key = self.key(path, shown, options, digest) if digest is not None else None
         if key is not None:
-            deps.discard(dependency_path(path))
-            self.put(key, report, deps)
+            deps.discard(own)
+            self.put(key, report, deps, deps.read)
         return report
 
     def clear(self) -> int:

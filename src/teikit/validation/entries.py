@@ -33,7 +33,14 @@ __all__ = ["Packs", "seal", "unseal", "write_pack"]
 KEPT = 8
 #: How a new file is made: new (never another's), not inherited by children, and not
 #: followed if a link already holds its name.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_CREATE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)  # only on Windows: no newline translation
+)
 #: (process id, a random text) naming this process's temporaries; made again in a child
 _writer: tuple[int, str] = (0, "")
 _made = 0
