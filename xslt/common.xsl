@@ -814,11 +814,15 @@
   </xsl:function>
 
   <!-- ===== letters: the correspondence header ===== -->
-  <!-- "From: Hermann Bahr, Wien, 24. 12. 1899", "To: Arthur Schnitzler, Wien" -->
+  <!-- "From: Hermann Bahr, Wien, 24. 12. 1899", "To: Arthur Schnitzler, Wien": a person
+       in the display form the title block and the index use (an authority's "Schnitzler,
+       Arthur" turned round; its commas ran into the line's own: "Von: Kraus, Karl, 31. 12.
+       1892, Wien"). -->
   <xsl:variable name="t:corresp" as="xs:string*" select="
       for $a in ($t:header/profileDesc/correspDesc/correspAction)[@type = ('sent', 'received')]
       return t:label($a/@type) || ': ' || string-join(
-          $a/(persName | orgName | name | placeName | settlement | date) ! t:plain(.)[. != ''],
+          $a/(persName | orgName | name | placeName | settlement | date)
+            ! (if (self::persName) then t:author-name(.) else t:plain(.))[. != ''],
           ', ')"/>
 
   <!-- "1. " before a sense that has sibling senses (or its own @n); '' otherwise. -->

@@ -196,6 +196,22 @@ def test_the_title_is_not_the_series_title() -> None:
     assert "<title>A an B</title>" in doc.to_html().output
 
 
+def test_the_correspondents_are_named_as_the_title_block_names_them() -> None:
+    """Cut from Schnitzler's L00150: "Von: Kraus, Karl, 31. 12. 1892, Wien" (the authority
+    form's comma ran into the line's own) under a title block saying "Karl Kraus"."""
+    doc = tei(
+        lang="de",
+        profile='<profileDesc><correspDesc><correspAction type="sent"><persName ref="#p1">'
+        'Kraus, Karl</persName><date when="1892-12-31">31. 12. 1892</date><placeName>Wien'
+        '</placeName></correspAction><correspAction type="received"><persName>Hofmannsthal, '
+        "Hugo von</persName><orgName>Burgtheater</orgName></correspAction></correspDesc>"
+        "</profileDesc>",
+    )
+    text = teikit.transform(doc, "text").output
+    assert "Von: Karl Kraus, 31. 12. 1892, Wien\nAn: Hugo von Hofmannsthal, Burgtheater\n" in text
+    assert "Von: Karl Kraus, 31. 12. 1892, Wien" in doc.to_html().output
+
+
 @pytest.mark.parametrize(
     ("code", "html"),
     [("deu", "de"), ("fre", "fr"), ("rus", "ru"), ("de-AT", "de-AT"), ("grc", "grc")],
