@@ -223,3 +223,16 @@ def test_a_tampered_manifest_removes_nothing_outside_the_site(corpus: Path, tmp_
     (out / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     assert build_collection(corpus, out).removed == []
     assert victim.read_text(encoding="utf-8") == "keep me"
+
+
+def test_the_index_marks_titles_and_authors_with_the_documents_language(
+    tmp_path: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index page is in English; RusDraCor's titles were read as English words by a
+    screen reader ("Чайка" under <html lang="en">, no lang of its own)."""
+    monkeypatch.chdir(tmp_path)
+    doc = _doc(tmp_path / "corpus" / "chaika.xml", "Чайка", "Антон Чехов", "1896")
+    doc.write_text(doc.read_text("utf-8").replace("<TEI ", '<TEI xml:lang="ru" '), "utf-8")
+    build_collection(tmp_path / "corpus", tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<td lang="ru">Чайка</td><td lang="ru">Антон Чехов</td><td>1896</td>' in index

@@ -13,7 +13,7 @@ import pytest
 
 from teikit.document import load
 from teikit.epub import epub_bytes
-from teikit.listing import document_meta, index_page
+from teikit.listing import document_meta, index_page, page_lang
 
 HEADER = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
 <titleStmt>{titles}</titleStmt><publicationStmt><p>P</p></publicationStmt>
@@ -159,3 +159,11 @@ def test_a_range_of_years_dates_the_book_by_its_first(tmp_path: Path) -> None:
 def _opf(doc: object) -> str:
     data, _ = epub_bytes(doc)  # type: ignore[arg-type]
     return zipfile.ZipFile(io.BytesIO(data)).read("OEBPS/content.opf").decode()
+
+
+def test_the_language_is_read_back_from_the_documents_page(tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text('<!DOCTYPE HTML><html xmlns="http://www.w3.org/1999/xhtml" lang="de-AT">')
+    assert page_lang([tmp_path / "a.epub", page]) == "de-AT"
+    assert page_lang([tmp_path / "a.txt"]) == ""
+    assert page_lang([tmp_path / "missing.html"]) == ""

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Report, Severity, UsageError
 from teikit.files import write_atomic
-from teikit.listing import document_meta, index_page
+from teikit.listing import document_meta, index_page, page_lang
 from teikit.locations import display_path
 
 if TYPE_CHECKING:
@@ -168,6 +168,7 @@ def build_one(path: str | Path, job: Job) -> Built:
             custom=job.custom(),
         )
     report.files = [shown]
+    meta["lang"] = page_lang(written)
     deps.discard(dependency_path(source))
     read = {str(d): file_digest(d) for d in sorted(deps)}
     outputs = {Path(p).relative_to(job.output).as_posix(): file_digest(Path(p)) for p in written}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Iterable
+from pathlib import Path
 
 from teikit import namespaces
 from teikit.nfc import nfc
@@ -119,9 +121,32 @@ _CATALOGUE = re.compile(r"\([^()]*\d{3,4}[^()]*\)|\[[^\]]*\]")
 _LANG = namespaces.clark(namespaces.XML, "lang")
 
 
+#: ``<html … lang="…">`` at the top of a page teikit wrote.
+_PAGE_LANG = re.compile(rb'<html\b[^>]*?\blang="([^"]+)"')
+
+
+def page_lang(outputs: Iterable[str | Path]) -> str:
+    """The language the document's HTML page declares (``<html lang>``, BCP 47 as the
+    stylesheets derived it from the document), '' without a page.
+
+    Why: the index is in English, its titles and authors in the document's language; a
+    screen reader reads "Чайка" as English unless its cell says otherwise. Read back from
+    the page rather than derived again, so that page and index can never disagree."""
+    for out in outputs:
+        if str(out).endswith(".html"):
+            try:
+                with open(out, "rb") as page:
+                    found = _PAGE_LANG.search(page.read(512))
+            except OSError:
+                return ""
+            return found.group(1).decode("ascii", "replace") if found else ""
+    return ""
+
+
 def index_page(entries: dict[str, object]) -> str:
-    """The collection's index: one row per published document, links to its outputs; in
-    NFC like every page teikit writes (headers spell titles in decomposed form too)."""
+    """The collection's index: one row per published document, links to its outputs, its
+    titles and authors marked with the document's language; in NFC like every page teikit
+    writes (headers spell titles in decomposed form too)."""
     rows = []
     for name, entry in entries.items():
         if not isinstance(entry, dict):
@@ -132,10 +157,12 @@ def index_page(entries: dict[str, object]) -> str:
             f'<a href="{html.escape(out)}">{html.escape(os.path.splitext(out)[1][1:])}</a>'
             for out in sorted(entry.get("outputs", {}))
         )
+        lang = html.escape(str(meta.get("lang") or ""))
+        cell = f'<td lang="{lang}">' if lang else "<td>"
         rows.append(
             "<tr>"
-            f"<td>{'<br>'.join(html.escape(str(t)) for t in titles)}</td>"
-            f"<td>{html.escape('; '.join(str(a) for a in meta.get('authors', [])))}</td>"
+            f"{cell}{'<br>'.join(html.escape(str(t)) for t in titles)}</td>"
+            f"{cell}{html.escape('; '.join(str(a) for a in meta.get('authors', [])))}</td>"
             f"<td>{html.escape(str(meta.get('date', '')))}</td>"
             f"<td>{links}</td></tr>"
         )
