@@ -1195,6 +1195,26 @@
     </xsl:if>
   </xsl:template>
 
+  <!-- An empty c or g stands for a character the document does not write: its meaning
+       is in a rendition or glyph declared elsewhere (Schnitzler's <c rendition="#dots"
+       n="3"/> and "#kaufmannsund" for "&amp;", declared in the edition's central
+       schema). The outputs cannot show it; one warning says how many, so that "nicht,
+       sende" is not lost unannounced. -->
+  <xsl:template name="t:unwritten-characters">
+    <xsl:variable name="empty" select="$t:doc//text//(c | g)[not(string(.))]"/>
+    <xsl:if test="exists($empty)">
+      <xsl:call-template name="t:report">
+        <xsl:with-param name="code" select="'character-unavailable'"/>
+        <xsl:with-param name="node" select="$empty[1]"/>
+        <xsl:with-param name="text" select="count($empty) || ' empty &lt;c&gt;/&lt;g&gt;'
+            || ' element(s), the first ' || string-join(($empty[1]/(@rendition, @ref, @n))
+            ! (name() || '=&quot;' || . || '&quot;'), ' ') || ', stand for characters the'
+            || ' document does not write (declared elsewhere); the outputs show nothing for'
+            || ' them. Write the character in the element to have it shown.'"/>
+      </xsl:call-template>
+    </xsl:if>
+  </xsl:template>
+
   <!-- ===== dictionaries: grammatical labels ===== -->
   <!-- The common abbreviations of gramGrp's pos, gen and number (FreeDict, TEI Lex-0,
        printed dictionaries), as labels in en, de, fr, ru (in that order). Keyed by the

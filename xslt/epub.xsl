@@ -121,6 +121,7 @@
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
     <xsl:call-template name="t:facsimile-warnings"/>
+    <xsl:call-template name="t:unwritten-characters"/>
     <xsl:variable name="pbs" select="t:shown-pbs($t:texts)[ancestor-or-self::* intersect $t:tops]"/>
     <b:bundle>
       <b:meta title="{$t:title}" lang="{$t:lang}" dir="{t:dir($t:lang)}" date="{$t:work-date}" source="{$t:source}" rights="{$t:rights}"

@@ -54,6 +54,7 @@
   <xsl:template match="/">
     <xsl:call-template name="t:unresolved-refs"/>
     <xsl:call-template name="t:facsimile-warnings"/>
+    <xsl:call-template name="t:unwritten-characters"/>
     <html lang="{$t:lang}">
       <xsl:if test="t:dir($t:lang) = 'rtl'"><xsl:attribute name="dir" select="'rtl'"/></xsl:if>
       <head>

@@ -176,6 +176,21 @@ def test_the_fields_of_a_register_entry_are_punctuated() -> None:
     assert entry in " ".join(html_reading(doc.to_html().output).split())
 
 
+def test_an_empty_character_element_is_announced_not_silently_dropped() -> None:
+    """Cut from Schnitzler's L03343 (30 such elements in 150 letters): "nicht, <c
+    rendition='#kaufmannsund'/> sende" read "nicht,  sende" with no word of why."""
+    doc = tei(
+        '<p>nicht, <c rendition="#kaufmannsund"/> sende <c rendition="#dots" n="3"/> und '
+        '<c rendition="#langesS">s</c>o</p>'
+    )
+    for diagnostics in (teikit.transform(doc, "html").diagnostics, epub_bytes(doc)[1]):
+        found = [d for d in diagnostics if "character" in d.rule]
+        assert [(d.rule, d.severity.name) for d in found] == [
+            ("xslt:character-unavailable", "WARNING")
+        ]
+        assert found[0].message.startswith('2 empty <c>/<g> element(s), the first rendition="#k')
+
+
 def test_dictionary_entries_keep_every_word() -> None:
     body = "".join(
         f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'
