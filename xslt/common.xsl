@@ -533,8 +533,10 @@
        was taken from, else a date of the source that is not the digital source's (ELTeC
        and DraCor date their digitisation: Gay's "Ellénore" of 1844 was dated 2006); only a
        W3C date (YYYY, YYYY-MM, YYYY-MM-DD), which is what dc:date may hold, a range of
-       years ("1869-1870") by its first. The order is kept with "!" and "for": a path
-       ("(a, b)/@when") would put the dates back in document order. -->
+       years ("1869-1870") by its first; a text born digital (a source described in
+       prose, no bibliographic record: FreeDict's dictionaries) is dated by its
+       publication. The order is kept with "!" and "for": a path ("(a, b)/@when") would
+       put the dates back in document order. -->
   <xsl:variable name="t:work-date" as="xs:string?" select="
       let $p := $t:header/profileDesc,
           $sd := $t:header/fileDesc/sourceDesc,
@@ -545,7 +547,9 @@
                 $p/creation//date) ! (@when, @notBefore, @from),
                $events ! (@when, @notBefore),
                (for $b in $sources return $b//date[ancestor::bibl[1] is $b]) ! (@when, .),
-               $sd//date[not(ancestor::bibl[1]/@type = 'digitalSource')] ! (@when, .))
+               $sd//date[not(ancestor::bibl[1]/@type = 'digitalSource')] ! (@when, .),
+               $t:header/fileDesc/publicationStmt/date[empty($sd/(bibl | biblStruct
+                   | biblFull | msDesc | listBibl))] ! (@when, .))
               ! replace(normalize-space(.), '^(\d{4})\s*[-–/]\s*\d{4}$', '$1')
               [matches(., '^\d{4}(-\d\d(-\d\d)?)?$')])[1]"/>
 

@@ -191,6 +191,22 @@ def test_an_empty_character_element_is_announced_not_silently_dropped() -> None:
         assert found[0].message.startswith('2 empty <c>/<g> element(s), the first rendition="#k')
 
 
+def test_a_text_born_digital_is_dated_by_its_publication() -> None:
+    """FreeDict's eng-swh: no EPUB date though the dictionary says when it was published
+    (its source is described in prose); a digitised text keeps its source's date or none,
+    never its digital edition's."""
+    pub = '<publisher>FreeDict</publisher><date when="2017-12-03">Dec 03, 2017</date>'
+    assert "<dc:date>2017-12-03</dc:date>" in _opf(tei(pub=pub))
+    digitised = tei(pub=pub).tree.getroot()
+    source = digitised.find(".//{http://www.tei-c.org/ns/1.0}sourceDesc")
+    source[:] = [etree.fromstring('<bibl xmlns="http://www.tei-c.org/ns/1.0">A print</bibl>')]
+    assert "<dc:date>" not in _opf(teikit.Document(digitised.getroottree()))
+
+
+def _opf(doc: teikit.Document) -> str:
+    return zipfile.ZipFile(io.BytesIO(epub_bytes(doc)[0])).read("OEBPS/content.opf").decode()
+
+
 def test_dictionary_entries_keep_every_word() -> None:
     body = "".join(
         f'<entry><form><orth>w{i}</orth></form><sense><cit type="trans">'
