@@ -94,14 +94,32 @@ def test_a_play_is_dated_by_its_standoff_events_as_its_epub_is(tmp_path: Path) -
     path = tmp_path / "play.xml"
     path.write_text(PLAY, "utf-8")
     doc = load(path)
-    assert document_meta(doc)["date"] == "1941"
-    assert "<dc:date>1941</dc:date>" in _opf(doc)
+    assert document_meta(doc)["date"] == "1940"  # the earliest: written before printed
+    assert "<dc:date>1940</dc:date>" in _opf(doc)
+
+
+def test_a_play_is_dated_by_its_earliest_event_in_whatever_order_they_come(
+    tmp_path: Path,
+) -> None:
+    """RusDraCor's bulgakov-dni-turbinyh lists its 1955 printing before its 1926 premiere
+    and was dated 1955 (19 plays by a printing decades after the writing: Sumarokov's
+    farce of 1750 as 1950)."""
+    path = tmp_path / "play.xml"
+    events = (
+        '<event type="print" when="1955"><desc/></event><event type="premiere" '
+        'when="1926-10-05"><desc/></event><event type="written" when="1925"><desc/></event>'
+    )
+    start, end = PLAY.index("<listEvent>") + len("<listEvent>"), PLAY.index("</listEvent>")
+    path.write_text(PLAY[:start] + events + PLAY[end:], "utf-8")
+    doc = load(path)
+    assert document_meta(doc)["date"] == "1925"
+    assert "<dc:date>1925</dc:date>" in _opf(doc)
 
 
 def test_an_event_without_a_date_is_passed_over(tmp_path: Path) -> None:
     path = tmp_path / "play.xml"
-    path.write_text(PLAY.replace('type="print" when="1941"', 'type="print"'), "utf-8")
-    assert document_meta(load(path))["date"] == "1941"  # the premiere's
+    path.write_text(PLAY.replace('type="written" when="1940"', 'type="written"'), "utf-8")
+    assert document_meta(load(path))["date"] == "1941"  # not the undated event's text
 
 
 def test_the_index_page_is_in_nfc() -> None:

@@ -528,8 +528,9 @@
       return t:plain($s)[. != '']"/>
 
   <!-- The date of the work (an EPUB's dc:date, which a reading system's library shows): a
-       letter's sending, the text's creation, a play's writing, printing or premiere
-       (DraCor's standOff events), the source's first edition, then the edition the text
+       letter's sending, the text's creation, the earliest of a play's writing, printing
+       and premiere (DraCor's standOff events, in no set order: "Дни Турбиных", played in
+       1926, was dated by its 1955 printing), the source's first edition, then the edition the text
        was taken from, else a date of the source that is not the digital source's (ELTeC
        and DraCor date their digitisation: Gay's "Ellénore" of 1844 was dated 2006); only a
        W3C date (YYYY, YYYY-MM, YYYY-MM-DD), which is what dc:date may hold, a range of
@@ -545,7 +546,7 @@
                        $sd//bibl[@type = ('originalSource', 'printSource')])
       return ((($p/correspDesc/correspAction[@type = 'sent']//date,
                 $p/creation//date) ! (@when, @notBefore, @from),
-               $events ! (@when, @notBefore),
+               sort($events ! (@when, @notBefore)[matches(., '^\d{4}')] ! string(.))[1],
                (for $b in $sources return $b//date[ancestor::bibl[1] is $b]) ! (@when, .),
                $sd//date[not(ancestor::bibl[1]/@type = 'digitalSource')] ! (@when, .),
                $t:header/fileDesc/publicationStmt/date[empty($sd/(bibl | biblStruct

@@ -25,8 +25,9 @@ def document_meta(doc: object) -> dict[str, object]:
     """What the index shows of a document, read from its teiHeader as a reader would
     name it: the document's own title (not the series it belongs to, nor a title that
     only repeats its date), its authors in display form, and its date (a letter's date
-    of sending first, then the text's creation, a play's writing, printing or premiere
-    (DraCor's ``standOff`` events), the source's, the publication's; ISO where given).
+    of sending first, then the text's creation, the earliest of a play's writing,
+    printing and premiere (DraCor's ``standOff`` events), the source's, the
+    publication's; ISO where given).
     The order is the EPUB's ``dc:date`` rule (``t:work-date`` in ``xslt/common.xsl``), so
     the index and the book name the same year; the index falls back to a date as
     written where the EPUB, which may hold only a W3C date, has none."""
@@ -42,10 +43,13 @@ def document_meta(doc: object) -> dict[str, object]:
             f"{TEI}profileDesc/{TEI}correspDesc/{TEI}correspAction[@type='sent']/{TEI}date"
         ),
         *header.iterfind(f"{TEI}profileDesc/{TEI}creation//{TEI}date"),
-        *(
-            e
-            for e in root.iterfind(f"{TEI}standOff//{TEI}event")
-            if e.get("type") in _WORK_EVENTS and (e.get("when") or e.get("notBefore"))
+        *sorted(
+            (
+                e
+                for e in root.iterfind(f"{TEI}standOff//{TEI}event")
+                if e.get("type") in _WORK_EVENTS and (e.get("when") or e.get("notBefore"))
+            ),
+            key=lambda e: e.get("when") or e.get("notBefore") or "",
         ),
         *_source_dates(header),
         *header.iterfind(f"{TEI}fileDesc/{TEI}publicationStmt/{TEI}date"),
