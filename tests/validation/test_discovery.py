@@ -3,6 +3,7 @@ found (an error when named), XInclude parts validated inside their parent only."
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,23 @@ def test_the_quick_root_check_agrees_with_the_parser(tmp_path: Path, head: bytes
     (tmp_path / "f.xml").write_bytes(head)
     assert _plain_tei(head) in (None, is_tei(tmp_path / "f.xml"))
     assert _plain_tei(head) is not False
+
+
+def test_a_folder_walk_leaves_no_reference_cycle(tmp_path: Path) -> None:
+    """The walk's files are freed when the run lets go of them, not at the cyclic
+    collector's next pass (which a run pauses while it discovers): nothing it made is
+    garbage only that collector could free."""
+    for folder in ("a", "a/b", "c"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "x.xml").write_text(
+            TEI.format(extra="", body="<p/>"), encoding="utf-8"
+        )
+    gc.collect()
+    gc.disable()
+    try:
+        files, _ = discover([tmp_path])
+        assert len(files) == 3
+        del files
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

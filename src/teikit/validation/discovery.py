@@ -385,32 +385,38 @@ def _walk(folder: Path, include: Sequence[str]) -> list[tuple[Path, str]]:
     are strings and ``include`` is one pattern: a warm re-run of 10,000 files is mostly
     this walk and the cache's reads."""
     found: list[tuple[Path, str]] = []
-    wanted = _one_pattern(tuple(include))
-
-    def visit(where: Path, real: str) -> None:
-        # Each folder's entries in name order, a folder's files where its name falls:
-        # depth first, that is the order of the paths' parts, with no sort of the whole.
-        # A file's Path is its folder's joined with its name: no parse of the whole.
-        try:
-            with os.scandir(where) as listing:
-                entries = sorted(listing, key=attrgetter("name"))
-        except (PermissionError, FileNotFoundError, NotADirectoryError):
-            return
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir() and not entry.is_symlink()
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                continue
-            if is_dir:
-                visit(where / entry.name, os.path.join(real, entry.name))
-            elif is_file and wanted(entry.name):
-                path = where / entry.name
-                key = str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
-                found.append((path, key))
-
-    visit(folder, str(folder.resolve()))
+    _visit(folder, str(folder.resolve()), _one_pattern(tuple(include)), found)
     return found
+
+
+def _visit(
+    where: Path, real: str, wanted: Callable[[str], object], found: list[tuple[Path, str]]
+) -> None:
+    """:func:`_walk` below ``where`` (resolved: ``real``), into ``found``.
+
+    Each folder's entries in name order, a folder's files where its name falls: depth
+    first, that is the order of the paths' parts, with no sort of the whole. A file's
+    Path is its folder's joined with its name: no parse of the whole. A function of the
+    module, not one nested in :func:`_walk`: a nested function that calls itself is a
+    reference cycle, which kept the run's list of files alive until the cyclic
+    collector's next pass (a warm re-run pauses it)."""
+    try:
+        with os.scandir(where) as listing:
+            entries = sorted(listing, key=attrgetter("name"))
+    except (PermissionError, FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir() and not entry.is_symlink()
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            continue
+        if is_dir:
+            _visit(where / entry.name, os.path.join(real, entry.name), wanted, found)
+        elif is_file and wanted(entry.name):
+            path = where / entry.name
+            key = str(path.resolve()) if entry.is_symlink() else os.path.join(real, entry.name)
+            found.append((path, key))
 
 
 @cache
