@@ -62,16 +62,19 @@ def test_a_pack_under_a_key_it_does_not_hold_is_damaged(tmp_path: Path) -> None:
     assert reader.result(stranger) is None and reader.stats.damaged == 1
 
 
+def _replace_all(cache: ResultCache, folder: Path) -> None:
+    """Store a newer result under every key in one chunk; each key then reads it."""
+    with cache.gathered():
+        for key in KEYS:
+            cache.put(key, Report(files=["new.xml"]), [])
+    for key in KEYS:
+        found = ResultCache(folder).result(key)
+        assert found is not None and found[1].files == ["new.xml"]
+
+
 def test_a_new_pack_replaces_an_older_entry_of_the_same_key(tmp_path: Path) -> None:
     _gathered(tmp_path)
-    cache = ResultCache(tmp_path)
-    newer = [Report(files=["new.xml"]) for _ in KEYS]
-    with cache.gathered():
-        for key, report in zip(KEYS, newer, strict=True):
-            cache.put(key, report, [])
-    for key in KEYS:
-        found = ResultCache(tmp_path).result(key)
-        assert found is not None and found[1].files == ["new.xml"]
+    _replace_all(ResultCache(tmp_path), tmp_path)
 
 
 def test_without_hard_links_each_entry_is_written_alone(
@@ -85,12 +88,7 @@ def test_without_hard_links_each_entry_is_written_alone(
     assert cache.stats.written == len(KEYS)
     assert len({os.stat(_entry(tmp_path, key)).st_ino for key in KEYS}) == len(KEYS)
     assert all(ResultCache(tmp_path).result(key) is not None for key in KEYS)
-    with cache.gathered():  # newer results replace the older entries there too
-        for key in KEYS:
-            cache.put(key, Report(files=["new.xml"]), [])
-    for key in KEYS:
-        found = ResultCache(tmp_path).result(key)
-        assert found is not None and found[1].files == ["new.xml"]
+    _replace_all(cache, tmp_path)  # newer results replace the older entries there too
 
 
 def test_a_reader_reads_a_pack_once_for_its_keys(
