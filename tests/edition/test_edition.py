@@ -559,6 +559,23 @@ def test_each_description_is_the_tables_note() -> None:
             assert " ".join("".join(note.itertext()).split()) in row["note"], entity.get(XML_ID)
 
 
+#: Marks of the table's working notes for encoders, which describe no entity: a line of the seed
+#: ("l. 658") or the Wikidata ID of another item ("United Kingdom = Q145").
+WORKING_NOTE = re.compile(r"\bll?\. \d|\bQ\d+")
+
+
+def test_a_description_describes_the_entity_and_is_no_working_note_of_the_table() -> None:
+    """The index shows each note as the entity's description: England's was the table's caveat
+    "where Britain is meant (general strike 1926, l. 658) United Kingdom = Q145"."""
+    working = [
+        entity.get(XML_ID)
+        for entity, _ in _table_entities()
+        for note in entity.xpath("tei:note[not(@type = 'editorial')]", namespaces=NS)
+        if WORKING_NOTE.search("".join(note.itertext()))
+    ]
+    assert not working
+
+
 def test_each_variant_is_the_tables_or_a_form_of_the_name_the_source_uses() -> None:
     text, table = source_text(), authority()
     for entity in standoff_entities(edition()):
