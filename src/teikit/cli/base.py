@@ -148,19 +148,6 @@ def bounds_options(command: Callable[P, R]) -> Callable[P, R]:
     return command
 
 
-def resolved_bounds(
-    config: Any, timeout: float | None, memory_limit: int | None
-) -> tuple[float | None, int | None]:
-    """The deadline (s) and memory limit (MB) of a run, None for none: the flags, else
-    the project's [tool.teikit], else teikit's defaults; 0 switches a bound off."""
-    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
-
-    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
-    if memory_limit is None:
-        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
-    return seconds or None, memory_limit or None
-
-
 def project_settings(
     fetch: bool | None,
     allow_hosts: tuple[str, ...],
