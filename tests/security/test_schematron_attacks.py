@@ -50,6 +50,20 @@ def _cases(attack: Attack) -> dict[str, tuple[str, int]]:
             3,
         ),
         "copies-a-template": (schema("'x'", '<xsl:template match="/">x</xsl:template>'), 3),
+        # a quote inside a comment must not open a "string" that swallows the call
+        "hides-the-call-behind-a-quote-in-a-comment": (
+            schema(f"(: it's :) unparsed-text('{secret}') (: a'b :)"),
+            5,
+        ),
+        "hides-the-call-in-a-map-entry": (schema(f"map{{'k':unparsed-text('{secret}')}}('k')"), 5),
+        "hides-the-call-in-a-value-template": (
+            schema(
+                "f:g()/@a",
+                '<xsl:function name="f:g" xmlns:f="urn:f" expand-text="yes">'
+                "<r a=\"it's {environment-variable('TEIKIT_TEST_SECRET')}\"/></xsl:function>",
+            ).replace("<sch:schema ", '<sch:schema xmlns:f="urn:f" '),
+            3,
+        ),
         "calls-an-extension-function": (
             schema("Q{java:java.lang.System}getenv('TEIKIT_TEST_SECRET')"),
             5,
@@ -68,6 +82,9 @@ NAMES = [
     "includes-remote-xslt",
     "includes-xslt-outside-its-folder",
     "copies-a-template",
+    "hides-the-call-behind-a-quote-in-a-comment",
+    "hides-the-call-in-a-map-entry",
+    "hides-the-call-in-a-value-template",
     "calls-an-extension-function",
 ]
 
