@@ -34,6 +34,7 @@ from pathlib import Path
 
 from teikit.diagnostics import UsageError
 from teikit.validation.access import Access
+from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from teikit.validation.lock import LOCK_FILE
 from teikit.validation.schemas import Settings
 
@@ -90,8 +91,6 @@ class Config:
         arguments (CLI flags), else this configuration, else teikit's defaults; 0 switches
         a bound off. Every way of running teikit on a project (the CLI, ``pytest
         --teikit``) bounds a document alike, so a hostile one stops the same everywhere."""
-        from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
-
         seconds = timeout if timeout is not None else (self.timeout or DEFAULT_TIMEOUT)
         if memory_limit is None:
             memory_limit = DEFAULT_MEMORY_LIMIT if self.memory_limit is None else self.memory_limit

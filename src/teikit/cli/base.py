@@ -19,6 +19,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
+from teikit.files import write_output
 from teikit.render import RENDERERS
 from teikit.version import __version__
 
@@ -280,7 +281,6 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     """``text`` (or its pieces: :func:`teikit.render.stream`) to the file ``output`` (see
     :func:`teikit.files.write_output`: atomic, never held whole, a device written to
     directly) or to stdout, ending in one newline; a failure is exit 2, not a traceback."""
-    from teikit.files import write_output
 
     def ended(last: str = "") -> Iterator[str]:
         for piece in [text] if isinstance(text, str) else text:
