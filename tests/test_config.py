@@ -120,3 +120,16 @@ def test_the_lock_table_is_not_an_unknown_key(tmp_path: Path) -> None:
         '"tei_all@4.3.0" = { sha256 = "ab", source = "x" }\n',
     )
     assert config.load(root).paths == ("tei",)
+
+
+def test_a_folder_with_only_a_teikit_lock_is_a_project_root(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / ".git").mkdir(parents=True)
+    (root / "teikit.lock").write_text("[schemas]\n")
+    (root / "tei").mkdir()
+    found = config.load(root / "tei")
+    assert (found.root, found.configured, found.settings().root) == (root, False, root)
+
+
+def test_a_teikit_table_is_a_configuration(tmp_path: Path) -> None:
+    assert config.load(_project(tmp_path, 'paths = ["tei"]\n')).configured

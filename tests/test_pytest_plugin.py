@@ -86,3 +86,11 @@ def test_without_tool_teikit_the_flag_is_a_usage_error(pytester: pytest.Pytester
     pytester.makepyprojecttoml('[project]\nname = "x"\n')
     result = pytester.runpytest_inprocess("--teikit")
     assert result.ret != 0 and "needs [tool.teikit]" in result.stderr.str() + result.stdout.str()
+
+
+def test_a_teikit_lock_alone_is_no_configuration_for_the_flag(pytester: pytest.Pytester) -> None:
+    """A lock says which schema bytes; it does not say which files are the project's TEI."""
+    pytester.makepyprojecttoml('[project]\nname = "x"\n')
+    (pytester.path / "teikit.lock").write_text("[schemas]\n")
+    result = pytester.runpytest_inprocess("--teikit")
+    assert result.ret != 0 and "needs [tool.teikit]" in result.stderr.str() + result.stdout.str()

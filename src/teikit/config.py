@@ -2,9 +2,11 @@
 
 Read from ``pyproject.toml`` (``[tool.teikit]``) or ``teikit.toml`` (top level), found by
 walking up from the working folder, the way ruff and pytest find theirs. CLI flags win
-over the file; the file wins over teikit's defaults. Unknown keys are an error, because a
-misspelt ``exclude`` silently validating drafts is the kind of surprise this module exists
-to prevent.
+over the file; the file wins over teikit's defaults. A folder that holds only a
+``teikit.lock`` is a project too (with teikit's defaults): its lock is what CI verifies
+the schemas against, so it must be found even where nothing else is configured. Unknown
+keys are an error, because a misspelt ``exclude`` silently validating drafts is the kind of
+surprise this module exists to prevent.
 
 ```toml
 [tool.teikit]
@@ -32,6 +34,7 @@ from pathlib import Path
 
 from teikit.diagnostics import UsageError
 from teikit.validation.access import Access
+from teikit.validation.lock import LOCK_FILE
 from teikit.validation.schemas import Settings
 
 PYPROJECT = "pyproject.toml"
@@ -73,6 +76,12 @@ class Config:
     per_file: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jobs: int | None = None
     extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def configured(self) -> bool:
+        """True when a ``[tool.teikit]`` table or a ``teikit.toml`` says something (a
+        lock alone makes a project root, not a configuration)."""
+        return self.source is not None and self.source.name != LOCK_FILE
 
     def settings(
         self,
@@ -121,7 +130,8 @@ def _teikit_table(folder: Path) -> tuple[Path, dict[str, object]] | None:
 
 
 def find(start: Path | None = None) -> tuple[Path, dict[str, object]] | None:
-    """The nearest configuration at or above ``start`` (default: the working folder).
+    """The nearest configuration at or above ``start`` (default: the working folder);
+    a folder with only a ``teikit.lock`` answers (its lock, an empty table).
 
     The walk stops at a repository root (a ``.git`` folder), so a project never picks up
     a stranger's configuration from a folder above it.
@@ -131,6 +141,8 @@ def find(start: Path | None = None) -> tuple[Path, dict[str, object]] | None:
         found = _teikit_table(candidate)
         if found is not None:
             return found
+        if (candidate / LOCK_FILE).is_file():
+            return candidate / LOCK_FILE, {}
         if (candidate / ".git").exists():
             return None
     return None

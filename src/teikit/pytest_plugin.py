@@ -82,7 +82,7 @@ class TeikitProject(pytest.Collector):
         from teikit.validation.discovery import discover
 
         found = teikit_config.load(self.path)
-        if found.root is None:
+        if found.root is None or not found.configured:
             raise pytest.UsageError(
                 "pytest --teikit needs [tool.teikit] in pyproject.toml "
                 "(or a teikit.toml) at or above the rootdir."

@@ -719,3 +719,35 @@ def test_edition_is_valid_against_tei_all(tei_all: Path, java: str) -> None:
         env=java_env(),
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _own_text(element: etree._Element) -> str:
+    """The text an element writes itself: its text and its children's tails."""
+    return (element.text or "") + "".join(child.tail or "" for child in element)
+
+
+def _language(element: etree._Element) -> str | None:
+    """The xml:lang in force for an element: its own, else its nearest ancestor's."""
+    found = element.xpath("ancestor-or-self::*[@xml:lang][1]/@xml:lang")
+    return str(found[0]) if found else None
+
+
+def test_the_header_declares_the_language_of_its_prose() -> None:
+    """The header is written in English with Russian titles, names and licence: each element
+    whose own words are all Cyrillic is declared Russian, all Latin English (the text's
+    xml:lang="ru" on TEI once covered 100 lines of English prose)."""
+    (header,) = edition().xpath("/tei:TEI/tei:teiHeader", namespaces=NS)
+    wrong = []
+    for element in header.iter():
+        if not isinstance(element.tag, str):
+            continue
+        own = _own_text(element)
+        cyrillic, latin = (
+            len(re.findall(r"[а-яё]", own, re.I)),
+            len(re.findall(r"[a-z]", own, re.I)),
+        )
+        if cyrillic + latin < 3 or min(cyrillic, latin) > (cyrillic + latin) // 10:
+            continue
+        if _language(element) != ("ru" if cyrillic > latin else "en"):
+            wrong.append(f"<{local(element)}> line {element.sourceline}: {own.strip()[:40]}")
+    assert header.get(XML_LANG) == "en" and not wrong, wrong

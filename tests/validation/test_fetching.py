@@ -107,6 +107,55 @@ def test_the_unavailable_message_names_the_fix(project: Path) -> None:
     assert f"--fetch --allow-host {server.authority}" in report.diagnostics[0].message
 
 
+def test_the_unavailable_error_names_the_flag_that_downgrades_it(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(root=project))
+    assert "--unavailable warning" in report.diagnostics[0].message
+
+
+def test_the_downgraded_warning_does_not_advise_downgrading(project: Path) -> None:
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        report = validate([doc], settings=Settings(root=project, unavailable="warning"))
+    assert "--unavailable" not in report.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("flags", "code"), [((), 2), (("--unavailable", "warning"), 0)], ids=["error", "downgraded"]
+)
+def test_the_cli_flag_downgrades_an_unavailable_pi(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    flags: tuple[str, ...],
+    code: int,
+) -> None:
+    from teikit.cli import main
+
+    monkeypatch.chdir(project)
+    with listener() as server:
+        doc = _doc(project, f"{server.base}/schema.rng")
+        found = main(["validate", "-q", "--no-cache", *flags, str(doc)])
+    out = capsys.readouterr().out
+    assert (found, "[schema:unavailable]" in out, server.connections) == (code, True, 0)
+
+
+def test_an_unavailable_schema_option_names_the_fetch_and_the_downgrade(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from teikit.cli import main
+
+    monkeypatch.chdir(project)
+    code = main(["validate", "-q", "--schema", "tei_lite@4.9.0", str(_doc(project, "x.rng"))])
+    err = capsys.readouterr().err
+    assert (code, "teikit schemas fetch tei_lite@4.9.0" in err, "--unavailable warning" in err) == (
+        2,
+        True,
+        True,
+    )
+
+
 def test_unavailable_can_be_downgraded_to_a_warning_on_purpose(project: Path) -> None:
     with listener() as server:
         doc = _doc(project, f"{server.base}/schema.rng")
@@ -310,3 +359,51 @@ def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
         code = main(["schemas", "fetch", "tei_lite@4.9.0"])
     assert (code, "tei_lite@4.9.0" in capsys.readouterr().out) == (0, True)
     assert lock.read(project)["tei_lite@4.9.0"].sha256 == store.sha256_of(MINI)
+
+
+@pytest.fixture
+def lock_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose only teikit file is an (empty) teikit.lock; the working folder."""
+    root = tmp_path / "locked"
+    (root / ".git").mkdir(parents=True)
+    (root / "teikit.lock").write_text("")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_schemas_fetch_locks_into_a_projects_own_teikit_lock(
+    lock_only: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from teikit.cli import main
+
+    code = main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)])
+    assert (code, lock.read(lock_only)["tei_lite@4.9.0"].sha256) == (0, store.sha256_of(MINI))
+    assert f"locked in {lock_only / 'teikit.lock'}" in capsys.readouterr().out
+
+
+def test_validation_in_a_lock_only_project_refuses_bytes_the_lock_does_not_name(
+    lock_only: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What CI relies on: the store holds other bytes than the maintainer locked."""
+    from teikit.cli import main
+
+    assert main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)]) == 0
+    other = tmp_path / "other.rng"
+    other.write_text(MINI.read_text().replace("<grammar", "<!-- changed -->\n<grammar", 1))
+    store.add("tei_lite@4.9.0", other)
+    url = "https://www.tei-c.org/Vault/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng"
+    code = main(["validate", "-q", "--no-cache", str(_doc(lock_only, url))])
+    captured = capsys.readouterr()
+    assert (code, "the project lock says" in captured.out + captured.err) == (3, True)
+
+
+def test_schemas_fetch_outside_a_project_says_it_locked_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from teikit.cli import main
+
+    (tmp_path / "loose" / ".git").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "loose")
+    assert main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)]) == 0
+    assert "not locked: no project here" in capsys.readouterr().out
+    assert not (tmp_path / "loose" / "teikit.lock").exists()

@@ -273,8 +273,14 @@ def _use(entry: store.Entry) -> SchemaUse:
     return SchemaUse(entry.name, entry.version)
 
 
+#: Said with every error about an unavailable schema: going on without it is a choice.
+DOWNGRADE = ' To go on without it on purpose: --unavailable warning (or unavailable = "warning").'
+
+
 def _unavailable(message: str, settings: Settings, **where: Unpack[Where]) -> Plan:
     severity = Severity.WARNING if settings.unavailable == "warning" else Severity.ERROR
+    if severity is Severity.ERROR:
+        message += DOWNGRADE
     diag = Diagnostic(severity, "schema:unavailable", message, **where)
     return Plan(notices=[diag], unavailable=severity is Severity.ERROR)
 
@@ -327,7 +333,9 @@ def check_names(names: Sequence[str], settings: Settings | None = None) -> None:
         if kind == "stored" and settings.unavailable != "warning":
             found = from_store(catalogue.parse_ref(name), settings)
             if isinstance(found, str):
-                raise SchemaUnavailable(f"[schema:unavailable] --schema {name}: {found}.")
+                raise SchemaUnavailable(
+                    f"[schema:unavailable] --schema {name}: {found}.{DOWNGRADE}"
+                )
 
 
 def _named(name: str, settings: Settings) -> Plan:

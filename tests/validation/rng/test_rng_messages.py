@@ -86,3 +86,11 @@ def test_an_element_in_an_empty_element_is_told_to_go(tmp_path: Path, tei_all: P
     assert _messages(tmp_path, tei_all, '<p>x<anchor xml:id="a"><hi>y</hi></anchor></p>') == [
         "<hi> is not allowed in <anchor>, which is always empty: move it out."
     ]
+
+
+def test_an_allowed_empty_value_is_said_as_leave_it_empty(tmp_path: Path, tei_all: Path) -> None:
+    # before: 'use a language tag (BCP 47) such as en or de-AT or one of "".'
+    assert _messages(tmp_path, tei_all, '<p xml:lang="not a lang">x</p>') == [
+        '@xml:lang="not a lang" on <p> is not valid: use a language tag (BCP 47) such as en '
+        "or de-AT, or leave it empty."
+    ]

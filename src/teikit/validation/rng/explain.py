@@ -373,19 +373,23 @@ class Explainer:
         else:
             written = n.attribute(f.name or QName("", ""), el, value=value)
             said = f"{written} on {n.element(el)} is {'not valid' if value.strip() else 'empty'}"
-        forms = [f'"{v}"' for v in sorted(values)]
+        # an empty value among the allowed ones is said as such, not as one of ""
+        forms = [f'"{v}"' for v in sorted(values) if v]
+        empty = ", or leave it empty" if "" in values else ""
         if forms and not kinds:
             near = suggestion(f.value, sorted(values))
             if near is not None:
                 return f'{said}: did you mean "{near}"?', sorted(values)
-            return f"{said}: use one of {_listing(forms)}.", sorted(values)
+            return f"{said}: use one of {_listing(forms)}{empty}.", sorted(values)
         bare = f.value.strip()[1:]
         if f.value.strip().startswith("#") and any(allows(t, bare, Context(el)) for t in types):
             # a pointer written where the schema wants a plain name (@scribe="#pmb1")
             return f'{said}: it takes a name, not a pointer: write "{bare}".', sorted(values)
         options = list(dict.fromkeys(kinds)) + ([f"one of {', '.join(forms)}"] if forms else [])
-        words = _or(options)
-        return f"{said}: use {words or 'a value the schema allows'}.", sorted(values)
+        if not options and empty:
+            return f"{said}: leave it empty.", sorted(values)
+        words = _or(options) + empty if options else "a value the schema allows"
+        return f"{said}: use {words}.", sorted(values)
 
     def _ids(self, f: Finding) -> tuple[str, list[str]]:
         el = f.element
