@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from teikit.diagnostics import Report, Severity
+from teikit.validation import validate
 
 OPTION = "--teikit"
 
@@ -51,7 +52,6 @@ class TeikitItem(pytest.Item):
 
     def runtest(self) -> None:
         from teikit import config as teikit_config
-        from teikit.validation import validate
 
         settings = teikit_config.load(self.tei_path.parent).settings()
         report = validate([self.tei_path], settings=settings)

@@ -19,7 +19,9 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
+from teikit.files import write_output
 from teikit.render import RENDERERS
+from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from teikit.version import __version__
 
 #: Fewer files than this finish before a progress bar would be worth drawing.
@@ -153,7 +155,6 @@ def resolved_bounds(
 ) -> tuple[float | None, int | None]:
     """The deadline (s) and memory limit (MB) of a run, None for none: the flags, else
     the project's [tool.teikit], else teikit's defaults; 0 switches a bound off."""
-    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
     seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
     if memory_limit is None:
@@ -293,7 +294,6 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     """``text`` (or its pieces: :func:`teikit.render.stream`) to the file ``output`` (see
     :func:`teikit.files.write_output`: atomic, never held whole, a device written to
     directly) or to stdout, ending in one newline; a failure is exit 2, not a traceback."""
-    from teikit.files import write_output
 
     def ended(last: str = "") -> Iterator[str]:
         for piece in [text] if isinstance(text, str) else text:

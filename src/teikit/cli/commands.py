@@ -33,6 +33,9 @@ from teikit.cli.base import (
     schema_option,
 )
 from teikit.diagnostics import UsageError
+from teikit.render import step_summary, stream, summary
+from teikit.validation import validate as run_validation
+from teikit.validation.cache import ResultCache
 
 #: Most workers a run starts when neither ``--jobs`` nor ``[tool.teikit]`` says.
 MOST_JOBS = 4
@@ -136,9 +139,6 @@ def validate(
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
     """
-    from teikit.render import step_summary, stream, summary
-    from teikit.validation import validate as run_validation
-    from teikit.validation.cache import ResultCache
 
     config, settings = project_settings(fetch, allow_hosts, unavailable, embedded)
     if not paths and not config.paths:
@@ -252,8 +252,6 @@ def transform(
     from teikit.publish import Customisation, transform_file
 
     if check:
-        from teikit.validation import validate as run_validation
-
         _, settings = project_settings(fetch, allow_hosts, unavailable)
         checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
         if not checked.ok:
