@@ -28,7 +28,6 @@ from teikit.cli.base import (
     progress_bar,
     project_settings,
     quiet_option,
-    resolved_bounds,
     schema_access,
     schema_option,
 )
@@ -147,7 +146,7 @@ def validate(
             'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    seconds, memory = config.bounds(timeout, memory_limit)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
             targets,
@@ -346,7 +345,7 @@ def build(
 
     custom = Customisation(css, xslt)
     config, settings = project_settings(fetch, allow_hosts, unavailable)
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    seconds, memory = config.bounds(timeout, memory_limit)
     if source and Path(source).is_dir():
         with progress_bar(enabled=not quiet) as on_file:
             done = build_collection(
