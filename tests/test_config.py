@@ -133,3 +133,22 @@ def test_a_folder_with_only_a_teikit_lock_is_a_project_root(tmp_path: Path) -> N
 
 def test_a_teikit_table_is_a_configuration(tmp_path: Path) -> None:
     assert config.load(_project(tmp_path, 'paths = ["tei"]\n')).configured
+
+
+@pytest.mark.parametrize(
+    ("table", "flags", "bounds"),
+    [
+        ("", (None, None), (60.0, 2048)),
+        ("timeout = 5\nmemory-limit = 512\n", (None, None), (5.0, 512)),
+        ("timeout = 5\nmemory-limit = 512\n", (7.0, 256), (7.0, 256)),
+        ("timeout = 5\n", (0.0, 0), (None, None)),
+    ],
+    ids=["defaults", "file", "flags-win", "zero-switches-off"],
+)
+def test_the_per_document_bounds(
+    tmp_path: Path,
+    table: str,
+    flags: tuple[float | None, int | None],
+    bounds: tuple[float | None, int | None],
+) -> None:
+    assert config.load(_project(tmp_path, table)).bounds(*flags) == bounds

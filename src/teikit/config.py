@@ -34,6 +34,7 @@ from pathlib import Path
 
 from teikit.diagnostics import UsageError
 from teikit.validation.access import Access
+from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from teikit.validation.lock import LOCK_FILE
 from teikit.validation.schemas import Settings
 
@@ -82,6 +83,18 @@ class Config:
         """True when a ``[tool.teikit]`` table or a ``teikit.toml`` says something (a
         lock alone makes a project root, not a configuration)."""
         return self.source is not None and self.source.name != LOCK_FILE
+
+    def bounds(
+        self, timeout: float | None = None, memory_limit: int | None = None
+    ) -> tuple[float | None, int | None]:
+        """The deadline (s) and memory limit (MB) per document, None for none: the
+        arguments (CLI flags), else this configuration, else teikit's defaults; 0 switches
+        a bound off. Every way of running teikit on a project (the CLI, ``pytest
+        --teikit``) bounds a document alike, so a hostile one stops the same everywhere."""
+        seconds = timeout if timeout is not None else (self.timeout or DEFAULT_TIMEOUT)
+        if memory_limit is None:
+            memory_limit = DEFAULT_MEMORY_LIMIT if self.memory_limit is None else self.memory_limit
+        return seconds or None, memory_limit or None
 
     def settings(
         self,

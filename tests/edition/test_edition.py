@@ -13,11 +13,15 @@ import importlib.util
 import re
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
+
+import teikit
+from teikit.epub import identifier
 
 from conftest import ROOT
 from helpers.jing import java_env
@@ -751,3 +755,16 @@ def test_the_header_declares_the_language_of_its_prose() -> None:
         if _language(element) != ("ru" if cyrillic > latin else "en"):
             wrong.append(f"<{local(element)}> line {element.sourceline}: {own.strip()[:40]}")
     assert header.get(XML_LANG) == "en" and not wrong, wrong
+
+
+def test_the_epub_identifier_survives_a_revision() -> None:
+    """A reader keeps notes and position by the EPUB's dc:identifier: it comes from the
+    publication's own idno, not from a digest of the file, which every correction changed."""
+    doc = teikit.load(EDITION)
+    (idno,) = doc.xpath("//tei:publicationStmt/tei:idno[@type='local']")
+    assert (
+        identifier(doc) == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'teikit:idno:' + idno.text)}"
+    )
+    (paragraph,) = doc.xpath("//tei:p[@xml:id='p-1']")
+    paragraph.text = "revised " + (paragraph.text or "")
+    assert identifier(doc) == identifier(teikit.load(EDITION))

@@ -28,11 +28,13 @@ from teikit.cli.base import (
     progress_bar,
     project_settings,
     quiet_option,
-    resolved_bounds,
     schema_access,
     schema_option,
 )
 from teikit.diagnostics import UsageError
+from teikit.render import step_summary, stream, summary
+from teikit.validation import validate as run_validation
+from teikit.validation.cache import ResultCache
 
 #: Most workers a run starts when neither ``--jobs`` nor ``[tool.teikit]`` says.
 MOST_JOBS = 4
@@ -136,9 +138,6 @@ def validate(
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
     """
-    from teikit.render import step_summary, stream, summary
-    from teikit.validation import validate as run_validation
-    from teikit.validation.cache import ResultCache
 
     config, settings = project_settings(fetch, allow_hosts, unavailable, embedded)
     if not paths and not config.paths:
@@ -147,7 +146,7 @@ def validate(
             'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    seconds, memory = config.bounds(timeout, memory_limit)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
             targets,
@@ -252,8 +251,6 @@ def transform(
     from teikit.publish import Customisation, transform_file
 
     if check:
-        from teikit.validation import validate as run_validation
-
         _, settings = project_settings(fetch, allow_hosts, unavailable)
         checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
         if not checked.ok:
@@ -348,7 +345,7 @@ def build(
 
     custom = Customisation(css, xslt)
     config, settings = project_settings(fetch, allow_hosts, unavailable)
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    seconds, memory = config.bounds(timeout, memory_limit)
     if source and Path(source).is_dir():
         with progress_bar(enabled=not quiet) as on_file:
             done = build_collection(
