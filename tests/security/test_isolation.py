@@ -74,6 +74,38 @@ def test_a_schematron_that_does_not_compile_is_that_files_error(attack: Attack) 
     assert any(rule == "sch:schema-invalid" for rules in found.values() for rule in rules)
 
 
+def test_a_relaxng_schema_that_does_not_compile_is_that_files_error(
+    attack: Attack, tmp_path: Path
+) -> None:
+    attack.write(
+        "rules/broken.rng",
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0">\n'
+        '<start><ref name="nowhere"/></start></grammar>\n',
+    )
+    attack.write("tei/a.xml", tei())
+    attack.write(
+        "tei/b.xml",
+        tei(
+            before='<?xml-model href="../rules/broken.rng" '
+            'schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
+        ),
+    )
+    attack.write("tei/c.xml", tei('<p><ref target="#nobody">x</ref></p>'))
+    target = tmp_path / "report.json"
+    outcome = attack.run("validate", "-q", "--no-cache", "-f", "json", "-o", str(target), "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, rules_by_file(target.read_text(encoding="utf-8"))) == (
+        2,
+        # located on the schema, as sch:schema-invalid is: the fix is made there
+        {
+            "a.xml": [],
+            "b.xml": [],
+            "broken.rng": ["rng:schema-invalid"],
+            "c.xml": ["ref:unresolved"],
+        },
+    ), outcome.output
+
+
 def test_the_report_is_written_with_o_when_files_fail(attack: Attack, tmp_path: Path) -> None:
     _corpus(attack, FAILING)
     target = tmp_path / "out" / "report.json"

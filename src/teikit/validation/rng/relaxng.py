@@ -26,6 +26,7 @@ from teikit.validation.rng import libxml
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import loop_shape
+from teikit.validation.schema_reach import refuse_outside
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -102,7 +103,7 @@ class RelaxNG:
         try:
             return compiled("rng", p, lambda data: cls._build(p, data))
         except OSError as exc:
-            raise TeikitError(f"Cannot read the RelaxNG schema {p}: {exc.strerror}.") from None
+            raise libxml.invalid(p, f"cannot be read: {exc.strerror}") from None
 
     @classmethod
     def _build(cls, path: Path, data: bytes) -> RelaxNG:
@@ -111,8 +112,9 @@ class RelaxNG:
         try:
             found = cls(path, data, hashlib.sha256(data).hexdigest())
         except etree.XMLSyntaxError as exc:
-            raise TeikitError(f"The RelaxNG schema {path} is not well-formed XML: {exc}.") from None
+            raise libxml.invalid(path, f"is not well-formed XML: {exc}") from None
         if not found._grammar.reducible:
+            refuse_outside(path, data)
             _refuse_loops(path, data)
             found._full = libxml.compile_bytes(data, path)
         return found
