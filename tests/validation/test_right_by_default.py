@@ -191,3 +191,37 @@ def test_the_result_cache_sees_a_newer_stored_release(
     store.add("tei_all@4.9.0", DATA / "validation" / "mini.rng")  # allows text-only <p>
     after = main(["validate", "-q", str(doc)])
     assert (before, after) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("locked", "used", "said"),
+    [(True, "4.3.0", "the locked version"), (False, "4.9.0", "the newest stored version")],
+    ids=["locked", "not-locked"],
+)
+def test_release_uses_the_locked_version_only_when_the_lock_names_one(
+    tmp_path: Path,
+    tmp_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    locked: bool,
+    used: str,
+    said: str,
+) -> None:
+    """A configured project whose lock says tei_all@4.3.0 keeps it when a newer one is
+    stored; without that lock entry the newest stored one judges, and the info says so."""
+    from teikit.validation import lock, store
+
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.teikit]\npaths = ["."]\n')
+    if locked:
+        entry = store.lookup(store.SchemaRef("tei_all", "4.3.0"))
+        assert entry is not None
+        lock.record(project, lock.Locked(entry.key, entry.sha256, entry.source))
+    store.add("tei_all@4.9.0", DATA / "validation" / "mini.rng")
+    monkeypatch.chdir(project)
+    _, report = _json(capsys, str(_with_pis(DATA / "tei-kinds" / "poem.xml", project)))
+    diagnostics: list[dict[str, str]] = report["diagnostics"]  # type: ignore[assignment]
+    infos = [d["message"] for d in diagnostics if d["rule"] == "schema:version"]
+    names = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
+    assert ({"name": "tei_all", "version": used} in names, said in infos[0]) == (True, True)
