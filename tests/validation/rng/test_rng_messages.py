@@ -116,3 +116,17 @@ def test_the_full_list_of_what_may_stand_there_is_in_json_only(
     assert [len(n) for n in names] == sorted(len(n) for n in names)  # shortest first
     assert len(shown["expected"]) == SHOWN + int(listed[2])
     assert set(names) < set(shown["expected"])
+
+
+def test_a_paragraph_after_the_last_division_is_named_not_the_division(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    # issue 12: this was reported as "<div> not allowed in <body>"
+    assert _messages(tmp_path, tei_all, "<div><p>a</p></div>\n<p>b</p>") == [
+        "<p> must come before the first <div> of this <body>."
+    ]
+
+
+def test_stray_text_in_a_division_is_blamed_not_a_sibling(tmp_path: Path, tei_all: Path) -> None:
+    [message] = _messages(tmp_path, tei_all, "<div><p>a</p>\nstray\n<p>b</p></div>")
+    assert message.startswith('Text "stray" is not allowed directly in <div>; wrap it in ')
