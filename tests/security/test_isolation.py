@@ -55,6 +55,17 @@ def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: A
     assert outcome.seconds < 20
 
 
+def test_validate_takes_the_deadline_from_the_project_configuration(attack: Attack) -> None:
+    _corpus(attack, ENDLESS_SCHEMATRON)
+    attack.write("pyproject.toml", "[tool.teikit]\ntimeout = 1\n")
+    outcome = attack.run("validate", "-q", "-f", "json", "tei", timeout=30)  # no --timeout
+    attack.assert_safe(outcome)
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
+        2,
+        {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []},
+    ), outcome.output
+
+
 def test_a_schematron_failing_at_run_time_is_that_files_error(attack: Attack) -> None:
     _corpus(attack, FAILING)
     outcome = attack.run("validate", "-q", "-f", "json", "tei")
@@ -171,6 +182,7 @@ def _alive(pid: int) -> bool:
 
 def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
+    before = sorted(attack.folder.rglob("*"))
     proc = _start(attack, "validate", "-q", "--timeout", "60", "-f", "json", "tei")
     try:
         worker = _worker_of(proc)
@@ -180,6 +192,7 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     finally:
         proc.kill()
     assert attack.secret not in out + err and "Traceback" not in err
+    assert (attack.loopback.hits, sorted(attack.folder.rglob("*"))) == ([], before)
     assert (proc.returncode, rules_by_file(out)) == (
         2,
         {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []},
@@ -188,6 +201,7 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
 
 def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
+    before = sorted(attack.folder.rglob("*"))
     proc = _start(attack, "validate", "-q", "--timeout", "60", "tei")
     try:
         worker = _worker_of(proc)
@@ -200,3 +214,5 @@ def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
         proc.kill()
     assert (proc.returncode, "Traceback" in err, took < 5) == (130, False, True), err
     assert not _alive(worker)
+    assert attack.secret not in out + err
+    assert (attack.loopback.hits, sorted(attack.folder.rglob("*"))) == ([], before)
