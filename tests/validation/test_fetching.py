@@ -235,6 +235,26 @@ def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> 
     assert entry.key == "tei_lite@4.9.1"
 
 
+@pytest.mark.parametrize("spec", ["tei_all@current", "tei_all@release", "tei_all@latest"])
+def test_tei_all_at_current_asks_the_vault_not_the_pinned_default(
+    tmp_path: Path, spec: str
+) -> None:
+    """A bare ``tei_all`` means teikit's pinned 4.3.0; ``@current`` means the newest release."""
+    source = tmp_path / "stated.rng"
+    source.write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny", "<!--\nTEI Edition: Version 4.10.2. Last updated\n-->\n<!-- A tiny"
+        )
+    )
+    root = _vault(tmp_path, "tei_all", "current", source)
+    with serve(root) as server:
+        entry = fetching.fetch(spec, access=_vault_access(server))
+    assert (entry.key, server.requests) == (
+        "tei_all@4.10.2",
+        ["/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng"],
+    )
+
+
 def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
@@ -300,6 +320,14 @@ def test_https_to_an_allowed_host_is_accepted() -> None:
     access.check_url(
         "https://schemas.example.org/a.rng",
         Access(fetch=True, allow_hosts=("schemas.example.org",)),
+    )
+
+
+def test_the_vaults_own_host_is_a_catalogue_host() -> None:
+    """www.tei-c.org/Vault/ redirects there: the redirect must pass check_url unasked."""
+    access.check_url(
+        "https://vault.tei-c.org/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng",
+        Access(fetch=True),
     )
 
 

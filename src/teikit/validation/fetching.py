@@ -207,7 +207,11 @@ def fetch(
             f"catalogue: {', '.join(catalogue.TEI_NAMES)}, {catalogue.EPIDOC}); "
             f"use 'teikit schemas add {asked.name} PATH' for your own schemas."
         )
-    ref = SchemaRef(asked.name, asked.version or catalogue.DEFAULT_VERSION.get(asked.name, ""))
+    # A bare name takes teikit's default version (tei_all: the pinned 4.3.0); NAME@current
+    # (or @release, @latest) asks the publisher for its newest on purpose.
+    newest_asked = spec.partition("@")[2] in catalogue.NEWEST - {""}
+    default = "" if newest_asked else catalogue.DEFAULT_VERSION.get(asked.name, "")
+    ref = SchemaRef(asked.name, asked.version or default)
     if source is None and ref.version:
         existing = store.lookup(ref)
         if existing is not None:
