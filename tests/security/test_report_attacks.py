@@ -106,3 +106,25 @@ def test_a_file_name_cannot_forge_a_workflow_command(attack: Attack, tmp_path: P
         commands = [line for line in outcome.output.splitlines() if line.startswith("::")]
         assert len(commands) == (1 if fmt == "github" else 0), outcome.output
     assert "forged" in summary.read_text() and "\n::" not in summary.read_text()
+
+
+@pytest.mark.parametrize("timeout", ["60", "0"])  # in a worker process; in the run's own
+def test_a_schematron_error_cannot_forge_a_workflow_command(attack: Attack, timeout: str) -> None:
+    # Saxon printed a stylesheet's dynamic errors, schema strings and all, to stderr
+    forged = "&#10;::error file=README.md,line=1::forged&#10;"
+    attack.write(
+        "rules/forge.sch",
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
+        '<sch:pattern><sch:rule context="*:TEI"><sch:report test="true()">'
+        f"<sch:value-of select=\"error(QName('urn:x', 'e'), '{forged}')\"/>"
+        "</sch:report></sch:rule></sch:pattern></sch:schema>\n",
+    )
+    attack.write("doc.xml", tei())
+    outcome = attack.run(
+        "validate", "-q", "--timeout", timeout, "--schema", "rules/forge.sch", "doc.xml"
+    )
+    attack.assert_safe(outcome)
+    assert [line for line in outcome.output.splitlines() if line.lstrip().startswith("::")] == []
+    assert (outcome.code, "doc.xml: error [sch:run-failed]" in outcome.stdout) == (2, True), (
+        outcome.output
+    )

@@ -323,6 +323,14 @@ def test_https_to_an_allowed_host_is_accepted() -> None:
     )
 
 
+def test_the_vaults_own_host_is_a_catalogue_host() -> None:
+    """www.tei-c.org/Vault/ redirects there: the redirect must pass check_url unasked."""
+    access.check_url(
+        "https://vault.tei-c.org/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng",
+        Access(fetch=True),
+    )
+
+
 def test_epidoc_is_fetched_from_its_site_through_a_mirror(tmp_path: Path) -> None:
     folder = tmp_path / "epidoc" / "schema" / "9.5"
     folder.mkdir(parents=True)

@@ -115,6 +115,36 @@ def test_release_says_which_stored_version_stands_in(
     assert len(infos) == 1 and "tei_all@4.3.0" in infos[0]
 
 
+@pytest.mark.parametrize(
+    "href",
+    [
+        RELEASE,
+        "https://tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://www.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "http://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://vault.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://vault.tei-c.org/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+    ],
+)
+def test_every_tei_address_form_is_judged_by_the_stored_tei_all(
+    href: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = DATA / "tei-kinds" / "poem.xml"
+    text = source.read_text(encoding="utf-8").replace("<head>Rain</head>", "<head>R<oops/></head>")
+    head, sep, rest = text.partition("?>\n")
+    pi = f'<?xml-model href="{href}" schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
+    doc = tmp_path / "poem.xml"
+    doc.write_text(head + sep + pi + rest, encoding="utf-8")
+    code, report = _json(capsys, str(doc))
+    diagnostics: list[dict[str, str]] = report["diagnostics"]  # type: ignore[assignment]
+    used = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
+    assert (code, [d["rule"] for d in diagnostics if d["severity"] == "error"], used[0]) == (
+        1,
+        ["rng:element-not-allowed"],
+        {"name": "tei_all", "version": "4.3.0"},
+    )
+
+
 def test_jing_agrees_the_four_kinds_are_tei_valid(tei_all: Path, java: str) -> None:
     """The oracle: the letter, poem, play and article are valid TEI (one JVM run)."""
     assert jing.check(tei_all, KINDS) == {k: [] for k in KINDS}

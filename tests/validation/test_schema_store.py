@@ -194,6 +194,19 @@ def test_a_version_is_read_from_a_tei_schema_header() -> None:
             "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_simplePrint.rnc",
             SchemaRef("tei_simplePrint"),
         ),
+        (
+            "https://vault.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+            SchemaRef("tei_all"),
+        ),
+        (
+            "http://vault.tei-c.org/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_jtei.rng",
+            SchemaRef("tei_jtei", "4.9.0"),
+        ),
+        (
+            "https://vault.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+            None,
+        ),
+        ("https://www.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng", None),
         ("http://www.stoa.org/epidoc/schema/latest/tei-epidoc.rng", SchemaRef("tei-epidoc")),
         ("https://epidoc.stoa.org/schema/9.5/tei-epidoc.rng", SchemaRef("tei-epidoc", "9.5")),
         ("https://dracor.org/schema.rng", None),

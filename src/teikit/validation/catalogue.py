@@ -2,7 +2,8 @@
 
 Projects name the TEI Consortium's schemas in ``xml-model`` PIs by URL, in several
 forms that all mean the same file (``/release/``, ``/Vault/P5/current/``,
-``/Vault/P5/4.3.0/``, http or https, with or without ``www``), and EpiDoc's by
+``/Vault/P5/4.3.0/``, http or https, with or without ``www``, and the Vault's own host
+``vault.tei-c.org/P5/current/``, where ``/Vault/`` now redirects), and EpiDoc's by
 ``stoa.org`` addresses. This module turns those addresses into a name and a version
 (``tei_all@4.3.0``) that the local store can answer, and back into the one HTTPS
 address a fetch may download from. It only parses and formats; it never connects.
@@ -42,11 +43,15 @@ TEI_NAMES = (
 #: EpiDoc's one published schema (a TEI customisation for epigraphy).
 EPIDOC = "tei-epidoc"
 
+#: The TEI Vault's own host: its addresses drop the ``/Vault`` (``/P5/4.3.0/xml/…``).
+VAULT_HOST = "vault.tei-c.org"
 #: Where fetches download from: HTTPS only, version in the path.
 VAULT = "https://www.tei-c.org/Vault/P5/"
 EPIDOC_BASE = "https://epidoc.stoa.org/schema/"
 #: Hosts of the catalogue; any other host needs the user's explicit permission.
-HOSTS = frozenset({"www.tei-c.org", "tei-c.org", "epidoc.stoa.org", "www.stoa.org", "stoa.org"})
+HOSTS = frozenset(
+    {"www.tei-c.org", "tei-c.org", VAULT_HOST, "epidoc.stoa.org", "www.stoa.org", "stoa.org"}
+)
 
 #: Versions that mean "the newest one": the store answers them with its newest copy.
 NEWEST = frozenset({"", "release", "current", "latest"})
@@ -66,6 +71,9 @@ _VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest"
 _TEI_PATH = re.compile(
     r"/(?:release|Vault/P5/(?P<version>" + _VERSION + r"))"
     r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
+)
+_VAULT_PATH = re.compile(
+    r"/P5/(?P<version>" + _VERSION + r")/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
 )
 _EPIDOC_PATH = re.compile(r"/(?:epidoc/)?schema/(?P<version>" + _VERSION + r")/tei-epidoc\.rn[gc]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -113,7 +121,7 @@ def from_url(url: str) -> SchemaRef | None:
     parts = urlparse(url.strip())
     if parts.scheme.lower() not in {"http", "https"} or parts.hostname not in HOSTS:
         return None
-    tei = _TEI_PATH.fullmatch(parts.path)
+    tei = (_VAULT_PATH if parts.hostname == VAULT_HOST else _TEI_PATH).fullmatch(parts.path)
     if tei and tei.group("name") in TEI_NAMES:
         version = tei.group("version") or ""
         return SchemaRef(tei.group("name"), "" if version in NEWEST else version)
