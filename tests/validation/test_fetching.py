@@ -7,6 +7,7 @@ purpose, the way a user would point teikit at a mirror.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -435,3 +436,17 @@ def test_schemas_fetch_outside_a_project_says_it_locked_nothing(
     assert main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)]) == 0
     assert "not locked: no project here" in capsys.readouterr().out
     assert not (tmp_path / "loose" / "teikit.lock").exists()
+
+
+def test_json_lists_no_schema_for_a_file_whose_schema_was_downgraded(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/json-report.md: read but judged by nothing is an empty list, not a missing key."""
+    from teikit.cli import main
+
+    monkeypatch.chdir(project)
+    with listener() as server:
+        _doc(project, f"{server.base}/schema.rng")
+        args = ["--format", "json", "--unavailable", "warning", "doc.xml"]
+        code = main(["validate", "-q", "--no-cache", *args])
+    assert (code, json.loads(capsys.readouterr().out)["schemas"]) == (0, {"doc.xml": []})
