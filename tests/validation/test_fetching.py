@@ -324,6 +324,29 @@ def test_https_to_an_allowed_host_is_accepted() -> None:
     )
 
 
+def test_epidoc_latest_without_its_own_version_is_refused_not_misnamed(tmp_path: Path) -> None:
+    """Its header states only the TEI release under it: storing it as tei-epidoc@4.10.2
+    would name a version EpiDoc never had."""
+    folder = tmp_path / "epidoc" / "schema" / "latest"
+    folder.mkdir(parents=True)
+    (folder / "tei-epidoc.rng").write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny",
+            "<!--\nTEI Edition: P5 Version\u00a04.10.2. Last updated\n-->\n<!-- A tiny",
+        ),
+        encoding="utf-8",
+    )
+    with serve(tmp_path / "epidoc") as server:
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),),
+        )
+        with pytest.raises(TeikitError, match="teikit schemas fetch tei-epidoc@VERSION"):
+            fetching.fetch("tei-epidoc", access=access)
+    assert store.versions("tei-epidoc") == []
+
+
 def test_the_vaults_own_host_is_a_catalogue_host() -> None:
     """www.tei-c.org/Vault/ redirects there: the redirect must pass check_url unasked."""
     access.check_url(
