@@ -255,3 +255,42 @@ def test_release_uses_the_locked_version_only_when_the_lock_names_one(
     infos = [d["message"] for d in diagnostics if d["rule"] == "schema:version"]
     names = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
     assert ({"name": "tei_all", "version": used} in names, said in infos[0]) == (True, True)
+
+
+JUDGED = "schemas: tei_all@4.3.0 (1 file), references@0.1.0 (1 file)"
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["published", "refused"])
+def test_build_says_what_judged_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], broken: bool
+) -> None:
+    letter = DATA / "tei-kinds" / "letter.xml"
+    doc = tmp_path / "letter.xml"
+    text = letter.read_text(encoding="utf-8")
+    doc.write_text(text.replace('ref="#anna"', 'ref="#nobody"', 1) if broken else text)
+    code = main(["build", str(doc), "-o", str(tmp_path / "dist")])
+    assert (code, JUDGED in capsys.readouterr().err) == (int(broken), True)
+
+
+def test_a_folder_build_says_what_judged_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "corpus").mkdir()
+    for name in ("letter.xml", "poem.xml"):
+        (tmp_path / "corpus" / name).write_text((DATA / "tei-kinds" / name).read_text())
+    code = main(["build", str(tmp_path / "corpus"), "-o", str(tmp_path / "site")])
+    err = capsys.readouterr().err
+    assert (code, "schemas: tei_all@4.3.0 (2 files), references@0.1.0 (2 files)" in err) == (
+        0,
+        True,
+    )
+
+
+def test_transform_validate_says_what_refused_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _with_pis(
+        DATA / "tei-kinds" / "poem.xml", tmp_path, ("<head>Rain</head>", "<head>Rain<oops/></head>")
+    )
+    code = main(["transform", str(doc), "--to", "text", "--validate"])
+    assert (code, "schemas: tei_all@4.3.0 (1 file)" in capsys.readouterr().err) == (1, True)

@@ -255,6 +255,7 @@ def transform(
         checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
         if not checked.ok:
             click.echo(checked.render("text"), err=True)
+            click.echo(summary(checked), err=True)  # names the schemas that refused it
             return checked.exit_code
 
     report, data = transform_file(
@@ -372,6 +373,7 @@ def build(
                 f"index {done.index}",
                 err=True,
             )
+            click.echo(summary(done.report), err=True)
         return done.report.exit_code
     report, written = build_file(
         Path(source) if source else default_edition(),
@@ -389,4 +391,5 @@ def build(
     if not quiet:
         for path in written:
             click.echo(f"wrote {path}", err=True)
+        click.echo(summary(report), err=True)  # what judged it, published or not
     return report.exit_code

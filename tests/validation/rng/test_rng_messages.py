@@ -130,3 +130,19 @@ def test_a_paragraph_after_the_last_division_is_named_not_the_division(
 def test_stray_text_in_a_division_is_blamed_not_a_sibling(tmp_path: Path, tei_all: Path) -> None:
     [message] = _messages(tmp_path, tei_all, "<div><p>a</p>\nstray\n<p>b</p></div>")
     assert message.startswith('Text "stray" is not allowed directly in <div>; wrap it in ')
+
+
+def test_elements_in_an_element_that_holds_a_value_are_sent_out(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    # before: 'Text "ref" is not allowed in <att>, which takes no text here' (the text
+    # was right), '<hi> is not allowed here; <att> may contain nothing more here' and
+    # '<att> is incomplete: add one of  before </att>' (an empty list)
+    holds = "which holds a single value, an XML name (a letter or '_' first, no spaces) such as p1"
+    assert _messages(tmp_path, tei_all, "<p><att>ref<hi>x</hi></att></p>") == [
+        f'Text "ref" cannot stand beside elements in <att>, {holds}: keep the text and move '
+        "the elements out.",
+        f"<hi> is not allowed in <att>, {holds}: move it out.",
+        "<att> must hold a single value, an XML name (a letter or '_' first, no spaces) such "
+        "as p1, and nothing else.",
+    ]
