@@ -230,6 +230,7 @@ def test_epidoc_is_not_given_the_version_of_the_tei_it_is_built_on() -> None:
         ("https://www.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng", None),
         ("http://www.stoa.org/epidoc/schema/latest/tei-epidoc.rng", SchemaRef("tei-epidoc")),
         ("https://epidoc.stoa.org/schema/9.5/tei-epidoc.rng", SchemaRef("tei-epidoc", "9.5")),
+        ("https://epidoc.stoa.org/schema/dev/tei-epidoc.rng", SchemaRef("tei-epidoc", "dev")),
         ("https://dracor.org/schema.rng", None),
         (
             "https://www.tei-c.org.evil.example/release/xml/tei/custom/schema/relaxng/tei_all.rng",

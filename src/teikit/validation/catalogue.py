@@ -67,7 +67,9 @@ PINNED: dict[tuple[str, str], tuple[str, tuple[str, str, str] | None]] = {
 #: The version ``teikit schemas fetch tei_all`` takes when none is given.
 DEFAULT_VERSION = {"tei_all": "4.3.0"}
 
-_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest"
+#: A release number, a word meaning the newest, or EpiDoc's development line (``dev``,
+#: stored and locked under that name like any version: its bytes change, the lock says which).
+_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest|dev"
 _TEI_PATH = re.compile(
     r"/(?:release|Vault/P5/(?P<version>" + _VERSION + r"))"
     r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
