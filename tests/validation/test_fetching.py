@@ -7,6 +7,7 @@ purpose, the way a user would point teikit at a mirror.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -323,6 +324,29 @@ def test_https_to_an_allowed_host_is_accepted() -> None:
     )
 
 
+def test_epidoc_latest_without_its_own_version_is_refused_not_misnamed(tmp_path: Path) -> None:
+    """Its header states only the TEI release under it: storing it as tei-epidoc@4.10.2
+    would name a version EpiDoc never had."""
+    folder = tmp_path / "epidoc" / "schema" / "latest"
+    folder.mkdir(parents=True)
+    (folder / "tei-epidoc.rng").write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny",
+            "<!--\nTEI Edition: P5 Version\u00a04.10.2. Last updated\n-->\n<!-- A tiny",
+        ),
+        encoding="utf-8",
+    )
+    with serve(tmp_path / "epidoc") as server:
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),),
+        )
+        with pytest.raises(TeikitError, match="teikit schemas fetch tei-epidoc@VERSION"):
+            fetching.fetch("tei-epidoc", access=access)
+    assert store.versions("tei-epidoc") == []
+
+
 def test_the_vaults_own_host_is_a_catalogue_host() -> None:
     """www.tei-c.org/Vault/ redirects there: the redirect must pass check_url unasked."""
     access.check_url(
@@ -435,3 +459,17 @@ def test_schemas_fetch_outside_a_project_says_it_locked_nothing(
     assert main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)]) == 0
     assert "not locked: no project here" in capsys.readouterr().out
     assert not (tmp_path / "loose" / "teikit.lock").exists()
+
+
+def test_json_lists_no_schema_for_a_file_whose_schema_was_downgraded(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/json-report.md: read but judged by nothing is an empty list, not a missing key."""
+    from teikit.cli import main
+
+    monkeypatch.chdir(project)
+    with listener() as server:
+        _doc(project, f"{server.base}/schema.rng")
+        args = ["--format", "json", "--unavailable", "warning", "doc.xml"]
+        code = main(["validate", "-q", "--no-cache", *args])
+    assert (code, json.loads(capsys.readouterr().out)["schemas"]) == (0, {"doc.xml": []})

@@ -67,7 +67,9 @@ PINNED: dict[tuple[str, str], tuple[str, tuple[str, str, str] | None]] = {
 #: The version ``teikit schemas fetch tei_all`` takes when none is given.
 DEFAULT_VERSION = {"tei_all": "4.3.0"}
 
-_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest"
+#: A release number, a word meaning the newest, or EpiDoc's development line (``dev``,
+#: stored and locked under that name like any version: its bytes change, the lock says which).
+_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest|dev"
 _TEI_PATH = re.compile(
     r"/(?:release|Vault/P5/(?P<version>" + _VERSION + r"))"
     r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
@@ -145,21 +147,27 @@ def download_url(ref: SchemaRef) -> str:
     )
 
 
-_TEI_EDITION = re.compile(rb"TEI Edition: Version ([0-9][0-9A-Za-z.\-]*?)\.?\s")
-_EPIDOC_VERSION = re.compile(rb"EpiDoc[^\n]{0,80}?[Vv]ersion:?\s*([0-9][0-9A-Za-z.\-]*[0-9A-Za-z])")
+#: The ODD processor's header of every TEI schema: ``TEI Edition: Version 4.3.0.`` up to
+#: 4.x, ``TEI Edition: P5 Version 4.10.2.`` since; the space before the number is a
+#: NO-BREAK SPACE in the published files, hence ``\s`` over decoded text.
+_TEI_EDITION = re.compile(r"TEI Edition:\s*(?:P5\s+)?Version\s+([0-9][0-9A-Za-z.\-]*?)\.?(?:\s|$)")
+_EPIDOC_VERSION = re.compile(r"EpiDoc[^\n]{0,80}?[Vv]ersion:?\s*([0-9][0-9A-Za-z.\-]*[0-9A-Za-z])")
 
 
-def version_in(data: bytes) -> str:
-    """The release a downloaded schema says it belongs to ('' when it does not say).
+def version_in(data: bytes, name: str = "") -> str:
+    """The release a downloaded schema ``name`` says it belongs to ('' when it does not say).
 
     A fetch of ``current`` must be stored under its real version, so that a later
-    release does not silently replace the bytes a project has locked.
+    release does not silently replace the bytes a project has locked. EpiDoc's schema
+    carries the TEI header too, whose version is TEI's, not EpiDoc's: only an EpiDoc
+    statement counts for it.
     """
-    head = data[:8192]
-    for pattern in (_TEI_EDITION, _EPIDOC_VERSION):
+    head = data[:8192].decode("utf-8", "replace")
+    patterns = (_EPIDOC_VERSION,) if name == EPIDOC else (_TEI_EDITION, _EPIDOC_VERSION)
+    for pattern in patterns:
         found = pattern.search(head)
         if found:
-            return found.group(1).decode("ascii", "replace").rstrip(".")
+            return found.group(1).rstrip(".")
     return ""
 
 

@@ -223,7 +223,7 @@ def fetch(
         path, origin = _catalogue_bytes(ref, source, access, Path(tmp_name))
         data = path.read_bytes()
         if not ref.version:
-            found = catalogue.version_in(data)
+            found = catalogue.version_in(data, ref.name)
             if not found:
                 raise TeikitError(
                     f"{origin} does not say which release it is; fetch a "
