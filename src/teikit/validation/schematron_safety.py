@@ -301,17 +301,28 @@ def native_stderr_silenced() -> Iterator[None]:
     """
     with _silence_lock:
         if _silenced[0] == 0:
-            sys.stderr.flush()
-            _silenced[1] = os.dup(2)
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 2)
-            os.close(null)
+            if sys.stderr is not None:  # None when the process has no stderr
+                sys.stderr.flush()
+            _silenced[1] = _redirect_stderr()
         _silenced[0] += 1
     try:
         yield
     finally:
         with _silence_lock:
             _silenced[0] -= 1
-            if _silenced[0] == 0:
+            if _silenced[0] == 0 and _silenced[1] >= 0:
                 os.dup2(_silenced[1], 2)
                 os.close(_silenced[1])
+
+
+def _redirect_stderr() -> int:
+    """Point descriptor 2 at ``/dev/null``; the duplicate of what it was, or -1 when
+    there is no stderr to silence (a process started with it closed)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return -1
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    return saved
