@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from teikit.diagnostics import Report, Severity
+from teikit.validation import validate
 
 OPTION = "--teikit"
 
@@ -51,10 +52,12 @@ class TeikitItem(pytest.Item):
 
     def runtest(self) -> None:
         from teikit import config as teikit_config
-        from teikit.validation import validate
 
-        settings = teikit_config.load(self.tei_path.parent).settings()
-        report = validate([self.tei_path], settings=settings)
+        project = teikit_config.load(self.tei_path.parent)
+        seconds, memory = project.bounds()
+        report = validate(
+            [self.tei_path], settings=project.settings(), timeout=seconds, memory_limit=memory
+        )
         bad = [
             d
             for d in report
@@ -82,7 +85,7 @@ class TeikitProject(pytest.Collector):
         from teikit.validation.discovery import discover
 
         found = teikit_config.load(self.path)
-        if found.root is None:
+        if found.root is None or not found.configured:
             raise pytest.UsageError(
                 "pytest --teikit needs [tool.teikit] in pyproject.toml "
                 "(or a teikit.toml) at or above the rootdir."

@@ -13,11 +13,15 @@ import importlib.util
 import re
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from lxml import etree
+
+import teikit
+from teikit.epub import identifier
 
 from conftest import ROOT
 from helpers.jing import java_env
@@ -559,6 +563,23 @@ def test_each_description_is_the_tables_note() -> None:
             assert " ".join("".join(note.itertext()).split()) in row["note"], entity.get(XML_ID)
 
 
+#: Marks of the table's working notes for encoders, which describe no entity: a line of the seed
+#: ("l. 658") or the Wikidata ID of another item ("United Kingdom = Q145").
+WORKING_NOTE = re.compile(r"\bll?\. \d|\bQ\d+")
+
+
+def test_a_description_describes_the_entity_and_is_no_working_note_of_the_table() -> None:
+    """The index shows each note as the entity's description: England's was the table's caveat
+    "where Britain is meant (general strike 1926, l. 658) United Kingdom = Q145"."""
+    working = [
+        entity.get(XML_ID)
+        for entity, _ in _table_entities()
+        for note in entity.xpath("tei:note[not(@type = 'editorial')]", namespaces=NS)
+        if WORKING_NOTE.search("".join(note.itertext()))
+    ]
+    assert not working
+
+
 def test_each_variant_is_the_tables_or_a_form_of_the_name_the_source_uses() -> None:
     text, table = source_text(), authority()
     for entity in standoff_entities(edition()):
@@ -702,3 +723,48 @@ def test_edition_is_valid_against_tei_all(tei_all: Path, java: str) -> None:
         env=java_env(),
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _own_text(element: etree._Element) -> str:
+    """The text an element writes itself: its text and its children's tails."""
+    return (element.text or "") + "".join(child.tail or "" for child in element)
+
+
+def _language(element: etree._Element) -> str | None:
+    """The xml:lang in force for an element: its own, else its nearest ancestor's."""
+    found = element.xpath("ancestor-or-self::*[@xml:lang][1]/@xml:lang")
+    return str(found[0]) if found else None
+
+
+def test_the_header_declares_the_language_of_its_prose() -> None:
+    """The header is written in English with Russian titles, names and licence: each element
+    whose own words are all Cyrillic is declared Russian, all Latin English (the text's
+    xml:lang="ru" on TEI once covered 100 lines of English prose)."""
+    (header,) = edition().xpath("/tei:TEI/tei:teiHeader", namespaces=NS)
+    wrong = []
+    for element in header.iter():
+        if not isinstance(element.tag, str):
+            continue
+        own = _own_text(element)
+        cyrillic, latin = (
+            len(re.findall(r"[а-яё]", own, re.I)),
+            len(re.findall(r"[a-z]", own, re.I)),
+        )
+        if cyrillic + latin < 3 or min(cyrillic, latin) > (cyrillic + latin) // 10:
+            continue
+        if _language(element) != ("ru" if cyrillic > latin else "en"):
+            wrong.append(f"<{local(element)}> line {element.sourceline}: {own.strip()[:40]}")
+    assert header.get(XML_LANG) == "en" and not wrong, wrong
+
+
+def test_the_epub_identifier_survives_a_revision() -> None:
+    """A reader keeps notes and position by the EPUB's dc:identifier: it comes from the
+    publication's own idno, not from a digest of the file, which every correction changed."""
+    doc = teikit.load(EDITION)
+    (idno,) = doc.xpath("//tei:publicationStmt/tei:idno[@type='local']")
+    assert (
+        identifier(doc) == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'teikit:idno:' + idno.text)}"
+    )
+    (paragraph,) = doc.xpath("//tei:p[@xml:id='p-1']")
+    paragraph.text = "revised " + (paragraph.text or "")
+    assert identifier(doc) == identifier(teikit.load(EDITION))

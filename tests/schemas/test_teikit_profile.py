@@ -328,6 +328,7 @@ ADDED = [
     "//tei:quote[@source]",
     "//tei:biblStruct/tei:note",
     "//tei:listBibl/tei:bibl/tei:note",
+    "//tei:publicationStmt/tei:idno[@type='local']",
 ]
 
 

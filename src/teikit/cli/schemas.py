@@ -91,7 +91,17 @@ def schemas_fetch(
     entry = fetch(
         name, source=Path(given) if given else None, access=settings.access, lock_root=config.root
     )
-    locked = f"; locked in {config.root}" if config.root else ""
+    if config.root is not None:
+        from teikit.validation import lock
+
+        kept = lock.PYPROJECT if lock.uses_pyproject(config.root) else lock.LOCK_FILE
+        locked = f"; locked in {config.root / kept}"
+    else:
+        locked = (
+            "; not locked: no project here (no [tool.teikit] in pyproject.toml, no "
+            "teikit.toml or teikit.lock at or above this folder). To lock it, create "
+            "an empty teikit.lock in the project's folder and fetch again"
+        )
     click.echo(
         f"{entry.key} stored at {store_dir() / entry.file}, SHA-256 "
         f"{entry.sha256[:12]}… verified{locked}"

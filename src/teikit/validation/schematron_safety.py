@@ -18,7 +18,12 @@ value templates) and the XSLT instructions themselves.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
@@ -90,9 +95,8 @@ ALLOWED_TOP_LEVEL = frozenset({"function", "key"})
 XPATH_ATTRIBUTES = ("context", "test", "select", "value", "path", "subject")
 
 _STRING = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'')
-_COMMENT = re.compile(r"\(:(?:(?!\(:|:\)).)*:\)", re.DOTALL)
 _NAME = r"[A-Za-z_][\w.\-]*"
-_CALL = re.compile(rf"(?<![\w.\-$:}}])(Q\{{[^}}]*\}}{_NAME}|{_NAME}(?::{_NAME})?)\s*(\(|#\s*\d)")
+_CALL = re.compile(rf"(?<![\w.\-$}}])(Q\{{[^}}]*\}}{_NAME}|{_NAME}(?::{_NAME})?)\s*(\(|#\s*\d)")
 
 
 class Unsafe(TeikitError):
@@ -100,20 +104,70 @@ class Unsafe(TeikitError):
 
 
 def _strip(expr: str) -> str:
-    """The expression without string literals and (nested) comments, which may contain
-    anything without being code."""
-    expr = _STRING.sub(" '' ", expr)
-    previous = None
-    while previous != expr:
-        previous = expr
-        expr = _COMMENT.sub(" ", expr)
-    return expr
+    """``expr`` with its string literals and (nested) comments blanked out (same length),
+    as they may contain anything without being code.
+
+    One scan from the left, as the XPath parser reads: a quote inside a comment does not
+    open a string and ``(:`` inside a string does not open a comment (removing all
+    strings first let ``(: it's :) doc('x') (: ' :)`` hide the call inside a "string").
+    An unterminated string or comment runs to the end (Saxon refuses it anyway).
+    """
+    out = list(expr)
+    i, depth, start = 0, 0, 0
+    while i < len(expr):
+        if expr.startswith("(:", i):
+            start = i if depth == 0 else start
+            depth, i = depth + 1, i + 2
+        elif depth:
+            closes = expr.startswith(":)", i)
+            depth, i = depth - closes, i + 1 + closes
+            if depth == 0:
+                out[start:i] = " " * (i - start)
+        elif expr[i] in "'\"":
+            found = _STRING.match(expr, i)
+            end = found.end() if found else len(expr)
+            out[i:end] = " " * (end - i)
+            i = end
+        else:
+            i += 1
+    if depth:
+        out[start:] = " " * (len(expr) - start)
+    return "".join(out)
 
 
-def called_functions(expr: str) -> list[str]:
+def _template_parts(text: str) -> list[str]:
+    """The expressions inside the ``{…}`` of an attribute or text value template
+    (``{{`` and ``}}`` are literal braces); braces inside an expression's strings or
+    comments do not end it, nested ones (maps, inline functions) are counted."""
+    parts: list[str] = []
+    i = 0
+    while i < len(text):
+        if text.startswith("{{", i) or text.startswith("}}", i):
+            i += 2
+        elif text[i] == "{":
+            blank, level, end = _strip(text[i + 1 :]), 0, len(text)
+            for j, ch in enumerate(blank):
+                level += (ch == "{") - (ch == "}")
+                if level < 0:
+                    end = i + 1 + j
+                    break
+            parts.append(text[i + 1 : end])
+            i = end + 1
+        else:
+            i += 1
+    return parts
+
+
+def called_functions(expr: str, template: bool = False) -> list[str]:
     """The names of the functions ``expr`` calls or references (``f(…)``, ``f#1``), as
-    written (``fn:doc``, ``Q{uri}f``, ``doc``)."""
-    return [m.group(1) for m in _CALL.finditer(_strip(expr))]
+    written (``fn:doc``, ``Q{uri}f``, ``doc``). With ``template``, ``expr`` is also
+    read as an attribute or text value template (``it's {doc('x')}``) and the calls of
+    both readings are returned: which reading Saxon uses depends on where the text is."""
+    found = [m.group(1) for m in _CALL.finditer(_strip(expr))]
+    if template:
+        for part in _template_parts(expr):
+            found.extend(m.group(1) for m in _CALL.finditer(_strip(part)))
+    return found
 
 
 class Checker:
@@ -143,9 +197,10 @@ class Checker:
     def _uri(self, prefix: str, el: etree._Element) -> str | None:
         return self.namespaces.get(prefix) or (el.nsmap or {}).get(prefix)
 
-    def check_expression(self, expr: str, el: etree._Element) -> None:
-        """Refuse ``expr`` (found on ``el``) if it calls a function outside the safe set."""
-        for name in called_functions(expr):
+    def check_expression(self, expr: str, el: etree._Element, template: bool = False) -> None:
+        """Refuse ``expr`` (found on ``el``; ``template``: perhaps a value template) if it
+        calls a function outside the safe set."""
+        for name in called_functions(expr, template):
             if name.startswith("Q{"):
                 uri, local = name[2:].split("}", 1)
             elif ":" in name:
@@ -178,9 +233,10 @@ class Checker:
             for name, value in el.attrib.items():
                 if etree.QName(name).localname == "extension-element-prefixes":
                     raise self.refuse("it declares extension instructions", el)
-                self.check_expression(str(value), el)
-            if el.text and "{" in el.text:
-                self.check_expression(el.text, el)
+                self.check_expression(str(value), el, template=True)
+            for text in (el.text, el.tail):
+                if text and "{" in text:
+                    self.check_expression(text, el, template=True)
 
     def check_schema(self, schema: etree._Element) -> None:
         """Check every XPath of the (expanded) Schematron and all the XSLT it carries."""
@@ -224,3 +280,49 @@ def own_functions(schema: etree._Element) -> set[str]:
 def inside(target: Path, folder: Path) -> bool:
     """Whether ``target`` (resolved, symlinks followed) lies in ``folder``'s tree."""
     return target.resolve().is_relative_to(folder.resolve())
+
+
+_silence_lock = threading.Lock()
+#: How many threads are inside :func:`native_stderr_silenced`, and the real stderr's
+#: duplicate while any is.
+_silenced: list[int] = [0, -1]
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to ``/dev/null`` meanwhile.
+
+    Why: SaxonC prints every dynamic error of a stylesheet, with the schema's own
+    strings in it (``error((), '&#10;::error file=…::forged')``), straight to the
+    process's stderr, which in CI is the job log; a line there starting ``::`` is a
+    workflow command. teikit reports the same error itself, escaped, as
+    ``sch:run-failed``, so nothing is lost. Nested and concurrent uses share one
+    redirection (the descriptor is the process's, not the thread's).
+    """
+    with _silence_lock:
+        if _silenced[0] == 0:
+            if sys.stderr is not None:  # None when the process has no stderr
+                sys.stderr.flush()
+            _silenced[1] = _redirect_stderr()
+        _silenced[0] += 1
+    try:
+        yield
+    finally:
+        with _silence_lock:
+            _silenced[0] -= 1
+            if _silenced[0] == 0 and _silenced[1] >= 0:
+                os.dup2(_silenced[1], 2)
+                os.close(_silenced[1])
+
+
+def _redirect_stderr() -> int:
+    """Point descriptor 2 at ``/dev/null``; the duplicate of what it was, or -1 when
+    there is no stderr to silence (a process started with it closed)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return -1
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    return saved

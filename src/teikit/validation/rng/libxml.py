@@ -72,21 +72,87 @@ GENERIC = "rng:invalid"
 
 #: Types that only repeat, at an ancestor, a failure reported more precisely below it.
 _ECHOES = {"RELAXNG_ERR_CONTENTVALID", "RELAXNG_ERR_INTERNODATA", "RELAXNG_ERR_NOSTATE"}
-
-_HINTS: dict[str, str] = {
-    "rng:element-not-allowed": "Move or remove it, or check its name and namespace.",
-    "rng:element-missing": "Add the missing element.",
-    "rng:attribute-not-allowed": "Remove the attribute or check its name.",
-    "rng:value-invalid": "Use a value of the type the schema requires.",
-    "rng:text-not-allowed": "Wrap the text in an element allowed here, or remove it.",
+#: Types that sum up, on the same line, what another entry there says precisely (a
+#: value's datatype, then "failed to validate attributes"; an element missing from an
+#: interleave, then "invalid sequence"): said only when nothing else is said there.
+_SUMMARIES = {
+    "RELAXNG_ERR_ATTRVALID",
+    "RELAXNG_ERR_DATATYPE",
+    "RELAXNG_ERR_LIST",
+    "RELAXNG_ERR_INTERSEQ",
 }
+
+#: libxml2's messages (after :func:`_clean`) in teikit's words. libxml2 says less than
+#: the walk: "Invalid attribute" also stands for a wrong value or a repeated ID, so the
+#: words may not advise removing the attribute.
+_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), w)
+    for p, w in (
+        (
+            r"^Element (\S+) failed to validate attributes",
+            "An attribute of <{0}> is missing "
+            "or not valid here: check its required attributes and their values.",
+        ),
+        (r"^Element (\S+) failed to validate content", "The content of <{0}> is not valid."),
+        (
+            r"^Invalid attribute (\S+) for element (\S+)",
+            "@{0} is not allowed on <{1}>, or "
+            "its value is not valid there (a repeated ID, a value off its list or of the "
+            "wrong type).",
+        ),
+        (r"^Type (\S+) doesn't allow value '(.*)'", 'The value "{1}" is not a valid {0}.'),
+        (r"^Error validating datatype (\S+)", "The value is not a valid {0}."),
+        (r"^Error validating value ?(.*)", "The value is not one allowed here."),
+        (r"^Error validating list", "The list of values is not valid."),
+        (r"^Extra data in list: (.*)", '"{0}" is not valid in this list, or one item too many.'),
+        (
+            r"^Did not expect element (\S+) there",
+            "<{0}> is not allowed here: move or remove it, or check its name and namespace.",
+        ),
+        (
+            r"^Did not expect text in element (\S+) content",
+            "Text is not allowed in <{0}> here: wrap it in an element allowed here, or remove it.",
+        ),
+        (r"^Expecting an element got text", "Text is not allowed here: an element is expected."),
+        (r"^Expecting an element (\S+), got nothing", "A <{0}> is missing here: add it."),
+        (r"^Expecting element (\S+), got (\S+)", "<{1}> is not allowed here: <{0}> is expected."),
+        (r"^Expecting a namespace for element (\S+)", "<{0}> needs its namespace here."),
+        (r"^Expecting no namespace for element (\S+)", "<{0}> must be in no namespace here."),
+        (
+            r"^Element (\S+) has wrong namespace: expecting (\S+)",
+            "<{0}> is in the wrong namespace: it belongs in {1}.",
+        ),
+        (r"^Expecting element (\S+) to be empty", "<{0}> must be empty."),
+        (r"^Element (\S+) has extra content: (\S+)", "<{0}> has content not allowed there: {1}."),
+        (
+            r"^Datatype element (\S+) has child elements",
+            "<{0}> holds a value: it may not contain elements.",
+        ),
+        (r"^Extra element (\S+) in interleave", "<{0}> appears more often than allowed here."),
+        (r"^Invalid sequence in interleave", "Elements here are missing or repeated."),
+        (
+            r"^ID (\S+) redefined",
+            'The ID "{0}" is used more than once: every ID must be unique; rename one of them.',
+        ),
+    )
+]
 
 
 def _clean(message: str) -> str:
     """libxml2's wording, without its C-isms (``{ns}name`` → ``name``, stray spaces)."""
     text = re.sub(r"\{[^}]*\}", "", message.strip())
-    text = re.sub(r"\s+", " ", text)
-    return text if text.endswith(".") else text + "."
+    return re.sub(r"\s+", " ", text).rstrip(".")
+
+
+def _words(message: str) -> str:
+    """One of libxml2's messages as teikit says it (see :data:`_WORDS`), else as
+    libxml2 says it, cleaned."""
+    text = _clean(message)
+    for pattern, words in _WORDS:
+        m = pattern.match(text)
+        if m:
+            return words.format(*m.groups())
+    return text + "."
 
 
 def compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
@@ -94,7 +160,7 @@ def compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
     try:
         return etree.RelaxNG(etree.ElementTree(root))
     except etree.RelaxNGParseError as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
+        raise invalid(path, f"cannot be compiled: {exc}") from None
 
 
 def compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
@@ -109,7 +175,31 @@ def compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
         )
         return etree.RelaxNG(tree)
     except (etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
+        raise invalid(path, f"cannot be compiled: {exc}") from None
+
+
+def invalid(path: Path, why: str) -> TeikitError:
+    """The schema's failure (``why`` it cannot be used) as an error located on the
+    schema, so that it is the error of each document that uses it, not the end of a
+    whole run (exit 3 is for teikit itself)."""
+    message = f"The RelaxNG schema {path} {why}."
+    return TeikitError(message, error("rng:schema-invalid", message, file=str(path)))
+
+
+_NAMED = re.compile(r"^(?:Element|Extra element) (?:\{[^}]*\})?([\w.-]+)\b")
+
+
+def _named(doc: Document, message: str, near: int) -> etree._Element | None:
+    """The element a line-less libxml2 message is about. Some checks (an element's
+    attributes as a whole, an interleave) are logged at line 0 with the element's name
+    only: the one of that name on line ``near`` (the next entry's line, where libxml2
+    stood) when there is one, else the first, is where an encoder looks; line 0 is
+    nowhere."""
+    m = _NAMED.match(message)
+    if m is None:
+        return None
+    named = [el for el in doc.root.iter("{*}" + m[1], m[1])]
+    return next((el for el in named if el.sourceline == near), named[0] if named else None)
 
 
 def diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnostic]:
@@ -117,22 +207,25 @@ def diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnosti
     dropped."""
     default = str(doc.path) if doc.path else ""
     specific = [e for e in entries if e.type_name not in _ECHOES]
+    precise = {e.line for e in specific if e.type_name not in _SUMMARIES}
+    specific = [e for e in specific if e.type_name not in _SUMMARIES or e.line not in precise]
     chosen = specific or entries
     out: list[Diagnostic] = []
     seen: set[tuple[int, str, str]] = set()
     for entry in chosen:
         rule = RULES.get(entry.type_name, GENERIC)
-        node = element_at_line(doc.tree, entry.line) if entry.line else None
+        if entry.line:
+            node = element_at_line(doc.tree, entry.line)
+        else:
+            near = next((e.line for e in entries[entries.index(entry) :] if e.line), 0)
+            node = _named(doc, entry.message, near)
         where = (
             locate(node, default)
             if node is not None
             else {"file": file_of(doc.root, default), "line": entry.line, "column": 0, "xpath": ""}
         )
-        message = _clean(entry.message)
-        hint = _HINTS.get(rule)
-        if hint:
-            message = f"{message} {hint}"
-        key = (entry.line, rule, message)
+        message = _words(entry.message)
+        key = (int(str(where["line"])), rule, message)
         if key in seen:
             continue
         seen.add(key)
