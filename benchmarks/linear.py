@@ -79,6 +79,29 @@ def dictionary_unknown(n: int, out: Path) -> Path:
     return _write(out / "dictionary-unknown.xml", f"<div>{entries}</div>")
 
 
+def dictionary_dangling(n: int, out: Path) -> Path:
+    """A dictionary of n entries, each cross-referring (``xr/ref``) to an entry that does
+    not exist: n reference errors spread over a deep tree, no grammar error."""
+    entries = "\n".join(
+        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
+        f'<xr type="syn"><ref target="#gone{i}">s{i}</ref></xr></sense></entry>'
+        for i in range(n)
+    )
+    return _write(out / "dictionary-dangling.xml", f"<div>{entries}</div>")
+
+
+def dictionary_valid(n: int, out: Path) -> Path:
+    """n valid elements as a dictionary (entries of 8 elements, one pointer each, to the
+    entry before): a large clean document, deep rather than inline."""
+    entries = "\n".join(
+        f'<entry xml:id="e{i}"><form type="lemma"><orth>w{i}</orth></form>'
+        f"<gramGrp><pos>n</pos></gramGrp><sense><def>d{i}</def>"
+        f'<xr><ref target="#e{max(i - 1, 0)}">see</ref></xr></sense></entry>'
+        for i in range(n // 8)
+    )
+    return _write(out / "dictionary-valid.xml", f"<div>{entries}</div>")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -97,8 +120,18 @@ def main() -> int:
             dangling_pointers(int(1e5 * s), tmp),
             ["tei_all", "references"],
         ),
+        (
+            "10^5 dangling pointers, dictionary-shaped",
+            dictionary_dangling(int(1e5 * s), tmp),
+            ["tei_all", "references"],
+        ),
         ("4*10^4 resolving pointers", pointers(int(4e4 * s), tmp), ["tei_all", "references"]),
         ("10^6 valid inline elements", inline(int(1e6 * s), tmp), ["tei_all", "references"]),
+        (
+            "10^6 valid elements, dictionary-shaped",
+            dictionary_valid(int(1e6 * s), tmp),
+            ["tei_all", "references"],
+        ),
     ]
     lines = [
         "| case | size MB | jing s | teikit s | ratio | target |",
