@@ -21,7 +21,6 @@ import click
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
 from teikit.files import write_output
 from teikit.render import RENDERERS
-from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from teikit.version import __version__
 
 #: Fewer files than this finish before a progress bar would be worth drawing.
@@ -148,18 +147,6 @@ def bounds_options(command: Callable[P, R]) -> Callable[P, R]:
     ):
         command = option(command)
     return command
-
-
-def resolved_bounds(
-    config: Any, timeout: float | None, memory_limit: int | None
-) -> tuple[float | None, int | None]:
-    """The deadline (s) and memory limit (MB) of a run, None for none: the flags, else
-    the project's [tool.teikit], else teikit's defaults; 0 switches a bound off."""
-
-    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
-    if memory_limit is None:
-        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
-    return seconds or None, memory_limit or None
 
 
 def project_settings(

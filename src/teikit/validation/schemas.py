@@ -412,13 +412,16 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
     entry, stored = found
     notes: list[Diagnostic] = []
     if ref is not None and ref.newest:
+        from teikit.validation import lock
+
+        locked = entry.key in lock.read(settings.root)
         notes.append(
             Diagnostic(
                 Severity.INFO,
                 "schema:version",
                 f"{url} names the newest release; teikit uses "
                 f"{entry.name}@{entry.version}, the "
-                f"{'locked' if settings.root else 'newest stored'}"
+                f"{'locked' if locked else 'newest stored'}"
                 " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
                 **where,
             )
