@@ -4,11 +4,14 @@ dictionaries, ELTeC novels) and of teikit's own fixtures publishes (issue 13, "d
 - all three formats build;
 - epubcheck finds no error and no warning in any EPUB (one JVM for all of them);
 - the Nu checker finds no error in any HTML page (one run for all of them);
-- text and HTML keep >= 99.5 % of the letters of the reading text (each file);
-- no word is fused or split (tests/helpers/wordcheck.py), counted per corpus: 0;
+- text, HTML and EPUB keep >= 99.5 % of the letters of the reading text (each file);
+- no word is fused or split (tests/helpers/wordcheck.py) in any of the three, counted per
+  corpus: 0;
 - no ``#`` link of an HTML page dangles.
 
-The files are published in a pool of two processes; each worker measures its files and
+"Every file" is checked, not assumed: a test compares the files published with every XML
+and TEI file below ../shared/corpora (the header-only teiCorpus descriptor of RusDraCor
+included). The files are published in a pool of two processes; each worker measures its files and
 returns numbers, so the parent holds no document. Marked slow: about ten minutes of CI
 (measured numbers are printed; see benchmarks/RESULTS.md).
 """
@@ -25,6 +28,7 @@ import pytest
 from conftest import DATA, EDITION, missing
 from helpers.wordcheck import (
     dangling_links,
+    epub_reading,
     html_reading,
     html_title_block,
     integrity,
@@ -35,10 +39,10 @@ from helpers.wordcheck import (
 
 MIN_LETTERS = 0.995
 CORPORA = {
-    "rusdracor": "rusdracor/tei/*.xml",
-    "schnitzler-briefe": "schnitzler-briefe/letters/*.xml",
-    "freedict": "freedict/*/*.tei",
-    "eltec-fra": "eltec-fra/novels/*.xml",
+    "rusdracor": ("rusdracor/tei/*.xml", "rusdracor/corpus.xml"),
+    "schnitzler-briefe": ("schnitzler-briefe/letters/*.xml",),
+    "freedict": ("freedict/*/*.tei",),
+    "eltec-fra": ("eltec-fra/novels/*.xml",),
 }
 
 
@@ -58,20 +62,23 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
         data, _ = epub_bytes(doc)
     except Exception as exc:  # a failure is the finding, reported by the test
         return {"corpus": corpus, "name": src, "error": repr(exc)[:500]}
-    stem = f"{corpus}--{Path(src).stem}"
+    # the folder too: two fixtures are called letter.xml, two article.xml
+    stem = f"{corpus}--{Path(src).parent.name}--{Path(src).stem}"
     (Path(out_dir) / f"{stem}.epub").write_bytes(data)
     (Path(out_dir) / f"{stem}.html").write_text(page, encoding="utf-8")
     in_text, in_html = text_reading(text), html_reading(page)
-    t, h = integrity(words, in_text), integrity(words, in_html)
+    in_epub, epub_title = epub_reading(data)
+    t, h, e = (integrity(words, x) for x in (in_text, in_html, in_epub))
     return {
         "corpus": corpus,
-        "name": Path(src).name,
+        "name": f"{Path(src).parent.name}/{Path(src).name}",
         "error": None,
         "text": letters_kept(reading, in_text),
         "html": letters_kept(reading, f"{in_html} {html_title_block(page)}"),
-        "fused": t.fused + h.fused,
-        "split": t.split + h.split,
-        "examples": (t.examples + h.examples)[:4],
+        "epub": letters_kept(reading, f"{in_epub} {epub_title}"),
+        "fused": t.fused + h.fused + e.fused,
+        "split": t.split + h.split + e.split,
+        "examples": (t.examples + h.examples + e.examples)[:4],
         "dangling": dangling_links(page),
     }
 
@@ -80,13 +87,19 @@ def publish_one(args: tuple[str, str, str]) -> dict[str, object]:
 def sources(shared: Path) -> list[tuple[str, str]]:
     found = [
         (corpus, str(p))
-        for corpus, pattern in CORPORA.items()
+        for corpus, patterns in CORPORA.items()
+        for pattern in patterns
         for p in sorted((shared / "corpora").glob(pattern))
     ]
     fixtures = [p for p in sorted((DATA / "outputs").glob("*.xml")) if p.stem != "xinclude-part"]
     found += [
         ("teikit", str(p))
-        for p in [EDITION, *fixtures, *sorted((DATA / "structures").glob("*.xml"))]
+        for p in [
+            EDITION,
+            *fixtures,
+            *sorted((DATA / "structures").glob("*.xml")),
+            *sorted((DATA / "tei-kinds").glob("*.xml")),
+        ]
     ]
     if len({c for c, _ in found}) < 5:
         missing("the four shared corpora")
@@ -110,12 +123,26 @@ def test_every_file_builds_in_all_three_formats(
     published: tuple[list[dict[str, object]], Path], sources: list[tuple[str, str]]
 ) -> None:
     results, _ = published
-    assert len(results) == len(sources) >= 310
+    assert len(results) == len(sources) >= 317
     assert {str(r["name"]): r["error"] for r in results if r["error"]} == {}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_every_file_of_the_shared_corpora_is_published(
+    shared: Path, sources: list[tuple[str, str]]
+) -> None:
+    """No sample: every XML and TEI file below ../shared/corpora is among the sources."""
+    every = {
+        str(p)
+        for p in (shared / "corpora").rglob("*")
+        if p.suffix in {".xml", ".tei"} and p.is_file()
+    }
+    assert every - {s for c, s in sources if c != "teikit"} == set()
+    assert len(every) == 302
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["text", "html", "epub"])
 def test_outputs_keep_the_letters_of_the_reading_text(
     published: tuple[list[dict[str, object]], Path], fmt: str
 ) -> None:
@@ -159,6 +186,7 @@ def test_every_epub_passes_epubcheck(published: tuple[list[dict[str, object]], P
     from helpers.epubcheck import check, problems
 
     epubs = sorted(published[1].glob("*.epub"))
+    assert len(epubs) == len(published[0])
     start = time.perf_counter()
     found = check(epubs)
     print(f"\nepubcheck: {len(epubs)} EPUBs in {time.perf_counter() - start:.0f} s")
@@ -172,6 +200,7 @@ def test_every_html_page_passes_the_nu_checker(
     from helpers.nu import errors as nu_errors
 
     pages = sorted(published[1].glob("*.html"))
+    assert len(pages) == len(published[0])
     start = time.perf_counter()
     errors = nu_errors(pages)
     print(f"\nNu: {len(pages)} pages in {time.perf_counter() - start:.0f} s")
