@@ -473,3 +473,41 @@ def test_json_lists_no_schema_for_a_file_whose_schema_was_downgraded(
         args = ["--format", "json", "--unavailable", "warning", "doc.xml"]
         code = main(["validate", "-q", "--no-cache", *args])
     assert (code, json.loads(capsys.readouterr().out)["schemas"]) == (0, {"doc.xml": []})
+
+
+def test_a_release_pi_with_fetch_gets_the_vaults_current_stores_and_locks_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole path a new project takes: a `release` PI, `--fetch`, the Vault (a mirror
+    here) serving `current` with a header as the TEI writes it (NO-BREAK SPACE)."""
+    from teikit.cli import main
+
+    source = tmp_path / "current.rng"
+    source.write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny",
+            "<!--\nTEI Edition: P5 Version\u00a04.10.2. Last updated\n-->\n<!-- A tiny",
+        ),
+        encoding="utf-8",
+    )
+    root = _vault(tmp_path, "tei_lite", "current", source)
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    with serve(root) as server:
+        (project / "pyproject.toml").write_text(
+            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
+            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
+        )
+        monkeypatch.chdir(project)
+        release = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng"
+        doc = _doc(project, release)
+        code = main(["validate", "-q", "--no-cache", "--fetch", "--format", "json", str(doc)])
+    report = json.loads(capsys.readouterr().out)
+    infos = [d["message"] for d in report["diagnostics"] if d["rule"] == "schema:version"]
+    assert (code, server.requests, report["schemas"]["doc.xml"][0]) == (
+        1,
+        ["/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_lite.rng"],
+        {"name": "tei_lite", "version": "4.10.2"},
+    )
+    assert "tei_lite@4.10.2, the locked version" in infos[0]
+    assert lock.read(project)["tei_lite@4.10.2"].sha256 == store.sha256_of(source)

@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -35,6 +36,9 @@ from teikit.diagnostics import UsageError
 from teikit.render import step_summary, stream, summary
 from teikit.validation import validate as run_validation
 from teikit.validation.cache import ResultCache
+
+if TYPE_CHECKING:
+    from teikit.config import Config
 
 #: Most workers a run starts when neither ``--jobs`` nor ``[tool.teikit]`` says.
 MOST_JOBS = 4
@@ -87,7 +91,8 @@ MOST_JOBS = 4
 @click.option(
     "--skip-non-tei",
     is_flag=True,
-    help="skip named files that are not TEI, as folder searches do (pre-commit)",
+    help="skip named files that are not TEI, as folder searches do; a skipped XInclude "
+    "part is validated inside the project's documents that include it (pre-commit)",
 )
 @click.option(
     "--warnings-as-errors",
@@ -146,6 +151,8 @@ def validate(
             'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
+    if skip_non_tei and paths:
+        targets += _parents(paths, config, exclude)
     seconds, memory = config.bounds(timeout, memory_limit)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
@@ -177,6 +184,23 @@ def validate(
     if not quiet:
         click.echo(summary(report), err=True)
     return report.exit_code
+
+
+def _parents(paths: tuple[str, ...], config: Config, exclude: tuple[str, ...]) -> list[str]:
+    """The project's documents that XInclude a named part (pre-commit names a staged
+    chapter alone): searched in the configured paths, else the project or working folder."""
+    from teikit.validation.parents import including
+
+    root = config.root or Path.cwd()
+    area = [root / p for p in config.paths] or [root]
+    found = including(
+        [Path(p) for p in paths],
+        area,
+        include=config.include,
+        exclude=config.exclude + exclude,
+        root=config.root,
+    )
+    return [str(p) for p in found]
 
 
 def default_jobs() -> int:
