@@ -975,7 +975,10 @@
   </xsl:variable>
 
   <!-- "(1879–1953), description; also: variant, variant" from the entity's life dates,
-       its first note (or desc, occupation) and its variant spellings. -->
+       its first note (or desc, occupation; the note's content: mode t:plain leaves notes out;
+       only an untyped or descriptive note: an editor's note on the entry, Schnitzler's list of
+       letters (type="references") are no description) and its other names (variant
+       spellings and abbreviations: «Коминтерна» is the text's name for the Comintern). -->
   <xsl:function name="t:entity-about" as="xs:string">
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="born" select="substring(($e/birth/@when, $e/birth/date/@when,
@@ -984,10 +987,12 @@
                                                  $e/death/@notAfter)[1], 1, 4)"/>
     <xsl:variable name="years" select="if ($born != '' or $died != '')
         then '(' || ($born[. != ''], '?')[1] || '–' || $died || ')' else ''"/>
-    <xsl:variable name="desc" select="t:plain(($e/(note[not(@type = 'source')] | desc
-                                               | occupation))[1])"/>
+    <xsl:variable name="desc" select="t:plain(($e/(note[not(@type) or @type = ('description',
+                                               'biography', 'bio')] | desc | occupation))[1]
+                                               /node())"/>
     <xsl:variable name="variants" select="distinct-values(
-        $e/(persName | placeName | orgName | name)[@type = 'variant'] ! t:plain(.))"/>
+        $e/(persName | placeName | orgName | name)[@type = ('variant', 'abbreviation')]
+        ! t:plain(.))"/>
     <xsl:sequence select="string-join((
         string-join(($years[. != ''], $desc[. != '']), ', ')[. != ''],
         if (exists($variants)) then t:label('variants') || ': ' || string-join($variants, ', ')
