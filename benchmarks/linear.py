@@ -1,13 +1,17 @@
 """Linear costs: documents with 10^5 findings or 10^6 elements, teikit beside jing.
 
-Usage: python benchmarks/linear.py [--runs 3] [--scale 1.0] [--write]
+Usage: python benchmarks/linear.py [--runs 3] [--scale 1.0] [--only TEXT] [--write]
 
 Why: error localisation, XPath/line lookups of findings and the reference check must be
 linear in the document. A quadratic step is invisible on a 100 KB edition and fatal on
 a dictionary, so each row is a document shaped to hit one of those steps hard, and each
 is measured against jing (the reference validator) on the same file. The target is at
 most 2x jing's wall time (whole cold processes, as in benchmarks/run.py). ``--scale``
-shrinks the documents for a quick look; the targets are for ``--scale 1``.
+shrinks the documents for a quick look; the targets are for ``--scale 1``. Each kind of
+document comes flat (one long list) and dictionary-shaped (entries of form, sense,
+definition: what FreeDict's files look like), as the two shapes stress different steps
+(one parent with 10^5 children; 10^5 small subtrees). ``--only TEXT`` runs the rows
+whose name holds TEXT (``--only dictionary``).
 """
 
 from __future__ import annotations
@@ -79,26 +83,62 @@ def dictionary_unknown(n: int, out: Path) -> Path:
     return _write(out / "dictionary-unknown.xml", f"<div>{entries}</div>")
 
 
+def dictionary_dangling(n: int, out: Path) -> Path:
+    """A dictionary of n entries, each pointing at an entry that does not exist."""
+    entries = "\n".join(
+        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
+        f'<xr><ref target="#missing{i}">w</ref></xr></sense></entry>'
+        for i in range(n)
+    )
+    return _write(out / "dictionary-dangling.xml", f"<div>{entries}</div>")
+
+
+def dictionary_pointers(n: int, out: Path) -> Path:
+    """A dictionary of n entries, each pointing at another entry: n resolving pointers."""
+    entries = "\n".join(
+        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
+        f'<xr><ref target="#e{(i * 7919) % n}">w</ref></xr></sense></entry>'
+        for i in range(n)
+    )
+    return _write(out / "dictionary-pointers.xml", f"<div>{entries}</div>")
+
+
+def dictionary_valid(n: int, out: Path) -> Path:
+    """A valid dictionary of about n elements (7 per entry): a large clean document."""
+    entries = "\n".join(
+        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><gramGrp><pos>n</pos>'
+        f"</gramGrp><sense><def>d{i}</def></sense></entry>"
+        for i in range(n // 7)
+    )
+    return _write(out / "dictionary-valid.xml", f"<div>{entries}</div>")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--only", default="", help="run the rows whose name holds this text")
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
     schema = run.tei_all()
     teikit, pyjing = str(run.BIN / "teikit"), str(run.BIN / "pyjing")
     tmp = Path(tempfile.mkdtemp(prefix="teikit-linear-"))
     s = args.scale
+    both = ["tei_all", "references"]
+    rows = [
+        ("10^5 unknown siblings (flat)", unknown_siblings, 1e5, ["tei_all"]),
+        ("10^5 unknown, dictionary-shaped", dictionary_unknown, 1e5, ["tei_all"]),
+        ("10^5 dangling pointers (flat list)", dangling_pointers, 1e5, both),
+        ("10^5 dangling pointers, dictionary-shaped", dictionary_dangling, 1e5, both),
+        ("4*10^4 resolving pointers", pointers, 4e4, both),
+        ("4*10^4 resolving pointers, dictionary-shaped", dictionary_pointers, 4e4, both),
+        ("10^6 valid inline elements", inline, 1e6, both),
+        ("10^6 valid elements, dictionary-shaped", dictionary_valid, 1e6, both),
+    ]
     cases = [
-        ("10^5 unknown siblings (flat)", unknown_siblings(int(1e5 * s), tmp), ["tei_all"]),
-        ("10^5 unknown, dictionary-shaped", dictionary_unknown(int(1e5 * s), tmp), ["tei_all"]),
-        (
-            "10^5 dangling pointers (flat list)",
-            dangling_pointers(int(1e5 * s), tmp),
-            ["tei_all", "references"],
-        ),
-        ("4*10^4 resolving pointers", pointers(int(4e4 * s), tmp), ["tei_all", "references"]),
-        ("10^6 valid inline elements", inline(int(1e6 * s), tmp), ["tei_all", "references"]),
+        (name, make(int(n * s), tmp), schemas)
+        for name, make, n, schemas in rows
+        if args.only in name
     ]
     lines = [
         "| case | size MB | jing s | teikit s | ratio | target |",
@@ -137,7 +177,8 @@ def main() -> int:
     print(table)
     if args.write:
         (run.ROOT / "benchmarks" / "LINEAR.md").write_text(
-            f"# Linear costs\n\n`python benchmarks/linear.py --runs {args.runs} --write` "
+            f"# Linear costs\n\n`python benchmarks/linear.py --runs {args.runs}"
+            f"{f' --only {args.only}' if args.only else ''} --write` "
             f"(scale {s}); median wall time of whole cold processes.\n\n{table}\n",
             encoding="utf-8",
         )

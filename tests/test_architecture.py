@@ -157,3 +157,38 @@ def test_no_module_is_longer_than_the_limit() -> None:
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in MODULES.items()
     }
     assert {n for n, count in lengths.items() if count > MAX_LINES} == OVERSIZED
+
+
+def _loaded_on_import(name: str, eager: dict[str, set[str]]) -> set[str]:
+    """What importing ``name`` loads: its module-level imports, their own, and every
+    enclosing package (importing ``a.b.c`` runs ``a`` and ``a.b`` first)."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        node = todo.pop()
+        parts = node.split(".")
+        for nxt in eager.get(node, set()) | {".".join(parts[:i]) for i in range(1, len(parts))}:
+            if nxt in MODULES and nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_an_import_inside_a_function_defers_a_module_not_yet_loaded() -> None:
+    # docs/architecture.md: a function-level import is kept only to defer a module a
+    # command may not need; importing one that the module's own imports load anyway is a
+    # habit that hides the real dependencies (the Document facade aside).
+    eager: dict[str, set[str]] = {}
+    lazy: dict[str, set[str]] = {}
+    for name, path in MODULES.items():
+        visitor = _Imports()
+        visitor.visit(ast.parse(path.read_text(encoding="utf-8")))
+        eager[name] = {t for t, inside in visitor.found if not inside and t != name}
+        lazy[name] = {t for t, inside in visitor.found if inside and t != name}
+    habits = {
+        (name, target)
+        for name, targets in lazy.items()
+        if name != "teikit.document"
+        for target in targets & _loaded_on_import(name, eager)
+    }
+    assert habits == set()

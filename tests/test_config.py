@@ -70,6 +70,8 @@ def test_an_unknown_key_is_a_usage_error(tmp_path: Path) -> None:
         'fetch = "yes"\n',
         'mirrors = ["x"]\n',
         "per-file-schemas = 3\n",
+        "jobs = 0\n",
+        "memory-limit = -5\n",
     ],
 )
 def test_malformed_values_are_usage_errors(tmp_path: Path, table: str) -> None:
@@ -133,3 +135,23 @@ def test_a_folder_with_only_a_teikit_lock_is_a_project_root(tmp_path: Path) -> N
 
 def test_a_teikit_table_is_a_configuration(tmp_path: Path) -> None:
     assert config.load(_project(tmp_path, 'paths = ["tei"]\n')).configured
+
+
+@pytest.mark.parametrize(
+    ("table", "flags", "bounds"),
+    [
+        ("", (None, None), (60.0, 2048)),
+        ("timeout = 5\nmemory-limit = 512\n", (None, None), (5.0, 512)),
+        ("timeout = 5\nmemory-limit = 512\n", (7.0, 256), (7.0, 256)),
+        ("timeout = 5\n", (0.0, 0), (None, None)),
+        ("timeout = 0\nmemory-limit = 0\n", (None, None), (None, None)),
+    ],
+    ids=["defaults", "file", "flags-win", "zero-switches-off", "zero-in-the-file-too"],
+)
+def test_the_per_document_bounds(
+    tmp_path: Path,
+    table: str,
+    flags: tuple[float | None, int | None],
+    bounds: tuple[float | None, int | None],
+) -> None:
+    assert config.load(_project(tmp_path, table)).bounds(*flags) == bounds

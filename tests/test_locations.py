@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
 from teikit.loading import parse_bytes
 from teikit.locations import element_at, element_at_line, xpath_of
 
@@ -35,3 +37,36 @@ def test_element_at_inverts_xpath_of() -> None:
 
 def test_element_at_line_finds_the_element_starting_there() -> None:
     assert element_at_line(tree(), 5).text == "b"
+
+
+MIXED = (
+    b'<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:m="http://www.w3.org/1998/Math/MathML">'
+    b"<text><body><div><p>a<hi>b</hi><!-- c --><hi>d</hi></p><m:math><m:mi>x</m:mi></m:math>"
+    b'<p><lb/>e<foreign xmlns="">f</foreign><lb/></p><?pi x?><p/></div></body></text></TEI>'
+)
+
+
+def test_element_at_inverts_xpath_of_for_every_element_of_a_mixed_document() -> None:
+    # positional steps are walked child by child (not by lxml's XPath, which is linear
+    # per step in the siblings); the walk must agree with XPath on every element,
+    # foreign namespaces, no namespace, comments and PIs among the siblings included
+    t = parse_bytes(MIXED, "m.xml")
+    for el in t.getroot().iter(etree.Element):
+        path = xpath_of(el)
+        assert element_at(t, path) is el, path
+        if "*:" not in path:  # XPath 2.0's any-namespace step; lxml reads XPath 1.0
+            assert t.xpath(path, namespaces={"tei": "http://www.tei-c.org/ns/1.0"}) == [el]
+
+
+def test_element_at_finds_nothing_past_the_last_sibling_or_under_another_root() -> None:
+    t = tree()
+    assert element_at(t, "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[3]") is None
+    assert element_at(t, "/tei:TEI[2]") is None
+    assert element_at(t, "/tei:teiCorpus[1]/tei:TEI[1]") is None
+    assert element_at(t, "/TEI[1]") is None  # no namespace: another element
+
+
+def test_element_at_still_reads_paths_that_are_not_positional() -> None:
+    t = tree()
+    assert element_at(t, "/tei:TEI/tei:text/tei:body/tei:p[2]") is t.getroot()[0][0][1]
+    assert element_at(t, "//tei:p[last()]") is t.getroot()[0][0][1]

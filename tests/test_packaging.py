@@ -90,6 +90,22 @@ def test_wheel_contains_schemas_and_stylesheets(wheel: Path) -> None:
         assert required in names, f"{required} missing from {wheel.name}"
 
 
+def test_wheel_marks_the_package_as_typed(wheel: Path) -> None:
+    """PEP 561: without py.typed, mypy users of ``teikit.validate`` get no checking."""
+    assert "teikit/py.typed" in zipfile.ZipFile(wheel).namelist()
+
+
+def test_wheel_registers_the_pytest_plugin(wheel: Path) -> None:
+    """``pytest --teikit`` works only if pytest finds the plugin through this entry point."""
+    archive = zipfile.ZipFile(wheel)
+    (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    text = archive.read(name).decode("utf-8")
+    section = text.split("[pytest11]", 1)[1].split("[", 1)[0]
+    assert [line.replace(" ", "") for line in section.split("\n") if line.strip()] == [
+        "teikit=teikit.pytest_plugin"
+    ]
+
+
 def test_installed_wheel_imports_from_its_own_site_packages(installed: Path) -> None:
     out = subprocess.run(
         [

@@ -50,8 +50,9 @@ def repo(tmp_path: Path, tei_all: Path) -> Path:
     return root
 
 
-def _try_repo(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``pre-commit try-repo`` of this checkout's hooks on every file of ``repo``."""
+def _try_repo(repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo`` of this checkout's hooks on ``files`` (the staged files of a
+    commit), else on every file of ``repo``."""
     env = {
         **os.environ,
         "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
@@ -69,7 +70,7 @@ def _try_repo(repo: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
             "try-repo",
             str(ROOT),
             "teikit-validate-system",
-            "--all-files",
+            *(["--files", *files] if files else ["--all-files"]),
             "--verbose",
         ],
         cwd=repo,
@@ -106,6 +107,33 @@ def test_the_hook_checks_tei_files_too(repo: Path, tmp_path: Path) -> None:
     _git(repo, "add", ".")
     done = _try_repo(repo, tmp_path)
     assert (done.returncode, "poem.tei" in done.stdout) == (1, True), done.stdout
+
+
+def test_a_staged_chapter_alone_is_judged_inside_the_document_that_includes_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    """A commit that changes only an XIncluded part names only the part, which alone is
+    not TEI: without its parent the hook skipped it and passed a broken chapter."""
+    (repo / "tei" / "chapters").mkdir()
+    (repo / "tei" / "book.xml").write_text(
+        (DATA / "poem.xml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "</body>",
+            '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="chapters/one.xml"/>'
+            "</body>",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    chapter = repo / "tei" / "chapters" / "one.xml"
+    chapter.write_text('<div xmlns="http://www.tei-c.org/ns/1.0"><p>Fine.</p></div>\n')
+    _git(repo, "add", ".")
+    assert _try_repo(repo, tmp_path, "tei/chapters/one.xml").returncode == 0
+    chapter.write_text('<div xmlns="http://www.tei-c.org/ns/1.0"><p>Bad <oops/>.</p></div>\n')
+    _git(repo, "add", ".")
+    done = _try_repo(repo, tmp_path, "tei/chapters/one.xml")
+    assert (done.returncode, "one.xml:1:" in done.stdout) == (1, True), done.stdout
 
 
 def test_the_two_hooks_differ_only_in_how_teikit_is_installed() -> None:

@@ -8,9 +8,13 @@ which proves the same behaviour for a sixth of the CPU of a process start.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from conftest import DATA as TEST_DATA
+from helpers.hostile import ENDLESS_SCHEMATRON
 
 pytest_plugins = ["pytester"]
 
@@ -94,3 +98,28 @@ def test_a_teikit_lock_alone_is_no_configuration_for_the_flag(pytester: pytest.P
     (pytester.path / "teikit.lock").write_text("[schemas]\n")
     result = pytester.runpytest_inprocess("--teikit")
     assert result.ret != 0 and "needs [tool.teikit]" in result.stderr.str() + result.stdout.str()
+
+
+def test_the_configured_deadline_stops_a_document_that_never_ends(
+    pytester: pytest.Pytester, tei_all: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """[tool.teikit] timeout bounds each item as it bounds `teikit validate`: a document
+    whose own Schematron never ends fails with load:timeout, the others pass."""
+    from teikit.validation.store import LEGACY_INDEX, STORE_FILE
+
+    # pytester moves HOME (and so the default store): keep the store tei_all is in.
+    store = next(p for p in tei_all.parents if {STORE_FILE, LEGACY_INDEX} & {*os.listdir(p)})
+    monkeypatch.setenv("TEIKIT_SCHEMA_STORE", str(store))
+    pytester.makepyprojecttoml('[tool.teikit]\npaths = ["tei"]\ntimeout = 1\n')
+    (pytester.path / "rules").mkdir()
+    (pytester.path / "rules" / "endless.sch").write_text(ENDLESS_SCHEMATRON, encoding="utf-8")
+    (pytester.path / "tei").mkdir()
+    poem = (DATA / "poem.xml").read_text(encoding="utf-8")
+    (pytester.path / "tei" / "poem.xml").write_text(poem, encoding="utf-8")
+    pi = '<?xml-model href="../rules/endless.sch" schematypens="http://purl.oclc.org/dsdl/schematron"?>'
+    (pytester.path / "tei" / "endless.xml").write_text(
+        poem.replace("?>\n", "?>\n" + pi + "\n", 1), encoding="utf-8"
+    )
+    result = pytester.runpytest_subprocess("--teikit", timeout=120)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*endless.xml*error [[]load:timeout[]]*"])

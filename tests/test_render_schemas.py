@@ -57,3 +57,13 @@ def test_merging_reports_keeps_each_files_schemas_once() -> None:
     total.merge(_report())
     total.merge(_report())
     assert [str(u) for u in total.schemas["a.xml"]] == ["tei_all@4.3.0", "references@0.1.0"]
+
+
+def test_a_file_judged_by_no_schema_is_counted_as_such() -> None:
+    """Its schema was unavailable and downgraded to a warning: the pass checked nothing."""
+    report = Report(
+        diagnostics=[Diagnostic(Severity.WARNING, "schema:unavailable", "m", "a.xml", 2)],
+        files=["a.xml", "b.xml"],
+        schemas={"a.xml": [], "b.xml": [SchemaUse("tei_all", "4.3.0")]},
+    )
+    assert summary(report).endswith("schemas: no schema (1 file), tei_all@4.3.0 (1 file)")

@@ -208,16 +208,21 @@
     <xsl:param name="c" as="element()"/>
     <xsl:sequence select="exists($c/text()[matches(., '\p{L}')])"/>
   </xsl:function>
-  <!-- A bibl made of fields alone, with no punctuation of its own (Schnitzler's registers):
-       its fields are units, as a biblStruct's are ("<title>Episode</title><author>…" is two
-       words); a bibl that writes its punctuation ("<author>A</author>: …") reads as is. -->
+  <!-- A bibl made of fields alone, with no punctuation of its own (Schnitzler's registers),
+       and a biblStruct and its parts (which never have any): its fields are units
+       ("<title>Episode</title><author>…" is two words), punctuated by t:field-separator;
+       a bibl that writes its punctuation ("<author>A</author>: …") reads as is. -->
   <xsl:function name="t:is-field-bibl" as="xs:boolean">
     <xsl:param name="b" as="node()?"/>
-    <xsl:sequence select="exists($b/self::bibl) and empty($b/text()[normalize-space()])"/>
+    <xsl:sequence select="exists($b/(self::bibl | self::biblStruct | self::analytic
+                                     | self::monogr | self::imprint | self::series))
+                          and empty($b/text()[normalize-space()])"/>
   </xsl:function>
   <!-- What stands between two fields of such a bibl: "; " between names, ". " between
        other fields (the works register of every Schnitzler letter read "Anatol Arthur
-       Schnitzler: Anatol. Berlin … 1893 Anatol Schnitzler, Arthur Hofmannsthal, Hugo von");
+       Schnitzler: Anatol. Berlin … 1893 Anatol Schnitzler, Arthur Hofmannsthal, Hugo von"),
+       ", " after a monograph's title and between the parts of its imprint ("Author. Title,
+       Paris, Publisher, 1896", as t:bibl-struct writes a source);
        a space where a field ends in punctuation or a note, pointer or milestone stands. -->
   <xsl:function name="t:field-separator" as="xs:string">
     <xsl:param name="prev" as="element()"/>
@@ -227,6 +232,8 @@
             or matches(normalize-space($prev), '[.!?:;,]$')) then ' '
         else if ($prev[self::author or self::editor] and $next[self::author or self::editor])
         then '; '
+        else if ($prev/parent::imprint or $prev[self::title or self::edition or self::biblScope]
+                 [parent::monogr or parent::series]) then ', '
         else '. '"/>
   </xsl:function>
   <!-- Chinese and Japanese are written without spaces between words: in a document in
@@ -700,16 +707,26 @@
     <xsl:param name="r" as="element()"/>
     <xsl:sequence select="(t:plain($r)[. != ''], 'om.')[1]"/>
   </xsl:function>
+  <!-- The readings other than the lemma (those of a nested app belong to its own entry). -->
+  <xsl:function name="t:app-others" as="element()*">
+    <xsl:param name="app" as="element()"/>
+    <xsl:variable name="lemma" select="t:app-lemma($app)"/>
+    <xsl:sequence select="$app//(lem | rdg)[not(. is $lemma)][ancestor::app[1] is $app]"/>
+  </xsl:function>
+  <!-- What the witDetails of an app say about reading $r: "(in the margin)". -->
+  <xsl:function name="t:wit-details" as="xs:string*">
+    <xsl:param name="app" as="element()"/>
+    <xsl:param name="r" as="element()"/>
+    <xsl:sequence select="$app//witDetail[tokenize(@target) = $r/@xml:id ! ('#' || .)]
+                                         [ancestor::app[1] is $app] ! ('(' || t:plain(.) || ')')"/>
+  </xsl:function>
   <!-- The readings other than the lemma, each with its sigla and wit details. -->
   <xsl:function name="t:app-readings" as="xs:string*">
     <xsl:param name="app" as="element()"/>
-    <xsl:variable name="lemma" select="t:app-lemma($app)"/>
     <xsl:sequence select="
-        for $r in $app//(lem | rdg)[not(. is $lemma)][ancestor::app[1] is $app]
-        return string-join((t:reading-text($r), t:sigla($r)[. != ''],
-            for $d in $app//witDetail[tokenize(@target) = $r/@xml:id ! ('#' || .)]
-                                     [ancestor::app[1] is $app]
-            return '(' || t:plain($d) || ')'), ' ')"/>
+        for $r in t:app-others($app)
+        return string-join((t:reading-text($r), t:sigla($r)[. != ''], t:wit-details($app, $r)),
+                           ' ')"/>
   </xsl:function>
   <!-- Where an entry stands, as its key: the section reference (each enclosing division's
        @n, else its head's @n, else its position among its sibling divisions, joined by
@@ -973,12 +990,26 @@
       </xsl:for-each-group>
     </xsl:map>
   </xsl:variable>
+  <!-- Whether an index entry would read like another: the same name and nothing known
+       (t:entity-about) that differs. Such an entry shows its Wikidata id or xml:id. -->
+  <xsl:variable name="t:entity-alike-ids" as="map(xs:string, xs:boolean)">
+    <xsl:map>
+      <xsl:for-each-group select="$t:entities[$t:entity-name-count(t:entity-name(.)) gt 1]"
+                          group-by="t:entity-name(.) || '&#x9;' || t:entity-about(.)">
+        <xsl:if test="count(current-group()) gt 1 or ends-with(current-grouping-key(), '&#x9;')">
+          <xsl:sequence select="current-group() ! map{generate-id(.): true()}"/>
+        </xsl:if>
+      </xsl:for-each-group>
+    </xsl:map>
+  </xsl:variable>
+  <xsl:function name="t:entity-alike" as="xs:boolean">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="map:contains($t:entity-alike-ids, generate-id($e))"/>
+  </xsl:function>
 
   <!-- "(1879–1953), description; also: variant, variant" from the entity's life dates,
-       its first note (or desc, occupation; the note's content: mode t:plain leaves notes out;
-       only an untyped or descriptive note: an editor's note on the entry, Schnitzler's list of
-       letters (type="references") are no description) and its other names (variant
-       spellings and abbreviations: «Коминтерна» is the text's name for the Comintern). -->
+       its first describing note (or desc, occupation) and its other names: variant spellings
+       and abbreviations («Коминтерна» is the edition's usual name for the Comintern). -->
   <xsl:function name="t:entity-about" as="xs:string">
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="born" select="substring(($e/birth/@when, $e/birth/date/@when,
@@ -987,9 +1018,11 @@
                                                  $e/death/@notAfter)[1], 1, 4)"/>
     <xsl:variable name="years" select="if ($born != '' or $died != '')
         then '(' || ($born[. != ''], '?')[1] || '–' || $died || ')' else ''"/>
-    <xsl:variable name="desc" select="t:plain(($e/(note[not(@type) or @type = ('description',
-                                               'biography', 'bio')] | desc | occupation))[1]
-                                               /node())"/>
+    <!-- a note that describes (untyped, or typed as a description; a typed note is data:
+         Schnitzler's "references", "image", "apis_dates"); its content, as t:plain leaves
+         notes out (they are no reading text) -->
+    <xsl:variable name="desc" select="t:plain(($e/(note[not(@type) or @type = ('desc',
+        'description', 'bio', 'biography')] | desc | occupation))[1]/node())"/>
     <xsl:variable name="variants" select="distinct-values(
         $e/(persName | placeName | orgName | name)[@type = ('variant', 'abbreviation')]
         ! t:plain(.))"/>

@@ -204,9 +204,15 @@
                 <xsl:text> </xsl:text>
                 <span class="wit"><xsl:value-of select="t:sigla($lemma)"/></span>
               </xsl:if>
-              <xsl:for-each select="t:app-readings(.)">
+              <xsl:variable name="app" select="."/>
+              <xsl:for-each select="t:app-others(.)">
                 <xsl:value-of select="if (position() = 1) then ' ' else '; '"/>
-                <xsl:value-of select="."/>
+                <xsl:value-of select="t:reading-text(.)"/>
+                <xsl:if test="t:sigla(.) != ''">
+                  <xsl:text> </xsl:text>
+                  <span class="wit"><xsl:value-of select="t:sigla(.)"/></span>
+                </xsl:if>
+                <xsl:value-of select="t:wit-details($app, .) ! (' ' || .)" separator=""/>
               </xsl:for-each>
               <xsl:for-each select="note | rdgGrp/note">
                 <xsl:text> — </xsl:text>

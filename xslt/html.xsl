@@ -276,7 +276,7 @@
       <xsl:if test="$about != ''">
         <xsl:value-of select="' ' || $about"/>
       </xsl:if>
-      <xsl:if test="$about = '' and $t:entity-name-count($name) gt 1">
+      <xsl:if test="t:entity-alike(.)">
         <xsl:value-of select="' (' || (replace(($wd, '')[1], '^.*/', '')[. != ''], @xml:id)[1]
                               || ')'"/>
       </xsl:if>

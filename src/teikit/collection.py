@@ -34,10 +34,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Report, Severity, UsageError
-from teikit.files import write_atomic
+from teikit.diagnostics import LoadError, Report, Severity, UsageError
+from teikit.document import load
+from teikit.files import path_inside, write_atomic
 from teikit.listing import document_meta, index_page, page_lang
+from teikit.loading import dependencies, dependency_path
 from teikit.locations import display_path
+from teikit.resources import xslt_dir
+from teikit.transform import stylesheet_closure
+from teikit.validation.batch import expand_paths
+from teikit.validation.cache import fingerprint
+from teikit.validation.digests import file_digest
 
 if TYPE_CHECKING:
     from teikit.publish import Customisation
@@ -103,7 +110,6 @@ class CollectionResult:
 
 def _stylesheets_digest() -> str:
     """Name, size and mtime of every stylesheet: outputs depend on them as on the code."""
-    from teikit.resources import xslt_dir
 
     digest = hashlib.sha256()
     for path in sorted(xslt_dir().rglob("*")):
@@ -116,9 +122,6 @@ def _stylesheets_digest() -> str:
 def _key(path: Path, deps: dict[str, str], job: Job) -> str:
     """What decides a document's outputs; the user's CSS and XSLT (with what it imports)
     by content, so editing them rebuilds every document."""
-    from teikit.transform import stylesheet_closure
-    from teikit.validation.cache import fingerprint
-    from teikit.validation.digests import file_digest
 
     material = json.dumps(
         {
@@ -140,11 +143,7 @@ def _key(path: Path, deps: dict[str, str], job: Job) -> str:
 
 def build_one(path: str | Path, job: Job) -> Built:
     """Build one document into its mirrored folder (runs in any process: a worker too)."""
-    from teikit.diagnostics import LoadError
-    from teikit.document import load
-    from teikit.loading import dependencies, dependency_path
     from teikit.publish import SUFFIXES, build
-    from teikit.validation.digests import file_digest
 
     path = str(path)
     source = Path(path)
@@ -179,7 +178,6 @@ def build_one(path: str | Path, job: Job) -> Built:
 
 def _current(path: Path, entry: object, output: Path, job: Job) -> bool:
     """Whether the manifest entry says ``path``'s outputs are up to date."""
-    from teikit.validation.digests import file_digest
 
     if not isinstance(entry, dict) or not entry.get("key") or not entry.get("outputs"):
         return False
@@ -253,7 +251,6 @@ class _Single:
 def _build_single(path: Path, task: _Single) -> tuple[Report, list[str]]:
     """:func:`teikit.publish.build` with plain results (paths as strings); a document
     teikit will not read is its located input error, as in a folder build."""
-    from teikit.diagnostics import LoadError
     from teikit.publish import build
 
     try:
@@ -334,7 +331,6 @@ def build_collection(
     ``xslt`` customise every document as ``teikit build --css/--xslt`` does, ``check``,
     ``schemas`` and ``settings`` are :func:`teikit.publish.build`'s, and ``timeout``
     (seconds) and ``memory_limit`` (MB) bound each document's build, on Dask too."""
-    from teikit.validation.batch import expand_paths
 
     for flag, given in (("--css", css), ("--xslt", xslt)):
         if given is not None and not given.is_file():
@@ -409,8 +405,6 @@ def _prune(output: Path, before: dict[str, object], after: dict[str, object]) ->
     collection as it is. Only a file that still has the bytes teikit wrote goes (one
     edited by hand stays), only inside ``output`` (a manifest is a file like any other),
     and folders it leaves empty go with it."""
-    from teikit.files import path_inside
-    from teikit.validation.digests import file_digest
 
     claimed = {name for entry in after.values() for name in _made(entry)}
     folder = output.resolve()

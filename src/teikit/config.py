@@ -13,8 +13,8 @@ surprise this module exists to prevent.
 paths = ["tei"]                      # what `teikit validate` checks with no paths
 include = ["*.xml", "*.tei"]         # file names searched for in folders
 exclude = ["tei/drafts/**"]          # globs (relative to the project) never validated
-timeout = 60                         # seconds per document
-memory-limit = 2048                  # MB a document's worker process may hold
+timeout = 60                         # seconds per document (0: no deadline)
+memory-limit = 2048                  # MB a document's worker process may hold (0: no limit)
 warnings-as-errors = false
 fetch = false                        # may validation download missing catalogue schemas?
 allow-hosts = []                     # hosts beyond the TEI/EpiDoc catalogue
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from teikit.diagnostics import UsageError
 from teikit.validation.access import Access
+from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 from teikit.validation.lock import LOCK_FILE
 from teikit.validation.schemas import Settings
 
@@ -82,6 +83,19 @@ class Config:
         """True when a ``[tool.teikit]`` table or a ``teikit.toml`` says something (a
         lock alone makes a project root, not a configuration)."""
         return self.source is not None and self.source.name != LOCK_FILE
+
+    def bounds(
+        self, timeout: float | None = None, memory_limit: int | None = None
+    ) -> tuple[float | None, int | None]:
+        """The deadline (s) and memory limit (MB) per document, None for none: the
+        arguments (CLI flags), else this configuration, else teikit's defaults; 0 switches
+        a bound off. Every way of running teikit on a project (the CLI, ``pytest
+        --teikit``) bounds a document alike, so a hostile one stops the same everywhere."""
+        if timeout is None:
+            timeout = DEFAULT_TIMEOUT if self.timeout is None else self.timeout
+        if memory_limit is None:
+            memory_limit = DEFAULT_MEMORY_LIMIT if self.memory_limit is None else self.memory_limit
+        return timeout or None, memory_limit or None
 
     def settings(
         self,
@@ -171,12 +185,19 @@ def _mirrors(table: dict[str, object], source: Path) -> tuple[tuple[str, str], .
     return tuple((str(k), str(v)) for k, v in raw.items())
 
 
-def _number(table: dict[str, object], key: str, source: Path) -> float | None:
+def _number(table: dict[str, object], key: str, source: Path, zero: bool = False) -> float | None:
+    """A positive number, or None when absent; ``zero`` allows 0 (a bound switched off,
+    as the flag's 0 does)."""
     value = table.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise UsageError(f"{source}: '{key}' must be a positive number.")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value < (0 if zero else 1e-9)
+    ):
+        kind = "a number, 0 or more (0: none)" if zero else "a positive number"
+        raise UsageError(f"{source}: '{key}' must be {kind}.")
     return float(value)
 
 
@@ -195,14 +216,14 @@ def parse(table: dict[str, object], source: Path) -> Config:
         if not isinstance(table.get(key, False), bool):
             raise UsageError(f"{source}: '{key}' must be true or false.")
     jobs = _number(table, "jobs", source)
-    memory = _number(table, "memory-limit", source)
+    memory = _number(table, "memory-limit", source, zero=True)
     return Config(
         root=source.parent,
         source=source,
         paths=_strings(table, "paths", source),
         include=_strings(table, "include", source) or DEFAULT_INCLUDE,
         exclude=_strings(table, "exclude", source),
-        timeout=_number(table, "timeout", source),
+        timeout=_number(table, "timeout", source, zero=True),
         memory_limit=None if memory is None else int(memory),
         warnings_as_errors=bool(table.get("warnings-as-errors", False)),
         fetch=bool(table.get("fetch", False)),

@@ -22,6 +22,7 @@ from teikit.document import Document, load
 from teikit.epub import IMAGE_TYPES, epub_bytes
 from teikit.files import write_atomic
 from teikit.transform import local_images, prepared, run
+from teikit.validation import validate_document
 
 if TYPE_CHECKING:
     from teikit.validation.schemas import Settings
@@ -167,7 +168,6 @@ def build(
     (:mod:`teikit.checkers`), whose findings join the report. ``custom`` is the user's
     ``--css`` (HTML and EPUB; the text has no stylesheet) and ``--xslt`` (all three).
     """
-    from teikit.validation import validate_document
 
     doc = load(src)
     report = validate_document(doc, schemas, settings=settings)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from teikit.diagnostics import Report, Severity
+from teikit.validation import validate
 
 OPTION = "--teikit"
 
@@ -51,10 +52,12 @@ class TeikitItem(pytest.Item):
 
     def runtest(self) -> None:
         from teikit import config as teikit_config
-        from teikit.validation import validate
 
-        settings = teikit_config.load(self.tei_path.parent).settings()
-        report = validate([self.tei_path], settings=settings)
+        project = teikit_config.load(self.tei_path.parent)
+        seconds, memory = project.bounds()
+        report = validate(
+            [self.tei_path], settings=project.settings(), timeout=seconds, memory_limit=memory
+        )
         bad = [
             d
             for d in report

@@ -113,10 +113,12 @@ def summary(report: Report) -> str:
 
 def schemas_line(report: Report) -> str:
     """``schemas: tei_all@4.3.0 (2 files), teikit@0.1.0 (1 file)``: what judged the run
-    ('' when no file was judged), so no verdict is shown without its measure."""
+    ('' when no file was read), so no verdict is shown without its measure; a file read
+    but judged by nothing (its schema unavailable, downgraded to a warning) counts under
+    ``no schema``, so a pass that checked nothing says so."""
     counts: Counter[str] = Counter()
     for used in report.schemas.values():
-        counts.update(list(dict.fromkeys(str(u) for u in used)))
+        counts.update(list(dict.fromkeys(str(u) for u in used)) or ["no schema"])
     if not counts:
         return ""
     return "schemas: " + ", ".join(f"{name} ({_plural(n, 'file')})" for name, n in counts.items())

@@ -33,6 +33,7 @@ from lxml import etree
 from teikit import saxon
 from teikit.diagnostics import Diagnostic, Severity, TeikitError, UsageError, error
 from teikit.files import is_remote, path_inside
+from teikit.loading import note_dependency
 from teikit.namespaces import XSLT
 from teikit.nfc import nfc
 from teikit.resources import stylesheet
@@ -218,7 +219,6 @@ def local_images(doc: Document) -> dict[str, Path]:
     """
     if doc.path is None:
         return {}
-    from teikit.loading import note_dependency
 
     folder = doc.path.parent.resolve()
     names = {" ".join(str(u).split()) for u in doc.xpath("//tei:graphic/@url")}

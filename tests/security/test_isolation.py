@@ -55,6 +55,17 @@ def test_a_file_that_never_ends_times_out_and_the_others_are_validated(attack: A
     assert outcome.seconds < 20
 
 
+def test_validate_takes_the_deadline_from_the_project_configuration(attack: Attack) -> None:
+    _corpus(attack, ENDLESS_SCHEMATRON)
+    attack.write("pyproject.toml", "[tool.teikit]\ntimeout = 1\n")
+    outcome = attack.run("validate", "-q", "-f", "json", "tei", timeout=30)  # no --timeout
+    attack.assert_safe(outcome)
+    assert (outcome.code, rules_by_file(outcome.stdout)) == (
+        2,
+        {"a.xml": [], "b.xml": ["load:timeout"], "c.xml": []},
+    ), outcome.output
+
+
 def test_a_schematron_failing_at_run_time_is_that_files_error(attack: Attack) -> None:
     _corpus(attack, FAILING)
     outcome = attack.run("validate", "-q", "-f", "json", "tei")
@@ -72,6 +83,38 @@ def test_a_schematron_that_does_not_compile_is_that_files_error(attack: Attack) 
     found = rules_by_file(outcome.stdout)
     assert (outcome.code, found["a.xml"], found["c.xml"]) == (2, [], []), outcome.output
     assert any(rule == "sch:schema-invalid" for rules in found.values() for rule in rules)
+
+
+def test_a_relaxng_schema_that_does_not_compile_is_that_files_error(
+    attack: Attack, tmp_path: Path
+) -> None:
+    attack.write(
+        "rules/broken.rng",
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0">\n'
+        '<start><ref name="nowhere"/></start></grammar>\n',
+    )
+    attack.write("tei/a.xml", tei())
+    attack.write(
+        "tei/b.xml",
+        tei(
+            before='<?xml-model href="../rules/broken.rng" '
+            'schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
+        ),
+    )
+    attack.write("tei/c.xml", tei('<p><ref target="#nobody">x</ref></p>'))
+    target = tmp_path / "report.json"
+    outcome = attack.run("validate", "-q", "--no-cache", "-f", "json", "-o", str(target), "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, rules_by_file(target.read_text(encoding="utf-8"))) == (
+        2,
+        # located on the schema, as sch:schema-invalid is: the fix is made there
+        {
+            "a.xml": [],
+            "b.xml": [],
+            "broken.rng": ["rng:schema-invalid"],
+            "c.xml": ["ref:unresolved"],
+        },
+    ), outcome.output
 
 
 def test_the_report_is_written_with_o_when_files_fail(attack: Attack, tmp_path: Path) -> None:
@@ -139,6 +182,7 @@ def _alive(pid: int) -> bool:
 
 def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
+    before = sorted(attack.folder.rglob("*"))
     proc = _start(attack, "validate", "-q", "--timeout", "60", "-f", "json", "tei")
     try:
         worker = _worker_of(proc)
@@ -148,6 +192,7 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
     finally:
         proc.kill()
     assert attack.secret not in out + err and "Traceback" not in err
+    assert (attack.loopback.hits, sorted(attack.folder.rglob("*"))) == ([], before)
     assert (proc.returncode, rules_by_file(out)) == (
         2,
         {"a.xml": [], "b.xml": ["load:worker-died"], "c.xml": []},
@@ -156,6 +201,7 @@ def test_a_killed_worker_costs_its_file_only(attack: Attack) -> None:
 
 def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
     _corpus(attack, ENDLESS_SCHEMATRON)
+    before = sorted(attack.folder.rglob("*"))
     proc = _start(attack, "validate", "-q", "--timeout", "60", "tei")
     try:
         worker = _worker_of(proc)
@@ -168,3 +214,5 @@ def test_ctrl_c_stops_at_once_and_leaves_no_process(attack: Attack) -> None:
         proc.kill()
     assert (proc.returncode, "Traceback" in err, took < 5) == (130, False, True), err
     assert not _alive(worker)
+    assert attack.secret not in out + err
+    assert (attack.loopback.hits, sorted(attack.folder.rglob("*"))) == ([], before)

@@ -162,3 +162,35 @@ def test_a_long_name_that_loads_also_runs_in_saxon(attack: Attack) -> None:
     outcome = attack.run("transform", "doc.xml", "--to", "text")
     attack.assert_safe(outcome)
     assert (outcome.code, "w" in outcome.stdout) == (0, True), outcome.output[-500:]
+
+
+def _linked_secret(attack: Attack) -> str:
+    """A TEI file outside the project whose element name and text are the secret."""
+    outside = attack.folder.parent / "elsewhere" / "secret.xml"
+    outside.parent.mkdir()
+    outside.write_text(tei(f"<{attack.secret}>{attack.secret}</{attack.secret}>"))
+    return str(outside)
+
+
+def test_a_link_out_of_the_project_is_not_followed_when_walking_a_folder(attack: Attack) -> None:
+    (attack.folder / ".git").mkdir()  # the project is a repository, as a CI checkout is
+    attack.write("tei/good.xml", tei())
+    (attack.folder / "tei" / "evil.xml").symlink_to(_linked_secret(attack))
+    outcome = attack.run("validate", "-q", "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, "tei/evil.xml: warning [load:link-outside]" in outcome.stdout) == (
+        0,
+        True,
+    ), outcome.output
+
+
+def test_a_link_inside_the_repository_is_followed(attack: Attack) -> None:
+    (attack.folder / ".git").mkdir()
+    attack.write("shared/part.xml", tei('<p><ref target="#nowhere">x</ref></p>'))
+    attack.write("tei/good.xml", tei())
+    (attack.folder / "tei" / "part.xml").symlink_to(attack.folder / "shared" / "part.xml")
+    outcome = attack.run("validate", "-q", "--schema", "references", "tei")
+    attack.assert_safe(outcome)
+    assert (outcome.code, outcome.rules()) == (1, [("part.xml", 2, "ref:unresolved")]), (
+        outcome.output
+    )

@@ -82,7 +82,7 @@ def test_the_parent_warms_up_on_small_files_without_their_includes(
         seen.append((Path(path).name, xinclude))
         return real(path, xinclude=xinclude)
 
-    monkeypatch.setattr(document, "load", spy)
+    monkeypatch.setattr(batch, "load", spy)
     assert batch._warm_up(files, batch.Options(memory_limit=150), validate=False) == {}
     assert seen
     assert not [name for name, xinclude in seen if xinclude or name == "00.xml"]

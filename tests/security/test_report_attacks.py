@@ -5,7 +5,10 @@ reads; those two are valid against their published schemas."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +21,12 @@ from tests.security.conftest import Attack, tei
 
 INJECTED = "\n::error file=README.md,line=1::forged\n<img src=x onerror=alert(1)> [a](javascript:b)"
 EVIL_NAME = "x\n::warning::forged #1 %41.xml"
+FAILING_SCH = (
+    '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
+    '<sch:pattern><sch:rule context="*:TEI"><sch:report test="true()">'
+    "<sch:value-of select=\"error(QName('urn:x', 'e'), 'failed')\"/>"
+    "</sch:report></sch:rule></sch:pattern></sch:schema>\n"
+)
 
 
 def _hostile_report() -> Report:
@@ -106,3 +115,43 @@ def test_a_file_name_cannot_forge_a_workflow_command(attack: Attack, tmp_path: P
         commands = [line for line in outcome.output.splitlines() if line.startswith("::")]
         assert len(commands) == (1 if fmt == "github" else 0), outcome.output
     assert "forged" in summary.read_text() and "\n::" not in summary.read_text()
+
+
+@pytest.mark.parametrize("timeout", ["60", "0"])  # in a worker process; in the run's own
+def test_a_schematron_error_cannot_forge_a_workflow_command(attack: Attack, timeout: str) -> None:
+    # Saxon printed a stylesheet's dynamic errors, schema strings and all, to stderr
+    forged = "&#10;::error file=README.md,line=1::forged&#10;"
+    attack.write(
+        "rules/forge.sch",
+        '<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">\n'
+        '<sch:pattern><sch:rule context="*:TEI"><sch:report test="true()">'
+        f"<sch:value-of select=\"error(QName('urn:x', 'e'), '{forged}')\"/>"
+        "</sch:report></sch:rule></sch:pattern></sch:schema>\n",
+    )
+    attack.write("doc.xml", tei())
+    outcome = attack.run(
+        "validate", "-q", "--timeout", timeout, "--schema", "rules/forge.sch", "doc.xml"
+    )
+    attack.assert_safe(outcome)
+    assert [line for line in outcome.output.splitlines() if line.lstrip().startswith("::")] == []
+    assert (outcome.code, "doc.xml: error [sch:run-failed]" in outcome.stdout) == (2, True), (
+        outcome.output
+    )
+
+
+def test_a_schematron_error_is_reported_when_there_is_no_stderr(attack: Attack) -> None:
+    # CI steps and daemons may start teikit with descriptor 2 closed
+    attack.write("rules/fails.sch", FAILING_SCH)
+    attack.write("doc.xml", tei())
+    done = subprocess.run(
+        [sys.executable, "-m", "teikit.cli", "validate", "-q", "--timeout", "0"]
+        + ["--schema", "rules/fails.sch", "doc.xml"],
+        cwd=attack.folder,
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert (done.returncode, "doc.xml: error [sch:run-failed]" in done.stdout) == (2, True), (
+        done.stdout
+    )

@@ -133,3 +133,39 @@ def test_a_rule_that_never_ends_is_stopped_by_the_deadline(attack: Attack) -> No
         r[2] in ("load:timeout", "sch:run-failed") for r in outcome.rules()
     ), outcome.output
     assert outcome.seconds < 20
+
+
+def test_an_unsafe_schema_named_by_a_pi_is_refused(attack: Attack) -> None:
+    text, line = _cases(attack)["reads-a-file"]
+    attack.write("rules/evil.sch", text)
+    pi = (
+        '<?xml-model href="../rules/evil.sch" schematypens="http://purl.oclc.org/dsdl/schematron"?>'
+    )
+    attack.write("tei/doc.xml", tei(before=pi + "\n"))
+    outcome = attack.run("validate", "-q", "tei/doc.xml")
+    attack.assert_safe(outcome)
+    assert (outcome.code, ("evil.sch", line, "schema:unsafe") in outcome.rules()) == (2, True), (
+        outcome.output
+    )
+
+
+def test_unsafe_rules_embedded_in_a_relaxng_schema_are_refused(attack: Attack) -> None:
+    attack.write(
+        "rules/evil.rng",
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0" '
+        'xmlns:sch="http://purl.oclc.org/dsdl/schematron">\n'
+        "<start><element><anyName/><ref name='any'/>\n"
+        '<sch:pattern><sch:rule context="*:TEI"><sch:report test="true()">'
+        f"<sch:value-of select=\"unparsed-text('{attack.secret_file.as_uri()}')\"/>"
+        "</sch:report></sch:rule></sch:pattern>\n"
+        "</element></start><define name='any'><zeroOrMore><choice><attribute><anyName/>"
+        "</attribute><text/><element><anyName/><ref name='any'/></element></choice>"
+        "</zeroOrMore></define></grammar>\n",
+    )
+    pi = '<?xml-model href="../rules/evil.rng" schematypens="http://relaxng.org/ns/structure/1.0"?>'
+    attack.write("tei/doc.xml", tei(before=pi + "\n"))
+    outcome = attack.run("validate", "-q", "--embedded-schematron", "tei/doc.xml")
+    attack.assert_safe(outcome)
+    assert (outcome.code, ("evil.rng", 3, "schema:unsafe") in outcome.rules()) == (2, True), (
+        outcome.output
+    )

@@ -68,6 +68,53 @@ def test_a_doctype_naming_a_dtd_is_ignored_with_a_warning(shared: Path) -> None:
     assert [d.rule for d in report if d.severity is Severity.WARNING] == ["load:doctype-ignored"]
 
 
+#: Damage done to one entry of each dictionary (in turn): an unknown element, an unknown
+#: attribute, an element TEI does not allow there, text where only elements may stand.
+DAMAGE = (
+    lambda tag: tag + "<bogus/>",
+    lambda tag: tag[:-1] + ' bogus="1">',
+    lambda tag: tag + "<p>stray paragraph</p>",
+    lambda tag: tag + "stray text",
+)
+ENTRY = re.compile(r"<entry\b[^>]*>")
+
+
+def _damaged(source: Path, folder: Path, turn: int) -> Path:
+    """``source`` with its middle ``<entry>`` damaged (DOCTYPE kept: teikit ignores it)."""
+    text = source.read_bytes().decode("utf-8-sig")
+    tags = list(ENTRY.finditer(text))
+    middle = tags[len(tags) // 2]
+    changed = DAMAGE[turn % len(DAMAGE)](middle.group())
+    target = folder / "damaged" / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text[: middle.start()] + changed + text[middle.end() :], encoding="utf-8")
+    return target
+
+
+def test_damaged_freedict_dictionaries_get_jings_errors_at_jings_lines(
+    shared: Path, tei_all: Path, tmp_path: Path
+) -> None:
+    """The originals are all valid, so their verdicts alone would not tell a validator that
+    accepts everything from a right one: one damaged entry per dictionary must be found,
+    at the line and column jing finds it, and nothing else."""
+    files = sorted((shared / "corpora" / "freedict").glob("*/*.tei"))
+    damaged = [_damaged(f, tmp_path, turn) for turn, f in enumerate(files)]
+    copies = {d: _oracle_copy(d, tmp_path / "oracle") for d in damaged}
+    found = jing.check(tei_all, list(copies.values()))
+    theirs = {d.name: sorted({(x.line, x.column) for x in found[c]}) for d, c in copies.items()}
+    mine = {
+        d.name: sorted(
+            {
+                (x.line, x.column)
+                for x in validate([d], schemas=["tei_all"])
+                if x.severity is Severity.ERROR
+            }
+        )
+        for d in damaged
+    }
+    assert (mine, all(theirs.values())) == (theirs, True)
+
+
 @pytest.fixture(scope="module")
 def letters(shared: Path, tei_all: Path) -> dict[str, tuple[list[int], list[int]]]:
     """Every Schnitzler letter: (teikit's error lines, jing's error lines), jing in one JVM."""

@@ -7,6 +7,7 @@ purpose, the way a user would point teikit at a mirror.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -235,6 +236,26 @@ def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> 
     assert entry.key == "tei_lite@4.9.1"
 
 
+@pytest.mark.parametrize("spec", ["tei_all@current", "tei_all@release", "tei_all@latest"])
+def test_tei_all_at_current_asks_the_vault_not_the_pinned_default(
+    tmp_path: Path, spec: str
+) -> None:
+    """A bare ``tei_all`` means teikit's pinned 4.3.0; ``@current`` means the newest release."""
+    source = tmp_path / "stated.rng"
+    source.write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny", "<!--\nTEI Edition: Version 4.10.2. Last updated\n-->\n<!-- A tiny"
+        )
+    )
+    root = _vault(tmp_path, "tei_all", "current", source)
+    with serve(root) as server:
+        entry = fetching.fetch(spec, access=_vault_access(server))
+    assert (entry.key, server.requests) == (
+        "tei_all@4.10.2",
+        ["/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng"],
+    )
+
+
 def test_a_stored_schema_is_not_downloaded_again(tmp_path: Path) -> None:
     root = _vault(tmp_path, "tei_lite", "4.9.0")
     with serve(root) as server:
@@ -300,6 +321,37 @@ def test_https_to_an_allowed_host_is_accepted() -> None:
     access.check_url(
         "https://schemas.example.org/a.rng",
         Access(fetch=True, allow_hosts=("schemas.example.org",)),
+    )
+
+
+def test_epidoc_latest_without_its_own_version_is_refused_not_misnamed(tmp_path: Path) -> None:
+    """Its header states only the TEI release under it: storing it as tei-epidoc@4.10.2
+    would name a version EpiDoc never had."""
+    folder = tmp_path / "epidoc" / "schema" / "latest"
+    folder.mkdir(parents=True)
+    (folder / "tei-epidoc.rng").write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny",
+            "<!--\nTEI Edition: P5 Version\u00a04.10.2. Last updated\n-->\n<!-- A tiny",
+        ),
+        encoding="utf-8",
+    )
+    with serve(tmp_path / "epidoc") as server:
+        access = Access(
+            fetch=True,
+            allow_hosts=(server.authority,),
+            mirrors=(("https://epidoc.stoa.org/", f"{server.base}/"),),
+        )
+        with pytest.raises(TeikitError, match="teikit schemas fetch tei-epidoc@VERSION"):
+            fetching.fetch("tei-epidoc", access=access)
+    assert store.versions("tei-epidoc") == []
+
+
+def test_the_vaults_own_host_is_a_catalogue_host() -> None:
+    """www.tei-c.org/Vault/ redirects there: the redirect must pass check_url unasked."""
+    access.check_url(
+        "https://vault.tei-c.org/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_lite.rng",
+        Access(fetch=True),
     )
 
 
@@ -407,3 +459,55 @@ def test_schemas_fetch_outside_a_project_says_it_locked_nothing(
     assert main(["schemas", "fetch", "tei_lite@4.9.0", "--from", str(MINI)]) == 0
     assert "not locked: no project here" in capsys.readouterr().out
     assert not (tmp_path / "loose" / "teikit.lock").exists()
+
+
+def test_json_lists_no_schema_for_a_file_whose_schema_was_downgraded(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/json-report.md: read but judged by nothing is an empty list, not a missing key."""
+    from teikit.cli import main
+
+    monkeypatch.chdir(project)
+    with listener() as server:
+        _doc(project, f"{server.base}/schema.rng")
+        args = ["--format", "json", "--unavailable", "warning", "doc.xml"]
+        code = main(["validate", "-q", "--no-cache", *args])
+    assert (code, json.loads(capsys.readouterr().out)["schemas"]) == (0, {"doc.xml": []})
+
+
+def test_a_release_pi_with_fetch_gets_the_vaults_current_stores_and_locks_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole path a new project takes: a `release` PI, `--fetch`, the Vault (a mirror
+    here) serving `current` with a header as the TEI writes it (NO-BREAK SPACE)."""
+    from teikit.cli import main
+
+    source = tmp_path / "current.rng"
+    source.write_text(
+        MINI.read_text().replace(
+            "<!-- A tiny",
+            "<!--\nTEI Edition: P5 Version\u00a04.10.2. Last updated\n-->\n<!-- A tiny",
+        ),
+        encoding="utf-8",
+    )
+    root = _vault(tmp_path, "tei_lite", "current", source)
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    with serve(root) as server:
+        (project / "pyproject.toml").write_text(
+            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
+            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
+        )
+        monkeypatch.chdir(project)
+        release = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng"
+        doc = _doc(project, release)
+        code = main(["validate", "-q", "--no-cache", "--fetch", "--format", "json", str(doc)])
+    report = json.loads(capsys.readouterr().out)
+    infos = [d["message"] for d in report["diagnostics"] if d["rule"] == "schema:version"]
+    assert (code, server.requests, report["schemas"]["doc.xml"][0]) == (
+        1,
+        ["/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_lite.rng"],
+        {"name": "tei_lite", "version": "4.10.2"},
+    )
+    assert "tei_lite@4.10.2, the locked version" in infos[0]
+    assert lock.read(project)["tei_lite@4.10.2"].sha256 == store.sha256_of(source)

@@ -115,6 +115,36 @@ def test_release_says_which_stored_version_stands_in(
     assert len(infos) == 1 and "tei_all@4.3.0" in infos[0]
 
 
+@pytest.mark.parametrize(
+    "href",
+    [
+        RELEASE,
+        "https://tei-c.org/release/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://www.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "http://www.tei-c.org/Vault/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://vault.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+        "https://vault.tei-c.org/P5/4.3.0/xml/tei/custom/schema/relaxng/tei_all.rng",
+    ],
+)
+def test_every_tei_address_form_is_judged_by_the_stored_tei_all(
+    href: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = DATA / "tei-kinds" / "poem.xml"
+    text = source.read_text(encoding="utf-8").replace("<head>Rain</head>", "<head>R<oops/></head>")
+    head, sep, rest = text.partition("?>\n")
+    pi = f'<?xml-model href="{href}" schematypens="http://relaxng.org/ns/structure/1.0"?>\n'
+    doc = tmp_path / "poem.xml"
+    doc.write_text(head + sep + pi + rest, encoding="utf-8")
+    code, report = _json(capsys, str(doc))
+    diagnostics: list[dict[str, str]] = report["diagnostics"]  # type: ignore[assignment]
+    used = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
+    assert (code, [d["rule"] for d in diagnostics if d["severity"] == "error"], used[0]) == (
+        1,
+        ["rng:element-not-allowed"],
+        {"name": "tei_all", "version": "4.3.0"},
+    )
+
+
 def test_jing_agrees_the_four_kinds_are_tei_valid(tei_all: Path, java: str) -> None:
     """The oracle: the letter, poem, play and article are valid TEI (one JVM run)."""
     assert jing.check(tei_all, KINDS) == {k: [] for k in KINDS}
@@ -191,3 +221,76 @@ def test_the_result_cache_sees_a_newer_stored_release(
     store.add("tei_all@4.9.0", DATA / "validation" / "mini.rng")  # allows text-only <p>
     after = main(["validate", "-q", str(doc)])
     assert (before, after) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("locked", "used", "said"),
+    [(True, "4.3.0", "the locked version"), (False, "4.9.0", "the newest stored version")],
+    ids=["locked", "not-locked"],
+)
+def test_release_uses_the_locked_version_only_when_the_lock_names_one(
+    tmp_path: Path,
+    tmp_store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    locked: bool,
+    used: str,
+    said: str,
+) -> None:
+    """A configured project whose lock says tei_all@4.3.0 keeps it when a newer one is
+    stored; without that lock entry the newest stored one judges, and the info says so."""
+    from teikit.validation import lock, store
+
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.teikit]\npaths = ["."]\n')
+    if locked:
+        entry = store.lookup(store.SchemaRef("tei_all", "4.3.0"))
+        assert entry is not None
+        lock.record(project, lock.Locked(entry.key, entry.sha256, entry.source))
+    store.add("tei_all@4.9.0", DATA / "validation" / "mini.rng")
+    monkeypatch.chdir(project)
+    _, report = _json(capsys, str(_with_pis(DATA / "tei-kinds" / "poem.xml", project)))
+    diagnostics: list[dict[str, str]] = report["diagnostics"]  # type: ignore[assignment]
+    infos = [d["message"] for d in diagnostics if d["rule"] == "schema:version"]
+    names = next(iter(report["schemas"].values()))  # type: ignore[attr-defined]
+    assert ({"name": "tei_all", "version": used} in names, said in infos[0]) == (True, True)
+
+
+JUDGED = "schemas: tei_all@4.3.0 (1 file), references@0.1.0 (1 file)"
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["published", "refused"])
+def test_build_says_what_judged_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], broken: bool
+) -> None:
+    letter = DATA / "tei-kinds" / "letter.xml"
+    doc = tmp_path / "letter.xml"
+    text = letter.read_text(encoding="utf-8")
+    doc.write_text(text.replace('ref="#anna"', 'ref="#nobody"', 1) if broken else text)
+    code = main(["build", str(doc), "-o", str(tmp_path / "dist")])
+    assert (code, JUDGED in capsys.readouterr().err) == (int(broken), True)
+
+
+def test_a_folder_build_says_what_judged_its_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "corpus").mkdir()
+    for name in ("letter.xml", "poem.xml"):
+        (tmp_path / "corpus" / name).write_text((DATA / "tei-kinds" / name).read_text())
+    code = main(["build", str(tmp_path / "corpus"), "-o", str(tmp_path / "site")])
+    err = capsys.readouterr().err
+    assert (code, "schemas: tei_all@4.3.0 (2 files), references@0.1.0 (2 files)" in err) == (
+        0,
+        True,
+    )
+
+
+def test_transform_validate_says_what_refused_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _with_pis(
+        DATA / "tei-kinds" / "poem.xml", tmp_path, ("<head>Rain</head>", "<head>Rain<oops/></head>")
+    )
+    code = main(["transform", str(doc), "--to", "text", "--validate"])
+    assert (code, "schemas: tei_all@4.3.0 (1 file)" in capsys.readouterr().err) == (1, True)

@@ -171,6 +171,27 @@ def test_a_version_is_read_from_a_tei_schema_header() -> None:
     assert catalogue.version_in(head) == "4.9.0"
 
 
+def test_the_published_tei_all_says_its_version(tei_all: Path) -> None:
+    """The real header puts a NO-BREAK SPACE before the number (a plain-space pattern
+    read no version from any published schema, so every fetch of `current` failed)."""
+    assert catalogue.version_in(tei_all.read_bytes()) == "4.3.0"
+
+
+#: How releases since 4.10 head their schemas (EpiDoc's latest tei-epidoc.rng, 2026).
+NEWER_HEAD = (
+    "<grammar><!--\nSchema generated from ODD source 2026-03-18T17:42:37Z. . \n"
+    "TEI Edition: P5 Version\u00a04.10.2. Last updated on 4th September 2025 \n-->"
+).encode()
+
+
+def test_a_newer_tei_header_says_its_version() -> None:
+    assert catalogue.version_in(NEWER_HEAD, "tei_lite") == "4.10.2"
+
+
+def test_epidoc_is_not_given_the_version_of_the_tei_it_is_built_on() -> None:
+    assert catalogue.version_in(NEWER_HEAD, "tei-epidoc") == ""
+
+
 @pytest.mark.parametrize(
     ("url", "ref"),
     [
@@ -194,8 +215,22 @@ def test_a_version_is_read_from_a_tei_schema_header() -> None:
             "http://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_simplePrint.rnc",
             SchemaRef("tei_simplePrint"),
         ),
+        (
+            "https://vault.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+            SchemaRef("tei_all"),
+        ),
+        (
+            "http://vault.tei-c.org/P5/4.9.0/xml/tei/custom/schema/relaxng/tei_jtei.rng",
+            SchemaRef("tei_jtei", "4.9.0"),
+        ),
+        (
+            "https://vault.tei-c.org/Vault/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng",
+            None,
+        ),
+        ("https://www.tei-c.org/P5/current/xml/tei/custom/schema/relaxng/tei_all.rng", None),
         ("http://www.stoa.org/epidoc/schema/latest/tei-epidoc.rng", SchemaRef("tei-epidoc")),
         ("https://epidoc.stoa.org/schema/9.5/tei-epidoc.rng", SchemaRef("tei-epidoc", "9.5")),
+        ("https://epidoc.stoa.org/schema/dev/tei-epidoc.rng", SchemaRef("tei-epidoc", "dev")),
         ("https://dracor.org/schema.rng", None),
         (
             "https://www.tei-c.org.evil.example/release/xml/tei/custom/schema/relaxng/tei_all.rng",

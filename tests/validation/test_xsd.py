@@ -27,10 +27,41 @@ def test_a_valid_document_has_no_findings() -> None:
 def test_rule_codes_by_kind(findings: list) -> None:
     assert sorted((d.line, d.rule) for d in findings) == [
         (2, "xsd:attribute-missing"),
-        (4, "xsd:content"),
         (5, "xsd:datatype"),
         (6, "xsd:attribute-unexpected"),
+        (7, "xsd:content"),  # the <div> out of place, not its parent <body> (line 4)
     ]
+
+
+def test_messages_are_teikits_words_with_names_as_written(findings: list) -> None:
+    # before: "missing required attribute 'version'. (at /TEI)", "attribute n='zero':
+    # invalid literal for int() with base 10: 'zero'.", "'colour' attribute not allowed
+    # for element.", "Unexpected child with tag '{http://www.tei-c.org/ns/1.0}div' at
+    # position 3."
+    assert sorted((d.line, d.message) for d in findings) == [
+        (2, "<TEI> needs the attribute @version."),
+        (5, '@n="zero" on <p> is not valid: use a whole number 1 or more, such as 3.'),
+        (6, "@colour is not allowed on <p>."),
+        (7, "<div> is not allowed here in <body>."),
+    ]
+
+
+def test_a_foreign_attribute_keeps_its_prefix(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.xml"
+    doc.write_text(
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:x="urn:x" version="1"><text><body>'
+        '<p x:colour="red">x</p></body></text></TEI>'
+    )
+    [d] = XSD.compile(DATA / "mini.xsd").validate(load(doc))
+    assert d.message == "@x:colour (namespace urn:x) is not allowed on <p>."
+
+
+def test_a_shape_not_known_keeps_xmlschemas_words_without_clark_names() -> None:
+    from teikit.validation.xsd_words import names
+
+    assert names("'{http://www.tei-c.org/ns/1.0}teiCorpus' is odd; {}x too") == (
+        "'teiCorpus (namespace http://www.tei-c.org/ns/1.0)' is odd; x too"
+    )
 
 
 def test_messages_are_one_line(findings: list) -> None:

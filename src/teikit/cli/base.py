@@ -19,6 +19,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 import click
 
 from teikit.diagnostics import ExitCode, LoadError, Report, TeikitError, UsageError
+from teikit.files import write_output
 from teikit.render import RENDERERS
 from teikit.version import __version__
 
@@ -146,19 +147,6 @@ def bounds_options(command: Callable[P, R]) -> Callable[P, R]:
     ):
         command = option(command)
     return command
-
-
-def resolved_bounds(
-    config: Any, timeout: float | None, memory_limit: int | None
-) -> tuple[float | None, int | None]:
-    """The deadline (s) and memory limit (MB) of a run, None for none: the flags, else
-    the project's [tool.teikit], else teikit's defaults; 0 switches a bound off."""
-    from teikit.validation.batch import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
-
-    seconds = timeout if timeout is not None else (config.timeout or DEFAULT_TIMEOUT)
-    if memory_limit is None:
-        memory_limit = DEFAULT_MEMORY_LIMIT if config.memory_limit is None else config.memory_limit
-    return seconds or None, memory_limit or None
 
 
 def project_settings(
@@ -293,7 +281,6 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     """``text`` (or its pieces: :func:`teikit.render.stream`) to the file ``output`` (see
     :func:`teikit.files.write_output`: atomic, never held whole, a device written to
     directly) or to stdout, ending in one newline; a failure is exit 2, not a traceback."""
-    from teikit.files import write_output
 
     def ended(last: str = "") -> Iterator[str]:
         for piece in [text] if isinstance(text, str) else text:

@@ -11,6 +11,7 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,11 +29,16 @@ from teikit.cli.base import (
     progress_bar,
     project_settings,
     quiet_option,
-    resolved_bounds,
     schema_access,
     schema_option,
 )
 from teikit.diagnostics import UsageError
+from teikit.render import step_summary, stream, summary
+from teikit.validation import validate as run_validation
+from teikit.validation.cache import ResultCache
+
+if TYPE_CHECKING:
+    from teikit.config import Config
 
 #: Most workers a run starts when neither ``--jobs`` nor ``[tool.teikit]`` says.
 MOST_JOBS = 4
@@ -85,7 +91,8 @@ MOST_JOBS = 4
 @click.option(
     "--skip-non-tei",
     is_flag=True,
-    help="skip named files that are not TEI, as folder searches do (pre-commit)",
+    help="skip named files that are not TEI, as folder searches do; a skipped XInclude "
+    "part is validated inside the project's documents that include it (pre-commit)",
 )
 @click.option(
     "--warnings-as-errors",
@@ -136,9 +143,6 @@ def validate(
 
     With no PATH, the paths configured in [tool.teikit] (pyproject.toml or teikit.toml).
     """
-    from teikit.render import step_summary, stream, summary
-    from teikit.validation import validate as run_validation
-    from teikit.validation.cache import ResultCache
 
     config, settings = project_settings(fetch, allow_hosts, unavailable, embedded)
     if not paths and not config.paths:
@@ -147,7 +151,9 @@ def validate(
             'paths = ["tei"] in [tool.teikit] of pyproject.toml.'
         )
     targets = list(paths) or [str(config.root / p) for p in config.paths]
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    if skip_non_tei and paths:
+        targets += _parents(paths, config, exclude)
+    seconds, memory = config.bounds(timeout, memory_limit)
     with progress_bar(enabled=not quiet) as on_file:
         report = run_validation(
             targets,
@@ -178,6 +184,23 @@ def validate(
     if not quiet:
         click.echo(summary(report), err=True)
     return report.exit_code
+
+
+def _parents(paths: tuple[str, ...], config: Config, exclude: tuple[str, ...]) -> list[str]:
+    """The project's documents that XInclude a named part (pre-commit names a staged
+    chapter alone): searched in the configured paths, else the project or working folder."""
+    from teikit.validation.parents import including
+
+    root = config.root or Path.cwd()
+    area = [root / p for p in config.paths] or [root]
+    found = including(
+        [Path(p) for p in paths],
+        area,
+        include=config.include,
+        exclude=config.exclude + exclude,
+        root=config.root,
+    )
+    return [str(p) for p in found]
 
 
 def default_jobs() -> int:
@@ -252,12 +275,11 @@ def transform(
     from teikit.publish import Customisation, transform_file
 
     if check:
-        from teikit.validation import validate as run_validation
-
         _, settings = project_settings(fetch, allow_hosts, unavailable)
         checked = run_validation([source], schemas=list(schemas) or None, settings=settings)
         if not checked.ok:
             click.echo(checked.render("text"), err=True)
+            click.echo(summary(checked), err=True)  # names the schemas that refused it
             return checked.exit_code
 
     report, data = transform_file(
@@ -348,7 +370,7 @@ def build(
 
     custom = Customisation(css, xslt)
     config, settings = project_settings(fetch, allow_hosts, unavailable)
-    seconds, memory = resolved_bounds(config, timeout, memory_limit)
+    seconds, memory = config.bounds(timeout, memory_limit)
     if source and Path(source).is_dir():
         with progress_bar(enabled=not quiet) as on_file:
             done = build_collection(
@@ -375,6 +397,7 @@ def build(
                 f"index {done.index}",
                 err=True,
             )
+            click.echo(summary(done.report), err=True)
         return done.report.exit_code
     report, written = build_file(
         Path(source) if source else default_edition(),
@@ -392,4 +415,5 @@ def build(
     if not quiet:
         for path in written:
             click.echo(f"wrote {path}", err=True)
+        click.echo(summary(report), err=True)  # what judged it, published or not
     return report.exit_code

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from teikit.diagnostics import Diagnostic, Severity
+
 
 class Noted(set[Path]):
     """The files a :func:`dependencies` block read or looked for, and in :attr:`read`
@@ -150,3 +152,39 @@ def _repository_of(folder: Path) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return folder
+
+
+def links_inside(
+    folder: Path, found: list[tuple[Path, str]], problems: list[Diagnostic]
+) -> list[tuple[Path, str]]:
+    """The (file, resolved path) pairs a walk of ``folder`` found, less the symbolic links
+    that lead out of the project (a warning each, into ``problems``).
+
+    Why: a pull request can add ``tei/a.xml -> /home/runner/.m2/settings.xml``; walking
+    ``tei/`` would read that file and print its element names and text in findings.
+    A link to a file inside ``folder``, the working folder, a folder this run validates
+    or the repository the link itself is in (not its target's) is followed; a file
+    named on the command line is read as named.
+    """
+    inside = str(folder.resolve()) + os.sep
+    kept: list[tuple[Path, str]] = []
+    for path, key in found:
+        if key.startswith(inside) or _inside_for_link(Path(key), path.parent.resolve()):
+            kept.append((path, key))
+        else:
+            problems.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    "load:link-outside",
+                    "Skipped: this file is a symbolic link to a file outside the project; "
+                    "teikit does not follow links out of the project when it walks a "
+                    "folder. Name the file to validate it anyway.",
+                    file=str(path),
+                )
+            )
+    return kept
+
+
+def _inside_for_link(target: Path, folder: Path) -> bool:
+    roots = {Path.cwd().resolve(), _repository_of(folder)} | _project_roots.get()
+    return any(f in roots for f in (target, *target.parents))

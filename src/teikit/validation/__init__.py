@@ -15,13 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, Report
-from teikit.validation.batch import ProgressCallback, validate_document
+from teikit.diagnostics import Diagnostic, Report, Severity
+from teikit.validation.batch import Options, ProgressCallback, project_roots, run, validate_document
+from teikit.validation.batch import expand_paths as expand
 from teikit.validation.cache import ResultCache
 from teikit.validation.digests import Status
 
 if TYPE_CHECKING:
-    from teikit.validation.batch import Options
     from teikit.validation.schemas import Settings
 
 __all__ = ["expand_paths", "validate", "validate_document"]
@@ -68,8 +68,6 @@ def validate(
     :class:`~teikit.diagnostics.TeikitError` when a schema cannot be used at all.
     The work itself is :mod:`teikit.validation.batch`'s.
     """
-    from teikit.diagnostics import Severity
-    from teikit.validation.batch import Options, project_roots
     from teikit.validation.discovery import discover
     from teikit.validation.schemas import check_names
 
@@ -196,14 +194,11 @@ def _compute(
         workers = options.jobs if options.jobs > 1 else None
         cluster.run(files, options, dask, on_file=on_file, workers=workers, on_report=on_report)
     else:
-        from teikit.validation.batch import run
-
         run(files, options, on_file=on_file, on_report=on_report)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate and a diagnostic per dud input (see
     :func:`teikit.validation.batch.expand_paths`)."""
-    from teikit.validation.batch import expand_paths as expand
 
     return expand(paths)

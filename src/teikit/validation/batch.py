@@ -28,10 +28,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError
+from teikit.document import Document, load
+from teikit.loading import (
+    dependencies,
+    dependency_path,
+    max_bytes,
+    note_dependency,
+    set_project_roots,
+)
 from teikit.locations import display_path
+from teikit.validation.cache import ResultCache
 
 if TYPE_CHECKING:
-    from teikit.document import Document
     from teikit.loading.scope import Noted
     from teikit.validation.schemas import Settings
 
@@ -93,7 +101,6 @@ class Options:
         ``load:too-large``; ``settings`` is a frozen dataclass of plain values, so its
         repr says all of it; the project roots
         decide which schemas a document may name (hashed: a run may have thousands)."""
-        from teikit.loading import max_bytes
 
         roots = hashlib.sha256("\n".join(self.roots).encode()).hexdigest()
         return {
@@ -134,7 +141,6 @@ def validate_document(
     in this document's report, not the end of a run over many documents; only failures
     without a location (a broken schema store) are raised: teikit itself cannot run.
     """
-    from teikit.loading import note_dependency
     from teikit.validation.schemas import Settings, plan
 
     settings = settings or Settings()
@@ -231,8 +237,6 @@ def validate_path(path: Path, options: Options) -> Report:
 
     with Batch(options):  # a run's schemas are checked per chunk of files, not per file
         if options.cache is not None:
-            from teikit.validation.cache import ResultCache
-
             return ResultCache.at(options.cache).record(
                 path,
                 display_path(str(path)),
@@ -244,8 +248,6 @@ def validate_path(path: Path, options: Options) -> Report:
 
 def _validate_fresh(path: Path, options: Options) -> Report:
     """:func:`validate_path` without the cache."""
-    from teikit.document import load
-    from teikit.loading import set_project_roots
 
     set_project_roots(options.roots)
     shown = display_path(str(path))
@@ -291,8 +293,6 @@ def _warm_up(
     within the limits can need gigabytes: a worker that grows so is stopped, this
     process would not be).
     """
-    from teikit.document import load
-    from teikit.loading import dependencies, set_project_roots
     from teikit.validation.schemas import Settings, plan
 
     if pick and len(files) < 2 * WARM_SAMPLE:
@@ -352,7 +352,6 @@ def announce(paths: list[str], options: Options) -> None:
     """Warm this process's engines on the sample ``paths`` (see :func:`sample`),
     validating nothing; best effort: a file or schema that fails here fails again, and
     is reported, where the run reaches it."""
-    from teikit.loading import dependencies
 
     with dependencies():  # what the sample reads decides no cached result
         _warm_up([Path(p) for p in paths], options, validate=False, pick=False)
@@ -377,8 +376,6 @@ def _warm(
     """Keep the warm-up sample's reports (see :func:`_warm_up`), and cache them, each
     with the files its own load and validation read (a sample is up to 1,024 files: an
     entry depending on every file of the sample was a quadratic cost)."""
-    from teikit.loading import dependencies, dependency_path
-    from teikit.validation.cache import ResultCache
 
     if options.cache is None or not validate:  # nothing to cache: no reads to note
         results_of = _warm_up(files, options, validate=validate)
@@ -466,6 +463,5 @@ def gathered(options: Options) -> AbstractContextManager[object]:
     (:meth:`teikit.validation.cache.ResultCache.gathered`)."""
     if options.cache is None:
         return nullcontext()
-    from teikit.validation.cache import ResultCache
 
     return ResultCache.at(options.cache).gathered()

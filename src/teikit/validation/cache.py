@@ -39,7 +39,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from teikit import version
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+from teikit.files import cache_dir
+from teikit.loading import dependencies, dependency_path
+from teikit.locations import display_path
 from teikit.validation.digests import ABSENT, Status, file_digest, status_of
 from teikit.validation.entries import Packs, seal, unseal, write_pack
 
@@ -64,7 +68,6 @@ def default_folder() -> Path:
     (``$TEIKIT_CACHE_DIR``, else the platform's user cache folder; see
     :func:`teikit.files.cache_dir`). ``[tool.teikit]`` can name another, read by the CLI.
     """
-    from teikit.files import cache_dir
 
     return cache_dir() / "results"
 
@@ -77,7 +80,6 @@ def fingerprint() -> str:
     many changes, and a cache that survived a fix would show the bug's old result. An
     installed wheel's modules do not change, so there this is as stable as the version.
     """
-    from teikit import version
 
     package = Path(version.__file__).resolve().parent
     digest = hashlib.sha256(version.__version__.encode())
@@ -366,7 +368,6 @@ class ResultCache:
         as ``statuses`` (discovery's look) gives it, else as it is now. A file whose
         status a snapshot gave a key for (:attr:`keys`) is not named nor hashed again:
         its key is taken as it stands."""
-        from teikit.locations import display_path
 
         digests: dict[str, str] = {}
         shared = common(options)
@@ -434,7 +435,6 @@ class ResultCache:
         lookup presents only if the file holds them again. A file the loader did not
         read whole (missing, unreadable, over the size limit) is not cached.
         """
-        from teikit.loading import dependencies, dependency_path
 
         with dependencies() as deps:
             report = compute()

@@ -2,7 +2,8 @@
 
 Projects name the TEI Consortium's schemas in ``xml-model`` PIs by URL, in several
 forms that all mean the same file (``/release/``, ``/Vault/P5/current/``,
-``/Vault/P5/4.3.0/``, http or https, with or without ``www``), and EpiDoc's by
+``/Vault/P5/4.3.0/``, http or https, with or without ``www``, and the Vault's own host
+``vault.tei-c.org/P5/current/``, where ``/Vault/`` now redirects), and EpiDoc's by
 ``stoa.org`` addresses. This module turns those addresses into a name and a version
 (``tei_all@4.3.0``) that the local store can answer, and back into the one HTTPS
 address a fetch may download from. It only parses and formats; it never connects.
@@ -42,11 +43,15 @@ TEI_NAMES = (
 #: EpiDoc's one published schema (a TEI customisation for epigraphy).
 EPIDOC = "tei-epidoc"
 
+#: The TEI Vault's own host: its addresses drop the ``/Vault`` (``/P5/4.3.0/xml/…``).
+VAULT_HOST = "vault.tei-c.org"
 #: Where fetches download from: HTTPS only, version in the path.
 VAULT = "https://www.tei-c.org/Vault/P5/"
 EPIDOC_BASE = "https://epidoc.stoa.org/schema/"
 #: Hosts of the catalogue; any other host needs the user's explicit permission.
-HOSTS = frozenset({"www.tei-c.org", "tei-c.org", "epidoc.stoa.org", "www.stoa.org", "stoa.org"})
+HOSTS = frozenset(
+    {"www.tei-c.org", "tei-c.org", VAULT_HOST, "epidoc.stoa.org", "www.stoa.org", "stoa.org"}
+)
 
 #: Versions that mean "the newest one": the store answers them with its newest copy.
 NEWEST = frozenset({"", "release", "current", "latest"})
@@ -62,10 +67,15 @@ PINNED: dict[tuple[str, str], tuple[str, tuple[str, str, str] | None]] = {
 #: The version ``teikit schemas fetch tei_all`` takes when none is given.
 DEFAULT_VERSION = {"tei_all": "4.3.0"}
 
-_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest"
+#: A release number, a word meaning the newest, or EpiDoc's development line (``dev``,
+#: stored and locked under that name like any version: its bytes change, the lock says which).
+_VERSION = r"[0-9][0-9A-Za-z.\-]*|current|release|latest|dev"
 _TEI_PATH = re.compile(
     r"/(?:release|Vault/P5/(?P<version>" + _VERSION + r"))"
     r"/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
+)
+_VAULT_PATH = re.compile(
+    r"/P5/(?P<version>" + _VERSION + r")/xml/tei/custom/schema/relaxng/(?P<name>[A-Za-z_]+)\.rn[gc]"
 )
 _EPIDOC_PATH = re.compile(r"/(?:epidoc/)?schema/(?P<version>" + _VERSION + r")/tei-epidoc\.rn[gc]")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -113,7 +123,7 @@ def from_url(url: str) -> SchemaRef | None:
     parts = urlparse(url.strip())
     if parts.scheme.lower() not in {"http", "https"} or parts.hostname not in HOSTS:
         return None
-    tei = _TEI_PATH.fullmatch(parts.path)
+    tei = (_VAULT_PATH if parts.hostname == VAULT_HOST else _TEI_PATH).fullmatch(parts.path)
     if tei and tei.group("name") in TEI_NAMES:
         version = tei.group("version") or ""
         return SchemaRef(tei.group("name"), "" if version in NEWEST else version)
@@ -137,21 +147,27 @@ def download_url(ref: SchemaRef) -> str:
     )
 
 
-_TEI_EDITION = re.compile(rb"TEI Edition: Version ([0-9][0-9A-Za-z.\-]*?)\.?\s")
-_EPIDOC_VERSION = re.compile(rb"EpiDoc[^\n]{0,80}?[Vv]ersion:?\s*([0-9][0-9A-Za-z.\-]*[0-9A-Za-z])")
+#: The ODD processor's header of every TEI schema: ``TEI Edition: Version 4.3.0.`` up to
+#: 4.x, ``TEI Edition: P5 Version 4.10.2.`` since; the space before the number is a
+#: NO-BREAK SPACE in the published files, hence ``\s`` over decoded text.
+_TEI_EDITION = re.compile(r"TEI Edition:\s*(?:P5\s+)?Version\s+([0-9][0-9A-Za-z.\-]*?)\.?(?:\s|$)")
+_EPIDOC_VERSION = re.compile(r"EpiDoc[^\n]{0,80}?[Vv]ersion:?\s*([0-9][0-9A-Za-z.\-]*[0-9A-Za-z])")
 
 
-def version_in(data: bytes) -> str:
-    """The release a downloaded schema says it belongs to ('' when it does not say).
+def version_in(data: bytes, name: str = "") -> str:
+    """The release a downloaded schema ``name`` says it belongs to ('' when it does not say).
 
     A fetch of ``current`` must be stored under its real version, so that a later
-    release does not silently replace the bytes a project has locked.
+    release does not silently replace the bytes a project has locked. EpiDoc's schema
+    carries the TEI header too, whose version is TEI's, not EpiDoc's: only an EpiDoc
+    statement counts for it.
     """
-    head = data[:8192]
-    for pattern in (_TEI_EDITION, _EPIDOC_VERSION):
+    head = data[:8192].decode("utf-8", "replace")
+    patterns = (_EPIDOC_VERSION,) if name == EPIDOC else (_TEI_EDITION, _EPIDOC_VERSION)
+    for pattern in patterns:
         found = pattern.search(head)
         if found:
-            return found.group(1).decode("ascii", "replace").rstrip(".")
+            return found.group(1).rstrip(".")
     return ""
 
 

@@ -33,6 +33,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic, Severity, error
 from teikit.files import is_remote
+from teikit.loading.scope import links_inside
 from teikit.locations import display_path
 from teikit.namespaces import TEI, XINCLUDE
 from teikit.validation.digests import MEMO_LIMIT, Status, remember_digest, status_of
@@ -358,7 +359,7 @@ class _Collector:
                     file=display_path(text),
                 )
             )
-        for q, key in found:
+        for q, key in links_inside(folder, found, self.problems):
             self.take(q, found=True, key=key)
 
     def pattern(self, text: str) -> None:

@@ -207,7 +207,11 @@ def fetch(
             f"catalogue: {', '.join(catalogue.TEI_NAMES)}, {catalogue.EPIDOC}); "
             f"use 'teikit schemas add {asked.name} PATH' for your own schemas."
         )
-    ref = SchemaRef(asked.name, asked.version or catalogue.DEFAULT_VERSION.get(asked.name, ""))
+    # A bare name takes teikit's default version (tei_all: the pinned 4.3.0); NAME@current
+    # (or @release, @latest) asks the publisher for its newest on purpose.
+    newest_asked = spec.partition("@")[2] in catalogue.NEWEST - {""}
+    default = "" if newest_asked else catalogue.DEFAULT_VERSION.get(asked.name, "")
+    ref = SchemaRef(asked.name, asked.version or default)
     if source is None and ref.version:
         existing = store.lookup(ref)
         if existing is not None:
@@ -219,7 +223,7 @@ def fetch(
         path, origin = _catalogue_bytes(ref, source, access, Path(tmp_name))
         data = path.read_bytes()
         if not ref.version:
-            found = catalogue.version_in(data)
+            found = catalogue.version_in(data, ref.name)
             if not found:
                 raise TeikitError(
                     f"{origin} does not say which release it is; fetch a "

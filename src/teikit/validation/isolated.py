@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from teikit.diagnostics import Report
-from teikit.validation.workers import Bounds, Warm
+from teikit.validation.workers import Bounds, Pool, Warm
 
 __all__ = ["closing_pools", "forkable", "held_to"]
 
@@ -89,7 +89,6 @@ def held_to(
     the limit ``load:memory``, a dead process ``load:worker-died``) and the others of
     the chunk are done. A Dask task running in a thread cannot be stopped; a process
     can."""
-    from teikit.validation.workers import Pool
 
     key = (one, arg, bounds)
     me = threading.get_ident()

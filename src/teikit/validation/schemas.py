@@ -24,13 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Unpack
 
+from teikit import resources
 from teikit.diagnostics import Diagnostic, SchemaUse, Severity, TeikitError, UsageError, Where
+from teikit.loading import note_dependency
 from teikit.locations import display_path
 from teikit.validation import catalogue, store
 from teikit.validation.access import Access
 from teikit.validation.catalogue import SchemaRef
 from teikit.validation.models import XmlModel, model_target, xml_models
 from teikit.validation.store import KINDS, PROFILES, sha256_of, store_dir, stored_schema
+from teikit.version import __version__
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -160,8 +163,6 @@ def _engines_for(
 
 
 def _profile(name: str, embedded_schematron: bool) -> Plan:
-    from teikit import resources
-    from teikit.version import __version__
 
     if name == "references":
         return Plan([References()], schemas=[SchemaUse("references", __version__)])
@@ -221,7 +222,6 @@ def from_store(ref: SchemaRef, settings: Settings, url: str = "") -> tuple[store
     schema once however many documents name it. The store's index and the project lock
     decide the answer, so the result cache is told about them on every call.
     """
-    from teikit.loading import note_dependency
     from teikit.validation import lock
 
     folder = store_dir()
@@ -412,13 +412,16 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
     entry, stored = found
     notes: list[Diagnostic] = []
     if ref is not None and ref.newest:
+        from teikit.validation import lock
+
+        locked = entry.key in lock.read(settings.root)
         notes.append(
             Diagnostic(
                 Severity.INFO,
                 "schema:version",
                 f"{url} names the newest release; teikit uses "
                 f"{entry.name}@{entry.version}, the "
-                f"{'locked' if settings.root else 'newest stored'}"
+                f"{'locked' if locked else 'newest stored'}"
                 " version (fetch another with 'teikit schemas fetch NAME@VERSION').",
                 **where,
             )

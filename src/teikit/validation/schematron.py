@@ -48,6 +48,7 @@ from teikit.namespaces import (
 )
 from teikit.validation.compiled import compiled
 from teikit.validation.schematron_compiler import Compiler, is_sch
+from teikit.validation.schematron_safety import native_stderr_silenced
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -93,7 +94,8 @@ class Schematron:
         self.xslt = xslt
         self._codes = codes
         try:
-            self._stylesheet = saxon.compile_text(xslt, source, untrusted=True)
+            with native_stderr_silenced():
+                self._stylesheet = saxon.compile_text(xslt, source, untrusted=True)
         except saxon.CompileError as exc:
             message = (
                 f"The Schematron schema {source} does not compile as XSLT 3.0: "
@@ -165,7 +167,8 @@ class Schematron:
     def validate(self, doc: Document) -> list[Diagnostic]:
         """Every failed assertion and successful report, located in ``doc``."""
         try:
-            out = self._stylesheet.run(doc.tree).text
+            with native_stderr_silenced():  # the error is reported here, escaped
+                out = self._stylesheet.run(doc.tree).text
         except saxon.RunError as exc:
             message = (
                 f"Running the Schematron schema {self.source} on "

@@ -18,7 +18,12 @@ value templates) and the XSLT instructions themselves.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
@@ -275,3 +280,49 @@ def own_functions(schema: etree._Element) -> set[str]:
 def inside(target: Path, folder: Path) -> bool:
     """Whether ``target`` (resolved, symlinks followed) lies in ``folder``'s tree."""
     return target.resolve().is_relative_to(folder.resolve())
+
+
+_silence_lock = threading.Lock()
+#: How many threads are inside :func:`native_stderr_silenced`, and the real stderr's
+#: duplicate while any is.
+_silenced: list[int] = [0, -1]
+
+
+@contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to ``/dev/null`` meanwhile.
+
+    Why: SaxonC prints every dynamic error of a stylesheet, with the schema's own
+    strings in it (``error((), '&#10;::error file=…::forged')``), straight to the
+    process's stderr, which in CI is the job log; a line there starting ``::`` is a
+    workflow command. teikit reports the same error itself, escaped, as
+    ``sch:run-failed``, so nothing is lost. Nested and concurrent uses share one
+    redirection (the descriptor is the process's, not the thread's).
+    """
+    with _silence_lock:
+        if _silenced[0] == 0:
+            if sys.stderr is not None:  # None when the process has no stderr
+                sys.stderr.flush()
+            _silenced[1] = _redirect_stderr()
+        _silenced[0] += 1
+    try:
+        yield
+    finally:
+        with _silence_lock:
+            _silenced[0] -= 1
+            if _silenced[0] == 0 and _silenced[1] >= 0:
+                os.dup2(_silenced[1], 2)
+                os.close(_silenced[1])
+
+
+def _redirect_stderr() -> int:
+    """Point descriptor 2 at ``/dev/null``; the duplicate of what it was, or -1 when
+    there is no stderr to silence (a process started with it closed)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        return -1
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    return saved

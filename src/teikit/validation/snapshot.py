@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+from teikit.files import write_atomic
 from teikit.validation.cache import (
     FORMAT,
     Result,
@@ -170,7 +171,6 @@ class Snapshot:
             "uses": tables.uses,
         }
         body = json.dumps({**data, "results": packed}, sort_keys=True).encode()
-        from teikit.files import write_atomic
 
         try:
             write_atomic(self.path, seal(body))

@@ -24,6 +24,7 @@ from xmlschema.validators.exceptions import (
 from teikit.diagnostics import Diagnostic, TeikitError, error
 from teikit.locations import locate
 from teikit.validation.compiled import compiled
+from teikit.validation.xsd_words import names, words
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -114,7 +115,11 @@ class XSD:
             ) from None
         for problem in errors:
             elem: Any = problem.elem  # an lxml element here (the tree is lxml)
-            if isinstance(elem, etree._Element):
+            # a child out of place is reported at its own start tag, as RelaxNG's are
+            child: Any = getattr(problem, "invalid_child", None)
+            if isinstance(child, etree._Element):
+                where = locate(child, default_file)
+            elif isinstance(elem, etree._Element):
                 where = locate(elem, default_file)
             else:
                 where = {
@@ -123,8 +128,10 @@ class XSD:
                     "column": 0,
                     "xpath": problem.path or "",
                 }
-            message = _message(problem)
-            if problem.path and problem.path not in message:
-                message = f"{message} (at {problem.path})"
+            message = words(problem, elem if isinstance(elem, etree._Element) else None)
+            if message is None:
+                message = names(_message(problem))
+                if problem.path and problem.path not in message:
+                    message = f"{message} (at {problem.path})"
             found.append(error(_rule(problem), message, **where))
         return found

@@ -3,10 +3,15 @@ where a misplaced element goes, the near miss, a datatype in words with an examp
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from teikit.document import load
+from teikit.render import render
+from teikit.validation import validate
 from teikit.validation.rng import RelaxNG
+from teikit.validation.rng.naming import SHOWN
 
 DOC = """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>{title}
 </titleStmt><publicationStmt><p>p</p></publicationStmt><sourceDesc><p>s</p></sourceDesc>
@@ -93,4 +98,51 @@ def test_an_allowed_empty_value_is_said_as_leave_it_empty(tmp_path: Path, tei_al
     assert _messages(tmp_path, tei_all, '<p xml:lang="not a lang">x</p>') == [
         '@xml:lang="not a lang" on <p> is not valid: use a language tag (BCP 47) such as en '
         "or de-AT, or leave it empty."
+    ]
+
+
+def test_the_full_list_of_what_may_stand_there_is_in_json_only(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    path = tmp_path / "doc.xml"
+    path.write_text(DOC.format(body="<p>x</p><item>i</item>", title="<title>t</title>"))
+    report = validate([path], schemas=[str(tei_all)])
+    text = render(report, "text")
+    [shown] = json.loads(render(report, "json"))["diagnostics"]
+    listed = re.search(r"may contain (.*) and (\d+) more\.", shown["message"])
+    assert listed is not None and shown["message"] in text
+    names = [n.strip("<>") for n in listed[1].split(", ")]
+    assert len(names) == SHOWN
+    assert [len(n) for n in names] == sorted(len(n) for n in names)  # shortest first
+    assert len(shown["expected"]) == SHOWN + int(listed[2])
+    assert set(names) < set(shown["expected"])
+
+
+def test_a_paragraph_after_the_last_division_is_named_not_the_division(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    # issue 12: this was reported as "<div> not allowed in <body>"
+    assert _messages(tmp_path, tei_all, "<div><p>a</p></div>\n<p>b</p>") == [
+        "<p> must come before the first <div> of this <body>."
+    ]
+
+
+def test_stray_text_in_a_division_is_blamed_not_a_sibling(tmp_path: Path, tei_all: Path) -> None:
+    [message] = _messages(tmp_path, tei_all, "<div><p>a</p>\nstray\n<p>b</p></div>")
+    assert message.startswith('Text "stray" is not allowed directly in <div>; wrap it in ')
+
+
+def test_elements_in_an_element_that_holds_a_value_are_sent_out(
+    tmp_path: Path, tei_all: Path
+) -> None:
+    # before: 'Text "ref" is not allowed in <att>, which takes no text here' (the text
+    # was right), '<hi> is not allowed here; <att> may contain nothing more here' and
+    # '<att> is incomplete: add one of  before </att>' (an empty list)
+    holds = "which holds a single value, an XML name (a letter or '_' first, no spaces) such as p1"
+    assert _messages(tmp_path, tei_all, "<p><att>ref<hi>x</hi></att></p>") == [
+        f'Text "ref" cannot stand beside elements in <att>, {holds}: keep the text and move '
+        "the elements out.",
+        f"<hi> is not allowed in <att>, {holds}: move it out.",
+        "<att> must hold a single value, an XML name (a letter or '_' first, no spaces) such "
+        "as p1, and nothing else.",
     ]

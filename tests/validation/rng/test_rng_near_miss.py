@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from teikit.validation.rng.explain import distance, suggestion
+from teikit.validation.rng.nearmiss import distance, suggestion
 
 WORDS = ["persName", "persname", "rend", "rnd", "rned", "type", "tyype", "ttype", "sense"]
 WORDS += ["snse", "quote", "quoe", "q", "", "gramGrp", "gramgrp", "abcdef", "badcfe"]

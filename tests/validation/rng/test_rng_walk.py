@@ -61,6 +61,8 @@ CASES = {
     "datatype": '<doc>\n<sec n="one"><head>h</head><p when="10 July 1843">d</p></sec>\n</doc>',
     "closed-list": '<doc>\n<sec n="1" type="Part"><head>h</head></sec>\n</doc>',
     "typed-content": '<doc>\n<sec n="1"><head>h</head><p><num>two</num></p></sec>\n</doc>',
+    "value-beside-elements": '<doc>\n<sec n="1"><head>h</head><p><num>2<hi/>\n5</num></p>'
+    "</sec>\n</doc>",
     "ids": '<doc>\n<sec n="1" id="a"><head>h</head></sec>\n<sec n="2" id="a"><head>h</head>'
     '<p ref="nowhere">r</p></sec>\n</doc>',
     "several": '<doc>\n<sec n="x"><p>a</p>\n<hi>b</hi></sec>\n<sec n="2" id="q"/>\n</doc>',

@@ -10,7 +10,6 @@ datatype in words with an example. Names keep the document's prefixes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 
 from lxml import etree
 
@@ -29,51 +28,10 @@ from teikit.validation.rng.naming import (
     split,
     written,
 )
+from teikit.validation.rng.nearmiss import suggestion
 from teikit.validation.rng.patterns import Datatype, Kind, Pattern, QName
 from teikit.validation.rng.positions import Positions, Sources
 from teikit.validation.rng.validator import Finding
-
-
-def distance(a: str, b: str, limit: int | None = None) -> int:
-    """Edit distance (insert, delete, substitute, swap two neighbours); a change of
-    case alone costs nothing, as it is the commonest slip (``persname``). With
-    ``limit``, any answer above it is ``limit + 1``: a row is built from the two
-    before it, so once both exceed the limit no later one comes back under it (most
-    candidates of a near-miss search are given up after a letter or two)."""
-    a, b = a.lower(), b.lower()
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        row = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, prev2[j - 2] + 1)
-            row.append(cost)
-        if limit is not None and min(row) > limit and min(prev) > limit:
-            return limit + 1
-        prev2, prev = prev, row
-    return prev[-1] if limit is None else min(prev[-1], limit + 1)
-
-
-def suggestion(wrong: str, candidates: list[str]) -> str | None:
-    """See :func:`_suggestion` (cached: a misspelling repeats through a file)."""
-    return _suggestion(wrong, tuple(candidates))
-
-
-@cache
-def _suggestion(wrong: str, candidates: tuple[str, ...]) -> str | None:
-    """The candidate ``wrong`` is probably a slip for: the nearest within a small
-    edit distance (none but case below three letters, 1 below six, else 2), the
-    shortest of equally near ones, else None."""
-    limit = 0 if len(wrong) < 3 else 1 if len(wrong) < 6 else 2
-    best: tuple[int, int, str] | None = None
-    for c in candidates:
-        if c != wrong and abs(len(c) - len(wrong)) <= limit:
-            found = (distance(wrong, c, limit), len(c), c)
-            if found[0] <= limit and (best is None or found < best):
-                best = found
-    return best[2] if best is not None else None
 
 
 def _listing(values: list[str]) -> str:
@@ -113,7 +71,12 @@ class Explainer:
         seen: set[tuple[str, int, int, str, str]] = set()
         for f in findings:
             message, expected = self._message(f)
-            where = self._where(f.element, f.at, f.kind == "text")
+            if f.kind == "text" and f.at == "before-start" and _holds(f.state) is not None:
+                # text in an element that holds a value is judged when the next start
+                # tag is read (jing's data-content rule): placed after that tag
+                where = self._where(f.element, "start")
+            else:
+                where = self._where(f.element, f.at, f.kind == "text")
             # the file too: XIncluded parts may repeat one another's places and words
             key = (
                 str(where["file"]),
@@ -210,6 +173,10 @@ class Explainer:
         what = "not a known element" if f.kind == "unknown" else "not allowed here"
         if not expected and f.kind == "elsewhere" and self._always_empty(parent):
             return f"{tag} is not allowed in {ptag}, which is always empty: move it out.", expected
+        holds = _holds(f.state) if not expected else None
+        if holds is not None:
+            said = f"{tag} is not allowed in {ptag}, which holds {holds}".rstrip(",")
+            return f"{said}: move it out.", expected
         if not expected:
             return f"{tag} is {what}; {ptag} may contain nothing more here.", expected
         return (
@@ -226,6 +193,9 @@ class Explainer:
         if f.missing:
             needed = n.each(f.missing, where)
             return f"{ptag} needs {_article(needed)}{_and(needed)} before {close}."
+        if not f.expected:  # an element whose content is a value, with elements in it
+            holds = _holds(f.state)
+            return f"{ptag} must hold {holds or 'its content'} and nothing else."
         return f"{ptag} is incomplete: add one of {n.expected(f.expected, where)} before {close}."
 
     def _text(
@@ -238,6 +208,12 @@ class Explainer:
             return (
                 f'Text "{text}" is not allowed in {ptag}, which is always empty: remove it '
                 "or move it out."
+            )
+        holds = _holds(f.state) if not f.expected else None
+        if holds is not None:  # the text may be right: the elements beside it are not
+            return (
+                f'Text "{text}" cannot stand beside elements in {ptag}, which holds '
+                f"{holds.rstrip(',')}: keep the text and move the elements out."
             )
         if not f.expected:
             return (
@@ -422,6 +398,18 @@ def _empty(p: Pattern) -> bool:
     if p.kind is Kind.CHOICE:
         return all(_empty(a) for a in p.alternatives)
     return p.kind is Kind.EMPTY
+
+
+def _holds(state: Pattern | None) -> str | None:
+    """What an element whose content is a value (``<att>``, ``<when>``) holds, in words
+    ("a single value: an XML name such as p"), or None when its content is not a value:
+    text or elements beside it are then the fault, not the value."""
+    values, kinds, _ = _value_forms(state)
+    listed = sorted(v for v in values if v)
+    forms = list(dict.fromkeys(kinds)) + ([f"one of {_listing(listed)}"] if listed else [])
+    if forms == ["any text"]:
+        return "only text"
+    return f"a single value, {_or(forms)}," if forms else None
 
 
 def _value_forms(state: Pattern | None) -> tuple[set[str], list[str], list[Datatype]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from teikit.diagnostics import TeikitError, error
 from teikit.namespaces import RELAXNG
 from teikit.validation.rng import nodes
 
@@ -105,3 +106,21 @@ def loop_shape(path: Path, data: bytes) -> str | None:
                 if _reaches(kid, element, defines):
                     return element.get("name") or "an element with a name class"
     return None
+
+
+def refuse_loops(path: Path, data: bytes) -> None:
+    """Raise when the schema has the shape that makes libxml2 loop forever (see
+    :mod:`.hazards`): a schema compiled whole reaches libxml2 as written."""
+    try:
+        element = loop_shape(path, data)
+    except etree.XMLSyntaxError:
+        return  # libxml2 reports the syntax error itself
+    if element is not None:
+        message = (
+            f"The RelaxNG schema {path} is refused: <{element}> has an explicit "
+            "<group> followed by attributes and can occur inside that group, a "
+            "shape on which libxml2 never finishes compiling. Put the attributes "
+            "before the group, or drop the <group> wrapper (a group inside an "
+            "element is the same sequence without it)."
+        )
+        raise TeikitError(message, error("schema:unsafe", message, file=str(path)))

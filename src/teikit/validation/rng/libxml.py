@@ -160,7 +160,7 @@ def compile_tree(root: etree._Element, path: Path) -> etree.RelaxNG:
     try:
         return etree.RelaxNG(etree.ElementTree(root))
     except etree.RelaxNGParseError as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
+        raise invalid(path, f"cannot be compiled: {exc}") from None
 
 
 def compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
@@ -175,7 +175,15 @@ def compile_bytes(data: bytes, path: Path) -> etree.RelaxNG:
         )
         return etree.RelaxNG(tree)
     except (etree.XMLSyntaxError, etree.RelaxNGParseError) as exc:
-        raise TeikitError(f"The RelaxNG schema {path} cannot be compiled: {exc}.") from None
+        raise invalid(path, f"cannot be compiled: {exc}") from None
+
+
+def invalid(path: Path, why: str) -> TeikitError:
+    """The schema's failure (``why`` it cannot be used) as an error located on the
+    schema, so that it is the error of each document that uses it, not the end of a
+    whole run (exit 3 is for teikit itself)."""
+    message = f"The RelaxNG schema {path} {why}."
+    return TeikitError(message, error("rng:schema-invalid", message, file=str(path)))
 
 
 _NAMED = re.compile(r"^(?:Element|Extra element) (?:\{[^}]*\})?([\w.-]+)\b")
