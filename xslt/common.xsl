@@ -1008,7 +1008,8 @@
   </xsl:function>
 
   <!-- "(1879–1953), description; also: variant, variant" from the entity's life dates,
-       its first describing note (or desc, occupation) and its variant spellings. -->
+       its first describing note (or desc, occupation) and its other names: variant spellings
+       and abbreviations («Коминтерна» is the edition's usual name for the Comintern). -->
   <xsl:function name="t:entity-about" as="xs:string">
     <xsl:param name="e" as="element()"/>
     <xsl:variable name="born" select="substring(($e/birth/@when, $e/birth/date/@when,
@@ -1023,7 +1024,8 @@
     <xsl:variable name="desc" select="t:plain(($e/(note[not(@type) or @type = ('desc',
         'description', 'bio', 'biography')] | desc | occupation))[1]/node())"/>
     <xsl:variable name="variants" select="distinct-values(
-        $e/(persName | placeName | orgName | name)[@type = 'variant'] ! t:plain(.))"/>
+        $e/(persName | placeName | orgName | name)[@type = ('variant', 'abbreviation')]
+        ! t:plain(.))"/>
     <xsl:sequence select="string-join((
         string-join(($years[. != ''], $desc[. != '']), ', ')[. != ''],
         if (exists($variants)) then t:label('variants') || ': ' || string-join($variants, ', ')
