@@ -49,6 +49,13 @@ def unknown_siblings(n: int, out: Path) -> Path:
     )
 
 
+def unknown_attributes(n: int, out: Path) -> Path:
+    """One element with n unknown attributes (10^4 is the loader's limit): n grammar
+    errors, all placed in one start tag of n * 10 bytes."""
+    names = " ".join(f'n{i}="1"' for i in range(n))
+    return _write(out / "unknown-attributes.xml", f"<p><seg {names}>w</seg></p>")
+
+
 def dangling_pointers(n: int, out: Path) -> Path:
     """n pointers to no xml:id, in a flat list: n reference errors, no grammar error."""
     items = "\n".join(f'<item><ref target="#missing{i}">x</ref></item>' for i in range(n))
@@ -128,6 +135,7 @@ def main() -> int:
     rows = [
         ("10^5 unknown siblings (flat)", unknown_siblings, 1e5, ["tei_all"]),
         ("10^5 unknown, dictionary-shaped", dictionary_unknown, 1e5, ["tei_all"]),
+        ("10^4 unknown attributes on one element", unknown_attributes, 1e4, ["tei_all"]),
         ("10^5 dangling pointers (flat list)", dangling_pointers, 1e5, both),
         ("10^5 dangling pointers, dictionary-shaped", dictionary_dangling, 1e5, both),
         ("4*10^4 resolving pointers", pointers, 4e4, both),

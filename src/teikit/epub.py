@@ -297,7 +297,9 @@ def _accessibility(meta: etree._Element, lang: str, prop: Prop, name: str) -> No
         "Text and images" if pictures else "Text only"
     ) + ", with headings, a table of contents and a reading order that follows the source."
     if has_pages:
-        summary += " Page breaks of the source edition are marked and listed."
+        # pageBreakSource says whose pages they are (a transcription's, pb/@edRef): the
+        # summary does not guess that they are a printed edition's
+        summary += " Page breaks are marked and listed."
     if pictures:
         summary += (
             " Every image has a text alternative."

@@ -68,6 +68,11 @@ class Positions:
         #: come in document order: each count is short)
         self._mark = (0, 1)
         self._index: dict[etree._Element, int] = {}
+        #: the last tag's start and end, and the last position asked for: one element's
+        #: many findings (10^4 unknown attributes) are placed once, not each by scanning
+        #: its whole start tag and line again (that was quadratic in the tag's length)
+        self._last_tag = (-1, 0)
+        self._last_at = (-1, (0, 0))
 
     def of(self, el: etree._Element) -> Positions | None:
         """These positions when ``el`` is one of this file's elements (the question
@@ -208,13 +213,20 @@ class Positions:
         (a ``>`` inside a quoted value does not close it), or the end of the data.
         A regular expression: the byte-by-byte loop it replaced was a quarter of
         wording an invalid document's errors."""
+        if self._last_tag[0] == offset:
+            return self._last_tag[1]
         found = _TAG.match(self._data, offset)
-        return found.end() if found is not None else len(self._data)
+        end = found.end() if found is not None else len(self._data)
+        self._last_tag = (offset, end)
+        return end
 
     def _at(self, offset: int) -> tuple[int, int]:
+        if self._last_at[0] == offset:
+            return self._last_at[1]
         begin = self._data.rfind(b"\n", 0, offset) + 1
         column = len(self._data[begin:offset].decode("utf-8", "replace"))
-        return self._line_of(offset), column + 1
+        self._last_at = (offset, (self._line_of(offset), column + 1))
+        return self._last_at[1]
 
 
 def _last_child(el: etree._Element) -> etree._Element | None:
