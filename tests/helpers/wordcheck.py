@@ -272,9 +272,10 @@ def html_reading(page: str) -> str:
 
 
 def epub_reading(data: bytes) -> tuple[str, str]:
-    """The reading text of an EPUB and its title page: its content documents in spine
+    """The reading text of an EPUB and its title block: its content documents in spine
     order (without the navigation document), each read as :func:`html_reading` reads a
-    page; the title page (made from the header, like :func:`html_title_block`) apart."""
+    page; the documents made from the header (title page, imprint; like
+    :func:`html_title_block`) apart."""
     import io
     import posixpath
     import zipfile
@@ -291,8 +292,10 @@ def epub_reading(data: bytes) -> tuple[str, str]:
             if "nav" in (item.get("properties") or "").split():
                 continue
             page = book.read(posixpath.join(posixpath.dirname(opf_path), item.get("href")))
-            titlepage = b'epub:type="titlepage"' in page
-            (title if titlepage else body).append(html_reading(page.decode("utf-8")))
+            # made from the header: the title page, and the imprint (source, licence) of a
+            # text that opens with a title page of its own
+            header = b'epub:type="titlepage"' in page or b'epub:type="imprint"' in page
+            (title if header else body).append(html_reading(page.decode("utf-8")))
     return " ".join(body), " ".join(title)
 
 
