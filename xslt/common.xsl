@@ -415,7 +415,7 @@
                 'received': 'To', 'series': 'Series', 'pages-of': 'pages of',
                 'speeches': 'speeches', 'variants': 'also',
                 'facsimile': 'Facsimile', 'page-numbers': 'Page numbers',
-                'pages-transcription': 'pages of the transcription'},
+                'pages-transcription': 'pages of the transcription', 'imprint': 'Imprint'},
       'ru': map{'contents': 'Содержание', 'notes': 'Примечания', 'index': 'Указатель имён',
                 'persons': 'Лица', 'places': 'Места', 'orgs': 'Организации',
                 'page': 'Страница', 'note': 'Примечание', 'back': 'Назад к тексту',
@@ -434,7 +434,7 @@
                 'received': 'Получатель', 'series': 'Серия', 'pages-of': 'страницы издания',
                 'speeches': 'реплики', 'variants': 'также',
                 'facsimile': 'Факсимиле', 'page-numbers': 'Номера страниц',
-                'pages-transcription': 'страницы транскрипции'},
+                'pages-transcription': 'страницы транскрипции', 'imprint': 'Выходные данные'},
       'de': map{'contents': 'Inhalt', 'notes': 'Anmerkungen', 'index': 'Namensregister',
                 'persons': 'Personen', 'places': 'Orte', 'orgs': 'Organisationen',
                 'page': 'Seite', 'note': 'Anmerkung', 'back': 'Zurück zum Text',
@@ -452,7 +452,7 @@
                 'received': 'An', 'series': 'Reihe', 'pages-of': 'Seiten von',
                 'speeches': 'Repliken', 'variants': 'auch',
                 'facsimile': 'Faksimile', 'page-numbers': 'Seitenzahlen',
-                'pages-transcription': 'Seiten der Transkription'},
+                'pages-transcription': 'Seiten der Transkription', 'imprint': 'Impressum'},
       'fr': map{'contents': 'Sommaire', 'notes': 'Notes', 'index': 'Index des noms',
                 'persons': 'Personnes', 'places': 'Lieux', 'orgs': 'Organisations',
                 'page': 'Page', 'note': 'Note', 'back': 'Retour au texte',
@@ -470,7 +470,7 @@
                 'series': 'Collection', 'pages-of': 'pages de',
                 'speeches': 'répliques', 'variants': 'aussi',
                 'facsimile': 'Fac-similé', 'page-numbers': 'Numéros de page',
-                'pages-transcription': 'pages de la transcription'}}"/>
+                'pages-transcription': 'pages de la transcription', 'imprint': 'Informations éditoriales'}}"/>
 
   <xsl:function name="t:label" as="xs:string">
     <xsl:param name="key" as="xs:string"/>

@@ -137,27 +137,22 @@
       <xsl:for-each select="$t:images">
         <b:image href="{t:image-src($t:root, .)}" src="{.}"/>
       </xsl:for-each>
-      <b:doc href="title.xhtml" title="{$t:title}" kind="titlepage">
-        <xsl:call-template name="t:page">
-          <xsl:with-param name="title" select="$t:title"/>
-          <xsl:with-param name="body" as="element()*">
-            <section class="titlepage" epub:type="titlepage">
-              <xsl:if test="empty($t:title-page)">
+      <xsl:if test="not($t:own-title-page)">
+        <b:doc href="title.xhtml" title="{$t:title}" kind="titlepage">
+          <xsl:call-template name="t:page">
+            <xsl:with-param name="title" select="$t:title"/>
+            <xsl:with-param name="body" as="element()*">
+              <section class="titlepage" epub:type="titlepage">
                 <xsl:call-template name="t:title-block"/>
-              </xsl:if>
-              <xsl:if test="exists($t:title-page)">
-                <h1 class="colophon-title"><xsl:value-of select="$t:title"/></h1>
-              </xsl:if>
-              <xsl:call-template name="t:colophon"/>
-            </section>
-          </xsl:with-param>
-        </xsl:call-template>
-      </b:doc>
-      <b:doc href="nav.xhtml" title="{t:label('contents')}" kind="nav">
-        <xsl:call-template name="t:nav">
+                <xsl:call-template name="t:colophon"/>
+              </section>
+            </xsl:with-param>
+          </xsl:call-template>
+        </b:doc>
+        <xsl:call-template name="t:nav-doc">
           <xsl:with-param name="pbs" select="$pbs"/>
         </xsl:call-template>
-      </b:doc>
+      </xsl:if>
       <xsl:for-each select="$t:units">
         <xsl:variable name="unit" select="."/>
         <b:doc href="{$unit('file')}" title="{$unit('title')}" kind="{$unit('kind')}">
@@ -177,6 +172,23 @@
             </xsl:with-param>
           </xsl:call-template>
         </b:doc>
+        <!-- the text's own title page first, then the imprint and the contents -->
+        <xsl:if test="$t:own-title-page and position() = 1">
+          <b:doc href="{$t:imprint-file}" title="{t:label('imprint')}" kind="imprint">
+            <xsl:call-template name="t:page">
+              <xsl:with-param name="title" select="t:label('imprint')"/>
+              <xsl:with-param name="body" as="element()*">
+                <section class="imprint" epub:type="imprint" aria-labelledby="imprint-h">
+                  <h1 id="imprint-h"><xsl:value-of select="t:label('imprint')"/></h1>
+                  <xsl:call-template name="t:colophon"/>
+                </section>
+              </xsl:with-param>
+            </xsl:call-template>
+          </b:doc>
+          <xsl:call-template name="t:nav-doc">
+            <xsl:with-param name="pbs" select="$pbs"/>
+          </xsl:call-template>
+        </xsl:if>
       </xsl:for-each>
       <xsl:if test="exists($t:loose-surfaces)">
         <b:doc href="facsimile.xhtml" title="{t:label('facsimile')}" kind="facsimile">
@@ -199,6 +211,25 @@
         </b:doc>
       </xsl:if>
     </b:bundle>
+  </xsl:template>
+
+  <!-- A text with a title page of its own (front/titlePage, in the first document) opens
+       with it: the book has one title block, not a second one made from the header, and
+       the source, licence and page-source lines go to an imprint page after it. -->
+  <xsl:variable name="t:own-title-page" as="xs:boolean"
+      select="exists($t:title-page) and exists($t:units)
+              and t:file($t:title-page) = $t:units[1]('file')"/>
+  <xsl:variable name="t:title-file" as="xs:string"
+      select="if ($t:own-title-page) then $t:units[1]('file') else 'title.xhtml'"/>
+  <xsl:variable name="t:imprint-file" as="xs:string" select="'imprint.xhtml'"/>
+
+  <xsl:template name="t:nav-doc">
+    <xsl:param name="pbs" as="element()*"/>
+    <b:doc href="nav.xhtml" title="{t:label('contents')}" kind="nav">
+      <xsl:call-template name="t:nav">
+        <xsl:with-param name="pbs" select="$pbs"/>
+      </xsl:call-template>
+    </b:doc>
   </xsl:template>
 
   <xsl:template name="t:page">
@@ -229,15 +260,22 @@
         <nav epub:type="toc" id="toc" role="doc-toc" aria-labelledby="toc-h">
           <h1 id="toc-h"><xsl:value-of select="t:label('contents')"/></h1>
           <ol>
-            <li><a href="title.xhtml"><xsl:value-of select="$t:title"/></a></li>
+            <xsl:if test="not($t:own-title-page)">
+              <li><a href="title.xhtml"><xsl:value-of select="$t:title"/></a></li>
+            </xsl:if>
             <xsl:for-each select="$t:units">
               <xsl:variable name="unit" select="."/>
               <xsl:variable name="sub" select="t:toc-items($unit('nodes')
                   [t:is-div(.) or self::front or self::back])"/>
               <li>
-                <a href="{$unit('file')}"><xsl:value-of select="$unit('title')"/></a>
+                <a href="{$unit('file')}"><xsl:value-of select="
+                    if ($t:own-title-page and position() = 1) then $t:title
+                    else $unit('title')"/></a>
                 <xsl:if test="exists($sub)"><ol><xsl:sequence select="$sub"/></ol></xsl:if>
               </li>
+              <xsl:if test="$t:own-title-page and position() = 1">
+                <li><a href="{$t:imprint-file}"><xsl:value-of select="t:label('imprint')"/></a></li>
+              </xsl:if>
             </xsl:for-each>
             <xsl:if test="exists($t:loose-surfaces)">
               <li><a href="facsimile.xhtml"><xsl:value-of select="t:label('facsimile')"/></a></li>
@@ -250,7 +288,7 @@
         <nav epub:type="landmarks" id="landmarks" hidden="hidden" aria-labelledby="lm-h">
           <h2 id="lm-h"><xsl:value-of select="t:label('landmarks')"/></h2>
           <ol>
-            <li><a epub:type="titlepage" href="title.xhtml">
+            <li><a epub:type="titlepage" href="{$t:title-file}">
               <xsl:value-of select="$t:title"/></a></li>
             <li><a epub:type="toc" href="nav.xhtml#toc">
               <xsl:value-of select="t:label('contents')"/></a></li>

@@ -19,6 +19,8 @@ from teikit.epub import epub_bytes
 
 NS = {"tei": "http://www.tei-c.org/ns/1.0"}
 OPF = {"opf": "http://www.idpf.org/2007/opf"}
+XHTML = {"h": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+TITLE = "Проблемы развития СССР"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 
 
@@ -37,9 +39,25 @@ def index(edition: teikit.Document) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def opf(edition: teikit.Document) -> etree._Element:
-    with zipfile.ZipFile(io.BytesIO(epub_bytes(edition)[0])) as book:
-        return etree.fromstring(book.read("OEBPS/content.opf"))
+def book(edition: teikit.Document) -> dict[str, etree._Element]:
+    """The EPUB's package and content documents, parsed, by their name under OEBPS/."""
+    with zipfile.ZipFile(io.BytesIO(epub_bytes(edition)[0])) as epub:
+        return {
+            name.removeprefix("OEBPS/"): etree.fromstring(epub.read(name))
+            for name in epub.namelist()
+            if name.endswith((".xhtml", ".opf"))
+        }
+
+
+@pytest.fixture(scope="module")
+def opf(book: dict[str, etree._Element]) -> etree._Element:
+    return book["content.opf"]
+
+
+def spine(book: dict[str, etree._Element]) -> list[str]:
+    opf = book["content.opf"]
+    hrefs = {i.get("id"): i.get("href") for i in opf.xpath("//opf:item", namespaces=OPF)}
+    return [hrefs[r] for r in opf.xpath("//opf:itemref/@idref", namespaces=OPF)]
 
 
 def entities(edition: teikit.Document) -> list[etree._Element]:
@@ -92,3 +110,37 @@ def test_the_epub_calls_its_pages_nothing_but_what_page_break_source_says(
     source = opf.xpath("string(//opf:meta[@property='pageBreakSource'])", namespaces=OPF)
     assert "page breaks" in summary.lower() and "source edition" not in summary
     assert source == "страницы транскрипции «Проблемы развития СССР»"
+
+
+def test_the_epub_has_one_title_block_the_texts_own_title_page(
+    book: dict[str, etree._Element],
+) -> None:
+    """title.xhtml repeated the title as an h1 above the source and licence lines, before
+    the text's own title page: the reader saw the title twice."""
+    order = spine(book)
+    titles = [
+        (name, " ".join("".join(h1.itertext()).split()))
+        for name in order
+        for h1 in book[name].xpath("//h:h1", namespaces=XHTML)
+        if TITLE in "".join(h1.itertext())
+    ]
+    assert titles == [(order[0], TITLE)]
+    assert book[order[0]].xpath("//h:div[@class='tei-titlePage']", namespaces=XHTML)
+    landmark = book["nav.xhtml"].xpath(
+        "//h:nav[@epub:type='landmarks']//h:a[@epub:type='titlepage']/@href", namespaces=XHTML
+    )
+    assert landmark == [order[0]]
+
+
+def test_the_epub_imprint_follows_the_title_page_with_source_licence_and_pages(
+    book: dict[str, etree._Element],
+) -> None:
+    order = spine(book)
+    (imprint,) = [n for n in order if book[n].xpath("//*[@epub:type='imprint']", namespaces=XHTML)]
+    assert order.index(imprint) == 1
+    lines = [words(p) for p in book[imprint].xpath("//h:p", namespaces=XHTML)]
+    assert [line.split(":", 1)[0] for line in lines[:3]] == [
+        "Источник",
+        "Лицензия",
+        "Номера страниц",
+    ]

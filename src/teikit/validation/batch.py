@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -185,15 +186,37 @@ def validate_document(
 _SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
 
 
+#: How a RelaxNG value finding begins: the attribute and its value (``@when="1931-13"``).
+_VALUE = re.compile(r'^@([\w:.-]+)="([^"]*)"')
+
+
 def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
     """``found`` without the diagnostics that only repeat another engine's finding on
-    the same line (see :data:`_SAME_FACT`): an editor fixes one thing, not three."""
+    the same line: an editor fixes one thing, not three. Those are the codes of
+    :data:`_SAME_FACT`, and a Schematron finding about an attribute value RelaxNG has
+    already refused there (teikit.sch's ``@when="17.05.1931" … not an ISO date`` beside
+    the grammar's ``@when="17.05.1931" on <date> is not valid: use an ISO 8601 date…``)."""
     said = {(d.file, d.line, d.rule) for d in found}
-    return [
-        d
+    refused = [
+        (d.file, d.line, m[1], m[2])
         for d in found
-        if d.rule not in _SAME_FACT or (d.file, d.line, _SAME_FACT[d.rule]) not in said
+        if d.rule == "rng:value-invalid" and (m := _VALUE.match(d.message))
     ]
+    return [d for d in found if not _restates(d, said, refused)]
+
+
+def _restates(
+    d: Diagnostic, said: set[tuple[str, int, str]], refused: list[tuple[str, int, str, str]]
+) -> bool:
+    if d.rule in _SAME_FACT:
+        return (d.file, d.line, _SAME_FACT[d.rule]) in said
+    return d.rule.startswith("sch:") and any(
+        file == d.file
+        and line == d.line
+        and re.search(rf"@{re.escape(name)}\b", d.message) is not None
+        and value in d.message
+        for file, line, name, value in refused
+    )
 
 
 def _isolated(exc: TeikitError, report: Report) -> Diagnostic:

@@ -15,17 +15,18 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError
 from teikit.namespaces import XML
 from teikit.validation.compiled import compiled
-from teikit.validation.rng import libxml
+from teikit.validation.rng import libxml, usage
 from teikit.validation.rng.grammar import Grammar, Indexed
 from teikit.validation.rng.grammar import index as grammar_index
 from teikit.validation.rng.hazards import refuse_loops
+from teikit.validation.rng.usage import Pairs
 from teikit.validation.schema_reach import refuse_outside
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from teikit.validation.rng.derivative import Derivatives
 
 #: Attributes documents carry: (element, attribute) Clark names.
-Pairs = frozenset[tuple[str, str]]
 #: Compiled reduced grammars kept per schema (one per element set met, most recent last).
 MEMO_SIZE = 64
 #: Most element names a grammar reduced for several documents at once may keep.
@@ -51,9 +51,6 @@ WALK_SETUP_SECONDS = 0.15
 MEMO_PATTERNS = 2_000_000
 #: Folders whose last verdict is remembered (all are forgotten at once past this).
 NEIGHBOURS = 4096
-#: Files above this size have their names gathered before libxml2 checks them (0.05 s
-#: for 2.5 MB, as long as the check): a grammar lacking a name they use is never tried.
-LARGE_BYTES = 256 * 1024
 
 
 class RelaxNG:
@@ -95,6 +92,8 @@ class RelaxNG:
         self._walks, self._fails = _Mean(), _Mean()
         #: whether the last document validated from each folder was invalid
         self._neighbours: dict[Path, bool] = {}
+        #: large valid files that failed the widest grammar only for lacking names
+        self._large_misses = 0
 
     @classmethod
     def compile(cls, path: str | Path) -> RelaxNG:
@@ -190,7 +189,7 @@ class RelaxNG:
         for element, attribute in pairs:
             on.setdefault(element, set()).add(attribute)
         reduced = self._reducible().reduced_tree(
-            present, _attributes(pairs), {e: frozenset(a) for e, a in on.items()}
+            present, usage.attributes(pairs), {e: frozenset(a) for e, a in on.items()}
         )
         compiled = libxml.compile_tree(reduced, self.path)
         with self._lock:
@@ -204,7 +203,7 @@ class RelaxNG:
         before): a batch that announces its documents saves a compile per new name."""
         if self._full is not None or not docs:
             return
-        found = [_names(d.root) for d in docs]
+        found = [usage.names(d.root) for d in docs]
         self._covering(
             frozenset().union(*(e for e, _ in found)), frozenset().union(*(a for _, a in found))
         )
@@ -249,7 +248,7 @@ class RelaxNG:
         RelaxNG to the letter; datatype facets are where implementations differ.
         """
         widest = self._widest()
-        checked = widest is not None and walked is None and not _large(doc)
+        checked = widest is not None and walked is None and not self._names_first(doc)
         if checked and widest is not None:
             began = time.thread_time()
             entries = self._check(widest[2], doc.tree)
@@ -265,14 +264,14 @@ class RelaxNG:
                 if _decisive(walked):
                     self._invalid += 1
                     return walked
-        present, pairs = _names(doc.root)
+        present, pairs = usage.names(doc.root)
         if widest is None or not (present <= widest[0] and pairs <= widest[1]):
             # No compiled grammar covers this document's names: it is invalid, or
             # valid with new names. When walking it is the better bet (see
             # _walk_first), the walk tells, and a compile follows only if it finds
             # nothing: an invalid document then costs no compile at all.
             first = widest is None
-            if walked is None and self._walk_first(doc, present, _attributes(pairs), first):
+            if walked is None and self._walk_first(doc, present, usage.attributes(pairs), first):
                 walked = self._explain(doc, measure=True)
                 if _decisive(walked):
                     self._invalid += 1
@@ -280,11 +279,12 @@ class RelaxNG:
             entries = self._check(self._covering(present, pairs), doc.tree)
             if entries is None:
                 self._valid += 1
+                if checked and usage.large(doc):  # it failed the widest for names alone
+                    self._large_misses += 1
                 return []
         elif not checked:
-            # Walked (values at fault) or large: the widest grammar once known to cover
-            # it. One that lacks a name fails at every use: 16,679 errors, 12 s CPU for
-            # the valid 2.5 MB FreeDict oci-cat after the smaller ones (0.05 s so).
+            # Walked (values at fault) or names gathered first (_names_first): the
+            # widest grammar, now that it is known to cover the document.
             entries = self._check(widest[2], doc.tree)
             if entries is None:
                 self._valid += 1
@@ -298,6 +298,20 @@ class RelaxNG:
         # on which documents this process happened to validate before
         own = self._check(self._validator(present), doc.tree)
         return libxml.diagnostics(own or entries or [], doc)
+
+    def _names_first(self, doc: Document) -> bool:
+        """Whether to gather ``doc``'s names before libxml2 checks it through the widest
+        grammar: for a large file (:data:`.usage.LARGE_BYTES`) that is the first of its
+        folder, or once a large valid file of this run failed that grammar only for
+        lacking names. Such a grammar fails at every use of a name it lacks (~0.7 ms
+        an error: 16,679 errors and 12 s of CPU for the valid 2.5 MB FreeDict oci-cat
+        after the smaller dictionaries); the names cost about one check (0.05 s on
+        2.5 MB), paid in a corpus of large files sharing a folder by its first only."""
+        path = doc.path
+        if path is None or not usage.large(doc):
+            return False
+        with self._lock:
+            return self._large_misses > 0 or path.parent not in self._neighbours
 
     def _expect_invalid(self, folder: Path | None) -> bool:
         """Whether to walk the next document (in ``folder``) before libxml2 checks it:
@@ -332,7 +346,7 @@ class RelaxNG:
         if self._derivs is False:
             return False
         with self._lock:
-            return _size(doc.root) * self._walk_rate < self._compile_cost
+            return usage.size(doc.root) * self._walk_rate < self._compile_cost
 
     def _walk_first(
         self, doc: Document, present: frozenset[str], attrs: frozenset[str], first: bool
@@ -355,7 +369,7 @@ class RelaxNG:
             return False
         if self._strange_attributes(attrs):
             return True
-        size = _size(doc.root)
+        size = usage.size(doc.root)
         with self._lock:
             full = len(present | self._met) > UNION_LIMIT
             walk = size * self._walk_rate + (0.0 if self._derivs else WALK_SETUP_SECONDS)
@@ -367,16 +381,16 @@ class RelaxNG:
         declares elements in, that the schema declares nowhere (wildcards aside)."""
         if self._elements is None:
             elements = self._reducible().element_names()
-            self._elements = (elements, frozenset(_namespace(e) for e in elements))
+            self._elements = (elements, frozenset(usage.namespace(e) for e in elements))
         elements, spaces = self._elements
-        return any(e not in elements and _namespace(e) in spaces for e in present)
+        return any(e not in elements and usage.namespace(e) in spaces for e in present)
 
     def _strange_attributes(self, attrs: frozenset[str]) -> bool:
         """Whether the document uses an unqualified or ``xml:`` attribute name the
         schema declares nowhere (wildcards aside)."""
         if self._attributes is None:
             self._attributes = self._reducible().attribute_names()
-        return any(a not in self._attributes and _namespace(a) in ("", XML) for a in attrs)
+        return any(a not in self._attributes and usage.namespace(a) in ("", XML) for a in attrs)
 
     # -- explanation ------------------------------------------------------------------
 
@@ -416,7 +430,7 @@ class RelaxNG:
             self._last_walk = time.thread_time() - began
             self._walks.add(self._last_walk)
             if measure:
-                self._walk_rate = self._last_walk / max(_size(doc.root), 1)
+                self._walk_rate = self._last_walk / max(usage.size(doc.root), 1)
             if not findings:
                 return []
             where = positions.of_file(doc.path, doc.root)
@@ -440,31 +454,6 @@ class _Mean:
         return self._total / self._count if self._count else None
 
 
-def _names(root: etree._Element) -> tuple[frozenset[str], Pairs]:
-    """The element names (Clark) used in a document, and each attribute name with the
-    element it is on: grammars keep on each element only its own attributes
-    (:mod:`.contexts`).
-
-    One pass over lxml's element iterator, an element's attribute names from
-    ``keys()`` (no proxy per attribute): half the time of a pass for the names and an
-    XPath for the attributes (50 µs on a small file, 59 ms on a 143,000-element
-    dictionary).
-    """
-    tags: set[str] = set()
-    pairs: set[tuple[str, str]] = set()
-    for el in root.iter(etree.Element):
-        tag = cast(str, el.tag)  # an element's tag (comments and PIs are not iterated)
-        tags.add(tag)
-        for name in el.keys():
-            pairs.add((tag, name))
-    return frozenset(tags), frozenset(pairs)
-
-
-def _attributes(pairs: Pairs) -> frozenset[str]:
-    """The attribute names of ``pairs``, whatever element they are on."""
-    return frozenset(name for _, name in pairs)
-
-
 #: Rule codes of errors in the document's structure (names, places, required parts):
 #: libxml2 and the walk agree on these to the letter, so the walk's word is the verdict.
 _STRUCTURAL = frozenset(
@@ -482,19 +471,3 @@ def _decisive(found: list[Diagnostic]) -> bool:
     """Whether the walk's findings make ``doc`` invalid without asking libxml2: one
     of them is structural (a value alone may be judged otherwise by libxml2)."""
     return any(d.rule in _STRUCTURAL for d in found)
-
-
-def _large(doc: Document) -> bool:
-    """Whether ``doc``'s names are gathered before any check (see :data:`LARGE_BYTES`)."""
-    path = doc.path
-    return path is not None and path.is_file() and path.stat().st_size > LARGE_BYTES
-
-
-def _size(root: etree._Element) -> int:
-    """How many elements the document has, counted by libxml2."""
-    found = root.xpath("count(//*)")
-    return int(found) if isinstance(found, float) else 0
-
-
-def _namespace(clark: str) -> str:
-    return clark[1:].partition("}")[0] if clark.startswith("{") else ""
