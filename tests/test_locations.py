@@ -70,3 +70,11 @@ def test_element_at_still_reads_paths_that_are_not_positional() -> None:
     t = tree()
     assert element_at(t, "/tei:TEI/tei:text/tei:body/tei:p[2]") is t.getroot()[0][0][1]
     assert element_at(t, "//tei:p[last()]") is t.getroot()[0][0][1]
+
+
+def test_element_at_answers_from_the_tree_it_is_given_not_the_last_one_walked() -> None:
+    first, second = tree(), tree()
+    path = "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[2]"
+    assert element_at(first, path) is first.getroot()[0][0][1]
+    assert element_at(second, path) is second.getroot()[0][0][1]
+    assert element_at(first, path) is first.getroot()[0][0][1]

@@ -151,35 +151,61 @@ def _walk(root: etree._Element, expr: str, ns: dict[str, str]) -> etree._Element
     Why not lxml's XPath: libxml2 evaluates ``item[5000]`` by collecting every ``item``
     sibling first, so locating each of 10^5 findings in one list is quadratic (a list of
     16,000 dangling pointers took 6 s, 10^5 took minutes). Here each step is an index
-    into the parent's children by name, counted once for the parents asked about last
-    (findings come in document order). Other paths are :data:`_UNWALKABLE`.
+    into the parent's children by name, and the steps a path shares with the path walked
+    before it are not walked again (findings come in document order: most share all but
+    their last step or two). Other paths are :data:`_UNWALKABLE`.
     """
+    global _last_walk
     steps = expr.split("/")
     if steps[0] or len(steps) < 2:
         return _UNWALKABLE
-    node: etree._Element | None = None
-    for step in steps[1:]:
+    # the last walk's steps and elements, reusable in the same tree when no step used a
+    # prefix made up for this call (ns3 may be another namespace in another path)
+    keyed = len(ns) == len(NAMESPACES)
+    last_root, last_steps, last_nodes = _last_walk
+    shared = 0
+    if keyed and last_root is root:
+        for mine, theirs in zip(steps[1:], last_steps, strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+    nodes = last_nodes[:shared]
+    for step in steps[1 + shared :]:
         match = _SIMPLE_STEP.fullmatch(step)
         if match is None:
             return _UNWALKABLE
-        prefix, local, n = match.groups()
-        index = int(n) - 1
-        if prefix == "*":
-            children = [root] if node is None else node.iterchildren(etree.Element)
-            same = [c for c in children if etree.QName(c).localname == local]
+        node = _step_down(root, nodes[-1] if nodes else None, match, ns)
+        if node is _UNWALKABLE or node is None:
+            return node
+        nodes.append(node)
+    if keyed:
+        _last_walk = (root, steps[1:], nodes)
+    return nodes[-1]
+
+
+#: The root, steps and elements of the last path walked (see :func:`_walk`).
+_last_walk: tuple[etree._Element | None, list[str], list[etree._Element]] = (None, [], [])
+
+
+def _step_down(
+    root: etree._Element, node: etree._Element | None, match: re.Match[str], ns: dict[str, str]
+) -> etree._Element | None:
+    """The child of ``node`` (the root, when None) one positional step names."""
+    prefix, local, n = match.groups()
+    index = int(n) - 1
+    if prefix == "*":
+        children = [root] if node is None else node.iterchildren(etree.Element)
+        same = [c for c in children if etree.QName(c).localname == local]
+    else:
+        uri = ns.get(prefix) if prefix else ""
+        if uri is None:
+            return _UNWALKABLE
+        tag = f"{{{uri}}}{local}" if uri else local
+        if node is None:
+            same = [root] if root.tag == tag else []
         else:
-            uri = ns.get(prefix) if prefix else ""
-            if uri is None:
-                return _UNWALKABLE
-            tag = f"{{{uri}}}{local}" if uri else local
-            if node is None:
-                same = [root] if root.tag == tag else []
-            else:
-                same = _named(node).get(tag, [])
-        if not 0 <= index < len(same):
-            return None
-        node = same[index]
-    return node
+            same = _named(node).get(tag, [])
+    return same[index] if 0 <= index < len(same) else None
 
 
 #: Element children by name of the parents asked about last (see :func:`_walk`).

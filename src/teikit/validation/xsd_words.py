@@ -2,7 +2,7 @@
 
 Why: an encoder who validates with the XML Schema flavour of a profile
 (``--schema teikit-xsd``) fixes the same files from the same kind of message, and
-xmlschema's words are a library's: Clark names (``'{http://www.tei-c.org/ns/1.0}corr'``),
+xmlschema's words are a library's: Clark names (``'{…tei-c.org/ns/1.0}corr'``),
 Python's own errors (``invalid literal for int() with base 10``), an attribute "not
 allowed for element" without the element, the same alternative listed three times. So
 names are written as the document writes them and values in words with an example, by
@@ -21,13 +21,14 @@ from xmlschema.validators.exceptions import (
     XMLSchemaValidationError,
 )
 
+from teikit.namespaces import XSD
 from teikit.validation.rng.datatypes import XSD as XSD_TYPES
 from teikit.validation.rng.datatypes import describe
 from teikit.validation.rng.naming import Namer, scope
 from teikit.validation.rng.patterns import Datatype, QName
 
 _CLARK = re.compile(r"\{([^}]*)\}([\w.-]+)")
-_XS = "{http://www.w3.org/2001/XMLSchema}"
+_XS = "{" + XSD + "}"
 _ATTRIBUTE_VALUE = re.compile(r"^attribute (\S+?)='(.*?)': ")
 
 
