@@ -232,3 +232,29 @@ def test_an_included_grammar_with_overrides_and_combine_is_walked(tmp_path: Path
     found = RelaxNG.compile(main).validate(Document(etree.parse(str(doc)), doc))
     assert sorted((d.line, d.column) for d in found) == jing
     assert [d.rule for d in found] == ["rng:element-not-allowed", "rng:attribute-missing"]
+
+
+def test_attributes_are_refused_by_name_only_where_no_wildcard_admits_them(
+    tmp_path: Path,
+) -> None:
+    # an unknown attribute is refused from the set of names the element's attribute
+    # patterns list (not by walking each pattern); a wildcard (anyName, nsName) admits
+    # names no set lists, so a name outside the set must still be tried against it
+    grammar = tmp_path / "g.rng"
+    grammar.write_text(
+        '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="doc">'
+        '<optional><attribute name="n"/></optional><element name="any"><zeroOrMore>'
+        "<attribute><nsName ns='urn:x'/></attribute></zeroOrMore><text/></element>"
+        "<element name=\"none\"><optional><attribute name='n'/></optional><text/></element>"
+        "</element></start></grammar>",
+        encoding="utf-8",
+    )
+    doc = tmp_path / "d.xml"
+    doc.write_text(
+        '<doc xmlns:x="urn:x" n="1" m="2"><any x:a="1" x:b="2" c="3">t</any>'
+        '<none n="1" x:a="1">t</none></doc>',
+        encoding="utf-8",
+    )
+    found = RelaxNG.compile(grammar).validate(Document(etree.parse(str(doc)), doc))
+    named = sorted(d.message.split(" ")[0] for d in found)
+    assert named == ["@c", "@m", "@x:a"], [d.message for d in found]

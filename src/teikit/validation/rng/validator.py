@@ -230,7 +230,7 @@ class Walk:
         self, el: etree._Element, name: QName, value: str, state: Pattern, cx: Context
     ) -> Pattern:
         d = self.d
-        nxt = d.attributes.get((state, name)) or d.start_attribute(state, name)
+        nxt = d.attributes.get((state, name)) or d.attribute(state, name)
         if nxt.kind is NOT_ALLOWED:
             self._report(
                 state,
