@@ -222,14 +222,19 @@ def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
     )
 
 
-def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
+def _stating(tmp_path: Path, version: str) -> Path:
+    """The tiny schema with a header stating its TEI release, as the Vault's files do."""
     source = tmp_path / "stated.rng"
     source.write_text(
         MINI.read_text().replace(
-            "<!-- A tiny", "<!--\nTEI Edition: Version 4.9.1. Last updated\n-->\n<!-- A tiny"
+            "<!-- A tiny", f"<!--\nTEI Edition: Version {version}. Last updated\n-->\n<!-- A tiny"
         )
     )
-    root = _vault(tmp_path, "tei_lite", "current", source)
+    return source
+
+
+def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "current", _stating(tmp_path, "4.9.1"))
     with serve(root) as server:
         access = _vault_access(server)
         entry = fetching.fetch("tei_lite", access=access)
@@ -241,13 +246,7 @@ def test_tei_all_at_current_asks_the_vault_not_the_pinned_default(
     tmp_path: Path, spec: str
 ) -> None:
     """A bare ``tei_all`` means teikit's pinned 4.3.0; ``@current`` means the newest release."""
-    source = tmp_path / "stated.rng"
-    source.write_text(
-        MINI.read_text().replace(
-            "<!-- A tiny", "<!--\nTEI Edition: Version 4.10.2. Last updated\n-->\n<!-- A tiny"
-        )
-    )
-    root = _vault(tmp_path, "tei_all", "current", source)
+    root = _vault(tmp_path, "tei_all", "current", _stating(tmp_path, "4.10.2"))
     with serve(root) as server:
         entry = fetching.fetch(spec, access=_vault_access(server))
     assert (entry.key, server.requests) == (
