@@ -222,6 +222,14 @@ def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
     )
 
 
+def _mirror_config(project: Path, server: Served) -> None:
+    """A project whose [tool.teikit] allows the loopback server and mirrors the Vault on it."""
+    (project / "pyproject.toml").write_text(
+        f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
+        f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
+    )
+
+
 def _stating(tmp_path: Path, version: str) -> Path:
     """The tiny schema with a header stating its TEI release, as the Vault's files do."""
     source = tmp_path / "stated.rng"
@@ -402,10 +410,7 @@ def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
     project = tmp_path / "configured"
     (project / ".git").mkdir(parents=True)
     with serve(root) as server:
-        (project / "pyproject.toml").write_text(
-            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
-            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
-        )
+        _mirror_config(project, server)
         monkeypatch.chdir(project)
         code = main(["schemas", "fetch", "tei_lite@4.9.0"])
     assert (code, "tei_lite@4.9.0" in capsys.readouterr().out) == (0, True)
@@ -493,10 +498,7 @@ def test_a_release_pi_with_fetch_gets_the_vaults_current_stores_and_locks_its_ve
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
     with serve(root) as server:
-        (project / "pyproject.toml").write_text(
-            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
-            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
-        )
+        _mirror_config(project, server)
         monkeypatch.chdir(project)
         release = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng"
         doc = _doc(project, release)
