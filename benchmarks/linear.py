@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import run
@@ -80,44 +81,61 @@ def inline(n: int, out: Path) -> Path:
     return _write(out / "inline.xml", "\n".join(paras))
 
 
+def _dictionary(out: Path, name: str, entries: Iterator[str]) -> Path:
+    """A dictionary-shaped document: one ``entry`` after another in a ``div``."""
+    return _write(out / f"{name}.xml", "<div>" + "\n".join(entries) + "</div>")
+
+
 def dictionary_unknown(n: int, out: Path) -> Path:
     """A dictionary of n entries, each with one unknown element: n errors, deep and wide."""
-    entries = "\n".join(
-        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form>'
-        f"<sense><def>d{i}</def><bogus/></sense></entry>"
-        for i in range(n)
+    return _dictionary(
+        out,
+        "dictionary-unknown",
+        (
+            f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form>'
+            f"<sense><def>d{i}</def><bogus/></sense></entry>"
+            for i in range(n)
+        ),
     )
-    return _write(out / "dictionary-unknown.xml", f"<div>{entries}</div>")
 
 
 def dictionary_dangling(n: int, out: Path) -> Path:
     """A dictionary of n entries, each pointing at an entry that does not exist."""
-    entries = "\n".join(
-        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
-        f'<xr><ref target="#missing{i}">w</ref></xr></sense></entry>'
-        for i in range(n)
+    return _dictionary(
+        out,
+        "dictionary-dangling",
+        (
+            f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
+            f'<xr><ref target="#missing{i}">w</ref></xr></sense></entry>'
+            for i in range(n)
+        ),
     )
-    return _write(out / "dictionary-dangling.xml", f"<div>{entries}</div>")
 
 
 def dictionary_pointers(n: int, out: Path) -> Path:
     """A dictionary of n entries, each pointing at another entry: n resolving pointers."""
-    entries = "\n".join(
-        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
-        f'<xr><ref target="#e{(i * 7919) % n}">w</ref></xr></sense></entry>'
-        for i in range(n)
+    return _dictionary(
+        out,
+        "dictionary-pointers",
+        (
+            f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><sense><def>d{i}</def>'
+            f'<xr><ref target="#e{(i * 7919) % n}">w</ref></xr></sense></entry>'
+            for i in range(n)
+        ),
     )
-    return _write(out / "dictionary-pointers.xml", f"<div>{entries}</div>")
 
 
 def dictionary_valid(n: int, out: Path) -> Path:
     """A valid dictionary of about n elements (7 per entry): a large clean document."""
-    entries = "\n".join(
-        f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><gramGrp><pos>n</pos>'
-        f"</gramGrp><sense><def>d{i}</def></sense></entry>"
-        for i in range(n // 7)
+    return _dictionary(
+        out,
+        "dictionary-valid",
+        (
+            f'<entry xml:id="e{i}"><form><orth>w{i}</orth></form><gramGrp><pos>n</pos>'
+            f"</gramGrp><sense><def>d{i}</def></sense></entry>"
+            for i in range(n // 7)
+        ),
     )
-    return _write(out / "dictionary-valid.xml", f"<div>{entries}</div>")
 
 
 def main() -> int:

@@ -93,3 +93,24 @@ def test_validate_spools_when_asked_and_finds_the_same(tmp_path: Path, tei_all: 
     spooled = validate([tmp_path], "tei_all", spool=True)
     assert spooled.spooled is not None and len(held) == 18
     assert render(spooled, "json") == render(held, "json")
+
+
+@pytest.mark.parametrize(
+    ("severities", "warnings_fail", "ok"),
+    [
+        ((Severity.INFO, Severity.WARNING), False, True),
+        ((Severity.INFO, Severity.WARNING), True, False),
+        ((Severity.INFO, Severity.ERROR), False, False),
+    ],
+)
+def test_a_spooled_reports_verdict_does_not_read_the_spool_back(
+    monkeypatch: pytest.MonkeyPatch, severities: tuple[Severity, ...], warnings_fail: bool, ok: bool
+) -> None:
+    report = Report(files=["a.xml"], warnings_as_errors=warnings_fail)
+    report.spool()
+    add = report.merger()
+    found = [Diagnostic(severities[i % 2], "rng:x", "m", "a.xml", i + 1) for i in range(25_000)]
+    add(Report(found, ["a.xml"]))
+    assert report.spooled is not None and report.spooled.chunk_count >= 1
+    monkeypatch.setattr(report.spooled, "chunk", lambda n: pytest.fail("read back"))
+    assert (report.ok, report.exit_code) == (ok, 0 if ok else 1)

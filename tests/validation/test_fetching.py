@@ -222,14 +222,27 @@ def test_the_vault_is_asked_for_the_named_version(tmp_path: Path) -> None:
     )
 
 
-def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
+def _mirror_config(project: Path, server: Served) -> None:
+    """A project whose [tool.teikit] allows the loopback server and mirrors the Vault on it."""
+    (project / "pyproject.toml").write_text(
+        f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
+        f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
+    )
+
+
+def _stating(tmp_path: Path, version: str) -> Path:
+    """The tiny schema with a header stating its TEI release, as the Vault's files do."""
     source = tmp_path / "stated.rng"
     source.write_text(
         MINI.read_text().replace(
-            "<!-- A tiny", "<!--\nTEI Edition: Version 4.9.1. Last updated\n-->\n<!-- A tiny"
+            "<!-- A tiny", f"<!--\nTEI Edition: Version {version}. Last updated\n-->\n<!-- A tiny"
         )
     )
-    root = _vault(tmp_path, "tei_lite", "current", source)
+    return source
+
+
+def test_current_is_stored_under_the_version_the_file_states(tmp_path: Path) -> None:
+    root = _vault(tmp_path, "tei_lite", "current", _stating(tmp_path, "4.9.1"))
     with serve(root) as server:
         access = _vault_access(server)
         entry = fetching.fetch("tei_lite", access=access)
@@ -241,13 +254,7 @@ def test_tei_all_at_current_asks_the_vault_not_the_pinned_default(
     tmp_path: Path, spec: str
 ) -> None:
     """A bare ``tei_all`` means teikit's pinned 4.3.0; ``@current`` means the newest release."""
-    source = tmp_path / "stated.rng"
-    source.write_text(
-        MINI.read_text().replace(
-            "<!-- A tiny", "<!--\nTEI Edition: Version 4.10.2. Last updated\n-->\n<!-- A tiny"
-        )
-    )
-    root = _vault(tmp_path, "tei_all", "current", source)
+    root = _vault(tmp_path, "tei_all", "current", _stating(tmp_path, "4.10.2"))
     with serve(root) as server:
         entry = fetching.fetch(spec, access=_vault_access(server))
     assert (entry.key, server.requests) == (
@@ -403,10 +410,7 @@ def test_schemas_fetch_reads_mirrors_and_hosts_from_the_project_and_locks(
     project = tmp_path / "configured"
     (project / ".git").mkdir(parents=True)
     with serve(root) as server:
-        (project / "pyproject.toml").write_text(
-            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
-            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
-        )
+        _mirror_config(project, server)
         monkeypatch.chdir(project)
         code = main(["schemas", "fetch", "tei_lite@4.9.0"])
     assert (code, "tei_lite@4.9.0" in capsys.readouterr().out) == (0, True)
@@ -494,10 +498,7 @@ def test_a_release_pi_with_fetch_gets_the_vaults_current_stores_and_locks_its_ve
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
     with serve(root) as server:
-        (project / "pyproject.toml").write_text(
-            f'[tool.teikit]\nallow-hosts = ["{server.authority}"]\n\n[tool.teikit.mirrors]\n'
-            f'"https://www.tei-c.org/Vault/P5/" = "{server.base}/Vault/P5/"\n'
-        )
+        _mirror_config(project, server)
         monkeypatch.chdir(project)
         release = "https://www.tei-c.org/release/xml/tei/custom/schema/relaxng/tei_lite.rng"
         doc = _doc(project, release)
