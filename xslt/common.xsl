@@ -790,6 +790,16 @@
        for a quotation inside a quotation. -->
   <xsl:function name="t:quote-marks" as="xs:string*">
     <xsl:param name="q" as="element()"/>
+    <!-- (the cases decided by the element alone first, before any of the variables of
+         t:quote-marks-of are looked at: a dictionary's every translation is one, and
+         Saxon computed them all for it: a sixth of the HTML of FreeDict oci-cat) -->
+    <xsl:sequence select="if ($q/self::said[@direct = 'false']) then ()
+        else if ($q/parent::cit[@type = ('trans', 'translation')]
+                 or $q/@type = ('trans', 'translation')) then ()
+        else t:quote-marks-of($q)"/>
+  </xsl:function>
+  <xsl:function name="t:quote-marks-of" as="xs:string*">
+    <xsl:param name="q" as="element()"/>
     <xsl:variable name="before" select="string($q/preceding-sibling::node()[1]
                                                [self::text()])"/>
     <xsl:variable name="own" select="normalize-space(string($q))"/>
@@ -800,10 +810,7 @@
     <xsl:variable name="nested" select="exists($q/ancestor::*[self::quote or self::q
                                                or self::said][not(self::said[@direct = 'false'])])"/>
     <xsl:sequence select="
-        if ($q/self::said[@direct = 'false']) then ()
-        else if ($q/parent::cit[@type = ('trans', 'translation')]
-                 or $q/@type = ('trans', 'translation')) then ()
-        else if (contains($t:quote-chars, substring(replace($before, '\s+$', ''),
+        if (contains($t:quote-chars, substring(replace($before, '\s+$', ''),
                  string-length(replace($before, '\s+$', '')))) and $before != '') then ()
         else if ($own != '' and contains($t:quote-chars, substring($own, 1, 1))) then ()
         else if ($nested) then subsequence($pairs, 3, 2) else subsequence($pairs, 1, 2)"/>
