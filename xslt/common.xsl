@@ -271,6 +271,25 @@
   <xsl:template match="text()[$t:cjk]" mode="t:wst" priority="0">
     <xsl:value-of select="t:cjk-join(.)"/>
   </xsl:template>
+  <!-- Whitespace alone beside an element (between the blocks of a novel, the entries of a
+       dictionary: most text nodes of the rule's) is what the template below makes of it,
+       with the tests that cannot apply to it left out: no word character for a break to
+       be added beside, no CJK character to join. (The word rule's share of a novel's
+       build: 0.12 s with every such node through the general template, 0.07 without.) -->
+  <xsl:template match="text()[../*][not(matches(., '\S'))]" mode="t:wst" priority="1">
+    <xsl:variable name="prev" select="preceding-sibling::node()[1]"/>
+    <xsl:variable name="next" select="following-sibling::node()[1]"/>
+    <xsl:choose>
+      <xsl:when test="t:is-join($prev) or t:is-join($next)"/>
+      <xsl:when test="map:contains($t:alternatives, local-name(..))"/>
+      <xsl:when test="empty($next) and map:contains($t:unit-containers, local-name(..))"/>
+      <xsl:when test="$prev instance of element() and $next instance of element()
+                      and t:is-field-bibl(..)">
+        <xsl:value-of select="t:field-separator($prev, $next)"/>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:template>
   <!-- only a text node with an element beside it can need a change (in Chinese and
        Japanese, any text node: t:cjk-join) -->
   <xsl:template match="text()[../*]" mode="t:wst">
