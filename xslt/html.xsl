@@ -340,7 +340,9 @@
         if (empty($class) and empty(@type) and empty(@xml:space)) then 'tei-' || local-name()
         else string-join(distinct-values(('tei-' || local-name(),
         $class, if (@xml:space = 'preserve' and not($t:is-leiden)) then 'preserve' else (),
-        @type ! ('type-' || replace(normalize-space(.), '\s', '_')))), ' ')"/>
+        @type ! ('type-' || translate(normalize-space(.), ' ', '_')))), ' ')"/>
+    <!-- (translate, not replace(…, '\s', '_'): after normalize-space a space is the only
+         whitespace left, and a regular expression per element with a type was slow) -->
   </xsl:template>
 
   <!--

@@ -204,6 +204,12 @@ def _check_params(fmt: str, params: dict[str, str], xslt: Path | None = None) ->
 
 #: ``t:files``, the stylesheets' parameter that lists the local files that exist.
 _FILES = f"{{{_T}}}files"
+#: ``t:markers``: whether the document holds one of the characters U+FDD0-U+FDEF that
+#: text.xsl uses as markers (``yes``/``no``; common.xsl's ``t:has-markers``), and the
+#: search for them in the UTF-8 serialisation (a literal byte pair first: a fast scan).
+#: Attributes and comments count too: a needless "yes" costs only speed.
+_MARKERS = f"{{{_T}}}markers"
+_MARKER = re.compile(b"\xef\xb7[\x90-\xaf]")
 
 
 def local_images(doc: Document) -> dict[str, Path]:
@@ -249,8 +255,10 @@ def _apply(
     file = str(doc.path) if doc.path else ""
     base = doc.path.resolve().as_uri() if doc.path is not None else None
     sheet = _compiled(fmt, xslt)
+    source = etree.tostring(doc.tree, encoding="utf-8")
+    params[_MARKERS] = "yes" if _MARKER.search(source) else "no"
     # (a user's templates might change the word rule: then the stylesheet applies it)
-    words = _prepared_words(doc, base) if xslt is None else None
+    words = _prepared_words(_fingerprint(source, base)) if xslt is None else None
     try:
         if words is not None:
             out = sheet.run_node(words, {**params, _WORDS_APPLIED: "yes"})
@@ -272,12 +280,15 @@ def _apply(
 _WORDS = f"{{{_T}}}words"
 _WORDS_APPLIED = f"{{{_T}}}words-applied"
 _words_lock = threading.Lock()
-#: (the source text's hash, the word rule's output) of the document being built
-_words: tuple[str, saxon.SaxonObject] | None = None
+#: (the source's fingerprint, the word rule's output) of the document being built
+_words: tuple[bytes, saxon.SaxonObject] | None = None
 
 
-def _key(text: str, base: str | None) -> str:
-    return hashlib.sha256(f"{base}\n{text}".encode()).hexdigest()
+def _fingerprint(source: bytes, base: str | None) -> bytes:
+    """What the tree of :func:`prepared` is matched by: the document's base URI and its
+    serialisation by libxml2 (``source``: bytes, in C, a third of the cost of the text
+    handed to Saxon; made once per format anyway), compared whole rather than hashed."""
+    return f"{base}\n".encode() + source
 
 
 @contextmanager
@@ -289,16 +300,15 @@ def prepared(doc: Document) -> Iterator[None]:
     the whole tree) itself; for three formats of a 2.5 MB dictionary that was a second.
     Why only on request: for a single format the separate step is one transformation
     more (~0.07 s on a novel) and saves nothing. The tree is matched to the document by
-    the SHA-256 of its text, so an edited tree is never served stale, and released when
-    the block ends.
+    its serialisation (:func:`_fingerprint`), so an edited tree is never served stale,
+    and released when the block ends.
     """
     global _words
     base = doc.path.resolve().as_uri() if doc.path is not None else None
-    text = saxon.document_text(doc.tree)
     sheet = _compiled("html")  # any of teikit's stylesheets: they all import common.xsl
-    node = sheet.call(_WORDS, sheet.parse(text, base))
+    node = sheet.call(_WORDS, sheet.parse(saxon.document_text(doc.tree), base))
     with _words_lock:
-        _words = (_key(text, base), node)
+        _words = (_fingerprint(etree.tostring(doc.tree, encoding="utf-8"), base), node)
     try:
         yield
     finally:
@@ -306,11 +316,11 @@ def prepared(doc: Document) -> Iterator[None]:
             _words = None
 
 
-def _prepared_words(doc: Document, base: str | None) -> saxon.SaxonObject | None:
-    """The tree :func:`prepared` made for ``doc``, if this is its document."""
+def _prepared_words(fingerprint: bytes) -> saxon.SaxonObject | None:
+    """The tree :func:`prepared` made, if it was made for the document of ``fingerprint``."""
     with _words_lock:
         words = _words
-    if words is None or words[0] != _key(saxon.document_text(doc.tree), base):
+    if words is None or words[0] != fingerprint:
         return None
     return words[1]
 

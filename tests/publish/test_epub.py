@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 import teikit
-from teikit.epub import epub_bytes
+from teikit.epub import _zip, epub_bytes
 
 from conftest import DATA
 from helpers import epubcheck
@@ -246,3 +246,25 @@ def test_content_documents_carry_only_their_own_namespaces(inner: str) -> None:
     assert (b"xmlns:x=" in out) == ("x:y" in inner)
     assert b'xmlns="http://www.w3.org/1999/xhtml"' in start
     assert etree.fromstring(out.split(b"\n", 2)[2]).tag == "{http://www.w3.org/1999/xhtml}html"
+
+
+def test_the_container_is_laid_out_byte_for_byte_as_zipfile_writes_it() -> None:
+    """teikit deflates the members on two threads and writes the zip itself; a reader
+    must get what ``zipfile`` would have written: the same bytes, member for member."""
+    files = {
+        "mimetype": b"application/epub+zip",
+        "OEBPS/b.xhtml": "<p>é</p>".encode() * 5000,
+        "OEBPS/a.css": b"p { margin: 0 }\n",
+        "OEBPS/images/caf\u00e9.png": bytes(range(256)) * 40,
+        "OEBPS/empty.txt": b"",
+    }
+    when = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.UTC)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in ["mimetype"] + sorted(n for n in files if n != "mimetype"):
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            z.writestr(info, files[name], compresslevel=9 if name != "mimetype" else None)
+    assert _zip(files, when) == buffer.getvalue()

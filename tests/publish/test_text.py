@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 
 import teikit
 from teikit.loading import parse_bytes
+from teikit.publish import build
 
 from conftest import DATA
 
@@ -188,3 +190,21 @@ def test_finishing_the_text_follows_its_rule_on_any_markup() -> None:
     for _ in range(20_000):
         raw = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 14)))
         assert finish_text(raw) == by_rule(raw), repr(raw)
+
+
+def test_the_text_markers_in_a_source_are_dropped_from_the_text(tmp_path: Path) -> None:
+    """U+FDD0-U+FDEF are text.xsl's internal markers: a source's own are dropped, not read
+    as paragraph breaks, in one transformation and in a build (which tells the stylesheet
+    in t:markers whether the document has any) alike."""
+    src = tmp_path / "m.xml"
+    src.write_text(
+        """<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc>
+<titleStmt><title>T</title></titleStmt><publicationStmt><p/></publicationStmt>
+<sourceDesc><p/></sourceDesc></fileDesc></teiHeader><text><body>
+<p>one\ufdd0two<hi>th\ufdefree</hi> four\ufdd1</p></body></text></TEI>""",
+        encoding="utf-8",
+    )
+    assert teikit.transform(teikit.load(src), "text").output == "T\n\nonetwothree four\n"
+    _, written = build(src, tmp_path / "out", force=True)
+    assert (tmp_path / "out" / "m.txt").read_text(encoding="utf-8") == "T\n\nonetwothree four\n"
+    assert tmp_path / "out" / "m.txt" in written
