@@ -301,7 +301,28 @@ class Sources:
 
 
 def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
-    """Positions for the document at ``path`` whose tree is ``root``, or None."""
+    """Positions for the document at ``path`` whose tree is ``root``, or None.
+
+    The last document's are kept: its RelaxNG findings, its reference findings and the
+    other engines' (:func:`placed`) ask for them in turn, and reading them is a pass over
+    the file's bytes."""
+    global _last_of
+    if _last_of[0] is root and _last_of[1] == path:
+        return _last_of[2]
+    found = _of_file(path, root)
+    _last_of = (root, path, found)
+    return found
+
+
+#: The root, path and positions :func:`of_file` answered last.
+_last_of: tuple[etree._Element | None, Path | None, Positions | Sources | None] = (
+    None,
+    None,
+    None,
+)
+
+
+def _of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
     data = None if path is None else _bytes(path)
     if path is None or data is None:
         return None
