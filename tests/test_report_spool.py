@@ -155,26 +155,25 @@ def test_a_spool_on_disk_never_leaves_its_process() -> None:
 
 
 def test_workers_send_a_files_many_findings_packed_and_the_run_reads_them_all(
-    tmp_path: Path, tei_all: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock: None
 ) -> None:
-    """Through real worker processes (a deadline puts every file in one): a file with
-    more findings than a chunk arrives packed, and the report equals the in-process one."""
-    monkeypatch.setattr(teikit.diagnostics, "SPOOL_CHUNK", 5)
+    """Through real worker processes (a deadline puts every file in one; forked or
+    spawned, so the real chunk size): a file with a chunk's worth of findings arrives
+    packed, and the report reads exactly as the one made in this process."""
     head = (
         '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
         "<title>T</title></titleStmt><publicationStmt><p>P</p></publicationStmt>"
         "<sourceDesc><p>S</p></sourceDesc></fileDesc></teiHeader><text><body>"
     )
-    for i in range(3):
-        bad = "".join(f'<p>{j}<ref target="#nowhere{j}">x</ref><foo/></p>' for j in range(i * 4))
-        (tmp_path / f"d{i}.xml").write_text(f"{head}<p>ok</p>{bad}</body></text></TEI>")
-    names = ["tei_all", "references"]
-    held = validate([tmp_path], names)
+    for i, n in enumerate((3, teikit.diagnostics.SPOOL_CHUNK)):
+        bad = "".join(f'<p><ref target="#nowhere{j}">x</ref></p>' for j in range(n))
+        (tmp_path / f"d{i}.xml").write_text(f"{head}{bad}</body></text></TEI>")
+    held = validate([tmp_path], "references")
     copied: list[int] = []
     extend = Spool.extend
     monkeypatch.setattr(Spool, "extend", lambda s, o: copied.append(len(o)) or extend(s, o))
-    workers = validate([tmp_path], names, spool=True, timeout=60)
-    assert len(held) == 24 and workers.spooled is not None
-    assert copied == [8, 16]  # the two large files' findings arrived packed
+    workers = validate([tmp_path], "references", spool=True, timeout=60)
+    assert copied == [teikit.diagnostics.SPOOL_CHUNK]  # the large file's findings, packed
+    assert workers.spooled is not None and len(workers) == len(held) == 3 + copied[0]
     for fmt in ("json", "text", "junit"):
         assert render(workers, fmt) == render(held, fmt)
