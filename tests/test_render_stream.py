@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import xmlschema
 
+import teikit.render
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
 from teikit.render import RENDERERS, render, stream
 
@@ -58,7 +59,7 @@ def test_a_streamed_report_is_valid_against_its_format(shared: Path, fmt: str) -
         xmlschema.XMLSchema(str(shared / "formats" / "JUnit.xsd")).validate(text)
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "text", "junit", "markdown"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "markdown"])
 def test_a_large_report_streams_in_many_small_pieces(fmt: str) -> None:
     """Never one string the size of the report: the largest piece is a small fraction."""
     report = _report(200, 20)
@@ -66,6 +67,18 @@ def test_a_large_report_streams_in_many_small_pieces(fmt: str) -> None:
     total = sum(map(len, pieces))
     assert len(pieces) > 1000
     assert max(map(len, pieces)) < total / 100
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_line_per_finding_report_streams_a_bounded_number_of_lines_a_piece(fmt: str) -> None:
+    """Text and GitHub pieces hold a fixed number of findings' lines (a piece per line
+    cost as much as the line), so however large the report, no piece grows with it."""
+    per_piece = teikit.render._LINES_PER_PIECE
+    report = _report(100, 3 * per_piece // 100 + 1)
+    pieces = list(stream(report, fmt))
+    assert "".join(pieces) == render(report, fmt)
+    assert len(pieces) == -(-len(report) // per_piece) >= 4
+    assert max(p.strip("\n").count("\n") + 1 for p in pieces) == per_piece
 
 
 def test_streaming_to_disk_holds_less_than_rendering() -> None:

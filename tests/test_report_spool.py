@@ -3,6 +3,7 @@ and its report reads the same in every format as one held in memory."""
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 import teikit.diagnostics
 from teikit.diagnostics import Diagnostic, Report, SchemaUse, Severity
+from teikit.files import Spool
 from teikit.render import RENDERERS, render, step_summary, summary
 from teikit.validation import validate
 
@@ -114,3 +116,64 @@ def test_a_spooled_reports_verdict_does_not_read_the_spool_back(
     assert report.spooled is not None and report.spooled.chunk_count >= 1
     monkeypatch.setattr(report.spooled, "chunk", lambda n: pytest.fail("read back"))
     assert (report.ok, report.exit_code) == (ok, 0 if ok else 1)
+
+
+@pytest.mark.parametrize("spooled", [True, False])
+def test_a_packed_report_crosses_processes_as_bytes_and_reads_the_same(
+    spooled: bool, frozen_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker packs a file's many findings once (:meth:`Report.packed`); a spooled run
+    copies the packed chunks to its spool without making a single finding of them, and
+    the report reads exactly as one whose findings travelled as objects."""
+    monkeypatch.setattr(teikit.diagnostics, "SPOOL_CHUNK", 7)
+    shape = [(i, 3 if i % 4 else 9) for i in range(13)]  # some files pack, some do not
+    expected = Report(files=["clean.xml"])
+    expected.merge_all(_file_report(i, n) for i, n in shape)
+    run = Report(files=["clean.xml"])
+    if spooled:
+        run.spool()
+    add = run.merger()
+    with monkeypatch.context() as reading:
+        if spooled:
+            reading.setattr(Spool, "chunk", lambda self, n: pytest.fail("unpacked"))
+        for i, n in shape:
+            sent = _file_report(i, n).packed()
+            assert (sent.spooled is not None) == (n >= 7)
+            add(pickle.loads(pickle.dumps(sent)))
+    assert (run.spooled is not None) == spooled
+    for fmt in RENDERERS:
+        assert render(run, fmt) == render(expected, fmt)
+    assert list(run.by_file()) == list(expected.by_file())
+    assert (run.ok, len(run)) == (expected.ok, len(expected)) == (False, 63)
+
+
+def test_a_spool_on_disk_never_leaves_its_process() -> None:
+    report = Report(files=["a.xml"])
+    report.spool()
+    with pytest.raises(TypeError, match="cannot leave"):
+        pickle.dumps(report)
+
+
+def test_workers_send_a_files_many_findings_packed_and_the_run_reads_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frozen_clock: None
+) -> None:
+    """Through real worker processes (a deadline puts every file in one; forked or
+    spawned, so the real chunk size): a file with a chunk's worth of findings arrives
+    packed, and the report reads exactly as the one made in this process."""
+    head = (
+        '<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader><fileDesc><titleStmt>'
+        "<title>T</title></titleStmt><publicationStmt><p>P</p></publicationStmt>"
+        "<sourceDesc><p>S</p></sourceDesc></fileDesc></teiHeader><text><body>"
+    )
+    for i, n in enumerate((3, teikit.diagnostics.SPOOL_CHUNK)):
+        bad = "".join(f'<p><ref target="#nowhere{j}">x</ref></p>' for j in range(n))
+        (tmp_path / f"d{i}.xml").write_text(f"{head}{bad}</body></text></TEI>")
+    held = validate([tmp_path], "references")
+    copied: list[int] = []
+    extend = Spool.extend
+    monkeypatch.setattr(Spool, "extend", lambda s, o: copied.append(len(o)) or extend(s, o))
+    workers = validate([tmp_path], "references", spool=True, timeout=60)
+    assert copied == [teikit.diagnostics.SPOOL_CHUNK]  # the large file's findings, packed
+    assert workers.spooled is not None and len(workers) == len(held) == 3 + copied[0]
+    for fmt in ("json", "text", "junit"):
+        assert render(workers, fmt) == render(held, fmt)

@@ -55,12 +55,13 @@ class Diagnostic:
     def __str__(self) -> str:
         """``file:line:col: severity [rule] message`` on one line, whatever the file name
         and message hold (see :func:`one_line`)."""
-        where = one_line(self.file) or "<input>"
+        where = self.file or "<input>"
         if where.startswith("::"):
             where = "./" + where  # a file named like a workflow command stays a file name
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity.value} [{one_line(self.rule)}] {one_line(self.message)}"
+        # One escape over the line: its own parts (": ", " [", "] ") have nothing to escape.
+        return one_line(f"{where}: {self.severity.value} [{self.rule}] {self.message}")
 
     def __reduce__(self) -> tuple[type[Diagnostic], tuple[object, ...]]:
         """Pickled as one constructor call. Why: findings cross process boundaries (a
@@ -224,23 +225,38 @@ class Report:
             return False
         return not any(d.severity in failing for d in self.diagnostics)
 
-    def spool(self) -> None:
-        """Keep this report's findings on disk from now on: those found so far go there
-        at once, and :meth:`merger` moves each :data:`SPOOL_CHUNK` more as they come."""
+    def spool(self, *, memory: bool = False) -> None:
+        """Keep this report's findings on disk (or, ``memory``, pickled in memory: see
+        :meth:`packed`) from now on: those found so far go there at once, and
+        :meth:`merger` moves each :data:`SPOOL_CHUNK` more as they come."""
         if self.spooled is None:
-            self.spooled = Spool()
+            self.spooled = Spool(memory=memory)
         self.spooled_severities.update(d.severity for d in self.diagnostics)
-        self.spooled.write(self.diagnostics)
+        self.spooled.write(self.diagnostics, tuple(_grouped(self.diagnostics)))
         self.diagnostics = []
+
+    def packed(self) -> Report:
+        """This report as it should cross to another process: with :data:`SPOOL_CHUNK` or
+        more findings, those pickled once into an in-memory spool, which a spooled run
+        takes as it is (:meth:`merger`); fewer travel as objects."""
+        if self.spooled is None and len(self.diagnostics) >= SPOOL_CHUNK:
+            self.spool(memory=True)
+        return self
 
     def by_file(self) -> Iterator[tuple[str, list[Diagnostic]]]:
         """Each file's findings, files in ``files`` order (then files only findings
         name; ``<input>`` for none), one file at a time. A spooled report is read a
-        chunk at a time: a first pass notes which chunks name which file, and each chunk
-        is grouped by file when it is read (a file's findings mostly sit in one)."""
+        chunk at a time: each chunk was written with the files it names, and is grouped
+        by file when it is read (a file's findings mostly sit in one)."""
         where: dict[str, list[int]] = {f: [] for f in self.files}
-        for n, chunk in enumerate(self._chunks()):
-            for name in dict.fromkeys(d.file or "<input>" for d in chunk):
+        spooled = self.spooled.chunk_count if self.spooled is not None else 0
+        for n in range(spooled + 1):
+            names = (
+                self.spooled.keys(n)
+                if self.spooled is not None and n < spooled
+                else _grouped(self.diagnostics)
+            )
+            for name in names:
                 where.setdefault(name, []).append(n)
         held: tuple[int, dict[str, list[Diagnostic]]] = (-1, {})
         for name, places in where.items():
@@ -252,15 +268,10 @@ class Report:
             yield name, found
 
     def _chunk(self, n: int) -> list[Diagnostic]:
-        """The ``n``-th chunk of :meth:`_chunks`."""
+        """The ``n``-th chunk: a spooled one, or (after them) the findings held."""
         if self.spooled is not None and n < self.spooled.chunk_count:
             return self.spooled.chunk(n)
         return self.diagnostics
-
-    def _chunks(self) -> Iterator[list[Diagnostic]]:
-        if self.spooled is not None:
-            yield from self.spooled.chunks()
-        yield self.diagnostics
 
     @property
     def exit_code(self) -> int:
@@ -293,6 +304,12 @@ class Report:
         seen = set(self.files)
 
         def add(other: Report) -> None:
+            if other.spooled is not None and self.spooled is not None:
+                self.spool()  # what came before goes first
+                self.spooled.extend(other.spooled)
+                self.spooled_severities.update(other.spooled_severities)
+            elif other.spooled is not None:
+                self.diagnostics.extend(other.spooled)
             self.diagnostics.extend(other.diagnostics)
             if self.spooled is not None and len(self.diagnostics) >= SPOOL_CHUNK:
                 self.spool()

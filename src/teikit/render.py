@@ -13,6 +13,7 @@ Rendering is pure: it returns text, and the CLI decides where it goes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -459,10 +460,7 @@ class _Lazy(list):  # type: ignore[type-arg]
 
 def _pieces(report: Report, fmt: str) -> Iterator[str]:
     if fmt == "json":
-        data = _json_data(
-            report,
-            _Lazy(len(report), lambda: (d.to_dict() for d in report)),
-        )
+        data = _json_data(report, _Lazy(len(report), lambda: (d.to_dict() for d in report)))
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
     if fmt == "sarif":
         rule_ids = sorted({d.rule for d in report})
@@ -474,9 +472,20 @@ def _pieces(report: Report, fmt: str) -> Iterator[str]:
         )
         return json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(log)
     if fmt in ("text", "github"):
-        line = str if fmt == "text" else _github_line
-        return (("\n" if i else "") + line(d) for i, d in enumerate(report))
+        return _lines(report, str if fmt == "text" else _github_line)
     return _junit_pieces(report) if fmt == "junit" else _markdown_pieces(report)
+
+
+#: Findings per piece of a text or GitHub stream (a piece per finding cost as much again).
+_LINES_PER_PIECE = 1024
+
+
+def _lines(report: Report, line: Callable[[Diagnostic], str]) -> Iterator[str]:
+    """One ``line`` per finding, joined by newlines, :data:`_LINES_PER_PIECE` a piece."""
+    found, glue = iter(report), ""
+    while batch := list(itertools.islice(found, _LINES_PER_PIECE)):
+        yield glue + "\n".join(map(line, batch))
+        glue = "\n"
 
 
 def stream(report: Report, fmt: str = "text") -> Iterator[str]:

@@ -7,7 +7,6 @@ does not pay for loading the publishing code it never uses.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ from teikit.cli.base import (
     schema_access,
     schema_option,
 )
+from teikit.collector import collector_paused
 from teikit.diagnostics import UsageError
 from teikit.render import step_summary, stream, summary
 from teikit.validation import validate as run_validation
@@ -173,9 +173,10 @@ def validate(
         )
     report.warnings_as_errors = config.warnings_as_errors if strict is None else strict
     # What the run left (the cache's results: 10^5 objects for 10^4 files) lives until
-    # this process ends: no collector pass over it while the report is written.
-    gc.freeze()
-    emit(stream(report, fmt), output)
+    # this process ends, and writing the report makes a few objects per finding that
+    # die at once: no collector pass over either while the report is written.
+    with collector_paused():
+        emit(stream(report, fmt), output)
     summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_file:
         # GitHub shows ten annotations per step; the job summary lists everything.

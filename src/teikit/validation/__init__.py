@@ -8,13 +8,12 @@ run on one loaded document).
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teikit.collector import collector_paused
 from teikit.diagnostics import Diagnostic, Report, Severity
 from teikit.validation.batch import Options, ProgressCallback, project_roots, run, validate_document
 from teikit.validation.batch import expand_paths as expand
@@ -78,7 +77,7 @@ def validate(
     check_names(list(names or ()), settings)
     # What follows allocates a few objects per file and frees none of them in cycles:
     # the cyclic collector's passes over them were a quarter of a warm re-run.
-    with _collector_paused():
+    with collector_paused():
         snapshot = None
         seen: dict[str, Status] = {}  # discovery's look at each file, for the lookups
         if cache is not None:
@@ -160,20 +159,6 @@ def validate(
     if snapshot is not None:
         snapshot.save(files, options.deciding)
     return report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block (as it was after it): objects
-    without cycles are still freed at once; cycles made meanwhile wait for the next
-    pass."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _compute(

@@ -131,8 +131,9 @@ class Snapshot:
         if report.stored is None:  # not cached (a file stopped at its deadline…)
             return
         key, deps = report.stored
-        self._room -= 1 + len(report.diagnostics)
-        self._noted[str(path)] = (key, deps, report if self._room >= 0 else None)
+        self._room -= 1 + len(report)
+        kept = self._room >= 0 and report.spooled is None  # a packed report is large
+        self._noted[str(path)] = (key, deps, report if kept else None)
 
     def save(self, files: Sequence[Path], options: Mapping[str, object]) -> None:
         """Record the run over ``files`` (run with ``options``): each file's status,

@@ -41,6 +41,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from teikit.collector import collector_paused
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
 from teikit.validation.memory import WATCHABLE, over, resident
@@ -199,7 +200,9 @@ def _one(one: PerFile, path: Path, options: Any, work: Work = VALIDATING) -> _Re
     """``one(path, options)`` as a reply; a failure is this file's report, unless
     teikit itself cannot run (a :class:`TeikitError`: the parent ends the run)."""
     try:
-        return ("ok", one(path, options))
+        with collector_paused():  # a file's findings are made, then sent and freed
+            result = one(path, options)
+            return ("ok", result.packed() if isinstance(result, Report) else result)
     except MemoryError:
         return (
             "ok",
