@@ -316,15 +316,19 @@ def _real_folder(folder: str, cwd: str) -> str:
     return os.path.realpath(os.path.join(cwd, folder))
 
 
-def locate_all(nodes: Iterable[etree._Element], default_file: str = "") -> list[tuple[str, str]]:
+def locate_all(
+    nodes: Iterable[etree._Element], default_file: str = "", *, bases: bool = True
+) -> list[tuple[str, str]]:
     """The file (as :func:`display_path` shows it) and XPath of each of ``nodes``
     (elements of one tree): :func:`locate` for the findings of a whole check at once.
+    ``bases`` False says that no element of the tree has an ``xml:base`` (the caller
+    looked): then none is looked for.
 
     Why a batch: placing 10^5 dangling pointers one by one was most of the reference
     check (each path walked the ancestors and counted siblings again). Here each
     ancestor is stepped through once for all the findings below it (:class:`_Placer`).
     """
-    placer = _Placer()
+    placer = _Placer(bases)
     files: dict[etree._Element, str] = {}
     out = []
     for node in nodes:
@@ -351,7 +355,8 @@ class _Placer:
     ``file_of`` per part, not per finding.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bases: bool) -> None:
+        self.bases = bases
         self.known: dict[etree._Element, tuple[str, etree._Element]] = {}
         self.counted: dict[etree._Element, dict[etree._Element, int]] = {}
 
@@ -364,7 +369,7 @@ class _Placer:
         if above is None:
             above = self.known[parent] = self.place(parent)
         path = f"{above[0]}/{_name(str(el.tag))}[{self.position(el, parent)}]"
-        return path, el if el.get(_XML_BASE) is not None else above[1]
+        return path, el if self.bases and el.get(_XML_BASE) is not None else above[1]
 
     def position(self, el: etree._Element, parent: etree._Element) -> int:
         """The position of ``el`` among its parent's children of its name: counted over
