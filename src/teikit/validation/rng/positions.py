@@ -228,21 +228,30 @@ class Positions:
 
     def _at(self, offset: int) -> tuple[int, int]:
         """(line, column) of ``offset``, counted on from the last one asked for when
-        that is before it: a column is the characters since the line's start, and on a
-        one-line document (minified TEI) looking back to that start for each of 10^5
-        findings was quadratic."""
+        that is before it (findings come in document order): a column is the characters
+        since the line's start, and on a one-line document (minified TEI) looking back
+        to that start for each of 10^5 findings was quadratic."""
         last, (line, column) = self._last_at
         if last == offset:
             return line, column
         data = self._data
-        begin = data.rfind(b"\n", max(last, 0), offset) + 1
-        if begin == 0 and 0 <= last < offset:  # no line break since the last offset
-            column += len(data[last:offset].decode("utf-8", "replace"))
+        if 0 <= last < offset:
+            breaks = data.count(b"\n", last, offset)
+            if breaks:
+                line += breaks
+                last = data.rfind(b"\n", last, offset) + 1
+                column = 1
         else:
-            begin = begin or data.rfind(b"\n", 0, offset) + 1
-            column = len(data[begin:offset].decode("utf-8", "replace")) + 1
-        self._last_at = (offset, (self._line_of(offset), column))
-        return self._last_at[1]
+            line = (
+                data.count(b"\n", 0, offset) + 1
+                if last < 0
+                else (line - data.count(b"\n", offset, last))
+            )
+            last = data.rfind(b"\n", 0, offset) + 1
+            column = 1
+        column += len(data[last:offset].decode("utf-8", "replace"))
+        self._last_at = (offset, (line, column))
+        return line, column
 
 
 def _last_child(el: etree._Element) -> etree._Element | None:
