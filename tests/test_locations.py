@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lxml import etree
 
+from teikit.document import load
 from teikit.loading import parse_bytes
-from teikit.locations import element_at, element_at_line, xpath_of
+from teikit.locations import element_at, element_at_line, locate, locate_all, xpath_of
 
 DOC = (
     b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n<text>\n<body>\n<p>a</p>\n<p>b</p>\n'
@@ -78,3 +81,28 @@ def test_element_at_answers_from_the_tree_it_is_given_not_the_last_one_walked() 
     assert element_at(first, path) is first.getroot()[0][0][1]
     assert element_at(second, path) is second.getroot()[0][0][1]
     assert element_at(first, path) is first.getroot()[0][0][1]
+
+
+def test_locate_all_agrees_with_locate_on_every_element_in_any_order() -> None:
+    # the batch form works each ancestor out once (and counts a long list's children
+    # once); it must give what locate gives one element at a time
+    t = parse_bytes(MIXED.replace(b"<p/>", b"<p/>" * 30), "m.xml")
+    elements = list(t.getroot().iter(etree.Element))
+    for order in (elements, elements[::-1]):
+        expected = [(locate(el, "d.xml")["file"], xpath_of(el)) for el in order]
+        assert locate_all(order, "d.xml") == expected
+
+
+def test_locate_all_reports_an_included_part_on_its_own_file(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "part.xml").write_bytes(b'<div xmlns="http://www.tei-c.org/ns/1.0"><p/></div>')
+    main = tmp_path / "main.xml"
+    main.write_bytes(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:xi="http://www.w3.org/2001/XInclude">'
+        b'<text><body><p/><div xml:base="/etc/"><p/></div><xi:include href="part.xml"/>'
+        b"</body></text></TEI>"
+    )
+    root = load(main).tree.getroot()
+    elements = list(root.iter(etree.Element))
+    files = [file for file, _ in locate_all(elements, str(main))]
+    assert files == [locate(el, str(main))["file"] for el in elements]
+    assert [Path(f).name for f in files] == ["main.xml"] * 6 + ["part.xml"] * 2

@@ -90,3 +90,34 @@ def test_an_undeclared_prefix_is_reported() -> None:
 
 def test_duplicate_ids_are_reported_once_per_repeat() -> None:
     assert rules(b'<p xml:id="a"/><p xml:id="a"/><p xml:id="a"/>') == ["ref:duplicate-id"] * 2
+
+
+def test_an_elements_pointers_are_followed_in_a_fixed_order_whatever_their_order() -> None:
+    # the attributes are read in one go (not one lookup per pointer attribute); the
+    # findings keep the order of POINTER_ATTRIBUTES, not the order written
+    doc = Document(
+        parse_bytes(HEAD + b'<p><ref target="#t" ref="#r" ana="#a"/></p>' + TAIL, "m.xml")
+    )
+    assert [d.message.split('"')[1] for d in check(doc)] == ["#r", "#t", "#a"]
+
+
+def test_duplicates_come_first_and_every_finding_is_placed(tmp_path: Path) -> None:
+    path = tmp_path / "d.xml"
+    path.write_bytes(
+        HEAD
+        + b'<p xml:id="a"/>\n<p xml:id="a">\n  <ref target="#b"/></p>'
+        + b"<list>"
+        + b"".join(b'<item><ref target="#m%d"/></item>' % i for i in range(20))
+        + b"</list>"
+        + TAIL
+    )
+    found = check(Document(parse_bytes(path.read_bytes(), str(path)), path))
+    assert [d.rule for d in found] == ["ref:duplicate-id"] + ["ref:unresolved"] * 21
+    assert (found[0].line, found[0].column, found[0].xpath) == (
+        2,
+        15,
+        "/tei:TEI[1]/tei:text[1]/tei:body[1]/tei:p[2]",
+    )
+    assert (found[1].line, found[1].column) == (3, 21)
+    assert found[-1].xpath.endswith("/tei:list[1]/tei:item[20]/tei:ref[1]")
+    assert {d.file for d in found} == {found[0].file} and found[0].file.endswith("d.xml")
