@@ -151,7 +151,7 @@ def validate_document(
     shown = display_path(str(doc.path)) if doc.path else ""
     report = Report(files=[shown] if doc.path else [])
     found: list[Diagnostic] = [
-        replace(d, file=display_path(d.file)) if d.file else d for d in doc.notes
+        d._replace(file=display_path(d.file)) if d.file else d for d in doc.notes
     ]
     try:
         found_plan = plan(names or None, doc, settings)
@@ -161,7 +161,7 @@ def validate_document(
         return report
     report.input_error = found_plan.unavailable
     report.schemas[shown] = list(found_plan.schemas)
-    found.extend(replace(d, file=d.file or shown) for d in found_plan.notices)
+    found.extend(d._replace(file=d.file or shown) for d in found_plan.notices)
     for engine in found_plan.engines:  # the schemas decide the result: the cache must know
         source = getattr(engine, "path", None) or getattr(engine, "source", None)
         if source:
@@ -226,7 +226,7 @@ def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
         raise exc
     report.input_error = True
     diag = exc.diagnostic
-    return replace(diag, file=display_path(diag.file)) if diag.file else diag
+    return diag._replace(file=display_path(diag.file)) if diag.file else diag
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
@@ -279,7 +279,7 @@ def _validate_fresh(path: Path, options: Options) -> Report:
     except LoadError as exc:
         diag = exc.diagnostic
         found = (
-            [replace(diag, file=display_path(diag.file) if diag.file else shown)] if diag else []
+            [diag._replace(file=display_path(diag.file) if diag.file else shown)] if diag else []
         )
         return Report(diagnostics=found, files=[shown], input_error=True)
     report = validate_document(

@@ -112,7 +112,7 @@ def check_fields(report: Report) -> None:
 #: of :class:`Diagnostic`: asked per entry written, and :func:`dataclasses.fields` is
 #: slow to ask 10^4 times.
 _COMPARED = frozenset(f.name for f in fields(Report) if f.compare)
-_DIAGNOSTIC = tuple(f.name for f in fields(Diagnostic))
+_DIAGNOSTIC = Diagnostic._fields
 
 
 def diagnostic_to_json(d: Diagnostic) -> dict[str, object]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Unpack
 
@@ -396,7 +396,7 @@ def _from_model(model: XmlModel, doc_path: Path | None, file: str, settings: Set
     where: Where = {"file": file, "line": model.line, "column": 1}
     target = model_target(model, doc_path)
     if isinstance(target, Diagnostic):
-        return Plan(notices=[replace(target, file=file)])
+        return Plan(notices=[target._replace(file=file)])
     kind, path, url = target
     if path is not None:
         return Plan(

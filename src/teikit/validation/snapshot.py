@@ -34,7 +34,6 @@ import json
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +229,7 @@ class _Tables:
         diagnostics, input error, warnings as errors], the tables filled meanwhile; a
         one-file report (each document's) in short: its file as a text, and its
         schemas, when they are that file's, as the index of their list."""
-        if tuple(f.name for f in fields(Diagnostic)) != DIAGNOSTIC_FIELDS:
+        if Diagnostic._fields != DIAGNOSTIC_FIELDS:
             raise TypeError("the snapshot does not know every field of Diagnostic")
         packed = {}
         checked = False

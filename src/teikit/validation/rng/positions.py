@@ -21,7 +21,6 @@ file.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from xml.parsers import expat
 
@@ -414,5 +413,5 @@ def placed(path: Path | None, root: etree._Element, found: list[Diagnostic]) -> 
         own = where.of(el) if el is not None else None
         spot = own.start(el) if own is not None and el is not None else None
         if spot is not None:
-            out[i] = replace(found[i], line=spot[0], column=spot[1])
+            out[i] = found[i]._replace(line=spot[0], column=spot[1])
     return out
