@@ -17,10 +17,10 @@ every pointer attribute:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from lxml import etree
@@ -83,26 +83,46 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
 _POINTER_SET = frozenset(POINTER_ATTRIBUTES)
 
 
-def _scan(
-    root: etree._Element,
-) -> tuple[list[tuple[str, etree._Element]], list[etree._Element], bool]:
-    """The xml:ids with their elements, the elements carrying a pointer and whether any
-    element has an ``xml:base``, in one pass that skips attribute-less elements at once:
-    on 10^6 inline elements, looking up 16 attributes on each was most of the check."""
+class _Scanned(NamedTuple):
+    """What :func:`_scan` finds in a tree."""
+
+    #: each xml:id with its element
+    with_id: list[tuple[str, etree._Element]]
+    #: the elements carrying a pointer
+    with_pointer: list[etree._Element]
+    #: the index in document order of each of those elements, so that their positions
+    #: are asked for by index (:meth:`~teikit.validation.rng.positions.Positions.starts_at`)
+    id_order: list[int]
+    pointer_order: list[int]
+    #: how many elements the tree has
+    elements: int
+    #: whether any element has an ``xml:base``
+    bases: bool
+
+
+def _scan(root: etree._Element) -> _Scanned:
+    """The xml:ids and the pointers of a tree, in one pass that skips attribute-less
+    elements at once: on 10^6 inline elements, looking up 16 attributes on each was
+    most of the check."""
     with_id: list[tuple[str, etree._Element]] = []
     with_pointer: list[etree._Element] = []
+    id_order: list[int] = []
+    pointer_order: list[int] = []
     bases = False
-    for el in root.iter(etree.Element):
+    i = -1
+    for i, el in enumerate(root.iter(etree.Element)):
         keys = el.keys()
         if not keys:
             continue
         if XML_ID in keys:
-            with_id.append((el.get(XML_ID, ""), el))
+            with_id.append((el.values()[keys.index(XML_ID)], el))
+            id_order.append(i)
         if not _POINTER_SET.isdisjoint(keys):
             with_pointer.append(el)
+            pointer_order.append(i)
         if XML_BASE in keys:
             bases = True
-    return with_id, with_pointer, bases
+    return _Scanned(with_id, with_pointer, id_order, pointer_order, i + 1, bases)
 
 
 #: Each pointer attribute's rank in :data:`POINTER_ATTRIBUTES`: an element's pointers
@@ -110,18 +130,18 @@ def _scan(
 _RANK = {name: rank for rank, name in enumerate(POINTER_ATTRIBUTES)}
 
 
-def _pointers(el: etree._Element) -> list[tuple[str, str]]:
-    """The pointer attributes of ``el`` with their values, in :data:`_RANK` order. Why
-    not ``el.get`` for each name: 15 lookups per pointer-bearing element were a third of
-    checking 10^5 pointers that all resolve."""
-    found = [(name, value) for name, value in el.items() if name in _RANK]
+def _pointers(attributes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The pointer attributes among an element's ``attributes`` (``el.items()``), in
+    :data:`_RANK` order. Why not ``el.get`` for each name: 15 lookups per pointer-bearing
+    element were a third of checking 10^5 pointers that all resolve."""
+    found = [(name, value) for name, value in attributes if name in _RANK]
     if len(found) > 1:
         found.sort(key=lambda pair: _RANK[pair[0]])
     return found
 
 
 def _ids(root: etree._Element) -> dict[str, etree._Element]:
-    return dict(_scan(root)[0])
+    return dict(_scan(root).with_id)
 
 
 def _prefix_defs(root: etree._Element) -> dict[str, list[tuple[str, str]]]:
@@ -197,17 +217,23 @@ class _Checker:
         self.path = path
         self.default_file = str(path) if path else ""
         root = self.tree.getroot()
-        self.with_id, self.with_pointer, self.bases = _scan(root)
+        self.scanned = _scan(root)
+        self.with_id = self.scanned.with_id
         self.ids = dict(self.with_id)
         self.prefixes = _prefix_defs(root)
-        #: the findings, each by its element, rule and message (see :meth:`_placed`)
-        self.todo: list[tuple[etree._Element, str, str]] = []
+        #: the document index of the element being checked (see :class:`_Scanned`)
+        self.index = 0
+        #: the findings, each by its element, that element's index, rule and message
+        #: (see :meth:`_placed`)
+        self.todo: list[tuple[etree._Element, int, str, str]] = []
 
     def run(self) -> list[Diagnostic]:
         self._duplicates()
         ids = self.ids
-        for el in self.with_pointer:
-            for attr, value in _pointers(el):
+        for el, index in zip(self.scanned.with_pointer, self.scanned.pointer_order, strict=True):
+            self.index = index
+            attributes = el.items()  # a pointer alone (the common case) is the pointer
+            for attr, value in attributes if len(attributes) == 1 else _pointers(attributes):
                 for token in value.split():
                     if token[0] != "#":
                         self._pointer(el, attr, token, token, depth=0)
@@ -222,6 +248,7 @@ class _Checker:
         self.todo.append(
             (
                 el,
+                self.index,
                 "ref:unresolved",
                 f"{label} points to no xml:id in this "
                 f'document; add xml:id="{ident}" to the element it means, or '
@@ -231,7 +258,7 @@ class _Checker:
 
     def _report(self, rule: str, el: etree._Element, message: str) -> None:
         """Keep a finding; all are placed at the end, at once (:meth:`_placed`)."""
-        self.todo.append((el, rule, message))
+        self.todo.append((el, self.index, rule, message))
 
     def _placed(self) -> list[Diagnostic]:
         """The findings with their file, XPath, line and column, in the order found.
@@ -242,17 +269,22 @@ class _Checker:
         document's tags are read only when there is a finding."""
         if not self.todo:
             return []
-        from teikit.validation.rng.positions import of_file
+        from teikit.validation.rng.positions import Positions, of_file
 
-        elements = [el for el, _, _ in self.todo]
-        where = locate_all(elements, self.default_file, bases=self.bases)
-        positions = of_file(self.path, self.tree.getroot())
-        spots = positions.starts(elements) if positions is not None else [None] * len(elements)
+        elements = [el for el, _, _, _ in self.todo]
+        scanned = self.scanned
+        where = locate_all(elements, self.default_file, bases=scanned.bases)
+        positions = of_file(self.path, self.tree.getroot(), scanned.elements)
+        spots: Sequence[tuple[int, int] | None]
+        if isinstance(positions, Positions):  # one file: asked by index, no pairing
+            spots = positions.starts_at([index for _, index, _, _ in self.todo])
+        else:
+            spots = positions.starts(elements) if positions is not None else [None] * len(elements)
         return [
             Diagnostic(Severity.ERROR, rule, message, file, *spot, xpath)
             if spot is not None
             else Diagnostic(Severity.ERROR, rule, message, file, el.sourceline or 0, 0, xpath)
-            for (el, rule, message), (file, xpath), spot in zip(
+            for (el, _, rule, message), (file, xpath), spot in zip(
                 self.todo, where, spots, strict=True
             )
         ]
@@ -261,7 +293,8 @@ class _Checker:
         if len(self.ids) == len(self.with_id):
             return  # no xml:id twice
         seen: dict[str, etree._Element] = {}
-        for ident, el in self.with_id:
+        for (ident, el), index in zip(self.with_id, self.scanned.id_order, strict=True):
+            self.index = index
             if ident in seen:
                 first = seen[ident]
                 self._report(

@@ -36,20 +36,19 @@ def _every_place(found: positions.Positions, root: etree._Element) -> list[objec
 def test_the_scan_finds_what_expat_finds() -> None:
     data = TRICKY.encode("utf-8")
     root = etree.fromstring(data)
-    elements = list(root.iter(etree.Element))
-    scanned = positions._scan(data, elements)
+    scanned = positions._scan(data, root)
     read = positions.read(data)
-    assert scanned is not None and read is not None and read.bind(elements)
+    assert scanned is not None and read is not None and read.bind(root)
     assert _every_place(scanned, root) == _every_place(read, root)
 
 
 def test_files_the_scan_cannot_be_sure_of_are_left_to_expat() -> None:
     doctype = b'<!DOCTYPE doc [<!ENTITY e "<x/>">]><doc>&e;</doc>'
     root = etree.fromstring(doctype)
-    assert positions._scan(doctype, list(root.iter(etree.Element))) is None
+    assert positions._scan(doctype, root) is None
     utf16 = "<doc><x/></doc>".encode("utf-16")
     root = etree.fromstring(utf16)
-    assert positions._scan(utf16, list(root.iter(etree.Element))) is None
+    assert positions._scan(utf16, root) is None
 
 
 def _start_by_hand(data: bytes, offset: int) -> tuple[int, int]:
@@ -69,13 +68,19 @@ def test_starts_count_columns_on_from_the_last_in_any_order() -> None:
     elements = list(root.iter(etree.Element))
     expected = []
     for el in elements:
-        found = positions._scan(data, elements)
+        found = positions._scan(data, root)
         assert found is not None
         expected.append(found.start(el))  # one fresh scan each: nothing counted on
     for order in (elements, elements[::-1], elements[::3] + elements[1::3]):
-        found = positions._scan(data, elements)
+        found = positions._scan(data, root)
         assert found is not None
         assert found.starts(order) == [expected[elements.index(el)] for el in order]
         assert found.starts(order) == [found.start(el) for el in order]
+        found = positions._scan(data, root)  # asked by document index: nothing paired
+        assert found is not None
+        assert found.starts_at([elements.index(el) for el in order]) == [
+            expected[elements.index(el)] for el in order
+        ]
+        assert found._paired is None
     assert expected[2] == _start_by_hand(data, data.index(b"'/>") + 3)  # the first w
     assert expected[-1] == _start_by_hand(data, data.rindex(b"<y/>") + 4)

@@ -20,6 +20,7 @@ file.
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from xml.parsers import expat
@@ -66,12 +67,24 @@ class Positions:
         #: an offset and its line, from which the next line is counted (diagnostics
         #: come in document order: each count is short)
         self._mark = (0, 1)
-        self._index: dict[etree._Element, int] = {}
+        #: the tree whose elements these are, paired when first asked about (:meth:`bind`)
+        self._root: etree._Element | None = None
+        self._paired: dict[etree._Element, int] | None = {}
         #: the last tag's start and end, and the last position asked for: one element's
         #: many findings (10^4 unknown attributes) are placed once, not each by scanning
         #: its whole start tag and line again (that was quadratic in the tag's length)
         self._last_tag = (-1, 0)
         self._last_at = (-1, (0, 0))
+
+    @property
+    def _index(self) -> dict[etree._Element, int]:
+        """Each element's index in document order (see :meth:`bind`)."""
+        if self._paired is None:
+            root = self._root
+            self._paired = (
+                {} if root is None else dict(zip(root.iter(etree.Element), itertools.count()))
+            )
+        return self._paired
 
     def of(self, el: etree._Element) -> Positions | None:
         """These positions when ``el`` is one of this file's elements (the question
@@ -108,12 +121,19 @@ class Positions:
         self._mark = (offset, line)
         return line
 
-    def bind(self, elements: list[etree._Element]) -> bool:
-        """Pair positions with a tree's ``elements`` (in document order); False when
-        they do not pair up (the tree is not the file's: XInclude, or another source)."""
-        if len(elements) != len(self._starts):
+    def bind(self, root: etree._Element, count: int | None = None) -> bool:
+        """Pair positions with the elements of the tree of ``root``, in document order
+        (``count`` of them, when the caller counted them); False when they do not pair
+        up (the tree is not the file's: XInclude, or another source).
+
+        The elements are paired when first asked about. Why: a check that knows its
+        findings' document indices asks by index (:meth:`starts_at`), and pairing each
+        of a dictionary's 7·10^5 elements was a third of placing its 10^5 findings."""
+        if count is None:
+            count = int(_COUNT(root))
+        if count != len(self._starts):
             return False
-        self._index = dict(zip(elements, range(len(elements)), strict=True))
+        self._root, self._paired = root, None
         return True
 
     def start(self, el: etree._Element) -> tuple[int, int] | None:
@@ -126,6 +146,11 @@ class Positions:
         call for all of a check's findings (10^5 dangling pointers)."""
         index, starts, tag_end, at = self._index, self._starts, self._tag_end, self._at
         return [None if (i := index.get(el)) is None else at(tag_end(starts[i])) for el in elements]
+
+    def starts_at(self, indices: list[int]) -> list[tuple[int, int]]:
+        """:meth:`start` of the elements at these indices in document order."""
+        starts, tag_end, at = self._starts, self._tag_end, self._at
+        return [at(tag_end(starts[i])) for i in indices]
 
     def before_start(self, el: etree._Element) -> tuple[int, int] | None:
         """(line, column) of the ``<`` of ``el``'s start tag: where jing places text
@@ -261,16 +286,20 @@ def _blanked(match: re.Match[bytes]) -> bytes:
     return b" " * (match.end() - match.start())
 
 
-def _scan(data: bytes, elements: list[etree._Element]) -> Positions | None:
-    """The start tags of ``data`` found by regular expressions and paired with
-    ``elements`` (the tree's, in document order), when that is sure to be right: an
+#: The number of elements in a tree, counted by libxml2 (no Python object for each).
+_COUNT = etree.XPath("count(descendant-or-self::*)")
+
+
+def _scan(data: bytes, root: etree._Element, count: int | None = None) -> Positions | None:
+    """The start tags of ``data`` found by regular expressions and paired with the
+    elements of the tree of ``root`` (see :meth:`Positions.bind`), when that is sure to be right: an
     ASCII-compatible encoding, no DOCTYPE (whose entities could add elements or hide
     markup), as many start tags as elements. Else None: expat reads the file."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4] or b"<!DOCTYPE" in data:
         return None
     blank = _OPAQUE.sub(_blanked, data)
     found = Positions(data, [m.start() for m in _START.finditer(blank)], None, [], blank)
-    return found if found.bind(elements) else None
+    return found if found.bind(root, count) else None
 
 
 def read(data: bytes) -> Positions | None:
@@ -328,8 +357,11 @@ class Sources:
         return [None if (own := self._of.get(el)) is None else own.start(el) for el in elements]
 
 
-def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
-    """Positions for the document at ``path`` whose tree is ``root``, or None.
+def of_file(
+    path: Path | None, root: etree._Element, count: int | None = None
+) -> Positions | Sources | None:
+    """Positions for the document at ``path`` whose tree is ``root`` (of ``count``
+    elements, when the caller counted them), or None.
 
     The last document's are kept: its RelaxNG findings, its reference findings and the
     other engines' (:func:`placed`) ask for them in turn, and reading them is a pass over
@@ -337,7 +369,7 @@ def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | No
     global _last_of
     if _last_of[0] is root and _last_of[1] == path:
         return _last_of[2]
-    found = _of_file(path, root)
+    found = _of_file(path, root, count)
     _last_of = (root, path, found)
     return found
 
@@ -350,16 +382,19 @@ _last_of: tuple[etree._Element | None, Path | None, Positions | Sources | None] 
 )
 
 
-def _of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
+def _of_file(
+    path: Path | None, root: etree._Element, count: int | None
+) -> Positions | Sources | None:
     data = None if path is None else _bytes(path)
     if path is None or data is None:
         return None
-    elements = list(root.iter(etree.Element))
-    found = _scan(data, elements)
+    if count is None:
+        count = int(_COUNT(root))
+    found = _scan(data, root, count)
     if found is not None:
         return found
     found = read(data)
-    if found is None or found.bind(elements):
+    if found is None or found.bind(root, count):
         return found
     return _included(path, root)
 
