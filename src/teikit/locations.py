@@ -316,9 +316,13 @@ def _real_folder(folder: str, cwd: str) -> str:
     return os.path.realpath(os.path.join(cwd, folder))
 
 
-def locate_all(nodes: Iterable[etree._Element], default_file: str = "") -> list[tuple[str, str]]:
+def locate_all(
+    nodes: Iterable[etree._Element], default_file: str = "", *, bases: bool = True
+) -> list[tuple[str, str]]:
     """The file (as :func:`display_path` shows it) and XPath of each of ``nodes``
     (elements of one tree): :func:`locate` for the findings of a whole check at once.
+    ``bases`` False says that no element of the tree has an ``xml:base`` (the caller
+    looked): then none is looked for.
 
     Why a batch: placing 10^5 dangling pointers one by one was most of the reference
     check (each path walked the ancestors and counted siblings again). Here each
@@ -327,12 +331,15 @@ def locate_all(nodes: Iterable[etree._Element], default_file: str = "") -> list[
     placer = _Placer()
     files: dict[etree._Element, str] = {}
     out = []
+    root = None
     for node in nodes:
-        path, top = placer.place(node)
+        top = placer.top(node) if bases else root
+        if top is None:
+            top = root = node.getroottree().getroot()
         file = files.get(top)
         if file is None:
             file = files[top] = display_path(file_of(top, default_file))
-        out.append((file, path))
+        out.append((file, placer.path(node)))
     return out
 
 
@@ -343,28 +350,41 @@ _NEAR = 8
 
 
 class _Placer:
-    """XPaths of the elements of one tree, each ancestor's worked out once.
-
-    With an element's path comes the top of its part: its nearest ancestor-or-self
-    with an ``xml:base`` (or the root). An element without ``xml:base`` has its
-    parent's base, so :func:`file_of` answers the same for it as for that top: one
-    ``file_of`` per part, not per finding.
+    """XPaths of the elements of one tree, each ancestor's worked out once, and the top
+    of each one's part: its nearest ancestor-or-self with an ``xml:base`` (or the root).
+    An element without ``xml:base`` has its parent's base, so :func:`file_of` answers
+    the same for it as for that top: one ``file_of`` per part, not per finding.
     """
 
     def __init__(self) -> None:
-        self.known: dict[etree._Element, tuple[str, etree._Element]] = {}
+        self.paths: dict[etree._Element, str] = {}
+        self.tops: dict[etree._Element, etree._Element] = {}
         self.counted: dict[etree._Element, dict[etree._Element, int]] = {}
+        self.names: dict[object, str] = {}
 
-    def place(self, el: etree._Element) -> tuple[str, etree._Element]:
-        """The XPath of ``el`` and the top of its part."""
+    def path(self, el: etree._Element) -> str:
+        """The XPath of ``el``, as :func:`xpath_of` writes it."""
+        tag = el.tag
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = _name(str(tag))
         parent = el.getparent()
         if parent is None:
-            return f"/{_name(str(el.tag))}[1]", el
-        above = self.known.get(parent)
+            return f"/{name}[1]"
+        above = self.paths.get(parent)
         if above is None:
-            above = self.known[parent] = self.place(parent)
-        path = f"{above[0]}/{_name(str(el.tag))}[{self.position(el, parent)}]"
-        return path, el if el.get(_XML_BASE) is not None else above[1]
+            above = self.paths[parent] = self.path(parent)
+        return f"{above}/{name}[{self.position(el, parent)}]"
+
+    def top(self, el: etree._Element) -> etree._Element:
+        """The top of the part ``el`` is in."""
+        parent = el.getparent()
+        if parent is None or el.get(_XML_BASE) is not None:
+            return el
+        above = self.tops.get(parent)
+        if above is None:
+            above = self.tops[parent] = self.top(parent)
+        return above
 
     def position(self, el: etree._Element, parent: etree._Element) -> int:
         """The position of ``el`` among its parent's children of its name: counted over

@@ -50,3 +50,32 @@ def test_files_the_scan_cannot_be_sure_of_are_left_to_expat() -> None:
     utf16 = "<doc><x/></doc>".encode("utf-16")
     root = etree.fromstring(utf16)
     assert positions._scan(utf16, list(root.iter(etree.Element))) is None
+
+
+def _start_by_hand(data: bytes, offset: int) -> tuple[int, int]:
+    """(line, column) just after the ``>`` that ends at ``offset``, counted from scratch."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode()) + 1
+
+
+def test_starts_count_columns_on_from_the_last_in_any_order() -> None:
+    # a column is counted on from the last one asked for (a minified document's one
+    # line is not scanned back to its start for each finding); in document order,
+    # backwards, and across line breaks, the answer is the one counted from scratch
+    data = (
+        '<doc xmlns="urn:d">' + "<é/><w n='>'/>" * 40 + "\n<x>\n<y/></x>" * 3 + "</doc>"
+    ).encode()
+    root = etree.fromstring(data)
+    elements = list(root.iter(etree.Element))
+    expected = []
+    for el in elements:
+        found = positions._scan(data, elements)
+        assert found is not None
+        expected.append(found.start(el))  # one fresh scan each: nothing counted on
+    for order in (elements, elements[::-1], elements[::3] + elements[1::3]):
+        found = positions._scan(data, elements)
+        assert found is not None
+        assert found.starts(order) == [expected[elements.index(el)] for el in order]
+        assert found.starts(order) == [found.start(el) for el in order]
+    assert expected[2] == _start_by_hand(data, data.index(b"'/>") + 3)  # the first w
+    assert expected[-1] == _start_by_hand(data, data.rindex(b"<y/>") + 4)

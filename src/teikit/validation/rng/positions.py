@@ -121,6 +121,12 @@ class Positions:
         i = self._index.get(el)
         return None if i is None else self._at(self._tag_end(self._starts[i]))
 
+    def starts(self, elements: list[etree._Element]) -> list[tuple[int, int] | None]:
+        """:meth:`start` of each of ``elements``, None for those not of this file: one
+        call for all of a check's findings (10^5 dangling pointers)."""
+        index, starts, tag_end, at = self._index, self._starts, self._tag_end, self._at
+        return [None if (i := index.get(el)) is None else at(tag_end(starts[i])) for el in elements]
+
     def before_start(self, el: etree._Element) -> tuple[int, int] | None:
         """(line, column) of the ``<`` of ``el``'s start tag: where jing places text
         that is not allowed before it."""
@@ -220,12 +226,31 @@ class Positions:
         return end
 
     def _at(self, offset: int) -> tuple[int, int]:
-        if self._last_at[0] == offset:
-            return self._last_at[1]
-        begin = self._data.rfind(b"\n", 0, offset) + 1
-        column = len(self._data[begin:offset].decode("utf-8", "replace"))
-        self._last_at = (offset, (self._line_of(offset), column + 1))
-        return self._last_at[1]
+        """(line, column) of ``offset``, counted on from the last one asked for when
+        that is before it (findings come in document order): a column is the characters
+        since the line's start, and on a one-line document (minified TEI) looking back
+        to that start for each of 10^5 findings was quadratic."""
+        last, (line, column) = self._last_at
+        if last == offset:
+            return line, column
+        data = self._data
+        if 0 <= last < offset:
+            breaks = data.count(b"\n", last, offset)
+            if breaks:
+                line += breaks
+                last = data.rfind(b"\n", last, offset) + 1
+                column = 1
+        else:
+            line = (
+                data.count(b"\n", 0, offset) + 1
+                if last < 0
+                else (line - data.count(b"\n", offset, last))
+            )
+            last = data.rfind(b"\n", 0, offset) + 1
+            column = 1
+        column += len(data[last:offset].decode("utf-8", "replace"))
+        self._last_at = (offset, (line, column))
+        return line, column
 
 
 def _last_child(el: etree._Element) -> etree._Element | None:
@@ -297,6 +322,10 @@ class Sources:
     def of(self, el: etree._Element) -> Positions | None:
         """The positions of the file ``el`` was read from, if known."""
         return self._of.get(el)
+
+    def starts(self, elements: list[etree._Element]) -> list[tuple[int, int] | None]:
+        """:meth:`Positions.start` of each of ``elements``, in its own file."""
+        return [None if (own := self._of.get(el)) is None else own.start(el) for el in elements]
 
 
 def of_file(path: Path | None, root: etree._Element) -> Positions | Sources | None:
