@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import re
 
-from teikit.diagnostics import Diagnostic, Report, Severity, error
+from teikit.diagnostics import Diagnostic, Report, Severity, error, one_line
 
 
 def test_text_form_is_file_line_col_severity_rule_message() -> None:
@@ -37,4 +38,18 @@ def test_merge_keeps_each_file_once() -> None:
 
 def test_diagnostics_survive_pickling_for_worker_processes() -> None:
     d = error("xsd:content", "m", file="a.xml", line=1, xpath="/tei:TEI[1]")
-    assert pickle.loads(pickle.dumps(d)) == d
+    back = pickle.loads(pickle.dumps(d))
+    assert type(back) is Diagnostic and back == d and back.xpath == "/tei:TEI[1]"
+
+
+def test_one_line_leaves_no_control_character_and_changes_nothing_else() -> None:
+    """Every code point of the first planes (and the line separators), alone and amid
+    text: a control character or line break is escaped, whatever else the text holds
+    (unprintable but harmless characters such as NO-BREAK SPACE take the slow path), and
+    any other text comes back unchanged."""
+    control = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+    for code in [*range(0x3000), 0x2028, 0x2029, 0xFEFF, 0xE000, 0x1F600]:
+        for text in (chr(code), f"a\u00a0{chr(code)}b", f"ok: {chr(code)}"):
+            shown = one_line(text)
+            assert not control.search(shown), hex(code)
+            assert (shown == text) is (not control.search(text)), hex(code)

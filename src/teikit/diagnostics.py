@@ -118,7 +118,9 @@ def one_line(text: str) -> str:
     ``::stop-commands``), and a terminal obeys escape sequences. A document must not be
     able to write either into teikit's output.
     """
-    return _CONTROL.sub(_escaped, text)
+    # Every character :data:`_CONTROL` matches is unprintable: a printable text (the
+    # common case, tested in C) has none, and the scan for them is half of writing a line.
+    return text if text.isprintable() else _CONTROL.sub(_escaped, text)
 
 
 def _escaped(match: re.Match[str]) -> str:
