@@ -91,6 +91,7 @@ def test_locate_all_agrees_with_locate_on_every_element_in_any_order() -> None:
     for order in (elements, elements[::-1]):
         expected = [(locate(el, "d.xml")["file"], xpath_of(el)) for el in order]
         assert locate_all(order, "d.xml") == expected
+        assert locate_all(order, "d.xml", bases=False) == expected  # none to look for
 
 
 def test_locate_all_reports_an_included_part_on_its_own_file(tmp_path) -> None:  # noqa: ANN001

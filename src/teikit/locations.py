@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -317,7 +317,7 @@ def _real_folder(folder: str, cwd: str) -> str:
 
 
 def locate_all(
-    nodes: Iterable[etree._Element], default_file: str = "", *, bases: bool = True
+    nodes: Sequence[etree._Element], default_file: str = "", *, bases: bool = True
 ) -> list[tuple[str, str]]:
     """The file (as :func:`display_path` shows it) and XPath of each of ``nodes``
     (elements of one tree): :func:`locate` for the findings of a whole check at once.
@@ -329,17 +329,18 @@ def locate_all(
     ancestor is stepped through once for all the findings below it (:class:`_Placer`).
     """
     placer = _Placer()
+    paths = [placer.path(node) for node in nodes]
+    if not bases:  # one part: one file
+        one = display_path(file_of(nodes[0], default_file)) if nodes else ""
+        return [(one, path) for path in paths]
     files: dict[etree._Element, str] = {}
     out = []
-    root = None
-    for node in nodes:
-        top = placer.top(node) if bases else root
-        if top is None:
-            top = root = node.getroottree().getroot()
+    for node, path in zip(nodes, paths, strict=True):
+        top = placer.top(node)
         file = files.get(top)
         if file is None:
             file = files[top] = display_path(file_of(top, default_file))
-        out.append((file, placer.path(node)))
+        out.append((file, path))
     return out
 
 
@@ -374,7 +375,7 @@ class _Placer:
         above = self.paths.get(parent)
         if above is None:
             above = self.paths[parent] = self.path(parent)
-        return f"{above}/{name}[{self.position(el, parent)}]"
+        return f"{above}/{name}[{self.position(el, tag, parent)}]"
 
     def top(self, el: etree._Element) -> etree._Element:
         """The top of the part ``el`` is in."""
@@ -386,15 +387,18 @@ class _Placer:
             above = self.tops[parent] = self.top(parent)
         return above
 
-    def position(self, el: etree._Element, parent: etree._Element) -> int:
-        """The position of ``el`` among its parent's children of its name: counted over
-        its preceding siblings when they are few, else looked up in the parent's
-        children, counted once (10^5 findings in one list: not 10^5 counts of it)."""
+    def position(self, el: etree._Element, tag: object, parent: etree._Element) -> int:
+        """The position of ``el`` (named ``tag``) among its parent's children of that
+        name: counted over its preceding siblings when they are few, else looked up in
+        the parent's children, counted once (10^5 findings in one list: not 10^5 counts
+        of it)."""
+        sibling = el.getprevious()
+        if sibling is None:
+            return 1
         positions = self.counted.get(parent)
         if positions is not None:
             return positions[el]
-        tag, position, near = el.tag, 1, 0
-        sibling = el.getprevious()
+        position, near = 1, 0
         while sibling is not None:
             near += 1
             if near > _NEAR:
