@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from teikit.document import Document
+from teikit.document import Document, load
 from teikit.loading import parse_bytes
 from teikit.validation.references import check
 
@@ -121,3 +121,22 @@ def test_duplicates_come_first_and_every_finding_is_placed(tmp_path: Path) -> No
     assert (found[1].line, found[1].column) == (3, 21)
     assert found[-1].xpath.endswith("/tei:list[1]/tei:item[20]/tei:ref[1]")
     assert {d.file for d in found} == {found[0].file} and found[0].file.endswith("d.xml")
+
+
+def test_a_finding_in_an_included_part_is_on_the_parts_file(tmp_path: Path) -> None:
+    # the part's top carries only the xml:base XInclude gave it; a base the document
+    # wrote itself moves nothing (issue 10)
+    (tmp_path / "part.xml").write_bytes(
+        b'<div xmlns="http://www.tei-c.org/ns/1.0">\n<p><ref target="#gone"/></p></div>'
+    )
+    main = tmp_path / "main.xml"
+    main.write_bytes(
+        b'<TEI xmlns="http://www.tei-c.org/ns/1.0" xmlns:xi="http://www.w3.org/2001/XInclude">'
+        b'<teiHeader/><text><body><div xml:base="/etc/"><ref target="#a"/></div>\n'
+        b'<xi:include href="part.xml"/></body></text></TEI>'
+    )
+    found = check(load(main))
+    assert [(Path(d.file).name, d.line, d.column) for d in found] == [
+        ("main.xml", 1, 149),
+        ("part.xml", 2, 25),
+    ]

@@ -114,6 +114,17 @@ def _scan(root: etree._Element) -> _Scanned:
         keys = el.keys()
         if not keys:
             continue
+        if len(keys) == 1:  # the common case, a pointer or an xml:id alone: one test
+            key = keys[0]
+            if key in _POINTER_SET:
+                with_pointer.append(el)
+                pointer_order.append(i)
+            elif key == XML_ID:
+                with_id.append((el.values()[0], el))
+                id_order.append(i)
+            else:
+                bases = bases or key == XML_BASE
+            continue
         if XML_ID in keys:
             with_id.append((el.values()[keys.index(XML_ID)], el))
             id_order.append(i)
