@@ -81,6 +81,7 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
 
 
 _POINTER_SET = frozenset(POINTER_ATTRIBUTES)
+_ERROR = Severity.ERROR
 
 
 class _Scanned(NamedTuple):
@@ -291,10 +292,9 @@ class _Checker:
             spots = positions.starts_at([index for _, index, _, _ in self.todo])
         else:
             spots = positions.starts(elements) if positions is not None else [None] * len(elements)
+        make = Diagnostic._make  # all fields at once: no call of __new__ with defaults
         return [
-            Diagnostic(Severity.ERROR, rule, message, file, *spot, xpath)
-            if spot is not None
-            else Diagnostic(Severity.ERROR, rule, message, file, el.sourceline or 0, 0, xpath)
+            make((_ERROR, rule, message, file, *(spot or (el.sourceline or 0, 0)), xpath, ()))
             for (el, _, rule, message), (file, xpath), spot in zip(
                 self.todo, where, spots, strict=True
             )
