@@ -130,7 +130,7 @@ class Positions:
         findings' document indices asks by index (:meth:`starts_at`), and pairing each
         of a dictionary's 7·10^5 elements was a third of placing its 10^5 findings."""
         if count is None:
-            count = int(_COUNT(root))
+            count = _count(root)
         if count != len(self._starts):
             return False
         self._root, self._paired = root, None
@@ -286,8 +286,10 @@ def _blanked(match: re.Match[bytes]) -> bytes:
     return b" " * (match.end() - match.start())
 
 
-#: The number of elements in a tree, counted by libxml2 (no Python object for each).
-_COUNT = etree.XPath("count(descendant-or-self::*)")
+def _count(root: etree._Element) -> int:
+    """The number of elements in the tree of ``root``, counted by libxml2 (no Python
+    object for each)."""
+    return int(root.xpath("count(descendant-or-self::*)"))
 
 
 def _scan(data: bytes, root: etree._Element, count: int | None = None) -> Positions | None:
@@ -389,7 +391,7 @@ def _of_file(
     if path is None or data is None:
         return None
     if count is None:
-        count = int(_COUNT(root))
+        count = _count(root)
     found = _scan(data, root, count)
     if found is not None:
         return found
