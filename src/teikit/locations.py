@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -326,17 +326,22 @@ def locate_all(
 
     Why a batch: placing 10^5 dangling pointers one by one was most of the reference
     check (each path walked the ancestors and counted siblings again). Here each
-    ancestor is stepped through once for all the findings below it (:class:`_Placer`).
+    ancestor is stepped through once for all the findings below it (:func:`_path_finder`).
+    The file is that of the top of the element's part, its nearest ancestor-or-self
+    with an ``xml:base`` (or the root): an element without ``xml:base`` has its
+    parent's base, so :func:`file_of` answers the same for it as for that top, and is
+    asked once per part, not per finding.
     """
-    placer = _Placer()
-    paths = [placer.path(node) for node in nodes]
+    path_of = _path_finder()
+    paths = [path_of(node) for node in nodes]
     if not bases:  # one part: one file
         one = display_path(file_of(nodes[0], default_file)) if nodes else ""
         return [(one, path) for path in paths]
+    top_of = _top_finder()
     files: dict[etree._Element, str] = {}
     out = []
     for node, path in zip(nodes, paths, strict=True):
-        top = placer.top(node)
+        top = top_of(node)
         file = files.get(top)
         if file is None:
             file = files[top] = display_path(file_of(top, default_file))
@@ -345,69 +350,68 @@ def locate_all(
 
 
 _XML_BASE = f"{{{XML}}}base"
-#: Preceding siblings :meth:`_Placer.position` looks at before it counts the parent's
-#: children once for all (a long list's): a few, so a small parent costs no dictionary.
+#: Preceding siblings :func:`_path_finder` looks at before it counts the parent's children
+#: once for all (a long list's): a few, so a small parent costs no dictionary.
 _NEAR = 8
 
 
-class _Placer:
-    """XPaths of the elements of one tree, each ancestor's worked out once, and the top
-    of each one's part: its nearest ancestor-or-self with an ``xml:base`` (or the root).
-    An element without ``xml:base`` has its parent's base, so :func:`file_of` answers
-    the same for it as for that top: one ``file_of`` per part, not per finding.
-    """
+def _path_finder() -> Callable[[etree._Element], str]:
+    """A function giving the XPath of an element of one tree, as :func:`xpath_of` writes
+    it, that works each ancestor's out once. An element's position among its parent's
+    children of its name is counted over its preceding siblings when they are few, else
+    looked up in the parent's children, counted once (10^5 findings in one list: not
+    10^5 counts of it). A closure, not a class: its state in local variables made
+    placing a dictionary's 10^5 findings an eighth cheaper."""
+    paths: dict[etree._Element, str] = {}
+    counted: dict[etree._Element, dict[etree._Element, int]] = {}
+    names: dict[object, str] = {}
 
-    def __init__(self) -> None:
-        self.paths: dict[etree._Element, str] = {}
-        self.tops: dict[etree._Element, etree._Element] = {}
-        self.counted: dict[etree._Element, dict[etree._Element, int]] = {}
-        self.names: dict[object, str] = {}
-
-    def path(self, el: etree._Element) -> str:
-        """The XPath of ``el``, as :func:`xpath_of` writes it."""
+    def path_of(el: etree._Element) -> str:
         tag = el.tag
-        name = self.names.get(tag)
+        name = names.get(tag)
         if name is None:
-            name = self.names[tag] = _name(str(tag))
+            name = names[tag] = _name(str(tag))
         parent = el.getparent()
         if parent is None:
             return f"/{name}[1]"
-        above = self.paths.get(parent)
+        above = paths.get(parent)
         if above is None:
-            above = self.paths[parent] = self.path(parent)
-        return f"{above}/{name}[{self.position(el, tag, parent)}]"
-
-    def top(self, el: etree._Element) -> etree._Element:
-        """The top of the part ``el`` is in."""
-        parent = el.getparent()
-        if parent is None or el.get(_XML_BASE) is not None:
-            return el
-        above = self.tops.get(parent)
-        if above is None:
-            above = self.tops[parent] = self.top(parent)
-        return above
-
-    def position(self, el: etree._Element, tag: object, parent: etree._Element) -> int:
-        """The position of ``el`` (named ``tag``) among its parent's children of that
-        name: counted over its preceding siblings when they are few, else looked up in
-        the parent's children, counted once (10^5 findings in one list: not 10^5 counts
-        of it)."""
+            above = paths[parent] = path_of(parent)
         sibling = el.getprevious()
         if sibling is None:
-            return 1
-        positions = self.counted.get(parent)
+            return f"{above}/{name}[1]"
+        positions = counted.get(parent)
         if positions is not None:
-            return positions[el]
+            return f"{above}/{name}[{positions[el]}]"
         position, near = 1, 0
         while sibling is not None:
             near += 1
             if near > _NEAR:
-                positions = self.counted[parent] = _counted(parent)
-                return positions[el]
+                positions = counted[parent] = _counted(parent)
+                return f"{above}/{name}[{positions[el]}]"
             if sibling.tag == tag:
                 position += 1
             sibling = sibling.getprevious()
-        return position
+        return f"{above}/{name}[{position}]"
+
+    return path_of
+
+
+def _top_finder() -> Callable[[etree._Element], etree._Element]:
+    """A function giving the top of an element's part (see :func:`locate_all`), that
+    works each ancestor's out once."""
+    tops: dict[etree._Element, etree._Element] = {}
+
+    def top_of(el: etree._Element) -> etree._Element:
+        parent = el.getparent()
+        if parent is None or el.get(_XML_BASE) is not None:
+            return el
+        above = tops.get(parent)
+        if above is None:
+            above = tops[parent] = top_of(parent)
+        return above
+
+    return top_of
 
 
 def _counted(parent: etree._Element) -> dict[etree._Element, int]:
