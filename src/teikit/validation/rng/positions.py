@@ -294,9 +294,10 @@ def _count(root: etree._Element) -> int:
 
 def _scan(data: bytes, root: etree._Element, count: int | None = None) -> Positions | None:
     """The start tags of ``data`` found by regular expressions and paired with the
-    elements of the tree of ``root`` (see :meth:`Positions.bind`), when that is sure to be right: an
-    ASCII-compatible encoding, no DOCTYPE (whose entities could add elements or hide
-    markup), as many start tags as elements. Else None: expat reads the file."""
+    elements of the tree of ``root`` (see :meth:`Positions.bind`), when that is sure to
+    be right: an ASCII-compatible encoding, no DOCTYPE (whose entities could add
+    elements or hide markup), as many start tags as elements. Else None: expat reads
+    the file."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4] or b"<!DOCTYPE" in data:
         return None
     blank = _OPAQUE.sub(_blanked, data)
