@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -156,13 +157,22 @@ def _grouped(found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return groups
 
 
-#: A spooled finding read back: its fields, as spooled, made a :class:`Diagnostic` in C.
+_SEVERITY, _FILE = operator.attrgetter("severity"), operator.attrgetter("file")
+
+#: A finding from its fields as a plain tuple, made in C (no Python call per finding).
 _as_diagnostic = functools.partial(tuple.__new__, Diagnostic)
 
 
+def restored(rows: Iterable[tuple[Any, ...]]) -> list[Diagnostic]:
+    """Findings from their fields as plain tuples (``tuple(d)``): how they cross to
+    another process or to disk, since pickling a named tuple calls Python per finding
+    and a tuple is pickled, and made a finding again, in C. The rows must be teikit's
+    own (nothing checks their fields)."""
+    return list(map(_as_diagnostic, rows))
+
+
 def _unspooled(spool: Spool[tuple[Any, ...]]) -> Iterator[Diagnostic]:
-    """The findings of ``spool``, in order. Why plain tuples on disk: pickling a named
-    tuple calls Python per finding; a tuple is pickled, and made a finding again, in C."""
+    """The findings of ``spool``, in order (see :func:`restored`)."""
     return map(_as_diagnostic, spool)
 
 
@@ -231,8 +241,10 @@ class Report:
         :meth:`merger` moves each :data:`SPOOL_CHUNK` more as they come."""
         if self.spooled is None:
             self.spooled = Spool(memory=memory)
-        self.spooled_severities.update(d.severity for d in self.diagnostics)
-        self.spooled.write(list(map(tuple, self.diagnostics)), tuple(_grouped(self.diagnostics)))
+        found = self.diagnostics
+        self.spooled_severities.update(map(_SEVERITY, found))
+        names = tuple(name or "<input>" for name in dict.fromkeys(map(_FILE, found)))
+        self.spooled.write(list(map(tuple, found)), names)
         self.diagnostics = []
 
     def packed(self) -> Report:
@@ -270,7 +282,7 @@ class Report:
     def _chunk(self, n: int) -> list[Diagnostic]:
         """The ``n``-th chunk: a spooled one, or (after them) the findings held."""
         if self.spooled is not None and n < self.spooled.chunk_count:
-            return list(map(_as_diagnostic, self.spooled.chunk(n)))
+            return restored(self.spooled.chunk(n))
         return self.diagnostics
 
     @property

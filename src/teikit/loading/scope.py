@@ -47,6 +47,13 @@ def dependencies() -> Iterator[Noted]:
         _dependencies.reset(token)
 
 
+def noted() -> Noted | None:
+    """The open :func:`dependencies` block's record, None outside one: for work done in
+    a forked process on this block's behalf, which sends back what it read
+    (:mod:`teikit.validation.beside`)."""
+    return _dependencies.get()
+
+
 def note_dependency(path: str | os.PathLike[str]) -> None:
     """Tell a :func:`dependencies` block (if one is open) that ``path`` decided a result,
     whether or not it exists.

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -38,11 +39,12 @@ from teikit.loading import (
     set_project_roots,
 )
 from teikit.locations import display_path
+from teikit.validation import beside
 from teikit.validation.cache import ResultCache
 
 if TYPE_CHECKING:
     from teikit.loading.scope import Noted
-    from teikit.validation.schemas import Settings
+    from teikit.validation.schemas import Engine, Settings
 
 __all__ = [
     "Options",
@@ -92,6 +94,9 @@ class Options:
     timeout: float | None = None
     #: MB of memory the process validating a document may hold (None: no limit)
     memory_limit: int | None = None
+    #: a worker of this run has a core to spare: a large document's reference check may
+    #: run beside its grammars (:mod:`teikit.validation.beside`); set by :func:`run`
+    spare_core: bool = False
 
     @functools.cached_property
     def deciding(self) -> dict[str, object]:
@@ -166,11 +171,7 @@ def validate_document(
         source = getattr(engine, "path", None) or getattr(engine, "source", None)
         if source:
             note_dependency(source)
-    for engine in found_plan.engines:
-        try:
-            found.extend(engine.validate(doc))
-        except TeikitError as exc:
-            found.append(_isolated(exc, report))
+    found.extend(_findings(found_plan.engines, doc, report))
     # One engine may reach the same fact through two schemas; say it once.
     unique = _one_report_per_fact(list(dict.fromkeys(found)))
     if any(d.line and not d.column and d.xpath for d in unique):  # not RelaxNG's: placed
@@ -181,10 +182,56 @@ def validate_document(
     return report
 
 
+def _findings(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:
+    """Every engine's findings on ``doc``, a failing schema as its located error. With
+    the reference check and other engines, a worker with a core to spare runs the others
+    beside it (:mod:`teikit.validation.beside`); the order does not show, as the
+    findings are de-duplicated and sorted."""
+    from teikit.validation.schemas import References
+
+    aside = [e for e in engines if not isinstance(e, References)]
+    waiting = None
+    if aside and len(aside) < len(engines):
+        waiting = beside.start(functools.partial(_unguarded, aside, doc), _size(doc))
+    found = _guarded([e for e in engines if waiting is None or e not in aside], doc, report)
+    if waiting is not None:
+        theirs = waiting()
+        found.extend(_guarded(aside, doc, report) if theirs is None else theirs)
+    return found
+
+
+def _guarded(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:
+    """Each engine's findings; a schema that fails is that document's error (see
+    :func:`_isolated`), not the end of the others."""
+    found: list[Diagnostic] = []
+    for engine in engines:
+        try:
+            found.extend(engine.validate(doc))
+        except TeikitError as exc:
+            found.append(_isolated(exc, report))
+    return found
+
+
+def _unguarded(engines: Sequence[Engine], doc: Document) -> list[Diagnostic]:
+    """Each engine's findings, a failure raised (in a forked child: the worker then runs
+    them itself, :func:`_guarded`)."""
+    return [d for engine in engines for d in engine.validate(doc)]
+
+
+def _size(doc: Document) -> int:
+    """The bytes of ``doc``'s file (0 for a document built in memory)."""
+    try:
+        return doc.path.stat().st_size if doc.path is not None else 0
+    except OSError:
+        return 0
+
+
 #: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
 #: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
 _SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
 
+
+_RULE = operator.attrgetter("rule")
 
 #: How a RelaxNG value finding begins: the attribute and its value (``@when="1931-13"``).
 _VALUE = re.compile(r'^@([\w:.-]+)="([^"]*)"')
@@ -196,6 +243,9 @@ def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
     :data:`_SAME_FACT`, and a Schematron finding about an attribute value RelaxNG has
     already refused there (teikit.sch's ``@when="17.05.1931" … not an ISO date`` beside
     the grammar's ``@when="17.05.1931" on <date> is not valid: use an ISO 8601 date…``)."""
+    rules = set(map(_RULE, found))
+    if rules.isdisjoint(_SAME_FACT) and not any(rule.startswith("sch:") for rule in rules):
+        return found  # nothing here can restate another finding (10^5 pointers: 0.05 s)
     said = {(d.file, d.line, d.rule) for d in found}
     refused = [
         (d.file, d.line, m[1], m[2])
@@ -282,12 +332,13 @@ def _validate_fresh(path: Path, options: Options) -> Report:
             [diag._replace(file=display_path(diag.file) if diag.file else shown)] if diag else []
         )
         return Report(diagnostics=found, files=[shown], input_error=True)
-    report = validate_document(
-        doc,
-        options.schema_list,
-        embedded_schematron=options.embedded_schematron,
-        settings=options.settings,
-    )
+    with beside.allowed(options.memory_limit) if options.spare_core else nullcontext():
+        report = validate_document(
+            doc,
+            options.schema_list,
+            embedded_schematron=options.embedded_schematron,
+            settings=options.settings,
+        )
     report.files = [shown]
     return report
 
@@ -474,6 +525,8 @@ def run(
         spawned = context().get_start_method() == "spawn"
         warm = (announce, sample(files)) if spawned else None
         size = min(max(1, options.jobs), len(todo))
+        if size < options.jobs:  # fewer files than cores: a worker may use a second
+            options = replace(options, spare_core=True)
         bounds = Bounds(options.timeout, options.memory_limit)
         around = gathered if one is validate_path and options.cache is not None else None
         run_pool(one, files, options, size, bounds, store, todo=todo, warm=warm, around=around)

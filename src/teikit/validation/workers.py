@@ -44,6 +44,7 @@ from typing import Any, Generic, TypeVar
 from teikit.collector import collector_paused
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
+from teikit.validation.beside import die_with_parent
 from teikit.validation.memory import WATCHABLE, over, resident
 from teikit.validation.stopped import BUILDING as BUILDING
 from teikit.validation.stopped import VALIDATING as VALIDATING
@@ -118,18 +119,6 @@ def run_pool(
     pool.close()
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (no orphan workers)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def _killed_first() -> None:
     """Ask Linux's OOM killer to take this worker before anything else: if the machine
     runs out of memory all the same (``--memory-limit 0``, or more workers than memory),
@@ -159,7 +148,7 @@ def _serve(
     would be blamed). ``warm`` runs before the first file, on that file's clock (its
     deadline covers the warm-up too)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     _killed_first()
     while True:
         try:

@@ -1,0 +1,206 @@
+"""A large document's grammars checked in a forked child beside its reference check
+(teikit.validation.beside): the same report as without, whatever the child does, no
+child left behind, and no fork where none is allowed.
+
+Each case runs in a fresh single-threaded Python (pytest's own process may have
+threads, where teikit never forks); ``os.fork`` is wrapped there to count the forks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from teikit.validation.beside import BESIDE_BYTES
+
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<TEI xmlns="http://www.tei-c.org/ns/1.0">'
+    "<teiHeader><fileDesc><titleStmt><title>T</title></titleStmt><publicationStmt><p>P</p>"
+    "</publicationStmt><sourceDesc><p>S</p></sourceDesc></fileDesc></teiHeader><text><body>"
+)
+
+# What each case's Python runs first: os.fork counted, the document validated with the
+# fork allowed (``beside.allowed``) and in the plain way, both reports printed.
+PRELUDE = """
+import json, os, sys
+from pathlib import Path
+from teikit.validation import beside
+from teikit.validation.batch import Options, validate_path
+MAIN = os.getpid()
+forks = []
+_fork = os.fork
+def fork():
+    pid = _fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = fork
+options = Options(schemas=("tei_all", "references"))
+path = Path(sys.argv[1])
+"""
+COMPARE = """
+with beside.allowed(LIMIT):
+    split = validate_path(path, options)
+alone = validate_path(path, options)
+try:
+    os.waitpid(-1, os.WNOHANG)
+    left = True
+except ChildProcessError:
+    left = False
+print(json.dumps({
+    "forks": len(forks),
+    "same": list(split) == list(alone) and split.input_error == alone.input_error,
+    "findings": len(alone),
+    "rules": sorted({d.rule for d in alone}),
+    "children_left": left,
+}))
+"""
+
+
+def _document(folder: Path, size: int) -> Path:
+    """A document of about ``size`` bytes with grammar errors (an unknown element every
+    thousand items) and dangling pointers (every item)."""
+    items = []
+    n = 0
+    while sum(map(len, items)) < size:
+        bogus = "<bogus/>" if n % 1000 == 0 else ""
+        items.append(f'<item>{bogus}<ref target="#missing{n}">x</ref></item>\n')
+        n += 1
+    path = folder / "large.xml"
+    path.write_text(f"{HEAD}<list>{''.join(items)}</list></body></text></TEI>\n", "utf-8")
+    return path
+
+
+def _run(script: str, *args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PRELUDE + script, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory, tei_all: Path) -> Path:
+    return _document(tmp_path_factory.mktemp("beside"), BESIDE_BYTES + 2**16)
+
+
+def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large: Path) -> None:
+    result = _run("LIMIT = None\n" + COMPARE, str(large))
+    assert result["forks"] == 1 and result["same"] is True
+    assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
+    assert result["children_left"] is False  # the child was waited for
+
+
+@pytest.mark.parametrize(
+    "sabotage",
+    [
+        # the child dies in the grammar check
+        "from teikit.validation.rng import relaxng\n"
+        "_v = relaxng.RelaxNG.validate\n"
+        "relaxng.RelaxNG.validate = lambda self, doc: "
+        "os._exit(7) if os.getpid() != MAIN else _v(self, doc)\n",
+        # the child raises
+        "from teikit.validation.rng import relaxng\n"
+        "_v = relaxng.RelaxNG.validate\n"
+        "def _raise(self, doc):\n"
+        "    if os.getpid() != MAIN:\n"
+        "        raise RuntimeError('child')\n"
+        "    return _v(self, doc)\n"
+        "relaxng.RelaxNG.validate = _raise\n",
+        # the child's peak memory is over the worker's limit
+        "beside.over = lambda limit: os.getpid() != MAIN\n",
+    ],
+    ids=["child-dies", "child-raises", "child-over-memory"],
+)
+def test_whatever_goes_wrong_in_the_child_the_worker_checks_and_reports_the_same(
+    large: Path, sabotage: str
+) -> None:
+    result = _run(sabotage + "LIMIT = 2048\n" + COMPARE, str(large))
+    assert result["forks"] == 1 and result["same"] is True
+    assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
+
+
+def test_what_the_child_read_reaches_the_result_cache(large: Path) -> None:
+    """A file an engine in the child notes (a schema it includes, say) is a dependency
+    of the result, as if the worker had read it."""
+    script = (
+        "from teikit.loading.scope import dependencies, note_dependency\n"
+        "from teikit.validation.rng import relaxng\n"
+        "_v = relaxng.RelaxNG.validate\n"
+        "def _noting(self, doc):\n"
+        "    note_dependency('/nowhere/included-by-the-grammar.rng')\n"
+        "    return _v(self, doc)\n"
+        "relaxng.RelaxNG.validate = _noting\n"
+        "with dependencies() as read, beside.allowed(None):\n"
+        "    validate_path(path, options)\n"
+        "print(json.dumps({'forks': len(forks), 'read': sorted(map(str, read))}))\n"
+    )
+    result = _run(script, str(large))
+    assert result["forks"] == 1
+    assert "/nowhere/included-by-the-grammar.rng" in result["read"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("case", ["library", "small"])
+def test_no_fork_outside_a_worker_nor_for_a_small_document(
+    large: Path, tmp_path: Path, case: str
+) -> None:
+    """A library caller's process is never forked; a small document is not worth it."""
+    if case == "library":
+        script = "validate_path(path, options)\n"
+        target = large
+    else:
+        script = "with beside.allowed(None):\n    validate_path(path, options)\n"
+        target = _document(tmp_path, BESIDE_BYTES // 4)
+    result = _run(script + "print(json.dumps({'forks': len(forks)}))\n", str(target))
+    assert result["forks"] == 0
+
+
+def test_a_child_dies_with_its_worker(large: Path) -> None:
+    """A worker stopped at its deadline (SIGKILL) leaves no child running: the child
+    asked Linux to kill it with its parent."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("teikit forks beside only on Linux")
+    script = (
+        "import time\n"
+        "with beside.allowed(None):\n"
+        "    waiting = beside.start(lambda: time.sleep(120) or [], 2**30)\n"
+        "print(json.dumps({'child': forks[0]}), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + script, str(large)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        child = json.loads(worker.stdout.readline())["child"]
+        assert _alive(child)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for a reaper does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status and os.path.exists(f"/proc/{pid}")
