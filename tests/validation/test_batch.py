@@ -4,7 +4,7 @@ not said again (validation/batch.py)."""
 from __future__ import annotations
 
 from teikit.diagnostics import error
-from teikit.validation.batch import _one_report_per_fact
+from teikit.validation.facts import said_once
 
 
 def test_a_value_the_grammar_refused_is_not_said_again_by_the_schematron() -> None:
@@ -16,4 +16,4 @@ def test_a_value_the_grammar_refused_is_not_said_again_by_the_schematron() -> No
     )
     other = error("sch:date-iso", 'The @from="1.2" of date is not an ISO date', file="a", line=3)
     later = error("sch:date-iso", 'The @when="17.05.1931" of date is not…', file="a", line=4)
-    assert _one_report_per_fact([rng, same, other, later]) == [rng, other, later]
+    assert said_once([rng, same, other, later]) == [rng, other, later]

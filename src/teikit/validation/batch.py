@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -41,6 +39,7 @@ from teikit.loading import (
 from teikit.locations import display_path
 from teikit.validation import beside
 from teikit.validation.cache import ResultCache
+from teikit.validation.facts import said_once
 
 if TYPE_CHECKING:
     from teikit.loading.scope import Noted
@@ -173,7 +172,7 @@ def validate_document(
             note_dependency(source)
     found.extend(_findings(found_plan.engines, doc, report))
     # One engine may reach the same fact through two schemas; say it once.
-    unique = _one_report_per_fact(list(dict.fromkeys(found)))
+    unique = said_once(list(dict.fromkeys(found)))
     if any(d.line and not d.column and d.xpath for d in unique):  # not RelaxNG's: placed
         from teikit.validation.rng.positions import placed
 
@@ -224,49 +223,6 @@ def _size(doc: Document) -> int:
         return doc.path.stat().st_size if doc.path is not None else 0
     except OSError:
         return 0
-
-
-#: Codes that restate, on the same line, what RelaxNG's ID semantics report: a duplicate
-#: xml:id is found by the grammar (``xsd:ID``), the reference check and teikit.sch alike.
-_SAME_FACT = {"ref:duplicate-id": "rng:duplicate-id", "sch:id-unique": "rng:duplicate-id"}
-
-
-_RULE = operator.attrgetter("rule")
-
-#: How a RelaxNG value finding begins: the attribute and its value (``@when="1931-13"``).
-_VALUE = re.compile(r'^@([\w:.-]+)="([^"]*)"')
-
-
-def _one_report_per_fact(found: list[Diagnostic]) -> list[Diagnostic]:
-    """``found`` without the diagnostics that only repeat another engine's finding on
-    the same line: an editor fixes one thing, not three. Those are the codes of
-    :data:`_SAME_FACT`, and a Schematron finding about an attribute value RelaxNG has
-    already refused there (teikit.sch's ``@when="17.05.1931" … not an ISO date`` beside
-    the grammar's ``@when="17.05.1931" on <date> is not valid: use an ISO 8601 date…``)."""
-    rules = set(map(_RULE, found))
-    if rules.isdisjoint(_SAME_FACT) and not any(rule.startswith("sch:") for rule in rules):
-        return found  # nothing here can restate another finding (10^5 pointers: 0.05 s)
-    said = {(d.file, d.line, d.rule) for d in found}
-    refused = [
-        (d.file, d.line, m[1], m[2])
-        for d in found
-        if d.rule == "rng:value-invalid" and (m := _VALUE.match(d.message))
-    ]
-    return [d for d in found if not _restates(d, said, refused)]
-
-
-def _restates(
-    d: Diagnostic, said: set[tuple[str, int, str]], refused: list[tuple[str, int, str, str]]
-) -> bool:
-    if d.rule in _SAME_FACT:
-        return (d.file, d.line, _SAME_FACT[d.rule]) in said
-    return d.rule.startswith("sch:") and any(
-        file == d.file
-        and line == d.line
-        and re.search(rf"@{re.escape(name)}\b", d.message) is not None
-        and value in d.message
-        for file, line, name, value in refused
-    )
 
 
 def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
