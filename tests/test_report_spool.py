@@ -3,6 +3,7 @@ and its report reads the same in every format as one held in memory."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import tracemalloc
 from pathlib import Path
@@ -177,3 +178,26 @@ def test_workers_send_a_files_many_findings_packed_and_the_run_reads_them_all(
     assert workers.spooled is not None and len(workers) == len(held) == 3 + copied[0]
     for fmt in ("json", "text", "junit"):
         assert render(workers, fmt) == render(held, fmt)
+
+
+def test_the_last_packed_report_stays_in_memory_until_another_comes(
+    monkeypatch: pytest.MonkeyPatch, frozen_clock: None
+) -> None:
+    """A run over one large file does not write its findings to disk to read them back;
+    a second large file moves the first to disk, so memory holds one at most."""
+    monkeypatch.setattr(teikit.diagnostics, "SPOOL_CHUNK", 7)
+    expected = Report(files=["clean.xml"])
+    run = Report(files=["clean.xml"])
+    run.spool()
+    assert run.spooled is not None
+    on_disk = run.spooled._file  # noqa: SLF001 - the spool's own file is what is asserted
+    add = run.merger()
+    sizes = []
+    for i in range(3):
+        expected.merge(_file_report(i, 9))
+        add(pickle.loads(pickle.dumps(_file_report(i, 9).packed())))
+        sizes.append(on_disk.seek(0, os.SEEK_END))
+    assert sizes[0] == 0 < sizes[1] < sizes[2]
+    for fmt in RENDERERS:
+        assert render(run, fmt) == render(expected, fmt)
+    assert list(run.by_file()) == list(expected.by_file())

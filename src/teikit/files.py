@@ -264,34 +264,53 @@ class Spool(Generic[T]):
 
     def __init__(self, *, memory: bool = False) -> None:
         self._file: IO[bytes] = io.BytesIO() if memory else tempfile.TemporaryFile(prefix="teikit-")
-        #: per chunk: where it starts and ends, how many items it holds, its keys
-        self._chunks: list[tuple[int, int, int, tuple[str, ...]]] = []
+        #: per chunk: the file holding it (this spool's, or another spool's in memory:
+        #: see :meth:`extend`), where it starts and ends, how many items, its keys
+        self._chunks: list[tuple[IO[bytes], int, int, int, tuple[str, ...]]] = []
         self.count = 0
 
     def __reduce__(self) -> tuple[Callable[..., Spool[T]], tuple[object, ...]]:
         """An in-memory spool travels (to the run, from a worker) as its bytes and its
         table of chunks; one on disk is this process's alone and does not."""
-        if not isinstance(self._file, io.BytesIO):
+        if not isinstance(self._file, io.BytesIO) or self._taken():
             raise TypeError("a spool on disk cannot leave its process")
-        return (_restored, (self._file.getvalue(), self._chunks, self.count))
+        table = [chunk[1:] for chunk in self._chunks]
+        return (_restored, (self._file.getvalue(), table, self.count))
 
     def write(self, items: list[T], keys: tuple[str, ...] = ()) -> None:
         """Append ``items`` as one chunk, tagged with ``keys``."""
         if not items:
             return
+        self._settle()
         start = self._file.seek(0, os.SEEK_END)
         pickle.dump(items, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._chunks.append((start, self._file.tell(), len(items), keys))
+        self._chunks.append((self._file, start, self._file.tell(), len(items), keys))
         self.count += len(items)
 
     def extend(self, other: Spool[T]) -> None:
-        """Append ``other``'s chunks, as they are (no item is unpickled)."""
-        for start, end, count, keys in other._chunks:
-            other._file.seek(start)
-            here = self._file.seek(0, os.SEEK_END)
-            self._file.write(other._file.read(end - start))
-            self._chunks.append((here, here + end - start, count, keys))
-            self.count += count
+        """Append ``other``'s chunks, as they are (no item is unpickled). They stay where
+        ``other`` holds them (a worker's, in memory) until more chunks come, and only
+        then are copied to this spool's file: so memory holds one such report at most,
+        and a run over one large file does not write its findings to disk only to read
+        them back (25 MB for 10^5 findings)."""
+        self._settle()
+        self._chunks.extend(other._chunks)
+        self.count += other.count
+
+    def _taken(self) -> bool:
+        """Whether some chunk is still held by another spool (see :meth:`extend`)."""
+        return any(chunk[0] is not self._file for chunk in self._chunks)
+
+    def _settle(self) -> None:
+        """Copy every chunk held elsewhere into this spool's own file."""
+        if not self._taken():
+            return
+        for n, (store, start, end, count, keys) in enumerate(self._chunks):
+            if store is not self._file:
+                store.seek(start)
+                here = self._file.seek(0, os.SEEK_END)
+                self._file.write(store.read(end - start))
+                self._chunks[n] = (self._file, here, here + end - start, count, keys)
 
     def chunks(self) -> Iterator[list[T]]:
         """Every chunk, in the order written (each read when it is reached)."""
@@ -300,13 +319,14 @@ class Spool(Generic[T]):
 
     def chunk(self, n: int) -> list[T]:
         """The ``n``-th chunk written."""
-        self._file.seek(self._chunks[n][0])
-        items: list[T] = pickle.load(self._file)
+        store, start = self._chunks[n][:2]
+        store.seek(start)
+        items: list[T] = pickle.load(store)
         return items
 
     def keys(self, n: int) -> tuple[str, ...]:
         """The keys the ``n``-th chunk was written with."""
-        return self._chunks[n][3]
+        return self._chunks[n][4]
 
     @property
     def chunk_count(self) -> int:
@@ -329,5 +349,6 @@ def _restored(
     """An in-memory :class:`Spool` from what :meth:`Spool.__reduce__` gave."""
     spool: Spool[Any] = Spool(memory=True)
     spool._file = io.BytesIO(data)  # shares ``data``'s bytes until written to
-    spool._chunks, spool.count = list(chunks), count
+    spool._chunks = [(spool._file, *chunk) for chunk in chunks]
+    spool.count = count
     return spool
