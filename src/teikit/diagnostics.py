@@ -63,13 +63,18 @@ class Diagnostic(NamedTuple):
     def __str__(self) -> str:
         """``file:line:col: severity [rule] message`` on one line, whatever the file name
         and message hold (see :func:`one_line`)."""
-        where = self.file or "<input>"
-        if where.startswith("::"):
+        severity, rule, message, where, line, column = self[:6]
+        if not where:
+            where = "<input>"
+        elif where[:2] == "::":
             where = "./" + where  # a file named like a workflow command stays a file name
-        if self.line:
-            where += f":{self.line}:{self.column or 1}"
+        text = (
+            f"{where}:{line}:{column or 1}: {severity!s} [{rule}] {message}"
+            if line
+            else f"{where}: {severity!s} [{rule}] {message}"
+        )
         # One escape over the line: its own parts (": ", " [", "] ") have nothing to escape.
-        return one_line(f"{where}: {self.severity.value} [{self.rule}] {self.message}")
+        return text if text.isprintable() else one_line(text)
 
     def to_dict(self) -> dict[str, object]:
         """The stable JSON shape of one diagnostic (documented in the README);
