@@ -132,7 +132,7 @@ def parse_bytes(
     Raises :class:`LoadError` for anything that is not a safe, well-formed document;
     warnings about what was ignored (a DOCTYPE naming a DTD) are appended to ``notes``.
     """
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): a copy of the whole file
         raise LoadError(
             error(
                 "xml:empty",
