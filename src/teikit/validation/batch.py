@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -126,8 +127,8 @@ class Options:
 ValidateOne = Callable[[Path, Options], Report]
 
 
-def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str]:
-    return (d.file, d.line, d.column, d.rule, d.message)
+#: A report's order: by file, line, column, rule, message (read in C: 10^5 findings).
+_sort_key = operator.attrgetter("file", "line", "column", "rule", "message")
 
 
 def validate_document(
