@@ -175,7 +175,7 @@ def test_a_child_dies_with_its_worker(large: Path) -> None:
     script = (
         "import time\n"
         "with beside.allowed(None):\n"
-        "    waiting = beside.start(lambda: time.sleep(120) or [], 2**30)\n"
+        "    waiting = beside.start(lambda: time.sleep(120) or [], path)\n"
         "print(json.dumps({'child': forks[0]}), flush=True)\n"
         "time.sleep(120)\n"
     )
@@ -204,3 +204,27 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status and os.path.exists(f"/proc/{pid}")
+
+
+def test_a_worker_whose_own_check_fails_still_waits_for_its_child(large: Path) -> None:
+    """A bug in the worker's reference check (not a schema's failure: it propagates)
+    leaves no child behind, running or unreaped."""
+    script = (
+        "from teikit.validation import references\n"
+        "def _bug(doc):\n"
+        "    raise RuntimeError('a bug')\n"
+        "references.check = _bug\n"
+        "try:\n"
+        "    with beside.allowed(None):\n"
+        "        validate_path(path, options)\n"
+        "except RuntimeError:\n"
+        "    pass\n"
+        "try:\n"
+        "    os.waitpid(-1, os.WNOHANG)\n"
+        "    left = True\n"
+        "except ChildProcessError:\n"
+        "    left = False\n"
+        "print(json.dumps({'forks': len(forks), 'children_left': left}))\n"
+    )
+    result = _run(script, str(large))
+    assert result == {"forks": 1, "children_left": False}

@@ -192,12 +192,14 @@ def _findings(engines: Sequence[Engine], doc: Document, report: Report) -> list[
     aside = [e for e in engines if not isinstance(e, References)]
     waiting = None
     if aside and len(aside) < len(engines):
-        waiting = beside.start(functools.partial(_unguarded, aside, doc), _size(doc))
-    found = _guarded([e for e in engines if waiting is None or e not in aside], doc, report)
-    if waiting is not None:
-        theirs = waiting()
-        found.extend(_guarded(aside, doc, report) if theirs is None else theirs)
-    return found
+        waiting = beside.start(functools.partial(_unguarded, aside, doc), doc.path)
+    if waiting is None:
+        return _guarded(engines, doc, report)
+    try:
+        found = _guarded([e for e in engines if e not in aside], doc, report)
+    finally:
+        theirs = waiting()  # the child is waited for even when this failed: none is left
+    return found + (_guarded(aside, doc, report) if theirs is None else theirs)
 
 
 def _guarded(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:
@@ -216,14 +218,6 @@ def _unguarded(engines: Sequence[Engine], doc: Document) -> list[Diagnostic]:
     """Each engine's findings, a failure raised (in a forked child: the worker then runs
     them itself, :func:`_guarded`)."""
     return [d for engine in engines for d in engine.validate(doc)]
-
-
-def _size(doc: Document) -> int:
-    """The bytes of ``doc``'s file (0 for a document built in memory)."""
-    try:
-        return doc.path.stat().st_size if doc.path is not None else 0
-    except OSError:
-        return 0
 
 
 def _isolated(exc: TeikitError, report: Report) -> Diagnostic:

@@ -32,6 +32,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from pathlib import Path
 
 from teikit.diagnostics import Diagnostic, restored
 from teikit.loading.scope import noted
@@ -58,14 +59,15 @@ def allowed(memory_limit: int | None) -> Iterator[None]:
 
 
 def start(
-    work: Callable[[], list[Diagnostic]], size: int
+    work: Callable[[], list[Diagnostic]], path: Path | None
 ) -> Callable[[], list[Diagnostic] | None] | None:
-    """``work`` (checks of a document of ``size`` bytes) started in a forked child, when
-    :func:`allowed` and worthwhile. Returns None when nothing was started, else what
-    waits for the child's findings: None from it means the child did not deliver them
-    (it failed, died, or grew past the limit) and the caller must do the work itself."""
+    """``work`` (checks of the document read from ``path``) started in a forked child,
+    when :func:`allowed` and worthwhile (a file of :data:`BESIDE_BYTES` or more).
+    Returns None when nothing was started, else what waits for the child's findings:
+    None from it means the child did not deliver them (it failed, died, or grew past
+    the limit) and the caller must do the work itself."""
     bound = _allowed.get()
-    if bound is None or size < BESIDE_BYTES or not _forkable():
+    if bound is None or _size(path) < BESIDE_BYTES or not _forkable():
         return None
     limit = bound[0]
     parent = os.getpid()
@@ -119,6 +121,14 @@ def _child(
         status = 1
     finally:
         os._exit(status)
+
+
+def _size(path: Path | None) -> int:
+    """The bytes of the file at ``path`` (0 for a document built in memory)."""
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:
+        return 0
 
 
 def _forkable() -> bool:
