@@ -8,7 +8,7 @@ from lxml import etree
 
 from teikit.document import load
 from teikit.loading import parse_bytes
-from teikit.locations import element_at, element_at_line, locate, locate_all, xpath_of
+from teikit.locations import element_at, element_at_line, line_finder, locate, locate_all, xpath_of
 
 DOC = (
     b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n<text>\n<body>\n<p>a</p>\n<p>b</p>\n'
@@ -107,3 +107,25 @@ def test_locate_all_reports_an_included_part_on_its_own_file(tmp_path) -> None: 
     files = [file for file, _ in locate_all(elements, str(main))]
     assert files == [locate(el, str(main))["file"] for el in elements]
     assert [Path(f).name for f in files] == ["main.xml"] * 6 + ["part.xml"] * 2
+
+
+def test_line_finder_answers_as_element_at_line_for_every_line() -> None:
+    """The one-walk finder (many findings of one report) and the per-line question
+    agree on every line, before the first element, between elements and past the last,
+    and on lines where several elements start (the last of them)."""
+    tree = etree.ElementTree(
+        etree.fromstring(
+            b'<TEI xmlns="http://www.tei-c.org/ns/1.0">\n<text>\n\n<body><p>a</p><p>b</p>\n'
+            b"<!-- c -->\n<p>\n<hi>x</hi></p>\n\n</body></text></TEI>"
+        )
+    )
+    at = line_finder(tree)
+    for line in range(0, 14):
+        slow = None
+        for el in tree.getroot().iter():
+            if isinstance(el.tag, str) and el.sourceline is not None and el.sourceline <= line:
+                if slow is None or el.sourceline >= (slow.sourceline or 0):
+                    slow = el
+        assert at(line) is slow, line
+        assert element_at_line(tree, line) is slow, line
+    assert at(4) is not None and at(4).text == "b"  # two <p> start on line 4: the last

@@ -8,6 +8,7 @@ that a diagnostic always carries all of file, line and XPath, the same way.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -454,13 +455,23 @@ def element_at_line(
 
     libxml2 and xmlschema report lines; this gives such a report its XPath.
     """
-    best: etree._Element | None = None
-    for el in tree.getroot().iter():
-        if not isinstance(el.tag, str) or el.sourceline is None:
-            continue
-        if file is not None and file_of(el) != file:
-            continue
-        if el.sourceline <= line:
-            if best is None or el.sourceline >= (best.sourceline or 0):
-                best = el
-    return best
+    return line_finder(tree, file)(line)
+
+
+def line_finder(
+    tree: etree._ElementTree, file: str | None = None
+) -> Callable[[int], etree._Element | None]:
+    """:func:`element_at_line` for many lines of one tree: one walk, then a binary
+    search per line (a walk per line was quadratic in a report of many findings)."""
+    last: dict[int, etree._Element] = {}
+    for el in tree.getroot().iter(etree.Element):
+        line = el.sourceline
+        if line is not None and (file is None or file_of(el) == file):
+            last[line] = el  # the last one to start on its line, in document order
+    lines = sorted(last)
+
+    def at(line: int) -> etree._Element | None:
+        i = bisect.bisect_right(lines, line)
+        return last[lines[i - 1]] if i else None
+
+    return at

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from teikit.diagnostics import Diagnostic, TeikitError, error
-from teikit.locations import element_at_line, file_of, locate
+from teikit.locations import file_of, line_finder, locate
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -189,17 +189,36 @@ def invalid(path: Path, why: str) -> TeikitError:
 _NAMED = re.compile(r"^(?:Element|Extra element) (?:\{[^}]*\})?([\w.-]+)\b")
 
 
-def _named(doc: Document, message: str, near: int) -> etree._Element | None:
+def _named(
+    doc: Document, message: str, near: int, known: dict[str, dict[int, etree._Element]]
+) -> etree._Element | None:
     """The element a line-less libxml2 message is about. Some checks (an element's
     attributes as a whole, an interleave) are logged at line 0 with the element's name
     only: the one of that name on line ``near`` (the next entry's line, where libxml2
     stood) when there is one, else the first, is where an encoder looks; line 0 is
-    nowhere."""
+    nowhere. ``known`` keeps each name's elements by line (0: the first), so many such
+    messages cost one walk per name, not one each."""
     m = _NAMED.match(message)
     if m is None:
         return None
-    named = [el for el in doc.root.iter("{*}" + m[1], m[1])]
-    return next((el for el in named if el.sourceline == near), named[0] if named else None)
+    by_line = known.get(m[1])
+    if by_line is None:
+        by_line = known[m[1]] = {}
+        for el in doc.root.iter("{*}" + m[1], m[1]):
+            by_line.setdefault(0, el)
+            by_line.setdefault(el.sourceline or 0, el)
+    found = by_line.get(near)  # not ``or``: an element without children is falsy
+    return found if found is not None else by_line.get(0)
+
+
+def _following_lines(entries: list[etree._LogEntry]) -> dict[int, int]:
+    """For each entry (by ``id``), the first line at or after it in ``entries``, 0 if
+    none: where libxml2 stood when it logged a line-less entry."""
+    found, line = {}, 0
+    for entry in reversed(entries):
+        line = entry.line or line
+        found[id(entry)] = line
+    return found
 
 
 def diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnostic]:
@@ -212,13 +231,16 @@ def diagnostics(entries: list[etree._LogEntry], doc: Document) -> list[Diagnosti
     chosen = specific or entries
     out: list[Diagnostic] = []
     seen: set[tuple[int, str, str]] = set()
+    at_line = None  # one walk for all the entries' lines, at the first that has one
+    named: dict[str, dict[int, etree._Element]] = {}
+    following = _following_lines(entries)
     for entry in chosen:
         rule = RULES.get(entry.type_name, GENERIC)
         if entry.line:
-            node = element_at_line(doc.tree, entry.line)
+            at_line = at_line or line_finder(doc.tree)
+            node = at_line(entry.line)
         else:
-            near = next((e.line for e in entries[entries.index(entry) :] if e.line), 0)
-            node = _named(doc, entry.message, near)
+            node = _named(doc, entry.message, following[id(entry)], named)
         where = (
             locate(node, default)
             if node is not None
