@@ -164,6 +164,13 @@ def _grouped(found: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
 
 _SEVERITY, _FILE = operator.attrgetter("severity"), operator.attrgetter("file")
 
+
+def _named_files(found: list[Diagnostic]) -> tuple[str, ...]:
+    """The files ``found`` names, each once, in order (``<input>`` for none): a chunk's
+    keys, as :meth:`Report.by_file` groups by them."""
+    return tuple(name or "<input>" for name in dict.fromkeys(map(_FILE, found)))
+
+
 #: A finding from its fields as a plain tuple, made in C (no Python call per finding).
 _as_diagnostic = functools.partial(tuple.__new__, Diagnostic)
 
@@ -248,8 +255,7 @@ class Report:
             self.spooled = Spool(memory=memory)
         found = self.diagnostics
         self.spooled_severities.update(map(_SEVERITY, found))
-        names = tuple(name or "<input>" for name in dict.fromkeys(map(_FILE, found)))
-        self.spooled.write(list(map(tuple, found)), names)
+        self.spooled.write(list(map(tuple, found)), _named_files(found))
         self.diagnostics = []
 
     def packed(self) -> Report:
@@ -271,7 +277,7 @@ class Report:
             names = (
                 self.spooled.keys(n)
                 if self.spooled is not None and n < spooled
-                else _grouped(self.diagnostics)
+                else _named_files(self.diagnostics)
             )
             for name in names:
                 where.setdefault(name, []).append(n)

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from lxml import etree
 
 from teikit.diagnostics import Where
-from teikit.namespaces import TEI, XML, XPATH_PREFIXES
+from teikit.namespaces import TEI, XML, XML_BASE, XPATH_PREFIXES
 
 NAMESPACES = XPATH_PREFIXES
 _PREFIXES = {TEI: "tei", XML: "xml"}
@@ -361,7 +361,6 @@ def locate_all(
         tops.clear()
 
 
-_XML_BASE = f"{{{XML}}}base"
 #: Preceding siblings :func:`_path_finder` looks at before it counts the parent's children
 #: once for all (a long list's): a few, so a small parent costs no dictionary.
 _NEAR = 8
@@ -418,7 +417,7 @@ def _top_finder(
 
     def top_of(el: etree._Element) -> etree._Element:
         parent = el.getparent()
-        if parent is None or el.get(_XML_BASE) is not None:
+        if parent is None or el.get(XML_BASE) is not None:
             return el
         above = tops.get(parent)
         if above is None:

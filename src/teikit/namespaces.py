@@ -54,3 +54,9 @@ XPATH_PREFIXES: Final[dict[str, str]] = {"tei": TEI, "xml": XML}
 def clark(namespace: str, local: str) -> str:
     """``{namespace}local``: the name form lxml uses for tags and attributes."""
     return f"{{{namespace}}}{local}"
+
+
+#: ``xml:base`` and ``xml:id`` as lxml names them: the XInclude loader writes the one, the
+#: reference check, the placing of findings and the positions read both.
+XML_BASE: Final = clark(XML, "base")
+XML_ID: Final = clark(XML, "id")

@@ -20,10 +20,9 @@ from teikit.files import is_remote
 from teikit.loading.limits import MAX_INCLUDE_DEPTH, MAX_INCLUDES
 from teikit.loading.parsing import parse_bytes, read_file
 from teikit.loading.scope import note_dependency
-from teikit.namespaces import XINCLUDE, XML, clark
+from teikit.namespaces import XINCLUDE, XML_BASE
 
 XI_NS = XINCLUDE
-XML_BASE = clark(XML, "base")
 
 
 def resolve_includes(tree: etree._ElementTree, path: Path, notes: list[Diagnostic]) -> list[Path]:

@@ -94,8 +94,8 @@ class Options:
     timeout: float | None = None
     #: MB of memory the process validating a document may hold (None: no limit)
     memory_limit: int | None = None
-    #: a worker of this run has a core to spare: a large document's reference check may
-    #: run beside its grammars (:mod:`teikit.validation.beside`); set by :func:`run`
+    #: a worker of this run has a core to spare: a large document's grammars may be
+    #: checked beside its reference check (:mod:`teikit.validation.beside`); set by :func:`run`
     spare_core: bool = False
 
     @functools.cached_property
@@ -196,7 +196,7 @@ def _findings(engines: Sequence[Engine], doc: Document, report: Report) -> list[
     if waiting is None:
         return _guarded(engines, doc, report)
     try:
-        found = _guarded([e for e in engines if e not in aside], doc, report)
+        found = _guarded([e for e in engines if isinstance(e, References)], doc, report)
     finally:
         theirs = waiting()  # the child is waited for even when this failed: none is left
     return found + (_guarded(aside, doc, report) if theirs is None else theirs)

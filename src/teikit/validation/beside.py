@@ -67,7 +67,7 @@ def start(
     None from it means the child did not deliver them (it failed, died, or grew past
     the limit) and the caller must do the work itself."""
     bound = _allowed.get()
-    if bound is None or _size(path) < BESIDE_BYTES or not _forkable():
+    if bound is None or _size(path) < BESIDE_BYTES or not fork_safe():
         return None
     limit = bound[0]
     parent = os.getpid()
@@ -131,10 +131,11 @@ def _size(path: Path | None) -> int:
         return 0
 
 
-def _forkable() -> bool:
+def fork_safe() -> bool:
     """Whether this process may fork a child that runs Python and lxml: Linux (where
     the child can be tied to this process's life), one thread, and no Saxon (a native
-    runtime with threads of its own)."""
+    runtime with threads of its own). The worker pool asks the same before it forks
+    its workers."""
     return (
         sys.platform.startswith("linux")
         and threading.active_count() == 1

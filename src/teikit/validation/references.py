@@ -28,7 +28,7 @@ from lxml import etree
 from teikit.diagnostics import Diagnostic, LoadError, Severity
 from teikit.loading import TEI_NS, inside_project, note_dependency, parse_file
 from teikit.locations import file_of, locate_all
-from teikit.namespaces import XML, clark
+from teikit.namespaces import XML_BASE, XML_ID
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -75,8 +75,6 @@ ABSOLUTE_SCHEMES = {
     "hdl",
 }
 
-XML_ID = clark(XML, "id")
-XML_BASE = clark(XML, "base")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", re.DOTALL)
 
 

@@ -29,8 +29,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -44,7 +42,7 @@ from typing import Any, Generic, TypeVar
 from teikit.collector import collector_paused
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
-from teikit.validation.beside import die_with_parent
+from teikit.validation.beside import die_with_parent, fork_safe
 from teikit.validation.memory import WATCHABLE, over, resident
 from teikit.validation.stopped import BUILDING as BUILDING
 from teikit.validation.stopped import VALIDATING as VALIDATING
@@ -460,11 +458,6 @@ def context() -> BaseContext:
     loaded; then the only inherited state is Python objects and libxml2 structures,
     which a child may use as its own.
     """
-    if (
-        "fork" in multiprocessing.get_all_start_methods()
-        and sys.platform == "linux"
-        and threading.active_count() == 1
-        and "saxonche" not in sys.modules
-    ):
+    if "fork" in multiprocessing.get_all_start_methods() and fork_safe():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")

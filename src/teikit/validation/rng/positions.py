@@ -29,9 +29,7 @@ from lxml import etree
 
 from teikit.diagnostics import Diagnostic
 from teikit.locations import element_at, file_of
-from teikit.namespaces import XML, clark
-
-XML_BASE = clark(XML, "base")
+from teikit.namespaces import XML_BASE
 
 #: What may hold a ``<`` that opens no tag (comments, CDATA sections, processing
 #: instructions): blanked, keeping every offset, before tags are looked for.
