@@ -88,13 +88,16 @@ class Document:
         return f"<teikit.Document {self.path or '(in memory)'}>"
 
 
-def load(path: str | os.PathLike[str], *, xinclude: bool = True) -> Document:
-    """Read a TEI file safely (see :mod:`teikit.loading`).
+def load(
+    path: str | os.PathLike[str], *, xinclude: bool = True, data: bytes | None = None
+) -> Document:
+    """Read a TEI file safely (see :mod:`teikit.loading`); ``data``: its bytes, when the
+    caller has read them already (with :func:`teikit.loading.read_file`).
 
     Raises :class:`~teikit.diagnostics.LoadError`, carrying a located diagnostic, when
     the file is missing, malformed, hostile or not TEI.
     """
     p = path if isinstance(path, Path) else Path(path)  # a batch passes Paths: no copy
     notes: list[Diagnostic] = []
-    tree = parse_file(p, xinclude=xinclude, notes=notes)
+    tree = parse_file(p, xinclude=xinclude, notes=notes, data=data)
     return Document(tree, p, tuple(notes))

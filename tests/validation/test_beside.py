@@ -42,12 +42,21 @@ def fork():
         forks.append(pid)
     return pid
 os.fork = fork
+from teikit.validation.rng import relaxng
+here = []  # the grammar checks run in this process (not in a child)
+_checked = relaxng.RelaxNG.validate
+def checked(self, doc):
+    if os.getpid() == MAIN:
+        here.append(1)
+    return _checked(self, doc)
+relaxng.RelaxNG.validate = checked
 options = Options(schemas=("tei_all", "references"))
 path = Path(sys.argv[1])
 """
 COMPARE = """
 with beside.allowed(LIMIT):
     split = validate_path(path, options)
+checked_here = len(here)
 alone = validate_path(path, options)
 try:
     os.waitpid(-1, os.WNOHANG)
@@ -60,13 +69,15 @@ print(json.dumps({
     "findings": len(alone),
     "rules": sorted({d.rule for d in alone}),
     "children_left": left,
+    "checked_here": checked_here,
 }))
 """
 
 
 def _document(folder: Path, size: int) -> Path:
     """A document of about ``size`` bytes with grammar errors (an unknown element every
-    thousand items) and dangling pointers (every item)."""
+    thousand items) and dangling pointers (every item), and a part XIncluded (which the
+    worker and the child each read)."""
     items = []
     n = 0
     while sum(map(len, items)) < size:
@@ -74,7 +85,11 @@ def _document(folder: Path, size: int) -> Path:
         items.append(f'<item>{bogus}<ref target="#missing{n}">x</ref></item>\n')
         n += 1
     path = folder / "large.xml"
-    path.write_text(f"{HEAD}<list>{''.join(items)}</list></body></text></TEI>\n", "utf-8")
+    (folder / "part.xml").write_text(
+        '<div xmlns="http://www.tei-c.org/ns/1.0"><p>Included.</p></div>\n', "utf-8"
+    )
+    include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>'
+    path.write_text(f"{HEAD}<list>{''.join(items)}</list>{include}</body></text></TEI>\n", "utf-8")
     return path
 
 
@@ -100,6 +115,7 @@ def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large:
     result = _run("LIMIT = None\n" + COMPARE, str(large))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
+    assert result["checked_here"] == 0  # the child's findings were taken
     assert result["children_left"] is False  # the child was waited for
 
 
@@ -121,8 +137,30 @@ def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large:
         "relaxng.RelaxNG.validate = _raise\n",
         # the child's peak memory is over the worker's limit
         "beside.over = lambda limit: os.getpid() != MAIN\n",
+        # the child read other bytes of a file than the worker (edited meanwhile)
+        "from teikit.loading import parsing\n"
+        "_b = parsing.note_bytes\n"
+        "parsing.note_bytes = lambda path, data: _b(path, data if os.getpid() == MAIN "
+        "else data + b' ')\n"
+        "from teikit.loading.scope import dependencies\n"
+        "_vp = validate_path\n"
+        "def validate_path(path, options):\n"
+        "    with dependencies():\n"
+        "        return _vp(path, options)\n",
+        # the child planned other schemas than the worker
+        "from teikit.validation import judging\n"
+        "import dataclasses\n"
+        "_p = judging._plan\n"
+        "judging._plan = lambda *a: _p(*a) if os.getpid() == MAIN else "
+        "dataclasses.replace(_p(*a), schemas=[])\n",
     ],
-    ids=["child-dies", "child-raises", "child-over-memory"],
+    ids=[
+        "child-dies",
+        "child-raises",
+        "child-over-memory",
+        "child-read-other-bytes",
+        "child-planned-otherwise",
+    ],
 )
 def test_whatever_goes_wrong_in_the_child_the_worker_checks_and_reports_the_same(
     large: Path, sabotage: str
@@ -130,6 +168,7 @@ def test_whatever_goes_wrong_in_the_child_the_worker_checks_and_reports_the_same
     result = _run(sabotage + "LIMIT = 2048\n" + COMPARE, str(large))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
+    assert result["checked_here"] == 1  # the worker checked the grammars itself
 
 
 def test_what_the_child_read_reaches_the_result_cache(large: Path) -> None:
@@ -174,10 +213,9 @@ def test_a_child_dies_with_its_worker(large: Path) -> None:
         pytest.skip("teikit forks beside only on Linux")
     script = (
         "import time\n"
-        "with beside.allowed(None):\n"
-        "    waiting = beside.start(lambda: time.sleep(120) or [], path)\n"
-        "print(json.dumps({'child': forks[0]}), flush=True)\n"
-        "time.sleep(120)\n"
+        "with beside.allowed(None), beside.start(lambda: time.sleep(120), 2**30):\n"
+        "    print(json.dumps({'child': forks[0]}), flush=True)\n"
+        "    time.sleep(120)\n"
     )
     worker = subprocess.Popen(
         [sys.executable, "-c", PRELUDE + script, str(large)],

@@ -58,13 +58,17 @@ def parse_file(
     xinclude: bool = True,
     require_tei: bool = True,
     notes: list[Diagnostic] | None = None,
+    data: bytes | None = None,
 ) -> etree._ElementTree:
     """Read and parse a file, resolving XIncludes inside its folder tree; warnings (of
-    the file and of what it includes) are appended to ``notes``."""
+    the file and of what it includes) are appended to ``notes``. ``data``: the file's
+    bytes, when the caller has read them already (with :func:`read_file`)."""
     p = path if isinstance(path, Path) else Path(path)
     if notes is None:
         notes = []
-    tree = parse_bytes(read_file(p), str(p), require_tei=require_tei, notes=notes)
+    if data is None:
+        data = read_file(p)
+    tree = parse_bytes(data, str(p), require_tei=require_tei, notes=notes)
     read = [p]
     if xinclude:
         read.extend(resolve_includes(tree, p, notes))

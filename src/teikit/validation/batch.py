@@ -20,31 +20,30 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import operator
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError, UsageError
+from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError
 from teikit.document import Document, load
 from teikit.loading import (
     dependencies,
     dependency_path,
     max_bytes,
-    note_dependency,
+    read_file,
     set_project_roots,
 )
 from teikit.locations import display_path
 from teikit.validation import beside
 from teikit.validation.cache import ResultCache
-from teikit.validation.facts import said_once
+from teikit.validation.judging import grammars_of, judged, validate_document
 
 if TYPE_CHECKING:
     from teikit.loading.scope import Noted
-    from teikit.validation.schemas import Engine, Settings
+    from teikit.validation.schemas import Settings
 
 __all__ = [
     "Options",
@@ -127,109 +126,6 @@ class Options:
 ValidateOne = Callable[[Path, Options], Report]
 
 
-#: A report's order: by file, line, column, rule, message (read in C: 10^5 findings).
-_sort_key = operator.attrgetter("file", "line", "column", "rule", "message")
-
-
-def validate_document(
-    doc: Document,
-    schemas: Sequence[str] | str | None = None,
-    *,
-    embedded_schematron: bool = False,
-    settings: Settings | None = None,
-) -> Report:
-    """Validate one loaded :class:`~teikit.document.Document`.
-
-    ``schemas`` are names or paths (see :func:`teikit.validation.schemas.plan`);
-    by default the document's ``xml-model`` PIs, else tei_all and the reference check.
-    The report names, for the file, every schema that judged it. A schema that cannot
-    be used (it does not compile, is unsafe, or fails while running) is a located error
-    in this document's report, not the end of a run over many documents; only failures
-    without a location (a broken schema store) are raised: teikit itself cannot run.
-    """
-    from teikit.validation.schemas import Settings, plan
-
-    settings = settings or Settings()
-    if embedded_schematron and not settings.embedded_schematron:
-        settings = replace(settings, embedded_schematron=True)
-    names = [schemas] if isinstance(schemas, str) else list(schemas or [])
-    shown = display_path(str(doc.path)) if doc.path else ""
-    report = Report(files=[shown] if doc.path else [])
-    found: list[Diagnostic] = [
-        d._replace(file=display_path(d.file)) if d.file else d for d in doc.notes
-    ]
-    try:
-        found_plan = plan(names or None, doc, settings)
-    except TeikitError as exc:
-        found.append(_isolated(exc, report))
-        report.add(found)
-        return report
-    report.input_error = found_plan.unavailable
-    report.schemas[shown] = list(found_plan.schemas)
-    found.extend(d._replace(file=d.file or shown) for d in found_plan.notices)
-    for engine in found_plan.engines:  # the schemas decide the result: the cache must know
-        source = getattr(engine, "path", None) or getattr(engine, "source", None)
-        if source:
-            note_dependency(source)
-    found.extend(_findings(found_plan.engines, doc, report))
-    # One engine may reach the same fact through two schemas; say it once.
-    unique = said_once(list(dict.fromkeys(found)))
-    if any(d.line and not d.column and d.xpath for d in unique):  # not RelaxNG's: placed
-        from teikit.validation.rng.positions import placed
-
-        unique = placed(doc.path, doc.root, unique)
-    report.add(sorted(unique, key=_sort_key))
-    return report
-
-
-def _findings(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:
-    """Every engine's findings on ``doc``, a failing schema as its located error. With
-    the reference check and other engines, a worker with a core to spare runs the others
-    beside it (:mod:`teikit.validation.beside`); the order does not show, as the
-    findings are de-duplicated and sorted."""
-    from teikit.validation.schemas import References
-
-    aside = [e for e in engines if not isinstance(e, References)]
-    waiting = None
-    if aside and len(aside) < len(engines):
-        waiting = beside.start(functools.partial(_unguarded, aside, doc), doc.path)
-    if waiting is None:
-        return _guarded(engines, doc, report)
-    try:
-        found = _guarded([e for e in engines if isinstance(e, References)], doc, report)
-    finally:
-        theirs = waiting()  # the child is waited for even when this failed: none is left
-    return found + (_guarded(aside, doc, report) if theirs is None else theirs)
-
-
-def _guarded(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:
-    """Each engine's findings; a schema that fails is that document's error (see
-    :func:`_isolated`), not the end of the others."""
-    found: list[Diagnostic] = []
-    for engine in engines:
-        try:
-            found.extend(engine.validate(doc))
-        except TeikitError as exc:
-            found.append(_isolated(exc, report))
-    return found
-
-
-def _unguarded(engines: Sequence[Engine], doc: Document) -> list[Diagnostic]:
-    """Each engine's findings, a failure raised (in a forked child: the worker then runs
-    them itself, :func:`_guarded`)."""
-    return [d for engine in engines for d in engine.validate(doc)]
-
-
-def _isolated(exc: TeikitError, report: Report) -> Diagnostic:
-    """A schema's failure as this document's located error (an input error: exit 2), or
-    ``exc`` raised again when it has no location, i.e. teikit itself cannot run."""
-    if exc.diagnostic is None or isinstance(exc, UsageError):
-        raise exc
-    report.input_error = True
-    diag = exc.diagnostic
-    return diag._replace(file=display_path(diag.file)) if diag.file else diag
-
-
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Diagnostic]]:
     """Files to validate (argument order; folders sorted) and a diagnostic per dud input
     or skipped file: :func:`teikit.validation.discovery.discover` with its defaults."""
@@ -271,25 +167,37 @@ def validate_path(path: Path, options: Options) -> Report:
 
 
 def _validate_fresh(path: Path, options: Options) -> Report:
-    """:func:`validate_path` without the cache."""
-
+    """:func:`validate_path` without the cache. A worker with a core to spare has a large
+    document's grammars checked beside (:mod:`teikit.validation.beside`): it forks once
+    it has read the file, before parsing it."""
     set_project_roots(options.roots)
     shown = display_path(str(path))
     try:
-        doc = load(path)
+        with beside.allowed(options.memory_limit) if options.spare_core else nullcontext():
+            data = read_file(path)
+            work = functools.partial(
+                grammars_of,
+                path,
+                data,
+                options.schema_list,
+                options.embedded_schematron,
+                options.settings,
+            )
+            with beside.start(work, len(data)) as grammars:
+                doc = load(path, data=data)
+                report = judged(
+                    doc,
+                    options.schema_list,
+                    options.embedded_schematron,
+                    options.settings,
+                    grammars,
+                )
     except LoadError as exc:
         diag = exc.diagnostic
         found = (
             [diag._replace(file=display_path(diag.file) if diag.file else shown)] if diag else []
         )
         return Report(diagnostics=found, files=[shown], input_error=True)
-    with beside.allowed(options.memory_limit) if options.spare_core else nullcontext():
-        report = validate_document(
-            doc,
-            options.schema_list,
-            embedded_schematron=options.embedded_schematron,
-            settings=options.settings,
-        )
     report.files = [shown]
     return report
 

@@ -2,24 +2,27 @@
 
 Why: a run over one large document (a dictionary of 10^5 entries) has two cores and
 uses one: the grammar engines (the names a document uses, libxml2's check) and the
-reference check run one after the other, though the reference check needs nothing but
-the parsed tree. A forked process has that tree at once. So a worker that knows a core
-is idle (the pool has fewer workers than ``--jobs``) forks after parsing: the child
-runs the grammars, the worker the reference check, and the child's findings come back
-through a pipe, with the files it read (the result cache must know them). On 10^5
-dangling pointers in a dictionary that is the grammars' half-second off the run. Why the
-grammars in the child and not the reference check: a valid document's grammars find
-nothing to send back, and a child that makes lxml proxies of the tree copies the pages
-it touches (the reference check ran 40% slower there, and its 10^5 findings took 0.3 s
-to come back).
+reference check run one after the other, though each needs nothing but the parsed
+tree. So a worker that knows a core is idle (the pool has fewer workers than
+``--jobs``) forks once it has read the file: the child parses the same bytes and runs
+the grammars, the worker parses them and runs the reference check, and the child's
+findings come back through a pipe, with the files it read (the result cache must know
+them). On 10^5 dangling pointers in a dictionary that is the grammars' half-second off
+the run. Why before parsing, each with a tree of its own: a tree shared by the two
+processes is copied page by page as either touches it (making an lxml proxy writes to
+the node), which cost the reference check a fifth of its time; a second parse costs the
+idle core a quarter-second. Why the grammars in the child and not the reference check:
+a valid document's grammars find nothing to send back, while 10^5 reference findings
+took 0.3 s to come back.
 
 Nothing of the result depends on it: anything wrong with the child (it fails, dies,
-or its peak memory passes the worker's limit) and the worker runs the checks itself,
-watched as all its work is, so the report is the one it would have made alone. The
-child is killed with the worker (``PR_SET_PDEATHSIG``: a deadline or Ctrl-C that stops
-the worker stops it too). Only on Linux, only in workers (:func:`allowed`, never in a
-library caller's process), and only from a process with one thread and no Saxon, which
-may be forked safely.
+its peak memory passes the worker's limit, or it read other bytes than the worker of a
+file it included: edited meanwhile) and the worker runs the checks itself, watched as
+all its work is, so the report is the one it would have made alone. The child is
+killed with the worker (``PR_SET_PDEATHSIG``: a deadline or Ctrl-C that stops the
+worker stops it too), and killed by it when its work is not wanted. Only on Linux, only
+in workers (:func:`allowed`, never in a library caller's process), and only from a
+process with one thread and no Saxon, which may be forked safely.
 """
 
 from __future__ import annotations
@@ -32,9 +35,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from pathlib import Path
+from typing import Generic, TypeVar
 
-from teikit.diagnostics import Diagnostic, restored
 from teikit.loading.scope import noted
 from teikit.validation.memory import over
 
@@ -42,6 +44,8 @@ from teikit.validation.memory import over
 #: cost more than the overlap gives (the reference check of 1 MB takes ~0.02 s).
 BESIDE_BYTES = 2**20
 _MB = 2**20
+
+T = TypeVar("T")
 
 #: The memory limit (MB, None: none) of the worker allowed to fork (:func:`allowed`).
 _allowed: ContextVar[tuple[int | None] | None] = ContextVar("teikit_beside", default=None)
@@ -58,17 +62,59 @@ def allowed(memory_limit: int | None) -> Iterator[None]:
         _allowed.reset(token)
 
 
-def start(
-    work: Callable[[], list[Diagnostic]], path: Path | None
-) -> Callable[[], list[Diagnostic] | None] | None:
-    """``work`` (checks of the document read from ``path``) started in a forked child,
-    when :func:`allowed` and worthwhile (a file of :data:`BESIDE_BYTES` or more).
-    Returns None when nothing was started, else what waits for the child's findings:
-    None from it means the child did not deliver them (it failed, died, or grew past
-    the limit) and the caller must do the work itself."""
+class Child(Generic[T]):
+    """A forked child's work, taken once (:meth:`result`) or given up (:meth:`close`)."""
+
+    def __init__(self, pid: int, reading: int) -> None:
+        self._pid = pid
+        self._reading: int | None = reading
+        self._result: T | None = None
+
+    def result(self) -> T | None:
+        """What the child's work returned; None when the child did not deliver it (it
+        failed, died, or grew past the limit) or read other bytes than this process
+        read of the same file (edited meanwhile): the caller then does the work itself.
+        The files the child read join this process's dependencies."""
+        if self._reading is None:
+            return self._result
+        with os.fdopen(self._reading, "rb") as pipe:
+            self._reading = None
+            data = pipe.read()
+        _, status = os.waitpid(self._pid, 0)
+        if status != 0 or not data:
+            return None
+        value: T
+        value, paths, read = pickle.loads(data)  # our own child's: plain values
+        mine = noted()
+        if mine is not None:
+            if any(mine.read.get(path, digest) != digest for path, digest in read.items()):
+                return None
+            mine.update(paths)
+            mine.read.update(read)
+        self._result = value
+        return value
+
+    def close(self) -> None:
+        """Stop the child if its work was not taken, and wait for it: none is left."""
+        if self._reading is None:
+            return
+        os.close(self._reading)
+        self._reading = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self._pid, signal.SIGKILL)
+        os.waitpid(self._pid, 0)
+
+
+@contextlib.contextmanager
+def start(work: Callable[[], T], size: int) -> Iterator[Child[T] | None]:
+    """``work`` (the checks of a document of ``size`` bytes) started in a forked child,
+    when :func:`allowed` and worthwhile (:data:`BESIDE_BYTES` or more); the block gets
+    the :class:`Child`, or None when nothing was started. On leaving the block the child
+    is gone, whatever happened in it."""
     bound = _allowed.get()
-    if bound is None or _size(path) < BESIDE_BYTES or not fork_safe():
-        return None
+    if bound is None or size < BESIDE_BYTES or not fork_safe():
+        yield None
+        return
     limit = bound[0]
     parent = os.getpid()
     reading, writing = os.pipe()
@@ -77,37 +123,25 @@ def start(
         os.close(reading)
         _child(work, writing, parent, limit)
     os.close(writing)
-
-    def result() -> list[Diagnostic] | None:
-        with os.fdopen(reading, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        rows, paths, read = pickle.loads(data)  # our own child's: plain values
-        mine = noted()
-        if mine is not None:
-            mine.update(paths)
-            mine.read.update(read)
-        return restored(rows)
-
-    return result
+    child: Child[T] = Child(pid, reading)
+    try:
+        yield child
+    finally:
+        child.close()
 
 
-def _child(
-    work: Callable[[], list[Diagnostic]], writing: int, parent: int, limit: int | None
-) -> None:
-    """Run ``work``, write its findings and what it read to ``writing``, and exit: 0 only
-    when everything was written (the worker uses nothing else)."""
+def _child(work: Callable[[], object], writing: int, parent: int, limit: int | None) -> None:
+    """Run ``work``, write what it returns and what it read to ``writing``, and exit: 0
+    only when everything was written (the worker uses nothing else)."""
     status = 1
     try:
         die_with_parent()
         if os.getppid() == parent:  # else the worker died before the line above
-            found = work()
+            value = work()
             record = noted()
             data = pickle.dumps(
                 (
-                    list(map(tuple, found)),
+                    value,
                     set(record) if record is not None else set(),
                     dict(record.read) if record is not None else {},
                 ),
@@ -121,14 +155,6 @@ def _child(
         status = 1
     finally:
         os._exit(status)
-
-
-def _size(path: Path | None) -> int:
-    """The bytes of the file at ``path`` (0 for a document built in memory)."""
-    try:
-        return path.stat().st_size if path is not None else 0
-    except OSError:
-        return 0
 
 
 def fork_safe() -> bool:
