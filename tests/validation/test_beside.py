@@ -50,13 +50,21 @@ def checked(self, doc):
         here.append(1)
     return _checked(self, doc)
 relaxng.RelaxNG.validate = checked
+from teikit.validation import references
+placed = []  # the reference findings' start tags found in this process
+_starts = references._Checker._starts
+def starts(self, *args):
+    if os.getpid() == MAIN:
+        placed.append(1)
+    return _starts(self, *args)
+references._Checker._starts = starts
 options = Options(schemas=("tei_all", "references"))
 path = Path(sys.argv[1])
 """
 COMPARE = """
 with beside.allowed(LIMIT):
     split = validate_path(path, options)
-checked_here = len(here)
+checked_here, placed_here = len(here), len(placed)
 alone = validate_path(path, options)
 try:
     os.waitpid(-1, os.WNOHANG)
@@ -70,14 +78,15 @@ print(json.dumps({
     "rules": sorted({d.rule for d in alone}),
     "children_left": left,
     "checked_here": checked_here,
+    "placed_here": placed_here,
 }))
 """
 
 
-def _document(folder: Path, size: int) -> Path:
+def _document(folder: Path, size: int, *, part: bool = False) -> Path:
     """A document of about ``size`` bytes with grammar errors (an unknown element every
-    thousand items) and dangling pointers (every item), and a part XIncluded (which the
-    worker and the child each read)."""
+    thousand items) and dangling pointers (every item); with ``part``, a part XIncluded
+    (which the worker and the child each read)."""
     items = []
     n = 0
     while sum(map(len, items)) < size:
@@ -88,7 +97,9 @@ def _document(folder: Path, size: int) -> Path:
     (folder / "part.xml").write_text(
         '<div xmlns="http://www.tei-c.org/ns/1.0"><p>Included.</p></div>\n', "utf-8"
     )
-    include = '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>'
+    include = (
+        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="part.xml"/>' if part else ""
+    )
     path.write_text(f"{HEAD}<list>{''.join(items)}</list>{include}</body></text></TEI>\n", "utf-8")
     return path
 
@@ -111,11 +122,17 @@ def large(tmp_path_factory: pytest.TempPathFactory, tei_all: Path) -> Path:
     return _document(tmp_path_factory.mktemp("beside"), BESIDE_BYTES + 2**16)
 
 
+@pytest.fixture(scope="module")
+def including(tmp_path_factory: pytest.TempPathFactory, tei_all: Path) -> Path:
+    return _document(tmp_path_factory.mktemp("including"), BESIDE_BYTES + 2**16, part=True)
+
+
 def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large: Path) -> None:
     result = _run("LIMIT = None\n" + COMPARE, str(large))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
     assert result["checked_here"] == 0  # the child's findings were taken
+    assert result["placed_here"] == 0  # and its answer: where the start tags end
     assert result["children_left"] is False  # the child was waited for
 
 
@@ -147,12 +164,15 @@ def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large:
         "def validate_path(path, options):\n"
         "    with dependencies():\n"
         "        return _vp(path, options)\n",
-        # the child planned other schemas than the worker
+        # the child planned other schemas than the worker (its answer still holds)
         "from teikit.validation import judging\n"
         "import dataclasses\n"
         "_p = judging._plan\n"
         "judging._plan = lambda *a: _p(*a) if os.getpid() == MAIN else "
         "dataclasses.replace(_p(*a), schemas=[])\n",
+        # the child fails while answering the reference check's question
+        "from teikit.validation.rng import positions\n"
+        "positions.starts_in = lambda data, question: 1 / 0\n",
     ],
     ids=[
         "child-dies",
@@ -160,15 +180,21 @@ def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large:
         "child-over-memory",
         "child-read-other-bytes",
         "child-planned-otherwise",
+        "child-fails-to-answer",
     ],
 )
 def test_whatever_goes_wrong_in_the_child_the_worker_checks_and_reports_the_same(
-    large: Path, sabotage: str
+    request: pytest.FixtureRequest, sabotage: str
 ) -> None:
-    result = _run(sabotage + "LIMIT = 2048\n" + COMPARE, str(large))
+    case = request.node.callspec.id
+    # the child must read the bytes of a file itself to read other ones: an XIncluded
+    # part (the reference check asks no question of a tree of several files)
+    document = request.getfixturevalue("including" if "other-bytes" in case else "large")
+    result = _run(sabotage + "LIMIT = 2048\n" + COMPARE, str(document))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
     assert result["checked_here"] == 1  # the worker checked the grammars itself
+    assert result["placed_here"] == (0 if "planned" in case else 1)
 
 
 def test_what_the_child_read_reaches_the_result_cache(large: Path) -> None:

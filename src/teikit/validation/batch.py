@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teikit.collector import free_later
 from teikit.diagnostics import Diagnostic, LoadError, Report, TeikitError
 from teikit.document import Document, load
 from teikit.loading import (
@@ -39,7 +40,7 @@ from teikit.loading import (
 from teikit.locations import display_path
 from teikit.validation import beside
 from teikit.validation.cache import ResultCache
-from teikit.validation.judging import grammars_of, judged, validate_document
+from teikit.validation.judging import grammars_of, judged, starts_of, validate_document
 
 if TYPE_CHECKING:
     from teikit.loading.scope import Noted
@@ -183,8 +184,10 @@ def _validate_fresh(path: Path, options: Options) -> Report:
                 options.embedded_schematron,
                 options.settings,
             )
-            with beside.start(work, len(data)) as grammars:
+            starts = functools.partial(starts_of, data)
+            with beside.start(work, len(data), starts) as grammars:
                 doc = load(path, data=data)
+                free_later(doc)  # in a worker: freed once the report has gone
                 report = judged(
                     doc,
                     options.schema_list,

@@ -35,8 +35,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from teikit.collector import freeing_later
 from teikit.loading.scope import noted
 from teikit.validation.memory import over
 
@@ -63,39 +64,81 @@ def allowed(memory_limit: int | None) -> Iterator[None]:
 
 
 class Child(Generic[T]):
-    """A forked child's work, taken once (:meth:`result`) or given up (:meth:`close`)."""
+    """A forked child's work, taken once (:meth:`result`) or given up (:meth:`close`),
+    and the one question it may be asked meanwhile (:meth:`ask`, :meth:`answer`)."""
 
-    def __init__(self, pid: int, reading: int) -> None:
+    def __init__(self, pid: int, reading: int, asking: int, question: int) -> None:
         self._pid = pid
         self._reading: int | None = reading
+        self._asking: int | None = asking
+        self._question = question
         self._result: T | None = None
+        self._answer: object = None
+
+    def ask(self, question: object) -> bool:
+        """Ask the child ``question`` (for its :func:`start` ``answering``, once its work
+        is done); the caller goes on and takes the :meth:`answer` later. False when it
+        cannot be asked (asked already, the work was taken, or the child is gone).
+        Never blocks: the
+        question is written to a file in memory, and only its length to the pipe."""
+        if self._asking is None:
+            return False
+        payload = pickle.dumps(question, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            os.pwrite(self._question, payload, 0)
+            os.write(self._asking, len(payload).to_bytes(8, "little"))
+        except BrokenPipeError:  # the child is gone: no one to answer
+            return False
+        finally:
+            self._stop_asking()
+        return True
+
+    def answer(self) -> object:
+        """The answer to the question asked (:meth:`ask`); None when the child did not
+        deliver it (see :meth:`result`)."""
+        self._receive()
+        return self._answer
 
     def result(self) -> T | None:
         """What the child's work returned; None when the child did not deliver it (it
         failed, died, or grew past the limit) or read other bytes than this process
         read of the same file (edited meanwhile): the caller then does the work itself.
         The files the child read join this process's dependencies."""
+        self._stop_asking()
+        self._receive()
+        return self._result
+
+    def _stop_asking(self) -> None:
+        """Tell the child no (more) question comes: it sends what it has."""
+        if self._asking is not None:
+            os.close(self._asking)
+            self._asking = None
+
+    def _receive(self) -> None:
+        """Read the child's one message (its work's value, its answer, what it read) and
+        wait for it to exit; keep the value and answer only if they can be trusted."""
         if self._reading is None:
-            return self._result
+            return
         with os.fdopen(self._reading, "rb") as pipe:
             self._reading = None
             data = pipe.read()
         _, status = os.waitpid(self._pid, 0)
+        os.close(self._question)
         if status != 0 or not data:
-            return None
+            return
         value: T
-        value, paths, read = pickle.loads(data)  # our own child's: plain values
+        value, answer, paths, read = pickle.loads(data)  # our own child's: plain values
         mine = noted()
         if mine is not None:
             if any(mine.read.get(path, digest) != digest for path, digest in read.items()):
-                return None
+                return
             mine.update(paths)
             mine.read.update(read)
-        self._result = value
-        return value
+        self._result, self._answer = value, answer
 
     def close(self) -> None:
         """Stop the child if its work was not taken, and wait for it: none is left."""
+        self._stop_asking()
         if self._reading is None:
             return
         os.close(self._reading)
@@ -103,14 +146,28 @@ class Child(Generic[T]):
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
         os.waitpid(self._pid, 0)
+        os.close(self._question)
+
+
+#: The child started for the document being checked in this block (see :func:`helper`).
+_current: ContextVar[Child[Any] | None] = ContextVar("teikit_beside_child", default=None)
+
+
+def helper() -> Child[Any] | None:
+    """The child checking this document's grammars (:func:`start`), which a check may
+    :meth:`~Child.ask` a question about the document's bytes; None when there is none."""
+    return _current.get()
 
 
 @contextlib.contextmanager
-def start(work: Callable[[], T], size: int) -> Iterator[Child[T] | None]:
+def start(
+    work: Callable[[], T], size: int, answering: Callable[[Any], object] | None = None
+) -> Iterator[Child[T] | None]:
     """``work`` (the checks of a document of ``size`` bytes) started in a forked child,
     when :func:`allowed` and worthwhile (:data:`BESIDE_BYTES` or more); the block gets
-    the :class:`Child`, or None when nothing was started. On leaving the block the child
-    is gone, whatever happened in it."""
+    the :class:`Child`, or None when nothing was started. Once its work is done, the
+    child answers with ``answering`` the question it is asked (:meth:`Child.ask`), if
+    any. On leaving the block the child is gone, whatever happened in it."""
     bound = _allowed.get()
     if bound is None or size < BESIDE_BYTES or not fork_safe():
         yield None
@@ -118,43 +175,89 @@ def start(work: Callable[[], T], size: int) -> Iterator[Child[T] | None]:
     limit = bound[0]
     parent = os.getpid()
     reading, writing = os.pipe()
+    asked, asking = os.pipe()
+    question = os.memfd_create("teikit-question")
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(reading)
-        _child(work, writing, parent, limit)
+        os.close(asking)
+        _child(work, answering, (asked, question, writing), parent, limit)
     os.close(writing)
-    child: Child[T] = Child(pid, reading)
+    os.close(asked)
+    child: Child[T] = Child(pid, reading, asking, question)
+    token = _current.set(child)
     try:
         yield child
     finally:
+        _current.reset(token)
         child.close()
 
 
-def _child(work: Callable[[], object], writing: int, parent: int, limit: int | None) -> None:
-    """Run ``work``, write what it returns and what it read to ``writing``, and exit: 0
-    only when everything was written (the worker uses nothing else)."""
+def _child(
+    work: Callable[[], object],
+    answering: Callable[[Any], object] | None,
+    fds: tuple[int, int, int],
+    parent: int,
+    limit: int | None,
+) -> None:
+    """Run ``work``, then answer the question asked, if any; write the value, the answer
+    and what it read to the pipe, and exit: 0 only when everything was written (the
+    worker uses nothing else). ``fds``: where the question's length comes, the file
+    holding it, and the pipe to write to."""
     status = 1
     try:
         die_with_parent()
         if os.getppid() == parent:  # else the worker died before the line above
-            value = work()
-            record = noted()
-            data = pickle.dumps(
-                (
-                    value,
-                    set(record) if record is not None else set(),
-                    dict(record.read) if record is not None else {},
-                ),
-                protocol=pickle.HIGHEST_PROTOCOL,
-            )
-            if limit is None or not over(limit * _MB):
-                with os.fdopen(writing, "wb") as pipe:
-                    pipe.write(data)
-                status = 0
+            with freeing_later():  # left only by os._exit: the child frees nothing
+                status = _delivered(work, answering, fds, limit)
+                os._exit(status)
     except BaseException:  # noqa: BLE001 - any failure: the worker does the work itself
         status = 1
     finally:
         os._exit(status)
+
+
+def _delivered(
+    work: Callable[[], object],
+    answering: Callable[[Any], object] | None,
+    fds: tuple[int, int, int],
+    limit: int | None,
+) -> int:
+    """The child's work and answer written (see :func:`_child`): 0, or 1 when the
+    child is over the worker's memory limit."""
+    asked, question, writing = fds
+    value = work()
+    length = _read_all(asked, 8)  # blocks until asked, or told that no question comes
+    answer = None
+    if len(length) == 8 and answering is not None:
+        size = int.from_bytes(length, "little")
+        answer = answering(pickle.loads(os.pread(question, size, 0)))
+    record = noted()
+    data = pickle.dumps(
+        (
+            value,
+            answer,
+            set(record) if record is not None else set(),
+            dict(record.read) if record is not None else {},
+        ),
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    if limit is not None and over(limit * _MB):
+        return 1
+    with os.fdopen(writing, "wb") as pipe:
+        pipe.write(data)
+    return 0
+
+
+def _read_all(fd: int, n: int) -> bytes:
+    """Up to ``n`` bytes from ``fd``, fewer only at its end."""
+    got = b""
+    while len(got) < n:
+        more = os.read(fd, n - len(got))
+        if not more:
+            break
+        got += more
+    return got
 
 
 def fork_safe() -> bool:

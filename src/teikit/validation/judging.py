@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from teikit.collector import free_later
 from teikit.diagnostics import (
     Diagnostic,
     Report,
@@ -147,9 +148,18 @@ def grammars_of(
     from teikit.validation.schemas import References
 
     doc = load(path, data=data)
+    free_later(doc)  # in the child: never freed (it would delay the child's answer)
     found_plan = _plan(doc, schemas, embedded_schematron, settings)
     aside = [e for e in found_plan.engines if not isinstance(e, References)]
     return list(found_plan.schemas), [tuple(d) for e in aside for d in e.validate(doc)]
+
+
+def starts_of(data: bytes, question: tuple[int, list[int]]) -> list[tuple[int, int]] | None:
+    """In a child: where the start tags the reference check asks about end, read from
+    the document's ``data`` (:func:`~teikit.validation.rng.positions.starts_in`)."""
+    from teikit.validation.rng.positions import starts_in
+
+    return starts_in(data, question)
 
 
 def _guarded(engines: Sequence[Engine], doc: Document, report: Report) -> list[Diagnostic]:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from urllib.parse import unquote
 
 from lxml import etree
@@ -29,6 +29,7 @@ from teikit.diagnostics import Diagnostic, LoadError, Severity
 from teikit.loading import TEI_NS, inside_project, note_dependency, parse_file
 from teikit.locations import file_of, locate_all
 from teikit.namespaces import XML_BASE, XML_ID
+from teikit.validation import beside
 
 if TYPE_CHECKING:
     from teikit.document import Document
@@ -279,17 +280,20 @@ class _Checker:
         document's tags are read only when there is a finding."""
         if not self.todo:
             return []
-        from teikit.validation.rng.positions import Positions, of_file
 
         elements = [el for el, _, _, _ in self.todo]
+        indices = [index for _, index, _, _ in self.todo]
         scanned = self.scanned
+        # A child checking this document's grammars holds its bytes: it finds the start
+        # tags meanwhile (one file's: no xml:base, so no XIncluded part).
+        helper = beside.helper() if not scanned.bases else None
+        asked = helper is not None and helper.ask((scanned.elements, indices))
         where = locate_all(elements, self.default_file, bases=scanned.bases)
-        positions = of_file(self.path, self.tree.getroot(), scanned.elements)
-        spots: Sequence[tuple[int, int] | None]
-        if isinstance(positions, Positions):  # one file: asked by index, no pairing
-            spots = positions.starts_at([index for _, index, _, _ in self.todo])
-        else:
-            spots = positions.starts(elements) if positions is not None else [None] * len(elements)
+        spots: Sequence[tuple[int, int] | None] | None = (
+            cast("list[tuple[int, int]] | None", helper.answer()) if asked and helper else None
+        )
+        if spots is None:
+            spots = self._starts(elements, indices)
         make = Diagnostic._make  # all fields at once: no call of __new__ with defaults
         return [
             make((_ERROR, rule, message, file, *(spot or (el.sourceline or 0, 0)), xpath, ()))
@@ -297,6 +301,18 @@ class _Checker:
                 self.todo, where, spots, strict=True
             )
         ]
+
+    def _starts(
+        self, elements: list[etree._Element], indices: list[int]
+    ) -> Sequence[tuple[int, int] | None]:
+        """Where each of ``elements`` (at ``indices`` in document order) ends its start
+        tag, None where that cannot be told."""
+        from teikit.validation.rng.positions import Positions, of_file
+
+        positions = of_file(self.path, self.tree.getroot(), self.scanned.elements)
+        if isinstance(positions, Positions):  # one file: asked by index, no pairing
+            return positions.starts_at(indices)
+        return positions.starts(elements) if positions is not None else [None] * len(elements)
 
     def _duplicates(self) -> None:
         if len(self.ids) == len(self.with_id):

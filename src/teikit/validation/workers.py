@@ -39,7 +39,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from teikit.collector import collector_paused
+from teikit.collector import collector_paused, freeing_later
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
 from teikit.validation.beside import die_with_parent, fork_safe
@@ -162,25 +162,41 @@ def _serve(
                 warm[0](warm[1], options)
             clock[0] = 0.0
             warm = None
-        replies = []
-        with around(options) if around is not None else contextlib.nullcontext():
-            for task, path in chunk:
-                clock[1] = task
-                clock[0] = time.monotonic()
-                reply = _one(one, Path(path), options, work)
-                if memory is not None and reply[0] == "ok" and over(memory * _MB):
-                    message = memory_message(memory, work)
-                    reply = ("memory", _failed(Path(path), "load:memory", message))
-                clock[0] = 0.0
-                replies.append((task, reply))
-                if reply[0] != "ok":
-                    break
-        try:
-            conn.send(replies)
-        except (EOFError, OSError):
-            return
+        with freeing_later():  # the last document is freed once its report has gone
+            replies = _chunk(chunk, one, options, clock, memory, work, around)
+            try:
+                conn.send(replies)
+            except (EOFError, OSError):
+                return
         if replies and replies[-1][1][0] == "memory":
             return
+
+
+def _chunk(
+    chunk: list[tuple[int, str]],
+    one: PerFile,
+    options: Any,
+    clock: Any,
+    memory: int | None,
+    work: Work,
+    around: Around | None,
+) -> list[tuple[int, _Reply]]:
+    """The replies to one chunk of files (see :func:`_serve`): each file on the clock,
+    the chunk ended by a file that fails or leaves the process over ``memory`` MB."""
+    replies: list[tuple[int, _Reply]] = []
+    with around(options) if around is not None else contextlib.nullcontext():
+        for task, path in chunk:
+            clock[1] = task
+            clock[0] = time.monotonic()
+            reply = _one(one, Path(path), options, work)
+            if memory is not None and reply[0] == "ok" and over(memory * _MB):
+                message = memory_message(memory, work)
+                reply = ("memory", _failed(Path(path), "load:memory", message))
+            clock[0] = 0.0
+            replies.append((task, reply))
+            if reply[0] != "ok":
+                break
+    return replies
 
 
 def _one(one: PerFile, path: Path, options: Any, work: Work = VALIDATING) -> _Reply:

@@ -119,15 +119,16 @@ class Positions:
         self._mark = (offset, line)
         return line
 
-    def bind(self, root: etree._Element, count: int | None = None) -> bool:
+    def bind(self, root: etree._Element | None, count: int | None = None) -> bool:
         """Pair positions with the elements of the tree of ``root``, in document order
         (``count`` of them, when the caller counted them); False when they do not pair
         up (the tree is not the file's: XInclude, or another source).
 
         The elements are paired when first asked about. Why: a check that knows its
         findings' document indices asks by index (:meth:`starts_at`), and pairing each
-        of a dictionary's 7·10^5 elements was a third of placing its 10^5 findings."""
-        if count is None:
+        of a dictionary's 7·10^5 elements was a third of placing its 10^5 findings.
+        Without ``root`` (bytes alone, :func:`starts_in`) only :meth:`starts_at` answers."""
+        if count is None and root is not None:
             count = _count(root)
         if count != len(self._starts):
             return False
@@ -290,7 +291,7 @@ def _count(root: etree._Element) -> int:
     return int(root.xpath("count(descendant-or-self::*)"))
 
 
-def _scan(data: bytes, root: etree._Element, count: int | None = None) -> Positions | None:
+def _scan(data: bytes, root: etree._Element | None, count: int | None = None) -> Positions | None:
     """The start tags of ``data`` found by regular expressions and paired with the
     elements of the tree of ``root`` (see :meth:`Positions.bind`), when that is sure to
     be right: an ASCII-compatible encoding, no DOCTYPE (whose entities could add
@@ -329,6 +330,22 @@ def read(data: bytes) -> Positions | None:
     except expat.ExpatError:
         return None
     return Positions(data, starts, ends, tags)
+
+
+def starts_in(data: bytes, question: tuple[int, list[int]]) -> list[tuple[int, int]] | None:
+    """:meth:`Positions.starts_at` answered from a file's bytes alone: ``question`` is
+    the number of elements of the tree parsed from ``data`` (to be sure its tags are
+    those elements) and the indices asked about. None when they are not.
+
+    Why from bytes: a forked child that holds the document's bytes answers it while the
+    process that asked goes on (:mod:`teikit.validation.beside`)."""
+    count, indices = question
+    found = _scan(data, None, count)
+    if found is None:
+        found = read(data)
+        if found is None or not found.bind(None, count):
+            return None
+    return found.starts_at(indices)
 
 
 def _bytes(path: Path) -> bytes | None:
