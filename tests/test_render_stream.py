@@ -116,3 +116,20 @@ def test_the_cli_streams_the_report_file(
     assert main([*args, "-o", str(out)]) == 1
     assert main(args) == 1
     assert out.read_text(encoding="utf-8") == capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_a_file_name_that_is_not_utf8_streams_as_its_escape(fmt: str, frozen_clock: None) -> None:
+    """A piece that is all ASCII goes out as it is; one with a lone surrogate (a file
+    name that is not UTF-8) as the rendered report shows it, escaped."""
+    odd = "caf\udce9.xml"
+    report = Report(files=[odd, "plain.xml"])
+    for name in ("plain.xml", odd):
+        report.diagnostics.append(
+            Diagnostic(Severity.ERROR, "ref:unresolved", "ascii", name, 1, 2, "/tei:TEI[1]")
+        )
+    streamed = "".join(stream(report, fmt))
+    assert streamed == render(report, fmt)
+    streamed.encode("utf-8")  # no lone surrogate is left
+    if fmt == "text":
+        assert "caf\\udce9.xml:1:2:" in streamed

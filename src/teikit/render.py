@@ -495,5 +495,5 @@ def stream(report: Report, fmt: str = "text") -> Iterator[str]:
     at a time."""
     if fmt not in RENDERERS:
         render(report, fmt)  # raises the usage error
-    for piece in _pieces(report, fmt):
-        yield piece.encode("utf-8", "backslashreplace").decode("utf-8")
+    for piece in _pieces(report, fmt):  # an ASCII piece (told in O(1)) has no surrogate
+        yield piece if piece.isascii() else piece.encode("utf-8", "backslashreplace").decode()
