@@ -83,6 +83,19 @@ print(json.dumps({
 """
 
 
+# The worker taking its time before it needs the child's answer, so that the child has
+# done its grammars by then (else the worker withdraws its question: another test).
+PATIENT = """
+import time
+_locate_all = references.locate_all
+def locate_all(*args, **kwargs):
+    if os.getpid() == MAIN:
+        time.sleep(1)
+    return _locate_all(*args, **kwargs)
+references.locate_all = locate_all
+"""
+
+
 def _document(folder: Path, size: int, *, part: bool = False) -> Path:
     """A document of about ``size`` bytes with grammar errors (an unknown element every
     thousand items) and dangling pointers (every item); with ``part``, a part XIncluded
@@ -128,7 +141,7 @@ def including(tmp_path_factory: pytest.TempPathFactory, tei_all: Path) -> Path:
 
 
 def test_a_large_document_reads_the_same_with_its_grammars_checked_beside(large: Path) -> None:
-    result = _run("LIMIT = None\n" + COMPARE, str(large))
+    result = _run(PATIENT + "LIMIT = None\n" + COMPARE, str(large))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
     assert result["checked_here"] == 0  # the child's findings were taken
@@ -190,11 +203,42 @@ def test_whatever_goes_wrong_in_the_child_the_worker_checks_and_reports_the_same
     # the child must read the bytes of a file itself to read other ones: an XIncluded
     # part (the reference check asks no question of a tree of several files)
     document = request.getfixturevalue("including" if "other-bytes" in case else "large")
-    result = _run(sabotage + "LIMIT = 2048\n" + COMPARE, str(document))
+    result = _run(PATIENT + sabotage + "LIMIT = 2048\n" + COMPARE, str(document))
     assert result["forks"] == 1 and result["same"] is True
     assert result["rules"] == ["ref:unresolved", "rng:element-not-allowed"]
     assert result["checked_here"] == 1  # the worker checked the grammars itself
     assert result["placed_here"] == (0 if "planned" in case else 1)
+
+
+def test_a_question_the_child_is_too_busy_to_answer_is_withdrawn(
+    large: Path, tmp_path: Path
+) -> None:
+    """When the worker needs the answer and the child is still at its grammars, the
+    worker finds the start tags itself, and the child, done, answers nothing (it would
+    only hold back its findings): the report is the same, the grammars still the
+    child's."""
+    answered = tmp_path / "answered"
+    script = (
+        "import time\n"
+        "_slow = relaxng.RelaxNG.validate\n"
+        "def slow(self, doc):\n"
+        "    if os.getpid() != MAIN:\n"
+        "        time.sleep(1.5)\n"
+        "    return _slow(self, doc)\n"
+        "relaxng.RelaxNG.validate = slow\n"
+        "from teikit.validation.rng import positions\n"
+        "_starts_in = positions.starts_in\n"
+        "def starts_in(data, question):\n"
+        f"    open({str(answered)!r}, 'w').close()\n"
+        "    return _starts_in(data, question)\n"
+        "positions.starts_in = starts_in\n"
+        "LIMIT = None\n" + COMPARE
+    )
+    result = _run(script, str(large))
+    assert result["forks"] == 1 and result["same"] is True
+    assert result["checked_here"] == 0  # the child's grammars were taken
+    assert result["placed_here"] == 1  # the worker did not wait for an answer
+    assert not answered.exists()  # the child found the question withdrawn
 
 
 def test_what_the_child_read_reaches_the_result_cache(large: Path) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
 import sys
 import threading
@@ -79,8 +80,8 @@ class Child(Generic[T]):
         """Ask the child ``question`` (for its :func:`start` ``answering``, once its work
         is done); the caller goes on and takes the :meth:`answer` later. False when it
         cannot be asked (asked already, the work was taken, or the child is gone).
-        Never blocks: the
-        question is written to a file in memory, and only its length to the pipe."""
+        Never blocks: the question is written to a file in memory, and only its length
+        to the pipe."""
         if self._asking is None:
             return False
         payload = pickle.dumps(question, protocol=pickle.HIGHEST_PROTOCOL)
@@ -94,8 +95,13 @@ class Child(Generic[T]):
         return True
 
     def answer(self) -> object:
-        """The answer to the question asked (:meth:`ask`); None when the child did not
-        deliver it (see :meth:`result`)."""
+        """The answer to the question asked (:meth:`ask`), when the child has done its
+        work by now (it says so with a first byte) and delivers it; else None, and a
+        child still at its work will find the question withdrawn: the caller finds the
+        answer itself rather than wait for it behind the child's work."""
+        if self._reading is not None and not select.select([self._reading], [], [], 0)[0]:
+            os.ftruncate(self._question, 0)
+            return None
         self._receive()
         return self._answer
 
@@ -124,10 +130,11 @@ class Child(Generic[T]):
             data = pipe.read()
         _, status = os.waitpid(self._pid, 0)
         os.close(self._question)
-        if status != 0 or not data:
+        if status != 0 or len(data) < 2:
             return
         value: T
-        value, answer, paths, read = pickle.loads(data)  # our own child's: plain values
+        # after the first byte (the work is done): our own child's plain values
+        value, answer, paths, read = pickle.loads(memoryview(data)[1:])
         mine = noted()
         if mine is not None:
             if any(mine.read.get(path, digest) != digest for path, digest in read.items()):
@@ -227,11 +234,13 @@ def _delivered(
     child is over the worker's memory limit."""
     asked, question, writing = fds
     value = work()
+    os.write(writing, b".")  # the work is done: a question is answered, not withdrawn
     length = _read_all(asked, 8)  # blocks until asked, or told that no question comes
     answer = None
-    if len(length) == 8 and answering is not None:
-        size = int.from_bytes(length, "little")
-        answer = answering(pickle.loads(os.pread(question, size, 0)))
+    size = int.from_bytes(length, "little")
+    payload = os.pread(question, size, 0) if len(length) == 8 else b""
+    if answering is not None and payload and len(payload) == size:  # else withdrawn
+        answer = answering(pickle.loads(payload))
     record = noted()
     data = pickle.dumps(
         (
