@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from teikit.collector import collector_paused, free_later, freeing_later
+from teikit.collector import collector_paused, free_kept, free_later, freeing_later
 
 
 class _Tree:
@@ -26,6 +26,16 @@ def test_a_document_is_kept_to_the_end_of_the_block_and_only_the_last_one() -> N
         assert gone_first() is None  # one at most: the earlier one went
         assert gone_second() is not None
     assert gone_second() is None  # the block ended: freed
+
+
+def test_what_is_kept_can_be_freed_before_the_block_ends() -> None:
+    thing = _Tree()
+    gone = weakref.ref(thing)
+    with freeing_later():
+        free_later(thing)
+        del thing
+        free_kept()  # the worker's, before it reads its next file
+        assert gone() is None
 
 
 def test_nothing_is_kept_outside_a_block() -> None:

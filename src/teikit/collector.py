@@ -55,9 +55,17 @@ def freeing_later() -> Iterator[None]:
 
 
 def free_later(thing: object) -> None:
-    """Keep ``thing`` (a document) to the end of the open :func:`freeing_later` block,
-    freeing what was kept before (one document at most is kept); outside such a block,
-    nothing is kept."""
+    """Keep ``thing`` (a document) to the end of the open :func:`freeing_later` block or
+    the next :func:`free_kept`, freeing what was kept before (one document at most is
+    kept); outside such a block, nothing is kept."""
     kept = _kept.get()
     if kept is not None:
         kept[:] = [thing]
+
+
+def free_kept() -> None:
+    """Free what :func:`free_later` keeps, now: before the next document is read, so
+    that two trees are never held at once."""
+    kept = _kept.get()
+    if kept is not None:
+        kept.clear()

@@ -99,7 +99,7 @@ class Child(Generic[T]):
         work by now (it says so with a first byte) and delivers it; else None, and a
         child still at its work will find the question withdrawn: the caller finds the
         answer itself rather than wait for it behind the child's work."""
-        if self._reading is not None and not select.select([self._reading], [], [], 0)[0]:
+        if self._reading is not None and not _readable(self._reading):
             os.ftruncate(self._question, 0)
             return None
         self._receive()
@@ -216,8 +216,7 @@ def _child(
         die_with_parent()
         if os.getppid() == parent:  # else the worker died before the line above
             with freeing_later():  # left only by os._exit: the child frees nothing
-                status = _delivered(work, answering, fds, limit)
-                os._exit(status)
+                os._exit(_delivered(work, answering, fds, limit))
     except BaseException:  # noqa: BLE001 - any failure: the worker does the work itself
         status = 1
     finally:
@@ -256,6 +255,13 @@ def _delivered(
     with os.fdopen(writing, "wb") as pipe:
         pipe.write(data)
     return 0
+
+
+def _readable(fd: int) -> bool:
+    """Whether ``fd`` has something to read (or its end) now, without waiting."""
+    poll = select.poll()
+    poll.register(fd, select.POLLIN)
+    return bool(poll.poll(0))
 
 
 def _read_all(fd: int, n: int) -> bytes:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from lxml import etree
@@ -280,7 +280,6 @@ class _Checker:
         document's tags are read only when there is a finding."""
         if not self.todo:
             return []
-
         elements = [el for el, _, _, _ in self.todo]
         indices = [index for _, index, _, _ in self.todo]
         scanned = self.scanned
@@ -289,11 +288,12 @@ class _Checker:
         helper = beside.helper() if not scanned.bases else None
         asked = helper is not None and helper.ask((scanned.elements, indices))
         where = locate_all(elements, self.default_file, bases=scanned.bases)
-        spots: Sequence[tuple[int, int] | None] | None = (
-            cast("list[tuple[int, int]] | None", helper.answer()) if asked and helper else None
+        answer = helper.answer() if asked and helper is not None else None
+        spots: Sequence[tuple[int, int] | None] = (
+            answer
+            if isinstance(answer, list) and len(answer) == len(indices)
+            else self._starts(elements, indices)
         )
-        if spots is None:
-            spots = self._starts(elements, indices)
         make = Diagnostic._make  # all fields at once: no call of __new__ with defaults
         return [
             make((_ERROR, rule, message, file, *(spot or (el.sourceline or 0, 0)), xpath, ()))

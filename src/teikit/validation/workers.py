@@ -39,7 +39,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from teikit.collector import collector_paused, freeing_later
+from teikit.collector import collector_paused, free_kept, freeing_later
 from teikit.diagnostics import Report, TeikitError, error
 from teikit.locations import display_path
 from teikit.validation.beside import die_with_parent, fork_safe
@@ -186,6 +186,7 @@ def _chunk(
     replies: list[tuple[int, _Reply]] = []
     with around(options) if around is not None else contextlib.nullcontext():
         for task, path in chunk:
+            free_kept()  # the last file's document (see freeing_later in _serve)
             clock[1] = task
             clock[0] = time.monotonic()
             reply = _one(one, Path(path), options, work)
