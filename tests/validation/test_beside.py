@@ -261,17 +261,22 @@ def test_what_the_child_read_reaches_the_result_cache(large: Path) -> None:
     assert "/nowhere/included-by-the-grammar.rng" in result["read"]  # type: ignore[operator]
 
 
-@pytest.mark.parametrize("case", ["library", "small"])
-def test_no_fork_outside_a_worker_nor_for_a_small_document(
+@pytest.mark.parametrize("case", ["library", "small", "grammars-only", "references-only"])
+def test_no_fork_outside_a_worker_nor_for_a_small_document_nor_for_one_kind_of_check(
     large: Path, tmp_path: Path, case: str
 ) -> None:
-    """A library caller's process is never forked; a small document is not worth it."""
+    """A library caller's process is never forked; a small document is not worth it, nor
+    is a run whose named schemas are all grammars, or the reference check alone (the
+    child would only hold a second tree)."""
+    target = large
+    script = "with beside.allowed(None):\n    validate_path(path, options)\n"
     if case == "library":
         script = "validate_path(path, options)\n"
-        target = large
-    else:
-        script = "with beside.allowed(None):\n    validate_path(path, options)\n"
+    elif case == "small":
         target = _document(tmp_path, BESIDE_BYTES // 4)
+    else:
+        named = "'tei_all'" if case == "grammars-only" else "'references'"
+        script = f"options = Options(schemas=({named},))\n" + script
     result = _run(script + "print(json.dumps({'forks': len(forks)}))\n", str(target))
     assert result["forks"] == 0
 

@@ -40,7 +40,13 @@ from teikit.loading import (
 from teikit.locations import display_path
 from teikit.validation import beside
 from teikit.validation.cache import ResultCache
-from teikit.validation.judging import grammars_of, judged, starts_of, validate_document
+from teikit.validation.judging import (
+    grammars_of,
+    judged,
+    starts_of,
+    validate_document,
+    worth_a_child,
+)
 
 if TYPE_CHECKING:
     from teikit.loading.scope import Noted
@@ -176,25 +182,14 @@ def _validate_fresh(path: Path, options: Options) -> Report:
     try:
         with beside.allowed(options.memory_limit) if options.spare_core else nullcontext():
             data = read_file(path)
-            work = functools.partial(
-                grammars_of,
-                path,
-                data,
-                options.schema_list,
-                options.embedded_schematron,
-                options.settings,
-            )
+            named = (options.schema_list, options.embedded_schematron, options.settings)
+            work = functools.partial(grammars_of, path, data, *named)
             starts = functools.partial(starts_of, data)
-            with beside.start(work, len(data), starts) as grammars:
+            worth = len(data) >= beside.BESIDE_BYTES and worth_a_child(*named)
+            with beside.start(work, len(data), starts) if worth else nullcontext() as grammars:
                 doc = load(path, data=data)
                 free_later(doc)  # in a worker: freed once the report has gone
-                report = judged(
-                    doc,
-                    options.schema_list,
-                    options.embedded_schematron,
-                    options.settings,
-                    grammars,
-                )
+                report = judged(doc, *named, grammars)
     except LoadError as exc:
         diag = exc.diagnostic
         found = (

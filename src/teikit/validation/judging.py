@@ -101,7 +101,7 @@ def judged(
 
 
 def _plan(
-    doc: Document,
+    doc: Document | None,
     schemas: Sequence[str] | str | None,
     embedded_schematron: bool,
     settings: Settings | None,
@@ -133,6 +133,25 @@ def _findings(
     if theirs is None or theirs[0] != list(found_plan.schemas):
         return found + _guarded(aside, doc, report)
     return found + restored(theirs[1])
+
+
+def worth_a_child(
+    schemas: Sequence[str] | None, embedded_schematron: bool, settings: Settings | None
+) -> bool:
+    """Whether a child checking a document's grammars would have work beside its
+    reference check: False only when the schemas are named (so the plan is known before
+    the document is read) and they lack the one or the other, where a child would only
+    hold a second tree. A document's PIs and the defaults bring both."""
+    from teikit.validation.schemas import References
+
+    if not schemas:
+        return True
+    try:
+        engines = _plan(None, schemas, embedded_schematron, settings).engines
+    except TeikitError:
+        return False  # the worker's own plan says what is wrong
+    split = [isinstance(e, References) for e in engines]
+    return any(split) and not all(split)
 
 
 def grammars_of(
