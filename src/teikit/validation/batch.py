@@ -185,7 +185,7 @@ def _validate_fresh(path: Path, options: Options) -> Report:
             named = (options.schema_list, options.embedded_schematron, options.settings)
             work = functools.partial(grammars_of, path, data, *named)
             starts = functools.partial(starts_of, data)
-            worth = len(data) >= beside.BESIDE_BYTES and worth_a_child(*named)
+            worth = beside.may_fork(len(data)) and worth_a_child(*named)
             with beside.start(work, len(data), starts) if worth else nullcontext() as grammars:
                 doc = load(path, data=data)
                 free_later(doc)  # in a worker: freed once the report has gone

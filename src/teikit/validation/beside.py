@@ -166,6 +166,12 @@ def helper() -> Child[Any] | None:
     return _current.get()
 
 
+def may_fork(size: int) -> bool:
+    """Whether :func:`start` would fork for a document of ``size`` bytes here: a caller
+    asks before it works out whether a child would have anything to do."""
+    return _allowed.get() is not None and size >= BESIDE_BYTES and fork_safe()
+
+
 @contextlib.contextmanager
 def start(
     work: Callable[[], T], size: int, answering: Callable[[Any], object] | None = None
@@ -176,7 +182,7 @@ def start(
     child answers with ``answering`` the question it is asked (:meth:`Child.ask`), if
     any. On leaving the block the child is gone, whatever happened in it."""
     bound = _allowed.get()
-    if bound is None or size < BESIDE_BYTES or not fork_safe():
+    if bound is None or not may_fork(size):
         yield None
         return
     limit = bound[0]
